@@ -1,0 +1,94 @@
+"""`planner layers ...`: list, check and export the geodata layers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from .. import layers as _layers
+from .._errors import LayerError
+from .app import app, err_console, handle_errors, out_console
+
+layers_app = typer.Typer(help="List, check and export the geodata layers.", no_args_is_help=True)
+app.add_typer(layers_app, name="layers")
+
+LayersOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--layers",
+        help="Replacement layers: a folder of bakad/cities/zones/transport/constraints .geojson|.gpkg "
+        "files, or one .gpkg with layers so named (e.g. --layers official.gpkg). Default: built-in.",
+    ),
+]
+OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")]
+
+
+@layers_app.command("list")
+@handle_errors
+def list_cmd(layers: LayersOpt = None) -> None:
+    """Table of layers: kinds, feature counts, statuses, estimated count, sources."""
+    ls = _layers.load_layers(layers)
+    title = "planner layers" + (f" ({escape(str(layers))})" if layers else " (built-in, indicative)")
+    table = Table(title=title)
+    for col in ("layer", "kinds", "features", "statuses", "estimated", "source"):
+        table.add_column(col, overflow="fold")
+    for name in _layers.LAYER_NAMES:
+        gdf = ls[name]
+        kinds = ", ".join(f"{k} {n}" for k, n in gdf["kind"].value_counts().sort_index().items())
+        st = gdf["status"].dropna()
+        statuses = ", ".join(f"{k} {n}" for k, n in st.value_counts().sort_index().items()) or "-"
+        src = ls.sources[name]
+        if src == "builtin":
+            src = "built-in; " + _source_summary(gdf)
+        table.add_row(name, escape(kinds), str(len(gdf)), escape(statuses),
+                      f"{int(gdf['estimated'].sum())}/{len(gdf)}", escape(src))
+    out_console.print(table)
+    out_console.print(
+        "Built-in geometry is indicative (approximate; see geodata/README.md); "
+        "© OpenStreetMap contributors where derived from OSM.",
+        highlight=False,
+    )
+
+
+def _source_summary(gdf) -> str:
+    osm = int(gdf["source"].str.contains("OpenStreetMap", na=False).sum())
+    parts = [f"accuracy {gdf['accuracy_m'].min():.0f}-{gdf['accuracy_m'].max():.0f} m"]
+    if osm:
+        parts.append(f"{osm} OSM-derived")
+    return ", ".join(parts)
+
+
+@layers_app.command("check")
+@handle_errors
+def check_cmd(
+    path: Annotated[Path, typer.Argument(help="Folder of layer files or a .gpkg to validate, e.g. ./official/")],
+) -> None:
+    """Validate a user's layers and print every problem (exit 0 valid, 1 problems)."""
+    try:
+        ls = _layers.load_layers(path)
+    except LayerError as exc:
+        err_console.print(f"[bold red]{len(exc.problems)} problem(s)[/] in {escape(str(path))}:", highlight=False)
+        for p in exc.problems:
+            err_console.print(f"  - {escape(p)}", highlight=False)
+        raise typer.Exit(1) from None
+    for note in ls.notes:
+        out_console.print(f"note: {escape(note)}", highlight=False)
+    replaced = [n for n, s in ls.sources.items() if s != "builtin"]
+    out_console.print(f"ok: {escape(str(path))} is valid ({', '.join(replaced)} replaced)", highlight=False)
+
+
+@layers_app.command("export")
+@handle_errors
+def export_cmd(
+    output: Annotated[Path, typer.Option("-o", "--output", help="GeoPackage to write, e.g. layers.gpkg")],
+    layers: LayersOpt = None,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Write all layers into one GeoPackage that QGIS/ArcGIS can open."""
+    ls = _layers.load_layers(layers)
+    _layers.export_layers(ls, output, overwrite=overwrite)
+    out_console.print(f"wrote {escape(str(output))} ({len(_layers.LAYER_NAMES)} layers, EPSG:4326)", highlight=False)
