@@ -5,13 +5,23 @@ collects every problem (file, feature, field, value, fix) and raises one
 :class:`~planner.LayerError`. Repairs it can make safely (reprojection to EPSG:4326,
 ``make_valid``, an approximate polygon for a zone given as a point with ``area_ha``)
 are made and reported in :attr:`LayerSet.notes`.
+
+After validation every layer is a GeoDataFrame in EPSG:4326 with the provenance fields
+``id`` (str, unique), ``name_en``, ``name_ru``, ``name_kk``, ``kind``, ``source`` (str),
+``estimated`` (bool), ``accuracy_m`` (float64), the dates ``status_since``,
+``status_until``, ``planned_open``, ``announced`` (ISO ``YYYY-MM-DD`` strings or None),
+``status``, ``sectors``, ``reason``, ``parent_id`` (text, missing allowed) and
+``area_ha``, ``free_ha`` (float64, NaN unknown).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import math
+import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +38,9 @@ __all__ = [
     "LAYER_NAMES",
     "LAYER_SPECS",
     "STATUSES",
+    "STATUS_RANK",
+    "PROVENANCE_FIELDS",
+    "DATE_FIELDS",
     "LayerSet",
     "LayerSpec",
     "builtin_geodata_dir",
@@ -47,13 +60,36 @@ _POINT = frozenset({"Point"})
 _LINE = frozenset({"LineString", "MultiLineString"})
 _POLY = frozenset({"Polygon", "MultiPolygon"})
 
-PROVENANCE_FIELDS = ("id", "name_en", "name_ru", "name_kk", "kind", "source", "estimated", "accuracy_m")
+PROVENANCE_FIELDS = (
+    "id", "name_en", "name_ru", "name_kk", "kind", "source", "estimated", "accuracy_m",
+)
 DATE_FIELDS = ("status_since", "status_until", "planned_open", "announced")
+_TEXT_FIELDS = ("id", "name_en", "name_ru", "name_kk", "kind", "source")
+_OPTIONAL_TEXT = ("status", "sectors", "reason", "parent_id")
+_OPTIONAL_NUMBERS = ("area_ha", "free_ha")
+
+#: the kind a required feature id must have (the scorer looks these up by id)
+_REQUIRED_ID_KIND = {
+    "bakad": "ring_road",
+    "almaty": "city_outline",
+    "almaty-centre": "city_centre",
+    "konaev-centre": "city_centre",
+    "gate-city": "planned_district",
+}
+#: constraints: the exclusion reason implied by the kind when ``reason`` is empty
+_DEFAULT_REASON = {"water": "water", "region": "outside_region", "city_limits": "city_limits"}
+#: at most this many problems are spelled out in the LayerError message (all are in .problems)
+_MAX_LISTED = 50
 
 
 @dataclass(frozen=True)
 class LayerSpec:
-    """What one layer may hold: kinds, each with its allowed geometry types."""
+    """What one layer may hold: kinds, each with its allowed geometry types.
+
+    ``required_ids`` must be present (with the kinds in ``_REQUIRED_ID_KIND``),
+    ``required_kinds`` must each have a feature, and of each group in ``required_any``
+    at least one kind must have a feature.
+    """
 
     name: str
     description: str
@@ -61,6 +97,7 @@ class LayerSpec:
     required_ids: tuple[str, ...] = ()
     required_kinds: tuple[str, ...] = ()
     needs_status: bool = False
+    required_any: tuple[tuple[str, ...], ...] = ()
 
 
 LAYER_SPECS: dict[str, LayerSpec] = {
@@ -70,6 +107,7 @@ LAYER_SPECS: dict[str, LayerSpec] = {
             "bakad",
             "BAKAD ring road and its interchanges",
             {"ring_road": _LINE, "interchange": _POINT},
+            required_ids=("bakad",),
             required_kinds=("ring_road", "interchange"),
         ),
         LayerSpec(
@@ -100,7 +138,8 @@ LAYER_SPECS: dict[str, LayerSpec] = {
                 "highway": _LINE,
                 "railway": _LINE,
             },
-            required_kinds=("airport", "highway"),
+            required_kinds=("airport", "highway", "logistics_target"),
+            required_any=(("railway", "rail_station", "freight_yard"),),
         ),
         LayerSpec(
             "constraints",
@@ -111,7 +150,8 @@ LAYER_SPECS: dict[str, LayerSpec] = {
     )
 }
 LAYER_NAMES = tuple(LAYER_SPECS)
-_SUFFIXES = (".geojson", ".json", ".gpkg")
+_GEOJSON_SUFFIXES = (".geojson", ".json")
+_SUFFIXES = (*_GEOJSON_SUFFIXES, ".gpkg")
 
 
 def builtin_geodata_dir() -> Path:
@@ -158,16 +198,17 @@ class LayerSet:
 
     def fingerprint(self) -> str:
         """Short hash of the layer contents (goes into manifests)."""
-        import hashlib
-
         h = hashlib.sha256()
         for name in LAYER_NAMES:
             gdf = self.layers[name]
             h.update(name.encode())
             h.update(b"".join(shapely.to_wkb(gdf.geometry.values)))
-            h.update(pd.util.hash_pandas_object(gdf.drop(columns="geometry").astype(str), index=False)
-                     .values.tobytes())
+            attrs = gdf.drop(columns="geometry").astype(str)
+            h.update(pd.util.hash_pandas_object(attrs, index=False).values.tobytes())
         return h.hexdigest()[:12]
+
+
+# --------------------------------------------------------------------------- value helpers
 
 
 def _fmt_val(v) -> str:
@@ -176,62 +217,119 @@ def _fmt_val(v) -> str:
 
 
 def _is_missing(v) -> bool:
-    if v is None:
+    if v is None or v is pd.NaT:
         return True
-    if isinstance(v, float) and math.isnan(v):
-        return True
+    if isinstance(v, float | np.floating):
+        return bool(np.isnan(v))
+    if isinstance(v, np.datetime64):
+        return bool(np.isnat(v))
     return isinstance(v, str) and not v.strip()
 
 
 def _parse_date(v) -> dt.date | None:
+    """``v`` as a date; None when missing; ValueError/TypeError when not an ISO date."""
     if _is_missing(v):
         return None
-    if isinstance(v, dt.datetime):
+    if isinstance(v, pd.Timestamp | dt.datetime):  # Timestamp first: it is a datetime
         return v.date()
     if isinstance(v, dt.date):
         return v
-    if isinstance(v, pd.Timestamp):
-        return v.date()
-    return dt.date.fromisoformat(str(v).strip()[:10])
+    if isinstance(v, np.datetime64):
+        return pd.Timestamp(v).date()
+    if not isinstance(v, str):
+        raise TypeError(f"{type(v).__name__} is not a date")
+    text = v.strip()
+    # GeoPackage DATETIME fields come back as "YYYY-MM-DDTHH:MM:SS[.fff][Z]"
+    return dt.datetime.fromisoformat(text).date() if "T" in text else dt.date.fromisoformat(text)
+
+
+def _as_bool(v) -> bool | None:
+    """A boolean from bool, 0/1 (GeoPackage without a boolean subtype) or 'true'/'false'."""
+    if isinstance(v, bool | np.bool_):
+        return bool(v)
+    if isinstance(v, int | np.integer) and v in (0, 1):
+        return bool(v)
+    if isinstance(v, str) and v.strip().lower() in ("true", "false"):
+        return v.strip().lower() == "true"
+    return None
+
+
+def _as_number(v) -> float | None:
+    """A finite float, None when missing; ValueError when not a number."""
+    if _is_missing(v):
+        return None
+    if isinstance(v, bool | np.bool_):
+        raise ValueError("a boolean is not a number")
+    out = float(v.strip()) if isinstance(v, str) else float(v)
+    if not math.isfinite(out):
+        raise ValueError("not finite")
+    return out
+
+
+def _objects(s: pd.Series) -> np.ndarray:
+    """Values of ``s`` as an object array with None for every kind of missing value."""
+    return s.astype(object).where(s.notna(), None).to_numpy(copy=True)
+
+
+def _text_series(values: Iterable, index: pd.Index) -> pd.Series:
+    """Text column: str values, missing kept missing (pandas' default string dtype)."""
+    vals = [None if _is_missing(v) else str(v) for v in values]
+    s = pd.Series(vals, index=index, dtype=object)
+    try:
+        return s.astype(pd.StringDtype(na_value=np.nan))
+    except TypeError:  # pandas < 2.3 has no NaN-backed string dtype
+        return s
+
+
+# --------------------------------------------------------------------------- validation
 
 
 def validate_layer(
     name: str, gdf: gpd.GeoDataFrame, file: str = "<memory>"
 ) -> tuple[gpd.GeoDataFrame, list[str], list[str]]:
-    """Check one layer against :data:`LAYER_SPECS`.
+    """Check one layer against :data:`LAYER_SPECS` and make the safe repairs.
 
-    Returns ``(fixed, problems, notes)``: ``fixed`` is the layer in EPSG:4326 with safe
-    repairs made, ``problems`` the errors (empty when valid), ``notes`` what was repaired.
+    Parameters
+    ----------
+    name
+        Layer name, one of :data:`LAYER_NAMES`.
+    gdf
+        The layer as read from its file, in any CRS.
+    file
+        Where it came from, for the messages.
+
+    Returns
+    -------
+    (fixed, problems, notes)
+        ``fixed`` is the layer in EPSG:4326 with the repairs made and the column types
+        normalised (only meaningful when ``problems`` is empty); ``problems`` lists every
+        error found; ``notes`` says what was repaired.
     """
+    if name not in LAYER_SPECS:
+        raise InputError(
+            f"{file}: unknown layer name {name!r}; use one of {', '.join(LAYER_NAMES)}"
+        )
     spec = LAYER_SPECS[name]
     problems: list[str] = []
     notes: list[str] = []
     where = f"{file} (layer {name!r})"
 
-    if gdf.crs is None:
-        problems.append(
-            f"{where}: no CRS is declared; declare the CRS when saving the file "
-            "(GeoJSON: EPSG:4326 lon/lat; GeoPackage: set the layer's SRS) or reproject to EPSG:4326"
-        )
+    try:
+        has_geometry = isinstance(gdf, gpd.GeoDataFrame) and gdf.geometry is not None
+    except AttributeError:  # a GeoDataFrame without an active geometry column
+        has_geometry = False
+    if not has_geometry:
+        problems.append(f"{where}: has no geometry column; save it as a spatial layer")
         return gdf, problems, notes
     if len(gdf) == 0:
         problems.append(f"{where}: the layer has no features; add at least one feature")
         return gdf, problems, notes
 
     gdf = gdf.copy()
-    # GeoJSON is EPSG:4326 by definition, so projected numbers in it arrive silently mislabelled.
-    if gdf.crs.is_geographic:
-        b = gdf.total_bounds
-        if np.isfinite(b).all() and (abs(b[0]) > 180 or abs(b[2]) > 180 or abs(b[1]) > 90 or abs(b[3]) > 90):
-            problems.append(
-                f"{where}: coordinates up to x={b[2]:.0f}, y={b[3]:.0f} are not degrees although the "
-                f"file says {gdf.crs.to_string()}; the data is projected (e.g. UTM 43N metres): "
-                "declare its real CRS in the file, or reproject it to EPSG:4326"
-            )
-            return gdf, problems, notes
-    if not gdf.crs.equals(_crs.GEOGRAPHIC_CRS):
-        notes.append(f"{where}: reprojected from {gdf.crs.to_string()} to EPSG:4326")
-        gdf = gdf.to_crs(_crs.GEOGRAPHIC_CRS)
+    gdf.index = pd.RangeIndex(len(gdf))
+    geo_ok = _check_crs(gdf, where, problems)
+    if geo_ok:
+        gdf, geo_ok = _reproject(gdf, where, problems, notes)
 
     cols = set(gdf.columns)
     for fld in PROVENANCE_FIELDS:
@@ -242,178 +340,419 @@ def validate_layer(
             )
     if spec.needs_status and "status" not in cols:
         problems.append(
-            f"{where}: required field `status` is missing; use one of {', '.join(STATUSES)}"
+            f"{where}: required field `status` is missing; give every feature one of "
+            f"{', '.join(STATUSES)}"
         )
-    for fld in DATE_FIELDS:
+    for fld in (*PROVENANCE_FIELDS, *DATE_FIELDS, *_OPTIONAL_TEXT, *_OPTIONAL_NUMBERS):
         if fld not in gdf.columns:
             gdf[fld] = None
-    for fld in ("status", "area_ha", "free_ha", "sectors", "reason", "parent_id"):
-        if fld not in gdf.columns:
-            gdf[fld] = None
-    if problems:
-        return gdf, problems, notes
 
-    ids = gdf["id"].astype(object)
-    dup = ids[ids.duplicated(keep=False) & ids.notna()]
+    ids = _objects(gdf["id"])
+    labels = [
+        f"{where}: feature {i + 1}" + ("" if _is_missing(fid) else f" (id={_fmt_val(fid)})")
+        for i, fid in enumerate(ids)
+    ]
+    kinds = _check_attributes(gdf, spec, cols, labels, problems, notes)
+    _check_ids(ids, where, problems)
+    if geo_ok:
+        _check_geometry(gdf, spec, kinds, labels, where, problems, notes)
+    _check_required(gdf, spec, where, problems)
+    if not problems:
+        gdf = _normalise(gdf)
+    return gdf, problems, notes
+
+
+def _check_crs(gdf: gpd.GeoDataFrame, where: str, problems: list[str]) -> bool:
+    """Refuse a missing or mislabelled CRS; True when the coordinates can be trusted."""
+    if gdf.crs is None:
+        problems.append(
+            f"{where}: no CRS is declared; declare the CRS when saving the file (GeoJSON: "
+            "EPSG:4326 lon/lat; GeoPackage: set the layer's SRS, e.g. EPSG:4326 or EPSG:32643)"
+        )
+        return False
+    b = shapely.bounds(gdf.geometry.to_numpy())
+    with np.errstate(invalid="ignore"):
+        in_range = (np.abs(b[:, [0, 2]]) <= 180).all(1) & (np.abs(b[:, [1, 3]]) <= 90).all(1)
+    degrees = in_range | np.isnan(b).any(1)  # empty geometries are reported elsewhere
+    if gdf.crs.is_geographic and not degrees.all():
+        bad = np.flatnonzero(~degrees)
+        x, y = b[bad[0], 2], b[bad[0], 3]
+        which = (
+            "every feature" if len(bad) == len(gdf)
+            else f"feature(s) {', '.join(str(i + 1) for i in bad[:10])}"
+        )
+        problems.append(
+            f"{where}: {which} has coordinates such as x={x:.0f}, y={y:.0f}, which are not "
+            f"degrees although the file says {gdf.crs.to_string()}; the data is projected "
+            "(e.g. UTM 43N metres): declare its real CRS in the file, or reproject it to "
+            "EPSG:4326"
+        )
+        return False
+    finite = np.isfinite(b).all(1)
+    if gdf.crs.is_projected and finite.any() and degrees[finite].all():
+        x, y = b[np.flatnonzero(finite)[0], :2]
+        problems.append(
+            f"{where}: coordinates such as x={x:.4f}, y={y:.4f} look like lon/lat degrees "
+            f"although the file says {gdf.crs.to_string()} (metres); declare EPSG:4326 "
+            "in the file instead"
+        )
+        return False
+    return True
+
+
+def _reproject(gdf, where, problems, notes):
+    if gdf.crs.equals(_crs.GEOGRAPHIC_CRS):
+        return gdf, True
+    try:
+        out = gdf.to_crs(_crs.GEOGRAPHIC_CRS)
+    except Exception as exc:  # pyproj raises its own CRSError family
+        problems.append(
+            f"{where}: cannot reproject from {gdf.crs.to_string()} to EPSG:4326 ({exc}); "
+            "save the layer in EPSG:4326"
+        )
+        return gdf, False
+    notes.append(f"{where}: reprojected from {gdf.crs.to_string()} to EPSG:4326")
+    return out, True
+
+
+def _check_attributes(gdf, spec, cols, labels, problems, notes) -> list[str | None]:
+    """Field-by-field checks; returns each feature's kind (None when unusable)."""
+    n = len(gdf)
+    per_row: list[list[str]] = [[] for _ in range(n)]
+    for fld in _TEXT_FIELDS:
+        if fld not in cols:
+            continue
+        for i, v in enumerate(_objects(gdf[fld])):
+            if _is_missing(v):
+                per_row[i].append(f"field `{fld}` is empty; fill it in")
+    if "estimated" in cols:
+        vals = _objects(gdf["estimated"])
+        fixed = [_as_bool(v) for v in vals]
+        for i, (v, b) in enumerate(zip(vals, fixed, strict=True)):
+            if b is None:
+                per_row[i].append(
+                    f"field `estimated`: {_fmt_val(v)} is not a boolean; use true or false"
+                )
+        gdf["estimated"] = pd.Series(fixed, index=gdf.index, dtype=object)
+    for fld, rule in (("accuracy_m", "a distance in metres; use a number >= 0"),
+                      ("area_ha", "an area in hectares; use a number >= 0 with a dot, e.g. 12.5"),
+                      ("free_ha", "an area in hectares; use a number >= 0 with a dot, e.g. 12.5")):
+        required = fld == "accuracy_m"
+        if required and fld not in cols:
+            continue
+        vals = _objects(gdf[fld])
+        nums = np.full(n, np.nan)
+        for i, v in enumerate(vals):
+            try:
+                x = _as_number(v)
+            except (TypeError, ValueError):
+                x = -1.0
+            if x is None:
+                if required:
+                    per_row[i].append(f"field `{fld}` is empty; it must be {rule}")
+                continue
+            if x < 0:
+                per_row[i].append(f"field `{fld}`: {_fmt_val(v)} is not {rule}")
+                continue
+            nums[i] = x
+        gdf[fld] = nums
+    over = gdf["free_ha"].to_numpy() > gdf["area_ha"].to_numpy() * (1 + 1e-9)
+    for i in np.flatnonzero(over):
+        per_row[i].append(
+            f"field `free_ha`: {gdf['free_ha'].iat[i]:g} is more than area_ha="
+            f"{gdf['area_ha'].iat[i]:g}; free land cannot exceed the zone's area"
+        )
+
+    kinds: list[str | None] = [None] * n
+    if "kind" in cols:
+        for i, k in enumerate(_objects(gdf["kind"])):
+            if _is_missing(k):
+                continue
+            if k in spec.kinds:
+                kinds[i] = k
+            else:
+                per_row[i].append(
+                    f"field `kind`: {_fmt_val(k)} is not a kind of layer {spec.name!r}; "
+                    f"use one of {', '.join(spec.kinds)}"
+                )
+    if "status" in cols:
+        for i, st in enumerate(_objects(gdf["status"])):
+            missing = _is_missing(st)
+            if (missing and spec.needs_status) or (not missing and st not in STATUSES):
+                per_row[i].append(
+                    f"field `status`: {_fmt_val(st)} is not a known status; use one of "
+                    f"{', '.join(STATUSES)}" + ("" if spec.needs_status else " or leave it empty")
+                )
+
+    dates: dict[str, list[dt.date | None]] = {}
+    for fld in DATE_FIELDS:
+        parsed: list[dt.date | None] = []
+        for i, v in enumerate(_objects(gdf[fld])):
+            try:
+                parsed.append(_parse_date(v))
+            except (TypeError, ValueError):
+                parsed.append(None)
+                per_row[i].append(
+                    f"field `{fld}`: {_fmt_val(v)} is not a valid ISO date; use YYYY-MM-DD, "
+                    "e.g. 2024-06-30"
+                )
+        dates[fld] = parsed
+        gdf[fld] = pd.Series(
+            [d.isoformat() if d else None for d in parsed], index=gdf.index, dtype=object
+        )
+    for i in range(n):
+        ann, since, until = (dates[f][i] for f in ("announced", "status_since", "status_until"))
+        if since and until and until <= since:
+            per_row[i].append(
+                f"field `status_until`: {until} is not after status_since {since}; "
+                "fix one of the dates"
+            )
+        if ann and since and ann > since:
+            per_row[i].append(
+                f"field `announced`: {ann} is after status_since {since}; a feature cannot "
+                "have a status before it was announced: fix one of the dates"
+            )
+
+    if spec.name == "constraints":
+        reasons = _objects(gdf["reason"])
+        for i, (k, r) in enumerate(zip(kinds, reasons, strict=True)):
+            if not _is_missing(r) or k is None:
+                continue
+            if k in _DEFAULT_REASON:
+                reasons[i] = _DEFAULT_REASON[k]
+                notes.append(f"{labels[i]}: empty `reason` set to {reasons[i]!r} (kind {k!r})")
+            else:
+                per_row[i].append(
+                    "field `reason` is empty; say why the area is excluded, "
+                    "e.g. national_park"
+                )
+        gdf["reason"] = pd.Series(reasons, index=gdf.index, dtype=object)
+
+    parents = _objects(gdf["parent_id"])
+    known = {str(v) for v in _objects(gdf["id"]) if not _is_missing(v)}
+    for i, p in enumerate(parents):
+        if not _is_missing(p) and str(p) not in known:
+            notes.append(f"{labels[i]}: parent_id {p!r} is not an id in this layer")
+
+    for i, msgs in enumerate(per_row):
+        problems.extend(f"{labels[i]}: {m}" for m in msgs)
+    return kinds
+
+
+def _check_ids(ids: np.ndarray, where: str, problems: list[str]) -> None:
+    keys = pd.Series([None if _is_missing(v) else str(v) for v in ids], dtype=object)
+    dup = keys[keys.duplicated(keep=False) & keys.notna()]
     for val in sorted(set(dup)):
-        rows = [int(i) + 1 for i in np.flatnonzero(ids.to_numpy() == val)]
+        rows = [int(i) + 1 for i in np.flatnonzero(keys.to_numpy() == val)]
         problems.append(
             f"{where}: duplicate id {val!r} in features {rows}; give every feature a unique `id`"
         )
 
-    west, south, east, north = _crs.REGION_BOUNDS_LONLAT
-    geoms = gdf.geometry.to_numpy()
-    new_geoms = geoms.copy()
-    for i, (geom, row) in enumerate(zip(geoms, gdf.drop(columns="geometry").itertuples(index=False), strict=True)):
-        rec = row._asdict()
-        fid = rec.get("id")
-        loc = f"{where}: feature {i + 1} (id={_fmt_val(fid)})"
-        for fld in ("id", "name_en", "name_ru", "name_kk", "kind", "source"):
-            if _is_missing(rec.get(fld)):
-                problems.append(f"{loc}: field `{fld}` is empty; fill it in")
-        est = rec.get("estimated")
-        if not isinstance(est, bool | np.bool_):
-            problems.append(f"{loc}: field `estimated`: {_fmt_val(est)} is not a boolean; use true or false")
-        acc = rec.get("accuracy_m")
-        try:
-            acc_ok = acc is not None and float(acc) >= 0 and math.isfinite(float(acc))
-        except (TypeError, ValueError):
-            acc_ok = False
-        if not acc_ok:
-            problems.append(f"{loc}: field `accuracy_m`: {_fmt_val(acc)} is not a distance in metres; use a number >= 0")
-        kind = rec.get("kind")
-        if not _is_missing(kind) and kind not in spec.kinds:
-            problems.append(
-                f"{loc}: field `kind`: {_fmt_val(kind)} is not a kind of layer {name!r}; "
-                f"use one of {', '.join(spec.kinds)}"
-            )
-            kind = None
-        status = rec.get("status")
-        if spec.needs_status and (_is_missing(status) or status not in STATUSES):
-            problems.append(
-                f"{loc}: field `status`: {_fmt_val(status)} is not a known status; "
-                f"use one of {', '.join(STATUSES)}"
-            )
-        elif not _is_missing(status) and status not in STATUSES:
-            problems.append(
-                f"{loc}: field `status`: {_fmt_val(status)} is not a known status; "
-                f"use one of {', '.join(STATUSES)} or leave it empty"
-            )
-        for fld in DATE_FIELDS:
-            try:
-                _parse_date(rec.get(fld))
-            except (TypeError, ValueError):
-                problems.append(
-                    f"{loc}: field `{fld}`: {_fmt_val(rec.get(fld))} is not an ISO date; use YYYY-MM-DD"
-                )
-        # geometry
-        if geom is None or geom.is_empty:
-            problems.append(f"{loc}: geometry is empty; give the feature a geometry or remove it")
-            continue
-        if kind is not None:
-            allowed = spec.kinds[kind]
-            gtype = geom.geom_type
-            if gtype == "Point" and allowed == _POLY and _usable_number(rec.get("area_ha")):
-                # a zone known only by its point and area: draw an approximate circle of that area
-                area_m2 = float(rec["area_ha"]) * 1e4
-                x, y = _crs.lonlat_to_metric([geom.x], [geom.y])
-                circle = shapely.Point(x[0], y[0]).buffer(math.sqrt(area_m2 / math.pi), quad_segs=16)
-                ring = shapely.get_coordinates(circle)
-                lon, lat = _crs.metric_to_lonlat(ring[:, 0], ring[:, 1])
-                geom = shapely.Polygon(np.column_stack([lon, lat]))
-                new_geoms[i] = geom
-                gdf.loc[gdf.index[i], "estimated"] = True
-                notes.append(f"{loc}: point with area_ha={rec['area_ha']} drawn as an approximate circle, flagged estimated")
-            elif gtype not in allowed:
-                problems.append(
-                    f"{loc}: geometry {gtype} is wrong for kind {kind!r}; "
-                    f"layer {name!r} needs {' or '.join(sorted(allowed))} here"
-                )
-                continue
-        if not shapely.is_valid(geom):
-            reason = shapely.is_valid_reason(geom)
-            fixed = shapely.make_valid(geom)
-            if fixed.geom_type == "GeometryCollection":
-                polys = [g for g in fixed.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
-                fixed = shapely.union_all(polys) if polys else fixed
-            if fixed.is_empty or (kind and fixed.geom_type not in spec.kinds[kind]):
-                problems.append(f"{loc}: invalid geometry ({reason}) cannot be repaired; redraw it")
-                continue
-            new_geoms[i] = fixed
-            notes.append(f"{loc}: invalid geometry ({reason}) repaired with make_valid")
-            geom = fixed
-        # far outside the region: a swapped lat/lon is the usual cause
-        c = geom.representative_point() if geom.geom_type != "Point" else geom
-        if not (west <= c.x <= east and south <= c.y <= north):
-            if west <= c.y <= east and south <= c.x <= north:
-                problems.append(
-                    f"{loc}: lies at lon={c.x:.4f}, lat={c.y:.4f}, outside Almaty Region; "
-                    "latitude and longitude look swapped: GeoJSON stores [lon, lat], swap them"
-                )
-            else:
-                problems.append(
-                    f"{loc}: lies at lon={c.x:.4f}, lat={c.y:.4f}, far outside Almaty Region "
-                    f"({west}-{east} E, {south}-{north} N); check the coordinates and the CRS"
-                )
-    gdf = gdf.set_geometry(gpd.GeoSeries(new_geoms, index=gdf.index, crs=gdf.crs))
 
-    present_ids = set(ids.dropna())
+def _circle_for_point(geom, area_ha: float):
+    """An approximate circle of ``area_ha`` around point ``geom`` (drawn in metres)."""
+    x, y = _crs.lonlat_to_metric([geom.x], [geom.y])
+    radius_m = math.sqrt(area_ha * 1e4 / math.pi)
+    circle = shapely.Point(x[0], y[0]).buffer(radius_m, quad_segs=16)
+    ring = shapely.get_coordinates(circle)
+    lon, lat = _crs.metric_to_lonlat(ring[:, 0], ring[:, 1])
+    return shapely.Polygon(np.column_stack([lon, lat]))
+
+
+def _check_geometry(gdf, spec, kinds, labels, where, problems, notes) -> None:
+    geoms = gdf.geometry.to_numpy().copy()
+    if shapely.has_z(geoms).any():
+        geoms = shapely.force_2d(geoms)
+        notes.append(f"{where}: Z coordinates dropped (the planner works in 2D)")
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    bounds = shapely.bounds(geoms)
+    nonfinite = ~missing & ~np.isfinite(bounds).all(1)
+    area_ha = gdf["area_ha"].to_numpy()
+    gtypes = np.array([None if g is None else g.geom_type for g in geoms], dtype=object)
+    dropped = missing | nonfinite
+    for i in np.flatnonzero(missing):
+        problems.append(
+            f"{labels[i]}: geometry is empty; give the feature a geometry or remove it"
+        )
+    for i in np.flatnonzero(nonfinite):
+        problems.append(
+            f"{labels[i]}: geometry has coordinates that are not numbers (NaN or infinite); "
+            "fix the coordinates"
+        )
+    for i in np.flatnonzero(~dropped):
+        kind = kinds[i]
+        if kind is None:
+            continue
+        allowed = spec.kinds[kind]
+        if gtypes[i] in allowed:
+            continue
+        if gtypes[i] == "Point" and allowed == _POLY and area_ha[i] > 0:
+            # a zone known only by its point and area: an approximate circle of that area
+            geoms[i] = _circle_for_point(geoms[i], float(area_ha[i]))
+            gdf.loc[i, "estimated"] = True
+            notes.append(
+                f"{labels[i]}: point with area_ha={area_ha[i]:g} drawn as an approximate "
+                "circle of that area, flagged estimated"
+            )
+            continue
+        hint = (
+            "; or give a point with `area_ha` to draw an estimated circle"
+            if allowed == _POLY and gtypes[i] == "Point" else ""
+        )
+        problems.append(
+            f"{labels[i]}: geometry {gtypes[i]} is wrong for kind {kind!r}; layer "
+            f"{spec.name!r} needs {' or '.join(sorted(allowed))} here{hint}"
+        )
+        dropped[i] = True
+
+    check = ~dropped
+    invalid = np.zeros(len(geoms), dtype=bool)
+    invalid[check] = ~shapely.is_valid(geoms[check])
+    for i in np.flatnonzero(invalid):
+        reason = shapely.is_valid_reason(geoms[i])
+        fixed = shapely.make_valid(geoms[i])
+        if fixed.geom_type == "GeometryCollection":
+            polys = [g for g in fixed.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
+            fixed = shapely.union_all(polys) if polys else fixed
+        kind = kinds[i]
+        if fixed.is_empty or (kind and fixed.geom_type not in spec.kinds[kind]):
+            problems.append(
+                f"{labels[i]}: invalid geometry ({reason}) cannot be repaired; redraw it"
+            )
+            dropped[i] = True
+            continue
+        geoms[i] = fixed
+        notes.append(f"{labels[i]}: invalid geometry ({reason}) repaired with make_valid")
+
+    # far outside the region; a swapped lat/lon is the usual cause
+    west, south, east, north = _crs.REGION_BOUNDS_LONLAT
+    b = shapely.bounds(geoms)
+    with np.errstate(invalid="ignore"):
+        inside = (b[:, 0] >= west) & (b[:, 2] <= east) & (b[:, 1] >= south) & (b[:, 3] <= north)
+        swapped = (b[:, 1] >= west) & (b[:, 3] <= east) & (b[:, 0] >= south) & (b[:, 2] <= north)
+    for i in np.flatnonzero(~dropped & ~inside):
+        p = geoms[i] if geoms[i].geom_type == "Point" else geoms[i].representative_point()
+        if swapped[i]:
+            problems.append(
+                f"{labels[i]}: lies at lon={p.x:.4f}, lat={p.y:.4f}, outside Almaty Region; "
+                "latitude and longitude look swapped: GeoJSON stores [lon, lat], swap them"
+            )
+        else:
+            problems.append(
+                f"{labels[i]}: lies at lon={p.x:.4f}, lat={p.y:.4f} (extent "
+                f"{b[i, 0]:.2f}-{b[i, 2]:.2f} E, {b[i, 1]:.2f}-{b[i, 3]:.2f} N), far outside "
+                f"Almaty Region ({west}-{east} E, {south}-{north} N); check the coordinates "
+                "and the CRS"
+            )
+    gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs), inplace=True)
+
+
+def _check_required(gdf, spec, where, problems) -> None:
+    ids = [None if _is_missing(v) else str(v) for v in _objects(gdf["id"])]
+    kinds = [None if _is_missing(v) else str(v) for v in _objects(gdf["kind"])]
+    kind_of = dict(zip(ids, kinds, strict=True))
     for rid in spec.required_ids:
-        if rid not in present_ids:
+        want = _REQUIRED_ID_KIND.get(rid)
+        if rid not in kind_of:
             problems.append(
                 f"{where}: required feature id {rid!r} is missing; the scorer needs it "
                 f"(required ids: {', '.join(spec.required_ids)})"
             )
-    kinds_present = set(gdf["kind"].dropna())
+        elif want and kind_of[rid] != want:
+            problems.append(
+                f"{where}: feature {rid!r} has kind {kind_of[rid]!r}; the scorer needs it "
+                f"as kind {want!r}"
+            )
+    present = set(kinds)
     for rk in spec.required_kinds:
-        if rk not in kinds_present:
-            problems.append(f"{where}: no feature of kind {rk!r}; the scorer needs at least one")
-    if not problems:
-        gdf["estimated"] = gdf["estimated"].astype(bool)
-        gdf["accuracy_m"] = gdf["accuracy_m"].astype(float)
-    return gdf, problems, notes
+        if rk not in present:
+            problems.append(
+                f"{where}: no feature of kind {rk!r}; the scorer needs at least one"
+            )
+    for group in spec.required_any:
+        if not present.intersection(group):
+            problems.append(
+                f"{where}: no feature of kind {' or '.join(group)}; the scorer needs at least one"
+            )
 
 
-def _usable_number(v) -> bool:
-    try:
-        return v is not None and float(v) > 0 and math.isfinite(float(v))
-    except (TypeError, ValueError):
-        return False
+def _normalise(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Column types of the public layer contract (after a clean validation)."""
+    gdf["estimated"] = gdf["estimated"].astype(bool)
+    gdf["accuracy_m"] = gdf["accuracy_m"].astype("float64")
+    for fld in _OPTIONAL_NUMBERS:
+        gdf[fld] = gdf[fld].astype("float64")
+    for fld in (*_TEXT_FIELDS, *_OPTIONAL_TEXT):
+        gdf[fld] = _text_series(_objects(gdf[fld]), gdf.index)
+    return gdf
+
+
+# --------------------------------------------------------------------------- reading
 
 
 def _read(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Read one layer; dates stay text so that a bad date is reported, not a crash."""
+    kwargs: dict = {"datetime_as_string": True}
+    if path.suffix.lower() in _GEOJSON_SUFFIXES:
+        kwargs["DATE_AS_STRING"] = "YES"  # GDAL would otherwise fail on 2024-02-30
+    what = f"{path}" + (f" layer {layer!r}" if layer else "")
     try:
-        return gpd.read_file(path, layer=layer, engine="pyogrio")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            gdf = gpd.read_file(path, layer=layer, engine="pyogrio", **kwargs)
     except Exception as exc:  # pyogrio raises its own DataSourceError family
-        what = f"{path}" + (f" layer {layer!r}" if layer else "")
         raise InputError(
             f"cannot read {what}: {exc}; give a GeoJSON or GeoPackage file readable by GDAL"
         ) from exc
+    for w in caught:  # GDAL/geopandas reading remarks; validation reports the real problems
+        log.debug("reading %s: %s", what, w.message)
+    return gdf
 
 
 def _user_files(path: Path) -> tuple[dict[str, tuple[Path, str | None]], list[str]]:
-    """Map layer name -> (file, gpkg layer) for a user's directory or GeoPackage."""
+    """Map layer name -> (file, gpkg layer) for a user's folder, GeoPackage or one file."""
     found: dict[str, tuple[Path, str | None]] = {}
     ignored: list[str] = []
     if path.is_dir():
         for p in sorted(path.iterdir()):
-            if p.suffix.lower() in _SUFFIXES:
-                if p.stem in LAYER_SPECS:
-                    found[p.stem] = (p, None)
-                else:
-                    ignored.append(p.name)
+            if p.suffix.lower() not in _SUFFIXES or p.name.startswith("."):
+                continue
+            key = p.stem.lower()
+            if key not in LAYER_SPECS:
+                ignored.append(p.name)
+            elif key in found:
+                raise InputError(
+                    f"{path}: layer {key!r} is given twice ({found[key][0].name} and {p.name}); "
+                    "keep one of the files"
+                )
+            else:
+                found[key] = (p, None)
     elif path.is_file() and path.suffix.lower() == ".gpkg":
         import pyogrio
 
-        for lname, _gtype in pyogrio.list_layers(path):
-            if lname in LAYER_SPECS:
-                found[lname] = (path, lname)
+        try:
+            listed = pyogrio.list_layers(path)
+        except Exception as exc:  # pyogrio raises its own DataSourceError family
+            raise InputError(
+                f"cannot read GeoPackage {str(path)!r}: {exc}; give a valid .gpkg file"
+            ) from exc
+        for lname, _gtype in listed:
+            key = str(lname).lower()
+            if key in LAYER_SPECS and key not in found:
+                found[key] = (path, str(lname))
             else:
-                ignored.append(lname)
-    elif path.is_file() and path.suffix.lower() in (".geojson", ".json") and path.stem in LAYER_SPECS:
-        found[path.stem] = (path, None)
+                ignored.append(str(lname))
+    elif path.is_file() and path.suffix.lower() in _GEOJSON_SUFFIXES:
+        if path.stem.lower() not in LAYER_SPECS:
+            raise InputError(
+                f"{path}: a single layer file must be named after the layer it replaces: "
+                f"{', '.join(n + '.geojson' for n in LAYER_NAMES)}"
+            )
+        found[path.stem.lower()] = (path, None)
     elif not path.exists():
-        raise InputError(f"layers path {str(path)!r} does not exist; give a folder or a .gpkg file")
+        raise InputError(
+            f"layers path {str(path)!r} does not exist; give a folder or a .gpkg file"
+        )
     else:
         raise InputError(
             f"layers path {str(path)!r} is neither a folder nor a GeoPackage; give a folder of "
@@ -422,7 +761,8 @@ def _user_files(path: Path) -> tuple[dict[str, tuple[Path, str | None]], list[st
     if not found:
         raise InputError(
             f"{path}: no layer found; name files or GeoPackage layers after the layer they "
-            f"replace: {', '.join(LAYER_NAMES)}" + (f" (ignored: {', '.join(ignored)})" if ignored else "")
+            f"replace: {', '.join(LAYER_NAMES)}"
+            + (f" (ignored: {', '.join(ignored)})" if ignored else "")
         )
     return found, ignored
 
@@ -433,23 +773,30 @@ def load_layers(path: str | Path | None = None) -> LayerSet:
     Parameters
     ----------
     path
-        ``None`` for the built-in set; a folder of ``<layer>.geojson``/``.gpkg`` files; or
-        one GeoPackage with layers named after :data:`LAYER_NAMES`. Layers not supplied
-        are taken from the built-in set.
+        ``None`` for the built-in set; a folder of ``<layer>.geojson``/``.gpkg`` files; one
+        GeoPackage with layers named after :data:`LAYER_NAMES`; or one ``<layer>.geojson``.
+        Layers not supplied are taken from the built-in set.
 
     Raises
     ------
     LayerError
-        listing every problem found in every supplied layer.
+        listing every problem found in every supplied layer (``.problems`` holds them).
+    InputError
+        when ``path`` does not exist or holds no layer.
     """
     builtin = builtin_geodata_dir()
-    chosen: dict[str, tuple[Path, str | None]] = {n: (builtin / f"{n}.geojson", None) for n in LAYER_NAMES}
+    chosen = {n: (builtin / f"{n}.geojson", None) for n in LAYER_NAMES}
+    user_layers: set[str] = set()
     notes: list[str] = []
     if path is not None:
         user, ignored = _user_files(Path(path))
         chosen.update(user)
+        user_layers = set(user)
         if ignored:
-            notes.append(f"{path}: ignored {', '.join(ignored)} (not a layer name: {', '.join(LAYER_NAMES)})")
+            notes.append(
+                f"{path}: ignored {', '.join(ignored)} (not a layer name: "
+                f"{', '.join(LAYER_NAMES)})"
+            )
         for n in LAYER_NAMES:
             if n not in user:
                 notes.append(f"layer {n!r}: not in {path}, using the built-in layer")
@@ -457,16 +804,24 @@ def load_layers(path: str | Path | None = None) -> LayerSet:
     sources: dict[str, str] = {}
     problems: list[str] = []
     for n, (file, lname) in chosen.items():
-        raw = _read(file, lname)
-        fixed, probs, nts = validate_layer(n, raw, file=str(file))
+        try:
+            raw = _read(file, lname)
+        except InputError as exc:
+            problems.append(str(exc))
+            continue
+        label = str(file) + (f":{lname}" if lname and lname != n else "")
+        fixed, probs, nts = validate_layer(n, raw, file=label)
         problems += probs
         notes += nts
         layers[n] = fixed
-        sources[n] = "builtin" if file.parent == builtin else str(file)
+        sources[n] = str(file) if n in user_layers else "builtin"
     if problems:
+        listed = problems[:_MAX_LISTED]
+        more = len(problems) - len(listed)
         raise LayerError(
             f"{len(problems)} problem(s) in the layers; fix them and run again:\n  - "
-            + "\n  - ".join(problems),
+            + "\n  - ".join(listed)
+            + (f"\n  ... and {more} more (planner layers check PATH lists all)" if more else ""),
             problems,
         )
     for note in notes:
@@ -474,42 +829,73 @@ def load_layers(path: str | Path | None = None) -> LayerSet:
     return LayerSet(layers=layers, sources=sources, notes=notes)
 
 
+# --------------------------------------------------------------------------- status, export
+
+
+def _date_array(values) -> np.ndarray:
+    out = np.empty(len(values), dtype="datetime64[D]")
+    for i, v in enumerate(values):
+        d = _parse_date(v)
+        out[i] = np.datetime64("NaT") if d is None else np.datetime64(d, "D")
+    return out
+
+
 def status_as_of(zones: pd.DataFrame, as_of: dt.date) -> np.ndarray:
     """Each zone's status on ``as_of``: operating, under_construction, planned or none.
 
     Uses ``status`` with ``announced`` (before it the zone does not exist), ``status_since``
     (start of the current status), ``planned_open`` (a planned or building zone opens then)
-    and ``status_until`` (the zone's term ends).
+    and ``status_until`` (the zone's term ends). Dates may be ISO strings, dates,
+    timestamps or missing. Returns an object array aligned with ``zones``.
     """
-    out = []
-    for rec in zones[["status", "announced", "status_since", "planned_open", "status_until"]].itertuples(index=False):
-        status, announced, since, opens, until = (
-            rec.status, _parse_date(rec.announced), _parse_date(rec.status_since),
-            _parse_date(rec.planned_open), _parse_date(rec.status_until),
-        )
-        if (announced and as_of < announced) or (until and as_of >= until):
-            out.append("none")
-        elif status == "operating":
-            out.append("operating" if since is None or as_of >= since else "planned")
-        elif opens is not None and as_of >= opens:
-            out.append("operating")
-        elif status == "under_construction" and (since is None or as_of >= since):
-            out.append("under_construction")
-        else:
-            out.append("planned")
-    return np.array(out, dtype=object)
+    try:
+        day = _parse_date(as_of)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"as_of: {as_of!r} is not a date; use YYYY-MM-DD") from exc
+    if day is None:
+        raise InputError("as_of is empty; give a date, e.g. 2025-06-30")
+    today = np.datetime64(day, "D")
+    cols = {c: (zones[c].to_numpy(dtype=object) if c in zones else [None] * len(zones))
+            for c in ("status", "announced", "status_since", "planned_open", "status_until")}
+    status = np.array([s if isinstance(s, str) else "" for s in cols["status"]], dtype=object)
+    announced, since, opens, until = (
+        _date_array(cols[c]) for c in ("announced", "status_since", "planned_open", "status_until")
+    )
+    # comparisons with NaT are False, so a missing date never triggers its rule
+    gone = (today < announced) | (today >= until)
+    started = np.isnat(since) | (today >= since)
+    operating = status == "operating"
+    out = np.select(
+        [
+            gone,
+            operating & started,
+            operating,
+            today >= opens,
+            (status == "under_construction") & started,
+        ],
+        ["none", "operating", "planned", "operating", "under_construction"],
+        default="planned",
+    )
+    return out.astype(object)
 
 
 def export_layers(layers: LayerSet, path: str | Path, overwrite: bool = False) -> Path:
-    """Write every layer into one GeoPackage (one table per layer), atomically."""
+    """Write every layer into one GeoPackage (one table per layer, EPSG:4326), atomically.
+
+    The file reads back with :func:`load_layers` and opens in QGIS/ArcGIS.
+    """
     path = Path(path)
     if path.suffix.lower() != ".gpkg":
-        raise InputError(f"export file {str(path)!r} must end in .gpkg (a GeoPackage QGIS can open)")
+        raise InputError(
+            f"export file {str(path)!r} must end in .gpkg (a GeoPackage QGIS can open), "
+            "e.g. -o layers.gpkg"
+        )
     with atomic_output(path, overwrite) as tmp:
         for n in LAYER_NAMES:
-            gdf = layers[n].copy()
+            gdf = _crs.to_geographic(layers[n], what=f"layer {n!r}").copy()
             for col in gdf.columns:
-                if col != "geometry" and gdf[col].dtype == object:
+                if col != gdf.geometry.name and gdf[col].dtype == object:
                     gdf[col] = gdf[col].where(gdf[col].notna(), None)
             gdf.to_file(tmp, layer=n, driver="GPKG", engine="pyogrio")
+    log.info("wrote %s (%d layers)", path, len(LAYER_NAMES))
     return path

@@ -20,11 +20,16 @@ LayersOpt = Annotated[
     Path | None,
     typer.Option(
         "--layers",
-        help="Replacement layers: a folder of bakad/cities/zones/transport/constraints .geojson|.gpkg "
-        "files, or one .gpkg with layers so named (e.g. --layers official.gpkg). Default: built-in.",
+        help="Replacement layers: a folder of bakad/cities/zones/transport/constraints "
+        ".geojson|.gpkg files, or one .gpkg with layers so named (e.g. --layers "
+        "official.gpkg). Layers not given stay built-in. Default: all built-in.",
     ),
 ]
 OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")]
+
+
+def _say(console, text: str) -> None:
+    console.print(escape(text), highlight=False)
 
 
 @layers_app.command("list")
@@ -32,26 +37,25 @@ OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace an exis
 def list_cmd(layers: LayersOpt = None) -> None:
     """Table of layers: kinds, feature counts, statuses, estimated count, sources."""
     ls = _layers.load_layers(layers)
-    title = "planner layers" + (f" ({escape(str(layers))})" if layers else " (built-in, indicative)")
-    table = Table(title=title)
+    for note in ls.notes:
+        _say(err_console, f"note: {note}")
+    title = "planner layers " + (f"({layers})" if layers else "(built-in, indicative)")
+    table = Table(title=escape(title))
     for col in ("layer", "kinds", "features", "statuses", "estimated", "source"):
         table.add_column(col, overflow="fold")
     for name in _layers.LAYER_NAMES:
         gdf = ls[name]
         kinds = ", ".join(f"{k} {n}" for k, n in gdf["kind"].value_counts().sort_index().items())
-        st = gdf["status"].dropna()
-        statuses = ", ".join(f"{k} {n}" for k, n in st.value_counts().sort_index().items()) or "-"
+        st = gdf["status"].dropna().value_counts().sort_index()
+        statuses = ", ".join(f"{k} {n}" for k, n in st.items()) or "-"
         src = ls.sources[name]
         if src == "builtin":
             src = "built-in; " + _source_summary(gdf)
         table.add_row(name, escape(kinds), str(len(gdf)), escape(statuses),
                       f"{int(gdf['estimated'].sum())}/{len(gdf)}", escape(src))
     out_console.print(table)
-    out_console.print(
-        "Built-in geometry is indicative (approximate; see geodata/README.md); "
-        "© OpenStreetMap contributors where derived from OSM.",
-        highlight=False,
-    )
+    _say(out_console, "Built-in geometry is indicative (approximate; see geodata/README.md); "
+         "© OpenStreetMap contributors where derived from OSM.")
 
 
 def _source_summary(gdf) -> str:
@@ -65,30 +69,37 @@ def _source_summary(gdf) -> str:
 @layers_app.command("check")
 @handle_errors
 def check_cmd(
-    path: Annotated[Path, typer.Argument(help="Folder of layer files or a .gpkg to validate, e.g. ./official/")],
+    path: Annotated[
+        Path,
+        typer.Argument(help="Folder of layer files, a .gpkg or one <layer>.geojson to "
+                       "validate, e.g. ./official/"),
+    ],
 ) -> None:
     """Validate a user's layers and print every problem (exit 0 valid, 1 problems)."""
     try:
         ls = _layers.load_layers(path)
     except LayerError as exc:
-        err_console.print(f"[bold red]{len(exc.problems)} problem(s)[/] in {escape(str(path))}:", highlight=False)
+        err_console.print(f"[bold red]{len(exc.problems)} problem(s)[/] in {escape(str(path))}:",
+                          highlight=False)
         for p in exc.problems:
-            err_console.print(f"  - {escape(p)}", highlight=False)
+            _say(err_console, f"  - {p}")
         raise typer.Exit(1) from None
     for note in ls.notes:
-        out_console.print(f"note: {escape(note)}", highlight=False)
+        _say(out_console, f"note: {note}")
     replaced = [n for n, s in ls.sources.items() if s != "builtin"]
-    out_console.print(f"ok: {escape(str(path))} is valid ({', '.join(replaced)} replaced)", highlight=False)
+    _say(out_console, f"ok: {path} is valid ({', '.join(replaced)} replaced)")
 
 
 @layers_app.command("export")
 @handle_errors
 def export_cmd(
-    output: Annotated[Path, typer.Option("-o", "--output", help="GeoPackage to write, e.g. layers.gpkg")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="GeoPackage to write, e.g. layers.gpkg")
+    ],
     layers: LayersOpt = None,
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Write all layers into one GeoPackage that QGIS/ArcGIS can open."""
     ls = _layers.load_layers(layers)
     _layers.export_layers(ls, output, overwrite=overwrite)
-    out_console.print(f"wrote {escape(str(output))} ({len(_layers.LAYER_NAMES)} layers, EPSG:4326)", highlight=False)
+    _say(out_console, f"wrote {output} ({len(_layers.LAYER_NAMES)} layers, EPSG:4326)")

@@ -1,0 +1,85 @@
+"""The wheel carries the built-in geodata, and an installed wheel works from any folder.
+
+The wheel is built from this source tree, installed without dependencies into a fresh
+virtual environment (no pip of its own, nothing downloaded), whose dependencies resolve
+from the current environment's site-packages through a ``.pth`` line; the test then runs
+the installed ``planner`` script from a folder outside the source tree.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from planner.layers import LAYER_NAMES
+
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.slow
+
+
+def _run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=300, **kw)
+    assert res.returncode == 0, f"{cmd} failed:\n{res.stdout}\n{res.stderr}"
+    return res
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    cmd = [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "-q", "-w", str(out)]
+    if importlib.util.find_spec("hatchling") is not None:
+        cmd.append("--no-build-isolation")  # offline: the build backend is already here
+    # else pip fetches hatchling from PyPI into an isolated build environment
+    _run(cmd)
+    wheels = list(out.glob("bakad_siting_planner-*.whl"))
+    assert len(wheels) == 1, wheels
+    return wheels[0]
+
+
+def test_wheel_contains_the_geodata_and_the_script(wheel):
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
+        scripts = zf.read(entry_points).decode()
+    for layer in LAYER_NAMES:
+        assert f"planner/_geodata/{layer}.geojson" in names
+    assert "planner/py.typed" in names and "planner/layers.py" in names
+    assert "planner = planner.cli:main" in scripts
+    assert not any(n.startswith("tests/") for n in names)
+
+
+def test_installed_wheel_lists_the_layers_from_another_folder(wheel, tmp_path):
+    venv = tmp_path / "venv"
+    _run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
+    py = venv / "bin" / "python"
+    _run([sys.executable, "-m", "pip", "--python", str(py), "install", "--no-deps",
+          "--no-index", "-q", str(wheel)])
+    site = Path(_run([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
+                .stdout.strip())
+    deps = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    (site / "_planner_test_deps.pth").write_text("\n".join(sorted(deps)) + "\n")
+
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
+           "COLUMNS": "200", "LANG": "C.UTF-8"}
+    where = _run([str(py), "-c", "import planner, planner.layers as L; "
+                  "print(planner.__file__); print(L.builtin_geodata_dir())"],
+                 cwd=work, env=env).stdout.split()
+    assert Path(where[0]).is_relative_to(site), where  # the wheel, not the source tree
+    assert Path(where[1]) == site / "planner" / "_geodata"
+
+    res = _run([str(venv / "bin" / "planner"), "layers", "list"], cwd=work, env=env)
+    rows = [line for line in res.stdout.splitlines() if line.startswith("│")]
+    listed = [row.split("│")[1].strip() for row in rows if row.split("│")[1].strip()]
+    assert listed == list(LAYER_NAMES)
+    version = _run([str(venv / "bin" / "planner"), "--version"], cwd=work, env=env)
+    assert version.stdout.startswith("planner 0.")
