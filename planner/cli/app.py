@@ -31,7 +31,7 @@ err_console = Console(stderr=True, soft_wrap=True)
 out_console = Console(soft_wrap=True)
 
 #: subcommand modules registered on the app, in help order
-COMMAND_MODULES = ("layers", "scenarios", "sites", "score", "maps", "compare")
+COMMAND_MODULES = ("layers", "scenarios", "sites", "companies", "score", "maps", "compare", "surface")
 
 
 class State:

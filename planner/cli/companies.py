@@ -1,0 +1,115 @@
+"""`planner companies ...`: check a company list, list the sector profiles.
+
+Exit codes: 0 every row valid, 1 file-level error, 3 the list was read but some rows were
+rejected (they are listed, and written with ``--rejects``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from .. import companies as _companies
+from .. import outputs as _outputs
+from .. import sectors as _sectors
+from .app import app, err_console, handle_errors, out_console
+
+companies_app = typer.Typer(
+    help="Check company lists (CSV/Excel) and list the sector profiles.", no_args_is_help=True
+)
+app.add_typer(companies_app, name="companies")
+
+EXIT_REJECTS = 3
+
+
+@companies_app.command("check")
+@handle_errors
+def check_cmd(
+    path: Annotated[
+        Path, typer.Argument(help="Company list: .csv (; , or tab) or .xlsx, e.g. companies.csv")
+    ],
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="CSV encoding, e.g. cp1251 or kz1048. Default: detected."),
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="Excel sheet name. Default: the first sheet.")
+    ] = None,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(
+            "--rejects",
+            help="Write the rejected rows with their reasons here (.csv or .xlsx), "
+            "e.g. rejects.csv",
+        ),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing file.")
+    ] = False,
+) -> None:
+    """Read a company list and report valid rows, rejected rows and warnings."""
+    table = _companies.read_companies(path, encoding=encoding, sheet=sheet)
+    counts = table.counts()
+    where = f"sheet {table.sheet!r}" if table.sheet else f"{table.encoding}, separator "
+    where += "" if table.sheet else repr(table.separator)
+    out_console.print(
+        f"{escape(str(path))} ({escape(where)}): {counts['rows_in']} rows, "
+        f"{counts['valid']} valid, {counts['rejected']} rejected, "
+        f"{counts['blank_rows']} blank skipped",
+        highlight=False,
+    )
+    by_sector = table.valid["sector"].value_counts()
+    if len(by_sector):
+        out_console.print(
+            "sectors: " + ", ".join(f"{escape(k)} {v}" for k, v in by_sector.items()),
+            highlight=False,
+        )
+    for msg in table.warnings:
+        err_console.print(f"[yellow]warning:[/] {escape(msg)}", highlight=False)
+    if len(table.rejects):
+        for row, reason in zip(table.rejects["row"], table.rejects["reason"], strict=True):
+            err_console.print(f"[red]rejected row {row}:[/] {escape(reason)}", highlight=False)
+        if rejects is not None:
+            sep = ";" if table.separator == ";" else ","
+            _outputs.write_table(table.rejects, rejects, overwrite=overwrite, csv_sep=sep)
+            out_console.print(f"wrote {escape(str(rejects))}", highlight=False)
+        raise typer.Exit(EXIT_REJECTS)
+
+
+@companies_app.command("sectors")
+@handle_errors
+def sectors_cmd(
+    sectors_file: Annotated[
+        Path | None,
+        typer.Option("--sectors", help="Another sector catalog (TOML). Default: built-in."),
+    ] = None,
+) -> None:
+    """Table of sector profiles: multipliers, hazard class, rail, city, OKED prefixes."""
+    cat = _sectors.load_sectors(sectors_file)
+    prefixes: dict[str, list[str]] = {}
+    for prefix, key in cat.oked.items():
+        prefixes.setdefault(key, []).append(prefix)
+    table = Table(title="sector profiles" + ("" if sectors_file else " (built-in)"))
+    table.add_column("sector", no_wrap=True)
+    for col in ("title", "multipliers", "hazard", "rail", "in Almaty", "OKED"):
+        table.add_column(col, overflow="fold")
+    for key, prof in cat.sectors.items():
+        mult = ", ".join(f"{c} x{v:g}" for c, v in prof.multipliers.items()) or "-"
+        hazard = (
+            f"{prof.hazard_class} ({prof.housing_km * 1000:.0f} m)" if prof.hazard_class else "-"
+        )
+        rail = "needed" if prof.needs_rail else "-"
+        table.add_row(
+            escape(key),
+            escape(f"{prof.title_en} / {prof.title_ru}"),
+            escape(mult),
+            hazard,
+            rail,
+            "yes" if prof.allow_in_almaty else "no",
+            escape(", ".join(prefixes.get(key, [])) or "-"),
+        )
+    out_console.print(table)
