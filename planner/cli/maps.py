@@ -1,0 +1,124 @@
+"""`planner map`: an interactive offline HTML map of layers, scored sites and results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from .app import app, handle_errors, out_console
+
+
+class Lang(StrEnum):
+    ru = "ru"
+    kk = "kk"
+    en = "en"
+
+
+class Basemap(StrEnum):
+    none = "none"
+    osm = "osm"
+
+
+def _parse_date(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2026-01-01"
+        ) from None
+
+
+@app.command("map")
+@handle_errors
+def map_cmd(
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="HTML file to write, e.g. maps/demo.html")
+    ],
+    sites: Annotated[
+        str | None,
+        typer.Option(
+            "--sites",
+            help="Scored sites written by `planner score-sites` (.gpkg/.geojson/.csv), or "
+            "`builtin` to score the built-in zone sites now. Default: builtin when --results "
+            "is not given.",
+        ),
+    ] = None,
+    results: Annotated[
+        Path | None,
+        typer.Option(
+            "--results", help="Results table of `planner score` (.csv/.xlsx/.gpkg/.geojson)."
+        ),
+    ] = None,
+    company: Annotated[
+        str | None,
+        typer.Option(
+            "--company",
+            help="Show this company's top-K sites, numbered (name or company_id). "
+            "Without it, the map shows each company's best site.",
+        ),
+    ] = None,
+    scenario: Annotated[
+        str | None,
+        typer.Option(
+            "--scenario",
+            help="Scenario name or TOML file (for --sites builtin; checked "
+            "against a scored file's own), e.g. bakad-perimeter.",
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            callback=_parse_date,
+            metavar="YYYY-MM-DD",
+            help="Date for zone statuses, e.g. 2030-01-01. Default: the scored file's date, "
+            "else today.",
+        ),
+    ] = None,
+    lang: Annotated[Lang, typer.Option("--lang", help="Language of labels and popups.")] = Lang.ru,
+    basemap: Annotated[
+        Basemap,
+        typer.Option(
+            "--basemap",
+            help="none: vector context only, fully offline; osm: OpenStreetMap "
+            "tiles (needs internet when viewing).",
+        ),
+    ] = Basemap.none,
+    top: Annotated[
+        int, typer.Option("--top", min=1, max=500, help="How many best sites to number, e.g. 10.")
+    ] = 10,
+    layers: Annotated[
+        Path | None,
+        typer.Option(
+            "--layers", help="Replacement layers (folder or .gpkg), as for `planner layers`."
+        ),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing output file.")
+    ] = False,
+) -> None:
+    """Write an interactive map that opens offline: layers, sites coloured by score, top-K."""
+    from .. import maps as _maps
+
+    path = _maps.make_map(
+        output,
+        sites=sites,
+        results=results,
+        company=company,
+        scenario=scenario,
+        as_of=as_of,
+        lang=lang.value,
+        basemap=basemap.value,
+        top_k=top,
+        layers_path=layers,
+        overwrite=overwrite,
+    )
+    size_mb = path.stat().st_size / 1e6
+    out_console.print(f"wrote {escape(str(path))} ({size_mb:.1f} MB)", highlight=False)
