@@ -37,7 +37,9 @@ def atomic_output(path: str | os.PathLike, overwrite: bool = False) -> Iterator[
     """
     path = check_writable(path, overwrite)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent
+        )
     except OSError as exc:
         raise OutputError(
             f"cannot write into folder {str(path.parent)!r}: {exc.strerror}; "

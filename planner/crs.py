@@ -36,7 +36,8 @@ def _transformer(direction: str) -> Transformer:
     if cache is None:
         cache = _local.cache = {}
     if direction not in cache:
-        src, dst = (GEOGRAPHIC_CRS, METRIC_CRS) if direction == "fwd" else (METRIC_CRS, GEOGRAPHIC_CRS)
+        fwd = direction == "fwd"
+        src, dst = (GEOGRAPHIC_CRS, METRIC_CRS) if fwd else (METRIC_CRS, GEOGRAPHIC_CRS)
         cache[direction] = Transformer.from_crs(src, dst, always_xy=True)
     return cache[direction]
 

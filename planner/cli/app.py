@@ -31,7 +31,9 @@ err_console = Console(stderr=True, soft_wrap=True)
 out_console = Console(soft_wrap=True)
 
 #: subcommand modules registered on the app, in help order
-COMMAND_MODULES = ("layers", "scenarios", "sites", "companies", "score", "maps", "compare", "surface")
+COMMAND_MODULES = (
+    "layers", "scenarios", "sites", "companies", "score", "maps", "compare", "surface",
+)
 
 
 class State:
@@ -50,15 +52,24 @@ def _version_callback(value: bool) -> None:
 def root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version and exit."),
+        typer.Option(
+            "--version",
+            callback=_version_callback,
+            is_eager=True,
+            help="Show the version and exit.",
+        ),
     ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what the library does (to stderr).")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log what the library does (to stderr).")
+    ] = False,
 ) -> None:
     """Planner for the BAKAD perimeter, Konaev and Gate City."""
     State.debug = debug
     level = logging.DEBUG if debug else (logging.INFO if verbose else logging.WARNING)
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 def print_error(message: str) -> None:
