@@ -1,0 +1,190 @@
+"""`planner sites ...` (grid, check) and `planner score-sites`: candidate sites and their scores."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from .. import scenarios as _scenarios
+from .. import scoring as _scoring
+from .. import sites as _sites
+from ..layers import load_layers
+from ..scenarios import DEFAULT_SCENARIO
+from .app import app, handle_errors, out_console
+
+sites_app = typer.Typer(
+    help="Candidate sites: generate a lattice, check a file.", no_args_is_help=True
+)
+app.add_typer(sites_app, name="sites")
+
+LayersOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--layers",
+        help="Replacement layers: a folder of bakad/cities/zones/transport/constraints "
+        ".geojson|.gpkg files, or one .gpkg with layers so named (e.g. --layers official.gpkg). "
+        "Default: built-in.",
+    ),
+]
+OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")]
+OutputOpt = Annotated[
+    Path,
+    typer.Option(
+        "-o", "--output", help="File to write: .gpkg, .geojson or .csv (e.g. -o sites.gpkg)."
+    ),
+]
+
+
+def _as_of(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2030-01-01"
+        ) from None
+    return value.strip()
+
+
+@sites_app.command("grid")
+@handle_errors
+def grid_cmd(
+    output: OutputOpt,
+    spacing_km: Annotated[
+        float, typer.Option("--spacing-km", help="Distance between sites, km (e.g. 1).", min=0.01)
+    ] = 1.0,
+    within_km: Annotated[
+        float,
+        typer.Option(
+            "--within-km",
+            help="Keep sites within this distance of --around, km (e.g. 20).",
+            min=0.0,
+        ),
+    ] = 20.0,
+    around: Annotated[
+        str,
+        typer.Option(
+            "--around",
+            help="Layer(s) or feature id(s), comma-separated: "
+            "bakad, zones, cities, konaev, gate-city ...",
+        ),
+    ] = "bakad",
+    square: Annotated[
+        bool, typer.Option("--square", help="Square lattice instead of hexagonal.")
+    ] = False,
+    layers: LayersOpt = None,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Generate a lattice of candidate sites near BAKAD (or other features), no excluded land."""
+    ls = load_layers(layers)
+    gdf = _sites.grid_sites(
+        ls, spacing_km=spacing_km, within_km=within_km, around=around, hexagonal=not square
+    )
+    _sites.write_sites(gdf, output, overwrite=overwrite)
+    kind = "square" if square else "hexagonal"
+    out_console.print(
+        f"wrote {escape(str(output))}: {len(gdf):,} sites on a {kind} lattice, "
+        f"{spacing_km:g} km apart, "
+        f"within {within_km:g} km of {escape(around)}",
+        highlight=False,
+    )
+
+
+@sites_app.command("check")
+@handle_errors
+def check_cmd(
+    path: Annotated[
+        Path, typer.Argument(help="Sites file to validate: .csv, .xlsx, .geojson or .gpkg.")
+    ],
+) -> None:
+    """Validate a sites file and print every problem (exit 0 valid, 1 problems)."""
+    gdf = _sites.read_sites(path)
+    n_poly = int((gdf.geometry.geom_type != "Point").sum())
+    out_console.print(
+        f"ok: {escape(str(path))}: {len(gdf):,} sites ({n_poly} parcels with area), ids unique, "
+        "coordinates inside Almaty Region",
+        highlight=False,
+    )
+
+
+@app.command("score-sites")
+@handle_errors
+def score_sites_cmd(
+    sites: Annotated[
+        str,
+        typer.Argument(
+            metavar="SITES",
+            help="Sites: a .csv/.xlsx/.geojson/.gpkg file, 'builtin' "
+            "(the zones) or 'grid' (1 km lattice around BAKAD).",
+        ),
+    ],
+    output: OutputOpt,
+    scenario: Annotated[
+        str,
+        typer.Option(
+            "--scenario", help="Built-in scenario name or .toml path (planner scenarios list)."
+        ),
+    ] = DEFAULT_SCENARIO,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", callback=_as_of, help="Date for zone statuses, YYYY-MM-DD (default today)."
+        ),
+    ] = None,
+    layers: LayersOpt = None,
+    overwrite: OverwriteOpt = False,
+    why: Annotated[
+        bool,
+        typer.Option(
+            "--why/--no-why",
+            help="Write why_ru/why_en reasons (--no-why is faster for very large grids).",
+        ),
+    ] = True,
+    top: Annotated[
+        int, typer.Option("--top", help="Print the N best sites (0: none).", min=0)
+    ] = 10,
+) -> None:
+    """Score every site (criteria, utilities, points, score 0-100, rank, reasons) and write them."""
+    sc = _scenarios.load_scenario(scenario)  # fail fast, before the layers and sites
+    ls = load_layers(layers)
+    spec = Path(sites) if sites not in ("builtin", "grid") else sites
+    site_table = _sites.load_sites(spec, ls)
+    scored = _scoring.score_sites(site_table, ls, scenario=sc, as_of=as_of, why=why)
+    _scoring.write_scored(
+        scored,
+        output,
+        overwrite=overwrite,
+        inputs={"sites": sites, "layers": layers, "scenario": scenario},
+        command=["planner", *sys.argv[1:]],
+    )
+    attrs = scored.attrs
+    n_ex = int(scored["excluded"].sum())
+    out_console.print(
+        f"wrote {escape(str(output))}: {len(scored):,} sites ({n_ex:,} excluded), scenario "
+        f"{escape(attrs['scenario'])} (hash {attrs['scenario_hash']}), as of {attrs['as_of']}",
+        highlight=False,
+    )
+    if top and len(scored):
+        best = scored[scored["rank"].notna()].sort_values("rank").head(top)
+        named = bool((best["name"].astype(str) != best["site_id"].astype(str)).any())
+        cols = ["rank", "site_id", *(["name"] if named else []), "score", *(["why"] if why else [])]
+        table = Table(title=f"top {len(best)}")
+        for col in cols:
+            table.add_column(col, overflow="fold")
+        for rec in best.itertuples(index=False):
+            cells = {
+                "rank": str(rec.rank),
+                "site_id": escape(str(rec.site_id)),
+                "name": escape(str(rec.name)),
+                "score": f"{rec.score:.1f}",
+                "why": escape(str(rec.why_en)) if why else "",
+            }
+            table.add_row(*(cells[c] for c in cols))
+        out_console.print(table)

@@ -1,0 +1,457 @@
+"""Scoring scenarios: how each criterion becomes a 0-1 utility, and how much it weighs.
+
+A scenario is a TOML file (the built-in ones live in ``planner/scenarios/*.toml``)::
+
+    name = "my-scenario"
+    title_en = "..."
+    title_ru = "..."
+    description = "..."
+
+    [criteria.interchange]          # criterion key, see CRITERIA
+    weight = 25                     # any non-negative number; weights are normalised to sum 1
+    transform = "linear"            # linear | exponential | band | categorical
+    full_at_km = 3                  # utility 1 at or below 3 km ...
+    zero_at_km = 25                 # ... falling linearly to 0 at 25 km
+
+    [needs]
+    rail_max_km = 3                 # a site this close to rail "has rail"
+
+It is validated strictly (pydantic, ``extra="forbid"``): unknown keys, unknown criteria or
+transforms, missing parameters, negative or all-zero weights and degenerate ramps are
+:class:`~planner.ScenarioError` naming the file and the key. The scenario hash is the
+first 12 hex digits of the sha256 of the canonical scoring content (normalised weights,
+transforms, needs; not the titles or comments), so two files that score identically
+share a hash and any change that can move a score changes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from types import MappingProxyType
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ._errors import ScenarioError
+
+__all__ = [
+    "CRITERIA",
+    "DEFAULT_SCENARIO",
+    "ZONE_STATUSES",
+    "Band",
+    "Categorical",
+    "Exponential",
+    "Linear",
+    "Needs",
+    "Scenario",
+    "list_scenarios",
+    "load_scenario",
+    "scenario_from_dict",
+]
+
+log = logging.getLogger(__name__)
+
+#: criterion key -> the criteria column it scores (see planner.criteria)
+CRITERIA: Mapping[str, str] = MappingProxyType(
+    {
+        "bakad": "dist_bakad_km",
+        "interchange": "dist_interchange_km",
+        "almaty": "dist_almaty_km",
+        "konaev": "dist_konaev_km",
+        "gate_city": "dist_gate_city_km",
+        "zone": "zone_status",
+        "zone_proximity": "dist_zone_km",
+        "rail": "dist_rail_km",
+        "airport": "dist_airport_km",
+        "highway": "dist_highway_km",
+        "khorgos": "dist_khorgos_km",
+        "housing": "dist_housing_km",
+    }
+)
+DEFAULT_SCENARIO = "bakad-perimeter"
+ZONE_STATUSES = ("operating", "under_construction", "planned", "none")
+
+CriterionKey = Literal[
+    "bakad", "interchange", "almaty", "konaev", "gate_city", "zone", "zone_proximity",
+    "rail", "airport", "highway", "khorgos", "housing",
+]  # fmt: skip
+
+_Km = Annotated[float, Field(ge=0, allow_inf_nan=False, description="distance in km")]
+_Unit = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+_Weight = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Linear(_Strict):
+    """Utility 1 at ``full_at_km``, 0 at ``zero_at_km``, linear between, flat outside.
+
+    ``full_at_km > zero_at_km`` means "farther is better" (e.g. distance from housing).
+    """
+
+    transform: Literal["linear"]
+    weight: _Weight
+    full_at_km: _Km
+    zero_at_km: _Km
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Linear:
+        if self.full_at_km == self.zero_at_km:
+            raise ValueError(
+                f"full_at_km and zero_at_km are both {self.full_at_km:g}; they must differ "
+                "(full_at_km < zero_at_km: nearer is better; "
+                "full_at_km > zero_at_km: farther is better)"
+            )
+        return self
+
+
+class Exponential(_Strict):
+    """Utility ``0.5 ** (d / half_km)``: 1 at 0 km, 0.5 at ``half_km``, 0.25 at twice that."""
+
+    transform: Literal["exponential"]
+    weight: _Weight
+    half_km: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class Band(_Strict):
+    """A plateau with shoulders: 0 below ``zero_below_km``, ramps up to 1 at ``full_from_km``,
+    1 until ``full_to_km``, ramps down to 0 at ``zero_above_km``.
+
+    ``inside_value`` (almaty only) is the utility of a site inside the Almaty city limits,
+    whatever its distance from the centre: the "don't crowd Almaty" rule.
+    """
+
+    transform: Literal["band"]
+    weight: _Weight
+    zero_below_km: _Km
+    full_from_km: _Km
+    full_to_km: _Km
+    zero_above_km: _Km
+    inside_value: _Unit | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Band:
+        a, b, c, d = self.zero_below_km, self.full_from_km, self.full_to_km, self.zero_above_km
+        if not (a < b <= c < d):
+            raise ValueError(
+                f"need zero_below_km < full_from_km <= full_to_km < zero_above_km, got "
+                f"{a:g}, {b:g}, {c:g}, {d:g}; put the four distances in increasing order"
+            )
+        return self
+
+
+class StatusValues(_Strict):
+    """Utility of each zone status (all four are required, each 0-1)."""
+
+    operating: _Unit
+    under_construction: _Unit
+    planned: _Unit
+    none: _Unit
+
+
+class Categorical(_Strict):
+    """Zone status -> utility, plus ``sez_bonus`` when a containing SEZ is operating (max 1)."""
+
+    transform: Literal["categorical"]
+    weight: _Weight
+    values: StatusValues
+    sez_bonus: _Unit = 0.0
+
+
+Transform = Annotated[Linear | Exponential | Band | Categorical, Field(discriminator="transform")]
+
+
+class Needs(_Strict):
+    """Scenario-wide hard needs, combined with each company's own (planner.sectors).
+
+    ``rail_max_km``: the distance that counts as "has rail" for companies needing rail;
+    ``min_housing_km``: the least distance from housing for every company;
+    ``max_dist_almaty_km``: the farthest any company may be from Almaty centre;
+    ``allow_in_almaty``: false forbids sites inside the Almaty city limits.
+    Unset (None) leaves the companies' and sectors' own values alone.
+    """
+
+    rail_max_km: _Km = 3.0
+    min_housing_km: _Km | None = None
+    max_dist_almaty_km: _Km | None = None
+    allow_in_almaty: bool | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in type(self).model_fields:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key, default) if key in type(self).model_fields else default
+
+
+class _ScenarioFile(_Strict):
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")] | None = None
+    title_en: str = ""
+    title_ru: str = ""
+    description: str = ""
+    criteria: Annotated[dict[CriterionKey, Transform], Field(min_length=1)]
+    needs: Needs = Needs()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario. ``weights`` are normalised to sum 1 (criterion key -> weight)."""
+
+    name: str
+    title_en: str
+    title_ru: str
+    description: str
+    criteria: Mapping[str, Linear | Exponential | Band | Categorical]
+    weights: Mapping[str, float]
+    needs: Needs
+    hash: str
+    source: str
+
+    def with_weights(self, weights: Mapping[str, float]) -> Scenario:
+        """A copy with other (re-normalised) weights; keys must be criteria of this scenario."""
+        problems = []
+        for key, w in weights.items():
+            if key not in self.criteria:
+                problems.append(
+                    f"weight for {key!r}: the scenario {self.name!r} has no such criterion; "
+                    f"use one of {', '.join(self.criteria)}"
+                )
+            elif not (isinstance(w, int | float) and math.isfinite(w) and w >= 0):
+                problems.append(f"weight for {key!r}: {w!r} is not a number >= 0")
+        if problems:
+            raise ScenarioError("; ".join(problems))
+        raw = {k: float(weights.get(k, self.criteria[k].weight)) for k in self.criteria}
+        if sum(raw.values()) <= 0:
+            raise ScenarioError(
+                f"weights {dict(weights)!r}: all weights are 0; "
+                "give at least one criterion a weight > 0"
+            )
+        crit = {k: t.model_copy(update={"weight": raw[k]}) for k, t in self.criteria.items()}
+        return _build(
+            name=self.name,
+            title_en=self.title_en,
+            title_ru=self.title_ru,
+            description=self.description,
+            criteria=crit,
+            needs=self.needs,
+            source=f"{self.source} (weights changed)",
+        )
+
+    def describe(self) -> dict[str, Any]:
+        """Plain data for display and manifests."""
+        return {
+            "name": self.name,
+            "hash": self.hash,
+            "title_en": self.title_en,
+            "title_ru": self.title_ru,
+            "description": self.description,
+            "source": self.source,
+            "criteria": {
+                k: {**t.model_dump(exclude_none=True), "weight": self.weights[k]}
+                for k, t in self.criteria.items()
+            },
+            "needs": self.needs.model_dump(),
+        }
+
+
+def _canonical_weight(w: float) -> float:
+    return float(f"{w:.12g}")
+
+
+def _build(*, name, title_en, title_ru, description, criteria, needs, source) -> Scenario:
+    total = sum(t.weight for t in criteria.values())
+    weights = {k: _canonical_weight(t.weight / total) for k, t in criteria.items()}
+    canonical = {
+        "criteria": {
+            k: {**t.model_dump(exclude={"weight"}), "weight": weights[k]}
+            for k, t in sorted(criteria.items())
+        },
+        "needs": needs.model_dump(),
+    }
+    blob = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    digest = hashlib.sha256(blob.encode()).hexdigest()[:12]
+    return Scenario(
+        name=name,
+        title_en=title_en or name,
+        title_ru=title_ru or title_en or name,
+        description=description,
+        criteria=MappingProxyType(dict(criteria)),
+        weights=MappingProxyType(weights),
+        needs=needs,
+        hash=digest,
+        source=source,
+    )
+
+
+_FIX_HINTS = {
+    "extra_forbidden": "unknown key; remove it or fix its spelling",
+    "missing": "required key is missing; add it",
+    "union_tag_invalid": "unknown transform; use linear, exponential, band or categorical",
+    "union_tag_not_found": 'the criterion has no `transform`; add transform = "linear" '
+    "(or exponential, band, categorical)",
+    "greater_than_equal": "must not be negative",
+    "too_short": "add at least one [criteria.<name>] table (e.g. [criteria.interchange])",
+}
+
+
+def _loc(loc: tuple) -> str:
+    parts = [str(p) for p in loc if p not in ("linear", "exponential", "band", "categorical")]
+    if parts and parts[-1] == "[key]":
+        parts = parts[:-1]
+    return ".".join(parts) or "(top level)"
+
+
+def _format_validation(exc: ValidationError) -> list[str]:
+    problems = []
+    for err in exc.errors():
+        loc = _loc(err["loc"])
+        typ = err["type"]
+        msg = err["msg"].removeprefix("Value error, ")
+        if typ == "literal_error" and err["loc"][-1] == "[key]":
+            msg = f"unknown criterion {err['input']!r}; use one of {', '.join(CRITERIA)}"
+        elif typ == "extra_forbidden":
+            msg = f"{_FIX_HINTS[typ]} (value {err['input']!r})"
+        elif typ == "union_tag_invalid":
+            msg = (
+                f"transform {err['input'].get('transform')!r}: {_FIX_HINTS[typ]}"
+                if isinstance(err["input"], dict)
+                else _FIX_HINTS[typ]
+            )
+        elif typ in _FIX_HINTS:
+            msg = f"{msg}: {_FIX_HINTS[typ]}"
+        value = ""
+        if typ not in (
+            "missing",
+            "union_tag_not_found",
+            "union_tag_invalid",
+            "extra_forbidden",
+            "literal_error",
+            "value_error",
+        ) and not isinstance(err.get("input"), dict):
+            value = f" (got {err.get('input')!r})"
+        problems.append(f"`{loc}`: {msg}{value}")
+    return problems
+
+
+def _summary(source: str, problems: list[str]) -> str:
+    if len(problems) == 1:
+        return f"scenario {source}: {problems[0]}"
+    return f"scenario {source} has {len(problems)} problems: " + "; ".join(problems)
+
+
+def scenario_from_dict(
+    data: Mapping[str, Any], source: str = "<memory>", name: str | None = None
+) -> Scenario:
+    """Validate scenario content (as parsed from TOML) into a :class:`Scenario`.
+
+    Raises
+    ------
+    ScenarioError
+        listing every problem, each naming ``source`` and the key.
+    """
+    try:
+        spec = _ScenarioFile.model_validate(dict(data))
+    except ValidationError as exc:
+        raise ScenarioError(_summary(source, _format_validation(exc))) from exc
+    problems = []
+    for key, t in spec.criteria.items():
+        if key == "zone" and not isinstance(t, Categorical):
+            problems.append(
+                f"`criteria.zone.transform`: {t.transform!r} cannot score a zone status; "
+                'use transform = "categorical" with a [criteria.zone.values] table'
+            )
+        if key != "zone" and isinstance(t, Categorical):
+            problems.append(
+                f"`criteria.{key}.transform`: categorical only applies to `zone`; "
+                "use linear, exponential or band for a distance"
+            )
+        if key != "almaty" and isinstance(t, Band) and t.inside_value is not None:
+            problems.append(
+                f"`criteria.{key}.inside_value`: only the `almaty` criterion has an "
+                "inside value (sites within the city limits); remove it"
+            )
+    if spec.criteria and all(t.weight == 0 for t in spec.criteria.values()):
+        problems.append(
+            "`criteria.*.weight`: all weights are 0; give at least one criterion a weight > 0"
+        )
+    if problems:
+        raise ScenarioError(_summary(source, problems))
+    final_name = spec.name or name or "custom"
+    return _build(
+        name=final_name,
+        title_en=spec.title_en,
+        title_ru=spec.title_ru,
+        description=spec.description,
+        criteria=dict(spec.criteria),
+        needs=spec.needs,
+        source=source,
+    )
+
+
+def _builtin_dir():
+    return resources.files("planner").joinpath("scenarios")
+
+
+def _builtin_names() -> list[str]:
+    return sorted(
+        p.name.removesuffix(".toml") for p in _builtin_dir().iterdir() if p.name.endswith(".toml")
+    )
+
+
+def _load_file(path: Path | Any, source: str, stem: str) -> Scenario:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"scenario {source}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
+            "save it as UTF-8"
+        ) from exc
+    except OSError as exc:
+        raise ScenarioError(
+            f"scenario {source}: cannot be read ({exc.strerror}); check the path"
+        ) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(
+            f"scenario {source}: not valid TOML ({exc}); check quotes, '=' and [table] headers"
+        ) from exc
+    return scenario_from_dict(data, source=source, name=stem)
+
+
+def load_scenario(name_or_path: str | Path | Scenario = DEFAULT_SCENARIO) -> Scenario:
+    """A built-in scenario by name (see :func:`list_scenarios`) or a TOML file by path."""
+    if isinstance(name_or_path, Scenario):
+        return name_or_path
+    text = str(name_or_path)
+    builtin = _builtin_names()
+    if not isinstance(name_or_path, Path) and text in builtin:
+        sc = _load_file(_builtin_dir().joinpath(f"{text}.toml"), f"built-in {text!r}", text)
+        if sc.name != text:
+            raise ScenarioError(f"built-in scenario file {text}.toml declares name {sc.name!r}")
+        return sc
+    path = Path(text)
+    if path.is_file():
+        return _load_file(path, str(path), path.stem)
+    raise ScenarioError(
+        f"scenario {text!r} is neither a built-in scenario ({', '.join(builtin)}) nor an existing "
+        "TOML file; give a built-in name or the path to a .toml file"
+    )
+
+
+def list_scenarios() -> list[Scenario]:
+    """The built-in scenarios, validated, sorted by name (the default first)."""
+    names = _builtin_names()
+    names.sort(key=lambda n: (n != DEFAULT_SCENARIO, n))
+    return [load_scenario(n) for n in names]

@@ -1,0 +1,45 @@
+"""Hand-made criteria tables for scoring tests (no geometry involved)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planner.scenarios import CRITERIA
+
+DIST_COLUMNS = [c for c in CRITERIA.values() if c.startswith("dist_")]
+
+
+def make_criteria(n: int = 1, index=None, **columns) -> pd.DataFrame:
+    """A criteria table of ``n`` neutral sites; keyword arguments override columns.
+
+    Defaults: every distance 10 km, not in Almaty, no zone, not excluded.
+    """
+    data: dict[str, object] = {c: np.full(n, 10.0) for c in DIST_COLUMNS}
+    data.update(
+        nearest_interchange=np.full(n, "ic-a3", dtype=object),
+        in_almaty=np.zeros(n, dtype=bool),
+        zone_id=np.full(n, "", dtype=object),
+        zone_status=np.full(n, "none", dtype=object),
+        zone_kind=np.full(n, "", dtype=object),
+        zone_ids=np.full(n, "", dtype=object),
+        zone_free_ha=np.full(n, np.nan),
+        sez_status=np.full(n, "none", dtype=object),
+        excluded=np.zeros(n, dtype=bool),
+        exclusion_reason=np.full(n, "", dtype=object),
+    )
+    for key, value in columns.items():
+        arr = np.asarray(value)
+        data[key] = np.full(n, value) if arr.ndim == 0 else arr
+    df = pd.DataFrame(data, index=index)
+    for col in (
+        "nearest_interchange",
+        "zone_id",
+        "zone_status",
+        "zone_kind",
+        "zone_ids",
+        "sez_status",
+        "exclusion_reason",
+    ):
+        df[col] = df[col].astype("str")
+    return df
