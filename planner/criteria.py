@@ -1,0 +1,865 @@
+"""The criteria engine: distances, zone membership and exclusions for many sites at once.
+
+:func:`compute_criteria` is the public entry point: it validates lon/lat, projects them
+once to the metric CRS and hands the ``x``/``y`` arrays to :func:`compute_criteria_prepared`,
+which works from a :class:`PreparedLayers` made by :func:`prepare` (the layers as plain
+numpy arrays for one ``as_of`` date). Prepare once and reuse it for repeated scoring; it
+pickles small, so a partitioned engine (e.g. Dask) can broadcast it and call
+:func:`compute_criteria_prepared` on the float ``x``/``y`` columns of each partition.
+
+Distances are exact planar distances in UTM 43N (EPSG:32643), within 0.3% of the WGS84
+geodesic across the region. The work runs in one compiled kernel
+(:func:`planner._kernels.criteria_kernel`): exact nearest-segment distance pruned by a
+grid and bounding boxes, and even-odd point-in-polygon. Only the distinct combinations of
+zones / exclusions met by the sites are turned into strings, in Python.
+
+The output columns (:data:`CRITERIA_COLUMNS`, dtypes :data:`CRITERIA_DTYPES`) are the
+project's public data contract.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numba
+import numpy as np
+import pandas as pd
+import shapely
+
+from . import _kernels
+from . import crs as _crs
+from ._errors import InputError, LayerError
+from ._kernels import MODE_FEATURE, MODE_INSIDE, MODE_NEAREST
+from .layers import STATUS_RANK, LayerSet, status_as_of
+
+__all__ = [
+    "CRITERIA_COLUMNS",
+    "CRITERIA_DTYPES",
+    "EXCLUSION_REASONS",
+    "PreparedLayers",
+    "SegmentSet",
+    "compute_criteria",
+    "compute_criteria_prepared",
+    "empty_criteria",
+    "prepare",
+]
+
+log = logging.getLogger(__name__)
+
+_FLOAT, _BOOL, _STR = "float64", "bool", "str"
+
+#: column -> dtype of the criteria table, in contract order
+CRITERIA_DTYPES: dict[str, str] = {
+    "dist_bakad_km": _FLOAT,
+    "dist_interchange_km": _FLOAT,
+    "nearest_interchange": _STR,
+    "dist_almaty_km": _FLOAT,
+    "in_almaty": _BOOL,
+    "dist_konaev_km": _FLOAT,
+    "dist_gate_city_km": _FLOAT,
+    "zone_id": _STR,
+    "zone_status": _STR,
+    "zone_kind": _STR,
+    "zone_ids": _STR,
+    "zone_free_ha": _FLOAT,
+    "sez_status": _STR,
+    "dist_zone_km": _FLOAT,
+    "dist_rail_km": _FLOAT,
+    "dist_airport_km": _FLOAT,
+    "dist_highway_km": _FLOAT,
+    "dist_khorgos_km": _FLOAT,
+    "dist_housing_km": _FLOAT,
+    "excluded": _BOOL,
+    "exclusion_reason": _STR,
+}
+CRITERIA_COLUMNS: tuple[str, ...] = tuple(CRITERIA_DTYPES)
+
+#: known exclusion reasons, in the order they are joined in ``exclusion_reason``
+EXCLUSION_REASONS = ("national_park", "water", "outside_region")
+#: constraint kinds that exclude a site (their ``reason`` field names why)
+_EXCLUDING_KINDS = ("exclusion", "water")
+
+#: segments per part (the grid lists parts) and per box (the kernel skips far boxes)
+_PART_SIZE = 16
+_BOX_SIZE = 4
+#: the kernel's grid: about this many points per cell, at most this many cells
+_POINTS_PER_CELL = 48
+_MAX_CELLS = 40_000
+#: cap on cells x parts handled at once while building the grid (bounds temporary memory)
+_GRID_BLOCK = 2_000_000
+#: points per work item of the kernel's threads: small enough to rebalance when another
+#: process takes a core away, large enough to cost nothing
+_CHUNK = 4096
+#: reproject in this many threads from this many sites on (pyproj releases the GIL)
+_PROJ_THREADS = 2
+_PROJ_MIN_SITES = 200_000
+
+
+# --------------------------------------------------------------------------- geometry sets
+
+
+@dataclass(frozen=True)
+class SegmentSet:
+    """Features as straight metric segments, in boxes of a few segments, in parts.
+
+    ``seg`` (m, 4) holds ``x1, y1, x2, y2`` in metres (a point is a zero-length segment).
+    Box ``b`` is ``seg[box_start[b]:box_start[b + 1]]`` inside ``box_bbox[b]`` (minx,
+    miny, maxx, maxy); part ``p`` is boxes ``part_box[p]:part_box[p + 1]`` inside
+    ``part_bbox[p]`` and belongs to feature ``part_feature[p]`` (id
+    ``ids[part_feature[p]]``). Arrays only, so it pickles small.
+    """
+
+    seg: np.ndarray
+    box_start: np.ndarray
+    box_bbox: np.ndarray
+    part_box: np.ndarray
+    part_bbox: np.ndarray
+    part_feature: np.ndarray
+    ids: np.ndarray
+
+    @property
+    def n_features(self) -> int:
+        return len(self.ids)
+
+    @property
+    def n_parts(self) -> int:
+        return len(self.part_bbox)
+
+    @classmethod
+    def from_geometries(
+        cls,
+        geoms: Sequence,
+        ids: Sequence[str],
+        part_size: int = _PART_SIZE,
+        box_size: int = _BOX_SIZE,
+    ) -> SegmentSet:
+        """Build from metric shapely geometries (points, lines, polygons; any mix).
+
+        Polygons contribute every ring, so one set serves both the boundary distance and
+        the point-in-polygon test. ``ids`` names the features, in ``geoms`` order.
+        """
+        pieces: list[np.ndarray] = []
+        box_sizes: list[int] = []
+        part_boxes: list[int] = []
+        feats: list[int] = []
+        for k, geom in enumerate(geoms):
+            for coords in _linear_parts(geom):
+                pair = [coords, coords] if len(coords) == 1 else [coords[:-1], coords[1:]]
+                segs = np.hstack(pair)
+                pieces.append(segs)
+                for j in range(0, len(segs), part_size):
+                    end = min(j + part_size, len(segs))
+                    sizes = [min(box_size, end - i) for i in range(j, end, box_size)]
+                    box_sizes += sizes
+                    part_boxes.append(len(sizes))
+                    feats.append(k)
+        seg = np.ascontiguousarray(np.vstack(pieces) if pieces else np.empty((0, 4)), dtype="f8")
+        box_start = np.concatenate([[0], np.cumsum(box_sizes, dtype="i8")]).astype("i8")
+        part_box = np.concatenate([[0], np.cumsum(part_boxes, dtype="i8")]).astype("i8")
+        return cls(
+            seg=seg,
+            box_start=box_start,
+            box_bbox=_bboxes(seg, box_start),
+            part_box=part_box,
+            part_bbox=_bboxes(seg, box_start[part_box]),
+            part_feature=np.array(feats, dtype="i8"),
+            ids=np.array([str(i) for i in ids], dtype=object),
+        )
+
+    @classmethod
+    def from_point(cls, xy: tuple[float, float], fid: str) -> SegmentSet:
+        """One metric point ``(x, y)`` as a set."""
+        return cls.from_geometries([shapely.Point(xy)], [fid])
+
+    def nearest(self, x, y) -> tuple[np.ndarray, np.ndarray]:
+        """Metres from metric ``x``/``y`` to the nearest feature (a polygon's boundary) and
+        that feature's index; an empty set gives ``inf`` and -1."""
+        dist, feat, _ = _evaluate(_Pack.build([(self, MODE_NEAREST | MODE_FEATURE)]), x, y)
+        return dist[0], feat[0]
+
+    def contains(self, x, y) -> np.ndarray:
+        """Membership bits ``uint64`` (n, ceil(n_features / 64)): polygon ``k`` is bit ``k``."""
+        return _evaluate(_Pack.build([(self, MODE_INSIDE)]), x, y)[2]
+
+    def polygon_distance(self, x, y) -> np.ndarray:
+        """Metres to the nearest polygon of the set, 0 inside any of them."""
+        return _evaluate(_Pack.build([(self, MODE_NEAREST | MODE_INSIDE)]), x, y)[0][0]
+
+
+def _linear_parts(geom) -> Iterable[np.ndarray]:
+    """Coordinate arrays (k, 2) of every point, line and ring of ``geom``."""
+    if geom is None or geom.is_empty:
+        return
+    gtype = geom.geom_type
+    if gtype in ("Point", "LineString", "LinearRing"):
+        yield shapely.get_coordinates(geom)
+    elif gtype == "Polygon":
+        for ring in shapely.get_rings(geom):
+            yield shapely.get_coordinates(ring)
+    else:  # Multi* and GeometryCollection
+        for part in shapely.get_parts(geom):
+            yield from _linear_parts(part)
+
+
+def _bboxes(seg: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """(minx, miny, maxx, maxy) of the segment runs ``seg[start[i]:start[i + 1]]``."""
+    if len(start) < 2:
+        return np.empty((0, 4), dtype="f8")
+    at = start[:-1]
+    cols = [
+        np.minimum.reduceat(np.minimum(seg[:, 0], seg[:, 2]), at),
+        np.minimum.reduceat(np.minimum(seg[:, 1], seg[:, 3]), at),
+        np.maximum.reduceat(np.maximum(seg[:, 0], seg[:, 2]), at),
+        np.maximum.reduceat(np.maximum(seg[:, 1], seg[:, 3]), at),
+    ]
+    return np.ascontiguousarray(np.column_stack(cols), dtype="f8")
+
+
+@dataclass(frozen=True)
+class _Pack:
+    """Several :class:`SegmentSet` groups in the flat layout of the kernel."""
+
+    seg: np.ndarray  # (m, 8): x1, y1, x2, y2, dx, dy, inv_len2, 0
+    box_start: np.ndarray
+    box_bbox: np.ndarray
+    part_box: np.ndarray
+    part_bbox: np.ndarray
+    part_feature: np.ndarray
+    anchor: np.ndarray  # (P, 2): a vertex of each part, bounds the distance from a cell
+    group_mode: np.ndarray
+    group_part: np.ndarray  # (G + 1,) part offsets
+    group_word: np.ndarray  # (G + 1,) offsets into the membership words
+    group_row: np.ndarray  # (G, 2) output rows of the distance and the feature, or -1
+
+    @classmethod
+    def build(cls, groups: Sequence[tuple[SegmentSet, int]]) -> _Pack:
+        segs, box_bbox, part_bbox, feats = [], [], [], []
+        box_starts, part_boxes = [np.zeros(1, "i8")], [np.zeros(1, "i8")]
+        group_part, group_word, group_row = [0], [0], []
+        n_seg = n_box = rows = frows = 0
+        for s, mode in groups:
+            segs.append(s.seg)
+            box_starts.append(s.box_start[1:] + n_seg)
+            box_bbox.append(s.box_bbox)
+            part_boxes.append(s.part_box[1:] + n_box)
+            part_bbox.append(s.part_bbox)
+            feats.append(s.part_feature)
+            n_seg += len(s.seg)
+            n_box += len(s.box_bbox)
+            group_part.append(group_part[-1] + s.n_parts)
+            words = -(-s.n_features // 64) if mode & MODE_INSIDE else 0
+            group_word.append(group_word[-1] + words)
+            near, feature = bool(mode & MODE_NEAREST), bool(mode & MODE_FEATURE)
+            group_row.append((rows if near else -1, frows if near and feature else -1))
+            rows += near
+            frows += near and feature
+        xy = np.vstack([np.empty((0, 4)), *segs])
+        d = xy[:, 2:4] - xy[:, 0:2]
+        len2 = (d * d).sum(axis=1)
+        inv = np.divide(1.0, len2, out=np.zeros_like(len2), where=len2 > 0)
+        seg = np.ascontiguousarray(np.column_stack([xy, d, inv, np.zeros_like(inv)]), dtype="f8")
+        box_start = np.concatenate(box_starts).astype("i8")
+        part_box = np.concatenate(part_boxes).astype("i8")
+        part_seg = box_start[part_box]
+        return cls(
+            seg=seg,
+            box_start=box_start,
+            box_bbox=np.ascontiguousarray(np.vstack([np.empty((0, 4)), *box_bbox])),
+            part_box=part_box,
+            part_bbox=np.ascontiguousarray(np.vstack([np.empty((0, 4)), *part_bbox])),
+            part_feature=np.concatenate([np.empty(0, "i8"), *feats]).astype("i8"),
+            anchor=np.ascontiguousarray(seg[(part_seg[:-1] + part_seg[1:]) // 2, 0:2]),
+            group_mode=np.array([m for _, m in groups], dtype="i8"),
+            group_part=np.asarray(group_part, dtype="i8"),
+            group_word=np.asarray(group_word, dtype="i8"),
+            group_row=np.asarray(group_row, dtype="i8").reshape(-1, 2),
+        )
+
+    @property
+    def n_rows(self) -> int:
+        return int((self.group_row[:, 0] >= 0).sum())
+
+    @property
+    def n_feature_rows(self) -> int:
+        return int((self.group_row[:, 1] >= 0).sum())
+
+    @property
+    def n_words(self) -> int:
+        return int(self.group_word[-1])
+
+
+# --------------------------------------------------------------------------- the grid
+
+
+def _grid(pack: _Pack, x: np.ndarray, y: np.ndarray, scale: float = 1.0):
+    """A grid over the points with every group's candidate parts per cell (see _kernels).
+
+    Returns ``grid``, the nearest-distance candidates as CSR (``start``, ``part``, and the
+    squared distance from the cell to each part's box, ascending within a cell), and the
+    point-in-polygon candidates as CSR (``start``, ``part``).
+    """
+    n = len(x)
+    x0, y0 = float(x.min()), float(y.min())
+    w, h = float(x.max()) - x0, float(y.max()) - y0
+    target = min(max(n // _POINTS_PER_CELL, 1), _MAX_CELLS)
+    cell = max(math.sqrt(w * h / target), w / target, h / target, 1.0)
+    nx, ny = int(w // cell) + 1, int(h // cell) + 1
+    # pad the cell boxes so rounding of the kernel's cell index cannot put a point outside
+    pad = 1e-6 * cell + 1e-3
+    cx0 = x0 + np.arange(nx) * cell - pad
+    cy0 = y0 + np.arange(ny) * cell - pad
+    edges = (cx0, cx0 + cell + 2 * pad, cy0, cy0 + cell + 2 * pad)
+    near, pip = [], []
+    for g, mode in enumerate(pack.group_mode):
+        pa, pb = int(pack.group_part[g]), int(pack.group_part[g + 1])
+        near.append(_near_candidates(pack, pa, pb, edges) if mode & MODE_NEAREST else None)
+        pip.append(_pip_candidates(pack, pa, pb, edges) if mode & MODE_INSIDE else None)
+    grid = np.array([x0, y0, 1.0 / cell, nx, ny, scale], dtype="f8")
+    near_start, near_part, near_lb = _csr(near, nx * ny)
+    pip_start, pip_part, _ = _csr(pip, nx * ny)
+    return grid, near_start, near_part, near_lb, pip_start, pip_part
+
+
+def _blocks(ny: int, nx: int, n_parts: int) -> Iterable[tuple[int, int]]:
+    step = max(1, _GRID_BLOCK // max(1, nx * n_parts))
+    for r0 in range(0, ny, step):
+        yield r0, min(ny, r0 + step)
+
+
+def _near_candidates(pack: _Pack, pa: int, pb: int, edges):
+    """(cell, part, cell-to-box distance squared) for every part that may hold the nearest
+    segment of some point of the cell, sorted by cell, then distance."""
+    cminx, cmaxx, cminy, cmaxy = edges
+    nx, n_parts = len(cminx), pb - pa
+    if n_parts == 0:
+        return None
+    bb = pack.part_bbox[pa:pb]
+    an = pack.anchor[pa:pb]
+    dx = np.maximum(np.maximum(bb[:, 0] - cmaxx[:, None], cminx[:, None] - bb[:, 2]), 0)
+    dy = np.maximum(np.maximum(bb[:, 1] - cmaxy[:, None], cminy[:, None] - bb[:, 3]), 0)
+    # no point of the cell is farther from the group than from any part's anchor vertex,
+    # and an anchor is no farther from the cell than the cell's farthest corner
+    ux = np.maximum(np.abs(an[:, 0] - cminx[:, None]), np.abs(an[:, 0] - cmaxx[:, None]))
+    uy = np.maximum(np.abs(an[:, 1] - cminy[:, None]), np.abs(an[:, 1] - cmaxy[:, None]))
+    dx2, dy2, ux2, uy2 = dx * dx, dy * dy, ux * ux, uy * uy
+    cells, parts, lbs = [], [], []
+    for r0, r1 in _blocks(len(cminy), nx, n_parts):
+        ub = (uy2[r0:r1, None, :] + ux2[None, :, :]).min(axis=2)
+        lb = (dy2[r0:r1, None, :] + dx2[None, :, :]).reshape((r1 - r0) * nx, n_parts)
+        c, p = np.nonzero(lb <= ub.reshape(-1, 1))
+        lbs.append(lb[c, p])
+        cells.append(c + r0 * nx)
+        parts.append(p + pa)
+    cell_a, part_a, lb_a = np.concatenate(cells), np.concatenate(parts), np.concatenate(lbs)
+    order = np.lexsort((lb_a, cell_a))
+    return cell_a[order], part_a[order], lb_a[order]
+
+
+def _pip_candidates(pack: _Pack, pa: int, pb: int, edges):
+    """(cell, part) for every part a rightward ray from a point of the cell may cross."""
+    cminx, _, cminy, cmaxy = edges
+    nx, n_parts = len(cminx), pb - pa
+    if n_parts == 0:
+        return None
+    bb = pack.part_bbox[pa:pb]
+    spans_y = (bb[:, 1] <= cmaxy[:, None]) & (bb[:, 3] >= cminy[:, None])
+    right = bb[:, 2] > cminx[:, None]
+    cells, parts = [], []
+    for r0, r1 in _blocks(len(cminy), nx, n_parts):
+        hit = (spans_y[r0:r1, None, :] & right[None, :, :]).reshape((r1 - r0) * nx, n_parts)
+        c, p = np.nonzero(hit)
+        cells.append(c + r0 * nx)
+        parts.append(p + pa)
+    cell_a = np.concatenate(cells)
+    return cell_a, np.concatenate(parts), np.zeros(len(cell_a))
+
+
+def _csr(per_group: list, ncell: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-group (cell, part, value) lists as CSR indexed by ``cell * n_groups + g``.
+
+    Cell-major, so the candidates of every group for one cell sit together in memory.
+    Within a (cell, group) the input order (ascending value) is kept.
+    """
+    n_groups = len(per_group)
+    keys, parts, values = [np.empty(0, "i8")], [np.empty(0, "i8")], [np.empty(0, "f8")]
+    for g, cand in enumerate(per_group):
+        if cand is None:
+            continue
+        cells, prt, val = cand
+        keys.append(cells * n_groups + g)
+        parts.append(prt)
+        values.append(val)
+    key = np.concatenate(keys)
+    order = np.argsort(key, kind="stable")
+    start = np.zeros(ncell * n_groups + 1, dtype="i8")
+    np.cumsum(np.bincount(key, minlength=ncell * n_groups), out=start[1:])
+    return (
+        start,
+        np.ascontiguousarray(np.concatenate(parts)[order], dtype="i8"),
+        np.ascontiguousarray(np.concatenate(values)[order], dtype="f8"),
+    )
+
+
+def _evaluate(
+    pack: _Pack, x, y, scale: float = 1.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Run the kernel: distances (rows, n) in metres times ``scale``, feature indices,
+    membership words."""
+    x = np.ascontiguousarray(x, dtype="f8")
+    y = np.ascontiguousarray(y, dtype="f8")
+    n = len(x)
+    dist = np.empty((pack.n_rows, n), dtype="f8")
+    feat = np.empty((pack.n_feature_rows, n), dtype="i4")
+    words = np.zeros((n, max(pack.n_words, 1)), dtype=np.uint64)
+    if n == 0:
+        return dist, feat, words
+    grid, near_start, near_part, near_lb, pip_start, pip_part = _grid(pack, x, y, scale)
+    with numba.parallel_chunksize(_CHUNK):
+        _kernels.criteria_kernel(
+            x, y, pack.seg, pack.box_start, pack.box_bbox, pack.part_box, pack.part_bbox,
+            pack.part_feature, pack.group_mode, pack.group_word, pack.group_row, grid,
+            near_start, near_part, near_lb, pip_start, pip_part, dist, feat, words,
+        )
+    return dist, feat, words
+
+
+# --------------------------------------------------------------------------- prepared layers
+
+#: the kernel groups of :class:`PreparedLayers`, in kernel order, with their modes
+_GROUPS: tuple[tuple[str, int], ...] = (
+    ("bakad", MODE_NEAREST),
+    ("interchange", MODE_NEAREST | MODE_FEATURE),
+    ("almaty_centre", MODE_NEAREST),
+    ("konaev_centre", MODE_NEAREST),
+    ("almaty", MODE_INSIDE),
+    ("gate_city", MODE_NEAREST | MODE_INSIDE),
+    ("zones", MODE_INSIDE),
+    ("zones_operating", MODE_NEAREST),
+    ("rail", MODE_NEAREST),
+    ("airport", MODE_NEAREST),
+    ("highway", MODE_NEAREST),
+    ("khorgos", MODE_NEAREST),
+    ("housing", MODE_NEAREST | MODE_INSIDE),
+    ("constraints", MODE_INSIDE),
+)
+
+
+@dataclass(frozen=True)
+class PreparedLayers:
+    """The layers as metric numpy arrays for one ``as_of`` date (see :func:`prepare`).
+
+    One :class:`SegmentSet` per criterion group. The zone arrays (``zone_*``) describe the
+    zones that exist at ``as_of`` (status not ``none``), in the feature order of
+    :attr:`zones`; ``zone_order`` ranks them best first (status, then the smaller area,
+    then the id). :attr:`constraints` holds the exclusion and water polygons, whose
+    ``constraint_reason`` says why they exclude a site, and the region polygons
+    (``constraint_region``; a site outside all of them is excluded as outside_region).
+    """
+
+    as_of: dt.date
+    bakad: SegmentSet
+    interchange: SegmentSet
+    almaty_centre: SegmentSet
+    konaev_centre: SegmentSet
+    almaty: SegmentSet
+    gate_city: SegmentSet
+    zones: SegmentSet
+    zone_kind: np.ndarray
+    zone_status: np.ndarray
+    zone_free_ha: np.ndarray
+    zone_order: np.ndarray
+    zones_operating: SegmentSet
+    rail: SegmentSet
+    airport: SegmentSet
+    highway: SegmentSet
+    khorgos: SegmentSet
+    housing: SegmentSet
+    constraints: SegmentSet
+    constraint_reason: np.ndarray
+    constraint_region: np.ndarray
+    pack: _Pack = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        groups = [(getattr(self, name), mode) for name, mode in _GROUPS]
+        object.__setattr__(self, "pack", _Pack.build(groups))
+
+    def __getstate__(self) -> dict:
+        # the pack is derived: leave it out of pickles (halves what a cluster ships)
+        return {k: v for k, v in self.__dict__.items() if k != "pack"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.__post_init__()
+
+    @property
+    def almaty_centre_xy(self) -> tuple[float, float]:
+        """Metric ``(x, y)`` of the Almaty centre (``almaty-centre``)."""
+        return float(self.almaty_centre.seg[0, 0]), float(self.almaty_centre.seg[0, 1])
+
+    @property
+    def konaev_centre_xy(self) -> tuple[float, float]:
+        """Metric ``(x, y)`` of the Konaev centre (``konaev-centre``)."""
+        return float(self.konaev_centre.seg[0, 0]), float(self.konaev_centre.seg[0, 1])
+
+    def words(self, name: str) -> slice:
+        """Columns of the kernel's membership words that belong to group ``name``."""
+        g = [n for n, _ in _GROUPS].index(name)
+        return slice(int(self.pack.group_word[g]), int(self.pack.group_word[g + 1]))
+
+    def row(self, name: str, feature: bool = False) -> int:
+        """Row of the kernel's distance (or ``feature``) output for group ``name``."""
+        return int(self.pack.group_row[[n for n, _ in _GROUPS].index(name), int(feature)])
+
+
+def _as_date(as_of) -> dt.date:
+    if isinstance(as_of, pd.Timestamp):
+        if pd.isna(as_of):
+            raise InputError("as_of is NaT (no date); give a date, e.g. 2025-06-01")
+        return as_of.date()
+    if isinstance(as_of, dt.datetime):
+        return as_of.date()
+    if isinstance(as_of, dt.date):
+        return as_of
+    if isinstance(as_of, str):
+        try:
+            return dt.date.fromisoformat(as_of.strip())
+        except ValueError as exc:
+            raise InputError(
+                f"as_of {as_of!r} is not an ISO date; use YYYY-MM-DD, e.g. 2025-06-01"
+            ) from exc
+    raise TypeError(
+        f"as_of must be a datetime.date or an ISO date string, not {type(as_of).__name__}"
+    )
+
+
+def _feature(layers: LayerSet, layer: str, fid: str):
+    try:
+        return layers.feature(layer, fid, metric=True)
+    except KeyError as exc:
+        raise LayerError(
+            f"layer {layer!r} has no feature with id {fid!r}; the criteria need it: "
+            f"add it to the {layer} layer (check with `planner layers check`)"
+        ) from exc
+
+
+def _geoms(gdf) -> SegmentSet:
+    return SegmentSet.from_geometries(gdf.geometry.to_numpy(), gdf["id"].to_numpy())
+
+
+def _kinds(layers: LayerSet, layer: str, *kinds: str, column: str) -> SegmentSet:
+    gdf = layers.kind(layer, *kinds, metric=True)
+    if gdf.empty:
+        log.warning("layer %r has no %s feature: %s will be inf", layer, "/".join(kinds), column)
+    return _geoms(gdf)
+
+
+def _xy(geom) -> tuple[float, float]:
+    c = geom if geom.geom_type == "Point" else geom.centroid
+    return float(c.x), float(c.y)
+
+
+def prepare(layers: LayerSet, as_of) -> PreparedLayers:
+    """Turn ``layers`` into metric arrays for scoring as of ``as_of`` (a date or ISO string).
+
+    Takes some milliseconds; reuse the result for repeated :func:`compute_criteria_prepared`
+    calls with the same layers and date. Exclusions (national park, water, region) do not
+    depend on the date; zone statuses do (:func:`planner.layers.status_as_of`).
+    """
+    as_of = _as_date(as_of)
+
+    zones = layers.metric("zones")
+    status = np.asarray(status_as_of(zones, as_of), dtype=object)
+    exists = status != "none"
+    zsub, zstatus = zones[exists], status[exists]
+    zrank = np.array([STATUS_RANK[s] for s in zstatus], dtype="i8")
+    zids = zsub["id"].astype(str).to_numpy()
+    # best first: higher status, then the smaller zone, then the id (deterministic)
+    order = np.lexsort((zids, shapely.area(zsub.geometry.to_numpy()), -zrank)).astype("i8")
+    operating = zsub[zstatus == "operating"]
+    if operating.empty:
+        log.warning("no zone is operating on %s: dist_zone_km will be inf", as_of)
+
+    cons = layers.metric("constraints")
+    cons = cons[cons["kind"].isin([*_EXCLUDING_KINDS, "region"]).to_numpy()]
+    is_region = cons["kind"].eq("region").to_numpy(dtype=bool)
+    reasons = [
+        "" if region else (r.strip() if isinstance(r, str) and r.strip() else str(k))
+        for r, k, region in zip(cons["reason"], cons["kind"], is_region, strict=True)
+    ]
+
+    return PreparedLayers(
+        as_of=as_of,
+        bakad=_kinds(layers, "bakad", "ring_road", column="dist_bakad_km"),
+        interchange=_kinds(layers, "bakad", "interchange", column="dist_interchange_km"),
+        almaty_centre=SegmentSet.from_point(
+            _xy(_feature(layers, "cities", "almaty-centre")), "almaty-centre"
+        ),
+        konaev_centre=SegmentSet.from_point(
+            _xy(_feature(layers, "cities", "konaev-centre")), "konaev-centre"
+        ),
+        almaty=SegmentSet.from_geometries([_feature(layers, "cities", "almaty")], ["almaty"]),
+        gate_city=SegmentSet.from_geometries(
+            [_feature(layers, "cities", "gate-city")], ["gate-city"]
+        ),
+        zones=_geoms(zsub),
+        zone_kind=zsub["kind"].astype(str).to_numpy().astype(object),
+        zone_status=zstatus,
+        zone_free_ha=pd.to_numeric(zsub["free_ha"], errors="coerce").to_numpy(dtype="f8"),
+        zone_order=order,
+        zones_operating=_geoms(operating),
+        rail=_kinds(
+            layers, "transport", "railway", "rail_station", "freight_yard", column="dist_rail_km"
+        ),
+        airport=_kinds(layers, "transport", "airport", column="dist_airport_km"),
+        highway=_kinds(layers, "transport", "highway", column="dist_highway_km"),
+        khorgos=_kinds(layers, "transport", "logistics_target", column="dist_khorgos_km"),
+        housing=_kinds(layers, "cities", "settlement", "city_outline", column="dist_housing_km"),
+        constraints=_geoms(cons),
+        constraint_reason=np.array(reasons, dtype=object),
+        constraint_region=is_region,
+    )
+
+
+# --------------------------------------------------------------------------- computation
+
+
+def _factorize_words(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (n,) and the distinct rows (u, w) of a membership-bit matrix (n, w)."""
+    codes, uniq = pd.factorize(words[:, 0])
+    if words.shape[1] == 1:
+        return codes.astype("i8"), np.asarray(uniq, dtype=np.uint64)[:, None]
+    for j in range(1, words.shape[1]):
+        cj, uj = pd.factorize(words[:, j])
+        codes, _ = pd.factorize(codes.astype("i8") * len(uj) + cj)
+    codes = codes.astype("i8")
+    first = np.empty(int(codes.max()) + 1, dtype="i8")
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # first row of every code
+    return codes, words[first]
+
+
+def _members(row: np.ndarray, n_features: int) -> list[int]:
+    return [k for k in range(n_features) if (int(row[k >> 6]) >> (k & 63)) & 1]
+
+
+def _str_array(table: Sequence[str], codes: np.ndarray):
+    """``table[codes]`` as pandas' ``str`` dtype, built without a Python string per row."""
+    if pd.api.types.pandas_dtype("str").storage == "pyarrow":
+        import pyarrow as pa
+
+        # an arrow take is ~4x faster than converting an object array
+        return pd.array(pa.array(list(table), type=pa.large_string()).take(codes), dtype="str")
+    return pd.array(np.array(table, dtype=object)[codes], dtype="str")
+
+
+def _zone_columns(words: np.ndarray, dist_operating_km: np.ndarray, p: PreparedLayers) -> dict:
+    codes, rows = _factorize_words(words)
+    nz = p.zones.n_features
+    rank = np.empty(nz, dtype="i8")
+    rank[p.zone_order] = np.arange(nz)
+    t_id, t_status, t_kind, t_ids, t_sez, t_free, t_operating = [], [], [], [], [], [], []
+    for row in rows:  # once per distinct combination of zones, not per site
+        members = sorted(_members(row, nz), key=lambda k: rank[k])
+        best = members[0] if members else None
+        t_id.append(p.zones.ids[best] if members else "")
+        t_status.append(p.zone_status[best] if members else "none")
+        t_kind.append(p.zone_kind[best] if members else "")
+        t_free.append(p.zone_free_ha[best] if members else np.nan)
+        t_ids.append(";".join(p.zones.ids[k] for k in members))
+        sez = [p.zone_status[k] for k in members if p.zone_kind[k] == "sez"]
+        t_sez.append(sez[0] if sez else "none")
+        t_operating.append(any(p.zone_status[k] == "operating" for k in members))
+    dist_operating_km[np.asarray(t_operating, dtype=bool)[codes]] = 0.0
+    return {
+        "zone_id": _str_array(t_id, codes),
+        "zone_status": _str_array(t_status, codes),
+        "zone_kind": _str_array(t_kind, codes),
+        "zone_ids": _str_array(t_ids, codes),
+        "zone_free_ha": np.asarray(t_free, dtype="f8")[codes],
+        "sez_status": _str_array(t_sez, codes),
+        "dist_zone_km": dist_operating_km,
+    }
+
+
+def _reason_key(reason: str) -> tuple[int, str]:
+    n = len(EXCLUSION_REASONS)
+    return (EXCLUSION_REASONS.index(reason) if reason in EXCLUSION_REASONS else n), reason
+
+
+def _exclusion_columns(words: np.ndarray, p: PreparedLayers) -> dict:
+    codes, rows = _factorize_words(words)
+    t_reason, t_excluded = [], []
+    for row in rows:
+        members = _members(row, p.constraints.n_features)
+        reasons = {p.constraint_reason[k] for k in members if not p.constraint_region[k]}
+        if not any(p.constraint_region[k] for k in members):
+            reasons.add("outside_region")
+        t_reason.append(";".join(sorted(reasons, key=_reason_key)))
+        t_excluded.append(bool(reasons))
+    return {
+        "excluded": np.asarray(t_excluded, dtype=bool)[codes],
+        "exclusion_reason": _str_array(t_reason, codes),
+    }
+
+
+def compute_criteria_prepared(
+    x, y, prepared: PreparedLayers, index: pd.Index | None = None
+) -> pd.DataFrame:
+    """Criteria for sites at metric ``x``/``y`` (EPSG:32643 metres) from prepared layers.
+
+    The core of :func:`compute_criteria`, for callers that already hold metric
+    coordinates (e.g. one partition of a distributed table). The result has
+    :data:`CRITERIA_COLUMNS` on ``index`` (default ``RangeIndex``).
+    """
+    x = np.ascontiguousarray(x, dtype="f8")
+    y = np.ascontiguousarray(y, dtype="f8")
+    if x.ndim != 1 or x.shape != y.shape:
+        raise ValueError(f"x and y must be 1-D and of one length, not {x.shape} and {y.shape}")
+    index = pd.RangeIndex(len(x)) if index is None else pd.Index(index)
+    if len(index) != len(x):
+        raise ValueError(f"index has {len(index)} labels for {len(x)} sites")
+    if len(x) == 0:
+        return empty_criteria(index)
+    finite = np.isfinite(x) & np.isfinite(y)
+    if not finite.all():
+        r = int(np.flatnonzero(~finite)[0])
+        raise InputError(
+            f"{int((~finite).sum())} site(s) have non-finite metric coordinates, e.g. row "
+            f"{r + 1} (site {_label(index[r])}): x={float(x[r])!r}, y={float(y[r])!r}; fix or "
+            "drop these rows"
+        )
+    p = prepared
+    dist, feat, words = _evaluate(p.pack, x, y, scale=0.001)  # km
+    ic = feat[p.row("interchange", feature=True)]
+    ic[ic < 0] = p.interchange.n_features  # no interchange at all: ""
+    ic_ids = [*p.interchange.ids, ""]
+    cols: dict[str, object] = {
+        "dist_bakad_km": dist[p.row("bakad")],
+        "dist_interchange_km": dist[p.row("interchange")],
+        "nearest_interchange": _str_array(ic_ids, ic),
+        "dist_almaty_km": dist[p.row("almaty_centre")],
+        "in_almaty": words[:, p.words("almaty")].any(axis=1),
+        "dist_konaev_km": dist[p.row("konaev_centre")],
+        "dist_gate_city_km": dist[p.row("gate_city")],
+        "dist_rail_km": dist[p.row("rail")],
+        "dist_airport_km": dist[p.row("airport")],
+        "dist_highway_km": dist[p.row("highway")],
+        "dist_khorgos_km": dist[p.row("khorgos")],
+        "dist_housing_km": dist[p.row("housing")],
+    }
+    cols.update(_zone_columns(words[:, p.words("zones")], dist[p.row("zones_operating")], p))
+    cols.update(_exclusion_columns(words[:, p.words("constraints")], p))
+    return pd.DataFrame({c: cols[c] for c in CRITERIA_COLUMNS}, index=index, copy=False)
+
+
+def empty_criteria(index: pd.Index | None = None) -> pd.DataFrame:
+    """A criteria table with no rows, with the contract's columns and dtypes."""
+    index = pd.RangeIndex(0) if index is None else index[:0]
+    return pd.DataFrame({c: pd.Series(dtype=t, index=index) for c, t in CRITERIA_DTYPES.items()})
+
+
+def _label(value) -> str:
+    """A site label for messages: numpy scalars shown as plain Python values."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
+def _coordinates(lon, lat, index: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        lon_a = np.asarray(lon, dtype="f8")
+        lat_a = np.asarray(lat, dtype="f8")
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            f"site coordinates are not numbers ({exc}); give lon/lat as decimal degrees "
+            "(WGS84), e.g. lon=77.05 lat=43.52"
+        ) from exc
+    if lon_a.ndim != 1 or lon_a.shape != lat_a.shape:
+        raise InputError(
+            f"lon and lat must be 1-D and of one length, not shapes {lon_a.shape} and "
+            f"{lat_a.shape}; pass one value per site"
+        )
+    if len(index) != len(lon_a):
+        raise InputError(
+            f"index has {len(index)} labels for {len(lon_a)} sites; pass the sites' own index"
+        )
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(lon_a) & np.isfinite(lat_a)
+        ok &= (np.abs(lat_a) <= 90) & (np.abs(lon_a) <= 180)
+    if not ok.all():
+        bad = np.flatnonzero(~ok)
+        shown = "; ".join(
+            f"row {r + 1} (site {_label(index[r])}): lon={float(lon_a[r])!r}, "
+            f"lat={float(lat_a[r])!r}"
+            for r in bad[:5]
+        )
+        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        west, south, east, north = _crs.REGION_BOUNDS_LONLAT
+        raise InputError(
+            f"{len(bad)} site(s) have no usable coordinates: {shown}{more}; give `lon` "
+            f"in -180..180 and `lat` in -90..90 decimal degrees (WGS84; the region is about "
+            f"{west}-{east} E, {south}-{north} N), or drop these rows"
+        )
+    return lon_a, lat_a
+
+
+def compute_criteria(
+    lon, lat, layers: LayerSet, as_of, index: pd.Index | None = None
+) -> pd.DataFrame:
+    """Every siting criterion for sites at WGS84 ``lon``/``lat`` as of a date.
+
+    Parameters
+    ----------
+    lon, lat
+        Array-likes of decimal degrees, one value per site.
+    layers
+        The validated layers (:func:`planner.load_layers`).
+    as_of
+        The date zone statuses are taken at (``datetime.date`` or ``"YYYY-MM-DD"``).
+    index
+        Index of the result (the sites' index). Default: ``lon``'s index when it is a
+        pandas Series, else a ``RangeIndex``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`CRITERIA_COLUMNS` with the dtypes of :data:`CRITERIA_DTYPES`: ``dist_*_km``
+        float64 (never NaN; ``inf`` only when a layer has no feature of the kind, or no
+        zone operates at ``as_of``), ``in_almaty``/``excluded`` bool, ids/statuses/reasons
+        str (``""`` or ``"none"`` when there is nothing).
+
+    Raises
+    ------
+    InputError
+        Non-numeric or out-of-range coordinates (naming the rows), a bad ``as_of``.
+    """
+    if index is None:
+        index = lon.index if isinstance(lon, pd.Series) else pd.RangeIndex(len(lon))
+    elif not isinstance(index, pd.Index):
+        index = pd.Index(index)
+    lon_a, lat_a = _coordinates(lon, lat, index)
+    prepared = prepare(layers, as_of)
+    if len(lon_a) == 0:
+        return empty_criteria(index)
+    x, y = _project(lon_a, lat_a)
+    return compute_criteria_prepared(x, y, prepared, index=index)
+
+
+def _project(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`planner.crs.lonlat_to_metric`, in threads for many sites."""
+    n = len(lon)
+    if n < _PROJ_MIN_SITES:
+        return _crs.lonlat_to_metric(lon, lat)
+    from concurrent.futures import ThreadPoolExecutor
+
+    bounds = np.linspace(0, n, _PROJ_THREADS + 1).astype(int)
+    x, y = np.empty(n), np.empty(n)
+
+    def part(i: int) -> None:  # crs keeps one Transformer per thread
+        a, b = bounds[i], bounds[i + 1]
+        x[a:b], y[a:b] = _crs.lonlat_to_metric(lon[a:b], lat[a:b])
+
+    with ThreadPoolExecutor(_PROJ_THREADS) as pool:
+        list(pool.map(part, range(_PROJ_THREADS)))
+    return x, y
