@@ -484,7 +484,14 @@ def _read_any(path: Path, what: str) -> tuple[pd.DataFrame, str]:
         raise MapInputError(f"{what} file {str(path)!r} does not exist; check the path")
     if suffix in (".gpkg", ".geojson", ".json"):
         try:
-            gdf = gpd.read_file(path, engine="pyogrio")
+            layer = None
+            if suffix == ".gpkg":
+                import pyogrio
+
+                names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+                # `planner score` writes results/companies/allocation layers: take ours by name
+                layer = what if what in names else names[0]
+            gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
         except Exception as exc:  # pyogrio raises its own DataSourceError family
             raise MapInputError(
                 f"cannot read {what} file {str(path)!r}: {exc}; give the file written by planner"
