@@ -1,0 +1,214 @@
+"""`planner compare`: 2-12 sites side by side, with an offline HTML report and XLSX.
+
+A thin skin over :func:`planner.report.run_compare` (which runs
+:func:`planner.compare.compare_sites` and writes the files) and
+:func:`planner.report.terminal_renderables` (what is printed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from .. import compare as _compare
+from .. import report as _report
+from ..scenarios import DEFAULT_SCENARIO
+from .app import app, handle_errors, out_console
+
+
+class Lang(StrEnum):
+    ru = "ru"
+    kk = "kk"
+    en = "en"
+
+
+def _date(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2030-01-01"
+        ) from None
+
+
+def _at(values: list[str] | None) -> list[str]:
+    for v in values or []:
+        try:
+            _compare.parse_at(v)
+        except _compare.CompareError as exc:
+            raise typer.BadParameter(str(exc)) from None
+    return list(values or [])
+
+
+HELP = (
+    "Compare 2-12 candidate sites side by side: criteria (km, zone status) and points per "
+    "site with the best of each row highlighted, total and rank, the company's hard needs "
+    "(with --company), a verdict per site, how robust the winner is to the weights "
+    "(random weight draws, the smallest weight change that swaps the two best) and, with "
+    "--also-as-of, how the ranking changes when planned zones open.\n\n"
+    "SITE is a built-in site = zone id (e.g. iz-kairat, sez-pit; an unknown id lists the "
+    "known ones), an id from --sites FILE, or an exact site name; --at LAT,LON[,LABEL] adds "
+    "a site by coordinates (latitude first, "
+    'decimal dots), e.g. --at "43.40,76.95,Plot near Boraldai".\n\n'
+    "Examples:\n\n"
+    "  planner compare iz-kairat sez-pit aiz-2 --at 43.40,76.95 --html maps/compare.html\n\n"
+    "  planner compare iz-kairat iz-kairat-2 --also-as-of 2030-01-01 --xlsx out/compare.xlsx\n\n"
+    '  planner compare iz-kairat sez-alatau --company "ООО «СтройБлок Восток»" '
+    "--companies geodata/examples/companies.csv --lang ru\n\n"
+    "Exit codes: 0 ok; 1 error (unknown site id, company not found, unreadable file, output "
+    "exists without --overwrite); 2 usage error (fewer than 2 or more than 12 sites, a bad "
+    "--at or date, --company without --companies)."
+)
+
+
+@app.command("compare", help=HELP)
+@handle_errors
+def compare_cmd(
+    sites: Annotated[
+        list[str] | None,
+        typer.Argument(
+            metavar="SITE",
+            help="Site ids to compare, e.g. iz-kairat sez-pit (2-12 sites with --at).",
+            show_default=False,
+        ),
+    ] = None,
+    at: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--at",
+            metavar="LAT,LON[,LABEL]",
+            callback=_at,
+            help="A site by coordinates (WGS84 degrees, latitude first), e.g. --at 43.40,76.95 "
+            'or --at "43.40,76.95,Plot near Boraldai". Repeatable.',
+        ),
+    ] = None,
+    company: Annotated[
+        str | None,
+        typer.Option(
+            "--company",
+            help="Compare for this company of --companies (its name or company_id): its "
+            "sector's weights and its hard needs (land, rail, housing distance, Almaty).",
+        ),
+    ] = None,
+    companies: Annotated[
+        Path | None,
+        typer.Option(
+            "--companies",
+            help="Company list (.csv or .xlsx, as for `planner score`), "
+            "e.g. geodata/examples/companies.csv",
+        ),
+    ] = None,
+    scenario: Annotated[
+        str,
+        typer.Option(
+            "--scenario", help="Built-in scenario name or .toml path (planner scenarios list)."
+        ),
+    ] = DEFAULT_SCENARIO,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            callback=_date,
+            metavar="YYYY-MM-DD",
+            help="Date for zone statuses, e.g. 2026-01-01 (default today).",
+        ),
+    ] = None,
+    also_as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--also-as-of",
+            callback=_date,
+            metavar="YYYY-MM-DD",
+            help="Also compare as of this date (e.g. 2030-01-01, when planned zones open): "
+            "ranks at both dates and why sites moved.",
+        ),
+    ] = None,
+    lang: Annotated[
+        Lang, typer.Option("--lang", help="Language of the table, texts and report.")
+    ] = Lang.ru,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            help="Write the offline HTML report (map, score cards, chart, table; prints on "
+            "A4), e.g. --html maps/compare.html",
+        ),
+    ] = None,
+    xlsx: Annotated[
+        Path | None,
+        typer.Option("--xlsx", help="Write the table to Excel, e.g. --xlsx out/compare.xlsx"),
+    ] = None,
+    draws: Annotated[
+        int,
+        typer.Option(
+            "--draws",
+            min=1,
+            max=1_000_000,
+            help="Random weight draws for the robustness check (each weight x0.75-1.25).",
+        ),
+    ] = 2000,
+    seed: Annotated[
+        int,
+        typer.Option("--seed", help="Seed of the random weight draws (same seed, same result)."),
+    ] = 0,
+    layers: Annotated[
+        Path | None,
+        typer.Option(
+            "--layers",
+            help="Replacement layers: a folder of .geojson/.gpkg files or one .gpkg. "
+            "Default: built-in.",
+        ),
+    ] = None,
+    sites_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--sites",
+            help="A sites file (.csv/.xlsx/.geojson/.gpkg) whose ids SITE may name, "
+            "e.g. --sites my_plots.csv",
+        ),
+    ] = None,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace existing --html / --xlsx files.")
+    ] = False,
+) -> None:
+    """Compare 2-12 candidate sites side by side (see HELP)."""
+    refs = list(sites or [])
+    points = list(at or [])
+    try:
+        _compare.check_site_count(len(refs) + len(points))
+    except _compare.SiteCountError as exc:
+        raise typer.BadParameter(str(exc), param_hint="SITE / --at") from None
+    if (company is None) != (companies is None):
+        raise typer.BadParameter(
+            "--company and --companies go together: name the company with --company NAME and "
+            "give the company list with --companies FILE",
+            param_hint="--company / --companies",
+        )
+    comparison, written = _report.run_compare(
+        refs,
+        at=points,
+        company=company,
+        companies=companies,
+        scenario=scenario,
+        as_of=as_of,
+        also_as_of=also_as_of,
+        lang=lang.value,
+        html_path=html,
+        xlsx_path=xlsx,
+        draws=draws,
+        seed=seed,
+        layers_path=layers,
+        sites_path=sites_file,
+        overwrite=overwrite,
+    )
+    for item in _report.terminal_renderables(comparison, lang.value):
+        out_console.print(item, highlight=False)
+    for label, path in written.items():
+        out_console.print(f"wrote {escape(str(path))} ({label})", highlight=False)
