@@ -1,0 +1,135 @@
+"""`planner surface`: a suitability surface (raster) over the region or around a feature."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+from rich.markup import escape
+
+from .. import surface as _surface
+from .._atomic import atomic_output, check_writable
+from ..layers import load_layers
+from ..scenarios import DEFAULT_SCENARIO, load_scenario
+from .app import app, handle_errors, out_console
+
+
+def _as_of(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2030-01-01"
+        ) from None
+    return value.strip()
+
+
+def _cell(value: float) -> float:
+    if not (math.isfinite(value) and value > 0):
+        raise typer.BadParameter(f"{value!r}: give a cell size in metres > 0, e.g. 100")
+    return value
+
+
+@app.command("surface")
+@handle_errors
+def surface_cmd(
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o",
+            "--output",
+            help="File to write: .tif (GeoTIFF, EPSG:32643, bands score and excluded), "
+            ".parquet (one row per cell: x_m, y_m, lon, lat, score, excluded) or .npz "
+            "(e.g. -o surface.tif).",
+        ),
+    ],
+    cell_m: Annotated[
+        float,
+        typer.Option(
+            "--cell-m", callback=_cell, help="Cell size in metres (EPSG:32643), e.g. 100."
+        ),
+    ] = 100.0,
+    extent: Annotated[
+        str,
+        typer.Option(
+            "--extent",
+            help="Area: 'region' (the region polygon), '<feature>:<N>km' (e.g. bakad:20km, "
+            "konaev:30km, gate-city:15km) or 'bbox:W,S,E,N' in degrees.",
+        ),
+    ] = "region",
+    scenario: Annotated[
+        str,
+        typer.Option(
+            "--scenario", help="Built-in scenario name or .toml path (planner scenarios list)."
+        ),
+    ] = DEFAULT_SCENARIO,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", callback=_as_of, help="Date for zone statuses, YYYY-MM-DD (default today)."
+        ),
+    ] = None,
+    layers: Annotated[
+        Path | None,
+        typer.Option("--layers", help="Replacement layers folder or .gpkg (default: built-in)."),
+    ] = None,
+    png: Annotated[
+        Path | None,
+        typer.Option(
+            "--png",
+            help="Also write a web-map overlay image (Web Mercator), e.g. --png surface.png.",
+        ),
+    ] = None,
+    max_cells: Annotated[
+        int,
+        typer.Option(
+            "--max-cells", min=1, help="Refuse grids with more cells (memory ~40 bytes per cell)."
+        ),
+    ] = _surface.MAX_SURFACE_CELLS,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace existing output files.")
+    ] = False,
+) -> None:
+    """Score every cell of a grid (raster distances, exact memberships) and write it."""
+    sc = load_scenario(scenario)  # fail fast: bad scenario, bad suffix, existing outputs
+    _surface._suffix(output)
+    check_writable(output, overwrite)
+    if png is not None:
+        check_writable(png, overwrite)
+    ls = load_layers(layers)
+    surf = _surface.compute_surface(
+        ls, sc, as_of, cell_m=cell_m, extent=extent, max_cells=max_cells
+    )
+    _surface.write_surface(surf, output, overwrite=overwrite)
+    scored = surf.in_extent
+    n = int(scored.sum())
+    n_ex = int(surf.excluded.sum())
+    values = surf.score[scored & ~surf.excluded]
+    stats = (
+        f"score {values.min():.1f}-{values.max():.1f}, median {np.median(values):.1f}"
+        if len(values)
+        else "no score"
+    )
+    out_console.print(
+        f"wrote {escape(str(output))}: {surf.grid.nrows:,} x {surf.grid.ncols:,} cells of "
+        f"{cell_m:g} m (EPSG:32643), {n:,} in extent {escape(extent)}, {n_ex:,} excluded; "
+        f"{stats}; scenario {escape(surf.scenario)} (hash {surf.scenario_hash}), "
+        f"as of {surf.as_of}",
+        highlight=False,
+    )
+    if png is not None:
+        image, (west, south, east, north) = _surface.surface_overlay_png(surf)
+        with atomic_output(png, overwrite) as tmp:
+            tmp.write_bytes(image)
+        out_console.print(
+            f"wrote {escape(str(png))}: overlay for bounds west {west:.5f}, south {south:.5f}, "
+            f"east {east:.5f}, north {north:.5f} "
+            + escape("(degrees; folium bounds [[south, west], [north, east]])"),
+            highlight=False,
+        )
