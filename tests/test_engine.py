@@ -277,3 +277,25 @@ def test_worker_killed_mid_run_loses_and_duplicates_nothing(client, layers):
     # the dead worker was replaced (its pid is gone)
     client.wait_for_workers(2, timeout=60)
     assert pids[victim] not in client.run(os.getpid).values()
+
+
+def test_cli_score_sites_engine_dask_uses_the_scheduler(cli, client, layers, tmp_path):
+    out = tmp_path / "grid.parquet"
+    res = cli(
+        "score-sites", "grid", "-o", out, "--engine", "dask",
+        "--scheduler", client.scheduler.address, "--no-why", "--top", "0",
+    )
+    assert res.exit_code == 0, res.output
+    assert "engine dask" in res.output
+    back = read_scored_parquet(out)
+    want = score_sites(grid_sites(layers), layers, why=False)
+    assert len(back) == len(want)
+    assert sorted(back["site_id"]) == sorted(want["site_id"])
+    merged = back.set_index("site_id")["rank"].astype("Int64")
+    assert (merged.loc[want["site_id"]].to_numpy() == want["rank"].to_numpy()).all()
+
+
+def test_cli_score_sites_unknown_engine_is_an_error(cli, tmp_path):
+    res = cli("score-sites", "builtin", "-o", tmp_path / "x.csv", "--engine", "spark")
+    assert res.exit_code == 1
+    assert "spark" in res.output

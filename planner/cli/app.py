@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -67,6 +68,8 @@ def root(
     """Planner for the BAKAD perimeter, Konaev and Gate City."""
     State.debug = debug
     level = logging.DEBUG if debug else (logging.INFO if verbose else logging.WARNING)
+    # distributed configures its own INFO logging at import; keep a Dask run quiet by default
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", logging.getLevelName(level).lower())
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )

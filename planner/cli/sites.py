@@ -11,8 +11,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from .. import engine as _engine
 from .. import scenarios as _scenarios
-from .. import scoring as _scoring
 from .. import sites as _sites
 from ..layers import load_layers
 from ..scenarios import DEFAULT_SCENARIO
@@ -150,29 +150,58 @@ def score_sites_cmd(
     top: Annotated[
         int, typer.Option("--top", help="Print the N best sites (0: none).", min=0)
     ] = 10,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="local (this process) or dask (a Dask cluster; with -o NAME.parquet the "
+            "workers write partitioned GeoParquet). Needs the [dask] extra.",
+        ),
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Dask scheduler address, e.g. tcp://10.0.0.5:8786, or a scheduler file .json "
+            "(default: a LocalCluster here, one worker per core).",
+        ),
+    ] = None,
+    npartitions: Annotated[
+        int | None,
+        typer.Option(
+            "--npartitions", min=1,
+            help="Dask partitions (default ~250,000 sites each, at least 2 per worker).",
+        ),
+    ] = None,
 ) -> None:
     """Score every site (criteria, utilities, points, score 0-100, rank, reasons) and write them."""
     sc = _scenarios.load_scenario(scenario)  # fail fast, before the layers and sites
     ls = load_layers(layers)
     spec = Path(sites) if sites not in ("builtin", "grid") else sites
     site_table = _sites.load_sites(spec, ls)
-    scored = _scoring.score_sites(site_table, ls, scenario=sc, as_of=as_of, why=why)
-    _scoring.write_scored(
-        scored,
+    run = _engine.run_score_sites(
+        site_table,
+        ls,
         output,
+        sc,
+        as_of,
+        engine=engine,
+        scheduler=scheduler,
+        npartitions=npartitions,
+        why=why,
         overwrite=overwrite,
+        top=top,
         inputs={"sites": sites, "layers": layers, "scenario": scenario},
         command=["planner", *sys.argv[1:]],
     )
-    attrs = scored.attrs
-    n_ex = int(scored["excluded"].sum())
     out_console.print(
-        f"wrote {escape(str(output))}: {len(scored):,} sites ({n_ex:,} excluded), scenario "
-        f"{escape(attrs['scenario'])} (hash {attrs['scenario_hash']}), as of {attrs['as_of']}",
+        f"wrote {escape(str(run.output))}: {run.n_sites:,} sites ({run.n_excluded:,} excluded), "
+        f"scenario {escape(run.scenario)} (hash {run.scenario_hash}), as of {run.as_of}, "
+        f"engine {run.engine} ({run.n_partitions} partition(s), {run.seconds:.1f} s)",
         highlight=False,
     )
-    if top and len(scored):
-        best = scored[scored["rank"].notna()].sort_values("rank").head(top)
+    best = run.top
+    if top and len(best):
         named = bool((best["name"].astype(str) != best["site_id"].astype(str)).any())
         cols = ["rank", "site_id", *(["name"] if named else []), "score", *(["why"] if why else [])]
         table = Table(title=f"top {len(best)}")
