@@ -35,7 +35,7 @@ import logging
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -658,74 +658,6 @@ _TEXT: dict[str, dict[str, str]] = {
     },
 }
 
-#: flip sentences in Kazakh (planner.robustness.flip_text speaks English and Russian)
-_FLIP_KK = {
-    "rise": "«{title}» салмағы {w0}-ден {w1}-ден жоғары мәнге өссе, {b} {a} алаңын басып озады.",
-    "fall": "«{title}» салмағы {w0}-ден {w1}-ден төмен мәнге түссе, {b} {a} алаңын басып озады.",
-    "tie_rise": "{a} мен {b} балдары тең ({a} тізімдегі реті бойынша ғана алда); «{title}» "
-    "салмағының {w0}-ден кез келген өсуі {b} алаңын алға шығарады.",
-    "tie_fall": "{a} мен {b} балдары тең ({a} тізімдегі реті бойынша ғана алда); «{title}» "
-    "салмағының {w0}-ден кез келген төмендеуі {b} алаңын алға шығарады.",
-    "none": "Рұқсат етілген шекте бір салмақты өзгерту {a} мен {b} орындарын ауыстырмайды.",
-}
-
-
-def _flip_text_kk(result, titles: Mapping[str, str], names: tuple[str, str]) -> str:
-    """:func:`planner.robustness.flip_text` in Kazakh (same rounding: toward the change)."""
-    a, b = names
-    if result is None:
-        return _FLIP_KK["none"].format(a=a, b=b)
-    title = titles.get(result.criterion, result.criterion)
-    rising = result.direction > 0
-    w0 = _n(result.weight_from, 2, "kk")
-    if abs(result.delta) < 1e-9:
-        return _FLIP_KK["tie_rise" if rising else "tie_fall"].format(a=a, b=b, title=title, w0=w0)
-    digits = 2
-    while True:
-        scale = 10.0**digits
-        raw = result.weight_to * scale
-        shown = (math.ceil(raw - 1e-6) if rising else math.floor(raw + 1e-6)) / scale
-        if digits >= 4 or abs(shown - result.weight_to) <= 0.1 * abs(result.delta):
-            break
-        digits += 1
-    return _FLIP_KK["rise" if rising else "fall"].format(
-        a=a, b=b, title=title, w0=_n(result.weight_from, digits, "kk"), w1=_n(shown, digits, "kk")
-    )
-
-
-def _for_text(flip):
-    """``flip`` as given to the sentence makers.
-
-    :func:`~planner.robustness.flip_text` rounds the new weight toward the change, to 10 %
-    of the change: a fall from 0.20 to 0.007 then reads "below 0.00", which no weight can
-    be. Giving it the room left (0.007) as the change makes it show enough decimals.
-    """
-    if flip is None:
-        return None
-    room = flip.weight_to if flip.direction < 0 else 1.0 - flip.weight_to
-    if 1e-9 <= room < abs(flip.delta):
-        return replace(flip, delta=math.copysign(room, flip.delta))
-    return flip
-
-
-def _checked_flip(flip, U: np.ndarray, w: np.ndarray):
-    """``flip`` if ``b`` really scores above ``a`` just past the threshold, else None.
-
-    :func:`~planner.robustness.flip_weight` can report a threshold of 0.9999999999999999
-    for a criterion on which both sites are equal (at weight 1 they only tie), e.g. for a
-    site that dominates the other on every criterion; rescoring catches that.
-    """
-    if flip is None:
-        return None
-    x = flip.weight_to + flip.direction * max(1e-9, 1e-6 * abs(flip.delta))
-    j = flip.criterion_index
-    if not (0.0 <= x < 1.0) or w[j] >= 1.0:
-        return None
-    w2 = w * ((1.0 - x) / (1.0 - w[j]))
-    w2[j] = x
-    s = U[[flip.a, flip.b]] @ w2
-    return flip if s[1] > s[0] else None
-
 
 def _flip_texts(
     flip, pair: tuple[int, int] | None, names: Mapping[str, list[str]], keys: list[str]
@@ -738,10 +670,7 @@ def _flip_texts(
         a, b = pair if pair is not None else (None, None)
         pair_names = (names[lang][a], names[lang][b]) if pair is not None else ("A", "B")
         quoted = (_q(pair_names[0], lang), _q(pair_names[1], lang))
-        if lang == "kk":
-            out[lang] = _flip_text_kk(_for_text(flip), titles, quoted)
-        else:
-            out[lang] = flip_text(_for_text(flip), lang, titles, names=quoted)
+        out[lang] = flip_text(flip, lang, titles, names=quoted)
     return out
 
 
@@ -1258,7 +1187,7 @@ def compare_sites(
     if n_eligible >= 2:
         r = rank.to_numpy(dtype="f8", na_value=np.nan)
         w = np.asarray(ru.weights, dtype="f8") / np.sum(ru.weights)
-        flip = _checked_flip(flip_weight(U, w, keys, excluded=~eligible), U, w)
+        flip = flip_weight(U, w, keys, excluded=~eligible)
         # flip_weight ranks from U (ties: lower index, as our rank): the same two sites
         a, b = (
             (flip.a, flip.b)

@@ -10,7 +10,7 @@ candidate sites:
   top-K sites and weights), vectorized over companies and bounded in memory.
 * *How far is the runner-up from the winner?* -- :func:`flip_weight` finds the smallest
   change of one weight that lets site B (rank 2) overtake site A (rank 1), and
-  :func:`flip_text` says it in English or Russian.
+  :func:`flip_text` says it in English, Russian or Kazakh.
 
 Everything works on arrays, independent of how the utilities were computed: a utility
 matrix ``U`` (sites x criteria, values 0-1), and a weight vector ``w`` (non-negative,
@@ -68,9 +68,14 @@ MAX_DRAWS = 1_000_000
 RANK_PERCENTILES = (5, 95)
 #: utilities may stray this far outside 0-1 (float noise) before they are refused
 _UTILITY_TOL = 1e-9
-#: a flip needs |d score difference / d weight| above this (utilities are 0-1, so real
-#: slopes are far larger; smaller ones are rounding noise of a constant difference)
-_SLOPE_TOL = 1e-12
+#: score differences (0-1 scale) this small are ties: a score sums m products of numbers
+#: in 0-1 with weights summing to 1, so its rounding error is about m * 1.1e-16, far below
+#: this, and a real difference of 1e-10 points changes no decision. A flip must leave the
+#: challenger ahead by more than this at the end of the allowed range.
+_GAP_TOL = 1e-12
+#: decimals a weight in a flip sentence may get (|slope| <= 2, so a flip leaves at least
+#: _GAP_TOL / 2 of room between the threshold and 0 or 1: 14 decimals always suffice)
+_MAX_DIGITS = 15
 #: rank by pairwise comparison up to this many sites, by a stable sort above it
 _PAIRWISE_MAX = 48
 #: companies per kernel call in the batch Monte Carlo: bounds the rank histogram chunk
@@ -493,10 +498,13 @@ def flip_weight(
     to 1. The score difference ``score_b - score_a`` is then linear in ``x``:
     ``D(x) = D0 + (x - w_j) * slope_j`` with ``slope_j = d_j - (D0 - w_j d_j) / (1 - w_j)``
     and ``d = U[b] - U[a]``. For every criterion the threshold ``x* = w_j - D0 / slope_j``
-    is kept when it lies inside the allowed range with room beyond it (so that ``b``
-    strictly wins just past it); the one closest to ``w_j`` is returned (ties: the
-    steeper slope, then a rising weight, then the first criterion). A criterion whose
-    weight is 1 cannot move under this convention and is skipped.
+    is kept when it lies inside the allowed range with room beyond it and ``b`` leads by
+    more than rounding noise (1e-12 on the 0-1 score scale) at the end of the range, so
+    that ``b`` strictly wins past it; the one closest to ``w_j`` is returned (ties: the
+    steeper slope, then a rising weight, then the first criterion) once rescoring both
+    sites confirms it. Two sites equal on a criterion never swap by raising its weight
+    (at weight 1 they tie), so a site dominated on every criterion gets no flip. A
+    criterion whose weight is 1 cannot move under this convention and is skipped.
 
     Parameters
     ----------
@@ -645,27 +653,47 @@ _TEXT = {
         ),
         "none": "Никакое изменение одного веса в допустимых пределах не меняет местами {a} и {b}.",
     },
+    "kk": {
+        "rise": (
+            "«{title}» салмағы {w0}-ден {w1}-ден жоғары мәнге өссе, {b} {a} алаңын басып озады."
+        ),
+        "fall": (
+            "«{title}» салмағы {w0}-ден {w1}-ден төмен мәнге түссе, {b} {a} алаңын басып озады."
+        ),
+        "tie_rise": (
+            "{a} мен {b} балдары тең ({a} тізімдегі реті бойынша ғана алда); «{title}» "
+            "салмағының {w0}-ден кез келген өсуі {b} алаңын алға шығарады."
+        ),
+        "tie_fall": (
+            "{a} мен {b} балдары тең ({a} тізімдегі реті бойынша ғана алда); «{title}» "
+            "салмағының {w0}-ден кез келген төмендеуі {b} алаңын алға шығарады."
+        ),
+        "none": "Рұқсат етілген шекте бір салмақты өзгерту {a} мен {b} орындарын ауыстырмайды.",
+    },
 }
 
 
 def flip_text(
     result: FlipResult | None,
-    lang: Literal["en", "ru"] = "en",
+    lang: Literal["en", "ru", "kk"] = "en",
     criterion_titles: Mapping[str, str] | None = None,
     *,
     names: tuple[str, str] = ("A", "B"),
 ) -> str:
-    """One sentence for a :class:`FlipResult` (or None), in English or Russian.
+    """One sentence for a :class:`FlipResult` (or None), in English, Russian or Kazakh.
 
     e.g. "B overtakes A if the rail weight rises from 0.10 to above 0.17." The new weight
     is rounded *in the direction of the change* (up when it rises, down when it falls),
-    so the sentence stays true after rounding; more decimals are shown when two would hide
-    most of a small change. Russian uses a decimal comma.
+    so the sentence stays true after rounding. More decimals are shown (up to 4) when two
+    would hide most of a small change, and as many as needed to keep the bound strictly
+    inside 0-1 and within 10 % of the room left there: a fall to 0.0072 reads "below
+    0.007", never "below 0.00", which no weight can be. Russian and Kazakh use a decimal
+    comma.
 
     Parameters
     ----------
     result : FlipResult or None
-    lang : "en" or "ru"
+    lang : "en", "ru" or "kk"
     criterion_titles : mapping criterion key -> title in ``lang``, optional
         Missing keys fall back to the key itself.
     names : (name of a, name of b)
@@ -674,7 +702,9 @@ def flip_text(
     The text is plain: escape it before putting it into HTML.
     """
     if lang not in _TEXT:
-        raise InputError(f"flip_text: `lang` = {lang!r} is not supported; use 'en' or 'ru'.")
+        raise InputError(
+            f"flip_text: `lang` = {lang!r} is not supported; use one of {', '.join(_TEXT)}."
+        )
     t = _TEXT[lang]
     name_a, name_b = names
     if result is None:
@@ -686,16 +716,23 @@ def flip_text(
         return t["tie_rise" if rising else "tie_fall"].format(
             a=name_a, b=name_b, title=title, w0=w0
         )
+    x = result.weight_to
+    room = 1.0 - x if rising else x  # how far the weight can go beyond the threshold
     digits = 2
     while True:
         scale = 10.0**digits
-        raw = result.weight_to * scale
+        raw = x * scale
         shown = (math.ceil(raw - 1e-6) if rising else math.floor(raw + 1e-6)) / scale
-        if digits >= 4 or abs(shown - result.weight_to) <= 0.1 * abs(result.delta):
+        off = abs(shown - x)
+        inside = shown < 1.0 if rising else shown > 0.0
+        if inside and off <= 0.1 * room and (digits >= 4 or off <= 0.1 * abs(result.delta)):
+            w1 = _fmt_weight(shown, digits, lang)
+            break
+        if digits >= _MAX_DIGITS:  # only for a hand-made result: the threshold itself
+            w1 = _fmt_weight(x, None, lang)
             break
         digits += 1
-    w1 = _fmt_weight(shown, digits, lang)
-    w0 = _fmt_weight(result.weight_from, digits, lang)
+    w0 = _fmt_weight(result.weight_from, min(digits, 4), lang)
     return t["rise" if rising else "fall"].format(a=name_a, b=name_b, title=title, w0=w0, w1=w1)
 
 
@@ -821,32 +858,68 @@ def _base_ranks(U3: np.ndarray, W2: np.ndarray, excl2: np.ndarray) -> np.ndarray
 
 
 def _flip_core(UA: np.ndarray, UB: np.ndarray, W: np.ndarray, rel: float | None) -> dict:
-    """Vectorized flip search: UA, UB, W are (C, M); returns arrays of shape (C,)."""
+    """Vectorized flip search: UA, UB, W are (C, M); returns arrays of shape (C,).
+
+    With weight j at x and the others rescaled, ``D(x) = score_b - score_a`` (0-1 scale) is
+    linear: ``D(x) = x d_j + (1 - x) R_j``, where ``R_j = D(0)`` is the weighted mean of
+    ``d = UB - UA`` over the other criteria. ``D(1) = d_j`` exactly, so two sites equal on
+    criterion j never flip by raising it, whatever rounding does to the slope. A flip in a
+    direction exists iff ``D`` at that end of the allowed range exceeds :data:`_GAP_TOL`;
+    the threshold is where the line through ``(w_j, D0)`` and that end crosses zero. Each
+    chosen flip is then checked by rescoring both sites just past the threshold and at
+    the end of the range; a candidate that fails is dropped and the next one is taken.
+    """
+    C, m = W.shape
     d = UB - UA
-    # score_b - score_a (0-1 scale); a ranks first, so a positive value is rounding noise
+    # score_b - score_a; a ranks first, so a positive value is rounding noise
     D0 = np.minimum(np.einsum("cj,cj->c", W, d), 0.0)[:, None]
-    denom = 1.0 - W
-    movable = denom > 1e-12
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rest = np.where(movable, (D0 - W * d) / np.where(movable, denom, 1.0), 0.0)
-        slope = d - rest  # dD/dx when weight j moves to x and the others rescale
-        steep = np.abs(slope) > _SLOPE_TOL
-        x = np.where(steep, W - D0 / np.where(steep, slope, 1.0), np.nan)
+    # leave-one-out sums without cancellation (no "total - own term"): R_j stays accurate
+    # even when 1 - w_j is tiny
+    R = _sum_others(W * d) / np.maximum(_sum_others(W), np.finfo(float).tiny)
+    movable = 1.0 - W > 1e-12
     if rel is None:
         lo, hi = np.zeros_like(W), np.ones_like(W)
     else:
         lo, hi = np.maximum(0.0, W * (1.0 - rel)), np.minimum(1.0, W * (1.0 + rel))
-    rising = slope > 0
-    # b strictly wins only past x*, so there must be room beyond it inside the range
-    inside = np.where(rising, (x >= W) & (x < hi), (x <= W) & (x > lo))
-    ok = movable & steep & inside
-    dist = np.where(ok, np.abs(x - W), np.inf)
-    idx = np.broadcast_to(np.arange(W.shape[1]), W.shape)
-    # rounded keys: equal changes that differ by float noise are ties for the rules after
-    order = np.lexsort((idx, ~rising, -np.round(np.abs(slope), 12), np.round(dist, 12)), axis=-1)
-    rows = np.arange(W.shape[0])
-    j = order[:, 0]
-    found = np.isfinite(dist[rows, j])
+    D_hi = hi * d + (1.0 - hi) * R
+    D_lo = lo * d + (1.0 - lo) * R
+    rising = D_hi > D_lo
+    end = np.where(rising, hi, lo)
+    D_end = np.where(rising, D_hi, D_lo)
+    wins = movable & (D_end > _GAP_TOL)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(wins, -D0 / np.where(wins, D_end - D0, 1.0), np.nan)  # in [0, 1)
+    x = W + (end - W) * t
+    ok = wins & np.where(rising, x < end, x > end)  # room beyond x* inside the range
+    slope = d - R  # dD/dx
+    idx = np.broadcast_to(np.arange(m), W.shape)
+    rows = np.arange(C)
+    while True:
+        dist = np.where(ok, np.abs(x - W), np.inf)
+        # rounded keys: equal changes that differ by float noise are ties for the rules after
+        order = np.lexsort(
+            (idx, ~rising, -np.round(np.abs(slope), 12), np.round(dist, 12)), axis=-1
+        )
+        j = order[:, 0]
+        found = np.isfinite(dist[rows, j])
+        c = rows[found]
+        if c.size == 0:
+            break
+        jc = j[found]
+        xc, ec = x[c, jc], end[c, jc]
+        near = np.maximum(1e-9, 1e-6 * np.abs(xc - W[c, jc]))
+        # at least the step that predicts a lead of _GAP_TOL, so that rounding cannot
+        # decide the check; at most the room to the end (where the lead is D_end)
+        with np.errstate(divide="ignore"):
+            near = np.maximum(near, _GAP_TOL / np.abs(slope[c, jc]))
+        step = np.minimum(near, np.abs(ec - xc))
+        sign = np.where(rising[c, jc], 1.0, -1.0)
+        good = _b_wins(UA[c], UB[c], W[c], jc, xc + sign * step) & _b_wins(
+            UA[c], UB[c], W[c], jc, ec
+        )
+        if good.all():
+            break
+        ok[c[~good], jc[~good]] = False
     return {
         "j": np.where(found, j, -1),
         "w_from": W[rows, j],
@@ -855,6 +928,28 @@ def _flip_core(UA: np.ndarray, UB: np.ndarray, W: np.ndarray, rel: float | None)
         "direction": np.where(rising[rows, j], 1, -1),
         "gap": -100.0 * D0[:, 0],
     }
+
+
+def _sum_others(A: np.ndarray) -> np.ndarray:
+    """``out[:, j] = sum over k != j of A[:, k]``, from prefix and suffix sums."""
+    before = np.zeros_like(A)
+    after = np.zeros_like(A)
+    np.cumsum(A[:, :-1], axis=1, out=before[:, 1:])
+    after[:, :-1] = np.cumsum(A[:, :0:-1], axis=1)[:, ::-1]
+    return before + after
+
+
+def _b_wins(UA: np.ndarray, UB: np.ndarray, W: np.ndarray, j: np.ndarray, x: np.ndarray):
+    """Rescore: does b score strictly above a with weight ``j`` moved to ``x`` (per row)?"""
+    rows = np.arange(W.shape[0])
+    w2 = W * ((1.0 - x) / (1.0 - W[rows, j]))[:, None]
+    w2[rows, j] = x
+    sa = np.zeros(W.shape[0])
+    sb = np.zeros(W.shape[0])
+    for k in range(W.shape[1]):  # criterion by criterion, as the ranking kernel sums
+        sa += w2[:, k] * UA[:, k]
+        sb += w2[:, k] * UB[:, k]
+    return sb > sa
 
 
 def _check_utilities(
@@ -1033,9 +1128,10 @@ def _check_criteria(criteria: Sequence[str], m: int, fn: str) -> list[str]:
     return keys
 
 
-def _fmt_weight(value: float, digits: int, lang: str) -> str:
-    text = f"{value:.{digits}f}"
-    return text.replace(".", ",") if lang == "ru" else text
+def _fmt_weight(value: float, digits: int | None, lang: str) -> str:
+    """``digits`` decimals (None: every significant digit); a decimal comma in ru and kk."""
+    text = repr(float(value)) if digits is None else f"{value:.{digits}f}"
+    return text.replace(".", ",") if lang in ("ru", "kk") else text
 
 
 def _to_int64(values: np.ndarray) -> pd.arrays.IntegerArray:

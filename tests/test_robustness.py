@@ -6,6 +6,8 @@ argsort, ``np.percentile``), from brute-force scans of the weight, or by hand.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -345,6 +347,58 @@ def test_no_flip_when_leader_dominates_on_every_criterion():
     assert rb.flip_weight(same, np.ones(6), [f"c{i}" for i in range(6)]) is None
 
 
+#: a dominates b and both are equal on criterion 1; for these weights the textbook
+#: threshold w_j - D0 / slope_j rounds to 0.9999999999999999 instead of 1 (a tie, no win)
+DOMINATED = [
+    ([0.9, 0.5, 0.7], [0.6, 0.5, 0.4], [0.4, 0.2, 0.3]),
+    ([0.9, 0.5, 0.7], [0.6, 0.5, 0.4], [0.5, 0.2, 0.4]),
+    ([0.9, 0.5, 0.7], [0.6, 0.5, 0.4], [0.2, 0.2, 0.5]),
+    ([0.8, 0.3, 0.6], [0.7, 0.3, 0.2], [0.3, 0.4, 0.4]),
+]
+
+
+@pytest.mark.parametrize(("ua", "ub", "w"), DOMINATED)
+def test_no_flip_for_a_dominated_site_equal_on_one_criterion(ua, ub, w):
+    U = np.array([ua, ub])
+    # by hand: raising weight 1 to x gives D(x) = score_b - score_a = (1 - x) R, R < 0 the
+    # weighted mean of U[b] - U[a] over criteria 0 and 2; D(1) = 0 is a tie, not a win
+    assert rescore(U, w, 1, 1.0)[1] == rescore(U, w, 1, 1.0)[0]
+    assert rb.flip_weight(U, w, ["x", "y", "z"]) is None
+    batch = rb.flip_weight_batch(U[None], np.array([w]), ["x", "y", "z"])
+    assert batch.has_pair[0] and batch.criterion_index[0] == -1 and batch.company(0) is None
+
+
+def test_no_flip_for_many_dominated_sites_with_equal_criteria():
+    # utilities with two decimals: equal criteria are common, as for zone sites that
+    # share a zone status
+    rng = np.random.default_rng(11)
+    n_comp, m = 400, 4
+    UB = np.round(rng.random((n_comp, m)) * 0.65, 2)
+    UA = UB + np.round(rng.random((n_comp, m)) * 0.3, 2) * (rng.random((n_comp, m)) < 0.6)
+    UA[np.arange(n_comp), rng.integers(0, m, n_comp)] += 0.05  # strictly better somewhere
+    W = np.round(rng.random((n_comp, m)), 1) + 0.1
+    keys = list("pqrs")
+    batch = rb.flip_weight_batch(np.stack([UA, UB], axis=1), W, keys)
+    assert batch.has_pair.all() and (batch.a == 0).all()
+    assert (batch.criterion_index == -1).all()
+    assert all(rb.flip_weight(np.array([UA[c], UB[c]]), W[c], keys) is None for c in range(50))
+
+
+def test_a_small_real_lead_on_the_equal_criterion_still_flips():
+    # the tolerance must not swallow a real flip: b now leads criterion 1 by 0.01
+    U = np.array([[0.9, 0.5, 0.7], [0.6, 0.51, 0.4]])
+    w = [0.4, 0.2, 0.3]
+    res = rb.flip_weight(U, w, ["x", "y", "z"])
+    assert res.criterion == "y" and res.direction == 1
+    # by hand: D(x) = 0.01 x + (1 - x) R with R = (0.4 (-0.3) + 0.3 (-0.3)) / 0.7 = -0.3
+    assert res.weight_to == pytest.approx(0.3 / 0.31, abs=1e-12)
+    past = rescore(U, w, 1, res.weight_to + 1e-6)
+    before = rescore(U, w, 1, res.weight_to - 1e-6)
+    assert past[1] > past[0] and before[0] > before[1]
+    batch = rb.flip_weight_batch(U[None], np.array([w]), ["x", "y", "z"])
+    assert batch.company(0) == res
+
+
 def test_flip_between_exactly_tied_sites_is_zero_and_strict():
     U = np.array([[0.8, 0.2], [0.2, 0.8]])  # equal scores at 0.5 / 0.5, A first by order
     res = rb.flip_weight(U, [0.5, 0.5], ["x", "y"])
@@ -421,8 +475,69 @@ def test_flip_text_en_ru_and_rounding_towards_the_change():
         "No single weight change within the allowed range swaps Kairat and Bereke."
     )
     assert "не меняет местами A и B" in rb.flip_text(None, "ru")
-    with pytest.raises(InputError, match="lang"):
-        rb.flip_text(up, "kk")
+    with pytest.raises(InputError, match="lang.*'de'.*en, ru, kk"):
+        rb.flip_text(up, "de")
+
+
+@pytest.mark.parametrize(
+    ("w_from", "w_to", "en", "ru"),
+    [
+        # two decimals would give "below 0.00", a weight that cannot exist
+        (
+            0.20,
+            0.0072,
+            "falls from 0.200 to below 0.007.",
+            "снизится с 0,200 до значения ниже 0,007.",
+        ),
+        (0.20, 0.000034, "falls from 0.2000 to below 0.000034.", "до значения ниже 0,000034."),
+        # the same at the top: never "above 1.00"
+        (0.30, 0.9964, "rises from 0.3000 to above 0.9964.", "до значения выше 0,9964."),
+    ],
+)
+def test_flip_text_near_the_ends_shows_a_bound_inside_0_1(w_from, w_to, en, ru):
+    res = make_flip(w_from, w_to)
+    assert rb.flip_text(res, "en").endswith(en)
+    assert rb.flip_text(res, "ru").endswith(ru)
+
+
+def test_flip_text_for_a_fall_to_near_zero_is_true_and_not_zero():
+    # b leads criteria 1 and 2 by 0.007, a leads criterion 0 by 1: by hand
+    # D(x) = -x + 0.007 (1 - x) when weight 0 falls to x, so b wins below 0.007 / 1.007
+    U = np.array([[1.0, 0.5, 0.5], [0.0, 0.507, 0.507]])
+    w = [0.2, 0.4, 0.4]
+    res = rb.flip_weight(U, w, ["zone", "rail", "road"])
+    assert res.criterion == "zone" and res.direction == -1
+    assert res.weight_to == pytest.approx(0.007 / 1.007, abs=1e-12)
+    text = rb.flip_text(res, "en", names=("Kairat", "Kairat-2"))
+    assert text.startswith("Kairat-2 overtakes Kairat if the zone weight falls from 0.2")
+    shown = float(text.rsplit(" ", 1)[1].rstrip("."))
+    assert 0 < shown <= res.weight_to
+    assert shown >= 0.9 * res.weight_to  # within 10 % of the room left: informative
+    s = rescore(U, w, 0, shown)
+    assert s[1] > s[0]
+
+
+def test_flip_text_kazakh():
+    titles = {"rail": "Теміржол"}
+    names = ("«Қайрат»", "«Бережке»")
+    up = make_flip(0.10, 0.1649)
+    assert rb.flip_text(up, "kk", titles, names=names) == (
+        "«Теміржол» салмағы 0,10-ден 0,17-ден жоғары мәнге өссе, «Бережке» «Қайрат» алаңын "
+        "басып озады."
+    )
+    assert rb.flip_text(make_flip(0.30, 0.2251), "kk").startswith(
+        "«rail» салмағы 0,30-ден 0,22-ден төмен мәнге түссе, B A"
+    )
+    assert "0,200-ден 0,007-ден төмен" in rb.flip_text(make_flip(0.20, 0.0072), "kk")
+    tie = rb.FlipResult("rail", 0.5, 0.5, 0.0, 0, 0, 1, 1, 0.0)
+    assert rb.flip_text(tie, "kk", titles, names=names) == (
+        "«Қайрат» мен «Бережке» балдары тең («Қайрат» тізімдегі реті бойынша ғана алда); "
+        "«Теміржол» салмағының 0,50-ден кез келген өсуі «Бережке» алаңын алға шығарады."
+    )
+    assert "кез келген төмендеуі" in rb.flip_text(replace(tie, direction=-1), "kk")
+    assert rb.flip_text(None, "kk", names=names) == (
+        "Рұқсат етілген шекте бір салмақты өзгерту «Қайрат» мен «Бережке» орындарын ауыстырмайды."
+    )
 
 
 def test_flip_text_threshold_is_on_the_winning_side():
