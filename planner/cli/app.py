@@ -1,4 +1,8 @@
-"""The root typer app, shared options and error handling; subcommands live beside it."""
+"""The root typer app, its global options and error handling.
+
+Options shared by several commands are in :mod:`planner.cli.options`; the subcommands
+live beside this module.
+"""
 
 from __future__ import annotations
 

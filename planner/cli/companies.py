@@ -17,6 +17,7 @@ from .. import companies as _companies
 from .. import outputs as _outputs
 from .. import sectors as _sectors
 from .app import app, err_console, handle_errors, out_console
+from .options import EncodingOpt, OverwriteOpt, SheetOpt
 
 companies_app = typer.Typer(
     help="Check company lists (CSV/Excel) and list the sector profiles.", no_args_is_help=True
@@ -32,13 +33,8 @@ def check_cmd(
     path: Annotated[
         Path, typer.Argument(help="Company list: .csv (; , or tab) or .xlsx, e.g. companies.csv")
     ],
-    encoding: Annotated[
-        str | None,
-        typer.Option(help="CSV encoding, e.g. cp1251 or kz1048. Default: detected."),
-    ] = None,
-    sheet: Annotated[
-        str | None, typer.Option(help="Excel sheet name. Default: the first sheet.")
-    ] = None,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
     rejects: Annotated[
         Path | None,
         typer.Option(
@@ -47,9 +43,7 @@ def check_cmd(
             "e.g. rejects.csv",
         ),
     ] = None,
-    overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace an existing file.")
-    ] = False,
+    overwrite: OverwriteOpt = False,
 ) -> None:
     """Read a company list and report valid rows, rejected rows and warnings."""
     table = _companies.read_companies(path, encoding=encoding, sheet=sheet)

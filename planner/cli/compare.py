@@ -7,8 +7,6 @@ A thin skin over :func:`planner.report.run_compare` (which runs
 
 from __future__ import annotations
 
-import datetime as dt
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -19,23 +17,15 @@ from .. import compare as _compare
 from .. import report as _report
 from ..scenarios import DEFAULT_SCENARIO
 from .app import app, handle_errors, out_console
-
-
-class Lang(StrEnum):
-    ru = "ru"
-    kk = "kk"
-    en = "en"
-
-
-def _date(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip()).isoformat()
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2030-01-01"
-        ) from None
+from .options import (
+    AsOfOpt,
+    Lang,
+    LangOpt,
+    LayersOpt,
+    OverwriteOpt,
+    ScenarioOpt,
+    date_option,
+)
 
 
 def _at(values: list[str] | None) -> list[str]:
@@ -105,34 +95,17 @@ def compare_cmd(
             "e.g. geodata/examples/companies.csv",
         ),
     ] = None,
-    scenario: Annotated[
-        str,
-        typer.Option(
-            "--scenario", help="Built-in scenario name or .toml path (planner scenarios list)."
-        ),
-    ] = DEFAULT_SCENARIO,
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of",
-            callback=_date,
-            metavar="YYYY-MM-DD",
-            help="Date for zone statuses, e.g. 2026-01-01 (default today).",
-        ),
-    ] = None,
+    scenario: ScenarioOpt = DEFAULT_SCENARIO,
+    as_of: AsOfOpt = None,
     also_as_of: Annotated[
         str | None,
-        typer.Option(
+        date_option(
             "--also-as-of",
-            callback=_date,
-            metavar="YYYY-MM-DD",
             help="Also compare as of this date (e.g. 2030-01-01, when planned zones open): "
             "ranks at both dates and why sites moved.",
         ),
     ] = None,
-    lang: Annotated[
-        Lang, typer.Option("--lang", help="Language of the table, texts and report.")
-    ] = Lang.ru,
+    lang: LangOpt = Lang.ru,
     html: Annotated[
         Path | None,
         typer.Option(
@@ -158,14 +131,7 @@ def compare_cmd(
         int,
         typer.Option("--seed", help="Seed of the random weight draws (same seed, same result)."),
     ] = 0,
-    layers: Annotated[
-        Path | None,
-        typer.Option(
-            "--layers",
-            help="Replacement layers: a folder of .geojson/.gpkg files or one .gpkg. "
-            "Default: built-in.",
-        ),
-    ] = None,
+    layers: LayersOpt = None,
     sites_file: Annotated[
         Path | None,
         typer.Option(
@@ -174,9 +140,7 @@ def compare_cmd(
             "e.g. --sites my_plots.csv",
         ),
     ] = None,
-    overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace existing --html / --xlsx files.")
-    ] = False,
+    overwrite: OverwriteOpt = False,
 ) -> None:
     """Compare 2-12 candidate sites side by side (see HELP)."""
     refs = list(sites or [])

@@ -12,20 +12,10 @@ from rich.table import Table
 from .. import layers as _layers
 from .._errors import LayerError
 from .app import app, err_console, handle_errors, out_console
+from .options import LayersOpt, OverwriteOpt
 
 layers_app = typer.Typer(help="List, check and export the geodata layers.", no_args_is_help=True)
 app.add_typer(layers_app, name="layers")
-
-LayersOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--layers",
-        help="Replacement layers: a folder of bakad/cities/zones/transport/constraints "
-        ".geojson|.gpkg files, or one .gpkg with layers so named (e.g. --layers "
-        "official.gpkg). Layers not given stay built-in. Default: all built-in.",
-    ),
-]
-OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")]
 
 
 def _say(console, text: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -11,28 +10,12 @@ import typer
 from rich.markup import escape
 
 from .app import app, handle_errors, out_console
-
-
-class Lang(StrEnum):
-    ru = "ru"
-    kk = "kk"
-    en = "en"
+from .options import Lang, LangOpt, LayersOpt, OverwriteOpt, date_option
 
 
 class Basemap(StrEnum):
     none = "none"
     osm = "osm"
-
-
-def _parse_date(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip()).isoformat()
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2026-01-01"
-        ) from None
 
 
 @app.command("map")
@@ -74,15 +57,13 @@ def map_cmd(
     ] = None,
     as_of: Annotated[
         str | None,
-        typer.Option(
+        date_option(
             "--as-of",
-            callback=_parse_date,
-            metavar="YYYY-MM-DD",
             help="Date for zone statuses, e.g. 2030-01-01. Default: the scored file's date, "
             "else today.",
         ),
     ] = None,
-    lang: Annotated[Lang, typer.Option("--lang", help="Language of labels and popups.")] = Lang.ru,
+    lang: LangOpt = Lang.ru,
     basemap: Annotated[
         Basemap,
         typer.Option(
@@ -94,15 +75,8 @@ def map_cmd(
     top: Annotated[
         int, typer.Option("--top", min=1, max=500, help="How many best sites to number, e.g. 10.")
     ] = 10,
-    layers: Annotated[
-        Path | None,
-        typer.Option(
-            "--layers", help="Replacement layers (folder or .gpkg), as for `planner layers`."
-        ),
-    ] = None,
-    overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace an existing output file.")
-    ] = False,
+    layers: LayersOpt = None,
+    overwrite: OverwriteOpt = False,
 ) -> None:
     """Write an interactive map that opens offline: layers, sites coloured by score, top-K."""
     from .. import maps as _maps

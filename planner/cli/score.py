@@ -6,7 +6,6 @@ A thin skin over :mod:`planner.batch`: options in, :func:`~planner.batch.check_o
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -17,20 +16,17 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from .. import batch as _batch
 from ..scenarios import DEFAULT_SCENARIO
 from .app import app, err_console, handle_errors, out_console, print_error
+from .options import (
+    AsOfOpt,
+    EncodingOpt,
+    LayersOpt,
+    OverwriteOpt,
+    ScenarioOpt,
+    SheetOpt,
+)
 
 #: warnings listed on the terminal; the manifest holds them all
 _MAX_WARNINGS_SHOWN = 20
-
-
-def _as_of(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip()).isoformat()
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2030-01-01"
-        ) from None
 
 
 def _csv_sep(value: str) -> str:
@@ -102,21 +98,8 @@ def score_cmd(
             "check`).",
         ),
     ] = "builtin",
-    scenario: Annotated[
-        str,
-        typer.Option(
-            "--scenario", help="Built-in scenario name or .toml path (planner scenarios list)."
-        ),
-    ] = DEFAULT_SCENARIO,
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of",
-            callback=_as_of,
-            metavar="YYYY-MM-DD",
-            help="Date for zone statuses, e.g. 2030-01-01 (default today).",
-        ),
-    ] = None,
+    scenario: ScenarioOpt = DEFAULT_SCENARIO,
+    as_of: AsOfOpt = None,
     top: Annotated[
         int, typer.Option("--top", min=1, max=1000, help="Sites listed per company, e.g. 10.")
     ] = 10,
@@ -160,22 +143,9 @@ def score_cmd(
             "ranks 1-2, the smallest weight change that swaps them (flip_en / flip_ru).",
         ),
     ] = False,
-    layers: Annotated[
-        Path | None,
-        typer.Option(
-            "--layers",
-            help="Replacement layers: a folder of .geojson/.gpkg files or one .gpkg "
-            "(e.g. official.gpkg). Default: built-in.",
-        ),
-    ] = None,
-    encoding: Annotated[
-        str | None,
-        typer.Option("--encoding", help="Company CSV encoding, e.g. cp1251. Default: detected."),
-    ] = None,
-    sheet: Annotated[
-        str | None,
-        typer.Option("--sheet", help="Excel sheet of the company list. Default: the first."),
-    ] = None,
+    layers: LayersOpt = None,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
     csv_sep: Annotated[
         str,
         typer.Option(
@@ -185,9 +155,7 @@ def score_cmd(
             "commas) or tab.",
         ),
     ] = ",",
-    overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace existing output files.")
-    ] = False,
+    overwrite: OverwriteOpt = False,
     quiet: Annotated[
         bool,
         typer.Option("--quiet", "-q", help="No progress bar, warnings or file list; "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -17,40 +16,19 @@ from .. import sites as _sites
 from ..layers import load_layers
 from ..scenarios import DEFAULT_SCENARIO
 from .app import app, handle_errors, out_console
+from .options import AsOfOpt, LayersOpt, OverwriteOpt, ScenarioOpt
 
 sites_app = typer.Typer(
     help="Candidate sites: generate a lattice, check a file.", no_args_is_help=True
 )
 app.add_typer(sites_app, name="sites")
 
-LayersOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--layers",
-        help="Replacement layers: a folder of bakad/cities/zones/transport/constraints "
-        ".geojson|.gpkg files, or one .gpkg with layers so named (e.g. --layers official.gpkg). "
-        "Default: built-in.",
-    ),
-]
-OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="Replace an existing output file.")]
 OutputOpt = Annotated[
     Path,
     typer.Option(
         "-o", "--output", help="File to write: .gpkg, .geojson or .csv (e.g. -o sites.gpkg)."
     ),
 ]
-
-
-def _as_of(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2030-01-01"
-        ) from None
-    return value.strip()
 
 
 @sites_app.command("grid")
@@ -126,18 +104,8 @@ def score_sites_cmd(
         ),
     ],
     output: OutputOpt,
-    scenario: Annotated[
-        str,
-        typer.Option(
-            "--scenario", help="Built-in scenario name or .toml path (planner scenarios list)."
-        ),
-    ] = DEFAULT_SCENARIO,
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of", callback=_as_of, help="Date for zone statuses, YYYY-MM-DD (default today)."
-        ),
-    ] = None,
+    scenario: ScenarioOpt = DEFAULT_SCENARIO,
+    as_of: AsOfOpt = None,
     layers: LayersOpt = None,
     overwrite: OverwriteOpt = False,
     why: Annotated[

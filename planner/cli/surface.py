@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from pathlib import Path
 from typing import Annotated
@@ -16,18 +15,7 @@ from .._atomic import atomic_output, check_writable
 from ..layers import load_layers
 from ..scenarios import DEFAULT_SCENARIO, load_scenario
 from .app import app, handle_errors, out_console
-
-
-def _as_of(value: str | None) -> str | None:
-    if value is None:
-        return None
-    try:
-        dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2030-01-01"
-        ) from None
-    return value.strip()
+from .options import AsOfOpt, LayersOpt, OverwriteOpt, ScenarioOpt
 
 
 def _cell(value: float) -> float:
@@ -63,22 +51,9 @@ def surface_cmd(
             "konaev:30km, gate-city:15km) or 'bbox:W,S,E,N' in degrees.",
         ),
     ] = "region",
-    scenario: Annotated[
-        str,
-        typer.Option(
-            "--scenario", help="Built-in scenario name or .toml path (planner scenarios list)."
-        ),
-    ] = DEFAULT_SCENARIO,
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of", callback=_as_of, help="Date for zone statuses, YYYY-MM-DD (default today)."
-        ),
-    ] = None,
-    layers: Annotated[
-        Path | None,
-        typer.Option("--layers", help="Replacement layers folder or .gpkg (default: built-in)."),
-    ] = None,
+    scenario: ScenarioOpt = DEFAULT_SCENARIO,
+    as_of: AsOfOpt = None,
+    layers: LayersOpt = None,
     png: Annotated[
         Path | None,
         typer.Option(
@@ -92,9 +67,7 @@ def surface_cmd(
             "--max-cells", min=1, help="Refuse grids with more cells (memory ~40 bytes per cell)."
         ),
     ] = _surface.MAX_SURFACE_CELLS,
-    overwrite: Annotated[
-        bool, typer.Option("--overwrite", help="Replace existing output files.")
-    ] = False,
+    overwrite: OverwriteOpt = False,
 ) -> None:
     """Score every cell of a grid (raster distances, exact memberships) and write it."""
     sc = load_scenario(scenario)  # fail fast: bad scenario, bad suffix, existing outputs

@@ -1,0 +1,125 @@
+"""Options shared by several commands, each defined once: name, type, help and parser.
+
+A command takes one as ``scenario: ScenarioOpt = DEFAULT_SCENARIO``; the default stays in
+the signature, where typer wants it with ``Annotated`` and a reader looks for it. Where a
+command gives an option its own meaning (``planner map --as-of`` falls back to the scored
+file's date, ``planner compare --also-as-of``), it keeps a local definition, built with
+:func:`date_option` for dates so that every date is parsed and shown alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+__all__ = [
+    "DATE_METAVAR",
+    "AsOfOpt",
+    "EncodingOpt",
+    "Lang",
+    "LangOpt",
+    "LayersOpt",
+    "OverwriteOpt",
+    "ScenarioOpt",
+    "SheetOpt",
+    "date_option",
+    "parse_date",
+]
+
+DATE_METAVAR = "YYYY-MM-DD"
+
+
+class Lang(StrEnum):
+    """Language of the texts a command writes or prints."""
+
+    ru = "ru"
+    kk = "kk"
+    en = "en"
+
+
+def parse_date(value: str | None) -> str | None:
+    """Callback of the date options: an ISO date as ``YYYY-MM-DD``; ``None`` (not given) stays.
+
+    A bad date is a usage error (exit 2), reported before any work.
+    """
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2030-01-01"
+        ) from None
+
+
+def date_option(*names: str, help: str) -> Any:
+    """A date option parsed by :func:`parse_date`, for a command's own date options."""
+    return typer.Option(*names, callback=parse_date, metavar=DATE_METAVAR, help=help)
+
+
+ScenarioOpt = Annotated[
+    str,
+    typer.Option(
+        "--scenario",
+        help="Scoring scenario: a built-in name (see `planner scenarios list`) or a .toml "
+        "path, e.g. export-logistics or my_weights.toml.",
+    ),
+]
+
+AsOfOpt = Annotated[
+    str | None,
+    date_option(
+        "--as-of",
+        help="Date at which zone statuses (planned, under construction, operating) are "
+        "taken, YYYY-MM-DD, e.g. 2030-01-01. Default: today.",
+    ),
+]
+
+LayersOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--layers",
+        help="Replacement layers: a folder of bakad/cities/zones/transport/constraints "
+        ".geojson|.gpkg files, or one .gpkg with layers so named, e.g. --layers "
+        "official.gpkg. Layers not given stay built-in. Default: all built-in.",
+    ),
+]
+
+OverwriteOpt = Annotated[
+    bool,
+    typer.Option(
+        "--overwrite",
+        help="Replace existing output files. Without it an existing output is refused "
+        "(exit 1).",
+    ),
+]
+
+LangOpt = Annotated[
+    Lang,
+    typer.Option(
+        "--lang",
+        help="Language of the printed and written texts (labels, reasons, reports): "
+        "ru, kk or en, e.g. --lang en.",
+    ),
+]
+
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="Encoding of a company CSV, e.g. cp1251 or kz1048. Default: detected.",
+    ),
+]
+
+SheetOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sheet",
+        help="Excel sheet of the company list, e.g. --sheet Companies. Default: the first "
+        "sheet.",
+    ),
+]
