@@ -14,7 +14,13 @@ grid and bounding boxes, and even-odd point-in-polygon. Only the distinct combin
 zones / exclusions met by the sites are turned into strings, in Python.
 
 The output columns (:data:`CRITERIA_COLUMNS`, dtypes :data:`CRITERIA_DTYPES`) are the
-project's public data contract.
+project's public data contract. Label columns with a vocabulary fixed by the layers
+(``nearest_interchange``, ``zone_id``, ``zone_status``, ``zone_kind``, ``sez_status``,
+``exclusion_reason``) are pandas categoricals of strings whose categories come from the
+layers, not from the sites: they compare with strings (``== "operating"``) and with the
+same column of any table scored on the same layers; ``zone_ids`` (open-ended combinations)
+is plain text. Building 1-byte codes instead of a string per row is what keeps 1M sites
+under a second.
 """
 
 from __future__ import annotations
@@ -50,23 +56,23 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_FLOAT, _BOOL, _STR = "float64", "bool", "str"
+_FLOAT, _BOOL, _STR, _CAT = "float64", "bool", "str", "category"
 
 #: column -> dtype of the criteria table, in contract order
 CRITERIA_DTYPES: dict[str, str] = {
     "dist_bakad_km": _FLOAT,
     "dist_interchange_km": _FLOAT,
-    "nearest_interchange": _STR,
+    "nearest_interchange": _CAT,
     "dist_almaty_km": _FLOAT,
     "in_almaty": _BOOL,
     "dist_konaev_km": _FLOAT,
     "dist_gate_city_km": _FLOAT,
-    "zone_id": _STR,
-    "zone_status": _STR,
-    "zone_kind": _STR,
+    "zone_id": _CAT,
+    "zone_status": _CAT,
+    "zone_kind": _CAT,
     "zone_ids": _STR,
     "zone_free_ha": _FLOAT,
-    "sez_status": _STR,
+    "sez_status": _CAT,
     "dist_zone_km": _FLOAT,
     "dist_rail_km": _FLOAT,
     "dist_airport_km": _FLOAT,
@@ -74,7 +80,7 @@ CRITERIA_DTYPES: dict[str, str] = {
     "dist_khorgos_km": _FLOAT,
     "dist_housing_km": _FLOAT,
     "excluded": _BOOL,
-    "exclusion_reason": _STR,
+    "exclusion_reason": _CAT,
 }
 CRITERIA_COLUMNS: tuple[str, ...] = tuple(CRITERIA_DTYPES)
 
@@ -655,6 +661,43 @@ def _str_array(table: Sequence[str], codes: np.ndarray):
     return pd.array(np.array(table, dtype=object)[codes], dtype="str")
 
 
+def _label_array(table: Sequence[str], codes: np.ndarray, vocabulary: Sequence[str]):
+    """``table[codes]`` as a categorical over a fixed ``vocabulary`` (unique labels).
+
+    The vocabulary comes from the layers (zone ids, interchange ids, statuses), so every
+    table scored with the same layers has the same dtype, whatever the date or the sites,
+    and columns of two such tables compare directly. Building it costs 1-2 bytes a row
+    instead of a string a row (measured at 1M sites: ~5 ms against ~250 ms).
+    """
+    vocab = pd.Index(list(vocabulary), dtype="str")
+    pos = vocab.get_indexer(pd.Index(list(table), dtype="str"))
+    if (pos < 0).any() or not vocab.is_unique:  # a label outside the vocabulary: plain text
+        return _str_array(table, codes)
+    width = np.int8 if len(vocab) < 127 else np.int32
+    return pd.Categorical.from_codes(pos.astype(width)[codes], dtype=pd.CategoricalDtype(vocab))
+
+
+#: every zone status, worst first (the categories of zone_status and sez_status)
+STATUS_LABELS: tuple[str, ...] = tuple(sorted(STATUS_RANK, key=STATUS_RANK.__getitem__))
+ZONE_KIND_LABELS: tuple[str, ...] = ("", "industrial_zone", "sez")
+
+
+def _reason_labels(p: PreparedLayers) -> list[str] | None:
+    """Every possible exclusion_reason value (ordered ";"-joined subsets), if few."""
+    import itertools
+
+    reasons = {str(r) for r, reg in zip(p.constraint_reason, p.constraint_region, strict=True)
+               if not reg} | {"outside_region"}
+    reasons = sorted(reasons, key=_reason_key)
+    if len(reasons) > 8:
+        return None
+    return [
+        ";".join(combo)
+        for n in range(len(reasons) + 1)
+        for combo in itertools.combinations(reasons, n)
+    ]
+
+
 def _zone_columns(words: np.ndarray, dist_operating_km: np.ndarray, p: PreparedLayers) -> dict:
     codes, rows = _factorize_words(words)
     nz = p.zones.n_features
@@ -674,12 +717,12 @@ def _zone_columns(words: np.ndarray, dist_operating_km: np.ndarray, p: PreparedL
         t_operating.append(any(p.zone_status[k] == "operating" for k in members))
     dist_operating_km[np.asarray(t_operating, dtype=bool)[codes]] = 0.0
     return {
-        "zone_id": _str_array(t_id, codes),
-        "zone_status": _str_array(t_status, codes),
-        "zone_kind": _str_array(t_kind, codes),
+        "zone_id": _label_array(t_id, codes, ["", *p.zones.ids]),
+        "zone_status": _label_array(t_status, codes, STATUS_LABELS),
+        "zone_kind": _label_array(t_kind, codes, ZONE_KIND_LABELS),
         "zone_ids": _str_array(t_ids, codes),
         "zone_free_ha": np.asarray(t_free, dtype="f8")[codes],
-        "sez_status": _str_array(t_sez, codes),
+        "sez_status": _label_array(t_sez, codes, STATUS_LABELS),
         "dist_zone_km": dist_operating_km,
     }
 
@@ -701,7 +744,11 @@ def _exclusion_columns(words: np.ndarray, p: PreparedLayers) -> dict:
         t_excluded.append(bool(reasons))
     return {
         "excluded": np.asarray(t_excluded, dtype=bool)[codes],
-        "exclusion_reason": _str_array(t_reason, codes),
+        "exclusion_reason": (
+            _str_array(t_reason, codes)
+            if (labels := _reason_labels(p)) is None
+            else _label_array(t_reason, codes, labels)
+        ),
     }
 
 
@@ -739,7 +786,7 @@ def compute_criteria_prepared(
     cols: dict[str, object] = {
         "dist_bakad_km": dist[p.row("bakad")],
         "dist_interchange_km": dist[p.row("interchange")],
-        "nearest_interchange": _str_array(ic_ids, ic),
+        "nearest_interchange": _label_array(ic_ids, ic, ic_ids),
         "dist_almaty_km": dist[p.row("almaty_centre")],
         "in_almaty": words[:, p.words("almaty")].any(axis=1),
         "dist_konaev_km": dist[p.row("konaev_centre")],
