@@ -682,9 +682,20 @@ def select_company(results: pd.DataFrame, company: str) -> pd.DataFrame:
 
 
 def _best_per_company(results: pd.DataFrame) -> tuple[pd.DataFrame, list, list]:
-    """One row per site that is some company's best; companies listed per site."""
+    """One row per site that is some company's best; companies listed per site.
+
+    After ``planner score --allocate`` a company's allocated site counts as its best (the
+    allocation may give it a lower-ranked site to respect land and share limits).
+    """
     key = "company_id" if "company_id" in results.columns else "company_name"
-    best = results.sort_values(["rank", "score"], ascending=[True, False], kind="stable")
+    unallocated = np.zeros(len(results), dtype=bool)
+    if "allocated" in results.columns:
+        flag = pd.Series(results["allocated"]).astype("boolean").fillna(False).to_numpy(bool)
+        if flag.any():
+            unallocated = ~flag
+    best = results.assign(_unallocated=unallocated).sort_values(
+        ["_unallocated", "rank", "score"], ascending=[True, True, False], kind="stable"
+    ).drop(columns="_unallocated")
     best = best.drop_duplicates(subset=[key], keep="first")
     best = best.sort_values(["site_id", "score"], ascending=[True, False], kind="stable")
     comp: list = []

@@ -440,6 +440,22 @@ def test_best_site_per_company_groups_companies_by_site(layers, results):
     assert sum(len(c) for c in best["comp"]) == 3
 
 
+def test_allocated_site_is_shown_as_the_companys_site(layers, results):
+    res = results.copy()
+    res["allocated"] = False
+    # the allocation gave "Beta LLC" its rank-3 site (land or share limits)
+    pick = res.index[(res["company_name"] == "Beta LLC") & (res["rank"] == 3)][0]
+    res.at[pick, "allocated"] = True
+    first = res[(res["company_name"] == "Beta LLC") & (res["rank"] == 1)]["site_id"].iloc[0]
+    assert first != res.at[pick, "site_id"]  # else the test could not tell them apart
+    best = maps.build_map(layers, results=res).planner_data["best"]
+    pairs = zip(best["id"], best["comp"], strict=True)
+    where = {c[0]: site for site, comps in pairs for c in comps}
+    assert where["Beta LLC"] == res.at[pick, "site_id"]
+    alfa = res[(res["company_name"] == "ТОО Альфа") & (res["rank"] == 1)]["site_id"].iloc[0]
+    assert where["ТОО Альфа"] == alfa  # not allocated: its best rank is shown
+
+
 # --------------------------------------------------------------------------- input files
 
 
