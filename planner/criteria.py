@@ -40,7 +40,7 @@ from . import _kernels
 from . import crs as _crs
 from ._errors import InputError, LayerError
 from ._kernels import MODE_FEATURE, MODE_INSIDE, MODE_NEAREST
-from .layers import STATUS_RANK, LayerSet, status_as_of
+from .layers import STATUS_RANK, LayerSet, parse_as_of, status_as_of
 
 __all__ = [
     "CRITERIA_COLUMNS",
@@ -521,27 +521,6 @@ class PreparedLayers:
         return int(self.pack.group_row[[n for n, _ in _GROUPS].index(name), int(feature)])
 
 
-def _as_date(as_of) -> dt.date:
-    if isinstance(as_of, pd.Timestamp):
-        if pd.isna(as_of):
-            raise InputError("as_of is NaT (no date); give a date, e.g. 2025-06-01")
-        return as_of.date()
-    if isinstance(as_of, dt.datetime):
-        return as_of.date()
-    if isinstance(as_of, dt.date):
-        return as_of
-    if isinstance(as_of, str):
-        try:
-            return dt.date.fromisoformat(as_of.strip())
-        except ValueError as exc:
-            raise InputError(
-                f"as_of {as_of!r} is not an ISO date; use YYYY-MM-DD, e.g. 2025-06-01"
-            ) from exc
-    raise TypeError(
-        f"as_of must be a datetime.date or an ISO date string, not {type(as_of).__name__}"
-    )
-
-
 def _feature(layers: LayerSet, layer: str, fid: str):
     try:
         return layers.feature(layer, fid, metric=True)
@@ -575,7 +554,7 @@ def prepare(layers: LayerSet, as_of) -> PreparedLayers:
     calls with the same layers and date. Exclusions (national park, water, region) do not
     depend on the date; zone statuses do (:func:`planner.layers.status_as_of`).
     """
-    as_of = _as_date(as_of)
+    as_of = parse_as_of(as_of)
 
     zones = layers.metric("zones")
     status = np.asarray(status_as_of(zones, as_of), dtype=object)

@@ -47,6 +47,7 @@ __all__ = [
     "load_layers",
     "validate_layer",
     "status_as_of",
+    "parse_as_of",
     "export_layers",
 ]
 
@@ -840,6 +841,26 @@ def _date_array(values) -> np.ndarray:
     return out
 
 
+def parse_as_of(as_of) -> dt.date:
+    """The scoring date: ``None`` is today; dates, datetimes, timestamps and ISO strings
+    (``YYYY-MM-DD``) are accepted; anything else is an :class:`InputError` saying how."""
+    if as_of is None:
+        return dt.date.today()
+    try:
+        day = _parse_date(as_of)
+    except TypeError as exc:
+        raise TypeError(
+            f"as_of must be a date or an ISO date string, not {type(as_of).__name__}"
+        ) from exc
+    except ValueError as exc:
+        raise InputError(
+            f"as_of {as_of!r} is not a date; use YYYY-MM-DD, e.g. 2030-01-01"
+        ) from exc
+    if day is None:
+        raise InputError("as_of is empty; give a date, e.g. 2030-01-01")
+    return day
+
+
 def status_as_of(zones: pd.DataFrame, as_of: dt.date) -> np.ndarray:
     """Each zone's status on ``as_of``: operating, under_construction, planned or none.
 
@@ -848,13 +869,9 @@ def status_as_of(zones: pd.DataFrame, as_of: dt.date) -> np.ndarray:
     and ``status_until`` (the zone's term ends). Dates may be ISO strings, dates,
     timestamps or missing. Returns an object array aligned with ``zones``.
     """
-    try:
-        day = _parse_date(as_of)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"as_of: {as_of!r} is not a date; use YYYY-MM-DD") from exc
-    if day is None:
+    if as_of is None:
         raise InputError("as_of is empty; give a date, e.g. 2025-06-30")
-    today = np.datetime64(day, "D")
+    today = np.datetime64(parse_as_of(as_of), "D")
     cols = {c: (zones[c].to_numpy(dtype=object) if c in zones else [None] * len(zones))
             for c in ("status", "announced", "status_since", "planned_open", "status_until")}
     status = np.array([s if isinstance(s, str) else "" for s in cols["status"]], dtype=object)

@@ -41,7 +41,8 @@ from . import _assets, i18n
 from . import crs as _crs
 from ._atomic import atomic_output, check_writable
 from ._errors import InputError, OutputError
-from .layers import LAYER_NAMES, status_as_of
+from .layers import LAYER_NAMES, parse_as_of, status_as_of
+from .scenarios import CRITERIA
 
 __all__ = [
     "BASEMAPS",
@@ -68,20 +69,7 @@ STATUS_COLORS = {
     "none": "#bdbdbd",
 }
 #: criterion key -> the raw column shown beside its points in popups (contract)
-RAW_COLUMNS = {
-    "bakad": "dist_bakad_km",
-    "interchange": "dist_interchange_km",
-    "almaty": "dist_almaty_km",
-    "konaev": "dist_konaev_km",
-    "gate_city": "dist_gate_city_km",
-    "zone": "zone_status",
-    "zone_proximity": "dist_zone_km",
-    "rail": "dist_rail_km",
-    "airport": "dist_airport_km",
-    "highway": "dist_highway_km",
-    "khorgos": "dist_khorgos_km",
-    "housing": "dist_housing_km",
-}
+RAW_COLUMNS = CRITERIA
 #: site rows whose `why` text goes into the page when there are many sites (best ranks first)
 WHY_MAX_SITES = 5000
 #: companies listed in one site's popup on the best-site-per-company map
@@ -736,21 +724,6 @@ class _PlannerLayers(MacroElement):
         self.get_root().script.add_child(_assets.raw_element(js), name=self.get_name())
 
 
-def _as_date(value, fallback: str | None) -> dt.date:
-    if value is None:
-        value = fallback
-    if value is None:
-        return dt.date.today()
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip()[:10])
-    except ValueError as exc:
-        raise InputError(f"as_of {value!r} is not a date; use YYYY-MM-DD, e.g. 2026-01-01") from exc
-
-
 def _bounds(layers, tables: list[dict]) -> list[list[float]]:
     b = layers["bakad"].total_bounds
     west, south, east, north = b
@@ -837,7 +810,7 @@ def build_map(
     for df in (results, scored):
         if df is not None:
             attrs.update({k: v for k, v in (df.attrs or {}).items() if v})
-    day = _as_date(as_of, attrs.get("as_of"))
+    day = parse_as_of(as_of if as_of is not None else attrs.get("as_of"))
     scenario_name = scenario_name or attrs.get("scenario")
     scenario_hash = scenario_hash or attrs.get("scenario_hash")
     t = i18n.labels(lang)
@@ -1084,7 +1057,7 @@ def make_map(
         raise InputError(f"map file {str(out)!r} must end in .html, e.g. -o maps/demo.html")
     check_writable(out, overwrite)  # fail before any scoring work
     i18n.check_lang(lang)
-    day = _as_date(as_of, None) if as_of is not None else None
+    day = parse_as_of(as_of) if as_of is not None else None
     layers = load_layers(layers_path)
     scored = None
     res = None

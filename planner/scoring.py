@@ -25,6 +25,7 @@ import pandas as pd
 from numba import njit
 
 from ._errors import InputError
+from .layers import parse_as_of
 from .scenarios import (
     CRITERIA,
     DEFAULT_SCENARIO,
@@ -49,24 +50,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 _STATUS_CODE = {s: i for i, s in enumerate(ZONE_STATUSES)}
-
-
-def parse_as_of(as_of: dt.date | dt.datetime | str | None) -> dt.date:
-    """``as_of`` as a date: ``None`` is today; strings must be ISO ``YYYY-MM-DD``."""
-    if as_of is None:
-        return dt.date.today()
-    if isinstance(as_of, dt.datetime):
-        return as_of.date()
-    if isinstance(as_of, dt.date):
-        return as_of
-    if isinstance(as_of, str):
-        try:
-            return dt.date.fromisoformat(as_of.strip())
-        except ValueError as exc:
-            raise InputError(
-                f"as_of {as_of!r} is not a date; use YYYY-MM-DD, e.g. 2030-01-01"
-            ) from exc
-    raise TypeError(f"as_of must be a date or an ISO string, not {type(as_of).__name__}")
 
 
 def _column(df: pd.DataFrame, col: str, key: str) -> pd.Series:

@@ -35,6 +35,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ._errors import InputError
+from .scenarios import CRITERIA as _SCORING_CRITERIA
 
 __all__ = [
     "CRITERIA",
@@ -57,20 +58,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: criterion keys of the scoring contract, in the contract's order
-CRITERIA: tuple[str, ...] = (
-    "bakad",
-    "interchange",
-    "almaty",
-    "konaev",
-    "gate_city",
-    "zone",
-    "zone_proximity",
-    "rail",
-    "airport",
-    "highway",
-    "khorgos",
-    "housing",
-)
+CRITERIA: tuple[str, ...] = tuple(_SCORING_CRITERIA)
 
 #: sector keys every catalog must define
 SECTOR_KEYS: tuple[str, ...] = (
