@@ -430,8 +430,8 @@ PLANNER_JS = r"""
     return h.join('');
   }
 
-  function addFeatures(group, fc) {
-    var layer = L.geoJSON(fc, {
+  function addFeatures(group, fc, pane) {
+    var opts = {
       style: function (f) { return f.properties.s; },
       pointToLayer: function (f, latlng) { return L.circleMarker(latlng, f.properties.s); },
       onEachFeature: function (f, l) {
@@ -444,9 +444,18 @@ PLANNER_JS = r"""
         }
         l.bindPopup(featurePopup(p), {maxWidth: 380});
       }
-    });
+    };
+    if (pane) { opts.pane = pane; }  // its own canvas in that pane
+    var layer = L.geoJSON(fc, opts);
     layer.addTo(group);
     return layer;
+  }
+
+  // the surface image's colours: fixed 0-100 stops, as in the PNG
+  function stopsCss(stops) {
+    return 'linear-gradient(to right,' + stops.map(function (s) {
+      return s[1] + ' ' + s[0] + '%';
+    }).join(',') + ')';
   }
 
   // One GeoJSON layer for any number of sites: features are made here from columns, popups
@@ -513,6 +522,15 @@ PLANNER_JS = r"""
         h.push('<div class="lg-row"><span class="lg-line" style="' + style + '"></span><span>' +
           esc(text) + '</span></div>');
       }
+      if (D.surface) {
+        var S = D.surface;
+        h.push('<div class="lg-surface"><div class="lg-title">' + esc(D.t.legend_surface) +
+          '</div>');
+        h.push('<div class="lg-ramp" style="background:' + esc(stopsCss(S.stops)) + '"></div>');
+        h.push('<div class="lg-ticks"><span>0</span><span>50</span><span>100</span></div>');
+        sw('background:' + esc(S.excludedColor), D.t.legend_excluded);
+        h.push('</div>');
+      }
       if (D.sites || D.top || D.best) {
         h.push('<div class="lg-title">' + esc(D.t.legend_score) + '</div>');
         h.push('<div class="lg-ramp" style="background:' + rampCss() + '"></div>');
@@ -577,7 +595,8 @@ PLANNER_JS = r"""
           return 5 + 2.5 * Math.sqrt(B.comp[j].length + (B.compMore ? B.compMore[j] : 0));
         });
       } else if (D.layers[k]) {
-        out.layers[k] = addFeatures(G[k], D.layers[k]);
+        var pane = k === 'context' && D.surface ? D.surface.contextPane : null;
+        out.layers[k] = addFeatures(G[k], D.layers[k], pane);
       }
       if (out.layers[k]) { out.counts[k] = out.layers[k].getLayers().length; }
     });
@@ -597,6 +616,14 @@ PLANNER_JS = r"""
     L.control.scale({imperial: false, position: 'bottomleft'}).addTo(map);
     out.note = note(map, D);
     out.legend = legend(map, D);
+    if (G.surface) {
+      out.surface = G.surface;  // an image in its own pane: no draw order to restore
+      map.on('overlayadd overlayremove', function (e) {
+        if (e.layer !== G.surface) { return; }
+        var el = out.legend.getContainer().querySelector('.lg-surface');
+        if (el) { el.style.display = e.type === 'overlayadd' ? '' : 'none'; }
+      });
+    }
     if (D.bounds) { map.fitBounds(D.bounds); }
     global.plannerMaps.push(out);
     return out;

@@ -49,6 +49,8 @@ LABELS: dict[str, dict[str, str]] = {
         "layer_company": "Лучшие {k}: {company}",
         "layer_best": "Лучшая площадка каждой компании",
         "layer_osm": "OpenStreetMap (онлайн)",
+        "layer_surface": "Пригодность территории (ячейки {cell} м)",
+        "legend_surface": "Пригодность территории, балл",
         "legend_zones": "Статус зоны на {date}",
         "legend_sez": "СЭЗ: пунктирный контур",
         "legend_score": "Балл площадки",
@@ -70,6 +72,9 @@ LABELS: dict[str, dict[str, str]] = {
         "note_scenario_unknown": "Сценарий: не указан",
         "note_as_of": "Дата оценки: {date}",
         "note_sites": "Площадок: {n}",
+        "note_surface": (
+            "Поверхность пригодности: сценарий {name} (хеш {hash}), дата {date}, ячейка {cell} м"
+        ),
         "score": "Балл",
         "rank": "Место",
         "criterion": "Критерий",
@@ -111,6 +116,8 @@ LABELS: dict[str, dict[str, str]] = {
         "layer_company": "Үздік {k}: {company}",
         "layer_best": "Әр компанияның үздік алаңы",
         "layer_osm": "OpenStreetMap (онлайн)",
+        "layer_surface": "Аумақтың жарамдылығы (ұяшық {cell} м)",
+        "legend_surface": "Аумақтың жарамдылығы, балл",
         "legend_zones": "Аймақ мәртебесі, {date}",
         "legend_sez": "АЭА: үзік сызықты контур",
         "legend_score": "Алаң баллы",
@@ -132,6 +139,9 @@ LABELS: dict[str, dict[str, str]] = {
         "note_scenario_unknown": "Сценарий: көрсетілмеген",
         "note_as_of": "Бағалау күні: {date}",
         "note_sites": "Алаңдар: {n}",
+        "note_surface": (
+            "Жарамдылық беті: сценарий {name} (хеш {hash}), күні {date}, ұяшық {cell} м"
+        ),
         "score": "Балл",
         "rank": "Орны",
         "criterion": "Критерий",
@@ -173,6 +183,8 @@ LABELS: dict[str, dict[str, str]] = {
         "layer_company": "Top {k}: {company}",
         "layer_best": "Best site of each company",
         "layer_osm": "OpenStreetMap (online)",
+        "layer_surface": "Suitability surface ({cell} m cells)",
+        "legend_surface": "Suitability surface score",
         "legend_zones": "Zone status as of {date}",
         "legend_sez": "SEZ: dashed outline",
         "legend_score": "Site score",
@@ -193,6 +205,9 @@ LABELS: dict[str, dict[str, str]] = {
         "note_scenario_unknown": "Scenario: not given",
         "note_as_of": "As of: {date}",
         "note_sites": "Sites: {n}",
+        "note_surface": (
+            "Suitability surface: scenario {name} (hash {hash}), as of {date}, {cell} m cells"
+        ),
         "score": "Score",
         "rank": "Rank",
         "criterion": "Criterion",

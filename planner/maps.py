@@ -12,6 +12,10 @@ string it puts into HTML is escaped there. No folium ``Popup``/``Tooltip``/``Geo
 is used, because folium puts their text into HTML or JS template literals unescaped.
 Layer names in the layer control are HTML-escaped here.
 
+A suitability surface (:mod:`planner.surface`) is drawn as one PNG image (a ``data:`` URI,
+resampled to Web Mercator) in its own pane between the schematic region outline and the
+vector layers, so zones, sites and BAKAD stay on top of it.
+
 Scale: sites go into one GeoJSON layer drawn on the canvas renderer, built in the browser
 from columns (lon/lat rounded to 5 decimals, about 1 m), with popups and tooltips bound on
 the first click or hover; only the top-K sites become individual (numbered) markers.
@@ -25,6 +29,7 @@ import html
 import json
 import logging
 import math
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -56,6 +61,7 @@ __all__ = [
     "read_results",
     "select_company",
     "map_html",
+    "read_surface_file",
 ]
 
 log = logging.getLogger(__name__)
@@ -76,6 +82,12 @@ WHY_MAX_SITES = 5000
 COMPANIES_PER_POPUP = 30
 _COORD_DP = 5  # ~1 m: plenty for a map, and half the bytes of full precision
 _JINJA_OPEN = re.compile(r"\{(?=[{%#])")
+#: the surface image is at most this many pixels wide or high
+SURFACE_MAX_PX = 1024
+#: Leaflet panes (z-index): tiles 200 < region outline < surface image < vectors 400
+_CONTEXT_PANE, _CONTEXT_Z = "plannerContext", 300
+_SURFACE_PANE, _SURFACE_Z = "plannerSurface", 350
+_SURFACE_SUFFIXES = (".tif", ".tiff", ".npz")
 
 
 class MapInputError(InputError):
@@ -724,9 +736,13 @@ class _PlannerLayers(MacroElement):
         self.get_root().script.add_child(_assets.raw_element(js), name=self.get_name())
 
 
-def _bounds(layers, tables: list[dict]) -> list[list[float]]:
+def _bounds(layers, tables: list[dict], boxes=()) -> list[list[float]]:
+    """[[south, west], [north, east]] around BAKAD, the city centres, the sites of
+    ``tables`` (1st-99th percentile) and ``boxes`` (west, south, east, north)."""
     b = layers["bakad"].total_bounds
     west, south, east, north = b
+    for w, s, e, n in boxes:
+        west, south, east, north = min(west, w), min(south, s), max(east, e), max(north, n)
     centres = layers.kind("cities", "city_centre")
     if len(centres):
         cb = centres.total_bounds
@@ -762,6 +778,91 @@ def _group(m: folium.Map, text: str, show: bool = True) -> folium.FeatureGroup:
     ).add_to(m)
 
 
+def read_surface_file(path: str | os.PathLike):
+    """:func:`planner.surface.read_surface` with a clear :class:`MapInputError` for a
+    missing, unsupported or unreadable file."""
+    from .surface import read_surface
+
+    path = Path(path)
+    if path.suffix.lower() not in _SURFACE_SUFFIXES:
+        raise MapInputError(
+            f"surface file {str(path)!r}: unknown type {path.suffix or '(none)'!r}; give the "
+            ".tif or .npz written by `planner surface`, e.g. --surface surface.npz"
+        )
+    if not path.is_file():
+        raise MapInputError(
+            f"surface file {str(path)!r} does not exist; check the path, or write one with "
+            "`planner surface -o surface.npz`"
+        )
+    try:
+        return read_surface(path)
+    except InputError:
+        raise
+    # numpy, zipfile, json and rasterio each raise their own errors on a damaged file
+    except Exception as exc:  # noqa: BLE001
+        raise MapInputError(
+            f"cannot read surface file {str(path)!r} ({type(exc).__name__}: {exc}); give the "
+            ".tif or .npz written by `planner surface`"
+        ) from exc
+
+
+def _surface_label_cell(cell_m: float) -> str:
+    return f"{float(cell_m):g}"
+
+
+def _as_surface(surface):
+    """A Surface from a Surface or the path of its file."""
+    from .surface import Surface
+
+    if isinstance(surface, Surface):
+        return surface
+    if isinstance(surface, str | os.PathLike):
+        return read_surface_file(surface)
+    raise TypeError(
+        "surface must be a planner.surface.Surface or the path of a .tif/.npz file, "
+        f"not {type(surface).__name__}"
+    )
+
+
+def _add_surface(
+    m: folium.Map, surface, lang: str
+) -> tuple[folium.raster_layers.ImageOverlay, dict]:
+    """Add the surface image (own pane, in the layer control); return it and its payload."""
+    from .surface import _EXCLUDED_RGBA, COLOUR_STOPS, png_data_uri, surface_overlay_png
+
+    png, (west, south, east, north) = surface_overlay_png(surface, max_px=SURFACE_MAX_PX)
+    cell = _surface_label_cell(surface.grid.cell_m)
+    name = i18n.label("layer_surface", lang, cell=cell)
+    # the region outline is opaque without a basemap: it gets a pane under the image
+    folium.map.CustomPane(_CONTEXT_PANE, z_index=_CONTEXT_Z, pointer_events=False).add_to(m)
+    folium.map.CustomPane(_SURFACE_PANE, z_index=_SURFACE_Z, pointer_events=False).add_to(m)
+    overlay = folium.raster_layers.ImageOverlay(
+        png_data_uri(png),
+        bounds=[[south, west], [north, east]],
+        name=_html_label(name),
+        overlay=True,
+        control=True,
+        show=True,
+        pixelated=False,  # folium's pixelated CSS would apply to every image layer
+        pane=_SURFACE_PANE,
+        interactive=False,
+        alt=name,
+    ).add_to(m)
+    r, g, b, a = _EXCLUDED_RGBA
+    info = {
+        "name": name,
+        "cellM": float(surface.grid.cell_m),
+        "bounds": [[south, west], [north, east]],
+        "stops": [[float(v), c] for v, c in COLOUR_STOPS],
+        "excludedColor": f"rgba({r},{g},{b},{a / 255:.2f})",
+        "contextPane": _CONTEXT_PANE,
+        "scenario": surface.scenario,
+        "scenarioHash": surface.scenario_hash,
+        "asOf": surface.as_of,
+    }
+    return overlay, info
+
+
 def build_map(
     layers,
     scored: pd.DataFrame | None = None,
@@ -773,6 +874,7 @@ def build_map(
     as_of: dt.date | str | None = None,
     scenario_name: str | None = None,
     scenario_hash: str | None = None,
+    surface=None,
 ) -> folium.Map:
     """Build the interactive map of the layers and (optionally) scored sites and results.
 
@@ -794,7 +896,11 @@ def build_map(
         tiles underneath (online use; attribution shown).
     as_of, scenario_name, scenario_hash
         Shown in the note; ``as_of`` also colours zones by their status on that date.
-        Default: ``scored.attrs`` (then today for ``as_of``).
+        Default: ``scored.attrs`` (then the surface's date, then today for ``as_of``).
+    surface
+        A :class:`planner.surface.Surface` or the path of its ``.tif``/``.npz`` file: drawn
+        as an image layer (toggle in the layer control, colour ramp in the legend) under
+        the zones and sites.
 
     Returns
     -------
@@ -814,6 +920,10 @@ def build_map(
     scenario_name = scenario_name or attrs.get("scenario")
     scenario_hash = scenario_hash or attrs.get("scenario_hash")
     t = i18n.labels(lang)
+    if surface is not None:
+        surface = _as_surface(surface)
+    if as_of is None and not attrs.get("as_of") and surface is not None:
+        day = parse_as_of(surface.as_of)
 
     m = folium.Map(
         location=[43.45, 77.0], zoom_start=9, tiles=None, prefer_canvas=True, control_scale=False
@@ -831,6 +941,9 @@ def build_map(
     groups: dict[str, folium.FeatureGroup] = {}
     for key in ("context", "constraints", "cities", "zones", "transport", "bakad"):
         groups[key] = _group(m, t[f"layer_{key}"])
+    surface_info = None
+    if surface is not None:
+        groups["surface"], surface_info = _add_surface(m, surface, lang)
     payload: dict[str, Any] = {
         "lang": lang,
         "t": t,
@@ -849,6 +962,7 @@ def build_map(
         "sites": None,
         "top": None,
         "best": None,
+        "surface": surface_info,
     }
     scale_scores: list[np.ndarray] = []
     tables: list[dict] = []
@@ -918,8 +1032,21 @@ def build_map(
         raise InputError("company given without results; pass the results table of `planner score`")
 
     payload["scale"] = _score_range(np.concatenate(scale_scores) if scale_scores else np.array([]))
-    payload["bounds"] = _bounds(layers, tables)
+    boxes = []
+    if surface_info is not None:
+        (s, w), (n, e) = surface_info["bounds"]
+        boxes.append((w, s, e, n))
+    payload["bounds"] = _bounds(layers, tables, boxes)
     payload["note"] = _note_lines(layers, lang, day, scenario_name, scenario_hash, n_sites)
+    if surface_info is not None:
+        payload["note"].append(
+            t["note_surface"].format(
+                name=surface_info["scenario"],
+                hash=surface_info["scenarioHash"],
+                date=surface_info["asOf"],
+                cell=_surface_label_cell(surface_info["cellM"]),
+            )
+        )
 
     _PlannerLayers(groups, payload).add_to(m)
     plugins.Fullscreen(
@@ -1022,13 +1149,33 @@ def _scenario_info(scenario) -> tuple[str, str]:
 
 
 def _check_consistent(
-    what: str, from_file: str | None, given: str | None, option: str, path
+    what: str,
+    from_file: str | None,
+    given: str | None,
+    option: str,
+    path,
+    verb: str = "scored",
+    redo: str = "score the sites again",
 ) -> None:
     if from_file and given and from_file != given:
         raise InputError(
-            f"{path} was scored with {what} {from_file!r}, but {option} {given!r} was given; "
-            f"drop {option} (the map shows the file's {what}) or score the sites again"
+            f"{path} was {verb} with {what} {from_file!r}, but {option} {given!r} was given; "
+            f"drop {option} (the map shows the file's {what}) or {redo}"
         )
+
+
+def _surface_scenario(surf, path) -> str:
+    """The built-in scenario the surface was computed with (to score built-in sites alike)."""
+    from .scenarios import list_scenarios
+
+    for sc in list_scenarios():
+        if sc.name == surf.scenario and sc.hash == surf.scenario_hash:
+            return sc.name
+    raise InputError(
+        f"surface {str(path)!r} was computed with scenario {surf.scenario!r} (hash "
+        f"{surf.scenario_hash}), which is not a built-in scenario; pass --scenario with that "
+        "scenario's TOML file to score the built-in sites alike, or give --sites/--results"
+    )
 
 
 def make_map(
@@ -1043,12 +1190,15 @@ def make_map(
     top_k: int = 10,
     layers_path: str | Path | None = None,
     overwrite: bool = False,
+    surface: str | Path | None = None,
 ) -> Path:
     """Read the inputs, build the map and save it (what ``planner map`` runs).
 
     ``sites`` is a scored file (``planner score-sites`` output) or ``"builtin"`` (the
     built-in zone sites, scored here with ``scenario``); with neither ``sites`` nor
-    ``results`` the built-in sites are used.
+    ``results`` the built-in sites are used. ``surface`` is a ``.tif``/``.npz`` written by
+    ``planner surface``, drawn under the sites; its scenario and date must agree with
+    ``scenario``/``as_of`` and with the sites' (built-in sites are scored with them).
     """
     from .layers import load_layers
 
@@ -1058,17 +1208,28 @@ def make_map(
     check_writable(out, overwrite)  # fail before any scoring work
     i18n.check_lang(lang)
     day = parse_as_of(as_of) if as_of is not None else None
+    surf = read_surface_file(surface) if surface is not None else None  # fail fast
     layers = load_layers(layers_path)
     scored = None
     res = None
     sc_name = sc_hash = None
     if scenario is not None:
         sc_name, sc_hash = _scenario_info(scenario)
+    if surf is not None:
+        redo = {"verb": "computed", "redo": "compute the surface again (planner surface)"}
+        given = day and day.isoformat()
+        _check_consistent(
+            "scenario hash", surf.scenario_hash, sc_hash, "--scenario", surface, **redo
+        )
+        _check_consistent("as-of date", surf.as_of, given, "--as-of", surface, **redo)
+        day = day or parse_as_of(surf.as_of)
     if sites is None and results is None:
         sites = "builtin"
     if sites is not None and str(sites) == "builtin" and not Path(str(sites)).is_file():
         from .scoring import score_sites
 
+        if scenario is None and surf is not None:
+            scenario = _surface_scenario(surf, surface)
         scored = score_sites("builtin", layers, scenario=scenario or _default_scenario(), as_of=day)
     elif sites is not None:
         scored = read_scored(sites)
@@ -1083,6 +1244,21 @@ def make_map(
         _check_consistent(
             "scenario hash", res.attrs.get("scenario_hash"), sc_hash, "--scenario", results
         )
+    if surf is not None:
+        for path, df in ((sites, scored), (results, res)):
+            if df is None:
+                continue
+            for what, key, mine in (
+                ("scenario hash", "scenario_hash", surf.scenario_hash),
+                ("as-of date", "as_of", surf.as_of),
+            ):
+                theirs = df.attrs.get(key)
+                if theirs and str(theirs) != mine:
+                    raise InputError(
+                        f"surface {str(surface)!r} was computed with {what} {mine!r} but "
+                        f"{str(path)!r} has {theirs!r}; map a surface and sites of the same "
+                        "scenario and date (planner surface --scenario ... --as-of ...)"
+                    )
     m = build_map(
         layers,
         scored=scored,
@@ -1094,6 +1270,7 @@ def make_map(
         as_of=day,
         scenario_name=sc_name,
         scenario_hash=sc_hash,
+        surface=surf,
     )
     return save_map(m, out, overwrite=overwrite)
 

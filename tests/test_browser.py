@@ -382,3 +382,63 @@ def test_large_map_opens(driver, layers_, map_dir):
     data = json.loads(json.dumps(m.planner_data["scale"]))
     assert data["hi"] > data["lo"]
     assert severe(driver) == []
+
+
+def test_surface_overlay_under_the_sites(driver, layers_, map_dir):
+    from planner.scoring import score_sites
+    from planner.surface import compute_surface
+
+    surf = compute_surface(layers_, "bakad-perimeter", "2025-06-01", cell_m=2000,
+                           extent="bakad:10km")  # fmt: skip
+    scored = score_sites("builtin", layers_, scenario="bakad-perimeter", as_of="2025-06-01")
+    m = maps.build_map(layers_, scored=scored, surface=surf, lang="en")
+    path = maps.save_map(m, map_dir / "surface.html")
+    open_map(driver, path)
+    name = i18n.label("layer_surface", "en", cell="2000")
+    assert name in control_labels(driver)
+    geometry = """
+        var o = window.plannerMaps[0], map = o.map;
+        var imgs = document.querySelectorAll(
+          '.leaflet-plannerSurface-pane img.leaflet-image-layer');
+        var el = imgs[0], r = el.getBoundingClientRect();
+        var c = map.getContainer().getBoundingClientRect();
+        var b = o.data.surface.bounds;
+        var nw = map.latLngToContainerPoint([b[1][0], b[0][1]]);
+        var se = map.latLngToContainerPoint([b[0][0], b[1][1]]);
+        var z = function (sel) {
+          return +getComputedStyle(document.querySelector(sel)).zIndex;
+        };
+        return {n: imgs.length, complete: el.complete, w: el.naturalWidth, h: el.naturalHeight,
+                src: el.src.slice(0, 22), box: [r.left - c.left, r.top - c.top, r.width, r.height],
+                want: [nw.x, nw.y, se.x - nw.x, se.y - nw.y], isOn: map.hasLayer(o.surface),
+                zSurface: z('.leaflet-plannerSurface-pane'), zOverlay: z('.leaflet-overlay-pane'),
+                zContext: z('.leaflet-plannerContext-pane'),
+                contextCanvas: !!document.querySelector('.leaflet-plannerContext-pane canvas')};
+        """
+    t0 = time.perf_counter()
+    while True:  # the first fitBounds may still be animating the zoom
+        img = driver.execute_script(geometry)
+        if img["box"] == pytest.approx(img["want"], abs=2) or time.perf_counter() - t0 > 10:
+            break
+        time.sleep(0.1)
+    assert img["n"] == 1 and img["isOn"] and img["complete"]
+    assert img["w"] > 0 and img["h"] > 0 and img["src"] == "data:image/png;base64,"
+    assert img["box"] == pytest.approx(img["want"], abs=2)  # stretched over its bounds
+    # region outline < surface < vector canvas (zones, sites, BAKAD)
+    assert img["zContext"] < img["zSurface"] < img["zOverlay"] and img["contextCanvas"]
+    legend = driver.find_element("css selector", ".planner-legend")
+    assert "Suitability surface score" in legend.text
+    # switching the layer off hides the image and its legend entry
+    hidden = driver.execute_script(
+        "var o = window.plannerMaps[0]; o.map.removeLayer(o.surface);"
+        "return [document.querySelectorAll('.leaflet-plannerSurface-pane img').length,"
+        " getComputedStyle(document.querySelector('.lg-surface')).display];"
+    )
+    assert hidden == [0, "none"]
+    assert "Suitability surface score" not in legend.text
+    driver.execute_script("var o = window.plannerMaps[0]; o.map.addLayer(o.surface);")
+    assert "Suitability surface score" in legend.text
+    shots = Path(os.environ.get("PLANNER_SCREENSHOT_DIR") or map_dir)
+    shots.mkdir(parents=True, exist_ok=True)
+    assert driver.save_screenshot(str(shots / "surface_map.png"))
+    assert severe(driver) == []

@@ -75,6 +75,14 @@ def map_cmd(
     top: Annotated[
         int, typer.Option("--top", min=1, max=500, help="How many best sites to number, e.g. 10.")
     ] = 10,
+    surface: Annotated[
+        Path | None,
+        typer.Option(
+            "--surface",
+            help="Suitability surface written by `planner surface` (.tif or .npz), drawn as "
+            "an image layer under the sites, e.g. --surface surface.npz.",
+        ),
+    ] = None,
     layers: LayersOpt = None,
     overwrite: OverwriteOpt = False,
 ) -> None:
@@ -93,6 +101,7 @@ def map_cmd(
         top_k=top,
         layers_path=layers,
         overwrite=overwrite,
+        surface=surface,
     )
     size_mb = path.stat().st_size / 1e6
     out_console.print(f"wrote {escape(str(path))} ({size_mb:.1f} MB)", highlight=False)
