@@ -27,21 +27,9 @@ import pandas as pd
 
 import planner
 from planner import _assets, maps
+from planner.scenarios import CRITERIA as SCORING_CRITERIA
 
-CRITERIA = (
-    "bakad",
-    "interchange",
-    "almaty",
-    "konaev",
-    "gate_city",
-    "zone",
-    "zone_proximity",
-    "rail",
-    "airport",
-    "highway",
-    "khorgos",
-    "housing",
-)
+CRITERIA = tuple(SCORING_CRITERIA)
 TARGET_100K_MB = 25.0
 TARGET_100K_S = 10.0
 

@@ -12,6 +12,8 @@ import os
 import shutil
 from pathlib import Path
 
+from planner.scenarios import CRITERIA as SCORING_CRITERIA
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
@@ -75,6 +77,21 @@ def make_driver(profile_dir: Path):
     return driver
 
 
+def driver_session(tmp_path_factory, profile_name: str):
+    """Body of a module-scoped ``driver`` fixture: skip locally without Chromium, fail in CI."""
+    import pytest
+
+    problem = browser_problem()
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests must run in CI, but {problem}")
+        pytest.skip(problem)
+    profile = tmp_path_factory.mktemp(profile_name)
+    d = make_driver(profile)
+    yield d
+    quit_driver(d, profile)
+
+
 def quit_driver(driver, profile_dir: Path | None = None) -> None:
     try:
         driver.quit()
@@ -85,33 +102,9 @@ def quit_driver(driver, profile_dir: Path | None = None) -> None:
 
 # --------------------------------------------------------------------------- synthetic inputs
 
-CRITERIA_KEYS = (
-    "bakad",
-    "interchange",
-    "almaty",
-    "konaev",
-    "gate_city",
-    "zone",
-    "zone_proximity",
-    "rail",
-    "airport",
-    "highway",
-    "khorgos",
-    "housing",
-)
-RAW = {
-    "bakad": "dist_bakad_km",
-    "interchange": "dist_interchange_km",
-    "almaty": "dist_almaty_km",
-    "konaev": "dist_konaev_km",
-    "gate_city": "dist_gate_city_km",
-    "zone_proximity": "dist_zone_km",
-    "rail": "dist_rail_km",
-    "airport": "dist_airport_km",
-    "highway": "dist_highway_km",
-    "khorgos": "dist_khorgos_km",
-    "housing": "dist_housing_km",
-}
+CRITERIA_KEYS = tuple(SCORING_CRITERIA)
+#: criterion -> its raw distance column (the zone criterion scores a status, not a distance)
+RAW = {k: col for k, col in SCORING_CRITERIA.items() if k != "zone"}
 HOSTILE = (
     "<img src=x onerror=window.__xss=1>",
     "${window.__xss=1}",

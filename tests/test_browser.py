@@ -15,9 +15,7 @@ from pathlib import Path
 import pytest
 from _browser import (
     HOSTILE,
-    browser_problem,
-    make_driver,
-    quit_driver,
+    driver_session,
     synthetic_results,
     synthetic_scored,
 )
@@ -30,15 +28,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory):
-    problem = browser_problem()
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(f"browser tests must run in CI, but {problem}")
-        pytest.skip(problem)
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    d = make_driver(profile)
-    yield d
-    quit_driver(d, profile)
+    yield from driver_session(tmp_path_factory, "chromium-profile")
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from _browser import browser_problem, make_driver, quit_driver
+from _browser import driver_session
 
 from planner import compare, report
 
@@ -34,15 +34,7 @@ HOSTILE = (
 
 @pytest.fixture(scope="module")
 def driver(tmp_path_factory):
-    problem = browser_problem()
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(f"browser tests must run in CI, but {problem}")
-        pytest.skip(problem)
-    profile = tmp_path_factory.mktemp("chromium-profile-report")
-    d = make_driver(profile)
-    yield d
-    quit_driver(d, profile)
+    yield from driver_session(tmp_path_factory, "chromium-profile-report")
 
 
 @pytest.fixture(scope="module")
