@@ -1,7 +1,8 @@
-"""Hand-made criteria tables for scoring tests (no geometry involved)."""
+"""Hand-made criteria tables and site tables for scoring tests."""
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -43,3 +44,21 @@ def make_criteria(n: int = 1, index=None, **columns) -> pd.DataFrame:
     ):
         df[col] = df[col].astype("str")
     return df
+
+
+def point_sites(ids, lon, lat) -> gpd.GeoDataFrame:
+    """A sites table (the contract's columns) of points at ``lon``/``lat``, named by id."""
+    ids = list(ids)
+    return gpd.GeoDataFrame(
+        {
+            "site_id": ids,
+            "name": ids,
+            "lon": lon,
+            "lat": lat,
+            "area_ha": np.nan,
+            "free_ha": np.nan,
+            "site_source": "test",
+        },
+        geometry=gpd.points_from_xy(lon, lat),
+        crs="EPSG:4326",
+    )

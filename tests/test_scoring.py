@@ -9,7 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from _criteria import make_criteria
+from _criteria import make_criteria, point_sites
 
 from planner import InputError
 from planner.criteria import CRITERIA_COLUMNS
@@ -270,21 +270,7 @@ def test_as_of_changes_gate_city_sez_and_planned_zones(layers):
 
 def _sites_at(points: dict[str, tuple[float, float]]) -> gpd.GeoDataFrame:
     ids = list(points)
-    lon = [points[i][0] for i in ids]
-    lat = [points[i][1] for i in ids]
-    return gpd.GeoDataFrame(
-        {
-            "site_id": ids,
-            "name": ids,
-            "lon": lon,
-            "lat": lat,
-            "area_ha": np.nan,
-            "free_ha": np.nan,
-            "site_source": "test",
-        },
-        geometry=gpd.points_from_xy(lon, lat),
-        crs="EPSG:4326",
-    )
+    return point_sites(ids, [points[i][0] for i in ids], [points[i][1] for i in ids])
 
 
 def test_policy_zone_near_interchange_beats_the_steppe(layers):

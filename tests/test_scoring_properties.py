@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from _criteria import DIST_COLUMNS, make_criteria
+from _criteria import DIST_COLUMNS, make_criteria, point_sites
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -134,20 +133,7 @@ def points_and_fractions(draw):
 
 
 def _sites(lon, lat, prefix="p"):
-    ids = [f"{prefix}{i}" for i in range(len(lon))]
-    return gpd.GeoDataFrame(
-        {
-            "site_id": ids,
-            "name": ids,
-            "lon": lon,
-            "lat": lat,
-            "area_ha": np.nan,
-            "free_ha": np.nan,
-            "site_source": "test",
-        },
-        geometry=gpd.points_from_xy(lon, lat),
-        crs="EPSG:4326",
-    )
+    return point_sites([f"{prefix}{i}" for i in range(len(lon))], lon, lat)
 
 
 @SLOW
