@@ -7,7 +7,7 @@ agglomeration (some fall in the national park, the reservoir or outside the regi
 excluded) with seeded areas (a fifth unknown); companies are seeded rows shaped like
 ``read_companies(...).valid``. Both are built before timing: file I/O is not timed.
 
-Timed (:func:`planner.batch.score_companies`): criteria + utilities + weights + needs +
+Timed (:func:`planner.jobs.batch.score_companies`): criteria + utilities + weights + needs +
 ranking + the result table (10,000 rows with per-company points and why_ru / why_en).
 The first call (numba cache load, first layer preparation) is reported separately; the
 figure is the best of ``--repeat`` warm runs.
@@ -36,11 +36,11 @@ import numpy as np
 import pandas as pd
 
 import planner
-from planner.batch import score_companies
-from planner.criteria import compute_criteria
-from planner.scenarios import load_scenario
-from planner.scoring import utilities
-from planner.sectors import SECTOR_KEYS, needs_arrays, weights_matrix
+from planner.config.scenarios import load_scenario
+from planner.config.sectors import SECTOR_KEYS, needs_arrays, weights_matrix
+from planner.core.criteria import compute_criteria
+from planner.core.scoring import utilities
+from planner.jobs.batch import score_companies
 
 AS_OF = dt.date(2026, 1, 1)
 TARGET_S = 2.0
@@ -203,7 +203,7 @@ def main(argv=None) -> int:
     best = min(times)
     stages = res.extra["timings"]
     print(
-        f"planner.batch.score_companies: {args.companies:,} companies x {args.sites:,} sites, "
+        f"planner.jobs.batch.score_companies: {args.companies:,} companies x {args.sites:,} sites, "
         f"top {args.k}: best {best:.2f} s of {args.repeat} (first call {first:.2f} s; "
         f"{res.counts['result_rows']:,} result rows, {res.counts['sites_excluded']:,} sites "
         f"excluded, {res.counts['unplaced']} companies without a feasible site)"

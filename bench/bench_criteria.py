@@ -9,10 +9,10 @@ tracemalloc misses numpy/numba buffers):
 
 * ``compile``: the first kernel call with an empty numba cache (``NUMBA_CACHE_DIR`` set to
   a new folder), then again from that cache: what a CLI user waits for once, then always.
-* ``fast``: ``planner.criteria`` as the library runs it. A warm-up on 1,000 sites (loads
+* ``fast``: ``planner.core.criteria`` as the library runs it. A warm-up on 1,000 sites (loads
   the numba cache) is reported separately; then one cold run on all sites, timed by step:
   reprojection (pyproj on arrays), ``prepare``, ``compute_criteria_prepared`` and, when
-  :mod:`planner.scoring` exists, ``score_table(criteria, "bakad-perimeter")``.
+  :mod:`planner.core.scoring` exists, ``score_table(criteria, "bakad-perimeter")``.
 * ``baseline``: the same criteria the straightforward geopandas way: ``GeoSeries.to_crs``,
   ``GeoSeries.distance`` to lines and polygons, ``sjoin`` for zones, exclusions and the
   region, ``sjoin_nearest`` for the nearest interchange, zone, rail, airport, highway,
@@ -92,7 +92,7 @@ def save(path: str, df, extra: dict) -> None:
 def worker_compile() -> dict:
     t0 = time.perf_counter()
     import planner
-    from planner.criteria import compute_criteria
+    from planner.core.criteria import compute_criteria
 
     t_import = time.perf_counter() - t0
     layers = planner.load_layers()
@@ -104,15 +104,15 @@ def worker_compile() -> dict:
 
 def worker_fast(n: int, out: str) -> dict:
     import planner
-    from planner.criteria import _project, compute_criteria, compute_criteria_prepared, prepare
+    from planner.core.criteria import _project, compute_criteria, compute_criteria_prepared, prepare
 
     layers = planner.load_layers()
     lon, lat = grid_sites(n)
     w_lon, w_lat = grid_sites(1000)
     score_table = scenario = None
     try:  # scoring is another module; time it when it is there
-        from planner.scenarios import load_scenario
-        from planner.scoring import score_table
+        from planner.config.scenarios import load_scenario
+        from planner.core.scoring import score_table
 
         scenario = load_scenario(SCENARIO)
     except ImportError as exc:
@@ -161,7 +161,7 @@ def worker_fast(n: int, out: str) -> dict:
 def _status_as_of(zones, as_of):
     import datetime as dt
 
-    from planner.layers import status_as_of
+    from planner.inputs.layers import status_as_of
 
     return status_as_of(zones, dt.date.fromisoformat(as_of))
 
@@ -172,7 +172,7 @@ def worker_baseline(n: int, every: int, out: str) -> dict:
     import pandas as pd
 
     import planner
-    from planner.layers import STATUS_RANK
+    from planner.inputs.layers import STATUS_RANK
 
     layers = planner.load_layers()
     lon, lat = grid_sites(n)
@@ -322,7 +322,7 @@ def main() -> int:
         cached = run_worker(["--worker", "compile"], env)
         print(f"kernel first call, empty numba cache : {cold['first_call_s']:.2f} s (compile)")
         print(f"kernel first call, from the cache    : {cached['first_call_s']:.2f} s"
-              f" (import planner.criteria {cached['import_s']:.2f} s)")
+              f" (import planner.core.criteria {cached['import_s']:.2f} s)")
 
         fast_out = os.path.join(tmp, "fast.npz")
         fast = run_worker(["--worker", "fast", "--n", str(a.n), "--out", fast_out])

@@ -10,7 +10,7 @@ Sites: ``n`` seeded uniform random points over the Almaty agglomeration (76.4-77
 the reservoir), ids ``b00000000``..., built before any timer starts. Scenario
 ``bakad-perimeter``, zone statuses as of 2025-06-01, no ``why`` texts.
 
-End to end = :func:`planner.engine.run_score_sites` from the in-memory table to a
+End to end = :func:`planner.jobs.dask_engine.run_score_sites` from the in-memory table to a
 partitioned GeoParquet folder: Hilbert partitioning, shipping the partitions, criteria and
 scores on the workers, the global rank, and every worker writing its parts. The cluster
 (``--workers`` processes, 1 thread each; numba kernel threads = 1 per worker) is started
@@ -46,8 +46,8 @@ import numpy as np
 import pandas as pd
 
 import planner
-from planner import engine
-from planner.outputs import manifest_path
+from planner.jobs import dask_engine as engine
+from planner.render.outputs import manifest_path
 
 AS_OF = "2025-06-01"
 

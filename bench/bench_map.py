@@ -1,4 +1,4 @@
-"""Benchmark: time and HTML size of `planner.maps` for 1k, 10k and 100k scored sites.
+"""Benchmark: time and HTML size of `planner.render.maps` for 1k, 10k and 100k scored sites.
 
 Run: ``.venv/bin/python bench/bench_map.py [--sizes 1000 10000 100000] [--browser]``
 
@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 
 import planner
-from planner import _assets, maps
-from planner.scenarios import CRITERIA as SCORING_CRITERIA
+from planner.config.scenarios import CRITERIA as SCORING_CRITERIA
+from planner.render import assets as _assets
+from planner.render import maps
 
 CRITERIA = tuple(SCORING_CRITERIA)
 TARGET_100K_MB = 25.0

@@ -26,8 +26,8 @@ import time
 import numpy as np
 import pandas as pd
 
-from planner.allocation import allocate_ranked
-from planner.ranking import REASONS, NeedArrays, SiteArrays, rank_companies
+from planner.core.allocation import allocate_ranked
+from planner.core.ranking import REASONS, NeedArrays, SiteArrays, rank_companies
 
 CRITERIA = (
     "bakad", "interchange", "almaty", "konaev", "gate_city", "zone", "zone_proximity",

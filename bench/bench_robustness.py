@@ -27,7 +27,7 @@ import time
 
 import numpy as np
 
-from planner import robustness as rb
+from planner.core import robustness as rb
 
 N_CRIT = 12
 PROFILES = np.array(

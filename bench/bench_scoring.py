@@ -4,8 +4,8 @@ Seeded random sites over the Almaty agglomeration (76.4-77.6 E, 43.0-43.95 N, th
 belt, Gate City and Konaev) with the built-in layers. Times, warm (best of ``--repeat``;
 the first call, which compiles or loads the numba cache, is reported separately):
 
-* ``compute_criteria`` (planner.criteria),
-* ``score_table`` (planner.scoring: utilities, points, score, rank): target ~0.1 s at 1M,
+* ``compute_criteria`` (planner.core.criteria),
+* ``score_table`` (planner.core.scoring: utilities, points, score, rank): target ~0.1 s at 1M,
 * the whole ``score_sites(..., why=False)``,
 * ``why_texts`` on ``--why-rows`` rows (not on the hot path; extrapolated to all sites).
 
@@ -28,10 +28,10 @@ import numpy as np
 import pandas as pd
 
 import planner
-from planner.criteria import compute_criteria
-from planner.explain import why_texts
-from planner.scenarios import CRITERIA, load_scenario
-from planner.scoring import score_sites, score_table
+from planner.config.scenarios import CRITERIA, load_scenario
+from planner.core.criteria import compute_criteria
+from planner.core.explain import why_texts
+from planner.core.scoring import score_sites, score_table
 
 
 def make_sites(n: int, seed: int = 42) -> gpd.GeoDataFrame:

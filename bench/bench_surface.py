@@ -6,13 +6,13 @@
     .venv/bin/python bench/bench_surface.py --extent bakad:20km --cell-m 50
 
 The surface runs in a fresh subprocess so that its peak memory (``ru_maxrss``; numpy
-buffers are invisible to tracemalloc) is its own: :func:`planner.surface.compute_surface`
+buffers are invisible to tracemalloc) is its own: :func:`planner.core.surface.compute_surface`
 (scenario ``bakad-perimeter``, as of 2025-06-01), then writing the GeoTIFF (when rasterio
 is installed; else ``.npz``) and the PNG overlay, each timed. ``--max-n`` caps the cells
 of the grid's bounding box: the cell grows until the grid fits.
 
 Self-check (exit 1 on failure): 3,000 random cells of the extent against the exact
-vector criteria (:func:`planner.criteria.compute_criteria` at the cell centres): every
+vector criteria (:func:`planner.core.criteria.compute_criteria` at the cell centres): every
 distance within one cell, zone status, SEZ status, Almaty and exclusion flags equal.
 """
 
@@ -36,9 +36,9 @@ def child(cell_m: float, extent: str, out_dir: str) -> dict:
 
     import planner
     from planner import crs
-    from planner.criteria import compute_criteria
-    from planner.layers import STATUS_RANK
-    from planner.surface import compute_surface, surface_overlay_png, write_surface
+    from planner.core.criteria import compute_criteria
+    from planner.core.surface import compute_surface, surface_overlay_png, write_surface
+    from planner.inputs.layers import STATUS_RANK
 
     layers = planner.load_layers()
     t = time.perf_counter()
@@ -115,7 +115,7 @@ def main(argv=None) -> int:
     cell_m = args.cell_m
     if args.max_n:
         import planner
-        from planner.surface import surface_grid
+        from planner.core.surface import surface_grid
 
         cells = surface_grid(planner.load_layers(), cell_m, args.extent).size
         if cells > args.max_n:

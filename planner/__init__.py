@@ -5,7 +5,8 @@ Data flows one way: layers -> criteria -> scores -> ranking / allocation -> tabl
 
 from importlib.metadata import PackageNotFoundError, version
 
-from ._errors import (
+from planner.crs import GEOGRAPHIC_CRS, METRIC_CRS
+from planner.errors import (
     InputError,
     LayerError,
     OutputError,
@@ -13,8 +14,7 @@ from ._errors import (
     PlannerError,
     ScenarioError,
 )
-from .crs import GEOGRAPHIC_CRS, METRIC_CRS
-from .layers import LAYER_NAMES, LayerSet, export_layers, load_layers, status_as_of
+from planner.inputs.layers import LAYER_NAMES, LayerSet, export_layers, load_layers, status_as_of
 
 try:
     __version__ = version("bakad-siting-planner")
@@ -23,26 +23,26 @@ except PackageNotFoundError:  # running from a source tree without install
 
 #: public functions of the heavier modules, imported on first use (numba, folium, scipy)
 _LAZY = {
-    "compute_criteria": "criteria",
-    "load_scenario": "scenarios",
-    "list_scenarios": "scenarios",
-    "score_sites": "scoring",
-    "score_table": "scoring",
-    "load_sites": "sites",
-    "grid_sites": "sites",
-    "read_companies": "companies",
-    "load_sectors": "sectors",
-    "rank_companies": "ranking",
-    "allocate": "allocation",
-    "monte_carlo": "robustness",
-    "flip_weight": "robustness",
-    "run_batch": "batch",
-    "write_table": "outputs",
-    "build_map": "maps",
-    "save_map": "maps",
-    "compare_sites": "compare",
-    "score_sites_engine": "engine",
-    "compute_surface": "surface",
+    "compute_criteria": "core.criteria",
+    "load_scenario": "config.scenarios",
+    "list_scenarios": "config.scenarios",
+    "score_sites": "core.scoring",
+    "score_table": "core.scoring",
+    "load_sites": "inputs.sites",
+    "grid_sites": "inputs.sites",
+    "read_companies": "inputs.companies",
+    "load_sectors": "config.sectors",
+    "rank_companies": "core.ranking",
+    "allocate": "core.allocation",
+    "monte_carlo": "core.robustness",
+    "flip_weight": "core.robustness",
+    "run_batch": "jobs.batch",
+    "write_table": "render.outputs",
+    "build_map": "render.maps",
+    "save_map": "render.maps",
+    "compare_sites": "core.compare",
+    "score_sites_engine": "jobs.dask_engine",
+    "compute_surface": "core.surface",
 }
 
 

@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from ._errors import OutputError, OutputExistsError
+from planner.errors import OutputError, OutputExistsError
 
 __all__ = ["atomic_output", "check_writable"]
 

@@ -56,7 +56,7 @@ def metric_to_lonlat(x, y) -> tuple[np.ndarray, np.ndarray]:
 
 def _require_crs(gdf, what: str) -> None:
     if gdf.crs is None:
-        from ._errors import InputError
+        from planner.errors import InputError
 
         raise InputError(f"{what} has no CRS; set one explicitly (e.g. EPSG:4326) before using it")
 

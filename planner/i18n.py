@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._errors import InputError
+from planner.errors import InputError
 
 __all__ = [
     "LANGS",
@@ -273,7 +273,7 @@ STATUSES: dict[str, dict[str, str]] = {
     "none": {"ru": "ещё нет / уже нет", "kk": "әлі жоқ / енді жоқ", "en": "not yet / no longer"},
 }
 
-#: feature kinds of the layers (planner.layers.LAYER_SPECS) -> label
+#: feature kinds of the layers (planner.inputs.layers.LAYER_SPECS) -> label
 KINDS: dict[str, dict[str, str]] = {
     "ring_road": {"ru": "кольцевая дорога", "kk": "айналма жол", "en": "ring road"},
     "interchange": {"ru": "развязка", "kk": "жол айрығы", "en": "interchange"},

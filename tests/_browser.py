@@ -12,7 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
-from planner.scenarios import CRITERIA as SCORING_CRITERIA
+from planner.config.scenarios import CRITERIA as SCORING_CRITERIA
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

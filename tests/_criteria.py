@@ -6,7 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from planner.scenarios import CRITERIA
+from planner.config.scenarios import CRITERIA
 
 DIST_COLUMNS = [c for c in CRITERIA.values() if c.startswith("dist_")]
 

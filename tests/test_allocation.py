@@ -8,20 +8,20 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-import planner.allocation as alloc_mod
+import planner.core.allocation as alloc_mod
 from planner import InputError
-from planner.allocation import (
+from planner.core.allocation import (
     UNASSIGNED_REASONS,
     allocate,
     allocate_greedy,
     allocate_ranked,
     group_limit,
 )
-from planner.ranking import NeedArrays, SiteArrays, rank_companies
+from planner.core.ranking import NeedArrays, SiteArrays, rank_companies
 
 
 def _limit(n_comp, max_share):
-    # written out independently of planner.allocation.group_limit
+    # written out independently of planner.core.allocation.group_limit
     if max_share is None:
         return n_comp
     return max(1, int(math.floor(round(max_share * n_comp, 9))))

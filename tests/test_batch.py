@@ -1,4 +1,4 @@
-"""planner.batch: the batch job (ranking per company, allocation, robustness, outputs).
+"""planner.jobs.batch: the batch job (ranking per company, allocation, robustness, outputs).
 
 Expected values are computed independently where it matters: distances with shapely in
 EPSG:32643 and pyproj.Geod, containment with shapely, weights with
@@ -25,8 +25,15 @@ import shapely
 from pyproj import Geod
 
 from planner import OutputError, OutputExistsError
-from planner._errors import InputError
-from planner.batch import (
+from planner.config.scenarios import load_scenario
+from planner.config.sectors import company_weights
+from planner.core.criteria import compute_criteria
+from planner.core.scoring import score_table
+from planner.crs import lonlat_to_metric
+from planner.errors import InputError
+from planner.inputs.companies import example_path, read_companies
+from planner.inputs.sites import grid_sites
+from planner.jobs.batch import (
     BatchError,
     _check_nothing_lost,
     check_outputs,
@@ -35,13 +42,6 @@ from planner.batch import (
     score_companies,
     write_batch,
 )
-from planner.companies import example_path, read_companies
-from planner.criteria import compute_criteria
-from planner.crs import lonlat_to_metric
-from planner.scenarios import load_scenario
-from planner.scoring import score_table
-from planner.sectors import company_weights
-from planner.sites import grid_sites
 
 AS_OF = "2026-01-01"
 GEOD = Geod(ellps="WGS84")
@@ -530,7 +530,7 @@ def test_progress_is_reported(layers, tmp_path):
 
 
 def test_group_labels_zone_almaty_or_nearest_settlement(layers):
-    from planner.batch import _site_groups
+    from planner.jobs.batch import _site_groups
 
     centre = layers.feature("cities", "almaty-centre")
     aiz = shapely.point_on_surface(layers.feature("zones", "aiz-1"))
@@ -552,7 +552,7 @@ def test_group_labels_zone_almaty_or_nearest_settlement(layers):
 
 
 def test_chunked_ranking_with_progress_gives_the_same_result(layers, test_sites, monkeypatch):
-    import planner.batch as batch
+    import planner.jobs.batch as batch
 
     valid = read_companies(example_path()).valid
     plain = score_companies(valid, test_sites, layers, as_of=AS_OF, why=False)

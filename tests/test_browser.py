@@ -21,7 +21,8 @@ from _browser import (
 )
 
 import planner
-from planner import i18n, maps
+from planner import i18n
+from planner.render import maps
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +45,7 @@ def map_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def demo(layers_, map_dir):
     """The demo map: built-in sites scored with the default scenario."""
-    from planner.scoring import score_sites
+    from planner.core.scoring import score_sites
 
     scored = score_sites("builtin", layers_)
     m = maps.build_map(layers_, scored=scored, top_k=5)
@@ -375,8 +376,8 @@ def test_large_map_opens(driver, layers_, map_dir):
 
 
 def test_surface_overlay_under_the_sites(driver, layers_, map_dir):
-    from planner.scoring import score_sites
-    from planner.surface import compute_surface
+    from planner.core.scoring import score_sites
+    from planner.core.surface import compute_surface
 
     surf = compute_surface(layers_, "bakad-perimeter", "2025-06-01", cell_m=2000,
                            extent="bakad:10km")  # fmt: skip

@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from planner.companies import example_path
+from planner.inputs.companies import example_path
 
 AS_OF = "2026-01-01"
 

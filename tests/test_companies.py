@@ -1,4 +1,4 @@
-"""Company lists (planner.companies) and sector profiles (planner.sectors)."""
+"""Company lists (planner.inputs.companies) and sector profiles (planner.config.sectors)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ import pandas as pd
 import pytest
 
 from planner import InputError
-from planner import sectors as sec
-from planner.companies import COLUMN_ALIASES, columns_markdown, example_path, read_companies
+from planner.config import sectors as sec
+from planner.inputs.companies import COLUMN_ALIASES, columns_markdown, example_path, read_companies
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "geodata" / "examples" / "companies.csv"
-SECTORS_TOML = REPO / "planner" / "data" / "sectors.toml"
+SECTORS_TOML = REPO / "planner" / "config" / "data" / "sectors.toml"
 
 KAZ_NAME = "ИП Қасымов Әлібек"
 HEADER = "name;land_ha;sector\n"
@@ -477,7 +477,7 @@ def test_readme_lists_the_columns():
 
 
 def test_column_aliases_are_unambiguous():
-    from planner.companies import _norm_header
+    from planner.inputs.companies import _norm_header
 
     seen: dict[str, str] = {}
     for canon, aliases in COLUMN_ALIASES.items():
@@ -591,7 +591,7 @@ def test_company_needs_rules():
 
 
 def test_needs_with_a_real_scenario():
-    scenarios = pytest.importorskip("planner.scenarios")
+    scenarios = pytest.importorskip("planner.config.scenarios")
     scenario = scenarios.load_scenario("bakad-perimeter")
     needs = sec.company_needs({"land_ha": 3, "sector": "building_materials"}, scenario.needs)
     assert needs.rail_max_km == scenario.needs.rail_max_km  # the scenario's "has rail" distance
@@ -616,7 +616,7 @@ def test_needs_arrays_match_company_needs_on_the_example():
         assert arr["rail_max_km"][i] == (np.inf if one.rail_max_km is None else one.rail_max_km)
         assert arr["min_housing_km"][i] == one.min_housing_km
         assert arr["allow_in_almaty"][i] == one.allow_in_almaty
-    ranking = pytest.importorskip("planner.ranking")
+    ranking = pytest.importorskip("planner.core.ranking")
     needs = ranking.NeedArrays(**arr)  # the ranking kernel accepts them as they are
     assert needs.n_companies == len(table.valid)
 

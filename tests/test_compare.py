@@ -18,11 +18,13 @@ import pandas as pd
 import pytest
 from pyproj import Geod
 
-from planner import _assets, compare, report
-from planner.companies import example_path, read_companies
-from planner.robustness import draw_factors
-from planner.scenarios import load_scenario
-from planner.sectors import company_weights
+from planner.config.scenarios import load_scenario
+from planner.config.sectors import company_weights
+from planner.core import compare
+from planner.core.robustness import draw_factors
+from planner.inputs.companies import example_path, read_companies
+from planner.render import assets as _assets
+from planner.render import report
 
 GEOD = Geod(ellps="WGS84")
 AS_OF = "2026-01-01"

@@ -13,7 +13,7 @@ import pytest
 import shapely
 
 from planner import InputError
-from planner.criteria import (
+from planner.core.criteria import (
     CRITERIA_COLUMNS,
     CRITERIA_DTYPES,
     SegmentSet,
@@ -474,7 +474,7 @@ def test_prepared_pickles_and_matches(layers, sites, crit):
 
 
 def test_missing_kind_gives_inf_and_a_log(layers, caplog):
-    from planner.layers import LayerSet
+    from planner.inputs.layers import LayerSet
 
     transport = layers["transport"]
     no_rail = LayerSet(
@@ -486,7 +486,7 @@ def test_missing_kind_gives_inf_and_a_log(layers, caplog):
         },
         sources=layers.sources,
     )
-    with caplog.at_level(logging.WARNING, logger="planner.criteria"):
+    with caplog.at_level(logging.WARNING, logger="planner.core.criteria"):
         got = compute_criteria([77.0], [43.5], no_rail, AS_OF)
     assert np.isinf(got["dist_rail_km"].iloc[0])
     assert "dist_rail_km" in caplog.text

@@ -14,9 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner import engine
-from planner._errors import InputError, OutputExistsError
-from planner.engine import (
+from planner.config.scenarios import load_scenario
+from planner.core.scoring import rank_scores, score_sites, score_table
+from planner.errors import InputError, OutputExistsError
+from planner.inputs.sites import builtin_sites, grid_sites
+from planner.jobs import dask_engine as engine
+from planner.jobs.dask_engine import (
     EngineError,
     global_rank,
     hilbert_codes,
@@ -25,9 +28,6 @@ from planner.engine import (
     score_sites_engine,
     spatial_partitions,
 )
-from planner.scenarios import load_scenario
-from planner.scoring import rank_scores, score_sites, score_table
-from planner.sites import builtin_sites, grid_sites
 
 AS_OF = "2025-06-01"
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.layers import LAYER_NAMES
+from planner.inputs.layers import LAYER_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,7 +51,7 @@ def test_wheel_contains_the_geodata_and_the_script(wheel):
         scripts = zf.read(entry_points).decode()
     for layer in LAYER_NAMES:
         assert f"planner/_geodata/{layer}.geojson" in names
-    assert "planner/py.typed" in names and "planner/layers.py" in names
+    assert "planner/py.typed" in names and "planner/inputs/layers.py" in names
     assert "planner = planner.cli:main" in scripts
     assert not any(n.startswith("tests/") for n in names)
 
@@ -71,7 +71,7 @@ def test_installed_wheel_lists_the_layers_from_another_folder(wheel, tmp_path):
     work.mkdir()
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path),
            "COLUMNS": "200", "LANG": "C.UTF-8"}
-    where = _run([str(py), "-c", "import planner, planner.layers as L; "
+    where = _run([str(py), "-c", "import planner, planner.inputs.layers as L; "
                   "print(planner.__file__); print(L.builtin_geodata_dir())"],
                  cwd=work, env=env).stdout.split()
     assert Path(where[0]).is_relative_to(site), where  # the wheel, not the source tree

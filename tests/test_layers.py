@@ -23,7 +23,7 @@ from shapely.geometry import mapping, shape
 
 import planner
 from planner import InputError, LayerError, OutputExistsError
-from planner.layers import (
+from planner.inputs.layers import (
     DATE_FIELDS,
     LAYER_NAMES,
     LAYER_SPECS,
@@ -648,7 +648,7 @@ def test_no_warning_escapes_reading_odd_files(tmp_path):
 
 def test_public_api_is_exported():
     for name in ("load_layers", "export_layers", "status_as_of", "LayerSet", "LAYER_NAMES"):
-        assert getattr(planner, name) is getattr(planner.layers, name)
+        assert getattr(planner, name) is getattr(planner.inputs.layers, name)
     assert copy.copy(LAYER_NAMES) == ("bakad", "cities", "zones", "transport", "constraints")
 
 

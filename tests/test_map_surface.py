@@ -12,9 +12,11 @@ import re
 import pytest
 from test_maps import payload_of
 
-from planner import _assets, i18n, maps
-from planner._errors import InputError
-from planner.surface import compute_surface, surface_overlay_png, write_surface
+from planner import i18n
+from planner.core.surface import compute_surface, surface_overlay_png, write_surface
+from planner.errors import InputError
+from planner.render import assets as _assets
+from planner.render import maps
 
 AS_OF = "2025-06-01"
 SCENARIO = "bakad-perimeter"
@@ -63,7 +65,7 @@ def test_surface_is_one_png_overlay_with_its_bounds(tmp_path, layers, surface, l
     assert _assets.external_urls(page) == []
     # legend ramp and provenance from the surface
     data = payload_of(page)
-    from planner.surface import COLOUR_STOPS
+    from planner.core.surface import COLOUR_STOPS
 
     assert data["surface"]["stops"] == [[v, c] for v, c in COLOUR_STOPS]
     assert data["surface"]["bounds"] == [[south, west], [north, east]]

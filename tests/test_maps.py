@@ -21,9 +21,11 @@ from _browser import CRITERIA_KEYS, HOSTILE, synthetic_results, synthetic_scored
 from folium import plugins
 
 import planner
-from planner import _assets, i18n, maps
-from planner._errors import InputError, OutputError, OutputExistsError
-from planner.layers import LAYER_SPECS
+from planner import i18n
+from planner.errors import InputError, OutputError, OutputExistsError
+from planner.inputs.layers import LAYER_SPECS
+from planner.render import assets as _assets
+from planner.render import maps
 
 # --------------------------------------------------------------------------- helpers
 
@@ -252,7 +254,7 @@ def test_layer_features_are_all_drawn(layers, demo_map):
 
 
 def _refs(page: str) -> list[str]:
-    """Every src=/href= value and url() in the page (independent of planner._assets)."""
+    """Every src=/href= value and url() in the page (independent of planner.render.assets)."""
     refs = re.findall(r"""\b(?:src|href)\s*=\s*["']?([^"'\s>]*)""", page, re.IGNORECASE)
     refs += re.findall(r"""url\(\s*["']?([^"')]*)""", page)
     return refs
@@ -647,8 +649,8 @@ def test_cli_refuses_scenario_other_than_the_files(cli, tmp_path, scored_file):
 
 
 def test_cli_builtin_sites_scored_with_the_scenario(cli, tmp_path):
-    scenarios = pytest.importorskip("planner.scenarios")
-    pytest.importorskip("planner.scoring")
+    scenarios = pytest.importorskip("planner.config.scenarios")
+    pytest.importorskip("planner.core.scoring")
     sc = scenarios.load_scenario("konaev-countermagnet")
     out = tmp_path / "b.html"
     r = cli(
@@ -670,7 +672,7 @@ def test_cli_builtin_sites_scored_with_the_scenario(cli, tmp_path):
 
 
 def test_build_map_accepts_score_sites_output(layers):
-    scoring = pytest.importorskip("planner.scoring")
+    scoring = pytest.importorskip("planner.core.scoring")
     s = scoring.score_sites("builtin", layers, as_of=dt.date(2030, 1, 1))
     m = maps.build_map(layers, scored=s)
     assert m.planner_data["asOf"] == "2030-01-01"

@@ -1,4 +1,4 @@
-"""Safe outputs (planner.outputs): formats, formula injection, atomicity, manifests."""
+"""Safe outputs (planner.render.outputs): formats, formula injection, atomicity, manifests."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from pyproj import Transformer
 
 import planner
 from planner import InputError, OutputError, OutputExistsError
-from planner import outputs as out
-from planner.companies import read_companies
+from planner.inputs.companies import read_companies
+from planner.render import outputs as out
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "geodata" / "examples" / "companies.csv"
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from planner import InputError
-from planner.ranking import (
+from planner.core.ranking import (
     REASONS,
     NeedArrays,
     SiteArrays,

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from _browser import driver_session
 
-from planner import compare, report
+from planner.core import compare
+from planner.render import report
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from planner import InputError
-from planner import robustness as rb
+from planner.core import robustness as rb
 
 # --------------------------------------------------------------------------- references
 

@@ -10,7 +10,7 @@ from importlib import resources
 import pytest
 
 from planner import ScenarioError
-from planner.scenarios import (
+from planner.config.scenarios import (
     CRITERIA,
     DEFAULT_SCENARIO,
     Categorical,
@@ -57,7 +57,7 @@ def test_builtin_scenarios_load_with_titles_and_normalised_weights():
 
 
 def test_builtin_files_explain_their_numbers_in_comments():
-    folder = resources.files("planner").joinpath("scenarios")
+    folder = resources.files("planner").joinpath("config", "data", "scenarios")
     for name in BUILTIN:
         text = folder.joinpath(f"{name}.toml").read_text(encoding="utf-8")
         comments = [ln for ln in text.splitlines() if ln.strip().startswith("#")]

@@ -12,11 +12,11 @@ import pytest
 from _criteria import make_criteria, point_sites
 
 from planner import InputError
-from planner.criteria import CRITERIA_COLUMNS
-from planner.explain import why_texts
-from planner.scenarios import CRITERIA, load_scenario, scenario_from_dict
-from planner.scoring import rank_scores, score_sites, score_table, utilities
-from planner.sites import builtin_sites, read_sites
+from planner.config.scenarios import CRITERIA, load_scenario, scenario_from_dict
+from planner.core.criteria import CRITERIA_COLUMNS
+from planner.core.explain import why_texts
+from planner.core.scoring import rank_scores, score_sites, score_table, utilities
+from planner.inputs.sites import builtin_sites, read_sites
 
 
 def _one(key: str, spec: dict):
@@ -375,7 +375,7 @@ def test_cli_score_sites_usage_errors(cli, tmp_path):
 def test_read_back_scored_sites_is_not_confused(tmp_path, layers):
     """A scored CSV can be fed back as a sites file (extra columns are ignored)."""
     out = tmp_path / "scored.csv"
-    from planner.scoring import write_scored
+    from planner.core.scoring import write_scored
 
     write_scored(score_sites("builtin", layers, as_of="2030-01-01"), out)
     again = read_sites(out)

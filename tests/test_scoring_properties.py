@@ -12,10 +12,10 @@ from _criteria import DIST_COLUMNS, make_criteria, point_sites
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from planner.config.scenarios import list_scenarios, load_scenario
+from planner.core.scoring import score_sites, score_table, utilities
 from planner.crs import lonlat_to_metric, metric_to_lonlat
-from planner.scenarios import list_scenarios, load_scenario
-from planner.scoring import score_sites, score_table, utilities
-from planner.sites import builtin_sites
+from planner.inputs.sites import builtin_sites
 
 SCENARIOS = [s.name for s in list_scenarios()]
 STATUSES = ["operating", "under_construction", "planned", "none"]

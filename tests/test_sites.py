@@ -13,7 +13,7 @@ from pyproj import Geod
 
 from planner import InputError
 from planner.crs import lonlat_to_metric
-from planner.sites import (
+from planner.inputs.sites import (
     SITE_COLUMNS,
     SiteFileError,
     builtin_sites,

@@ -14,12 +14,10 @@ import shapely
 
 import planner.cli.surface  # noqa: F401  (registers `planner surface`; app.py does not list it yet)
 from planner import crs
-from planner._errors import InputError, OutputExistsError
-from planner.criteria import SegmentSet, compute_criteria
-from planner.layers import STATUS_RANK
-from planner.scenarios import Band, Exponential, Linear, load_scenario
-from planner.scoring import score_table
-from planner.surface import (
+from planner.config.scenarios import Band, Exponential, Linear, load_scenario
+from planner.core.criteria import SegmentSet, compute_criteria
+from planner.core.scoring import score_table
+from planner.core.surface import (
     COLOUR_STOPS,
     Grid,
     _distance_km,
@@ -30,6 +28,8 @@ from planner.surface import (
     surface_overlay_png,
     write_surface,
 )
+from planner.errors import InputError, OutputExistsError
+from planner.inputs.layers import STATUS_RANK
 
 AS_OF = "2025-06-01"
 _BY_RANK = {v: k for k, v in STATUS_RANK.items()}

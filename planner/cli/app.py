@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from .._errors import PlannerError
+from planner.errors import PlannerError
 
 app = typer.Typer(
     name="planner",
@@ -47,7 +47,7 @@ class State:
 
 def _version_callback(value: bool) -> None:
     if value:
-        from .. import __version__
+        from planner import __version__
 
         typer.echo(f"planner {__version__}")
         raise typer.Exit(0)

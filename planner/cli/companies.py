@@ -13,9 +13,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .. import companies as _companies
-from .. import outputs as _outputs
-from .. import sectors as _sectors
+from planner.config import sectors as _sectors
+from planner.inputs import companies as _companies
+from planner.render import outputs as _outputs
+
 from .app import app, err_console, handle_errors, out_console
 from .options import EncodingOpt, OverwriteOpt, SheetOpt
 

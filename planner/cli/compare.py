@@ -1,8 +1,8 @@
 """`planner compare`: 2-12 sites side by side, with an offline HTML report and XLSX.
 
-A thin skin over :func:`planner.report.run_compare` (which runs
-:func:`planner.compare.compare_sites` and writes the files) and
-:func:`planner.report.terminal_renderables` (what is printed).
+A thin skin over :func:`planner.render.report.run_compare` (which runs
+:func:`planner.core.compare.compare_sites` and writes the files) and
+:func:`planner.render.report.terminal_renderables` (what is printed).
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from .. import compare as _compare
-from .. import report as _report
-from ..scenarios import DEFAULT_SCENARIO
+from planner.config.scenarios import DEFAULT_SCENARIO
+from planner.core import compare as _compare
+from planner.render import report as _report
+
 from .app import app, handle_errors, out_console
 from .options import (
     AsOfOpt,

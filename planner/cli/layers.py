@@ -9,8 +9,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .. import layers as _layers
-from .._errors import LayerError
+from planner.errors import LayerError
+from planner.inputs import layers as _layers
+
 from .app import app, err_console, handle_errors, out_console
 from .options import LayersOpt, OverwriteOpt
 

@@ -8,7 +8,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .. import scenarios as _scenarios
+from planner.config import scenarios as _scenarios
+
 from .app import app, handle_errors, out_console
 
 scenarios_app = typer.Typer(

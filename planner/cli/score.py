@@ -1,7 +1,7 @@
 """`planner score`: rank candidate sites for every company of a list (the batch job).
 
-A thin skin over :mod:`planner.batch`: options in, :func:`~planner.batch.check_outputs`,
-:func:`~planner.batch.run_batch`, :func:`~planner.batch.write_batch`, summary out.
+A thin skin over :mod:`planner.jobs.batch`: options in, :func:`~planner.jobs.batch.check_outputs`,
+:func:`~planner.jobs.batch.run_batch`, :func:`~planner.jobs.batch.write_batch`, summary out.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .. import batch as _batch
-from ..scenarios import DEFAULT_SCENARIO
+from planner.config.scenarios import DEFAULT_SCENARIO
+from planner.jobs import batch as _batch
+
 from .app import app, err_console, handle_errors, out_console, print_error
 from .options import (
     AsOfOpt,

@@ -10,11 +10,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .. import engine as _engine
-from .. import scenarios as _scenarios
-from .. import sites as _sites
-from ..layers import load_layers
-from ..scenarios import DEFAULT_SCENARIO
+from planner.config import scenarios as _scenarios
+from planner.config.scenarios import DEFAULT_SCENARIO
+from planner.inputs import sites as _sites
+from planner.inputs.layers import load_layers
+from planner.jobs import dask_engine as _engine
+
 from .app import app, handle_errors, out_console
 from .options import AsOfOpt, LayersOpt, OverwriteOpt, ScenarioOpt
 

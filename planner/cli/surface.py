@@ -10,10 +10,11 @@ import numpy as np
 import typer
 from rich.markup import escape
 
-from .. import surface as _surface
-from .._atomic import atomic_output, check_writable
-from ..layers import load_layers
-from ..scenarios import DEFAULT_SCENARIO, load_scenario
+from planner._atomic import atomic_output, check_writable
+from planner.config.scenarios import DEFAULT_SCENARIO, load_scenario
+from planner.core import surface as _surface
+from planner.inputs.layers import load_layers
+
 from .app import app, handle_errors, out_console
 from .options import AsOfOpt, LayersOpt, OverwriteOpt, ScenarioOpt
 

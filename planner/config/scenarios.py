@@ -1,6 +1,6 @@
 """Scoring scenarios: how each criterion becomes a 0-1 utility, and how much it weighs.
 
-A scenario is a TOML file (the built-in ones live in ``planner/scenarios/*.toml``)::
+A scenario is a TOML file (the built-in ones live in ``planner/config/data/scenarios/*.toml``)::
 
     name = "my-scenario"
     title_en = "..."
@@ -40,7 +40,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ._errors import ScenarioError
+from planner.errors import ScenarioError
 
 __all__ = [
     "CRITERIA",
@@ -59,7 +59,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: criterion key -> the criteria column it scores (see planner.criteria)
+#: criterion key -> the criteria column it scores (see planner.core.criteria)
 CRITERIA: Mapping[str, str] = MappingProxyType(
     {
         "bakad": "dist_bakad_km",
@@ -172,7 +172,7 @@ Transform = Annotated[Linear | Exponential | Band | Categorical, Field(discrimin
 
 
 class Needs(_Strict):
-    """Scenario-wide hard needs, combined with each company's own (planner.sectors).
+    """Scenario-wide hard needs, combined with each company's own (planner.config.sectors).
 
     ``rail_max_km``: the distance that counts as "has rail" for companies needing rail;
     ``min_housing_km``: the least distance from housing for every company;
@@ -400,7 +400,7 @@ def scenario_from_dict(
 
 
 def _builtin_dir():
-    return resources.files("planner").joinpath("scenarios")
+    return resources.files("planner").joinpath("config", "data", "scenarios")
 
 
 def _builtin_names() -> list[str]:

@@ -9,7 +9,7 @@ pickles small, so a partitioned engine (e.g. Dask) can broadcast it and call
 
 Distances are exact planar distances in UTM 43N (EPSG:32643), within 0.3% of the WGS84
 geodesic across the region. The work runs in one compiled kernel
-(:func:`planner._kernels.criteria_kernel`): exact nearest-segment distance pruned by a
+(:func:`planner.core.kernels.criteria_kernel`): exact nearest-segment distance pruned by a
 grid and bounding boxes, and even-odd point-in-polygon. Only the distinct combinations of
 zones / exclusions met by the sites are turned into strings, in Python.
 
@@ -36,11 +36,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import _kernels
-from . import crs as _crs
-from ._errors import InputError, LayerError
-from ._kernels import MODE_FEATURE, MODE_INSIDE, MODE_NEAREST
-from .layers import STATUS_RANK, LayerSet, parse_as_of, status_as_of
+from planner import crs as _crs
+from planner.core import kernels as _kernels
+from planner.core.kernels import MODE_FEATURE, MODE_INSIDE, MODE_NEAREST
+from planner.errors import InputError, LayerError
+from planner.inputs.layers import STATUS_RANK, LayerSet, parse_as_of, status_as_of
 
 __all__ = [
     "CRITERIA_COLUMNS",
@@ -552,7 +552,7 @@ def prepare(layers: LayerSet, as_of) -> PreparedLayers:
 
     Takes some milliseconds; reuse the result for repeated :func:`compute_criteria_prepared`
     calls with the same layers and date. Exclusions (national park, water, region) do not
-    depend on the date; zone statuses do (:func:`planner.layers.status_as_of`).
+    depend on the date; zone statuses do (:func:`planner.inputs.layers.status_as_of`).
     """
     as_of = parse_as_of(as_of)
 

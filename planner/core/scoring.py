@@ -2,10 +2,10 @@
 
 Everything here is vectorised numpy over whole columns: this is on the 1M-site hot path
 (:func:`utilities` and :func:`score_table`). The plain-language reasons (``why_ru`` /
-``why_en``, :mod:`planner.explain`) are not: ask for them only when needed.
+``why_en``, :mod:`planner.core.explain`) are not: ask for them only when needed.
 
 Columns written (``<c>`` is a criterion key of the scenario, see
-:data:`planner.scenarios.CRITERIA`): ``u_<c>`` utility 0-1, ``c_<c>`` points
+:data:`planner.config.scenarios.CRITERIA`): ``u_<c>`` utility 0-1, ``c_<c>`` points
 (``weight * u * 100``; 0 for excluded sites; they add up to ``score``), ``score`` 0-100,
 ``rank`` (Int64, 1 = best, ``<NA>`` for excluded sites; ties go to the smaller
 ``site_id``).
@@ -24,9 +24,7 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from ._errors import InputError
-from .layers import parse_as_of
-from .scenarios import (
+from planner.config.scenarios import (
     CRITERIA,
     DEFAULT_SCENARIO,
     ZONE_STATUSES,
@@ -37,6 +35,8 @@ from .scenarios import (
     Scenario,
     load_scenario,
 )
+from planner.errors import InputError
+from planner.inputs.layers import parse_as_of
 
 __all__ = [
     "parse_as_of",
@@ -56,7 +56,7 @@ def _column(df: pd.DataFrame, col: str, key: str) -> pd.Series:
     if col not in df.columns:
         raise InputError(
             f"criteria table has no column `{col}` (needed by criterion {key!r}); "
-            "compute the criteria with planner.criteria.compute_criteria"
+            "compute the criteria with planner.core.criteria.compute_criteria"
         )
     return df[col]
 
@@ -281,7 +281,7 @@ def score_table(
     criteria_df
         Columns per the criteria contract (at least those the scenario uses, and ``excluded``).
     scenario
-        A :class:`~planner.scenarios.Scenario`, a built-in name or a TOML path.
+        A :class:`~planner.config.scenarios.Scenario`, a built-in name or a TOML path.
     weights
         Optional new weights for some criteria of the scenario (re-normalised).
     site_ids
@@ -329,24 +329,24 @@ def score_sites(
     Parameters
     ----------
     sites
-        A sites table (see :mod:`planner.sites`), or a spec for
-        :func:`planner.sites.load_sites` ("builtin", "grid" or a file path).
+        A sites table (see :mod:`planner.inputs.sites`), or a spec for
+        :func:`planner.inputs.sites.load_sites` ("builtin", "grid" or a file path).
     layers
-        The :class:`~planner.layers.LayerSet`.
+        The :class:`~planner.inputs.layers.LayerSet`.
     scenario
-        Built-in name, TOML path or :class:`~planner.scenarios.Scenario`.
+        Built-in name, TOML path or :class:`~planner.config.scenarios.Scenario`.
     as_of
         Date for zone statuses (default today).
     why
         Add ``why_ru`` / ``why_en`` reasons (skip for very large tables; see
-        :func:`planner.explain.why_texts` to explain chosen rows later).
+        :func:`planner.core.explain.why_texts` to explain chosen rows later).
 
     Returns
     -------
     GeoDataFrame on the sites' index, ``.attrs`` = scenario, scenario_hash, as_of.
     """
-    from .criteria import compute_criteria
-    from .sites import load_sites
+    from planner.core.criteria import compute_criteria
+    from planner.inputs.sites import load_sites
 
     sc = load_scenario(scenario)
     day = parse_as_of(as_of)
@@ -356,7 +356,7 @@ def score_sites(
     if missing:
         raise InputError(
             f"sites table has no column(s) {', '.join(missing)}; "
-            "load sites with planner.sites.load_sites"
+            "load sites with planner.inputs.sites.load_sites"
         )
     lon = sites["lon"].to_numpy(dtype="f8", na_value=np.nan)
     lat = sites["lat"].to_numpy(dtype="f8", na_value=np.nan)
@@ -380,7 +380,7 @@ def score_sites(
     # GeoDataFrame(...) around a plain concat copies every column: 1.5 s at 1M sites)
     out = pd.concat([base, crit, table], axis=1)
     if why:
-        from .explain import why_texts
+        from planner.core.explain import why_texts
 
         texts = why_texts(out, sc, layers)
         out["why_ru"] = texts["why_ru"]
@@ -403,8 +403,8 @@ def write_scored(
     ``scenario_hash``, ``as_of``) so the scenario travels with every copy of the table;
     the manifest records the inputs' hashes, counts and versions.
     """
-    from .outputs import write_manifest
-    from .sites import write_sites
+    from planner.inputs.sites import write_sites
+    from planner.render.outputs import write_manifest
 
     attrs = dict(scored.attrs)
     missing = [k for k in ("scenario", "scenario_hash", "as_of") if k not in attrs]

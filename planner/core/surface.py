@@ -2,7 +2,7 @@
 
 A region-wide 100 m grid has ~28 M cells in its bounding box: too many for per-point
 vector work on one machine, but cheap as rasters. :func:`compute_surface` takes the same
-prepared layers as the criteria (:func:`planner.criteria.prepare`) and, on a grid in
+prepared layers as the criteria (:func:`planner.core.criteria.prepare`) and, on a grid in
 EPSG:32643 aligned to multiples of ``cell_m``:
 
 * distances to lines and polygons: the features are rasterised (polygon interiors by
@@ -15,7 +15,7 @@ EPSG:32643 aligned to multiples of ``cell_m``:
 * zone status, SEZ status, Almaty city limits and exclusions: polygon membership of the
   cell centre, exact.
 
-The columns are then scored by :func:`planner.scoring.score_table`, the function that
+The columns are then scored by :func:`planner.core.scoring.score_table`, the function that
 scores sites, block by block. Rankings should use exact vector criteria (a raster
 shortcut changes top-10 lists, see PITFALLS.md): surfaces are for region-wide pictures.
 
@@ -42,11 +42,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import crs as _crs
-from ._atomic import atomic_output
-from ._errors import InputError, OutputError
-from .layers import STATUS_RANK, LayerSet
-from .scenarios import CRITERIA, DEFAULT_SCENARIO, ZONE_STATUSES, Scenario, load_scenario
+from planner import crs as _crs
+from planner._atomic import atomic_output
+from planner.config.scenarios import (
+    CRITERIA,
+    DEFAULT_SCENARIO,
+    ZONE_STATUSES,
+    Scenario,
+    load_scenario,
+)
+from planner.errors import InputError, OutputError
+from planner.inputs.layers import STATUS_RANK, LayerSet
 
 __all__ = [
     "COLOUR_STOPS",
@@ -165,7 +171,7 @@ def _part_starts(segset) -> np.ndarray:
 
 
 def _feature_segments(segset) -> Iterator[tuple[int, np.ndarray]]:
-    """(feature index, its segments (k, 4)) of a :class:`planner.criteria.SegmentSet`."""
+    """(feature index, its segments (k, 4)) of a :class:`planner.core.criteria.SegmentSet`."""
     if segset.n_parts == 0:
         return
     sizes = np.diff(_part_starts(segset))
@@ -318,7 +324,7 @@ def _find_feature(layers: LayerSet, fid: str):
 
 def _extent(extent: str, layers: LayerSet, prepared, cell_m: float):
     """(grid, mask function) for an extent spec; the mask is computed on the grid."""
-    from .criteria import SegmentSet
+    from planner.core.criteria import SegmentSet
 
     spec = str(extent).strip()
     if spec == "region":
@@ -385,7 +391,7 @@ class Surface:
     ``score`` float32 (rows, cols): 0-100, ``NaN`` outside the extent, 0 on excluded
     cells; ``excluded`` bool (national park, water, outside the region); ``criteria``
     (only with ``keep_criteria``) the grids behind the score: ``dist_*_km`` float32 km,
-    ``zone_rank``/``sez_rank`` int8 status ranks (:data:`planner.layers.STATUS_RANK`),
+    ``zone_rank``/``sez_rank`` int8 status ranks (:data:`planner.inputs.layers.STATUS_RANK`),
     ``in_almaty`` bool.
     """
 
@@ -472,7 +478,7 @@ def compute_surface(
     layers
         The LayerSet.
     scenario, as_of
-        As for :func:`planner.scoring.score_sites`.
+        As for :func:`planner.core.scoring.score_sites`.
     cell_m
         Cell size in metres (EPSG:32643), e.g. 100.
     extent
@@ -484,8 +490,8 @@ def compute_surface(
     max_cells
         Refuse grids with more cells in their bounding box.
     """
-    from .criteria import prepare
-    from .scoring import parse_as_of, score_table
+    from planner.core.criteria import prepare
+    from planner.core.scoring import parse_as_of, score_table
 
     if not (isinstance(cell_m, int | float) and math.isfinite(cell_m) and cell_m > 0):
         raise InputError(f"cell_m={cell_m!r}: give a cell size in metres > 0, e.g. 100")
@@ -572,8 +578,8 @@ def surface_grid(
     layers: LayerSet, cell_m: float = 100.0, extent: str = "region", as_of=None
 ) -> Grid:
     """The grid :func:`compute_surface` would use (to check its size before computing)."""
-    from .criteria import prepare
-    from .scoring import parse_as_of
+    from planner.core.criteria import prepare
+    from planner.core.scoring import parse_as_of
 
     return _extent(extent, layers, prepare(layers, parse_as_of(as_of)), float(cell_m))[0]
 

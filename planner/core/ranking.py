@@ -46,7 +46,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from ._errors import InputError
+from planner.errors import InputError
 
 __all__ = [
     "REASONS",
@@ -206,7 +206,7 @@ class SiteArrays:
         if missing:
             raise InputError(
                 f"sites table lacks column(s) {', '.join(missing)}; compute the criteria first "
-                "(planner.criteria.compute_criteria or planner.scoring.score_sites)"
+                "(planner.core.criteria.compute_criteria or planner.core.scoring.score_sites)"
             )
 
         def num(col: str) -> np.ndarray:

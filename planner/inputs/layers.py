@@ -30,9 +30,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import crs as _crs
-from ._atomic import atomic_output
-from ._errors import InputError, LayerError
+from planner import crs as _crs
+from planner._atomic import atomic_output
+from planner.errors import InputError, LayerError
 
 __all__ = [
     "LAYER_NAMES",
@@ -157,7 +157,7 @@ _SUFFIXES = (*_GEOJSON_SUFFIXES, ".gpkg")
 
 def builtin_geodata_dir() -> Path:
     """Folder holding the built-in layers (inside the wheel, or the repo's ``geodata/``)."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent
     for cand in (here / "_geodata", here.parent / "geodata"):
         if (cand / "bakad.geojson").is_file():
             return cand

@@ -18,8 +18,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from ._errors import InputError
-from .scenarios import CRITERIA, Scenario, load_scenario
+from planner.config.scenarios import CRITERIA, Scenario, load_scenario
+from planner.errors import InputError
 
 __all__ = ["EXCLUSION_TEXT", "STATUS_TEXT", "why_texts"]
 
@@ -184,8 +184,8 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, layers, rows=None)
     Parameters
     ----------
     scored
-        Output of :func:`planner.scoring.score_table` joined to the criteria (as
-        :func:`planner.scoring.score_sites` makes it).
+        Output of :func:`planner.core.scoring.score_table` joined to the criteria (as
+        :func:`planner.core.scoring.score_sites` makes it).
     scenario
         The scenario that made the ``c_*`` columns.
     layers
@@ -213,7 +213,7 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, layers, rows=None)
     if missing:
         raise InputError(
             f"scored table lacks column(s) {', '.join(missing)}; score it with scenario "
-            f"{sc.name!r} first (planner.scoring.score_sites)"
+            f"{sc.name!r} first (planner.core.scoring.score_sites)"
         )
     n = len(df)
     en = np.full((n, _N_FACTS), "", dtype=object)

@@ -4,27 +4,27 @@ Akimat staff who must choose between, say, Kairat, the PIT and a plot near Boral
 more than a score each: the criteria side by side, whether the company's hard needs are
 met, how robust the winner is to the weights, and what changes when planned zones open.
 :func:`compare_sites` answers all of that for 2-12 sites and returns a :class:`Comparison`;
-:mod:`planner.report` renders it (terminal table, offline HTML report, XLSX).
+:mod:`planner.render.report` renders it (terminal table, offline HTML report, XLSX).
 
 Everything is built from the planner's own pieces, so a comparison agrees with the rest
 of the tool:
 
-* sites: built-in zone sites (:func:`planner.sites.builtin_sites`), a user's sites file
-  (:func:`planner.sites.read_sites`) or coordinates (:func:`parse_at`);
-* scores: :func:`planner.scoring.score_sites` with the scenario's weights, or, for a
+* sites: built-in zone sites (:func:`planner.inputs.sites.builtin_sites`), a user's sites file
+  (:func:`planner.inputs.sites.read_sites`) or coordinates (:func:`parse_at`);
+* scores: :func:`planner.core.scoring.score_sites` with the scenario's weights, or, for a
   company, the scenario's weights times its sector's multipliers
-  (:func:`planner.sectors.weights_matrix`, as in ``planner score``);
-* hard needs: the company's needs (:func:`planner.sectors.needs_arrays`) checked by the
-  ranking kernel itself (:func:`planner.ranking.rank_companies`), one site at a time, so
+  (:func:`planner.config.sectors.weights_matrix`, as in ``planner score``);
+* hard needs: the company's needs (:func:`planner.config.sectors.needs_arrays`) checked by the
+  ranking kernel itself (:func:`planner.core.ranking.rank_companies`), one site at a time, so
   "feasible" means exactly what it means in the batch ranking (unknown free land counts
   as feasible and is flagged);
-* robustness: :func:`planner.robustness.monte_carlo` (each weight scaled by a random
-  factor in 1 +- 0.25, seeded) and :func:`planner.robustness.flip_weight` /
-  :func:`~planner.robustness.flip_text` for the two best sites.
+* robustness: :func:`planner.core.robustness.monte_carlo` (each weight scaled by a random
+  factor in 1 +- 0.25, seeded) and :func:`planner.core.robustness.flip_weight` /
+  :func:`~planner.core.robustness.flip_text` for the two best sites.
 
 The comparison rank ranks the *eligible* sites only (not excluded and, with a company,
 meeting every hard need), best score first, ties to the site given first (the rule of
-:mod:`planner.robustness`). Ineligible sites keep their score but get no rank.
+:mod:`planner.core.robustness`). Ineligible sites keep their score but get no rank.
 """
 
 from __future__ import annotations
@@ -43,10 +43,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import crs as _crs
-from . import i18n
-from ._errors import InputError
-from .scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
+from planner import crs as _crs
+from planner import i18n
+from planner.config.scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
+from planner.errors import InputError
 
 __all__ = [
     "MIN_SITES",
@@ -185,10 +185,10 @@ def check_site_count(n: int) -> None:
 def known_sites(layers, sites: gpd.GeoDataFrame | str | Path | None = None) -> gpd.GeoDataFrame:
     """Every site a comparison can name: the user's ``sites`` (if any), then the built-in ones.
 
-    ``sites`` is a sites table or a sites file (:func:`planner.sites.read_sites`). A file
+    ``sites`` is a sites table or a sites file (:func:`planner.inputs.sites.read_sites`). A file
     id equal to a built-in id shadows the built-in site (logged).
     """
-    from .sites import builtin_sites, read_sites
+    from planner.inputs.sites import builtin_sites, read_sites
 
     builtin = builtin_sites(layers)
     if sites is None:
@@ -198,7 +198,7 @@ def known_sites(layers, sites: gpd.GeoDataFrame | str | Path | None = None) -> g
     if missing:
         raise CompareError(
             f"sites table lacks column(s) {', '.join(missing)}; load it with "
-            "planner.sites.read_sites"
+            "planner.inputs.sites.read_sites"
         )
     user_ids = set(user["site_id"].astype(str))
     shadowed = sorted(user_ids & set(builtin["site_id"].astype(str)))
@@ -359,12 +359,12 @@ class CompanyInfo:
     sector: str
     land_ha: float
     weights: Mapping[str, float]
-    needs: Any  # planner.sectors.Needs (None fields = no limit)
+    needs: Any  # planner.config.sectors.Needs (None fields = no limit)
     row: pd.Series = field(repr=False, compare=False)
 
 
 def find_company(companies, name: str) -> pd.Series:
-    """The row of ``companies`` (a :class:`~planner.companies.CompanyTable` or its ``valid``
+    """The row of ``companies`` (a :class:`~planner.inputs.companies.CompanyTable` or its ``valid``
     table) whose ``name`` or ``company_id`` is ``name`` (case-insensitive).
 
     Raises
@@ -408,7 +408,7 @@ def find_company(companies, name: str) -> pd.Series:
 
 
 def _company_info(row: pd.Series | Mapping, sc: Scenario) -> CompanyInfo:
-    from .sectors import company_needs, weights_matrix
+    from planner.config.sectors import company_needs, weights_matrix
 
     if isinstance(row, Mapping):
         row = pd.Series(dict(row))
@@ -469,7 +469,7 @@ class Comparison:
     sites : GeoDataFrame
         The resolved sites (sites contract + ``ref``).
     scored : GeoDataFrame
-        :func:`~planner.scoring.score_sites` output for them (``u_*``, ``c_*``, score,
+        :func:`~planner.core.scoring.score_sites` output for them (``u_*``, ``c_*``, score,
         why texts), with ``rank`` replaced by the comparison rank and ``eligible`` added.
     scenario : Scenario
         The scenario as given; ``weights`` the weights used (the company's when given).
@@ -662,7 +662,7 @@ _TEXT: dict[str, dict[str, str]] = {
 def _flip_texts(
     flip, pair: tuple[int, int] | None, names: Mapping[str, list[str]], keys: list[str]
 ) -> dict[str, str]:
-    from .robustness import flip_text
+    from planner.core.robustness import flip_text
 
     out = {}
     for lang in _LANGS:
@@ -678,7 +678,7 @@ def _flip_texts(
 
 
 def _score(sites: gpd.GeoDataFrame, layers, sc_eff: Scenario, day: dt.date):
-    from .scoring import score_sites
+    from planner.core.scoring import score_sites
 
     base = sites.drop(columns=["ref"])
     return score_sites(base, layers, sc_eff, as_of=day, why=True)
@@ -690,8 +690,8 @@ def _needs_check(scored: pd.DataFrame, company: CompanyInfo | None, sc: Scenario
     excluded = scored["excluded"].to_numpy(dtype=bool)
     if company is None:
         return None, np.ones(n, dtype=bool), [[] for _ in range(n)], np.zeros(n, dtype=bool)
-    from .ranking import REASONS, NeedArrays, SiteArrays, rank_companies
-    from .sectors import needs_arrays
+    from planner.config.sectors import needs_arrays
+    from planner.core.ranking import REASONS, NeedArrays, SiteArrays, rank_companies
 
     frame = company.row.to_frame().T.infer_objects()
     need = NeedArrays(**needs_arrays(frame, sc.needs))
@@ -794,9 +794,9 @@ def _site_names(scored: pd.DataFrame, layers) -> dict[str, list[str]]:
 
 
 def _rank(score: np.ndarray, eligible: np.ndarray) -> pd.arrays.IntegerArray:
-    from .scoring import rank_scores
+    from planner.core.scoring import rank_scores
 
-    # no site ids: ties keep the order the sites were given in (planner.robustness' rule)
+    # no site ids: ties keep the order the sites were given in (planner.core.robustness' rule)
     return rank_scores(np.where(eligible, score, 0.0), ~eligible, None)
 
 
@@ -1084,7 +1084,7 @@ def _tidy_table(cmp_parts: dict[str, Any]) -> pd.DataFrame:
         cols[col] = scored[col].astype("str").to_numpy()[order]
     cols["zone_free_ha"] = scored["zone_free_ha"].to_numpy("f8", na_value=np.nan)[order]
     cols["in_almaty"] = scored["in_almaty"].to_numpy(bool)[order]
-    from .scenarios import CRITERIA
+    from planner.config.scenarios import CRITERIA
 
     for k in keys:
         col = CRITERIA[k]
@@ -1136,9 +1136,9 @@ def compare_sites(
         Built-in site / zone ids (``iz-kairat``), ids from ``sites``, exact site names,
         or :class:`PointRef` coordinates (:func:`parse_at`), in the order to report them.
     layers
-        The :class:`~planner.layers.LayerSet`.
+        The :class:`~planner.inputs.layers.LayerSet`.
     scenario
-        Built-in scenario name, TOML path or :class:`~planner.scenarios.Scenario`.
+        Built-in scenario name, TOML path or :class:`~planner.config.scenarios.Scenario`.
     as_of
         Date for zone statuses (default today).
     company
@@ -1157,8 +1157,8 @@ def compare_sites(
     -------
     Comparison
     """
-    from .robustness import flip_weight, from_scored, monte_carlo
-    from .scoring import parse_as_of
+    from planner.core.robustness import flip_weight, from_scored, monte_carlo
+    from planner.core.scoring import parse_as_of
 
     sc = load_scenario(scenario)
     day = parse_as_of(as_of)

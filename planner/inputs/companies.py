@@ -58,8 +58,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._errors import InputError
-from .sectors import SectorCatalog, SectorError, load_sectors, resolve_sector
+from planner.config.sectors import SectorCatalog, SectorError, load_sectors, resolve_sector
+from planner.errors import InputError
 
 __all__ = [
     "COLUMN_ALIASES",
@@ -195,7 +195,7 @@ _ALIAS_INDEX: dict[str, str] = {
 
 def example_path() -> Path:
     """The built-in fictional company list (``geodata/examples/companies.csv``) for demos."""
-    from .layers import builtin_geodata_dir
+    from planner.inputs.layers import builtin_geodata_dir
 
     return builtin_geodata_dir() / "examples" / "companies.csv"
 

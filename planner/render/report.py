@@ -1,22 +1,22 @@
-"""Rendering of a site comparison (:class:`planner.compare.Comparison`).
+"""Rendering of a site comparison (:class:`planner.core.compare.Comparison`).
 
 Three outputs of the same content:
 
 * :func:`terminal_renderables`: a rich table (rows = criteria, columns = sites, the best
   value of each row highlighted) and the verdict and robustness lines, for the terminal;
 * :func:`render_report` / :func:`write_report`: one self-contained HTML file that works
-  offline and prints on A4: the map of :func:`planner.maps.build_map` (Leaflet inlined,
+  offline and prints on A4: the map of :func:`planner.render.maps.build_map` (Leaflet inlined,
   Content-Security-Policy, data as escaped JSON) with the report around it: score cards,
   a stacked-bar chart of each site's points (inline SVG made here), the comparison table,
   the robustness results, the scenario with its hash and the as-of date, and the
   data-provenance note;
 * :func:`comparison_matrix` / :func:`write_xlsx`: the table as a spreadsheet through
-  :func:`planner.outputs.write_table` (formula-safe cells).
+  :func:`planner.render.outputs.write_table` (formula-safe cells).
 
 Every user string (site names and ids, company names, scenario texts) is HTML-escaped
 here before it reaches the page; the page has no script of its own apart from a fixed one
 that redraws the map for printing, so no user text ever reaches JavaScript except as the
-map's JSON payload, which :mod:`planner.maps` escapes.
+map's JSON payload, which :mod:`planner.render.maps` escapes.
 """
 
 from __future__ import annotations
@@ -32,11 +32,12 @@ import numpy as np
 import pandas as pd
 from branca.element import MacroElement
 
-from . import _assets, i18n
-from ._atomic import atomic_output, check_writable
-from ._errors import InputError, OutputError
-from .compare import NEED_KEYS, Comparison, _need_text
-from .scenarios import CRITERIA as CRITERION_COLUMNS
+from planner import i18n
+from planner._atomic import atomic_output, check_writable
+from planner.config.scenarios import CRITERIA as CRITERION_COLUMNS
+from planner.core.compare import NEED_KEYS, Comparison, _need_text
+from planner.errors import InputError, OutputError
+from planner.render import assets as _assets
 
 __all__ = [
     "REPORT_CSS",
@@ -836,7 +837,7 @@ def _header_html(c: Comparison, lang: str) -> str:
 
 
 def _provenance(c: Comparison, lang: str) -> str:
-    from .layers import LAYER_NAMES
+    from planner.inputs.layers import LAYER_NAMES
 
     lines = []
     if any(c.layers.sources.get(n) == "builtin" for n in LAYER_NAMES):
@@ -1009,7 +1010,7 @@ def _robustness_html(c: Comparison, lang: str) -> str:
 
 
 def _scenario_html(c: Comparison, lang: str) -> str:
-    from . import __version__
+    from planner import __version__
 
     t = _t(lang)
     sc = c.scenario
@@ -1099,9 +1100,9 @@ def _map_frame(c: Comparison, lang: str) -> pd.DataFrame:
 
 
 def build_report_map(comparison: Comparison, lang: str = "ru"):
-    """The report's map: :func:`planner.maps.build_map` of the compared sites, numbered by
+    """The report's map: :func:`planner.render.maps.build_map` of the compared sites, numbered by
     rank (every asset inlined, data escaped as in every planner map)."""
-    from .maps import build_map
+    from planner.render.maps import build_map
 
     c = comparison
     return build_map(
@@ -1121,7 +1122,7 @@ def render_report(comparison: Comparison, lang: str = "ru") -> str:
     Parameters
     ----------
     comparison
-        From :func:`planner.compare.compare_sites`.
+        From :func:`planner.core.compare.compare_sites`.
     lang
         ``ru`` (default), ``kk`` or ``en``.
     """
@@ -1188,14 +1189,14 @@ def write_report(
 def write_xlsx(
     comparison: Comparison, path: str | Path, lang: str = "ru", overwrite: bool = False
 ) -> Path:
-    """Write the comparison to an Excel workbook through :func:`planner.outputs.write_table`.
+    """Write the comparison to an Excel workbook through :func:`planner.render.outputs.write_table`.
 
     Sheets: ``comparison`` (the table: rows = values, columns = sites), ``sites`` (one
     tidy row per site), ``needs`` (with a company), ``robustness``, ``also_as_of`` (with
     a second date) and ``scenario`` (weights). Text cells that would start a formula are
     prefixed with ``'``.
     """
-    from .outputs import write_table
+    from planner.render.outputs import write_table
 
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
@@ -1286,13 +1287,13 @@ def run_compare(
     """What ``planner compare`` runs: read the inputs, compare, write the outputs.
 
     ``site_refs`` are site ids (or names), ``at`` the ``LAT,LON[,LABEL]`` strings of
-    ``--at`` (parsed with :func:`planner.compare.parse_at`). Outputs are checked before any
+    ``--at`` (parsed with :func:`planner.core.compare.parse_at`). Outputs are checked before any
     work. Returns the comparison and the files written (``{"html": ..., "xlsx": ...}``).
     """
-    from .companies import read_companies
-    from .compare import check_site_count, compare_sites, find_company, parse_at
-    from .layers import load_layers
-    from .scenarios import DEFAULT_SCENARIO
+    from planner.config.scenarios import DEFAULT_SCENARIO
+    from planner.core.compare import check_site_count, compare_sites, find_company, parse_at
+    from planner.inputs.companies import read_companies
+    from planner.inputs.layers import load_layers
 
     i18n.check_lang(lang)
     refs = [*list(site_refs), *(parse_at(a) for a in at)]

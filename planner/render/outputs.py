@@ -36,8 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._atomic import atomic_output, check_writable
-from ._errors import InputError, OutputError, PlannerError
+from planner._atomic import atomic_output, check_writable
+from planner.errors import InputError, OutputError, PlannerError
 
 __all__ = [
     "FORMULA_TRIGGERS",
@@ -238,7 +238,7 @@ def _tabular(df: pd.DataFrame, geometry) -> pd.DataFrame:
     if geom is not None and not {"lon", "lat"} <= set(out.columns):
         import geopandas as gpd
 
-        from .crs import to_geographic
+        from planner.crs import to_geographic
 
         gs = to_geographic(gpd.GeoSeries(geom, index=df.index), what="geometry")
         pts = gs.representative_point()
@@ -339,7 +339,7 @@ def _write_xlsx(df, geometry, sheets, path: Path, overwrite: bool, main: str) ->
 def _as_geodataframe(df: pd.DataFrame, geometry, what: str):
     import geopandas as gpd
 
-    from .crs import GEOGRAPHIC_CRS, to_geographic
+    from planner.crs import GEOGRAPHIC_CRS, to_geographic
 
     if geometry is not None and not isinstance(geometry, str):
         gs = gpd.GeoSeries(geometry)
@@ -456,7 +456,7 @@ def _fingerprint(path: Path, label: str) -> dict[str, Any]:
 def _versions() -> dict[str, str]:
     out: dict[str, str] = {"python": sys.version.split()[0]}
     try:
-        from . import __version__
+        from planner import __version__
 
         out["planner"] = __version__
     except ImportError:  # pragma: no cover

@@ -2,21 +2,22 @@
 
 One pass, vectorised end to end (:func:`score_companies`):
 
-1. the candidate sites' criteria (:func:`planner.criteria.compute_criteria`) and 0-1
-   utilities ``U`` (:func:`planner.scoring.utilities`) are computed **once** for all sites;
+1. the candidate sites' criteria (:func:`planner.core.criteria.compute_criteria`) and 0-1
+   utilities ``U`` (:func:`planner.core.scoring.utilities`) are computed **once** for all sites;
 2. every company gets its own weights ``W`` (scenario weights x its sector's multipliers,
-   :func:`planner.sectors.weights_matrix`) and hard needs
-   (:func:`planner.sectors.needs_arrays`: land, rail, distance from housing by hazard class,
+   :func:`planner.config.sectors.weights_matrix`) and hard needs
+   (:func:`planner.config.sectors.needs_arrays`: land, rail, distance from housing by hazard class,
    distance to Almaty, whether a site inside Almaty is allowed);
-3. the fused kernel :func:`planner.ranking.rank_companies` filters the sites by each
+3. the fused kernel :func:`planner.core.ranking.rank_companies` filters the sites by each
    company's needs, counts why sites were filtered out and keeps the top ``K``;
-4. optionally :func:`planner.allocation.allocate_ranked` gives each company at most one
+4. optionally :func:`planner.core.allocation.allocate_ranked` gives each company at most one
    site (capacity and a share limit per zone / settlement) and
-   :func:`planner.robustness.monte_carlo_batch` / :func:`~planner.robustness.flip_weight_batch`
+   :func:`planner.core.robustness.monte_carlo_batch` /
+   :func:`~planner.core.robustness.flip_weight_batch`
    say how robust each company's ranking is to the weights;
 5. the result tables are built only for the chosen (company, site) pairs, including the
    per-company points ``c_<criterion> = 100 * w_company * u`` and the reasons
-   ``why_ru`` / ``why_en`` (:func:`planner.explain.why_texts`).
+   ``why_ru`` / ``why_en`` (:func:`planner.core.explain.why_texts`).
 
 Tables of a :class:`BatchResult`:
 
@@ -44,9 +45,9 @@ Tables of a :class:`BatchResult`:
 rejected: ``rows_in == ranked + unplaced + rejected`` is checked before anything is
 returned (:class:`BatchError` otherwise).
 
-:func:`write_batch` writes the tables atomically (:func:`planner.outputs.write_table`:
+:func:`write_batch` writes the tables atomically (:func:`planner.render.outputs.write_table`:
 formula-safe CSV/XLSX, CSV UTF-8 with BOM, GPKG/GeoJSON with point geometry), the rejects,
-optionally an offline map (:mod:`planner.maps`), and a ``<file>.manifest.json`` beside each.
+optionally an offline map (:mod:`planner.render.maps`), and a ``<file>.manifest.json`` beside each.
 :func:`check_outputs` refuses existing files (without ``overwrite``) before any work.
 """
 
@@ -67,14 +68,21 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import crs as _crs
-from ._atomic import check_writable
-from ._errors import InputError, OutputError, PlannerError
-from .companies import CompanyTable, read_companies
-from .ranking import REASONS, NeedArrays, RankResult, SiteArrays, binding_reasons, rank_companies
-from .scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
-from .scoring import parse_as_of, utilities
-from .sectors import SectorCatalog, needs_arrays, weights_matrix
+from planner import crs as _crs
+from planner._atomic import check_writable
+from planner.config.scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
+from planner.config.sectors import SectorCatalog, needs_arrays, weights_matrix
+from planner.core.ranking import (
+    REASONS,
+    NeedArrays,
+    RankResult,
+    SiteArrays,
+    binding_reasons,
+    rank_companies,
+)
+from planner.core.scoring import parse_as_of, utilities
+from planner.errors import InputError, OutputError, PlannerError
+from planner.inputs.companies import CompanyTable, read_companies
 
 __all__ = [
     "ALLOCATION_CANDIDATES",
@@ -148,8 +156,8 @@ class BatchResult:
     layers
         The LayerSet used (for the map).
     rank, alloc
-        The raw :class:`~planner.ranking.RankResult` and
-        :class:`~planner.allocation.Allocation` (None when not run).
+        The raw :class:`~planner.core.ranking.RankResult` and
+        :class:`~planner.core.allocation.Allocation` (None when not run).
     """
 
     results: gpd.GeoDataFrame
@@ -280,7 +288,7 @@ def _check_sites(sites) -> gpd.GeoDataFrame:
     if missing:
         raise InputError(
             f"sites table lacks column(s) {', '.join(missing)}; load the sites with "
-            "planner.sites.load_sites (builtin, grid or a file)"
+            "planner.inputs.sites.load_sites (builtin, grid or a file)"
         )
     if len(sites) == 0:
         raise InputError(
@@ -350,7 +358,7 @@ def _site_groups(idx: np.ndarray, crit: pd.DataFrame, sites: pd.DataFrame, layer
 
 def _allocate(rr: RankResult, needs: NeedArrays, sa: SiteArrays, crit, sites, layers,
               max_share):  # fmt: skip
-    from .allocation import allocate_ranked
+    from planner.core.allocation import allocate_ranked
 
     used = np.unique(rr.top_idx[rr.top_idx >= 0])
     group = np.full(sa.n_sites, None, dtype=object)
@@ -361,8 +369,8 @@ def _allocate(rr: RankResult, needs: NeedArrays, sa: SiteArrays, crit, sites, la
 
 
 def _mc_and_flip(U, W, top_idx, keys, names: np.ndarray, draws: int, seed: int):
-    from . import i18n
-    from .robustness import flip_text, flip_weight_batch, gather_top, monte_carlo_batch
+    from planner import i18n
+    from planner.core.robustness import flip_text, flip_weight_batch, gather_top, monte_carlo_batch
 
     U_top, pad = gather_top(U, top_idx)
     mc = monte_carlo_batch(U_top, W, draws=draws, seed=seed, excluded=pad)
@@ -479,12 +487,12 @@ def score_companies(
     Parameters
     ----------
     companies
-        A :class:`~planner.companies.CompanyTable` (its rejects and warnings are carried
+        A :class:`~planner.inputs.companies.CompanyTable` (its rejects and warnings are carried
         into the result) or its ``valid`` table.
     sites
-        A sites table (:func:`planner.sites.load_sites`), EPSG:4326.
+        A sites table (:func:`planner.inputs.sites.load_sites`), EPSG:4326.
     layers
-        The :class:`~planner.layers.LayerSet`.
+        The :class:`~planner.inputs.layers.LayerSet`.
     scenario, as_of
         Scenario (name, TOML path or object) and the date for zone statuses (default today).
     top_k
@@ -519,7 +527,7 @@ def score_companies(
         if missing:
             raise InputError(
                 f"companies table lacks column(s) {', '.join(missing)}; read the list with "
-                "planner.companies.read_companies (its .valid table has them)"
+                "planner.inputs.companies.read_companies (its .valid table has them)"
             )
         valid, rejects, warnings, rows_in, blank = companies, pd.DataFrame(), [], len(companies), 0
     else:
@@ -541,7 +549,7 @@ def score_companies(
     _stage(progress, stages, "criteria")
     t0 = time.perf_counter()
     site_index = pd.RangeIndex(n_sites)
-    from .criteria import compute_criteria
+    from planner.core.criteria import compute_criteria
 
     crit = compute_criteria(
         sites["lon"].to_numpy(dtype="f8", na_value=np.nan),
@@ -738,7 +746,7 @@ def _results_table(valid, sites, crit, U, W, keys, rr, ci, slot, si, alloc, mc, 
             )
     out = pd.concat([comp, pd.DataFrame(cols)], axis=1)
     if why:
-        from .explain import why_texts
+        from planner.core.explain import why_texts
 
         texts = why_texts(
             pd.concat([out[[f"c_{k}" for k in keys]], c], axis=1), sc, layers
@@ -909,7 +917,7 @@ def run_batch(
     Parameters
     ----------
     companies_path
-        Company list (CSV or XLSX, see :func:`planner.companies.read_companies`).
+        Company list (CSV or XLSX, see :func:`planner.inputs.companies.read_companies`).
     sites
         ``"builtin"`` (the zones), ``"grid"`` (a 1 km lattice within 20 km of BAKAD), a
         sites file (CSV/XLSX/GeoJSON/GPKG), or a sites GeoDataFrame.
@@ -930,8 +938,8 @@ def run_batch(
     BatchResult
         With ``inputs`` filled for the manifest.
     """
-    from .layers import LayerSet, load_layers
-    from .sites import load_sites
+    from planner.inputs.layers import LayerSet, load_layers
+    from planner.inputs.sites import load_sites
 
     _check_top_k(top_k)
     _check_max_share(max_share, allocate)
@@ -1000,7 +1008,7 @@ class OutputPlan:
         return out
 
     def manifests(self) -> list[Path]:
-        from .outputs import manifest_path
+        from planner.render.outputs import manifest_path
 
         main = [self.results, self.rejects] + ([self.map] if self.map is not None else [])
         return [manifest_path(p) for p in main]
@@ -1139,7 +1147,7 @@ def write_batch(
         Where to write rejected rows (``.csv`` / ``.xlsx``); default ``<stem>.rejects.csv``
         beside ``out``. Written only when there are rejects.
     map_path
-        Optional offline HTML map of each company's best site (:mod:`planner.maps`).
+        Optional offline HTML map of each company's best site (:mod:`planner.render.maps`).
     overwrite
         Replace existing files; without it every target is checked first and nothing is
         written if one exists.
@@ -1154,7 +1162,7 @@ def write_batch(
         Label -> path of every file written (``results``, ``companies``, ``allocation``,
         ``rejects``, ``map`` and their ``*_manifest``).
     """
-    from .outputs import write_manifest, write_table
+    from planner.render.outputs import write_manifest, write_table
 
     plan = check_outputs(out, rejects, map_path, overwrite, result.allocation is not None,
                          csv_sep)  # fmt: skip
@@ -1197,7 +1205,7 @@ def write_batch(
                     csv_sep=csv_sep, sheet_name="rejects")  # fmt: skip
         written["rejects"] = plan.rejects
     if m is not None:
-        from .maps import save_map
+        from planner.render.maps import save_map
 
         save_map(m, plan.map, overwrite=overwrite)
         written["map"] = plan.map
@@ -1213,7 +1221,7 @@ def write_batch(
 
 
 def _build_map(result: BatchResult, lang: str):
-    from .maps import build_map
+    from planner.render.maps import build_map
 
     rows = pd.DataFrame(result.results.drop(columns="geometry"))
     rows = rows.assign(company_name=rows["name"].astype(str))

@@ -48,8 +48,8 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from ._errors import InputError, PlannerError
-from .ranking import RankResult, _show, _top_k_rows
+from planner.core.ranking import RankResult, _show, _top_k_rows
+from planner.errors import InputError, PlannerError
 
 __all__ = [
     "UNASSIGNED_REASONS",
@@ -379,7 +379,7 @@ def allocate_ranked(
     time_limit_s: float | None = 60.0,
     mip_rel_gap: float = 0.0,
 ) -> Allocation:
-    """:func:`allocate` on the top-``k`` lists of :func:`planner.ranking.rank_companies`.
+    """:func:`allocate` on the top-``k`` lists of :func:`planner.core.ranking.rank_companies`.
 
     The ranking's ``k`` is the candidate cap per company; its scores (0-100) are the
     objective. Choose ``k`` with the competition in mind: when companies like the same

@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import crs as _crs
-from ._errors import InputError
+from planner import crs as _crs
+from planner.errors import InputError
 
 __all__ = [
     "SITE_COLUMNS",
@@ -566,7 +566,7 @@ def builtin_sites(layers) -> gpd.GeoDataFrame:
 
 def _around_geometry(layers, around: str | Sequence[str]):
     """Union (metric) of the layers or feature ids named in ``around``."""
-    from .layers import LAYER_NAMES
+    from planner.inputs.layers import LAYER_NAMES
 
     tokens = [t.strip() for t in (around.split(",") if isinstance(around, str) else around)]
     tokens = [t for t in tokens if t]
@@ -702,11 +702,11 @@ def load_sites(spec: str | Path, layers, **grid_options) -> gpd.GeoDataFrame:
 def write_sites(gdf: gpd.GeoDataFrame, path: str | Path, overwrite: bool = False) -> Path:
     """Write a sites (or scored sites) table atomically: .gpkg, .geojson, .csv or .xlsx.
 
-    Delegates to :func:`planner.outputs.write_table`: CSV is UTF-8 with BOM, text cells
+    Delegates to :func:`planner.render.outputs.write_table`: CSV is UTF-8 with BOM, text cells
     starting with ``= + - @`` tab or CR are prefixed with ``'`` (formula injection), and
     GeoPackage/GeoJSON keep the geometry in EPSG:4326.
     """
-    from .outputs import write_table
+    from planner.render.outputs import write_table
 
     path = Path(path)
     if path.suffix.lower() not in (".gpkg", ".geojson", ".csv", ".xlsx"):

@@ -2,17 +2,17 @@
 
 :func:`build_map` returns a :class:`folium.Map` (notebooks display it as is);
 :func:`save_map` writes it as one self-contained HTML file that opens with no network:
-Leaflet, jQuery and the plugins are inlined (:mod:`planner._assets`), markers are circles
+Leaflet, jQuery and the plugins are inlined (:mod:`planner.render.assets`), markers are circles
 or ``divIcon``s (no image files), and a Content-Security-Policy blocks every request.
 :func:`make_map` is what ``planner map`` runs: read the inputs, build, save.
 
 Data reaches the page as JSON only (``<`` ``>`` ``&`` escaped, so ``</script>`` in a name
-cannot end the script) and one script (:data:`planner._assets.PLANNER_JS`) draws it; every
+cannot end the script) and one script (:data:`planner.render.assets.PLANNER_JS`) draws it; every
 string it puts into HTML is escaped there. No folium ``Popup``/``Tooltip``/``GeoJsonTooltip``
 is used, because folium puts their text into HTML or JS template literals unescaped.
 Layer names in the layer control are HTML-escaped here.
 
-A suitability surface (:mod:`planner.surface`) is drawn as one PNG image (a ``data:`` URI,
+A suitability surface (:mod:`planner.core.surface`) is drawn as one PNG image (a ``data:`` URI,
 resampled to Web Mercator) in its own pane between the schematic region outline and the
 vector layers, so zones, sites and BAKAD stay on top of it.
 
@@ -42,12 +42,13 @@ import shapely
 from branca.element import MacroElement
 from folium import plugins
 
-from . import _assets, i18n
-from . import crs as _crs
-from ._atomic import atomic_output, check_writable
-from ._errors import InputError, OutputError
-from .layers import LAYER_NAMES, parse_as_of, status_as_of
-from .scenarios import CRITERIA
+from planner import crs as _crs
+from planner import i18n
+from planner._atomic import atomic_output, check_writable
+from planner.config.scenarios import CRITERIA
+from planner.errors import InputError, OutputError
+from planner.inputs.layers import LAYER_NAMES, parse_as_of, status_as_of
+from planner.render import assets as _assets
 
 __all__ = [
     "BASEMAPS",
@@ -779,9 +780,9 @@ def _group(m: folium.Map, text: str, show: bool = True) -> folium.FeatureGroup:
 
 
 def read_surface_file(path: str | os.PathLike):
-    """:func:`planner.surface.read_surface` with a clear :class:`MapInputError` for a
+    """:func:`planner.core.surface.read_surface` with a clear :class:`MapInputError` for a
     missing, unsupported or unreadable file."""
-    from .surface import read_surface
+    from planner.core.surface import read_surface
 
     path = Path(path)
     if path.suffix.lower() not in _SURFACE_SUFFIXES:
@@ -812,14 +813,14 @@ def _surface_label_cell(cell_m: float) -> str:
 
 def _as_surface(surface):
     """A Surface from a Surface or the path of its file."""
-    from .surface import Surface
+    from planner.core.surface import Surface
 
     if isinstance(surface, Surface):
         return surface
     if isinstance(surface, str | os.PathLike):
         return read_surface_file(surface)
     raise TypeError(
-        "surface must be a planner.surface.Surface or the path of a .tif/.npz file, "
+        "surface must be a planner.core.surface.Surface or the path of a .tif/.npz file, "
         f"not {type(surface).__name__}"
     )
 
@@ -828,7 +829,7 @@ def _add_surface(
     m: folium.Map, surface, lang: str
 ) -> tuple[folium.raster_layers.ImageOverlay, dict]:
     """Add the surface image (own pane, in the layer control); return it and its payload."""
-    from .surface import _EXCLUDED_RGBA, COLOUR_STOPS, png_data_uri, surface_overlay_png
+    from planner.core.surface import _EXCLUDED_RGBA, COLOUR_STOPS, png_data_uri, surface_overlay_png
 
     png, (west, south, east, north) = surface_overlay_png(surface, max_px=SURFACE_MAX_PX)
     cell = _surface_label_cell(surface.grid.cell_m)
@@ -881,7 +882,7 @@ def build_map(
     Parameters
     ----------
     layers
-        The :class:`~planner.layers.LayerSet`.
+        The :class:`~planner.inputs.layers.LayerSet`.
     scored
         Scored sites (``score_sites`` output or :func:`read_scored`): one canvas layer
         coloured by score, and the ``top_k`` best as numbered markers.
@@ -898,7 +899,7 @@ def build_map(
         Shown in the note; ``as_of`` also colours zones by their status on that date.
         Default: ``scored.attrs`` (then the surface's date, then today for ``as_of``).
     surface
-        A :class:`planner.surface.Surface` or the path of its ``.tif``/``.npz`` file: drawn
+        A :class:`planner.core.surface.Surface` or the path of its ``.tif``/``.npz`` file: drawn
         as an image layer (toggle in the layer control, colour ramp in the legend) under
         the zones and sites.
 
@@ -973,7 +974,7 @@ def build_map(
             scored,
             {"site_id": ("site_id",), "score": ("score",), "lon": ("lon",), "lat": ("lat",)},
             "scored sites",
-            "pass the output of planner.scoring.score_sites or read_scored()",
+            "pass the output of planner.core.scoring.score_sites or read_scored()",
         )
         df = pd.DataFrame(
             scored.drop(columns=[scored.geometry.name])
@@ -1130,7 +1131,7 @@ def save_map(
         raise OutputError(
             f"map for {str(path)!r} would load {len(urls)} file(s) from the network "
             f"({', '.join(urls[:3])}); it would not open offline. Add the element's JS/CSS with "
-            "planner._assets.inline_assets, or pass allow_external=True"
+            "planner.render.assets.inline_assets, or pass allow_external=True"
         )
     with atomic_output(path, overwrite) as tmp:
         tmp.write_text(page, encoding="utf-8")
@@ -1142,7 +1143,7 @@ def save_map(
 
 
 def _scenario_info(scenario) -> tuple[str, str]:
-    from .scenarios import load_scenario
+    from planner.config.scenarios import load_scenario
 
     sc = load_scenario(scenario)
     return sc.name, sc.hash
@@ -1166,7 +1167,7 @@ def _check_consistent(
 
 def _surface_scenario(surf, path) -> str:
     """The built-in scenario the surface was computed with (to score built-in sites alike)."""
-    from .scenarios import list_scenarios
+    from planner.config.scenarios import list_scenarios
 
     for sc in list_scenarios():
         if sc.name == surf.scenario and sc.hash == surf.scenario_hash:
@@ -1200,7 +1201,7 @@ def make_map(
     ``planner surface``, drawn under the sites; its scenario and date must agree with
     ``scenario``/``as_of`` and with the sites' (built-in sites are scored with them).
     """
-    from .layers import load_layers
+    from planner.inputs.layers import load_layers
 
     out = Path(output)
     if out.suffix.lower() not in (".html", ".htm"):
@@ -1226,7 +1227,7 @@ def make_map(
     if sites is None and results is None:
         sites = "builtin"
     if sites is not None and str(sites) == "builtin" and not Path(str(sites)).is_file():
-        from .scoring import score_sites
+        from planner.core.scoring import score_sites
 
         if scenario is None and surf is not None:
             scenario = _surface_scenario(surf, surface)
@@ -1276,6 +1277,6 @@ def make_map(
 
 
 def _default_scenario() -> str:
-    from .scenarios import DEFAULT_SCENARIO
+    from planner.config.scenarios import DEFAULT_SCENARIO
 
     return DEFAULT_SCENARIO

@@ -21,7 +21,7 @@ import mimetypes
 import re
 from pathlib import Path
 
-from ._errors import PlannerError
+from planner.errors import PlannerError
 
 __all__ = [
     "VENDOR_DIR",
@@ -45,7 +45,7 @@ __all__ = [
     "PLANNER_CSS",
 ]
 
-VENDOR_DIR = Path(__file__).resolve().parent / "_vendor"
+VENDOR_DIR = Path(__file__).resolve().parent.parent / "_vendor"
 OSM_TILE_ORIGIN = "https://tile.openstreetmap.org"
 
 _URL_RE = re.compile(r"url\(\s*(['\"]?)([^'\")]+)\1\s*\)")

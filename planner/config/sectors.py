@@ -1,6 +1,6 @@
 """Sector profiles: per-sector weight multipliers and hard needs of relocating companies.
 
-The profiles ship as ``planner/data/sectors.toml`` (validated strictly: unknown keys,
+The profiles ship as ``planner/config/data/sectors.toml`` (validated strictly: unknown keys,
 unknown criteria, negative multipliers and unknown OKED targets are errors). A company is
 scored with the scenario's weights times its sector's multipliers, renormalized to sum 1
 (:func:`company_weights`, :func:`weights_matrix`), and filtered by its hard needs
@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ._errors import InputError
-from .scenarios import CRITERIA as _SCORING_CRITERIA
+from planner.config.scenarios import CRITERIA as _SCORING_CRITERIA
+from planner.errors import InputError
 
 __all__ = [
     "CRITERIA",
@@ -256,7 +256,8 @@ def load_sectors(path: str | Path | None = None) -> SectorCatalog:
 
 @functools.lru_cache(maxsize=1)
 def _builtin_catalog() -> SectorCatalog:
-    text = resources.files("planner").joinpath("data", "sectors.toml").read_text(encoding="utf-8")
+    src = resources.files("planner").joinpath("config", "data", "sectors.toml")
+    text = src.read_text(encoding="utf-8")
     return _parse_catalog(text, "built-in sectors.toml")
 
 
@@ -273,7 +274,8 @@ def _parse_catalog(text: str, where: str) -> SectorCatalog:
             for err in exc.errors()
         )
         raise SectorError(
-            f"sector file {where} is invalid: {problems}. See planner/data/sectors.toml for the "
+            f"sector file {where} is invalid: {problems}. See planner/config/data/sectors.toml "
+            "for the "
             "expected keys"
         ) from exc
 
@@ -391,7 +393,8 @@ def _sector_codes(companies, cat: SectorCatalog) -> tuple[list[str], np.ndarray]
         bad = sorted(set(sectors[codes < 0].astype(str)))
         raise SectorError(
             f"unknown sector key(s) {bad} in the companies table; use one of {', '.join(keys)} "
-            "(read the table with planner.companies.read_companies to map titles and OKED codes)"
+            "(read the table with planner.inputs.companies.read_companies to map titles and "
+            "OKED codes)"
         )
     return keys, np.asarray(codes, dtype=np.intp)
 

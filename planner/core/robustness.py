@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from numba import njit, prange
 
-from ._errors import InputError
+from planner.errors import InputError
 
 __all__ = [
     "FlipBatchResult",
@@ -766,7 +766,7 @@ def gather_top(U: np.ndarray, top_idx: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """Utilities of each company's top-K sites for :func:`monte_carlo_batch`.
 
     ``U`` (n_sites, n_crit) utilities of all sites; ``top_idx`` (n_companies, k) site row
-    indices best first, -1 for padding (as in ``planner.ranking.RankResult.top_idx``).
+    indices best first, -1 for padding (as in ``planner.core.ranking.RankResult.top_idx``).
     Returns ``U_top`` (n_companies, k, n_crit) and ``excluded`` (n_companies, k), True
     where padded. Note that the Monte Carlo then ranks only these K sites: a site outside
     the top-K that could rise to first place under other weights is not seen (rare for

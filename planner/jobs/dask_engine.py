@@ -1,19 +1,20 @@
 """Scoring engines: ``local`` (this process) and ``dask`` (a Dask cluster), one scoring path.
 
 Both engines run the same two functions on the sites' metric ``x``/``y`` float arrays:
-:func:`planner.criteria.compute_criteria_prepared` and :func:`planner.scoring.score_table`.
+:func:`planner.core.criteria.compute_criteria_prepared` and
+:func:`planner.core.scoring.score_table`.
 The Dask engine only changes *where* they run:
 
 1. The sites are ordered along a Hilbert curve (the curve dask-geopandas'
    ``spatial_shuffle`` uses) and cut into partitions, so every partition covers a compact
    area. Partitions carry ``site_id``/``lon``/``lat`` as plain columns, never pickled
    shapely geometries (measured in PITFALLS.md: pickling geometries dominates).
-2. The prepared layers (:class:`planner.criteria.PreparedLayers`, ~100 kB of arrays) are
+2. The prepared layers (:class:`planner.core.criteria.PreparedLayers`, ~100 kB of arrays) are
    scattered once to every worker (``broadcast=True``).
 3. Each partition is scored by the same function; the partition's own rank is dropped.
 4. Ranks are global (score descending, ties by ``site_id``, excluded sites ``<NA>``), made
    from small per-partition summaries: the distinct scores with their counts, then the
-   ``site_id`` of tied rows only. They equal :func:`planner.scoring.rank_scores` on the
+   ``site_id`` of tied rows only. They equal :func:`planner.core.scoring.rank_scores` on the
    whole table.
 
 Partitions are submitted with their data inside the task, so the scheduler can recompute
@@ -21,7 +22,7 @@ them when a worker dies: no site is lost or duplicated. Output is either gathere
 GeoDataFrame (same rows, columns and order as the local engine) or written by the workers
 as partitioned GeoParquet (a ``.parquet`` directory of ``part.NNNNN.parquet`` files, with
 constant scenario / scenario_hash / as_of columns, and ``<name>.parquet.manifest.json``
-beside it, as :func:`planner.outputs.write_manifest` writes for every output).
+beside it, as :func:`planner.render.outputs.write_manifest` writes for every output).
 """
 
 from __future__ import annotations
@@ -46,9 +47,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from . import crs as _crs
-from ._errors import InputError, OutputError, OutputExistsError, PlannerError
-from .scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
+from planner import crs as _crs
+from planner.config.scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
+from planner.errors import InputError, OutputError, OutputExistsError, PlannerError
 
 __all__ = [
     "DEFAULT_PARTITION_SITES",
@@ -94,7 +95,7 @@ def _check_sites(sites: pd.DataFrame) -> None:
     if missing:
         raise InputError(
             f"sites table has no column(s) {', '.join(missing)}; load sites with "
-            "planner.sites.load_sites (columns site_id, lon, lat)"
+            "planner.inputs.sites.load_sites (columns site_id, lon, lat)"
         )
     lon = sites["lon"].to_numpy(dtype="f8", na_value=np.nan)
     lat = sites["lat"].to_numpy(dtype="f8", na_value=np.nan)
@@ -255,7 +256,7 @@ def global_rank(
 ) -> list[pd.arrays.IntegerArray]:
     """Global ranks for a table split in parts, each ``(score, excluded, site_id)``.
 
-    The same ranks as :func:`planner.scoring.rank_scores` on the concatenated table
+    The same ranks as :func:`planner.core.scoring.rank_scores` on the concatenated table
     (1 = best score, ties to the smaller ``site_id`` as text, excluded ``<NA>``), made
     from the parts' distinct scores and their tied rows only: this is what the Dask engine
     does across workers, here in one process (used by tests and small runs).
@@ -302,8 +303,8 @@ def _unpack_scenario(data: dict[str, Any]) -> Scenario:
 
 def _score_part(part: pd.DataFrame, prepared, scenario_data: dict) -> pd.DataFrame:
     """One partition: the part's columns + criteria + u_/c_ + score (no rank)."""
-    from .criteria import compute_criteria_prepared
-    from .scoring import score_table
+    from planner.core.criteria import compute_criteria_prepared
+    from planner.core.scoring import score_table
 
     sc = _unpack_scenario(scenario_data)
     x, y = _crs.lonlat_to_metric(part["lon"].to_numpy(dtype="f8"), part["lat"].to_numpy(dtype="f8"))
@@ -366,7 +367,7 @@ def _write_part(
     """Write one GeoParquet part; return its row count, excluded count and its top rows."""
     gdf = _finish_part(scored, rank, geometry_col)
     if why is not None:
-        from .explain import why_texts
+        from planner.core.explain import why_texts
 
         texts = why_texts(gdf, _unpack_scenario(why["scenario"]), why["layers"])
         gdf["why_ru"] = texts["why_ru"]
@@ -576,7 +577,7 @@ def score_sites_engine(
     sites
         A sites table (GeoDataFrame, or a DataFrame with ``site_id``, ``lon``, ``lat``).
     layers, scenario, as_of
-        As for :func:`planner.scoring.score_sites`.
+        As for :func:`planner.core.scoring.score_sites`.
     engine
         ``"local"`` (this process) or ``"dask"`` (a Dask cluster).
     scheduler
@@ -591,10 +592,10 @@ def score_sites_engine(
 
     Returns
     -------
-    GeoDataFrame as from :func:`planner.scoring.score_sites`: on the sites' index, in their
+    GeoDataFrame as from :func:`planner.core.scoring.score_sites`: on the sites' index, in their
     order, ``.attrs`` = scenario, scenario_hash, as_of.
     """
-    from .scoring import parse_as_of, score_sites
+    from planner.core.scoring import parse_as_of, score_sites
 
     _check_engine(engine)
     _check_npartitions(npartitions)
@@ -610,7 +611,7 @@ def score_sites_engine(
 
 def _result_columns(sc: Scenario) -> set[str]:
     """Columns that scoring (re)computes: a sites column of the same name is replaced."""
-    from .criteria import CRITERIA_COLUMNS
+    from planner.core.criteria import CRITERIA_COLUMNS
 
     keys = list(sc.criteria)
     return {
@@ -620,8 +621,8 @@ def _result_columns(sc: Scenario) -> set[str]:
 
 
 def _score_dask_gather(sites, layers, sc, day, scheduler, npartitions, why, client):
-    from .criteria import prepare
-    from .scoring import score_sites
+    from planner.core.criteria import prepare
+    from planner.core.scoring import score_sites
 
     _check_sites(sites)
     prepared = prepare(layers, day)
@@ -665,7 +666,7 @@ def _score_dask_gather(sites, layers, sc, day, scheduler, npartitions, why, clie
         base = gpd.GeoDataFrame(base, geometry=points, crs="EPSG:4326")
     out = pd.concat([base, res], axis=1)
     if why:
-        from .explain import why_texts
+        from planner.core.explain import why_texts
 
         texts = why_texts(out, sc, layers)
         out["why_ru"] = texts["why_ru"]
@@ -725,7 +726,7 @@ def write_scored_parquet(
 ) -> Path:
     """Write a scored table as a one-part partitioned GeoParquet folder (local engine).
 
-    Like :func:`planner.scoring.write_scored`, the constant columns scenario,
+    Like :func:`planner.core.scoring.write_scored`, the constant columns scenario,
     scenario_hash and as_of carry ``scored.attrs`` with the data.
     """
     path = Path(str(path).rstrip("/\\"))
@@ -805,7 +806,7 @@ def _payload_columns(sites: pd.DataFrame, sc: Scenario) -> tuple[pd.DataFrame, s
 
 
 def _parquet_manifest(path, attrs, n, n_ex, engine, parts, inputs, command, overwrite) -> None:
-    from .outputs import write_manifest
+    from planner.render.outputs import write_manifest
 
     write_manifest(
         path,
@@ -846,11 +847,11 @@ def run_score_sites(
     ``output`` ending in ``.parquet`` is a partitioned GeoParquet folder (written by the
     workers with the dask engine, one part with the local engine) with a
     ``<output>.manifest.json`` beside it; any other suffix goes through
-    :func:`planner.scoring.write_scored` (.gpkg, .geojson, .csv) after gathering.
+    :func:`planner.core.scoring.write_scored` (.gpkg, .geojson, .csv) after gathering.
     ``inputs`` and ``command`` are recorded in the manifest (see
-    :func:`planner.outputs.write_manifest`).
+    :func:`planner.render.outputs.write_manifest`).
     """
-    from .scoring import parse_as_of, write_scored
+    from planner.core.scoring import parse_as_of, write_scored
 
     t0 = time.perf_counter()
     _check_engine(engine)
@@ -858,7 +859,7 @@ def run_score_sites(
     sc = load_scenario(scenario)
     day = parse_as_of(as_of)
     out_path = Path(str(output).rstrip("/\\"))
-    from .outputs import manifest_path
+    from planner.render.outputs import manifest_path
 
     for target in (out_path, manifest_path(out_path)):
         if target.exists() and not overwrite:  # fail before the work, not after
@@ -889,7 +890,7 @@ def run_score_sites(
         )  # fmt: skip
     # dask + parquet: the workers write the parts, nothing big comes back
     _check_sites(sites)
-    from .criteria import prepare
+    from planner.core.criteria import prepare
 
     prepared = prepare(layers, day)
     payload, wkb_col = _payload_columns(sites, sc)

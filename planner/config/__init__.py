@@ -1,0 +1,1 @@
+"""Scenarios and sector profiles (strict TOML) and their built-in files."""

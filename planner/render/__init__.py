@@ -1,0 +1,1 @@
+"""Turning results into files people read: tables and manifests, maps, reports."""
