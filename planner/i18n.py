@@ -301,12 +301,18 @@ KINDS: dict[str, dict[str, str]] = {
     "water": {"ru": "водоём", "kk": "су айдыны", "en": "water"},
     "city_limits": {"ru": "городская черта", "kk": "қала шегі", "en": "city limits"},
     "region": {"ru": "область", "kk": "облыс", "en": "region"},
+    "admin_boundary": {
+        "ru": "административная граница",
+        "kk": "әкімшілік шекара",
+        "en": "administrative boundary",
+    },
 }
 
 EXCLUSION_REASONS: dict[str, dict[str, str]] = {
     "national_park": {"ru": "нацпарк", "kk": "ұлттық парк", "en": "national park"},
     "water": {"ru": "водоём", "kk": "су айдыны", "en": "water"},
     "outside_region": {"ru": "вне области", "kk": "облыстан тыс", "en": "outside the region"},
+    "protected_area": {"ru": "ООПТ", "kk": "ЕҚТА", "en": "protected area"},
 }
 
 

@@ -37,6 +37,7 @@ EXCLUSION_TEXT = {
     "national_park": ("national park", "национальный парк"),
     "water": ("water body", "водоём"),
     "outside_region": ("outside Almaty Region", "за пределами Алматинской области"),
+    "protected_area": ("protected area", "особо охраняемая природная территория"),
 }
 _N_FACTS = 3
 
