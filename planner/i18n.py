@@ -38,7 +38,7 @@ DEFAULT_LANG = "ru"
 LABELS: dict[str, dict[str, str]] = {
     "ru": {
         "title": "Площадки для размещения компаний: Алматинская область",
-        "layer_context": "Контур области (схема)",
+        "layer_context": "Контур области и г. Алматы",
         "layer_bakad": "БАКАД и развязки",
         "layer_cities": "Алматы, Конаев, Gate City / Алатау",
         "layer_zones": "Индустриальные зоны и СЭЗ",
@@ -53,6 +53,7 @@ LABELS: dict[str, dict[str, str]] = {
         "legend_surface": "Пригодность территории, балл",
         "legend_zones": "Статус зоны на {date}",
         "legend_sez": "СЭЗ: пунктирный контур",
+        "legend_approximate": "Круг: место зоны приблизительно (радиус = погрешность)",
         "legend_score": "Балл площадки",
         "legend_excluded": "Исключена (нацпарк, вода, вне области)",
         "legend_top": "Номер: место в рейтинге",
@@ -72,6 +73,8 @@ LABELS: dict[str, dict[str, str]] = {
         "note_scenario_unknown": "Сценарий: не указан",
         "note_as_of": "Дата оценки: {date}",
         "note_sites": "Площадок: {n}",
+        "note_credits": "Данные: {credits}",
+        "location_approximate": "местоположение приблизительно",
         "note_surface": (
             "Поверхность пригодности: сценарий {name} (хеш {hash}), дата {date}, ячейка {cell} м"
         ),
@@ -105,7 +108,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "kk": {
         "title": "Компанияларды орналастыруға арналған алаңдар: Алматы облысы",
-        "layer_context": "Облыс шекарасы (сызба)",
+        "layer_context": "Облыс пен Алматы қаласының шекарасы",
         "layer_bakad": "БАКАД және жол айрықтары",
         "layer_cities": "Алматы, Қонаев, Gate City / Алатау",
         "layer_zones": "Индустриялық аймақтар және АЭА",
@@ -120,6 +123,7 @@ LABELS: dict[str, dict[str, str]] = {
         "legend_surface": "Аумақтың жарамдылығы, балл",
         "legend_zones": "Аймақ мәртебесі, {date}",
         "legend_sez": "АЭА: үзік сызықты контур",
+        "legend_approximate": "Шеңбер: аймақтың орны шамамен (радиусы = қателік)",
         "legend_score": "Алаң баллы",
         "legend_excluded": "Алынып тасталды (ұлттық парк, су, облыстан тыс)",
         "legend_top": "Нөмір: рейтингтегі орны",
@@ -139,6 +143,8 @@ LABELS: dict[str, dict[str, str]] = {
         "note_scenario_unknown": "Сценарий: көрсетілмеген",
         "note_as_of": "Бағалау күні: {date}",
         "note_sites": "Алаңдар: {n}",
+        "note_credits": "Деректер: {credits}",
+        "location_approximate": "орналасқан жері шамамен",
         "note_surface": (
             "Жарамдылық беті: сценарий {name} (хеш {hash}), күні {date}, ұяшық {cell} м"
         ),
@@ -172,7 +178,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "en": {
         "title": "Sites for relocating companies: Almaty Region",
-        "layer_context": "Region outline (schematic)",
+        "layer_context": "Region and Almaty city outline",
         "layer_bakad": "BAKAD and interchanges",
         "layer_cities": "Almaty, Konaev, Gate City / Alatau",
         "layer_zones": "Industrial zones and SEZs",
@@ -187,6 +193,7 @@ LABELS: dict[str, dict[str, str]] = {
         "legend_surface": "Suitability surface score",
         "legend_zones": "Zone status as of {date}",
         "legend_sez": "SEZ: dashed outline",
+        "legend_approximate": "Circle: zone location approximate (radius = error)",
         "legend_score": "Site score",
         "legend_excluded": "Excluded (national park, water, outside the region)",
         "legend_top": "Number: rank",
@@ -205,6 +212,8 @@ LABELS: dict[str, dict[str, str]] = {
         "note_scenario_unknown": "Scenario: not given",
         "note_as_of": "As of: {date}",
         "note_sites": "Sites: {n}",
+        "note_credits": "Data: {credits}",
+        "location_approximate": "location approximate",
         "note_surface": (
             "Suitability surface: scenario {name} (hash {hash}), as of {date}, {cell} m cells"
         ),

@@ -165,6 +165,9 @@ def test_demo_map_draws_all_layers_offline(driver, demo, tmp_path):
     assert scored.attrs["as_of"] in legend  # zone colours are for the scoring date
     note = driver.find_element("css selector", ".planner-note").text
     assert "© OpenStreetMap contributors" in note
+    # the credits of every licence in the layers: geokz (CC BY 4.0), Natural Earth
+    assert "CC BY 4.0: geokz 2024" in note and "Public domain: Natural Earth" in note
+    assert t["legend_approximate"] in legend
     assert scored.attrs["scenario"] in note and scored.attrs["scenario_hash"] in note
     assert scored.attrs["as_of"] in note
     assert driver.find_elements("css selector", ".leaflet-control-measure")

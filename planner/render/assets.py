@@ -546,6 +546,7 @@ PLANNER_JS = r"""
         sw('background:' + D.statusColor[k] + ';opacity:0.75', D.status[k]);
       });
       sw('background:#fff;border:2px dashed #333', D.t.legend_sez);
+      sw('background:#fff;border:1.5px dashed #777;border-radius:50%', D.t.legend_approximate);
       h.push('<div class="lg-title">' + esc(D.t.legend_lines) + '</div>');
       line('border-top:4px solid #b2182b', D.t.legend_bakad);
       sw('background:#fff;border:2px solid #b2182b;border-radius:50%;width:10px;height:10px',

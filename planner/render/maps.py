@@ -49,6 +49,7 @@ from planner.config.scenarios import CRITERIA
 from planner.errors import InputError, OutputError
 from planner.inputs.layers import LAYER_NAMES, parse_as_of, status_as_of
 from planner.render import assets as _assets
+from planner.render import placeholders as _placeholders
 
 __all__ = [
     "BASEMAPS",
@@ -266,6 +267,7 @@ def _style(kind: str, status: str | None, area_ha: float, basemap: str) -> dict:
         "exclusion": {"color": "#238b45", "weight": 1, "fillColor": "#74c476", "fillOpacity": 0.28},
         "water": {"color": "#4292c6", "weight": 1, "fillColor": "#9ecae1", "fillOpacity": 0.8},
         "city_limits": {"color": "#525252", "weight": 1.5, "dashArray": "3 4", "fill": False},
+        "admin_boundary": {"color": "#8c6d31", "weight": 1, "dashArray": "2 4", "fill": False},
     }
     return dict(styles.get(kind, {"color": "#555555", "weight": 1.5, "fillOpacity": 0.2}))
 
@@ -299,20 +301,22 @@ def _features(
         }
         if kind in labelled_kinds:
             props["lbl"] = 1
+        if rec.get("approximate") is True:  # outline unknown: the uncertainty circle
+            props["s"].update(_placeholders.STYLE)
         feats.append({"type": "Feature", "geometry": geom.__geo_interface__, "properties": props})
     return {"type": "FeatureCollection", "features": feats}
 
 
 def _layer_payload(layers, lang: str, basemap: str, as_of: dt.date) -> dict[str, dict]:
     cons = layers["constraints"]
-    zones = layers["zones"]
+    zones = _placeholders.as_placeholders(layers["zones"])
     statuses = status_as_of(zones, as_of)
     area = pd.to_numeric(zones["area_ha"], errors="coerce").fillna(0.0).to_numpy()
     order = np.argsort(-area, kind="stable")  # big zones first, so small ones are drawn on top
     transport = layers["transport"]
     tkind = transport["kind"].to_numpy()
     t_order = np.argsort(np.select([np.isin(tkind, ["highway", "railway"])], [0], 1), kind="stable")
-    cities = layers["cities"]
+    cities = _placeholders.as_placeholders(layers["cities"])
     c_order = np.argsort(
         np.select([cities["kind"].to_numpy() == "city_centre"], [1], 0), kind="stable"
     )
@@ -1101,6 +1105,8 @@ def _note_lines(
     lines.append(t["note_as_of"].format(date=day.isoformat()))
     if n_sites:
         lines.append(t["note_sites"].format(n=f"{n_sites:,}".replace(",", "\u202f")))
+    if layers.licences():  # the attribution every licence of the data asks for
+        lines.append(t["note_credits"].format(credits=" · ".join(layers.licences())))
     return lines
 
 

@@ -845,6 +845,8 @@ def _provenance(c: Comparison, lang: str) -> str:
     user = [n for n in LAYER_NAMES if c.layers.sources.get(n) != "builtin"]
     if user:
         lines.append(i18n.label("note_user_layers", lang, names=", ".join(user)))
+    if c.layers.licences():  # the attribution every licence of the data asks for
+        lines.append(i18n.label("note_credits", lang, credits=" · ".join(c.layers.licences())))
     return " ".join(lines)
 
 
