@@ -101,7 +101,7 @@ def build_extract(path):
     # --- candidate land
     t["industrial"] = _box(b, 76.85, 43.38, 76.86, 43.39,
                            {"landuse": "industrial", "name": "Промзона Тест"})
-    t["industrial_odd"] = _box(b, 76.87, 43.38, 76.875, 43.385, {"landuse": " Industrial "})
+    t["industrial_odd"] = _box(b, 76.87, 43.38, 76.875, 43.385, {"landuse": "Industrial"})
     t["industrial_open"] = b.way([(76.88, 43.38), (76.89, 43.38), (76.89, 43.39)],
                                  {"landuse": "industrial"})
     # --- constraints
@@ -211,15 +211,25 @@ def test_cities_places_housing_and_admin(result, extract):
     assert centres.loc["almaty-centre", "osm_id"] == f"node/{t['almaty_node']}"
     assert centres.loc["konaev-centre", "osm_id"] == f"node/{t['konaev_node']}"
     assert f"osm-node-{t['talgar']}" in centres.index
-    stl = ci[ci["kind"] == "settlement"].set_index("id")
-    assert f"osm-way-{t['residential']}" in stl.index
-    assert not stl.loc[f"osm-way-{t['residential']}", "estimated"]
+    stl = ci[ci["kind"] == "settlement"]
+
+    def holding(osm):
+        hits = stl[stl["osm_ids"].str.split(";").apply(lambda ids: osm in ids)]
+        assert len(hits) == 1, osm
+        return hits.iloc[0]
+
+    # residential land, united per 25 km tile; the tile lists its OSM ids
+    res = holding(f"way/{t['residential']}")
+    assert not res["estimated"] and res["id"].startswith("osm-housing-")
     # a village with no residential polygon: an estimated circle from its population
-    circle = stl.loc[f"osm-node-{t['village']}-area"]
+    circle = holding(f"node/{t['village']}")
     assert circle["estimated"] and circle["accuracy_m"] == pytest.approx(
         np.sqrt(3000 / 2000 / np.pi) * 1000)
-    assert f"osm-node-{t['covered']}-area" not in stl.index  # covered by its polygon
-    assert f"osm-node-{t['talgar']}-area" in stl.index
+    assert "Тестовое r=691 m" in circle["places"]
+    r_m = gpd.GeoSeries([circle.geometry], crs=4326).to_crs(32643).area.iloc[0] / np.pi
+    assert np.sqrt(r_m) == pytest.approx(691, rel=0.1)  # a 16-gon of that radius
+    assert not stl["osm_ids"].str.contains(f"node/{t['covered']}").any()  # has its polygon
+    assert holding(f"node/{t['talgar']}")["estimated"]
     assert _ids(ci, "admin_boundary") == {f"osm-relation-{t['district']}"}
     # what OSM lacks comes from the built-in layers: Almaty's outline and Gate City
     assert {"almaty", "gate-city"} <= set(ci["id"])

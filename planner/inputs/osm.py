@@ -54,7 +54,7 @@ from planner import crs as _crs
 from planner import i18n
 from planner._atomic import atomic_output, check_writable
 from planner.errors import InputError
-from planner.inputs.layers import LAYER_SPECS, load_layers, validate_layer
+from planner.inputs.layers import LAYER_SPECS, load_layers
 
 __all__ = ["OSM_LICENCE", "OsmLayers", "candidates_path", "layers_from_osm", "write_osm_layers"]
 
@@ -83,15 +83,41 @@ BUILT_UP_DENSITY_PER_KM2 = 2000.0
 ACCURACY_M = {"line": 20.0, "point": 20.0, "area": 50.0, "admin": 200.0}
 #: link roads and junction nodes closer than this belong to the same interchange, metres
 INTERCHANGE_CLUSTER_M = 1000.0
+#: housing and small water are united into one feature per tile of this size, metres
+TILE_M = 25_000.0
+#: water bodies at least this large stay features of their own (lakes, reservoirs), hectares
+OWN_WATER_HA = 100.0
 #: pieces of the ring road farther apart than this are not joined into one line, metres
 MAX_RING_GAP_M = 3000.0
 #: a ring piece lying within this distance of a longer piece is the other carriageway, m
 CARRIAGEWAY_M = 60.0
 #: area kinds whose tags on an open way are a mapping error (boundary ways are not)
 _AREA_ONLY = ("industrial", "residential", "water", "aerodrome")
-#: keys whose objects can matter; pyosmium drops every other object before Python
-_KEYS = ("highway", "railway", "place", "boundary", "landuse", "aeroway", "natural", "water",
-         "waterway", "public_transport")
+#: the tags whose objects can matter: pyosmium's C++ filter drops every other object (the
+#: streets, buildings and points of interest that make most of an extract) before Python
+_PASS_TAGS = (
+    *(("highway", v) for v in ("motorway", "trunk", "primary", "secondary", "motorway_link",
+                                "trunk_link", "primary_link", "secondary_link",
+                                "tertiary_link", "motorway_junction")),
+    *(("railway", v) for v in ("rail", "station", "halt", "yard")),
+    ("public_transport", "station"),
+    *(("place", v) for v in ("city", "town", "village", "hamlet")),
+    *(("landuse", v) for v in ("residential", "industrial", "reservoir", "basin")),
+    ("natural", "water"), ("waterway", "riverbank"),
+    *(("boundary", v) for v in ("national_park", "protected_area", "administrative")),
+    ("aeroway", "aerodrome"),
+)
+# values are matched exactly by the C++ filter: accept the capitalised spellings mappers use
+_PASS_TAGS = tuple(dict.fromkeys(
+    (k, f(v)) for k, v in _PASS_TAGS for f in (str.lower, str.capitalize, str.upper)))
+#: the keys read from an object that passed (reading all tags is slow in pyosmium)
+_KEYS = (
+    "highway", "railway", "public_transport", "place", "landuse", "natural", "waterway",
+    "boundary", "aeroway", "admin_level", "type", "name", "name:ru", "name:kk", "name:en",
+    "int_name", "ref", "official_name", "alt_name", "old_name", "train", "station", "subway",
+    "usage", "railway:traffic_mode", "population", "iata", "icao", "protect_class",
+    "destination", "destination:ref",
+)
 
 
 # --------------------------------------------------------------------------- collecting
@@ -116,7 +142,13 @@ class _Collected:
 
 
 def _tags(obj) -> dict[str, str]:
-    return {t.k: t.v.strip() for t in obj.tags}
+    tags = obj.tags
+    out = {}
+    for k in _KEYS:
+        v = tags.get(k)
+        if v:
+            out[k] = v.strip()
+    return out
 
 
 def _low(tags: dict, key: str) -> str:
@@ -182,11 +214,13 @@ def _collect(path: Path, bakad_ways: set[int]) -> tuple[_Collected, str | None]:
 
     wkb = osmium.geom.WKBFactory()
     c = _Collected()
+    if bakad_ways:
+        _collect_ring(path, bakad_ways, c, wkb)
     fp = (
         osmium.FileProcessor(str(path))
         .with_locations()
-        .with_areas()
-        .with_filter(osmium.filter.KeyFilter(*_KEYS))
+        .with_areas(osmium.filter.TagFilter(*_PASS_TAGS))  # relations worth assembling
+        .with_filter(osmium.filter.TagFilter(*_PASS_TAGS))
     )
     header = fp.header
     stamp = header.get("osmosis_replication_timestamp") or header.get("timestamp") or None
@@ -242,9 +276,10 @@ def _way(c: _Collected, way, wkb, bakad_ways: set[int]) -> None:
                 f"way/{way.id} ({area_kind}): tagged as an area but not closed; skipped"
             )
         return
+    if way.id in bakad_ways:
+        return  # collected by _collect_ring
     link = bool(_LINK.match(highway))
-    ring = bool(highway) and not link and (way.id in bakad_ways or (
-        not bakad_ways and _is_bakad(tags)))
+    ring = bool(highway) and not link and not bakad_ways and _is_bakad(tags)
     line = ring or link or railway == "rail" or highway in _ROAD_KINDS
     if not line:
         return
@@ -265,6 +300,33 @@ def _way(c: _Collected, way, wkb, bakad_ways: set[int]) -> None:
     else:
         rec["what"] = "railway" if railway == "rail" else "highway"
         c.lines.append(rec)
+
+
+def _collect_ring(path: Path, bakad_ways: set[int], c: _Collected, wkb) -> None:
+    """The ways of BAKAD's relation, whatever their tags (a pass over nodes and ways)."""
+    import osmium
+
+    fp = (osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+          .with_locations().with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+          .with_filter(osmium.filter.IdFilter(bakad_ways)))
+    for way in fp:
+        tags = _tags(way)
+        link = bool(_LINK.match(_low(tags, "highway")))
+        if not _low(tags, "highway"):
+            continue
+        try:
+            geom = wkb.create_linestring(way)
+        except Exception as exc:  # noqa: BLE001 - osmium raises InvalidLocationError/RuntimeError
+            c.broken.append(f"way/{way.id} (BAKAD): {exc}; nodes missing from the extract?")
+            continue
+        _stamp(c, way)
+        rec = {"osm": f"way/{way.id}", "id": way.id, "tags": tags, "wkb": geom}
+        if link:
+            rec["refs"] = [(n.ref, n.location.lon, n.location.lat) for n in way.nodes]
+            c.links.append(rec)
+        else:
+            c.ring.append(rec)
+            c.ring_nodes.update(n.ref for n in way.nodes)
 
 
 def _relation_members(path: Path, relation_id: int) -> set[int]:
@@ -533,20 +595,71 @@ def _admin(areas: list[dict]) -> tuple[dict | None, dict | None, list[dict]]:
     return region, city, others
 
 
-def _settlement_circle(rec: dict):
-    place = _low(rec["tags"], "place")
-    default_r, min_r = PLACE_RADIUS_M[place]
-    try:
-        pop = int(str(rec["tags"].get("population", "")).replace(" ", ""))
-    except ValueError:
-        pop = 0
-    if pop > 0:
-        r = max(min_r, min(4000.0, math.sqrt(pop / BUILT_UP_DENSITY_PER_KM2 / math.pi) * 1000))
-        how = f"from the population {pop:,}"
-    else:
-        r, how = default_r, "population unknown"
-    x, y = _crs.lonlat_to_metric([rec["lon"]], [rec["lat"]])
-    return r, shapely.Point(x[0], y[0]).buffer(r, quad_segs=4), how
+def _circle_radii_m(recs: list[dict]) -> tuple[np.ndarray, list[str]]:
+    """Estimated built-up radius of each place node: from its population, else its class."""
+    radii, hows = [], []
+    for rec in recs:
+        default_r, min_r = PLACE_RADIUS_M[_low(rec["tags"], "place")]
+        try:
+            pop = int(str(rec["tags"].get("population", "")).replace(" ", ""))
+        except ValueError:
+            pop = 0
+        if pop > 0:
+            r = max(min_r, min(4000.0, math.sqrt(pop / BUILT_UP_DENSITY_PER_KM2 / math.pi) * 1e3))
+            hows.append(f"from the population {pop:,}")
+        else:
+            r = default_r
+            hows.append("population unknown")
+        radii.append(r)
+    return np.asarray(radii, dtype="f8"), hows
+
+
+_TILE_NAMES = {
+    "housing": {"ru": "Жилая застройка (OSM, {n})", "kk": "Тұрғын үй аумағы (OSM, {n})",
+                "en": "Residential land (OSM, {n})"},
+    "places": {"ru": "Сёла без контура застройки (оценка, {n})",
+               "kk": "Құрылыс контуры жоқ ауылдар (бағалау, {n})",
+               "en": "Villages without a built-up outline (estimate, {n})"},
+    "water": {"ru": "Малые водоёмы (OSM, {n})", "kk": "Шағын су айдындары (OSM, {n})",
+              "en": "Small water bodies (OSM, {n})"},
+}
+
+
+def _tiled(group: str, recs: list[dict], metric: np.ndarray, kind: str, stamp: str,
+           what: str, **fields) -> tuple[list[dict], list]:
+    """Polygons (metric) united into one feature per :data:`TILE_M` tile.
+
+    The criteria test membership feature by feature: a region-wide extract's tens of
+    thousands of residential polygons as as many features would cost every site one bit
+    each. Tiles keep a few hundred features; ``osm_ids`` lists what each one holds.
+    """
+    c = shapely.point_on_surface(metric)
+    tx = np.floor(shapely.get_x(c) / TILE_M).astype("i8")
+    ty = np.floor(shapely.get_y(c) / TILE_M).astype("i8")
+    tiles: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i, key in enumerate(zip(tx.tolist(), ty.tolist(), strict=True)):
+        tiles[key].append(i)
+    rows, geoms = [], []
+    for (x, y), idx in sorted(tiles.items()):
+        ids = sorted(recs[i]["osm"] for i in idx)
+        n = len(idx)
+        row = {
+            "id": f"osm-{group}-{x}-{y}",
+            **{f"name_{lang}": _TILE_NAMES[group][lang].format(n=n) for lang in i18n.LANGS},
+            "kind": kind,
+            "source": f"OpenStreetMap {stamp}, {n} {what} in a {TILE_M / 1000:.0f} km tile, "
+                      "© OpenStreetMap contributors (ODbL)",
+            "estimated": False,
+            "accuracy_m": ACCURACY_M["area"],
+            "licence": OSM_LICENCE,
+            "osm_id": ids[0] if n == 1 else f"{n} objects",
+            "osm_ids": ";".join(ids),
+        }
+        for k, v in fields.items():
+            row[k] = v(idx) if callable(v) else v
+        rows.append(row)
+        geoms.append(shapely.union_all(metric[idx]))
+    return rows, list(_to_lonlat_geoms(geoms)) if geoms else []
 
 
 @dataclass
@@ -729,11 +842,6 @@ def _assemble(path, c: _Collected, stamp, relation, clip, min_water_ha) -> OsmLa
         # the OSM region has the city as a hole: keep the city in the planning area
         out["constraints"] = _complete_ids("constraints", cons, builtin, ("region-almaty-city",),
                                            from_builtin)
-    for name, gdf in out.items():
-        fixed, problems, _notes = validate_layer(name, gdf, file=f"{path} -> {name}")
-        if problems:  # a bug: what we make must pass our own validation
-            raise InputError(f"{path}: the {name} layer made from OSM fails validation: "
-                             + "; ".join(problems[:5]))
     return OsmLayers(path, stamp, out, cand, counts, missing, notes, from_builtin, broken)
 
 
@@ -831,23 +939,27 @@ def _cities(c, stamp, polys, city_osm, admins, notes, missing) -> gpd.GeoDataFra
         rows.append(_row(a, "admin_boundary", _fid(a["osm"]), stamp, "admin",
                          admin_level=_low(a["tags"], "admin_level")))
         geoms.append(polys[a["osm"]])
-    housing = []
-    for a in c.areas:
-        if a["what"] in ("residential", "place") and polys.get(a["osm"]) is not None:
-            extra = {"place": _low(a["tags"], "place")} if a["what"] == "place" else {}
-            rows.append(_row(a, "settlement", _fid(a["osm"]), stamp, "area", **extra))
-            geoms.append(polys[a["osm"]])
-            housing.append(polys[a["osm"]])
-    covered = shapely.union_all(housing) if housing else None
+    housing = [a for a in c.areas
+               if a["what"] in ("residential", "place") and polys.get(a["osm"]) is not None]
+    housing_ll = np.array([polys[a["osm"]] for a in housing], dtype=object)
+    if len(housing):
+        r, g = _tiled("housing", housing, _to_metric_geoms(housing_ll), "settlement", stamp,
+                      "residential / place polygon(s)")
+        rows += r
+        geoms += g
     found = {"almaty-centre": False, "konaev-centre": False}
-    circles = 0
-    for rec in c.points:
-        if rec["what"] != "place":
-            continue
+    uncovered = []
+    places = [rec for rec in c.points if rec["what"] == "place"]
+    pts = shapely.points([p["lon"] for p in places], [p["lat"] for p in places]) if places else []
+    covered = np.zeros(len(places), dtype=bool)
+    if len(housing) and len(places):
+        tree = shapely.STRtree(housing_ll)
+        hit_pt, _ = tree.query(pts, predicate="within")
+        covered[hit_pt] = True
+    for i, rec in enumerate(places):
         t = rec["tags"]
         place = _low(t, "place")
         names = [t.get(k, "").strip() for k in ("name", "name:ru", "name:kk", "name:en")]
-        pt = shapely.Point(rec["lon"], rec["lat"])
         fid = None
         if place == "city" and any(_ALMATY_NAME.match(n) for n in names):
             fid = "almaty-centre"
@@ -856,28 +968,33 @@ def _cities(c, stamp, polys, city_osm, admins, notes, missing) -> gpd.GeoDataFra
         if fid and not found[fid]:
             found[fid] = True
             rows.append(_row(rec, "city_centre", fid, stamp, "point", place=place))
-            geoms.append(pt)
+            geoms.append(pts[i])
             continue
         if place in ("city", "town"):
             rows.append(_row(rec, "city_centre", _fid(rec["osm"]), stamp, "point", place=place))
-            geoms.append(pt)
-        if place not in PLACE_RADIUS_M or (covered is not None and covered.contains(pt)):
-            continue
-        r, circ, how = _settlement_circle(rec)
-        row = _row(rec, "settlement", _fid(rec["osm"]) + "-area", stamp, "point", place=place)
-        row.update(estimated=True, accuracy_m=float(r), source=row["source"] + (
-            f"; no residential polygon covers the place node: built-up area estimated as a "
-            f"circle r={r:.0f} m ({how})"))
-        rows.append(row)
-        geoms.append(_to_lonlat_geoms([circ])[0])
-        circles += 1
+            geoms.append(pts[i])
+        if place in PLACE_RADIUS_M and not covered[i]:
+            uncovered.append(rec)
+    if uncovered:
+        radii, _hows = _circle_radii_m(uncovered)
+        x, y = _crs.lonlat_to_metric([p["lon"] for p in uncovered], [p["lat"] for p in uncovered])
+        circles = shapely.buffer(shapely.points(x, y), radii, quad_segs=4)
+        r, g = _tiled(
+            "places", uncovered, circles, "settlement", stamp,
+            "place node(s) with no residential polygon (built-up area: estimated circles "
+            f"of {PLACE_RADIUS_M['hamlet'][1]:.0f}-4000 m from the population or the place "
+            "class)",
+            estimated=True, accuracy_m=lambda idx: float(radii[idx].max()),
+            places=lambda idx: "; ".join(
+                f"{uncovered[i]['tags'].get('name', '?')} r={radii[i]:.0f} m" for i in idx))
+        rows += r
+        geoms += g
+        notes.append(f"cities: {len(uncovered)} village/hamlet node(s) without a residential "
+                     f"polygon drawn as estimated circles (estimated=true) in {len(r)} tile(s)")
     for fid, ok in found.items():
         if not ok:
             missing.append(f"no place node for {fid.replace('-centre', '').title()} "
                            f"({'place=city Алматы' if fid == 'almaty-centre' else 'Қонаев'})")
-    if circles:
-        notes.append(f"cities: {circles} village/hamlet node(s) without a residential polygon "
-                     "drawn as estimated circles (estimated=true)")
     return _frame(rows, geoms)
 
 
@@ -899,27 +1016,32 @@ def _constraints(c, stamp, polys, region_osm, city_osm, min_water_ha, notes,
         rows.append(_row(city_osm, "city_limits", "limits-almaty", stamp, "admin",
                          reason="city_limits"))
         geoms.append(polys[city_osm["osm"]])
-    small = 0
     for a in c.areas:
-        g = polys.get(a["osm"])
-        if g is None:
-            continue
-        if a["what"] in ("national_park", "protected_area"):
+        if a["what"] in ("national_park", "protected_area") and polys.get(a["osm"]) is not None:
             extra = {"reason": a["what"]}
             if a["tags"].get("protect_class"):
                 extra["protect_class"] = a["tags"]["protect_class"]
             rows.append(_row(a, "exclusion", _fid(a["osm"]), stamp, "area", **extra))
-            geoms.append(g)
-        elif a["what"] == "water":
-            area_ha = _to_metric_geoms([g])[0].area / 1e4
-            if area_ha < min_water_ha:
-                small += 1
-                continue
-            rows.append(_row(a, "water", _fid(a["osm"]), stamp, "area", reason="water",
-                             area_ha=round(area_ha, 2)))
-            geoms.append(g)
-    if small:
-        notes.append(f"constraints: {small} water polygon(s) under {min_water_ha:g} ha left out")
+            geoms.append(polys[a["osm"]])
+    water = [a for a in c.areas if a["what"] == "water" and polys.get(a["osm"]) is not None]
+    if water:
+        metric = _to_metric_geoms([polys[a["osm"]] for a in water])
+        area_ha = shapely.area(metric) / 1e4
+        small = int((area_ha < min_water_ha).sum())
+        if small:
+            notes.append(f"constraints: {small} water polygon(s) under {min_water_ha:g} ha "
+                         "left out")
+        for i in np.flatnonzero(area_ha >= OWN_WATER_HA):  # lakes, reservoirs: on their own
+            rows.append(_row(water[i], "water", _fid(water[i]["osm"]), stamp, "area",
+                             reason="water", area_ha=round(float(area_ha[i]), 2)))
+            geoms.append(polys[water[i]["osm"]])
+        mid = np.flatnonzero((area_ha >= min_water_ha) & (area_ha < OWN_WATER_HA))
+        if len(mid):
+            r, g = _tiled("water", [water[i] for i in mid], metric[mid], "water", stamp,
+                          f"water polygon(s) of {min_water_ha:g}-{OWN_WATER_HA:g} ha",
+                          reason="water")
+            rows += r
+            geoms += g
     return _frame(rows, geoms)
 
 
