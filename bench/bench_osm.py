@@ -12,7 +12,9 @@ residential/service streets (highways Python sees and discards), the rest in res
 industrial land, water, rail, trunk/primary roads, BAKAD with its junctions, place nodes
 and tagged points of interest.
 
-Timed, each in a fresh subprocess so that its peak memory (``ru_maxrss``) is its own:
+Timed, each in a fresh subprocess so that its peak memory (``ru_maxrss``) is its own (the
+extract is generated in a subprocess too: a child's ``ru_maxrss`` starts at the size of the
+process it was forked from):
 
 1. **planner**: :func:`planner.inputs.osm.layers_from_osm` + :func:`write_osm_layers`
    (read, assemble, clip to the region, validate, write the GeoPackages).
@@ -49,33 +51,30 @@ MIX = {
 
 
 def generate(path: Path, n_nodes: int, seed: int = 1) -> dict:
-    """Write the synthetic extract; returns what it holds (counts per kind)."""
+    """Write the synthetic extract; returns what it holds (counts per kind).
+
+    Nodes go to the writer as they are made (ids ascending); a way is kept as the range of
+    its node ids (closed ways repeat the first), so memory stays small at any size.
+    """
     import numpy as np
     import osmium
     from osmium.osm import mutable
 
     rng = np.random.default_rng(seed)
-    nid = 0
-    wid = 0
-    nodes_out: list = []
-    ways_out: list = []
-    counts: dict[str, int] = {}
     ts = "2026-11-01T00:00:00Z"
+    writer = osmium.SimpleWriter(str(path), overwrite=True)
+    state = {"nid": 0}
+    ways: list[tuple[int, int, bool, dict]] = []  # (first node id, count, closed, tags)
+    counts: dict[str, int] = {}
 
-    def add_nodes(lon, lat, tags=None):
-        nonlocal nid
-        ids = []
-        for x, y in zip(lon.tolist(), lat.tolist(), strict=True):
-            nid += 1
-            nodes_out.append(mutable.Node(id=nid, location=(x, y), tags=tags or {},
-                                          version=1, timestamp=ts))
-            ids.append(nid)
-        return ids
-
-    def add_way(ids, tags):
-        nonlocal wid
-        wid += 1
-        ways_out.append(mutable.Way(id=wid, nodes=ids, tags=tags, version=1, timestamp=ts))
+    def add_nodes(lon, lat, tags=None) -> int:
+        first = state["nid"] + 1
+        for i, (x, y) in enumerate(zip(lon.tolist(), lat.tolist(), strict=True)):
+            t = tags(i) if callable(tags) else (tags or {})
+            writer.add_node(mutable.Node(id=first + i, location=(x, y), tags=t, version=1,
+                                         timestamp=ts))
+        state["nid"] = first + len(lon) - 1
+        return first
 
     def centres(k):
         return rng.uniform(WEST, EAST, k), rng.uniform(SOUTH, NORTH, k)
@@ -85,8 +84,8 @@ def generate(path: Path, n_nodes: int, seed: int = 1) -> dict:
         ang = np.linspace(0, 2 * np.pi, m, endpoint=False)
         for x, y in zip(cx, cy, strict=True):
             r = size_deg * rng.uniform(0.5, 1.5)
-            ids = add_nodes(x + r * np.cos(ang), y + 0.75 * r * np.sin(ang))
-            add_way([*ids, ids[0]], tags)
+            first = add_nodes(x + r * np.cos(ang), y + 0.75 * r * np.sin(ang))
+            ways.append((first, m, True, tags))
         counts[kind] = k
 
     def lines(kind, k, m, step_deg, tags_fn):
@@ -95,44 +94,45 @@ def generate(path: Path, n_nodes: int, seed: int = 1) -> dict:
             a = rng.uniform(0, 2 * np.pi)
             t = np.arange(m) * step_deg
             jitter = rng.normal(0, step_deg * 0.1, m)
-            add_way(add_nodes(x + t * np.cos(a), y + t * np.sin(a) + jitter), tags_fn(i))
+            first = add_nodes(x + t * np.cos(a), y + t * np.sin(a) + jitter)
+            ways.append((first, m, False, tags_fn(i)))
         counts[kind] = k
 
-    share = {k: int(n_nodes * s / m) for k, (s, m) in MIX.items()}
-    polygons("building", share["building"], 4, 0.0002, {"building": "yes"})
-    lines("street", share["street"], 10, 0.0008,
-          lambda i: {"highway": "residential" if i % 3 else "service"})
-    polygons("residential", share["residential"], 20, 0.004, {"landuse": "residential"})
-    polygons("industrial", share["industrial"], 10, 0.003, {"landuse": "industrial"})
-    polygons("water", share["water"], 30, 0.005, {"natural": "water"})
-    lines("rail", share["rail"], 50, 0.002, lambda i: {"railway": "rail"})
-    lines("road", share["road"], 40, 0.003,
-          lambda i: {"highway": "trunk" if i % 4 == 0 else "primary", "ref": f"R-{i % 50}"})
-    px, py = centres(share["poi"])
-    add_nodes(px, py, {"amenity": "cafe"})
-    # BAKAD: the estimated ring of the built-in layer, in 60 ways, with 8 junctions
-    ring_lon = np.linspace(76.75, 77.18, 1200)
-    ring_lat = 43.30 + 0.14 * np.sin(np.linspace(0, np.pi, 1200))
-    ring = add_nodes(ring_lon, ring_lat)
-    for j in range(8):
-        k = 75 + j * 150
-        nodes_out[ring[k] - 1] = mutable.Node(
-            id=ring[k], location=(float(ring_lon[k]), float(ring_lat[k])),
-            tags={"highway": "motorway_junction", "ref": str(j + 1)}, version=1, timestamp=ts)
-    for s in range(0, 1200, 20):
-        add_way(ring[s:s + 21], {"highway": "motorway", "name": "БАКАД"})
-    pl_x, pl_y = centres(1000)
-    add_nodes(pl_x, pl_y, {"place": "village", "name": "Ауыл"})
-    writer = osmium.SimpleWriter(str(path), overwrite=True)
     try:
-        for n in nodes_out:
-            writer.add_node(n)
-        for w in ways_out:
-            writer.add_way(w)
+        share = {k: int(n_nodes * s / m) for k, (s, m) in MIX.items()}
+        polygons("building", share["building"], 4, 0.0002, {"building": "yes"})
+        lines("street", share["street"], 10, 0.0008,
+              lambda i: {"highway": "residential" if i % 3 else "service"})
+        polygons("residential", share["residential"], 20, 0.004, {"landuse": "residential"})
+        polygons("industrial", share["industrial"], 10, 0.003, {"landuse": "industrial"})
+        polygons("water", share["water"], 30, 0.005, {"natural": "water"})
+        lines("rail", share["rail"], 50, 0.002, lambda i: {"railway": "rail"})
+        lines("road", share["road"], 40, 0.003,
+              lambda i: {"highway": "trunk" if i % 4 == 0 else "primary", "ref": f"R-{i % 50}"})
+        px, py = centres(share["poi"])
+        add_nodes(px, py, {"amenity": "cafe"})
+        # BAKAD: a half ring north of Almaty in 60 named ways, with 8 junction nodes
+        n_ring = 1200
+        junction = {75 + j * 150: j + 1 for j in range(8)}
+        first = add_nodes(
+            np.linspace(76.75, 77.18, n_ring),
+            43.30 + 0.14 * np.sin(np.linspace(0, np.pi, n_ring)),
+            lambda i: ({"highway": "motorway_junction", "ref": str(junction[i])}
+                       if i in junction else {}),
+        )
+        for s0 in range(0, n_ring - 1, 20):
+            ways.append((first + s0, min(21, n_ring - s0), False,
+                         {"highway": "motorway", "name": "БАКАД"}))
+        counts["bakad_ways"] = len(range(0, n_ring - 1, 20))
+        pl_x, pl_y = centres(1000)
+        add_nodes(pl_x, pl_y, {"place": "village", "name": "Ауыл"})
+        for wid, (first, m, closed, tags) in enumerate(ways, start=1):
+            ids = list(range(first, first + m)) + ([first] if closed else [])
+            writer.add_way(mutable.Way(id=wid, nodes=ids, tags=tags, version=1, timestamp=ts))
     finally:
         writer.close()
-    counts["nodes"] = nid
-    counts["ways"] = wid
+    counts["nodes"] = state["nid"]
+    counts["ways"] = len(ways)
     return counts
 
 
@@ -200,7 +200,10 @@ def main() -> int:
         import resource
 
         kind, *rest = args.child
-        res = child_planner(*rest) if kind == "planner" else child_baseline(*rest)
+        if kind == "generate":
+            res = generate(Path(rest[0]), int(rest[1]))
+        else:
+            res = child_planner(*rest) if kind == "planner" else child_baseline(*rest)
         res["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(res))
         return 0
@@ -210,7 +213,7 @@ def main() -> int:
     path = folder / f"synthetic-{args.nodes}.osm.pbf"
     if not path.exists():
         t = time.perf_counter()
-        info = generate(path, args.nodes)
+        info = run_child(["--child", "generate", str(path), str(args.nodes)])
         print(f"generated {path.name}: {info['nodes']:,} nodes, {info['ways']:,} ways "
               f"in {time.perf_counter() - t:.1f} s ({path.stat().st_size / 2**20:.0f} MB)")
     else:
@@ -237,15 +240,17 @@ def main() -> int:
               f"{fast['rail_km']:,.1f} / {base['rail_km']:,.1f} km, industrial "
               f"{fast['industrial_n']} / {base['industrial_n']}: {'ok' if agree else 'DIFFER'}")
         ok = agree
-    scale = 5_000_000 / args.nodes
-    targets = [("5M nodes in <= 60 s", fast["total_s"] * scale <= 60, f"{fast['total_s']:.1f} s"
-                + ("" if scale == 1 else f" for {args.nodes:,} nodes")),
+    full = args.nodes >= 5_000_000
+    targets = [("5M nodes in <= 60 s", fast["total_s"] <= 60 if full else None,
+                f"{fast['total_s']:.1f} s for {args.nodes:,} nodes"),
                ("peak memory <= 2 GB", fast["peak_mb"] <= 2048, f"{fast['peak_mb']:,.0f} MB")]
     for name, passed, got in targets:
-        print(f"target {name}: {'met' if passed else 'MISSED'} ({got})")
+        verdict = "not measured (needs --nodes 5000000)" if passed is None else (
+            "met" if passed else "MISSED")
+        print(f"target {name}: {verdict} ({got})")
     if not ok:
         return 1
-    if args.strict and not all(p for _, p, _ in targets):
+    if args.strict and any(p is False for _, p, _ in targets):
         return 2
     return 0
 

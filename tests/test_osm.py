@@ -4,9 +4,11 @@ each feature tagged with a known truth (ids, lengths, counts) that the layers mu
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from _osm import OsmBuilder
@@ -305,6 +307,13 @@ def test_cli_writes_checks_and_scores(cli, extract, tmp_path):
     pts = gpd.GeoSeries(got.geometry, crs=got.crs).to_crs(32643).representative_point()
     want = np.array([ring.distance(p) for p in pts]) / 1000
     np.testing.assert_allclose(got["dist_bakad_km"].to_numpy(), want, atol=0.01)
+    # and `planner score` ranks companies on them (exit 3: the example has 2 bad rows)
+    example = Path(__file__).resolve().parents[1] / "geodata" / "examples" / "companies.csv"
+    xlsx = tmp_path / "results.xlsx"
+    res = cli("score", example, "--layers", out, "--sites", cand, "-o", xlsx,
+              "--as-of", "2026-01-01")
+    assert res.exit_code == 3, res.output
+    assert set(pd.read_excel(xlsx)["site_id"].dropna()) <= set(got["site_id"])
 
 
 def test_layers_list_shows_the_osm_licence(cli, extract, tmp_path):
