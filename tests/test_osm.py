@@ -379,3 +379,28 @@ def test_write_refuses_to_clobber(result, tmp_path):
     write_osm_layers(result, out, overwrite=True)
     assert len(load_layers(out)["bakad"]) == 5
     assert json.dumps(result.counts)  # plain numbers, for a manifest or a log
+
+
+def test_admin_outlines_from_osm_set_the_region_and_the_clip(tmp_path):
+    b = OsmBuilder()
+    region = _box(b, 76.5, 43.0, 77.5, 44.0, {})
+    city = _box(b, 76.85, 43.15, 77.05, 43.35, {})
+    inside = b.way([(76.6, 43.5), (76.7, 43.5)], {"railway": "rail"})
+    outside = b.way([(77.6, 43.5), (77.7, 43.5)], {"railway": "rail"})  # built-in region only
+    r = b.relation([("w", region, "outer")], {
+        "type": "boundary", "boundary": "administrative", "admin_level": "4",
+        "name": "Алматы облысы", "name:ru": "Алматинская область"})
+    c = b.relation([("w", city, "outer")], {
+        "type": "boundary", "boundary": "administrative", "admin_level": "4", "name": "Алматы"})
+    res = layers_from_osm(b.write(tmp_path / "admin.osm.pbf"))
+    co = res.layers["constraints"].set_index("id")
+    assert co.loc["region-almaty", "osm_id"] == f"relation/{r}"
+    assert co.loc["region-almaty-city", "osm_id"] == f"relation/{c}"
+    assert co.loc["limits-almaty", "kind"] == "city_limits"
+    assert res.layers["cities"].set_index("id").loc["almaty", "osm_id"] == f"relation/{c}"
+    rails = set(res.layers["transport"]["id"])
+    assert f"osm-way-{inside}" in rails and f"osm-way-{outside}" not in rails
+    assert any("the OSM outline of Almaty Region" in n for n in res.notes)
+    area = GEOD.geometry_area_perimeter(co.loc["region-almaty"].geometry)[0]
+    box = GEOD.geometry_area_perimeter(shapely.box(76.5, 43.0, 77.5, 44.0))[0]
+    assert abs(area) == pytest.approx(abs(box), rel=1e-9)

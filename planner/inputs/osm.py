@@ -702,6 +702,7 @@ def _clip(gdf: gpd.GeoDataFrame, area_ll) -> gpd.GeoDataFrame:
     if gdf.empty:
         return gdf
     geoms = gdf.geometry.to_numpy()
+    shapely.prepare(area_ll)  # one polygon tested against every feature
     keep = shapely.intersects(area_ll, geoms)
     gdf = gdf[keep].copy()
     geoms = geoms[keep]
@@ -792,17 +793,20 @@ def _assemble(path, c: _Collected, stamp, relation, clip, min_water_ha) -> OsmLa
             broken.append(f"{a['osm']} ({a['what']}): invalid polygon that cannot be repaired")
         polys[a["osm"]] = g
 
-    if region_osm and polys.get(region_osm["osm"]) is not None:
-        area_ll = polys[region_osm["osm"]]
-        if city_osm and polys.get(city_osm["osm"]) is not None:
-            area_ll = shapely.union_all([area_ll, polys[city_osm["osm"]]])
-        clip_from = "the OSM outline of Almaty Region"
-    else:
-        cons = builtin["constraints"]
-        area_ll = shapely.union_all(cons[cons["kind"] == "region"].geometry.to_numpy())
-        clip_from = "the built-in outline of Almaty Region and Almaty city"
+    # the planning area: Almaty Region and Almaty city, from OSM where the extract has them
+    cons = builtin["constraints"]
+    parts, said = [], []
+    for rec, fid, what in ((region_osm, "region-almaty", "Almaty Region"),
+                           (city_osm, "region-almaty-city", "Almaty city")):
+        if rec and polys.get(rec["osm"]) is not None:
+            parts.append(polys[rec["osm"]])
+            said.append(f"the OSM outline of {what}")
+        else:
+            parts += list(cons.loc[cons["id"] == fid].geometry)
+            said.append(f"the built-in outline of {what}")
+    area_ll = shapely.union_all(parts)
     if clip:
-        notes.append(f"clipped to {clip_from}")
+        notes.append(f"clipped to {' and '.join(said)}")
 
     def finish(gdf):
         return _clip(gdf, area_ll) if clip else gdf
