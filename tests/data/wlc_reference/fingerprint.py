@@ -32,7 +32,8 @@ def _digest(df: pd.DataFrame, cols: list[str]) -> str:
         if pd.api.types.is_float_dtype(s.dtype):
             h.update(np.ascontiguousarray(s.to_numpy("f8")).tobytes())
         elif pd.api.types.is_integer_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
-            h.update(np.ascontiguousarray(s.astype("float64").to_numpy("f8", na_value=-1.0)).tobytes())
+            arr = s.astype("float64").to_numpy("f8", na_value=-1.0)
+            h.update(np.ascontiguousarray(arr).tobytes())
         else:
             h.update("\x1f".join(s.astype(str).tolist()).encode())
     return h.hexdigest()
