@@ -44,6 +44,7 @@ import logging
 from collections.abc import Mapping
 
 import numpy as np
+from numba import njit, prange
 
 from planner.config.weighting import Aggregation
 from planner.core.ranking import NeedArrays, RankResult, SiteArrays
@@ -55,6 +56,8 @@ __all__ = [
     "method_scores",
     "promethee_flows",
     "rank_companies_by_method",
+    "require_chunkable",
+    "topsis_columns",
     "topsis_scores",
 ]
 
@@ -106,24 +109,68 @@ def _closeness(dplus2: np.ndarray, dminus2: np.ndarray) -> np.ndarray:
     return np.clip(c, 0.0, 1.0)
 
 
-def topsis_scores(U, w, ideal: str = "feasible") -> np.ndarray:
-    """TOPSIS score 0-100 of every row of ``U`` (all rows are ranked together).
+@njit(cache=True)
+def _column_range(C, keep, hi, lo):  # pragma: no cover - compiled
+    """Max and min of every row of C (criteria x sites) over the kept sites."""
+    m, n = C.shape
+    for j in range(m):
+        a = -np.inf
+        b = np.inf
+        for i in range(n):
+            if keep[i]:
+                x = C[j, i]
+                a = max(a, x)
+                b = min(b, x)
+        hi[j] = a
+        lo[j] = b
 
-    Vectorised over sites, looping over the (few) criteria only: O(n m).
-    """
-    U, w = _check(U, w)
-    hi, lo = _topsis_terms(U, ideal)
-    dplus = np.zeros(len(U))
-    dminus = np.zeros(len(U))
-    for j in range(U.shape[1]):
-        if w[j] == 0:
+
+@njit(parallel=True, cache=True)
+def _topsis_kernel(C, w, keep, hi, lo, out):  # pragma: no cover - compiled
+    """Closeness of every kept site (one fused pass; NaN elsewhere)."""
+    m, n = C.shape
+    for i in prange(n):
+        if not keep[i]:
+            out[i] = np.nan
             continue
-        col = U[:, j]
-        t = (hi[j] - col) * w[j]
-        dplus += t * t
-        t = (col - lo[j]) * w[j]
-        dminus += t * t
-    return 100.0 * _closeness(dplus, dminus)
+        dp = 0.0
+        dm = 0.0
+        for j in range(m):
+            x = C[j, i]
+            a = (hi[j] - x) * w[j]
+            b = (x - lo[j]) * w[j]
+            dp += a * a
+            dm += b * b
+        dp = np.sqrt(dp)
+        dm = np.sqrt(dm)
+        t = dp + dm
+        out[i] = min(1.0, max(0.0, dm / t)) if t > 0 else 1.0  # all at the ideal: all best
+
+
+def topsis_columns(C, w, keep, ideal: str = "feasible") -> np.ndarray:
+    """TOPSIS score 0-100 from utilities by criterion (``C``: criteria x sites).
+
+    The hot path of :func:`planner.core.scoring.score_table`: one compiled pass for the
+    ideal points and one for the distances, no sites x criteria temporaries. NaN where
+    not ``keep``.
+    """
+    C = np.ascontiguousarray(C, dtype="f8")
+    w = np.ascontiguousarray(w, dtype="f8")
+    keep = np.ascontiguousarray(keep, dtype=np.bool_)
+    m, n = C.shape
+    hi, lo = np.ones(m), np.zeros(m)
+    if ideal != "utility" and keep.any():
+        _column_range(C, keep, hi, lo)
+    out = np.empty(n)
+    _topsis_kernel(C, w / w.sum(), keep, hi, lo, out)
+    out *= 100.0
+    return out
+
+
+def topsis_scores(U, w, ideal: str = "feasible") -> np.ndarray:
+    """TOPSIS score 0-100 of every row of ``U`` (sites x criteria, all ranked together)."""
+    U, w = _check(U, w)
+    return topsis_columns(U.T, w, np.ones(len(U), dtype=bool), ideal)
 
 
 # --------------------------------------------------------------------------- PROMETHEE II
@@ -144,45 +191,36 @@ def _pref(d: np.ndarray, fn: str, q: float, p: float) -> np.ndarray:
     raise ValueError(f"unknown preference function {fn!r}")
 
 
-def _flow_distinct(x: np.ndarray, fn: str, q: float, p: float) -> np.ndarray:
-    vals, inv, counts = np.unique(x, return_inverse=True, return_counts=True)
-    d = vals[:, None] - vals[None, :]
-    out_pref = _pref(d, fn, q, p) @ counts  # sum_b P(x_a - x_b)
-    in_pref = _pref(-d, fn, q, p) @ counts  # sum_b P(x_b - x_a)
-    return (out_pref - in_pref)[inv]
-
-
-def _window(s: np.ndarray, cs: np.ndarray, lo: np.ndarray, hi: np.ndarray, sides: tuple[str, str]):
-    """Count and sum of the sorted values in [lo, hi) or (lo, hi] (per the sides)."""
-    i0 = np.searchsorted(s, lo, side=sides[0])
-    i1 = np.searchsorted(s, hi, side=sides[1])
-    return i0, i1, (i1 - i0).astype("f8"), cs[i1] - cs[i0]
-
-
-def _flow_sorted(x: np.ndarray, fn: str, q: float, p: float) -> np.ndarray:
-    """sum_b P(x_a - x_b) - P(x_b - x_a) for every a, by sorting and prefix sums."""
-    n = len(x)
-    s = np.sort(x)
-    cs = np.concatenate(([0.0], np.cumsum(s)))
+def _flow_sorted(vals: np.ndarray, counts: np.ndarray, fn: str, q: float, p: float) -> np.ndarray:
+    """sum_b P(v - x_b) - P(x_b - v) for every distinct value v (sorted ``vals`` with
+    ``counts``), by binary search and prefix sums of the counts and of the values."""
+    n = counts.sum()
+    cc = np.concatenate(([0.0], np.cumsum(counts, dtype="f8")))
+    cs = np.concatenate(([0.0], np.cumsum(counts * vals)))
+    x = vals
     if fn == "usual":
         q = p = 0.0
         fn = "u-shape"
     if fn == "u-shape":
-        out_pref = np.searchsorted(s, x - q, side="left").astype("f8")  # x_b < x_a - q
-        in_pref = n - np.searchsorted(s, x + q, side="right").astype("f8")  # x_b > x_a + q
+        out_pref = cc[np.searchsorted(vals, x - q, side="left")]  # x_b < v - q
+        in_pref = n - cc[np.searchsorted(vals, x + q, side="right")]  # x_b > v + q
         return out_pref - in_pref
     if fn == "v-shape":
         q = 0.0
-    # a prefers: x_b < x_a - p -> 1; x_a - p <= x_b < x_a - q -> (x_a - x_b - q) / (p - q)
-    i0, _, cnt, tot = _window(s, cs, x - p, x - q, ("left", "left"))
-    # b preferred: x_b > x_a + p -> 1; x_a + q < x_b <= x_a + p -> (x_b - x_a - q) / (p - q)
-    j0, j1, cnt2, tot2 = _window(s, cs, x + q, x + p, ("right", "right"))
+    # v preferred: x_b < v - p -> 1; v - p <= x_b < v - q -> (v - x_b - q) / (p - q)
+    i0 = np.searchsorted(vals, x - p, side="left")
+    i1 = np.searchsorted(vals, x - q, side="left")
+    cnt, tot = cc[i1] - cc[i0], cs[i1] - cs[i0]
+    # b preferred: x_b > v + p -> 1; v + q < x_b <= v + p -> (x_b - v - q) / (p - q)
+    j0 = np.searchsorted(vals, x + q, side="right")
+    j1 = np.searchsorted(vals, x + p, side="right")
+    cnt2, tot2 = cc[j1] - cc[j0], cs[j1] - cs[j0]
     if fn == "level":
-        out_pref = i0 + 0.5 * cnt
-        in_pref = (n - j1) + 0.5 * cnt2
+        out_pref = cc[i0] + 0.5 * cnt
+        in_pref = (n - cc[j1]) + 0.5 * cnt2
     else:  # linear, v-shape
-        out_pref = i0 + (cnt * (x - q) - tot) / (p - q)
-        in_pref = (n - j1) + (tot2 - cnt2 * (x + q)) / (p - q)
+        out_pref = cc[i0] + (cnt * (x - q) - tot) / (p - q)
+        in_pref = (n - cc[j1]) + (tot2 - cnt2 * (x + q)) / (p - q)
     return out_pref - in_pref
 
 
@@ -200,12 +238,14 @@ def promethee_flows(U, agg: Aggregation | None = None) -> np.ndarray:
     if n < 2:
         return out
     for j in range(m):
-        x = U[:, j]
-        k = len(np.unique(x)) if n > _DISTINCT_MAX else n
-        if k <= _DISTINCT_MAX:
-            out[:, j] = _flow_distinct(x, fn, q, p)
+        # one sort per criterion; the flows are computed once per distinct value
+        vals, inv, counts = np.unique(U[:, j], return_inverse=True, return_counts=True)
+        if len(vals) <= _DISTINCT_MAX:
+            d = vals[:, None] - vals[None, :]
+            flow = (_pref(d, fn, q, p) - _pref(-d, fn, q, p)) @ counts
         else:
-            out[:, j] = _flow_sorted(x, fn, q, p)
+            flow = _flow_sorted(vals, counts, fn, q, p)
+        out[:, j] = flow[inv]
     out /= n - 1
     return out
 
@@ -334,4 +374,17 @@ def rank_companies_by_method(
     )
     return RankResult(
         top_idx, top_score, unknown, base.n_feasible, base.reason_counts, base.sole_reason_counts
+    )
+
+
+def require_chunkable(sc, what: str) -> None:
+    """Refuse a method whose scores depend on the whole set of sites, for a job that
+    scores them in independent chunks (``what``: the job, for the message)."""
+    agg = sc.aggregation
+    if agg.method == "wlc" or (agg.method == "topsis" and agg.ideal == "utility"):
+        return
+    raise InputError(
+        f"{what} scores the sites in independent chunks, but scenario {sc.name!r} ranks by "
+        f"{agg.method}, whose scores depend on all the sites at once; use a weighted-sum "
+        'scenario (method = "wlc"), TOPSIS with ideal = "utility", or the local engine'
     )

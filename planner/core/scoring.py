@@ -326,12 +326,16 @@ def score_table(
     np.clip(score, 0.0, 100.0, out=score)  # float sums may stray past 100 by an ulp
     extra = {}
     if sc.method != "wlc":  # exclusions first, then the method over the remaining sites
-        from planner.core.aggregation import method_scores
+        from planner.core.aggregation import method_scores, topsis_columns
 
-        U = np.column_stack([u[f"u_{k}"] for k in sc.weights])
+        C = np.stack([u[f"u_{k}"] for k in sc.weights])  # criteria x sites
         w = np.fromiter(sc.weights.values(), dtype="f8", count=len(sc.weights))
         extra["score_wlc"] = score
-        score = np.nan_to_num(method_scores(U, w, sc.aggregation, feasible=~excluded), nan=0.0)
+        if sc.method == "topsis":
+            m = topsis_columns(C, w, ~excluded, sc.aggregation.ideal or "feasible")
+        else:
+            m = method_scores(C.T, w, sc.aggregation, feasible=~excluded)
+        score = np.nan_to_num(m, nan=0.0)
     if site_ids is None and "site_id" in criteria_df.columns:
         site_ids = criteria_df["site_id"].to_numpy(dtype=object)
     rank = rank_scores(score, excluded, site_ids)
