@@ -217,86 +217,103 @@ def _table_problems(t: PointTable) -> list[str]:
             )
     if problems:
         return problems
-    if unit == "category":
-        seen: dict[str, int] = {}
-        for k, c in enumerate(rows):
-            if c.category not in _STATUSES:
-                problems.append(
-                    f"{_row(k, c)}: {c.category!r} is not a zone status; use one of "
-                    f"{', '.join(_STATUSES)}"
-                )
-            elif c.category in seen:
-                problems.append(
-                    f"{_row(k, c)}: status {c.category!r} already has points in row "
-                    f"{seen[c.category] + 1}; give each status one row"
-                )
-            else:
-                seen[c.category] = k
-        missing = [s for s in _STATUSES if s not in seen]
-        if missing and not problems:
+    problems += _category_problems(t) if unit == "category" else _distance_problems(t, unit)
+    return problems + _points_problems(t)
+
+
+def _category_problems(t: PointTable) -> list[str]:
+    rows = t.classes
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for k, c in enumerate(rows):
+        if c.category not in _STATUSES:
             problems.append(
-                f"no row for status {', '.join(map(repr, missing))}: every zone status needs "
-                "points (give 0 where none are due)"
+                f"{_row(k, c)}: {c.category!r} is not a zone status; use one of "
+                f"{', '.join(_STATUSES)}"
             )
-        if t.speed_kmh is not None:
-            problems.append("`speed_kmh` applies to minute classes only; remove it")
-    else:
-        u = "km" if unit == "km" else "min"
-        key = "from_km" if unit == "km" else "from_min"
-        for k, c in enumerate(rows):
-            lo, hi = c.lower, c.upper
-            if lo is None:
-                problems.append(f"{_row(k, c)}: has no `{key}`; give where the class starts")
+        elif c.category in seen:
+            problems.append(
+                f"{_row(k, c)}: status {c.category!r} already has points in row "
+                f"{seen[c.category] + 1}; give each status one row"
+            )
+        else:
+            seen[c.category] = k
+    missing = [s for s in _STATUSES if s not in seen]
+    if missing and not problems:
+        problems.append(
+            f"no row for status {', '.join(map(repr, missing))}: every zone status needs "
+            "points (give 0 where none are due)"
+        )
+    if t.speed_kmh is not None:
+        problems.append("`speed_kmh` applies to minute classes only; remove it")
+    return problems
+
+
+def _distance_problems(t: PointTable, unit: str) -> list[str]:
+    rows = t.classes
+    problems: list[str] = []
+    u = "km" if unit == "km" else "min"
+    key = "from_km" if unit == "km" else "from_min"
+    for k, c in enumerate(rows):
+        lo, hi = c.lower, c.upper
+        if lo is None:
+            problems.append(f"{_row(k, c)}: has no `{key}`; give where the class starts")
+            continue
+        if lo < 0:
+            problems.append(f"{_row(k, c)}: starts at {_g(lo)} {u}; distances start at 0")
+        if hi is None and k < len(rows) - 1:
+            problems.append(
+                f"{_row(k, c)}: has no end but is not the last row; give `to_{u}` (only "
+                "the last class is open-ended)"
+            )
+        if hi is not None and hi <= lo:
+            problems.append(
+                f"{_row(k, c)}: ends at {_g(hi)} {u}, not after its start {_g(lo)} {u}; "
+                "put the breaks in increasing order"
+            )
+        if k == 0 and lo is not None and lo > 0:
+            problems.append(
+                f"{_row(k, c)}: the first class starts at {_g(lo)} {u}, so sites closer "
+                f"than {_g(lo)} {u} get no points; start it at 0"
+            )
+        if k > 0:
+            prev = rows[k - 1].upper
+            if prev is None or lo is None:
                 continue
-            if lo < 0:
-                problems.append(f"{_row(k, c)}: starts at {_g(lo)} {u}; distances start at 0")
-            if hi is None and k < len(rows) - 1:
+            if lo > prev:
                 problems.append(
-                    f"{_row(k, c)}: has no end but is not the last row; give `to_{u}` (only "
-                    "the last class is open-ended)"
+                    f"{_row(k, c)}: starts at {_g(lo)} {u} but row {k} ends at {_g(prev)} "
+                    f"{u}: a gap ({_g(prev)}-{_g(lo)} {u} would get no points); start row "
+                    f"{k + 1} at {_g(prev)} {u}"
                 )
-            if hi is not None and hi <= lo:
+            elif lo < prev:
                 problems.append(
-                    f"{_row(k, c)}: ends at {_g(hi)} {u}, not after its start {_g(lo)} {u}; "
-                    "put the breaks in increasing order"
+                    f"{_row(k, c)}: starts at {_g(lo)} {u} but row {k} ends at {_g(prev)} "
+                    f"{u}: the rows overlap ({_g(lo)}-{_g(prev)} {u} is in both); start "
+                    f"row {k + 1} at {_g(prev)} {u}"
                 )
-            if k == 0 and lo is not None and lo > 0:
-                problems.append(
-                    f"{_row(k, c)}: the first class starts at {_g(lo)} {u}, so sites closer "
-                    f"than {_g(lo)} {u} get no points; start it at 0"
-                )
-            if k > 0:
-                prev = rows[k - 1].upper
-                if prev is None or lo is None:
-                    continue
-                if lo > prev:
-                    problems.append(
-                        f"{_row(k, c)}: starts at {_g(lo)} {u} but row {k} ends at {_g(prev)} "
-                        f"{u}: a gap ({_g(prev)}-{_g(lo)} {u} would get no points); start row "
-                        f"{k + 1} at {_g(prev)} {u}"
-                    )
-                elif lo < prev:
-                    problems.append(
-                        f"{_row(k, c)}: starts at {_g(lo)} {u} but row {k} ends at {_g(prev)} "
-                        f"{u}: the rows overlap ({_g(lo)}-{_g(prev)} {u} is in both); start "
-                        f"row {k + 1} at {_g(prev)} {u}"
-                    )
-        last = rows[-1]
-        if last.upper is not None:
-            problems.append(
-                f"{_row(len(rows) - 1, last)}: the last class ends at {_g(last.upper)} {u}, so "
-                f"sites farther away get no points; drop its `to_{u}` (open-ended: "
-                f"{_g(last.lower or 0)} {u} and farther) or add a row from {_g(last.upper)} {u}"
-            )
-        if unit == "min" and t.speed_kmh is None:
-            problems.append(
-                "minute classes need `speed_kmh` (the average speed that turns the "
-                "straight-line km into minutes, e.g. speed_kmh = 40); add it"
-            )
-        if t.speed_kmh is not None and t.speed_kmh <= 0:
-            problems.append(f"`speed_kmh` = {_g(t.speed_kmh)}: must be > 0 km/h")
-        if t.speed_kmh is not None and unit == "km":
-            problems.append("`speed_kmh` applies to minute classes only; remove it")
+    last = rows[-1]
+    if last.upper is not None:
+        problems.append(
+            f"{_row(len(rows) - 1, last)}: the last class ends at {_g(last.upper)} {u}, so "
+            f"sites farther away get no points; drop its `to_{u}` (open-ended: "
+            f"{_g(last.lower or 0)} {u} and farther) or add a row from {_g(last.upper)} {u}"
+        )
+    if unit == "min" and t.speed_kmh is None:
+        problems.append(
+            "minute classes need `speed_kmh` (the average speed that turns the "
+            "straight-line km into minutes, e.g. speed_kmh = 40); add it"
+        )
+    if t.speed_kmh is not None and t.speed_kmh <= 0:
+        problems.append(f"`speed_kmh` = {_g(t.speed_kmh)}: must be > 0 km/h")
+    if t.speed_kmh is not None and unit == "km":
+        problems.append("`speed_kmh` applies to minute classes only; remove it")
+    return problems
+
+
+def _points_problems(t: PointTable) -> list[str]:
+    rows = t.classes
+    problems: list[str] = []
     top = max(c.points for c in rows)
     if t.max_points is not None:
         if t.max_points <= 0:
@@ -592,21 +609,7 @@ def _inconsistency(res: _ahp.AHPResult, crit: Sequence[str], who: str, lang: str
     return msg + " Ask the expert to revise these judgements and run it again."
 
 
-def parse_pairwise(
-    raw: Any, criteria: Sequence[str] | None, where: str = "`weights.pairwise`", lang: str = "en"
-) -> Pairwise:
-    """Validate a ``[weights.pairwise]`` table; refuse CR > 0.10 with the judgements to fix.
-
-    ``criteria`` is the default matrix order (a scenario's criteria); a ``criteria`` key in
-    the table overrides it and must then name the same set.
-    """
-    if not isinstance(raw, Mapping):
-        raise ScenarioError(f"{where}: expected a table, got {raw!r}")
-    unknown = sorted(set(raw) - _PAIR_KEYS)
-    if unknown:
-        raise ScenarioError(
-            f"{where}: unknown key(s) {', '.join(unknown)}; use {', '.join(sorted(_PAIR_KEYS))}"
-        )
+def _criteria_of(raw: Mapping, criteria: Sequence[str] | None, where: str) -> tuple[str, ...]:
     crit = raw.get("criteria", criteria)
     if crit is None:
         raise ScenarioError(f"{where}: give `criteria = [...]`, the order of the matrix rows")
@@ -629,6 +632,10 @@ def parse_pairwise(
         raise ScenarioError(
             f"{where}.criteria: {'; '.join(parts)}; compare exactly the scenario's criteria"
         )
+    return crit
+
+
+def _expert_specs(raw: Mapping, where: str) -> tuple[list[tuple[Any, str, str]], bool]:
     experts_raw = raw.get("experts")
     single = "matrix" in raw or "judgements" in raw
     if experts_raw is not None and single:
@@ -654,6 +661,26 @@ def parse_pairwise(
             if not isinstance(name, str):
                 raise ScenarioError(f"{w}.name: expected text, got {name!r}")
             specs.append((e, name, w + (f" ({name})" if name else "")))
+    return specs, experts_raw is not None
+
+
+def parse_pairwise(
+    raw: Any, criteria: Sequence[str] | None, where: str = "`weights.pairwise`", lang: str = "en"
+) -> Pairwise:
+    """Validate a ``[weights.pairwise]`` table; refuse CR > 0.10 with the judgements to fix.
+
+    ``criteria`` is the default matrix order (a scenario's criteria); a ``criteria`` key in
+    the table overrides it and must then name the same set.
+    """
+    if not isinstance(raw, Mapping):
+        raise ScenarioError(f"{where}: expected a table, got {raw!r}")
+    unknown = sorted(set(raw) - _PAIR_KEYS)
+    if unknown:
+        raise ScenarioError(
+            f"{where}: unknown key(s) {', '.join(unknown)}; use {', '.join(sorted(_PAIR_KEYS))}"
+        )
+    crit = _criteria_of(raw, criteria, where)
+    specs, _ = _expert_specs(raw, where)
     experts = []
     problems = []
     for spec, name, w in specs:
@@ -674,10 +701,7 @@ def parse_pairwise(
     pooled = _ahp.ahp(pooled_m, crit, f"{where} (pooled)")
     if not pooled.consistent:  # cannot happen when every expert is consistent, but cheap
         raise ScenarioError(_inconsistency(pooled, crit, f"{where} (pooled)", lang))
-    if experts_raw is not None:
-        _check_recorded(raw.get("cr"), pooled.cr, f"{where}.cr", 5e-4)
-    elif "cr" in raw:
-        _check_recorded(raw.get("cr"), pooled.cr, f"{where}.cr", 5e-4)
+    _check_recorded(raw.get("cr"), pooled.cr, f"{where}.cr", 5e-4)
     _check_recorded(raw.get("lambda_max"), pooled.lambda_max, f"{where}.lambda_max", 5e-4)
     pooling = raw.get("pooling")
     if pooling is not None and pooling not in ("geometric_mean", "single"):

@@ -31,23 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from planner.config.pairs_form import FIRST_ROW, HEADERS, META_SHEET
 from planner.errors import InputError
 
 __all__ = ["HEADERS", "META_SHEET", "JudgementFile", "read_judgements"]
 
-#: the metadata sheet of the template (same name in every language)
-META_SHEET = "planner"
-#: column headers of an expert sheet, per language (row 3 of the sheet)
-HEADERS: dict[str, tuple[str, ...]] = {
-    "ru": ("№", "Критерий A", "Критерий B", "Что важнее: A, B или =",
-           "Во сколько раз важнее (1-9)", "код A", "код B"),
-    "kk": ("№", "A өлшемшарты", "B өлшемшарты", "Қайсысы маңыздырақ: A, B немесе =",
-           "Қанша есе маңызды (1-9)", "A коды", "B коды"),
-    "en": ("No.", "Criterion A", "Criterion B", "More important: A, B or =",
-           "How much more (1-9)", "key A", "key B"),
-}  # fmt: skip
-#: first data row of an expert sheet (1-based, as Excel shows it)
-FIRST_ROW = 4
 _COLS = "ABCDEFG"
 _KEY_HEADERS = {h[5] for h in HEADERS.values()} | {h[6] for h in HEADERS.values()}
 # A and B as experts type them: Latin or Cyrillic look-alikes, any case

@@ -20,9 +20,9 @@ from pathlib import Path
 from planner import i18n
 from planner._atomic import atomic_output
 from planner.config.ahp import RANDOM_INDEX
+from planner.config.pairs_form import FIRST_ROW, HEADERS, META_SHEET
 from planner.config.scenarios import Scenario
 from planner.errors import InputError
-from planner.inputs.judgements import FIRST_ROW, HEADERS, META_SHEET
 from planner.render.outputs import FORMULA_TRIGGERS
 
 __all__ = ["write_template"]
