@@ -188,3 +188,74 @@ def test_no_module_holds_its_own_translation_table():
         if table.search(line)
     ]
     assert hits == [], hits
+
+
+# --------------------------------------------------------------------------- Kazakh terms
+
+#: forms GLOSSARY_kk.md (the project's terminology review) says to avoid in Kazakh text,
+#: each with the verified form to use instead
+AVOID = {
+    r"бакад": "ҮАААЖ (Үлкен Алматы айналма автомобиль жолы)",
+    r"\bүааж\b": "ҮАААЖ",
+    r"автокөлік жолы": "автомобиль жолы",
+    r"критерий": "өлшемшарт",
+    r"индустриалд": "индустриялық аймақ",
+    r"\bконаев|кунаев": "Қонаев",
+    r"\bкапшагай": "Қапшағай",
+    r"\bиле\b": "Іле",
+    r"\bалматы облыс\b": "Алматы облысы",
+    r"тас жол": "тасжол",
+    r"жол айры": "көлік айрығы",
+    r"ұпай": "балл",
+    r"әкімшілі": "әкімдік",
+}
+#: verified Kazakh terms the catalog uses (key -> form)
+VERIFIED = {
+    "map.legend_bakad": "ҮАААЖ",
+    "map.legend_interchange": "көлік айрығы",
+    "map.legend_highway": "Тасжол",
+    "map.criterion": "Өлшемшарт",
+    "map.legend_sez": "АЭА",
+    "map.legend_excluded": "Алынып тасталды",
+    "map.note_indicative": "әкімдіктің",
+    "map.title": "Алматы облысы",
+    "kind.industrial_zone": "индустриялық аймақ",
+    "kind.settlement": "елді мекен",
+    "kind.airport": "әуежай",
+    "status.operating": "жұмыс істейді",
+    "status.under_construction": "салынуда",
+    "status.planned": "жоспарланған",
+    "criterion.zone_proximity": "Жұмыс істеп тұрған",
+    "criterion.konaev": "Қонаев",
+    "report.chart": "Өлшемшарттар",
+    "why.interchange": "ҮАААЖ-нің",
+}
+
+
+def test_kazakh_catalog_uses_the_glossary_terms():
+    kk = i18n.messages("kk")
+    bad = [
+        (key, pattern, fix)
+        for key, text in kk.items()
+        for pattern, fix in AVOID.items()
+        if re.search(pattern, text.casefold())
+    ]
+    assert bad == [], bad
+    for key, form in VERIFIED.items():
+        assert form in kk[key], (key, form, kk[key])
+
+
+def test_unverified_kazakh_terms_are_listed_and_still_used():
+    notes = i18n.unverified()
+    assert len(notes) >= 8
+    terms = [n["term"] for n in notes]
+    assert len(set(terms)) == len(terms)
+    for entry in ("rank / place in ranking", "weight (of a criterion)", "scenario"):
+        assert entry in terms  # the glossary's own "Not verified" list
+    kk = i18n.messages("kk")
+    for note in notes:
+        assert set(note) <= {"term", "kk", "keys", "note"} and note["keys"], note
+        for key in note["keys"]:
+            assert key in kk, (note["term"], key)
+            assert note["kk"].casefold() in kk[key].casefold(), (note["term"], key, kk[key])
+    assert "unverified" not in " ".join(kk)  # notes are not messages
