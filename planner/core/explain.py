@@ -105,14 +105,11 @@ def _fact_makers(layers) -> dict[str, Callable[[pd.DataFrame, np.ndarray], Facts
     def almaty(df: pd.DataFrame, rows: np.ndarray) -> Facts:
         km = _km(df["dist_almaty_km"].to_numpy(dtype="f8", na_value=np.nan)[rows])
         inside = df["in_almaty"].to_numpy(dtype=bool, na_value=False)[rows]
-        return {
-            lang: np.where(
-                inside,
-                i18n.fill_array("why.almaty_inside", lang, km=km[lang]),
-                i18n.fill_array("why.almaty", lang, km=km[lang]),
-            ).astype(object)
-            for lang in WHY_LANGS
-        }
+        out = {lang: i18n.fill_array("why.almaty", lang, km=km[lang]) for lang in WHY_LANGS}
+        if inside.any():
+            for lang in WHY_LANGS:
+                out[lang][inside] = i18n.fill_array("why.almaty_inside", lang, km=km[lang][inside])
+        return out
 
     def zone(df: pd.DataFrame, rows: np.ndarray) -> Facts:
         # few distinct (zone, status, kind, SEZ status) combinations: build each text once

@@ -98,12 +98,12 @@ def fill_array(key: str, lang: str, **fields: np.ndarray | str) -> np.ndarray:
         k: (v if isinstance(v, str) else np.asarray(v, dtype=object)) for k, v in fields.items()
     }
     sizes = {len(v) for v in cols.values() if not isinstance(v, str)}
-    if len(sizes) > 1:
-        raise ValueError(f"fill_array({key!r}): fields of different lengths {sorted(sizes)}")
-    out: np.ndarray | str = np.full(sizes.pop() if sizes else 1, "", dtype=object)
+    if len(sizes) != 1:
+        raise ValueError(f"fill_array({key!r}): give fields of one length, got {sorted(sizes)}")
+    pieces: list[np.ndarray | str] = []
     for literal, field, spec, conv in string.Formatter().parse(text):
         if literal:
-            out = out + literal
+            pieces.append(literal)
         if field is None:
             continue
         if field not in cols or spec or conv:
@@ -111,5 +111,11 @@ def fill_array(key: str, lang: str, **fields: np.ndarray | str) -> np.ndarray:
                 f"message {key!r} ({lang}) needs the field {field!r} as text; given: "
                 f"{', '.join(sorted(cols)) or 'none'}"
             )
-        out = out + cols[field]
-    return np.asarray(out, dtype=object)
+        pieces.append(cols[field])
+    n = sizes.pop()
+    out: np.ndarray | str = pieces[0] if pieces else ""
+    for piece in pieces[1:]:  # text and columns alternate: each addition is one numpy pass
+        out = out + piece
+    if isinstance(out, str):  # a message without fields
+        return np.full(n, out, dtype=object)
+    return np.array(out, dtype=object)  # a copy, never one of the given columns
