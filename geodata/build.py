@@ -437,7 +437,7 @@ def build(pub: Public, files: dict[str, list[dict]]) -> tuple[dict[str, list[dic
         "id": "konaev-city-admin",
         "name_en": "Konaev city administration (territory)",
         "name_ru": "Городская администрация Конаева (территория)",
-        "name_kk": "Қонаев қалалық әкімшілігі (аумағы)",
+        "name_kk": "Қонаев қалалық әкімдігінің аумағы",
         "kind": "admin_boundary",
         "source": src_adm2 + f"; KATO {kon_props['kato']}, holds the town and the reservoir",
         **geokz,

@@ -614,16 +614,6 @@ def _circle_radii_m(recs: list[dict]) -> tuple[np.ndarray, list[str]]:
     return np.asarray(radii, dtype="f8"), hows
 
 
-_TILE_NAMES = {
-    "housing": {"ru": "Жилая застройка (OSM, {n})", "kk": "Тұрғын үй аумағы (OSM, {n})",
-                "en": "Residential land (OSM, {n})"},
-    "places": {"ru": "Сёла без контура застройки (оценка, {n})",
-               "kk": "Құрылыс контуры жоқ ауылдар (бағалау, {n})",
-               "en": "Villages without a built-up outline (estimate, {n})"},
-    "water": {"ru": "Малые водоёмы (OSM, {n})", "kk": "Шағын су айдындары (OSM, {n})",
-              "en": "Small water bodies (OSM, {n})"},
-}
-
 
 def _tiled(group: str, recs: list[dict], metric: np.ndarray, kind: str, stamp: str,
            what: str, **fields) -> tuple[list[dict], list]:
@@ -645,7 +635,7 @@ def _tiled(group: str, recs: list[dict], metric: np.ndarray, kind: str, stamp: s
         n = len(idx)
         row = {
             "id": f"osm-{group}-{x}-{y}",
-            **{f"name_{lang}": _TILE_NAMES[group][lang].format(n=n) for lang in i18n.LANGS},
+            **{f"name_{lang}": i18n.t(f"osm.{group}", lang, n=n) for lang in i18n.LANGS},
             "kind": kind,
             "source": f"OpenStreetMap {stamp}, {n} {what} in a {TILE_M / 1000:.0f} km tile, "
                       "© OpenStreetMap contributors (ODbL)",
