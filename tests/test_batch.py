@@ -30,11 +30,10 @@ from planner.config.sectors import company_weights
 from planner.core.criteria import compute_criteria
 from planner.core.scoring import score_table
 from planner.crs import lonlat_to_metric
-from planner.errors import InputError
+from planner.errors import BatchError, InputError
 from planner.inputs.companies import example_path, read_companies
 from planner.inputs.sites import grid_sites
 from planner.jobs.batch import (
-    BatchError,
     _check_nothing_lost,
     check_outputs,
     default_rejects_path,

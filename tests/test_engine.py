@@ -16,11 +16,10 @@ import pytest
 
 from planner.config.scenarios import load_scenario
 from planner.core.scoring import rank_scores, score_sites, score_table
-from planner.errors import InputError, OutputExistsError
+from planner.errors import EngineError, InputError, OutputExistsError
 from planner.inputs.sites import builtin_sites, grid_sites
 from planner.jobs import dask_engine as engine
 from planner.jobs.dask_engine import (
-    EngineError,
     global_rank,
     hilbert_codes,
     read_scored_parquet,

@@ -22,7 +22,7 @@ from folium import plugins
 
 import planner
 from planner import i18n
-from planner.errors import InputError, OutputError, OutputExistsError
+from planner.errors import AssetError, InputError, OutputError, OutputExistsError
 from planner.inputs.layers import LAYER_SPECS
 from planner.render import assets as _assets
 from planner.render import maps
@@ -319,7 +319,7 @@ def test_external_urls_finds_each_kind_of_reference():
 
 
 def test_inlined_scripts_cannot_end_early():
-    with pytest.raises(_assets.AssetError, match="</script"):
+    with pytest.raises(AssetError, match="</script"):
         _assets.script_tag("var a = '</SCRIPT>';")
     assert 'leafletjs.com"' not in _assets.leaflet_js()
 

@@ -46,17 +46,13 @@ import pandas as pd
 from planner import crs as _crs
 from planner import i18n
 from planner.config.scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
-from planner.errors import InputError
+from planner.errors import CompareError, SiteCountError, UnknownCompanyError, UnknownSiteError
 
 __all__ = [
     "MIN_SITES",
     "MAX_SITES",
     "SPREAD",
     "NEED_KEYS",
-    "CompareError",
-    "SiteCountError",
-    "UnknownSiteError",
-    "UnknownCompanyError",
     "PointRef",
     "CompanyInfo",
     "TimeComparison",
@@ -81,29 +77,6 @@ NEED_KEYS = ("land", "rail", "hazard", "max_dist_almaty", "in_almaty")
 _POINTS_EPS = 0.05
 _POINT_SOURCE = "point"
 _LANGS = i18n.LANGS
-
-
-# --------------------------------------------------------------------------- errors
-
-
-class CompareError(InputError):
-    """A comparison cannot be made from the sites or company given."""
-
-
-class SiteCountError(CompareError):
-    """Fewer than :data:`MIN_SITES` or more than :data:`MAX_SITES` sites (a usage error)."""
-
-
-class UnknownSiteError(CompareError):
-    """Site ids that are neither built-in nor in the sites file; ``suggestions`` per id."""
-
-    def __init__(self, message: str, suggestions: Mapping[str, Sequence[str]]) -> None:
-        super().__init__(message)
-        self.suggestions = {k: list(v) for k, v in suggestions.items()}
-
-
-class UnknownCompanyError(CompareError):
-    """The company named is not in the company list (or the name is ambiguous)."""
 
 
 # --------------------------------------------------------------------------- site references

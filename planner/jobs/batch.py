@@ -81,12 +81,11 @@ from planner.core.ranking import (
     rank_companies,
 )
 from planner.core.scoring import parse_as_of, utilities
-from planner.errors import InputError, OutputError, PlannerError
+from planner.errors import BatchError, InputError, OutputError
 from planner.inputs.companies import CompanyTable, read_companies
 
 __all__ = [
     "ALLOCATION_CANDIDATES",
-    "BatchError",
     "BatchResult",
     "OutputPlan",
     "ProgressFn",
@@ -123,10 +122,6 @@ _SITE_FIELDS = (
     "preferred_zone_match", "in_almaty", "nearest_interchange", "excluded",
     "exclusion_reason", "why_ru", "why_en", "site_source", "lon", "lat", "geometry",
 )  # fmt: skip
-
-
-class BatchError(PlannerError, RuntimeError):
-    """An internal check of the batch failed (a bug to report, not a user error)."""
 
 
 # ---------------------------------------------------------------------------------------

@@ -49,12 +49,11 @@ import shapely
 
 from planner import crs as _crs
 from planner.config.scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
-from planner.errors import InputError, OutputError, OutputExistsError, PlannerError
+from planner.errors import EngineError, InputError, OutputError, OutputExistsError, PlannerError
 
 __all__ = [
     "DEFAULT_PARTITION_SITES",
     "ENGINES",
-    "EngineError",
     "ScoreRun",
     "dask_client",
     "global_rank",
@@ -75,10 +74,6 @@ _DASK_HINT = (
     "install the Dask extra: pip install 'bakad-siting-planner[dask]' "
     "(dask[dataframe], distributed, dask-geopandas, pyarrow)"
 )
-
-
-class EngineError(PlannerError, RuntimeError):
-    """The Dask engine could not run (package missing, scheduler unreachable, task failed)."""
 
 
 # --------------------------------------------------------------------------- checks

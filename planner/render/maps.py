@@ -46,7 +46,7 @@ from planner import crs as _crs
 from planner import i18n
 from planner._atomic import atomic_output, check_writable
 from planner.config.scenarios import CRITERIA
-from planner.errors import InputError, OutputError
+from planner.errors import InputError, MapInputError, OutputError
 from planner.inputs.layers import LAYER_NAMES, parse_as_of, status_as_of
 from planner.render import assets as _assets
 
@@ -54,7 +54,6 @@ __all__ = [
     "BASEMAPS",
     "STATUS_COLORS",
     "RAW_COLUMNS",
-    "MapInputError",
     "build_map",
     "save_map",
     "make_map",
@@ -89,10 +88,6 @@ SURFACE_MAX_PX = 1024
 _CONTEXT_PANE, _CONTEXT_Z = "plannerContext", 300
 _SURFACE_PANE, _SURFACE_Z = "plannerSurface", 350
 _SURFACE_SUFFIXES = (".tif", ".tiff", ".npz")
-
-
-class MapInputError(InputError):
-    """A scored-sites or results table cannot be mapped (missing columns, bad values)."""
 
 
 # --------------------------------------------------------------------------- JSON for the page
