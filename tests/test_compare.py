@@ -22,7 +22,13 @@ from planner.config.scenarios import load_scenario
 from planner.config.sectors import company_weights
 from planner.core import compare
 from planner.core.robustness import draw_factors
-from planner.errors import CompareError, SiteCountError, UnknownCompanyError, UnknownSiteError
+from planner.errors import (
+    CompareError,
+    InputError,
+    SiteCountError,
+    UnknownCompanyError,
+    UnknownSiteError,
+)
 from planner.inputs.companies import example_path, read_companies
 from planner.render import assets as _assets
 from planner.render import report
@@ -385,7 +391,7 @@ def test_report_languages(cmp_five):
     kk = report.render_report(cmp_five, "kk")
     assert "Сравнение площадок" in ru and "Рекомендуется" in ru
     assert "Алаңдарды салыстыру" in kk and "Ұсынылады" in kk
-    with pytest.raises(compare.InputError, match="language 'de'"):
+    with pytest.raises(InputError, match="language 'de'"):
         report.render_report(cmp_five, "de")
 
 
@@ -412,7 +418,7 @@ def test_xlsx_is_readable_and_formula_safe(cmp_hostile, tmp_path):
     assert heads[0] == "Критерий" and len(heads) == len(HOSTILE) + 2
     score_row = next(r for r in main.iter_rows(values_only=True) if r[0] == "Балл")
     assert isinstance(score_row[1], float)
-    with pytest.raises(compare.InputError, match="must end in .xlsx"):
+    with pytest.raises(InputError, match="must end in .xlsx"):
         report.write_xlsx(cmp_hostile, tmp_path / "cmp.csv")
     with pytest.raises(FileExistsError):
         report.write_xlsx(cmp_hostile, path)
