@@ -161,7 +161,7 @@ def worker_fast(n: int, out: str) -> dict:
 def _status_as_of(zones, as_of):
     import datetime as dt
 
-    from planner.inputs.layers import status_as_of
+    from planner.core.layerset import status_as_of
 
     return status_as_of(zones, dt.date.fromisoformat(as_of))
 
@@ -172,7 +172,7 @@ def worker_baseline(n: int, every: int, out: str) -> dict:
     import pandas as pd
 
     import planner
-    from planner.inputs.layers import STATUS_RANK
+    from planner.core.layerset import STATUS_RANK
 
     layers = planner.load_layers()
     lon, lat = grid_sites(n)

@@ -37,8 +37,8 @@ def child(cell_m: float, extent: str, out_dir: str) -> dict:
     import planner
     from planner import crs
     from planner.core.criteria import compute_criteria
+    from planner.core.layerset import STATUS_RANK
     from planner.core.surface import compute_surface, surface_overlay_png, write_surface
-    from planner.inputs.layers import STATUS_RANK
 
     layers = planner.load_layers()
     t = time.perf_counter()

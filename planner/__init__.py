@@ -4,6 +4,7 @@ Data flows one way: layers -> criteria -> scores -> ranking / allocation -> tabl
 """
 
 from planner._version import __version__
+from planner.core.layerset import LAYER_NAMES, LayerSet, status_as_of
 from planner.crs import GEOGRAPHIC_CRS, METRIC_CRS
 from planner.errors import (
     InputError,
@@ -13,7 +14,7 @@ from planner.errors import (
     PlannerError,
     ScenarioError,
 )
-from planner.inputs.layers import LAYER_NAMES, LayerSet, export_layers, load_layers, status_as_of
+from planner.inputs.layers import export_layers, load_layers
 
 #: public functions of the heavier modules, imported on first use (numba, folium, scipy)
 _LAZY = {

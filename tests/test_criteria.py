@@ -474,7 +474,7 @@ def test_prepared_pickles_and_matches(layers, sites, crit):
 
 
 def test_missing_kind_gives_inf_and_a_log(layers, caplog):
-    from planner.inputs.layers import LayerSet
+    from planner.core.layerset import LayerSet
 
     transport = layers["transport"]
     no_rail = LayerSet(

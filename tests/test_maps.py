@@ -22,8 +22,8 @@ from folium import plugins
 
 import planner
 from planner import i18n
+from planner.core.layerset import LAYER_SPECS
 from planner.errors import AssetError, InputError, OutputError, OutputExistsError
-from planner.inputs.layers import LAYER_SPECS
 from planner.render import assets as _assets
 from planner.render import maps
 

@@ -16,6 +16,7 @@ import planner.cli.surface  # noqa: F401  (registers `planner surface`; app.py d
 from planner import crs
 from planner.config.scenarios import Band, Exponential, Linear, load_scenario
 from planner.core.criteria import SegmentSet, compute_criteria
+from planner.core.layerset import STATUS_RANK
 from planner.core.scoring import score_table
 from planner.core.surface import (
     COLOUR_STOPS,
@@ -29,7 +30,6 @@ from planner.core.surface import (
     write_surface,
 )
 from planner.errors import InputError, OutputExistsError
-from planner.inputs.layers import STATUS_RANK
 
 AS_OF = "2025-06-01"
 _BY_RANK = {v: k for k, v in STATUS_RANK.items()}

@@ -39,8 +39,8 @@ import shapely
 from planner import crs as _crs
 from planner.core import kernels as _kernels
 from planner.core.kernels import MODE_FEATURE, MODE_INSIDE, MODE_NEAREST
+from planner.core.layerset import STATUS_RANK, LayerSet, parse_as_of, status_as_of
 from planner.errors import InputError, LayerError
-from planner.inputs.layers import STATUS_RANK, LayerSet, parse_as_of, status_as_of
 
 __all__ = [
     "CRITERIA_COLUMNS",

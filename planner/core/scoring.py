@@ -35,8 +35,8 @@ from planner.config.scenarios import (
     Scenario,
     load_scenario,
 )
+from planner.core.layerset import parse_as_of
 from planner.errors import InputError
-from planner.inputs.layers import parse_as_of
 
 __all__ = [
     "parse_as_of",

@@ -51,8 +51,8 @@ from planner.config.scenarios import (
     Scenario,
     load_scenario,
 )
+from planner.core.layerset import STATUS_RANK, LayerSet
 from planner.errors import InputError, OutputError
-from planner.inputs.layers import STATUS_RANK, LayerSet
 
 __all__ = [
     "COLOUR_STOPS",

@@ -557,7 +557,7 @@ def builtin_sites(layers) -> gpd.GeoDataFrame:
 
 def _around_geometry(layers, around: str | Sequence[str]):
     """Union (metric) of the layers or feature ids named in ``around``."""
-    from planner.inputs.layers import LAYER_NAMES
+    from planner.core.layerset import LAYER_NAMES
 
     tokens = [t.strip() for t in (around.split(",") if isinstance(around, str) else around)]
     tokens = [t for t in tokens if t]

@@ -933,7 +933,8 @@ def run_batch(
     BatchResult
         With ``inputs`` filled for the manifest.
     """
-    from planner.inputs.layers import LayerSet, load_layers
+    from planner.core.layerset import LayerSet
+    from planner.inputs.layers import load_layers
     from planner.inputs.sites import load_sites
 
     _check_top_k(top_k)

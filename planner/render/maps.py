@@ -46,8 +46,8 @@ from planner import crs as _crs
 from planner import i18n
 from planner._atomic import atomic_output, check_writable
 from planner.config.scenarios import CRITERIA
+from planner.core.layerset import LAYER_NAMES, parse_as_of, status_as_of
 from planner.errors import InputError, MapInputError, OutputError
-from planner.inputs.layers import LAYER_NAMES, parse_as_of, status_as_of
 from planner.render import assets as _assets
 
 __all__ = [

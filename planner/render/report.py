@@ -837,7 +837,7 @@ def _header_html(c: Comparison, lang: str) -> str:
 
 
 def _provenance(c: Comparison, lang: str) -> str:
-    from planner.inputs.layers import LAYER_NAMES
+    from planner.core.layerset import LAYER_NAMES
 
     lines = []
     if any(c.layers.sources.get(n) == "builtin" for n in LAYER_NAMES):
