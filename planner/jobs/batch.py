@@ -404,10 +404,6 @@ def run_batch(
     sites: str | os.PathLike | gpd.GeoDataFrame = "builtin",
     scenario: Scenario | str | os.PathLike = DEFAULT_SCENARIO,
     as_of: dt.date | str | None = None,
-    top_k: int = 10,
-    allocate: bool = False,
-    max_share: float | None = None,
-    robustness: bool = False,
     layers=None,
     encoding: str | None = None,
     sheet: str | int | None = None,
@@ -423,7 +419,7 @@ def run_batch(
     sites
         ``"builtin"`` (the zones), ``"grid"`` (a 1 km lattice within 20 km of BAKAD), a
         sites file (CSV/XLSX/GeoJSON/GPKG), or a sites GeoDataFrame.
-    scenario, as_of, top_k, allocate, max_share, robustness
+    scenario, as_of
         See :func:`score_companies`.
     layers
         A LayerSet, a path to replacement layers, or None for the built-in layers.
@@ -432,8 +428,9 @@ def run_batch(
     progress
         ``progress(stage, done, total)`` callback.
     options
-        Passed to :func:`score_companies` (``draws``, ``seed``, ``alloc_candidates``,
-        ``why``, ``catalog``).
+        The :class:`~planner.jobs.batch_stages.BatchOptions`, passed to
+        :func:`score_companies`: ``top_k``, ``allocate``, ``max_share``, ``robustness``,
+        ``draws``, ``seed``, ``alloc_candidates``, ``why``, ``catalog``.
 
     Returns
     -------
@@ -444,7 +441,7 @@ def run_batch(
     from planner.inputs.layers import load_layers
     from planner.inputs.sites import load_sites
 
-    BatchOptions(top_k=top_k, allocate=allocate, max_share=max_share).checked()
+    BatchOptions(**options).checked()  # bad options fail before any reading
     sc = load_scenario(scenario)  # a bad scenario fails before any reading
     parse_as_of(as_of)
     t0 = time.perf_counter()
@@ -461,10 +458,8 @@ def run_batch(
         site_table = load_sites(sites, ls)
         sites_input = Path(sites) if Path(str(sites)).is_file() else str(sites)
     read_s = time.perf_counter() - t0
-    result = score_companies(
-        table, site_table, ls, scenario=sc, as_of=as_of, top_k=top_k, allocate=allocate,
-        max_share=max_share, robustness=robustness, progress=progress, **options,
-    )  # fmt: skip
+    result = score_companies(table, site_table, ls, scenario=sc, as_of=as_of, progress=progress,
+                             **options)  # fmt: skip
     for note in getattr(ls, "notes", []):
         result.warnings.append(f"layers: {note}")
     scenario_input: Any = sc.name
@@ -480,11 +475,6 @@ def run_batch(
         "layers": layers_input,
     }
     result.extra["timings"]["read_s"] = round(read_s, 4)
-    result.extra["company_file"] = {
-        "encoding": table.encoding,
-        "separator": table.separator,
-        "sheet": table.sheet,
-        "columns": table.columns,
-        "ignored_columns": table.ignored_columns,
-    }
+    facts = ("encoding", "separator", "sheet", "columns", "ignored_columns")
+    result.extra["company_file"] = {k: getattr(table, k) for k in facts}
     return result

@@ -245,42 +245,53 @@ def _padded_labels(st: SiteStage) -> tuple[np.ndarray, np.ndarray]:
     return np.append(st.ids, ""), np.append(st.names, "")
 
 
-def _binding_details(run: BatchRun, rows: np.ndarray) -> list[str]:
-    """One English sentence per company in ``rows`` (each without a feasible site)."""
-    rr, needs, sa, reasons = run.rank.rr, run.rank.needs, run.sites.arrays, run.rank.reasons
+#: why a company has no feasible site, per binding need: what it needs vs the best usable site
+_NEED_HINTS = {
+    "land": "land: it needs {need:g} ha, the largest known free area of a usable site is "
+            "{best:g} ha",
+    "rail": "rail: it needs rail within {need:g} km, the nearest usable site is {best:.1f} km "
+            "from rail",
+    "hazard": "hazard: its hazard class keeps it {need:g} km from housing, the farthest usable "
+              "site is {best:.2f} km away",
+    "max_dist_almaty": "max_dist_almaty: it wants at most {need:g} km from Almaty, the nearest "
+                       "usable site is {best:.1f} km away",
+    "in_almaty": "in_almaty: the only sites meeting its other needs are inside Almaty",
+    "excluded": "excluded: the sites lie in the national park, water or outside the region",
+}  # fmt: skip
+
+
+def _need_and_best(run: BatchRun) -> dict[str, tuple[np.ndarray, float]]:
+    """Per need with a figure: each company's need and the best usable (not excluded) site's
+    value; a need is left out when no usable site has a value for it."""
+    needs, sa = run.rank.needs, run.sites.arrays
     live = ~sa.excluded
     cap = sa.capacity_ha[live]
+    out = {}
+    if np.isfinite(cap).any():
+        out["land"] = (needs.land_ha, np.nanmax(cap))
+    if live.any():
+        out["rail"] = (needs.rail_max_km, sa.dist_rail_km[live].min())
+        out["hazard"] = (needs.min_housing_km, sa.dist_housing_km[live].max())
+        out["max_dist_almaty"] = (needs.max_dist_almaty_km, sa.dist_almaty_km[live].min())
+    return out
+
+
+def _binding_details(run: BatchRun, rows: np.ndarray) -> list[str]:
+    """One English sentence per company in ``rows`` (each without a feasible site)."""
+    rr, reasons, n_sites = run.rank.rr, run.rank.reasons, run.sites.arrays.n_sites
+    figures = _need_and_best(run)
     out = []
     for c in rows.tolist():  # only companies without any feasible site: few, not hot
         why = reasons[c]
         counts = ", ".join(
             f"{r} {int(n)}" for r, n in zip(REASONS, rr.reason_counts[c], strict=True) if n
         )
-        head = f"none of the {sa.n_sites} sites meets every need (sites failing each: {counts})"
-        if why == "land" and np.isfinite(cap).any():
-            hint = (
-                f"land: it needs {needs.land_ha[c]:g} ha, the largest known free area of a "
-                f"usable site is {np.nanmax(cap):g} ha"
-            )
-        elif why == "rail" and live.any():
-            hint = (
-                f"rail: it needs rail within {needs.rail_max_km[c]:g} km, the nearest usable "
-                f"site is {sa.dist_rail_km[live].min():.1f} km from rail"
-            )
-        elif why == "hazard" and live.any():
-            hint = (
-                f"hazard: its hazard class keeps it {needs.min_housing_km[c]:g} km from housing, "
-                f"the farthest usable site is {sa.dist_housing_km[live].max():.2f} km away"
-            )
-        elif why == "max_dist_almaty" and live.any():
-            hint = (
-                f"max_dist_almaty: it wants at most {needs.max_dist_almaty_km[c]:g} km from "
-                f"Almaty, the nearest usable site is {sa.dist_almaty_km[live].min():.1f} km away"
-            )
-        elif why == "in_almaty":
-            hint = "in_almaty: the only sites meeting its other needs are inside Almaty"
-        elif why == "excluded":
-            hint = "excluded: the sites lie in the national park, water or outside the region"
+        head = f"none of the {n_sites} sites meets every need (sites failing each: {counts})"
+        if why in figures:
+            need, best = figures[why]
+            hint = _NEED_HINTS[why].format(need=need[c], best=best)
+        elif why in ("in_almaty", "excluded"):
+            hint = _NEED_HINTS[why]
         else:
             hint = why or "no candidate sites"
         out.append(f"{hint}; {head}")

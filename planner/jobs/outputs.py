@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner._atomic import check_writable
-from planner.errors import InputError, OutputError
+from planner._atomic import check_writable, unwritable_folder
+from planner.errors import InputError
 from planner.render.outputs import manifest_path
 
 __all__ = ["Output", "check_outputs"]
@@ -97,9 +97,6 @@ def _probe_folder(folder: Path) -> None:
     try:
         fd, name = tempfile.mkstemp(prefix=".planner-probe-", dir=folder)
     except OSError as exc:
-        raise OutputError(
-            f"cannot write into folder {str(folder)!r}: {exc.strerror or exc}; choose a "
-            "writable folder for the output"
-        ) from exc
+        raise unwritable_folder(folder, exc) from exc
     os.close(fd)
     os.unlink(name)
