@@ -33,7 +33,7 @@ import pandas as pd
 from branca.element import MacroElement
 
 from planner import i18n
-from planner._atomic import atomic_output, check_writable
+from planner._atomic import Output, atomic_output, check_outputs, check_writable
 from planner.config.scenarios import CRITERIA as CRITERION_COLUMNS
 from planner.core.compare import NEED_KEYS, Comparison, _need_text
 from planner.errors import InputError, OutputError
@@ -51,7 +51,6 @@ __all__ = [
     "render_report",
     "write_report",
     "write_xlsx",
-    "check_outputs",
     "run_compare",
 ]
 
@@ -1243,29 +1242,6 @@ def write_xlsx(
     )  # fmt: skip
 
 
-def check_outputs(
-    html_path: str | Path | None = None,
-    xlsx_path: str | Path | None = None,
-    overwrite: bool = False,
-) -> None:
-    """Refuse bad or existing output names before any work (``--html`` / ``--xlsx``)."""
-    if html_path is not None:
-        if Path(html_path).suffix.lower() not in (".html", ".htm"):
-            raise InputError(
-                f"report file {str(html_path)!r} must end in .html, e.g. --html maps/compare.html"
-            )
-        check_writable(html_path, overwrite)
-    if xlsx_path is not None:
-        if Path(xlsx_path).suffix.lower() != ".xlsx":
-            raise InputError(
-                f"spreadsheet {str(xlsx_path)!r} must end in .xlsx, e.g. --xlsx out/compare.xlsx"
-            )
-        check_writable(xlsx_path, overwrite)
-    if html_path is not None and xlsx_path is not None:
-        if Path(html_path).resolve() == Path(xlsx_path).resolve():
-            raise InputError("--html and --xlsx name the same file; give two file names")
-
-
 def run_compare(
     site_refs,
     *,
@@ -1303,7 +1279,15 @@ def run_compare(
             "--company and --companies go together: name the company with --company NAME and "
             "give the company list with --companies FILE"
         )
-    check_outputs(html_path, xlsx_path, overwrite)
+    check_outputs(
+        [
+            Output(Path(html_path), "report file", (".html", ".htm"), "--html maps/compare.html")
+            if html_path is not None else None,
+            Output(Path(xlsx_path), "spreadsheet", (".xlsx",), "--xlsx out/compare.xlsx")
+            if xlsx_path is not None else None,
+        ],
+        overwrite,
+    )  # fmt: skip
     layers = load_layers(layers_path)
     row = None
     if company is not None:
