@@ -672,8 +672,9 @@ def test_cli_builtin_sites_scored_with_the_scenario(cli, tmp_path):
 
 
 def test_build_map_accepts_score_sites_output(layers):
-    scoring = pytest.importorskip("planner.core.scoring")
-    s = scoring.score_sites("builtin", layers, as_of=dt.date(2030, 1, 1))
+    from planner.jobs.score_sites import score_sites
+
+    s = score_sites("builtin", layers, as_of=dt.date(2030, 1, 1))
     m = maps.build_map(layers, scored=s)
     assert m.planner_data["asOf"] == "2030-01-01"
     assert any(s.attrs["scenario_hash"] in line for line in m.planner_data["note"])

@@ -1,7 +1,7 @@
 """`planner compare`: 2-12 sites side by side, with an offline HTML report and XLSX.
 
-A thin skin over :func:`planner.render.report.run_compare` (which runs
-:func:`planner.core.compare.compare_sites` and writes the files) and
+A thin skin over :func:`planner.jobs.compare.run_compare` (which runs
+:func:`planner.jobs.compare.compare_sites` and writes the files) and
 :func:`planner.render.report.terminal_renderables` (what is printed).
 """
 
@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from planner.config.scenarios import DEFAULT_SCENARIO
 from planner.core import compare as _compare
+from planner.jobs import compare as _compare_job
 from planner.render import report as _report
 
 from .app import app, handle_errors, out_console
@@ -156,7 +157,7 @@ def compare_cmd(
             "give the company list with --companies FILE",
             param_hint="--company / --companies",
         )
-    comparison, written = _report.run_compare(
+    comparison, written = _compare_job.run_compare(
         refs,
         at=points,
         company=company,

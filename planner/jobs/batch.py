@@ -550,11 +550,13 @@ def score_companies(
     t0 = time.perf_counter()
     site_index = pd.RangeIndex(n_sites)
     from planner.core.criteria import compute_criteria
+    from planner.core.prepared import Prepared
 
+    prepared = Prepared.of(layers, day)
     crit = compute_criteria(
         sites["lon"].to_numpy(dtype="f8", na_value=np.nan),
         sites["lat"].to_numpy(dtype="f8", na_value=np.nan),
-        layers, day, index=site_index,
+        prepared, index=site_index,
     )  # fmt: skip
     U = np.ascontiguousarray(utilities(crit, sc)[[f"u_{k}" for k in keys]].to_numpy("f8"))
     sa = _site_arrays(sites, crit)
@@ -596,7 +598,7 @@ def score_companies(
     si = rr.top_idx[ci, slot]
     results = _results_table(
         valid, sites, crit, U, W, keys, rr, ci, slot, si, alloc, mc, flip, top.shape[1], sc,
-        layers, why,
+        prepared.names, why,
     )  # fmt: skip
     companies_tab = _companies_table(valid, sites, rr, reasons, needs, sa, alloc, mc, top.shape[1])
     alloc_tab = (
@@ -691,7 +693,7 @@ def _preferred_zone_warnings(valid: pd.DataFrame, layers) -> list[str]:
 
 
 def _results_table(valid, sites, crit, U, W, keys, rr, ci, slot, si, alloc, mc, flip, k_top,
-                   sc, layers, why) -> gpd.GeoDataFrame:  # fmt: skip
+                   sc, names, why) -> gpd.GeoDataFrame:  # fmt: skip
     n = len(ci)
     comp = _rename_clashes(valid).iloc[ci].reset_index(drop=True)
     rank = pd.array(slot + 1, dtype="Int64")
@@ -749,7 +751,7 @@ def _results_table(valid, sites, crit, U, W, keys, rr, ci, slot, si, alloc, mc, 
         from planner.core.explain import why_texts
 
         texts = why_texts(
-            pd.concat([out[[f"c_{k}" for k in keys]], c], axis=1), sc, layers
+            pd.concat([out[[f"c_{k}" for k in keys]], c], axis=1), sc, names
         ) if n else pd.DataFrame({"why_ru": [], "why_en": []}, dtype="str")
         out["why_ru"] = texts["why_ru"].to_numpy()
         out["why_en"] = texts["why_en"].to_numpy()
