@@ -39,6 +39,7 @@ import shapely
 from planner import crs as _crs
 from planner.core.kernels import MODE_FEATURE, MODE_INSIDE, MODE_NEAREST
 from planner.core.layerset import STATUS_RANK, LayerSet, parse_as_of, status_as_of
+from planner.core.prepared import part_of
 from planner.core.segments import Pack, SegmentSet, evaluate
 from planner.errors import InputError, LayerError
 
@@ -519,13 +520,7 @@ def compute_criteria(lon, lat, prepared, index: pd.Index | None = None) -> pd.Da
     InputError
         Non-numeric or out-of-range coordinates (naming the rows).
     """
-    arrays = getattr(prepared, "arrays", prepared)
-    if not isinstance(arrays, PreparedLayers):
-        raise TypeError(
-            "compute_criteria needs the layers resolved for a date: "
-            "planner.core.prepared.Prepared.of(layers, as_of), not "
-            f"{type(prepared).__name__}"
-        )
+    arrays = part_of(prepared, PreparedLayers, "compute_criteria")
     if index is None:
         index = lon.index if isinstance(lon, pd.Series) else pd.RangeIndex(len(lon))
     elif not isinstance(index, pd.Index):

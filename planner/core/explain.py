@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from planner.config.scenarios import CRITERIA, Scenario, load_scenario
-from planner.core.prepared import FeatureNames
+from planner.core.prepared import FeatureNames, part_of
 from planner.errors import InputError
 
 __all__ = ["EXCLUSION_TEXT", "STATUS_TEXT", "why_texts"]
@@ -66,18 +66,6 @@ def _lookup(values: pd.Series, table: Mapping[str, str]) -> np.ndarray:
 
 def _names(names: FeatureNames, layer: str) -> tuple[Mapping[str, str], Mapping[str, str]]:
     return names.of(layer, "en"), names.of(layer, "ru")
-
-
-def _feature_names(names) -> FeatureNames:
-    """The :class:`FeatureNames` of ``names`` (itself, or those of a Prepared)."""
-    found = getattr(names, "names", names)
-    if not isinstance(found, FeatureNames):
-        raise TypeError(
-            "why_texts needs the feature names of the layers: a "
-            "planner.core.prepared.Prepared (Prepared.of(layers, as_of)) or its .names, not "
-            f"{type(names).__name__}"
-        )
-    return found
 
 
 Facts = tuple[np.ndarray, np.ndarray]
@@ -207,7 +195,7 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, names, rows=None) 
     DataFrame with ``why_ru``, ``why_en`` on the index of the explained rows.
     """
     sc = load_scenario(scenario)
-    names = _feature_names(names)
+    names = part_of(names, FeatureNames, "why_texts")
     df = (
         scored
         if rows is None

@@ -17,12 +17,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from planner import i18n
-from planner.core.criteria import PreparedLayers, prepare
 from planner.core.layerset import LAYER_NAMES, LayerSet, parse_as_of
 
-__all__ = ["FeatureNames", "Prepared"]
+if TYPE_CHECKING:
+    from planner.core.criteria import PreparedLayers
+
+__all__ = ["FeatureNames", "Prepared", "part_of"]
 
 
 @dataclass(frozen=True)
@@ -84,14 +87,34 @@ class Prepared:
             raise TypeError(
                 f"layers must be a LayerSet (planner.load_layers()), not {type(layers).__name__}"
             )
+        from planner.core.criteria import prepare
+
         day = parse_as_of(as_of)
         return cls(as_of=day, arrays=prepare(layers, day), names=FeatureNames.from_layers(layers),
                    layers=layers)  # fmt: skip
 
     def at(self, as_of: dt.date | str | None) -> Prepared:
         """The same layers and names for another date (only the date's arrays are redone)."""
+        from planner.core.criteria import prepare
+
         day = parse_as_of(as_of)
         if day == self.as_of:
             return self
         return Prepared(as_of=day, arrays=prepare(self.layers, day), names=self.names,
                         layers=self.layers)  # fmt: skip
+
+
+def part_of(obj: Any, kind: type, user: str):
+    """``obj`` when it is a ``kind``, else the ``kind`` a :class:`Prepared` ``obj`` holds
+    (its arrays or its names); a :class:`TypeError` naming ``user`` otherwise."""
+    if isinstance(obj, kind):
+        return obj
+    if isinstance(obj, Prepared):
+        for value in (obj.arrays, obj.names):
+            if isinstance(value, kind):
+                return value
+    raise TypeError(
+        f"{user} needs the layers resolved for a date, "
+        f"planner.core.prepared.Prepared.of(layers, as_of) (or its {kind.__name__}), not "
+        f"{type(obj).__name__}"
+    )
