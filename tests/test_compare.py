@@ -22,6 +22,13 @@ from planner.config.scenarios import load_scenario
 from planner.config.sectors import company_weights
 from planner.core import compare
 from planner.core.robustness import draw_factors
+from planner.errors import (
+    CompareError,
+    InputError,
+    SiteCountError,
+    UnknownCompanyError,
+    UnknownSiteError,
+)
 from planner.inputs.companies import example_path, read_companies
 from planner.jobs import compare as compare_job
 from planner.render import assets as _assets
@@ -108,19 +115,19 @@ def test_parse_at_reads_lat_lon_and_label():
     ],
 )
 def test_parse_at_refuses_bad_coordinates(text, match):
-    with pytest.raises(compare.CompareError, match=match):
+    with pytest.raises(CompareError, match=match):
         compare.parse_at(text)
 
 
 @pytest.mark.parametrize("n", [0, 1, 13])
 def test_site_count_is_2_to_12(layers, n):
     refs = [compare.PointRef(43.3 + 0.01 * i, 76.9) for i in range(n)]
-    with pytest.raises(compare.SiteCountError, match="2 to 12 sites"):
+    with pytest.raises(SiteCountError, match="2 to 12 sites"):
         compare_job.compare_sites(refs, layers=layers, as_of=AS_OF)
 
 
 def test_unknown_ids_list_close_matches(layers):
-    with pytest.raises(compare.UnknownSiteError) as info:
+    with pytest.raises(UnknownSiteError) as info:
         compare_job.compare_sites(["iz-kairatt", "sez-pt", "aiz-1"], layers=layers)
     msg = str(info.value)
     assert "'iz-kairatt' (did you mean 'iz-kairat'" in msg
@@ -138,7 +145,7 @@ def test_sites_by_name_file_and_duplicates(layers, tmp_path):
     assert c.sites["site_id"].tolist() == ["p1", "iz-kairat"]
     assert c.sites["site_source"].tolist() == ["plots.csv", "builtin"]
     assert c.sites["area_ha"].iloc[0] == 12.5
-    with pytest.raises(compare.CompareError, match="more than once"):
+    with pytest.raises(CompareError, match="more than once"):
         compare_job.compare_sites(["iz-kairat", "IZ-KAIRAT"], layers=layers, as_of=AS_OF)
 
 
@@ -332,7 +339,7 @@ def test_company_weights_needs_and_eligibility(cmp_company, company_row):
 
 def test_find_company_errors():
     table = read_companies(example_path())
-    with pytest.raises(compare.UnknownCompanyError, match="did you mean 'ООО «СтройБлок Восток»'"):
+    with pytest.raises(UnknownCompanyError, match="did you mean 'ООО «СтройБлок Восток»'"):
         compare.find_company(table, "ООО СтройБлок Восток")
     row = compare.find_company(table, table.valid["company_id"].iloc[2])
     assert row["name"] == table.valid["name"].iloc[2]
@@ -387,7 +394,7 @@ def test_report_languages(cmp_five):
     kk = report.render_report(cmp_five, "kk")
     assert "Сравнение площадок" in ru and "Рекомендуется" in ru
     assert "Алаңдарды салыстыру" in kk and "Ұсынылады" in kk
-    with pytest.raises(compare.InputError, match="language 'de'"):
+    with pytest.raises(InputError, match="language 'de'"):
         report.render_report(cmp_five, "de")
 
 
@@ -414,7 +421,7 @@ def test_xlsx_is_readable_and_formula_safe(cmp_hostile, tmp_path):
     assert heads[0] == "Критерий" and len(heads) == len(HOSTILE) + 2
     score_row = next(r for r in main.iter_rows(values_only=True) if r[0] == "Балл")
     assert isinstance(score_row[1], float)
-    with pytest.raises(compare.InputError, match="must end in .xlsx"):
+    with pytest.raises(InputError, match="must end in .xlsx"):
         report.write_xlsx(cmp_hostile, tmp_path / "cmp.csv")
     with pytest.raises(FileExistsError):
         report.write_xlsx(cmp_hostile, path)

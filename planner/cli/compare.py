@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from planner.config.scenarios import DEFAULT_SCENARIO
 from planner.core import compare as _compare
+from planner.errors import CompareError, SiteCountError
 from planner.jobs import compare as _compare_job
 from planner.render import report as _report
 
@@ -34,7 +35,7 @@ def _at(values: list[str] | None) -> list[str]:
     for v in values or []:
         try:
             _compare.parse_at(v)
-        except _compare.CompareError as exc:
+        except CompareError as exc:
             raise typer.BadParameter(str(exc)) from None
     return list(values or [])
 
@@ -149,7 +150,7 @@ def compare_cmd(
     points = list(at or [])
     try:
         _compare.check_site_count(len(refs) + len(points))
-    except _compare.SiteCountError as exc:
+    except SiteCountError as exc:
         raise typer.BadParameter(str(exc), param_hint="SITE / --at") from None
     if (company is None) != (companies is None):
         raise typer.BadParameter(

@@ -36,7 +36,7 @@ import difflib
 import logging
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,17 +60,13 @@ from planner.core.verdicts import (
     time_comparison,
     verdicts,
 )
-from planner.errors import InputError
+from planner.errors import CompareError, SiteCountError, UnknownCompanyError
 
 __all__ = [
     "MIN_SITES",
     "MAX_SITES",
     "SPREAD",
     "NEED_KEYS",
-    "CompareError",
-    "SiteCountError",
-    "UnknownSiteError",
-    "UnknownCompanyError",
     "PointRef",
     "CompanyInfo",
     "TimeComparison",
@@ -89,29 +85,6 @@ MAX_SITES = 12
 SPREAD = 0.25
 #: hard needs of a company shown per site (the ranking's reasons except ``excluded``)
 NEED_KEYS = ("land", "rail", "hazard", "max_dist_almaty", "in_almaty")
-
-
-# --------------------------------------------------------------------------- errors
-
-
-class CompareError(InputError):
-    """A comparison cannot be made from the sites or company given."""
-
-
-class SiteCountError(CompareError):
-    """Fewer than :data:`MIN_SITES` or more than :data:`MAX_SITES` sites (a usage error)."""
-
-
-class UnknownSiteError(CompareError):
-    """Site ids that are neither built-in nor in the sites file; ``suggestions`` per id."""
-
-    def __init__(self, message: str, suggestions: Mapping[str, Sequence[str]]) -> None:
-        super().__init__(message)
-        self.suggestions = {k: list(v) for k, v in suggestions.items()}
-
-
-class UnknownCompanyError(CompareError):
-    """The company named is not in the company list (or the name is ambiguous)."""
 
 
 # --------------------------------------------------------------------------- site references

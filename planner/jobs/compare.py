@@ -25,10 +25,8 @@ from planner import i18n
 from planner.config.scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
 from planner.core.compare import (
     SPREAD,
-    CompareError,
     Comparison,
     PointRef,
-    UnknownSiteError,
     check_site_count,
     compare,
     find_company,
@@ -36,7 +34,7 @@ from planner.core.compare import (
 )
 from planner.core.layerset import LayerSet
 from planner.core.prepared import Prepared
-from planner.errors import InputError
+from planner.errors import CompareError, InputError, UnknownSiteError
 from planner.inputs.companies import read_companies
 from planner.inputs.layers import load_layers
 from planner.inputs.sites import builtin_sites, read_sites
