@@ -15,7 +15,8 @@ import pandas as pd
 import pytest
 
 from planner.config.scenarios import load_scenario
-from planner.core.scoring import rank_scores, score_sites, score_table
+from planner.core.ranking import rank_scores
+from planner.core.scoring import score_table
 from planner.errors import EngineError, InputError, OutputExistsError
 from planner.inputs.sites import builtin_sites, grid_sites
 from planner.jobs import dask_engine as engine
@@ -27,6 +28,7 @@ from planner.jobs.dask_engine import (
     score_sites_engine,
     spatial_partitions,
 )
+from planner.jobs.score_sites import score_sites
 from planner.jobs.scored_parquet import read_scored_parquet
 
 AS_OF = "2025-06-01"
@@ -83,7 +85,7 @@ def test_global_rank_equals_rank_scores(seed):
     excluded = rng.random(n) < 0.15
     score[excluded] = 0.0
     ids = np.array([f"id-{v}" for v in rng.permutation(n * 3)[:n]], dtype=object)
-    want = rank_scores(score, excluded, ids)
+    want = rank_scores(score, excluded, ties="site_id", site_ids=ids)
     cuts = np.sort(rng.choice(np.arange(1, n), rng.integers(1, 12), replace=False))
     perm = rng.permutation(n)  # parts hold rows in any order
     pieces = np.split(perm, cuts)

@@ -1,7 +1,7 @@
 """`planner compare`: 2-12 sites side by side, with an offline HTML report and XLSX.
 
-A thin skin over :func:`planner.render.report.run_compare` (which runs
-:func:`planner.core.compare.compare_sites` and writes the files) and
+A thin skin over :func:`planner.jobs.compare.run_compare` (which runs
+:func:`planner.jobs.compare.compare_sites` and writes the files) and
 :func:`planner.render.report.terminal_renderables` (what is printed).
 """
 
@@ -15,6 +15,7 @@ import typer
 from planner.config.scenarios import DEFAULT_SCENARIO
 from planner.core import compare as _compare
 from planner.errors import CompareError, SiteCountError
+from planner.jobs import compare as _compare_job
 from planner.render import report as _report
 
 from .app import app, handle_errors, job_args, out_console, print_written
@@ -155,8 +156,8 @@ def compare_cmd(
             "give the company list with --companies FILE",
             param_hint="--company / --companies",
         )
-    args = job_args(ctx, _report.run_compare, site_refs=list(site_refs or []))
-    comparison, written = _report.run_compare(**args)
+    args = job_args(ctx, _compare_job.run_compare, site_refs=list(site_refs or []))
+    comparison, written = _compare_job.run_compare(**args)
     for item in _report.terminal_renderables(comparison, lang.value):
         out_console.print(item, highlight=False)
     print_written(written)

@@ -13,12 +13,13 @@ object arithmetic. Pass ``rows`` to explain only the sites a user looks at.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from planner.config.scenarios import CRITERIA, Scenario, load_scenario
+from planner.core.prepared import FeatureNames, part_of
 from planner.errors import InputError
 
 __all__ = ["EXCLUSION_TEXT", "STATUS_TEXT", "why_texts"]
@@ -56,29 +57,24 @@ def _km(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return en[inv], ru[inv]
 
 
-def _lookup(values: pd.Series, table: dict[str, str]) -> np.ndarray:
+def _lookup(values: pd.Series, table: Mapping[str, str]) -> np.ndarray:
     """Map ids to names (unknown ids stay as they are), vectorised over distinct ids."""
     codes, uniq = pd.factorize(values.astype(object).fillna(""))
     names = np.array([table.get(u, u) for u in uniq], dtype=object)
     return names[codes] if len(codes) else np.array([], dtype=object)
 
 
-def _names(layers, layer: str) -> tuple[dict[str, str], dict[str, str]]:
-    gdf = layers[layer]
-    ids = gdf["id"].astype(str).tolist()
-    return (
-        dict(zip(ids, gdf["name_en"].astype(str).tolist(), strict=True)),
-        dict(zip(ids, gdf["name_ru"].astype(str).tolist(), strict=True)),
-    )
+def _names(names: FeatureNames, layer: str) -> tuple[Mapping[str, str], Mapping[str, str]]:
+    return names.of(layer, "en"), names.of(layer, "ru")
 
 
 Facts = tuple[np.ndarray, np.ndarray]
 
 
-def _fact_makers(layers) -> dict[str, Callable[[pd.DataFrame, np.ndarray], Facts]]:
+def _fact_makers(names: FeatureNames) -> dict[str, Callable[[pd.DataFrame, np.ndarray], Facts]]:
     """criterion key -> function(scored table, row positions) -> (en texts, ru texts)."""
-    ic_en, ic_ru = _names(layers, "bakad")
-    zone_en, zone_ru = _names(layers, "zones")
+    ic_en, ic_ru = _names(names, "bakad")
+    zone_en, zone_ru = _names(names, "zones")
 
     def dist(col: str, en: str, ru: str, inside: tuple[str, str] | None = None):
         en_pre, en_post = en.split("{}")
@@ -178,7 +174,7 @@ def _excluded_texts(reasons: pd.Series) -> Facts:
     return np.array(en, dtype=object)[codes], np.array(ru, dtype=object)[codes]
 
 
-def why_texts(scored: pd.DataFrame, scenario: Scenario | str, layers, rows=None) -> pd.DataFrame:
+def why_texts(scored: pd.DataFrame, scenario: Scenario | str, names, rows=None) -> pd.DataFrame:
     """``why_ru`` and ``why_en`` for the rows of a scored table (criteria + ``c_*`` columns).
 
     Parameters
@@ -188,8 +184,9 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, layers, rows=None)
         :func:`planner.core.scoring.score_sites` makes it).
     scenario
         The scenario that made the ``c_*`` columns.
-    layers
-        The LayerSet, for interchange and zone names.
+    names
+        Interchange and zone names: the :class:`~planner.core.prepared.Prepared` layers
+        or their :class:`~planner.core.prepared.FeatureNames`.
     rows
         Optional boolean mask or index labels: explain only these rows.
 
@@ -198,6 +195,7 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, layers, rows=None)
     DataFrame with ``why_ru``, ``why_en`` on the index of the explained rows.
     """
     sc = load_scenario(scenario)
+    names = part_of(names, FeatureNames, "why_texts")
     df = (
         scored
         if rows is None
@@ -236,7 +234,7 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, layers, rows=None)
             axis=1,
         )
         top = order[:, :_N_FACTS]
-        makers = _fact_makers(layers)
+        makers = _fact_makers(names)
         live = ~excluded
         for j, key in enumerate(keys):
             hit_rows, hit_pos = np.nonzero((top == j) & live[:, None])

@@ -106,7 +106,8 @@ def results_table(run: BatchRun, rows: ResultRows) -> gpd.GeoDataFrame:
         from planner.core.explain import why_texts
 
         texts = why_texts(
-            pd.concat([out[[f"c_{k}" for k in st.keys]], c], axis=1), run.scenario, run.layers
+            pd.concat([out[[f"c_{k}" for k in st.keys]], c], axis=1), run.scenario,
+            st.prepared.names,
         ) if n else pd.DataFrame({"why_ru": [], "why_en": []}, dtype="str")
         out["why_ru"] = texts["why_ru"].to_numpy()
         out["why_en"] = texts["why_en"].to_numpy()

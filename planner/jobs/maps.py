@@ -28,7 +28,9 @@ from planner._atomic import Output, check_outputs
 from planner.config.scenarios import DEFAULT_SCENARIO, list_scenarios, load_scenario
 from planner.core.layerset import parse_as_of
 from planner.errors import InputError, MapInputError
-from planner.render.maps import _require, _texts, build_map, read_surface_file, save_map
+from planner.render.maps import _require, _texts, build_map, save_map
+
+from .surface import read_surface
 
 __all__ = ["MapInputs", "make_map", "read_map_inputs", "read_results", "read_scored"]
 
@@ -342,7 +344,7 @@ def read_map_inputs(
     from planner.inputs.layers import load_layers
 
     day = parse_as_of(as_of) if as_of is not None else None
-    surf = read_surface_file(surface) if surface is not None else None  # fail fast
+    surf = read_surface(surface) if surface is not None else None  # fail fast
     layers = load_layers(layers_path)
     sc_name = sc_hash = None
     if scenario is not None:
@@ -374,8 +376,9 @@ def _scored_sites(asked: _Asked, layers, surf) -> gpd.GeoDataFrame:
     """The built-in sites scored now (as the surface was, if any), or a scored file."""
     sites = asked.sites
     if str(sites) == "builtin" and not Path(str(sites)).is_file():
-        from planner.core.scoring import score_sites
         from planner.inputs.sites import load_sites
+
+        from .score_sites import score_sites
 
         scenario = asked.scenario
         if scenario is None and surf is not None:

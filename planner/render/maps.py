@@ -57,7 +57,6 @@ __all__ = [
     "save_map",
     "select_company",
     "map_html",
-    "read_surface_file",
 ]
 
 log = logging.getLogger(__name__)
@@ -83,7 +82,6 @@ SURFACE_MAX_PX = 1024
 #: Leaflet panes (z-index): tiles 200 < region outline < surface image < vectors 400
 _CONTEXT_PANE, _CONTEXT_Z = "plannerContext", 300
 _SURFACE_PANE, _SURFACE_Z = "plannerSurface", 350
-_SURFACE_SUFFIXES = (".tif", ".tiff", ".npz")
 
 
 # --------------------------------------------------------------------------- JSON for the page
@@ -545,49 +543,23 @@ def _group(m: folium.Map, text: str, show: bool = True) -> folium.FeatureGroup:
     ).add_to(m)
 
 
-def read_surface_file(path: str | os.PathLike):
-    """:func:`planner.core.surface.read_surface` with a clear :class:`MapInputError` for a
-    missing, unsupported or unreadable file."""
-    from planner.core.surface import read_surface
-
-    path = Path(path)
-    if path.suffix.lower() not in _SURFACE_SUFFIXES:
-        raise MapInputError(
-            f"surface file {str(path)!r}: unknown type {path.suffix or '(none)'!r}; give the "
-            ".tif or .npz written by `planner surface`, e.g. --surface surface.npz"
-        )
-    if not path.is_file():
-        raise MapInputError(
-            f"surface file {str(path)!r} does not exist; check the path, or write one with "
-            "`planner surface -o surface.npz`"
-        )
-    try:
-        return read_surface(path)
-    except InputError:
-        raise
-    # numpy, zipfile, json and rasterio each raise their own errors on a damaged file
-    except Exception as exc:  # noqa: BLE001
-        raise MapInputError(
-            f"cannot read surface file {str(path)!r} ({type(exc).__name__}: {exc}); give the "
-            ".tif or .npz written by `planner surface`"
-        ) from exc
-
-
 def _surface_label_cell(cell_m: float) -> str:
     return f"{float(cell_m):g}"
 
 
 def _as_surface(surface):
-    """A Surface from a Surface or the path of its file."""
+    """The Surface to draw (maps draw data; files are read by planner.jobs.surface)."""
     from planner.core.surface import Surface
 
     if isinstance(surface, Surface):
         return surface
-    if isinstance(surface, str | os.PathLike):
-        return read_surface_file(surface)
+    hint = (
+        "; read the file first with planner.jobs.surface.read_surface"
+        if isinstance(surface, str | os.PathLike)
+        else ""
+    )
     raise TypeError(
-        "surface must be a planner.core.surface.Surface or the path of a .tif/.npz file, "
-        f"not {type(surface).__name__}"
+        f"surface must be a planner.core.surface.Surface, not {type(surface).__name__}{hint}"
     )
 
 
@@ -843,10 +815,12 @@ def _with_site_names(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _rank_from_score(score: np.ndarray) -> np.ndarray:
-    order = np.argsort(-np.nan_to_num(score, nan=-np.inf), kind="stable")
-    rank = np.empty(len(score), dtype="f8")
-    rank[order] = np.arange(1, len(score) + 1)
-    return np.where(np.isfinite(score), rank, np.nan)
+    """Ranks of a table without ``rank``: the planner's rule, ties in table order, no
+    rank for a missing score (float, NaN = unranked)."""
+    from planner.core.ranking import rank_scores
+
+    rank = rank_scores(score, ~np.isfinite(score), ties="order")
+    return rank.to_numpy(dtype="f8", na_value=np.nan)
 
 
 def _note_lines(

@@ -33,9 +33,10 @@ import pandas as pd
 from branca.element import MacroElement
 
 from planner import i18n
-from planner._atomic import Output, atomic_output, check_outputs, check_writable
+from planner._atomic import atomic_output, check_writable
 from planner.config.scenarios import CRITERIA as CRITERION_COLUMNS
-from planner.core.compare import NEED_KEYS, Comparison, _need_text
+from planner.core.compare import NEED_KEYS, Comparison
+from planner.core.verdicts import need_text as _need_text
 from planner.errors import InputError, OutputError
 from planner.render import assets as _assets
 
@@ -51,7 +52,6 @@ __all__ = [
     "render_report",
     "write_report",
     "write_xlsx",
-    "run_compare",
 ]
 
 log = logging.getLogger(__name__)
@@ -1240,72 +1240,3 @@ def write_xlsx(
         comparison_matrix(c, lang), path, overwrite=overwrite, sheets=sheets,
         sheet_name="comparison",
     )  # fmt: skip
-
-
-def run_compare(
-    site_refs,
-    *,
-    at=(),
-    company: str | None = None,
-    companies: str | Path | None = None,
-    scenario=None,
-    as_of=None,
-    also_as_of=None,
-    lang: str = "ru",
-    html_path: str | Path | None = None,
-    xlsx_path: str | Path | None = None,
-    draws: int = 2000,
-    seed: int | None = 0,
-    layers_path: str | Path | None = None,
-    sites_path: str | Path | None = None,
-    overwrite: bool = False,
-) -> tuple[Comparison, dict[str, Path]]:
-    """What ``planner compare`` runs: read the inputs, compare, write the outputs.
-
-    ``site_refs`` are site ids (or names), ``at`` the ``LAT,LON[,LABEL]`` strings of
-    ``--at`` (parsed with :func:`planner.core.compare.parse_at`). Outputs are checked before any
-    work. Returns the comparison and the files written (``{"html": ..., "xlsx": ...}``).
-    """
-    from planner.config.scenarios import DEFAULT_SCENARIO
-    from planner.core.compare import check_site_count, compare_sites, find_company, parse_at
-    from planner.inputs.companies import read_companies
-    from planner.inputs.layers import load_layers
-
-    i18n.check_lang(lang)
-    refs = [*list(site_refs), *(parse_at(a) for a in at)]
-    check_site_count(len(refs))
-    if (company is None) != (companies is None):
-        raise InputError(
-            "--company and --companies go together: name the company with --company NAME and "
-            "give the company list with --companies FILE"
-        )
-    check_outputs(
-        [
-            Output(Path(html_path), "report file", (".html", ".htm"), "--html maps/compare.html")
-            if html_path is not None else None,
-            Output(Path(xlsx_path), "spreadsheet", (".xlsx",), "--xlsx out/compare.xlsx")
-            if xlsx_path is not None else None,
-        ],
-        overwrite,
-    )  # fmt: skip
-    layers = load_layers(layers_path)
-    row = None
-    if company is not None:
-        row = find_company(read_companies(companies), company)
-    comparison = compare_sites(
-        refs,
-        layers=layers,
-        scenario=scenario or DEFAULT_SCENARIO,
-        as_of=as_of,
-        company=row,
-        draws=draws,
-        seed=seed,
-        also_as_of=also_as_of,
-        sites=sites_path,
-    )
-    written: dict[str, Path] = {}
-    if html_path is not None:
-        written["html"] = write_report(comparison, html_path, lang=lang, overwrite=overwrite)
-    if xlsx_path is not None:
-        written["xlsx"] = write_xlsx(comparison, xlsx_path, lang=lang, overwrite=overwrite)
-    return comparison, written
