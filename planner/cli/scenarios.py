@@ -10,12 +10,17 @@ from rich.table import Table
 
 from planner.config import scenarios as _scenarios
 
-from .app import app, handle_errors, out_console
+from .app import app, command, out_console
 
 scenarios_app = typer.Typer(
     help="List and inspect scoring scenarios (weights, transforms).", no_args_is_help=True
 )
 app.add_typer(scenarios_app, name="scenarios")
+
+
+ScenarioArg = Annotated[
+    str, typer.Argument(help="Built-in scenario name (e.g. bakad-perimeter) or a .toml path.")
+]
 
 
 def _params(spec: dict) -> str:
@@ -32,8 +37,7 @@ def _params(spec: dict) -> str:
     return "; ".join(parts)
 
 
-@scenarios_app.command("list")
-@handle_errors
+@command(scenarios_app, "list")
 def list_cmd() -> None:
     """Table of the built-in scenarios: name, title, criteria with weights, hash."""
     table = Table(title="planner scenarios (built-in)")
@@ -51,13 +55,8 @@ def list_cmd() -> None:
     )
 
 
-@scenarios_app.command("show")
-@handle_errors
-def show_cmd(
-    name: Annotated[
-        str, typer.Argument(help="Built-in scenario name (e.g. bakad-perimeter) or a .toml path.")
-    ],
-) -> None:
+@command(scenarios_app, "show")
+def show_cmd(name: ScenarioArg) -> None:
     """Weights, transforms, needs and hash of one scenario (validates a .toml file too)."""
     sc = _scenarios.load_scenario(name)
     info = sc.describe()
