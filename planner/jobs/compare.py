@@ -22,6 +22,7 @@ import pandas as pd
 
 from planner import crs as _crs
 from planner import i18n
+from planner._atomic import Output, check_outputs
 from planner.config.scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
 from planner.core.compare import (
     SPREAD,
@@ -38,7 +39,7 @@ from planner.errors import CompareError, InputError, UnknownSiteError
 from planner.inputs.companies import read_companies
 from planner.inputs.layers import load_layers
 from planner.inputs.sites import builtin_sites, read_sites
-from planner.render.report import check_outputs, write_report, write_xlsx
+from planner.render.report import write_report, write_xlsx
 
 __all__ = ["known_sites", "resolve_sites", "compare_sites", "run_compare"]
 
@@ -298,7 +299,15 @@ def run_compare(
             "--company and --companies go together: name the company with --company NAME and "
             "give the company list with --companies FILE"
         )
-    check_outputs(html_path, xlsx_path, overwrite)
+    check_outputs(
+        [
+            Output(Path(html_path), "report file", (".html", ".htm"), "--html maps/compare.html")
+            if html_path is not None else None,
+            Output(Path(xlsx_path), "spreadsheet", (".xlsx",), "--xlsx out/compare.xlsx")
+            if xlsx_path is not None else None,
+        ],
+        overwrite,
+    )  # fmt: skip
     layers = load_layers(layers_path)
     row = None
     if company is not None:

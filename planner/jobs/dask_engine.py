@@ -47,13 +47,12 @@ import pandas as pd
 import shapely
 
 from planner import crs as _crs
-from planner._atomic import atomic_dir
+from planner._atomic import Output, atomic_dir, check_outputs
 from planner.config.scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
 from planner.core.ranking import RankTable, global_rank, score_summary, tie_offsets
 from planner.errors import EngineError, InputError, PlannerError
 
 from .dask_client import client_for, worker_count
-from .outputs import Output, check_outputs
 from .scored_parquet import is_parquet, write_part, write_scored_parquet
 
 __all__ = [
@@ -596,7 +595,7 @@ SCORED_SUFFIXES = (".gpkg", ".geojson", ".csv", ".xlsx", ".parquet")
 
 
 def run_score_sites(
-    sites: pd.DataFrame,
+    sites: pd.DataFrame | str | Path,
     layers,
     output: str | os.PathLike,
     scenario: Scenario | str | Path = DEFAULT_SCENARIO,
@@ -614,25 +613,47 @@ def run_score_sites(
 ) -> ScoreRun:
     """Score ``sites`` and write them: the function ``planner score-sites`` calls.
 
+    ``sites`` is a sites table or a spec for :func:`planner.inputs.sites.load_sites`
+    (``"builtin"``, ``"grid"`` or a file); ``layers`` a LayerSet or what
+    :func:`planner.inputs.layers.load_layers` takes (None: built-in). The scenario, the
+    options and the output are checked (:func:`planner._atomic.check_outputs`) before
+    anything is read.
+
     ``output`` ending in ``.parquet`` is a partitioned GeoParquet folder (written by the
     workers with the dask engine, one part with the local engine) with a
     ``<output>.manifest.json`` beside it; any other suffix goes through
     :func:`planner.jobs.score_sites.write_scored` (.gpkg, .geojson, .csv, .xlsx) after gathering.
-    The output is checked (:func:`planner.jobs.outputs.check_outputs`) before any work.
     ``inputs`` and ``command`` are recorded in the manifest (see
     :func:`planner.render.outputs.write_manifest`).
     """
     t0 = time.perf_counter()
-    job = _ScoreJob.make(sites, layers, scenario, as_of, why,
-                         EngineOptions(engine, scheduler, npartitions, client))  # fmt: skip
+    engine_opts = EngineOptions(engine, scheduler, npartitions, client).checked()
+    scenario = load_scenario(scenario)  # a bad scenario fails before any reading
     target = _Target(Path(str(output).rstrip("/\\")), overwrite, top, inputs, command)
     check_outputs([Output(target.path, "output", SCORED_SUFFIXES, "-o scored.gpkg",
                           manifest=True)], overwrite)  # fmt: skip
+    layers, sites = _read_inputs(layers, sites)
+    job = _ScoreJob.make(sites, layers, scenario, as_of, why, engine_opts)
     if job.engine.on_cluster(len(sites)) and is_parquet(target.path):
         run = _score_parts_on_cluster(job, target)
     else:
         run = _score_and_write(job, target)
     return dataclasses.replace(run, seconds=time.perf_counter() - t0)
+
+
+def _read_inputs(layers, sites) -> tuple[Any, pd.DataFrame]:
+    """The LayerSet and the sites table, read from their specs when not given as objects."""
+    from planner.core.layerset import LayerSet
+
+    if not isinstance(layers, LayerSet):
+        from planner.inputs.layers import load_layers
+
+        layers = load_layers(layers)
+    if not isinstance(sites, pd.DataFrame):
+        from planner.inputs.sites import load_sites
+
+        sites = load_sites(sites, layers)
+    return layers, sites
 
 
 def _score_and_write(job: _ScoreJob, target: _Target) -> ScoreRun:

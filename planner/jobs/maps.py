@@ -24,12 +24,12 @@ import shapely
 
 from planner import crs as _crs
 from planner import i18n
+from planner._atomic import Output, check_outputs
 from planner.config.scenarios import DEFAULT_SCENARIO, list_scenarios, load_scenario
 from planner.core.layerset import parse_as_of
 from planner.errors import InputError, MapInputError
 from planner.render.maps import _require, _texts, build_map, save_map
 
-from .outputs import Output, check_outputs
 from .surface import read_surface
 
 __all__ = ["MapInputs", "make_map", "read_map_inputs", "read_results", "read_scored"]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from planner._atomic import atomic_output, check_writable
+from planner._atomic import Output, atomic_output, check_outputs
 from planner.config.scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
 from planner.core.layerset import LayerSet
 from planner.core.prepared import Prepared
@@ -205,10 +205,14 @@ def run_surface(
     overlay's bounds (west, south, east, north) in degrees.
     """
     sc = load_scenario(scenario)  # fail fast: bad scenario, bad suffix, existing outputs
-    check_suffix(output)
-    check_writable(output, overwrite)
-    if png is not None:
-        check_writable(png, overwrite)
+    check_outputs(
+        [
+            Output(Path(output), "surface file", SURFACE_SUFFIXES, "-o surface.tif"),
+            Output(Path(png), "overlay image", (".png",), "--png surface.png")
+            if png is not None else None,
+        ],
+        overwrite,
+    )  # fmt: skip
     if not isinstance(layers, LayerSet):
         layers = load_layers(layers)
     prepared = Prepared.of(layers, as_of)

@@ -52,7 +52,6 @@ __all__ = [
     "render_report",
     "write_report",
     "write_xlsx",
-    "check_outputs",
 ]
 
 log = logging.getLogger(__name__)
@@ -1241,26 +1240,3 @@ def write_xlsx(
         comparison_matrix(c, lang), path, overwrite=overwrite, sheets=sheets,
         sheet_name="comparison",
     )  # fmt: skip
-
-
-def check_outputs(
-    html_path: str | Path | None = None,
-    xlsx_path: str | Path | None = None,
-    overwrite: bool = False,
-) -> None:
-    """Refuse bad or existing output names before any work (``--html`` / ``--xlsx``)."""
-    if html_path is not None:
-        if Path(html_path).suffix.lower() not in (".html", ".htm"):
-            raise InputError(
-                f"report file {str(html_path)!r} must end in .html, e.g. --html maps/compare.html"
-            )
-        check_writable(html_path, overwrite)
-    if xlsx_path is not None:
-        if Path(xlsx_path).suffix.lower() != ".xlsx":
-            raise InputError(
-                f"spreadsheet {str(xlsx_path)!r} must end in .xlsx, e.g. --xlsx out/compare.xlsx"
-            )
-        check_writable(xlsx_path, overwrite)
-    if html_path is not None and xlsx_path is not None:
-        if Path(html_path).resolve() == Path(xlsx_path).resolve():
-            raise InputError("--html and --xlsx name the same file; give two file names")
