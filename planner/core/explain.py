@@ -22,6 +22,7 @@ import pandas as pd
 
 from planner import i18n
 from planner.config.scenarios import CRITERIA, Scenario, load_scenario
+from planner.config.weighting import PointTable
 from planner.core.prepared import FeatureNames, part_of
 from planner.errors import InputError
 
@@ -231,6 +232,8 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, names, rows=None) 
             if CRITERIA[key] not in df.columns:
                 continue
             made = makers[key](df, hit_rows)
+            if isinstance(sc.criteria[key], PointTable):  # "... (3-8 km: 6 of 10)"
+                made = _with_points(df, hit_rows, key, sc.criteria[key], made)
             for lang in WHY_LANGS:
                 facts[lang][hit_rows, hit_pos] = made[lang]
     out = {lang: _join(facts[lang]) for lang in WHY_LANGS}
@@ -242,6 +245,15 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, names, rows=None) 
         {f"why_{lang}": pd.array(out[lang], dtype="str") for lang in WHY_LANGS},
         index=df.index,
     )
+
+
+def _with_points(df, rows, key, t, made: Facts) -> Facts:
+    """Each fact with its points from the point table: "... (3-8 km: 6 of 10)"."""
+    from planner.core import points
+
+    return {
+        lang: made[lang] + " (" + points.facts(df, rows, key, t, lang) + ")" for lang in WHY_LANGS
+    }
 
 
 def _join(parts: np.ndarray) -> np.ndarray:
