@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from _criteria import point_sites
 
 from planner.config.scenarios import load_scenario
 from planner.core.ranking import rank_scores
@@ -212,6 +213,24 @@ def test_dask_engine_equals_local_on_100k_sites(client, layers):
     ranked = want["rank"].notna()
     assert ranked.sum() > 50_000 and want.loc[ranked, "score"].duplicated().sum() > 10_000
     assert got["rank"].dropna().is_unique
+
+
+def test_dask_engine_breaks_ties_by_site_id_as_text(client, layers):
+    # 30 sites at 3 places (equal scores within a place), in 4 partitions; as numbers the
+    # ids would sort s2 < s10, as text (the rule) s10 < s2
+    ids = [f"s{v}" for v in np.random.default_rng(1).permutation(30)]
+    sites = point_sites(ids, np.repeat([77.05, 77.3, 76.9], 10), np.full(30, 43.52))
+    want = score_sites_engine(sites, layers, as_of=AS_OF, engine="local")
+    got = score_sites_engine(
+        sites, layers, as_of=AS_OF, engine="dask", client=client, npartitions=4
+    )
+    pd.testing.assert_series_equal(got["rank"], want["rank"])
+    expect = rank_scores(want["score"], want["excluded"], ties="site_id",
+                         site_ids=want["site_id"])  # fmt: skip
+    pd.testing.assert_extension_array_equal(want["rank"].array, expect)
+    for _, place in want.groupby("lon"):
+        assert place["score"].nunique() == 1
+        assert place.sort_values("rank")["site_id"].tolist() == sorted(place["site_id"])
 
 
 def test_dask_parquet_output_equals_local(client, layers, tmp_path):

@@ -40,12 +40,14 @@ class FeatureNames:
 
     @classmethod
     def from_layers(cls, layers: LayerSet) -> FeatureNames:
+        """The names of every feature, as :func:`planner.i18n.feature_names` gives them
+        (the language's name, else Russian, English, the id)."""
         table: dict[str, dict[str, dict[str, str]]] = {}
         for name in LAYER_NAMES:
             if name not in layers.layers:
                 continue
             gdf = layers[name]
-            ids = gdf["id"].astype(str).tolist()
+            ids = [str(v) for v in gdf["id"].tolist()]
             table[name] = {
                 lang: dict(zip(ids, i18n.feature_names(gdf, lang).tolist(), strict=True))
                 for lang in i18n.LANGS

@@ -81,16 +81,19 @@ def base_ranks(U3: np.ndarray, W2: np.ndarray, excl2: np.ndarray) -> np.ndarray:
     return np.where(excl2, np.nan, np.argmax(counts, axis=-1) + 1.0)
 
 
+def _numbers(values, message: str) -> np.ndarray:
+    """A float64 copy of ``values``; ``message`` (formatted with the cause) when not numeric."""
+    try:
+        return np.array(values, dtype=np.float64, copy=True)
+    except (TypeError, ValueError) as exc:
+        raise InputError(message.format(exc=exc)) from exc
+
+
 def check_utilities(
     U: np.ndarray, excluded: np.ndarray | None, fn: str, batch: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """(C, K, M) float64 C-contiguous copy with excluded rows zeroed, and (C, K) mask."""
-    try:
-        arr = np.array(U, dtype=np.float64, copy=True)
-    except (TypeError, ValueError) as exc:
-        raise InputError(
-            f"{fn}: `U` is not a numeric array ({exc}); pass utilities 0-1 as floats."
-        ) from exc
+    arr = _numbers(U, f"{fn}: `U` is not a numeric array ({{exc}}); pass utilities 0-1 as floats.")
     want = 3 if batch else 2
     what = "(n_companies, k, n_crit)" if batch else "(n_sites, n_crit)"
     if arr.ndim != want or arr.shape[-1] < 1 or arr.shape[-2] < 1:
@@ -149,12 +152,7 @@ def check_excluded(excluded, shape: tuple[int, ...], fn: str) -> np.ndarray:
 
 def check_weights(weights, m: int, fn: str, row: int | None = None) -> np.ndarray:
     where = "`weights`" if row is None else f"`W` row {row}"
-    try:
-        w = np.array(weights, dtype=np.float64, copy=True)
-    except (TypeError, ValueError) as exc:
-        raise InputError(
-            f"{fn}: {where} is not numeric ({exc}); pass one float per criterion."
-        ) from exc
+    w = _numbers(weights, f"{fn}: {where} is not numeric ({{exc}}); pass one float per criterion.")
     if w.shape != (m,):
         raise InputError(
             f"{fn}: {where} has shape {w.shape}, expected ({m},): one weight per criterion "
@@ -175,12 +173,7 @@ def check_weights(weights, m: int, fn: str, row: int | None = None) -> np.ndarra
 def check_weight_rows(W, shape: tuple[int, int, int], fn: str) -> np.ndarray:
     """(n_companies, n_crit) weights, each row checked and normalized."""
     n_comp, _, m = shape
-    try:
-        W2 = np.array(W, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InputError(
-            f"{fn}: `W` is not numeric ({exc}); pass one float per criterion."
-        ) from exc
+    W2 = _numbers(W, f"{fn}: `W` is not numeric ({{exc}}); pass one float per criterion.")
     if W2.shape != (n_comp, m):
         raise InputError(
             f"{fn}: `W` must have shape (n_companies, n_crit) = {(n_comp, m)} to match the "

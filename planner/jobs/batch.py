@@ -294,6 +294,7 @@ def score_companies(
     rows = CompanyRows.of(companies)
     sites = _check_sites(sites)
     sc = load_scenario(scenario)
+    _check_method_robustness(sc, opts.robustness)
     day = parse_as_of(as_of)
     warnings = rows.warnings + _preferred_zone_warnings(rows.valid, layers)
     run = _run_stages(rows, sites, layers, sc, day, opts, clock)
@@ -388,6 +389,15 @@ def _run_facts(run: BatchRun) -> dict[str, Any]:
     return extra
 
 
+def _check_method_robustness(sc: Scenario, robustness: bool) -> None:
+    if robustness and sc.method != "wlc":
+        raise InputError(
+            f"robustness: the Monte Carlo over weights ranks by the weighted sum, but scenario "
+            f"{sc.name!r} ranks by {sc.method}; drop --robustness, or see how the ranking "
+            "differs between methods with `planner compare` (section: ranking by method)"
+        )
+
+
 def run_batch(
     companies_path: str | os.PathLike,
     *,
@@ -431,8 +441,9 @@ def run_batch(
     from planner.inputs.layers import load_layers
     from planner.inputs.sites import load_sites
 
-    BatchOptions(**options).checked()  # bad options fail before any reading
+    opts = BatchOptions(**options).checked()  # bad options fail before any reading
     sc = load_scenario(scenario)  # a bad scenario fails before any reading
+    _check_method_robustness(sc, opts.robustness)
     parse_as_of(as_of)
     t0 = time.perf_counter()
     if progress is not None:

@@ -307,6 +307,10 @@ def rank_stage(
     k_rank = max(opts.top_k, int(opts.alloc_candidates)) if opts.allocate else opts.top_k
     k_rank = max(1, min(k_rank, len(st.sites)))
     rr = _rank(st.U, W, st.arrays, needs, k_rank, clock)
+    if sc.method != "wlc":  # the same needs filter, then the method among each company's sites
+        from planner.core.aggregation import rank_companies_by_method
+
+        rr = rank_companies_by_method(st.U, W, st.arrays, needs, k_rank, sc.aggregation, rr)
     top = rr.top_idx[:, : min(opts.top_k, rr.k)]
     return RankStage(W, needs, rr, binding_reasons(rr), k_rank, top)
 

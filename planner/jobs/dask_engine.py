@@ -406,7 +406,12 @@ class _ScoreJob:
         from planner.core.scoring import parse_as_of
 
         engine = engine.checked()
-        return cls(sites, layers, load_scenario(scenario), parse_as_of(as_of), why, engine)
+        sc = load_scenario(scenario)
+        if engine.engine != "local":  # a set-relative method cannot score in partitions
+            from planner.core.aggregation import require_chunkable
+
+            require_chunkable(sc, "the Dask engine")
+        return cls(sites, layers, sc, parse_as_of(as_of), why, engine)
 
     @property
     def attrs(self) -> dict[str, str]:
