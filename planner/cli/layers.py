@@ -99,8 +99,7 @@ def export_cmd(
     _say(out_console, f"wrote {output} ({len(_layers.LAYER_NAMES)} layers, EPSG:4326)")
 
 
-@layers_app.command("from-osm")
-@handle_errors
+@command(layers_app, "from-osm")
 def from_osm_cmd(
     extract: Annotated[
         Path,
@@ -134,18 +133,16 @@ def from_osm_cmd(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Turn an OpenStreetMap extract into planner layers (exit 1 when it holds none)."""
-    from planner._atomic import check_writable
-    from planner.inputs import osm
+    from planner.inputs.osm import OSM_LICENCE
+    from planner.jobs.osm_layers import layers_from_osm_job
 
-    check_writable(output, overwrite)  # refuse before the (long) read
-    cand_path = candidates or osm.candidates_path(output)
-    check_writable(cand_path, overwrite)
-    result = osm.layers_from_osm(extract, bakad_relation=bakad_relation, clip=clip,
-                                 min_water_ha=min_water_ha)
+    result, out, cand = layers_from_osm_job(
+        extract, output, candidates=candidates, bakad_relation=bakad_relation,
+        min_water_ha=min_water_ha, clip=clip, overwrite=overwrite,
+    )
     _say(out_console, result.report())
-    out, cand = osm.write_osm_layers(result, output, cand_path, overwrite=overwrite)
     _say(out_console, f"wrote {out} (layers {', '.join(result.layers)}; EPSG:4326; "
-         f"{osm.OSM_LICENCE}); check it with `planner layers check {out}`")
+         f"{OSM_LICENCE}); check it with `planner layers check {out}`")
     if cand is not None:
         _say(out_console, f"wrote {cand} ({len(result.candidates)} candidate sites: "
              f"planner score-sites {cand} --layers {out} -o scored.gpkg)")
