@@ -38,7 +38,8 @@ def child(cell_m: float, extent: str, out_dir: str) -> dict:
     from planner import crs
     from planner.core.criteria import compute_criteria
     from planner.core.layerset import STATUS_RANK
-    from planner.core.surface import compute_surface, surface_overlay_png, write_surface
+    from planner.core.surface import compute_surface, write_surface
+    from planner.render.surface_image import surface_overlay_png
 
     layers = planner.load_layers()
     t = time.perf_counter()

@@ -13,10 +13,12 @@ import pytest
 from test_maps import payload_of
 
 from planner import i18n
-from planner.core.surface import compute_surface, surface_overlay_png, write_surface
+from planner.core.surface import compute_surface, write_surface
 from planner.errors import InputError
 from planner.render import assets as _assets
-from planner.render import maps
+from planner.render import maps, surface_image
+from planner.render.colors import COLOUR_STOPS
+from planner.render.surface_image import SURFACE_MAX_PX, surface_overlay_png
 
 AS_OF = "2025-06-01"
 SCENARIO = "bakad-perimeter"
@@ -51,7 +53,7 @@ def test_surface_is_one_png_overlay_with_its_bounds(tmp_path, layers, surface, l
     found = overlays(page)
     assert len(found) == 1
     uri, bounds, opts = found[0]
-    png, (west, south, east, north) = surface_overlay_png(surface, max_px=maps.SURFACE_MAX_PX)
+    png, (west, south, east, north) = surface_overlay_png(surface, max_px=SURFACE_MAX_PX)
     assert base64.b64decode(uri.split(",", 1)[1]) == png
     assert bounds == [[south, west], [north, east]]  # exact: floats round-trip in JSON
     assert opts["pane"] == "plannerSurface"
@@ -65,9 +67,7 @@ def test_surface_is_one_png_overlay_with_its_bounds(tmp_path, layers, surface, l
     assert _assets.external_urls(page) == []
     # legend ramp and provenance from the surface
     data = payload_of(page)
-    from planner.core.surface import COLOUR_STOPS
-
-    assert data["surface"]["stops"] == [[v, c] for v, c in COLOUR_STOPS]
+    assert data["colors"]["ramp"] == [[v, c] for v, c in COLOUR_STOPS]
     assert data["surface"]["bounds"] == [[south, west], [north, east]]
     assert any(surface.scenario_hash in line and AS_OF in line for line in data["note"])
     # the map is framed to show the whole surface
@@ -119,7 +119,7 @@ def test_bad_surface_file_is_a_clear_error(tmp_path, name, content, match):
     if content is not None:
         path.write_bytes(content)
     with pytest.raises(InputError, match=match):
-        maps.read_surface_file(path)
+        surface_image.read_surface_file(path)
 
 
 # --------------------------------------------------------------------------- CLI

@@ -14,6 +14,7 @@ from planner._atomic import atomic_output, check_writable
 from planner.config.scenarios import DEFAULT_SCENARIO, load_scenario
 from planner.core import surface as _surface
 from planner.inputs.layers import load_layers
+from planner.render.surface_image import surface_overlay_png
 
 from .app import app, handle_errors, out_console
 from .options import AsOfOpt, LayersOpt, OverwriteOpt, ScenarioOpt
@@ -98,7 +99,7 @@ def surface_cmd(
         highlight=False,
     )
     if png is not None:
-        image, (west, south, east, north) = _surface.surface_overlay_png(surf)
+        image, (west, south, east, north) = surface_overlay_png(surf)
         with atomic_output(png, overwrite) as tmp:
             tmp.write_bytes(image)
         out_console.print(
