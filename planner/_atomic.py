@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 from planner.errors import OutputError, OutputExistsError
 
-__all__ = ["atomic_output", "check_writable"]
+__all__ = ["atomic_dir", "atomic_output", "check_writable", "unwritable_folder"]
 
 
 def check_writable(path: str | os.PathLike, overwrite: bool) -> Path:
@@ -29,6 +31,14 @@ def check_writable(path: str | os.PathLike, overwrite: bool) -> Path:
     return path
 
 
+def unwritable_folder(folder: Path, exc: OSError) -> OutputError:
+    """The error for a folder that refused a new file (``exc``: why)."""
+    return OutputError(
+        f"cannot write into folder {str(folder)!r}: {exc.strerror or exc}; "
+        "choose a writable folder with -o"
+    )
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike, overwrite: bool = False) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success move it over ``path`` atomically.
@@ -41,10 +51,7 @@ def atomic_output(path: str | os.PathLike, overwrite: bool = False) -> Iterator[
             prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent
         )
     except OSError as exc:
-        raise OutputError(
-            f"cannot write into folder {str(path.parent)!r}: {exc.strerror}; "
-            "choose a writable folder with -o"
-        ) from exc
+        raise unwritable_folder(path.parent, exc) from exc
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # writers such as GDAL want to create the file themselves
@@ -56,4 +63,30 @@ def atomic_output(path: str | os.PathLike, overwrite: bool = False) -> Iterator[
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        raise
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | os.PathLike, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a new temporary folder beside ``path``; on success it replaces ``path`` whole.
+
+    On any error the temporary folder is removed and an existing ``path`` is left intact.
+    """
+    path = check_writable(path, overwrite)
+    tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
+    try:
+        tmp.mkdir()
+    except OSError as exc:
+        raise unwritable_folder(path.parent, exc) from exc
+    try:
+        yield tmp
+        old = None
+        if path.exists():
+            old = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
+            os.replace(path, old)
+        os.replace(tmp, path)
+        if old is not None:
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
         raise

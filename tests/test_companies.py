@@ -13,6 +13,8 @@ import pytest
 
 from planner import InputError
 from planner.config import sectors as sec
+from planner.config.scenarios import load_scenario
+from planner.core.ranking import NeedArrays
 from planner.errors import SectorError
 from planner.inputs.companies import COLUMN_ALIASES, columns_markdown, example_path, read_companies
 
@@ -592,8 +594,7 @@ def test_company_needs_rules():
 
 
 def test_needs_with_a_real_scenario():
-    scenarios = pytest.importorskip("planner.config.scenarios")
-    scenario = scenarios.load_scenario("bakad-perimeter")
+    scenario = load_scenario("bakad-perimeter")
     needs = sec.company_needs({"land_ha": 3, "sector": "building_materials"}, scenario.needs)
     assert needs.rail_max_km == scenario.needs.rail_max_km  # the scenario's "has rail" distance
     assert sec.company_needs({"land_ha": 3, "sector": "it"}, scenario.needs).rail_max_km is None
@@ -617,8 +618,7 @@ def test_needs_arrays_match_company_needs_on_the_example():
         assert arr["rail_max_km"][i] == (np.inf if one.rail_max_km is None else one.rail_max_km)
         assert arr["min_housing_km"][i] == one.min_housing_km
         assert arr["allow_in_almaty"][i] == one.allow_in_almaty
-    ranking = pytest.importorskip("planner.core.ranking")
-    needs = ranking.NeedArrays(**arr)  # the ranking kernel accepts them as they are
+    needs = NeedArrays(**arr)  # the ranking kernel accepts them as they are
     assert needs.n_companies == len(table.valid)
 
 

@@ -19,14 +19,15 @@ from planner.core.scoring import rank_scores, score_sites, score_table
 from planner.errors import EngineError, InputError, OutputExistsError
 from planner.inputs.sites import builtin_sites, grid_sites
 from planner.jobs import dask_engine as engine
+from planner.jobs.dask_client import dask_client
 from planner.jobs.dask_engine import (
     global_rank,
     hilbert_codes,
-    read_scored_parquet,
     run_score_sites,
     score_sites_engine,
     spatial_partitions,
 )
+from planner.jobs.scored_parquet import read_scored_parquet
 
 AS_OF = "2025-06-01"
 
@@ -146,7 +147,7 @@ def test_engine_input_errors(layers, tmp_path):
 
 def test_unreachable_scheduler_is_a_clean_error(layers):
     with pytest.raises(EngineError, match="cannot connect to the Dask scheduler"):
-        with engine.dask_client("tcp://127.0.0.1:9", timeout_s=1):
+        with dask_client("tcp://127.0.0.1:9", timeout_s=1):
             pass
 
 
@@ -180,7 +181,7 @@ def test_local_parquet_output_roundtrip(layers, tmp_path):
 def client():
     pytest.importorskip("distributed")
     # a real LocalCluster: 2 worker processes, 1 thread each
-    with engine.dask_client(n_workers=2, threads_per_worker=1, memory_limit="2GiB") as c:
+    with dask_client(n_workers=2, threads_per_worker=1, memory_limit="2GiB") as c:
         yield c
 
 

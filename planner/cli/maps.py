@@ -87,7 +87,7 @@ def map_cmd(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Write an interactive map that opens offline: layers, sites coloured by score, top-K."""
-    from planner.render import maps as _maps
+    from planner.jobs import maps as _maps
 
     path = _maps.make_map(
         output,

@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from planner.config.scenarios import DEFAULT_SCENARIO
 from planner.jobs import batch as _batch
+from planner.jobs import batch_outputs as _outputs
 
 from .app import app, err_console, handle_errors, out_console, print_error
 from .options import (
@@ -164,7 +165,7 @@ def score_cmd(
     ] = False,
 ) -> None:
     """Rank the candidate sites for every company of a list (see HELP)."""
-    plan = _batch.check_outputs(
+    plan = _outputs.plan_outputs(
         output, rejects, map_path, overwrite=overwrite, allocate=allocate, csv_sep=csv_sep
     )
     site_spec = sites if sites in ("builtin", "grid") else Path(sites)
@@ -196,7 +197,7 @@ def score_cmd(
             sheet=sheet,
             progress=progress if show else None,
         )
-    written = _batch.write_batch(
+    written = _outputs.write_batch(
         result,
         output,
         rejects=plan.rejects,
