@@ -1,9 +1,9 @@
 """The one module that owns coordinate reference systems.
 
 All distance and area work happens in :data:`METRIC_CRS` (UTM zone 43N, metres); data
-enters and leaves in :data:`GEOGRAPHIC_CRS` (WGS84 lon/lat). :data:`WEB_MERCATOR_CRS` is
-only for pictures laid on a web map (Leaflet stretches images in Web Mercator). Transformers are always
-``always_xy=True`` so coordinates are ``(lon, lat)`` / ``(x, y)`` everywhere in the code.
+enters and leaves in :data:`GEOGRAPHIC_CRS` (WGS84 lon/lat); :data:`WEB_MERCATOR_CRS` only
+for pictures laid on a web map (Leaflet stretches images in Web Mercator). Transformers are
+always ``always_xy=True`` so coordinates are ``(lon, lat)`` / ``(x, y)`` everywhere.
 """
 
 from __future__ import annotations

@@ -27,7 +27,9 @@ from planner import i18n
 from planner.config.scenarios import DEFAULT_SCENARIO, list_scenarios, load_scenario
 from planner.core.layerset import parse_as_of
 from planner.errors import InputError, MapInputError
-from planner.render.maps import _require, _texts, build_map, read_surface_file, save_map
+from planner.render.map_data import texts as _texts
+from planner.render.maps import _require, build_map, save_map
+from planner.render.surface_image import read_surface_file
 
 from .outputs import Output, check_outputs
 

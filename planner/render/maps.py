@@ -36,7 +36,6 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 from branca.element import MacroElement
 from folium import plugins
 
@@ -54,16 +53,15 @@ from planner.render.map_data import (
     note_lines,
     score_range,
     site_table,
+    texts,
     with_site_names,
     zone_names,
 )
-from planner.render.map_data import texts as _texts
 from planner.render.map_layers import layer_payload
 from planner.render.surface_image import (
     add_surface_layer,
     as_surface,
     cell_label,
-    read_surface_file,
 )
 
 __all__ = [
@@ -107,11 +105,11 @@ def _require(
 def select_company(results: pd.DataFrame, company: str) -> pd.DataFrame:
     """Rows of one company (by company_name, case-insensitive, or company_id), best rank first."""
     want = company.strip().casefold()
-    names = pd.Series(_texts(results["company_name"]), index=results.index)
+    names = pd.Series(texts(results["company_name"]), index=results.index)
     hit = names.str.strip().str.casefold() == want
     if not hit.any() and "company_id" in results.columns:
         hit = (
-            pd.Series(_texts(results["company_id"]), index=results.index).str.strip()
+            pd.Series(texts(results["company_id"]), index=results.index).str.strip()
             == company.strip()
         )
     if not hit.any():
@@ -279,7 +277,7 @@ def _add_results(m: folium.Map, parts: _MapParts, results, company, lang: str, t
     if company is not None:
         rows = with_site_names(select_company(results, company).head(top_k))
         tab = site_table(rows, lang)
-        tab["company"] = _texts(rows["company_name"])
+        tab["company"] = texts(rows["company_name"])
         parts.payload["top"] = tab
         cname = str(rows["company_name"].iloc[0])
         parts.groups["top"] = _group(m, t["layer_company"].format(k=len(rows), company=cname))
@@ -289,7 +287,7 @@ def _add_results(m: folium.Map, parts: _MapParts, results, company, lang: str, t
         tab = site_table(rows, lang)
         tab["comp"] = comp
         tab["compMore"] = more
-        tab["company"] = _texts(rows["company_name"])
+        tab["company"] = texts(rows["company_name"])
         parts.payload["best"] = tab
         parts.groups["best"] = _group(m, t["layer_best"])
     parts.tables.append(tab)
