@@ -184,7 +184,7 @@ def measure_css() -> str:
 
 
 def script_tag(js: str) -> str:
-    """``<script>`` element holding ``js``; refuses code that would end the element early."""
+    """A script element holding ``js``; refuses code that would end the element early."""
     if re.search(r"</script", js, re.IGNORECASE):
         raise AssetError("inline script contains '</script'; it would end the element early")
     return str(template_macro("page.html.j2", "script")(js))

@@ -3,7 +3,7 @@
 Sites travel as columns (``lon``, ``lat``, ``score``, ``rank``, ids, names, criteria points
 and raw values, categorical zone and exclusion columns), not as one object per site: the
 page builds its features from them (see ``static/planner.js``). :func:`json_for_script`
-makes the JSON safe inside ``<script>`` and inside a Jinja template.
+makes the JSON safe inside a script element and inside a Jinja template.
 """
 
 from __future__ import annotations
@@ -22,6 +22,14 @@ from planner.config.scenarios import CRITERIA
 from planner.core.layerset import LAYER_NAMES
 from planner.render.map_layers import COORD_DP
 
+#: criterion key -> the raw column shown beside its points in popups (contract)
+RAW_COLUMNS = CRITERIA
+#: site rows whose `why` text goes into the page when there are many sites (best ranks first)
+WHY_MAX_SITES = 5000
+#: companies listed in one site's popup on the best-site-per-company map
+COMPANIES_PER_POPUP = 30
+_JINJA_OPEN = re.compile(r"\{(?=[{%#])")
+
 __all__ = [
     "COMPANIES_PER_POPUP",
     "RAW_COLUMNS",
@@ -38,17 +46,9 @@ __all__ = [
     "zone_names",
 ]
 
-#: criterion key -> the raw column shown beside its points in popups (contract)
-RAW_COLUMNS = CRITERIA
-#: site rows whose `why` text goes into the page when there are many sites (best ranks first)
-WHY_MAX_SITES = 5000
-#: companies listed in one site's popup on the best-site-per-company map
-COMPANIES_PER_POPUP = 30
-_JINJA_OPEN = re.compile(r"\{(?=[{%#])")
-
 
 def json_for_script(obj: Any) -> str:
-    """JSON that is safe inside ``<script>`` and inside a Jinja template.
+    """JSON that is safe inside a script element and inside a Jinja template.
 
     No raw ``<``, ``>``, ``&`` (so ``</script>`` or ``<!--`` in the data cannot end or
     confuse the script element), no raw line separators, and no ``{{``/``{%``/``{#``: a

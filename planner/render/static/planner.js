@@ -203,10 +203,22 @@
     return layers;
   }
 
-  function legend(map, D) {
-    var c = L.control({position: 'bottomright'});
+  // a box on the map (legend, note): fill(div) puts its content in
+  function boxControl(map, position, cls, fill, keepScroll) {
+    var c = L.control({position: position});
     c.onAdd = function () {
-      var div = L.DomUtil.create('div', 'planner-box planner-legend');
+      var div = L.DomUtil.create('div', 'planner-box ' + cls);
+      fill(div);
+      L.DomEvent.disableClickPropagation(div);
+      if (keepScroll) { L.DomEvent.disableScrollPropagation(div); }
+      return div;
+    };
+    c.addTo(map);
+    return c;
+  }
+
+  function legend(map, D) {
+    return boxControl(map, 'bottomright', 'planner-legend', function (div) {
       var h = [];
       function sw(style, text) {
         h.push('<div class="lg-row"><span class="lg-sw" style="' + esc(style) + '"></span><span>' +
@@ -246,27 +258,16 @@
         (sym.shape === 'line' ? line : sw)(symbolCss(sym), D.t[k]);
       });
       div.innerHTML = h.join('');
-      L.DomEvent.disableClickPropagation(div);
-      L.DomEvent.disableScrollPropagation(div);
-      return div;
-    };
-    c.addTo(map);
-    return c;
+    }, true);
   }
 
   function note(map, D) {
-    var c = L.control({position: 'bottomleft'});
-    c.onAdd = function () {
-      var div = L.DomUtil.create('div', 'planner-box planner-note');
+    return boxControl(map, 'bottomleft', 'planner-note', function (div) {
       D.note.forEach(function (text) {
         var line = L.DomUtil.create('div', '', div);
         line.textContent = text;
       });
-      L.DomEvent.disableClickPropagation(div);
-      return div;
-    };
-    c.addTo(map);
-    return c;
+    }, false);
   }
 
   global.plannerEsc = esc;
