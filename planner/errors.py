@@ -36,6 +36,7 @@ __all__ = [
     "BatchError",
     "EngineError",
     "AssetError",
+    "CatalogError",
 ]
 
 
@@ -126,3 +127,10 @@ class EngineError(PlannerError, RuntimeError):
 
 class AssetError(PlannerError, RuntimeError):
     """A bundled asset is missing or not what this module expects (reinstall the package)."""
+
+
+class CatalogError(PlannerError, KeyError):
+    """A message key or ``{field}`` the language catalog (planner.i18n) does not have."""
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0]) if self.args else ""

@@ -60,6 +60,8 @@ def test_wheel_contains_the_geodata_and_the_script(wheel):
         assert files, folder
         for path in files:
             assert path.relative_to(ROOT).as_posix() in names, path
+    for lang in ("ru", "kk", "en"):  # the language catalog is package data
+        assert f"planner/i18n/messages/{lang}.toml" in names
     assert "planner = planner.cli:main" in scripts
     assert not any(n.startswith("tests/") for n in names)
 

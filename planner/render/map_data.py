@@ -95,8 +95,8 @@ def _bools(values) -> np.ndarray:
 
 def _criteria_keys(df: pd.DataFrame) -> list[str]:
     keys = [c[2:] for c in df.columns if c.startswith("c_") and len(c) > 2]
-    known = [k for k in i18n.CRITERIA if k in keys]
-    return known + sorted(k for k in keys if k not in i18n.CRITERIA)
+    known = [k for k in i18n.keys("criterion") if k in keys]
+    return known + sorted(k for k in keys if k not in known)
 
 
 def _why_column(df: pd.DataFrame, lang: str) -> str | None:
@@ -264,5 +264,5 @@ def note_lines(
         lines.append(t["note_scenario_unknown"])
     lines.append(t["note_as_of"].format(date=day.isoformat()))
     if n_sites:
-        lines.append(t["note_sites"].format(n=f"{n_sites:,}".replace(",", "\u202f")))
+        lines.append(t["note_sites"].format(n=i18n.format_number(n_sites, lang, grouping=True)))
     return lines

@@ -30,13 +30,8 @@ def round_geom(geoms: np.ndarray) -> np.ndarray:
 
 
 def _fmt_ha(v, lang: str) -> str | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    if not math.isfinite(f):
-        return None
-    return f"{f:,.0f}".replace(",", "\u202f") + " " + i18n.label("ha", lang)
+    text = i18n.format_number(v, lang, 0, grouping=True, missing="")
+    return f"{text} {i18n.label('ha', lang)}" if text else None
 
 
 def _feature_rows(rec: dict, lang: str, status: str | None) -> list[list[str]]:
@@ -56,7 +51,7 @@ def _feature_rows(rec: dict, lang: str, status: str | None) -> list[list[str]]:
     acc = rec.get("accuracy_m")
     if acc is not None and not (isinstance(acc, float) and math.isnan(acc)):
         key = "estimated" if bool(rec.get("estimated")) else "exact"
-        rows.append(["", t[key].format(m=f"{float(acc):.0f}")])
+        rows.append(["", t[key].format(m=i18n.format_number(acc, lang))])
     if rec.get("source"):
         rows.append([t["source"], str(rec["source"])])
     return rows

@@ -216,8 +216,8 @@ def _base_payload(layers, lang: str, basemap: str, day: dt.date, surface: dict |
     return {
         "lang": lang,
         "t": i18n.labels(lang),
-        "crit": {k: i18n.criterion_label(k, lang) for k in i18n.CRITERIA},
-        "status": {k: i18n.status_label(k, lang) for k in i18n.STATUSES},
+        "crit": dict(i18n.section("criterion", lang)),
+        "status": dict(i18n.section("status", lang)),
         "colors": legend_colors(),
         "asOf": day.isoformat(),
         "zoneNames": zone_names(layers, lang),

@@ -38,7 +38,7 @@ from planner.errors import InputError, OutputError
 from planner.render import assets as _assets
 from planner.render.report_page import page_context
 from planner.render.report_table import MatrixRow, comparison_matrix, matrix_rows, site_headers
-from planner.render.report_text import need_short, needs_label, num, text
+from planner.render.report_text import num, text
 
 __all__ = [
     "MatrixRow",
@@ -131,11 +131,13 @@ def _map_frame(c: Comparison, lang: str) -> pd.DataFrame:
     """The scored sites for the map: comparison rank, and why an ineligible site is grey."""
     df = c.scored.copy()
     reasons = df["exclusion_reason"].astype(str).to_numpy(dtype=object)
+    t_need = i18n.t("report.company_needs", lang)
+    short = i18n.section("report.need_short", lang)
     for i in np.flatnonzero(~c.eligible & ~df["excluded"].to_numpy(dtype=bool)):
         failed = c.table.loc[c.table["site_id"] == df["site_id"].iloc[i], "needs_failed"]
         keys = str(failed.iloc[0]).split(";") if len(failed) else []
-        label = ", ".join(need_short(k, lang) for k in keys if k)
-        reasons[i] = f"{needs_label(lang)}: {label}" if label else needs_label(lang)
+        label = ", ".join(short.get(k, k) for k in keys if k)
+        reasons[i] = f"{t_need}: {label}" if label else t_need
     df["exclusion_reason"] = pd.array(reasons, dtype="str")
     df["name"] = pd.array(list(c.names[lang]), dtype="str")
     df["rank"] = c.rank

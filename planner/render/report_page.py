@@ -287,7 +287,7 @@ def _scenario(c: Comparison, lang: str, t: dict) -> dict:
     ]
     needs = sc.needs.model_dump()
     draws = t["draws_note"].format(
-        draws=f"{c.draws:,}".replace(",", "\u202f"),
+        draws=i18n.format_number(c.draws, lang, grouping=True),
         lo=num(1 - c.spread, 2, lang),
         hi=num(1 + c.spread, 2, lang),
         seed=c.seed,
