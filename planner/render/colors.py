@@ -6,8 +6,9 @@
   interpolates between; :data:`COLOUR_STOPS` lists them as ``(percent, "#rrggbb")``.
 * :data:`STATUS_COLORS`: zone fill by status as of the map date.
 * :func:`feature_style`: the Leaflet style of each layer feature kind.
-* :func:`legend_colors`: the colours the page's legend draws, taken from the styles above, so
-  a legend swatch can never disagree with what the map draws (the page gets them as JSON).
+* :func:`page_colors`: the colours the page's script draws with (site colours, the legend),
+  as JSON data; legend symbols take their colours from the styles above, so a legend swatch
+  can never disagree with what the map draws. ``static/planner.js`` has no colour of its own.
 * :data:`CRITERION_COLORS`: one colour per criterion in the report's bar chart.
 """
 
@@ -23,6 +24,7 @@ __all__ = [
     "COLOUR_STOPS",
     "CRITERION_COLORS",
     "EXCLUDED_COLOR",
+    "SITE_OUTLINE_COLOR",
     "RAMP_STOPS",
     "SCORE_RAMP",
     "STATUS_COLORS",
@@ -30,7 +32,7 @@ __all__ = [
     "criterion_color",
     "feature_style",
     "ink",
-    "legend_colors",
+    "page_colors",
     "ramp_lut",
 ]
 
@@ -48,6 +50,8 @@ COLOUR_STOPS: tuple[tuple[float, str], ...] = tuple(
 )
 #: sites excluded from the ranking (national park, water, outside the region)
 EXCLUDED_COLOR = "#9e9e9e"
+#: the outline of a site's circle (drawn up to 5,000 sites)
+SITE_OUTLINE_COLOR = "#222222"
 #: excluded cells of the suitability surface image (grey, semi-transparent)
 SURFACE_EXCLUDED_RGBA = (150, 150, 150, 140)
 #: zone fill colours by status as of the map date
@@ -137,17 +141,19 @@ def _line(kind: str, width: int) -> dict:
 
 
 @functools.cache
-def legend_colors() -> dict:
-    """What the page's legend draws, as JSON-ready data.
+def page_colors() -> dict:
+    """The colours the page's script draws sites and the legend with, as JSON-ready data.
 
-    ``ramp`` (score ramp stops), ``excluded`` (excluded sites), ``zones`` (status -> fill),
-    ``zoneOpacity``, ``sez`` and ``lines`` (symbols for the SEZ outline, BAKAD, its
-    interchanges, highways and railways, from the same styles the map draws them with).
+    ``ramp`` (score ramp stops), ``excluded`` (excluded sites), ``siteOutline`` (the circle
+    around a site), ``zones`` (status -> fill), ``zoneOpacity``, ``sez`` and ``lines``
+    (symbols for the SEZ outline, BAKAD, its interchanges, highways and railways, from the
+    same styles the map draws them with).
     """
     ic = _STYLES["interchange"]
     return {
         "ramp": [[p, c] for p, c in COLOUR_STOPS],
         "excluded": EXCLUDED_COLOR,
+        "siteOutline": SITE_OUTLINE_COLOR,
         "zones": dict(STATUS_COLORS),
         "zoneOpacity": 0.75,
         "sez": {"shape": "swatch", "fill": "#ffffff", "stroke": _ZONE_OUTLINE, "width": 2,

@@ -44,7 +44,7 @@ from planner._atomic import atomic_output, check_writable
 from planner.core.layerset import parse_as_of
 from planner.errors import InputError, MapInputError, OutputError
 from planner.render import assets as _assets
-from planner.render.colors import legend_colors
+from planner.render.colors import page_colors
 from planner.render.map_data import (
     WHY_MAX_SITES,
     best_per_company,
@@ -218,7 +218,7 @@ def _base_payload(layers, lang: str, basemap: str, day: dt.date, surface: dict |
         "t": i18n.labels(lang),
         "crit": dict(i18n.section("criterion", lang)),
         "status": dict(i18n.section("status", lang)),
-        "colors": legend_colors(),
+        "colors": page_colors(),
         "asOf": day.isoformat(),
         "zoneNames": zone_names(layers, lang),
         "layers": layer_payload(layers, lang, basemap, day),

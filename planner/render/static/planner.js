@@ -164,7 +164,8 @@
       pointToLayer: function (f, latlng) {
         var k = f.properties.i;
         var r = typeof radius === 'function' ? radius(k) : radius;
-        return L.circleMarker(latlng, {radius: r, stroke: stroke, weight: 0.6, color: '#222',
+        return L.circleMarker(latlng, {radius: r, stroke: stroke, weight: 0.6,
+          color: D.colors.siteOutline,
           fillColor: scoreColor(D, T, k), fillOpacity: stroke ? 0.9 : 0.8});
       }
     });
