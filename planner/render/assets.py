@@ -56,6 +56,7 @@ __all__ = [
     "planner_css",
     "html_text",
     "render_template",
+    "render_template_around",
     "template_macro",
 ]
 
@@ -345,6 +346,19 @@ def _template(name: str) -> jinja2.Template:
 def render_template(name: str, /, **context: Any) -> str:
     """``planner/render/templates/<name>`` rendered with ``context`` (autoescaped)."""
     return _template(name).render(**context)
+
+
+_SLOT = Markup("\x00planner-slot\x00")
+
+
+def render_template_around(name: str, content: str, /, **context: Any) -> str:
+    """``render_template`` with ``content`` (markup or code made here, e.g. megabytes of map
+    JSON) put where the template writes ``{{ slot }}``. The content is joined outside
+    Jinja: through the template it would be copied several times (0.15 s at 100k sites)."""
+    head, found, tail = render_template(name, slot=_SLOT, **context).partition(_SLOT)
+    if not found:
+        raise AssetError(f"template {name!r} has no {{{{ slot }}}}; reinstall the package")
+    return "".join((head, content, tail))
 
 
 def template_macro(name: str, macro: str):

@@ -145,11 +145,8 @@ class _PlannerLayers(MacroElement):
         self.payload_js = json_for_script(payload)
 
     def render(self, **kwargs) -> None:
-        js = _assets.render_template(
-            "map_call.js.j2",
-            map=self._parent.get_name(),
-            groups=self.groups_js,
-            payload=self.payload_js,
+        js = _assets.render_template_around(
+            "map_call.js.j2", self.payload_js, map=self._parent.get_name(), groups=self.groups_js
         )
         self.get_root().script.add_child(_assets.raw_element(js), name=self.get_name())
 
