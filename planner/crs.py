@@ -21,7 +21,7 @@ __all__ = [
     "lonlat_to_metric",
     "metric_to_lonlat",
     "lonlat_to_web_mercator",
-    "web_mercator_to_metric",
+    "web_mercator_to_lonlat",
     "to_metric",
     "to_geographic",
 ]
@@ -40,7 +40,7 @@ _DIRECTIONS = {
     "fwd": (GEOGRAPHIC_CRS, METRIC_CRS),
     "inv": (METRIC_CRS, GEOGRAPHIC_CRS),
     "lonlat_web": (GEOGRAPHIC_CRS, WEB_MERCATOR_CRS),
-    "web_metric": (WEB_MERCATOR_CRS, METRIC_CRS),
+    "web_lonlat": (WEB_MERCATOR_CRS, GEOGRAPHIC_CRS),
 }
 
 
@@ -74,12 +74,12 @@ def lonlat_to_web_mercator(lon, lat) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(x, dtype="f8"), np.asarray(y, dtype="f8")
 
 
-def web_mercator_to_metric(x, y) -> tuple[np.ndarray, np.ndarray]:
-    """Web Mercator ``x``/``y`` (EPSG:3857) to UTM 43N ``x``/``y`` (metres)."""
-    mx, my = _transformer("web_metric").transform(
+def web_mercator_to_lonlat(x, y) -> tuple[np.ndarray, np.ndarray]:
+    """Inverse of :func:`lonlat_to_web_mercator`: EPSG:3857 metres to WGS84 ``lon``/``lat``."""
+    lon, lat = _transformer("web_lonlat").transform(
         np.asarray(x, dtype="f8"), np.asarray(y, dtype="f8")
     )
-    return np.asarray(mx, dtype="f8"), np.asarray(my, dtype="f8")
+    return np.asarray(lon, dtype="f8"), np.asarray(lat, dtype="f8")
 
 
 def _require_crs(gdf, what: str) -> None:

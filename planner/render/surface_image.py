@@ -3,7 +3,8 @@
 :func:`surface_overlay_png` resamples a :class:`planner.core.surface.Surface` (a grid in
 EPSG:32643) to an image whose pixels are evenly spaced in Web Mercator, which is how Leaflet
 stretches an image overlay between its corners: pixel centres are projected EPSG:3857 ->
-EPSG:32643 with pyproj and take the nearest (block-averaged) cell, in one resampling step.
+EPSG:4326 -> EPSG:32643 with pyproj and take the nearest (block-averaged) cell, in one
+resampling step.
 Colours come from the score ramp of :mod:`planner.render.colors`; the PNG is encoded by
 ``branca.utilities.write_png`` (what folium uses for array images).
 
@@ -135,10 +136,14 @@ def surface_overlay_png(
     # average cells down to about one per output pixel before sampling
     f = max(1, int((c1 - c0) // width), int((r1 - r0) // height))
     score, excluded, sg = _block_reduce(surface, f)
+    # pixel centres, evenly spaced in Web Mercator; its columns are meridians and its rows
+    # parallels, so a column's longitude and a row's latitude are found once each
     px = x_w + (np.arange(width) + 0.5) / width * (x_e - x_w)
     py = y_n - (np.arange(height) + 0.5) / height * (y_n - y_s)
-    gx, gy = np.meshgrid(px, py)
-    x, y = _crs.web_mercator_to_metric(gx.ravel(), gy.ravel())
+    plon, _ = _crs.web_mercator_to_lonlat(px, np.full(width, (y_s + y_n) / 2))
+    _, plat = _crs.web_mercator_to_lonlat(np.full(height, (x_w + x_e) / 2), py)
+    glon, glat = np.meshgrid(plon, plat)
+    x, y = _crs.lonlat_to_metric(glon.ravel(), glat.ravel())
     col = np.floor((x - sg.x0) / sg.cell_m).astype(np.int64)
     row = np.floor((sg.y0 - y) / sg.cell_m).astype(np.int64)
     inside = (col >= 0) & (col < sg.ncols) & (row >= 0) & (row < sg.nrows)
