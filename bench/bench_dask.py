@@ -46,9 +46,9 @@ import numpy as np
 import pandas as pd
 
 import planner
+from planner._atomic import manifest_path
 from planner.jobs import dask_engine as engine
 from planner.jobs.dask_client import dask_client
-from planner.render.outputs import manifest_path
 
 AS_OF = "2025-06-01"
 

@@ -28,6 +28,7 @@ from planner import OutputError, OutputExistsError
 from planner.config.scenarios import load_scenario
 from planner.config.sectors import company_weights
 from planner.core.criteria import compute_criteria
+from planner.core.prepared import Prepared
 from planner.core.scoring import score_table
 from planner.crs import lonlat_to_metric
 from planner.errors import BatchError, InputError
@@ -139,7 +140,9 @@ def test_points_use_each_companys_own_weights(example, layers):
         rows = res[(res["sector"] == sector) & (res["rank"] == 1)].head(2)
         assert len(rows), sector
         w = company_weights(sc.weights, sector)
-        crit = compute_criteria(rows["lon"], rows["lat"], layers, AS_OF, index=rows.index)
+        crit = compute_criteria(
+            rows["lon"], rows["lat"], Prepared.of(layers, AS_OF), index=rows.index
+        )
         expect = score_table(crit, sc.with_weights(w))
         assert np.allclose(rows["score"], expect["score"], atol=1e-6)
         for k in keys:
@@ -532,7 +535,7 @@ def test_group_labels_zone_almaty_or_nearest_settlement(layers):
     lon = np.array([centre.x, aiz.x, far[0]])
     lat = np.array([centre.y, aiz.y, far[1]])
     sites = pd.DataFrame({"lon": lon, "lat": lat})
-    crit = compute_criteria(lon, lat, layers, AS_OF)
+    crit = compute_criteria(lon, lat, Prepared.of(layers, AS_OF))
     labels = _site_groups(np.arange(3), crit, sites, layers)
     assert labels[0] == (crit["zone_id"][0] or "almaty")
     assert labels[1] == crit["zone_id"][1] != ""

@@ -30,6 +30,7 @@ from planner.errors import (
     UnknownSiteError,
 )
 from planner.inputs.companies import example_path, read_companies
+from planner.jobs import compare as compare_job
 from planner.render import assets as _assets
 from planner.render import report
 
@@ -55,14 +56,14 @@ def geod_km(lon1, lat1, lon2, lat2) -> float:
 @pytest.fixture(scope="module")
 def cmp_time(layers):
     """Kairat-2 (planned, opens 2028) against a plot, as of 2026 and 2030."""
-    return compare.compare_sites(
+    return compare_job.compare_sites(
         ["iz-kairat-2", PLOT], layers=layers, as_of=AS_OF, also_as_of=LATER, seed=1
     )
 
 
 @pytest.fixture(scope="module")
 def cmp_five(layers):
-    return compare.compare_sites(
+    return compare_job.compare_sites(
         ["iz-kairat", "sez-pit", "aiz-2", compare.parse_at("43.40,76.95,Plot"), "iz-kairat-2"],
         layers=layers,
         as_of=AS_OF,
@@ -78,7 +79,7 @@ def company_row():
 
 @pytest.fixture(scope="module")
 def cmp_company(layers, company_row):
-    return compare.compare_sites(
+    return compare_job.compare_sites(
         ["iz-kairat", "sez-alatau", "sez-pit", compare.parse_at("43.53,77.05,Near Baiserke")],
         layers=layers,
         as_of=AS_OF,
@@ -92,7 +93,7 @@ def cmp_hostile(layers):
         compare.PointRef(lat=43.30 + 0.03 * i, lon=76.80 + 0.05 * i, label=h)
         for i, h in enumerate(HOSTILE)
     ]
-    return compare.compare_sites(refs, layers=layers, as_of=AS_OF, draws=300)
+    return compare_job.compare_sites(refs, layers=layers, as_of=AS_OF, draws=300)
 
 
 # --------------------------------------------------------------------------- site refs
@@ -122,12 +123,12 @@ def test_parse_at_refuses_bad_coordinates(text, match):
 def test_site_count_is_2_to_12(layers, n):
     refs = [compare.PointRef(43.3 + 0.01 * i, 76.9) for i in range(n)]
     with pytest.raises(SiteCountError, match="2 to 12 sites"):
-        compare.compare_sites(refs, layers=layers, as_of=AS_OF)
+        compare_job.compare_sites(refs, layers=layers, as_of=AS_OF)
 
 
 def test_unknown_ids_list_close_matches(layers):
     with pytest.raises(UnknownSiteError) as info:
-        compare.compare_sites(["iz-kairatt", "sez-pt", "aiz-1"], layers=layers)
+        compare_job.compare_sites(["iz-kairatt", "sez-pt", "aiz-1"], layers=layers)
     msg = str(info.value)
     assert "'iz-kairatt' (did you mean 'iz-kairat'" in msg
     assert "'sez-pt' (did you mean 'sez-pit'" in msg
@@ -138,14 +139,14 @@ def test_unknown_ids_list_close_matches(layers):
 def test_sites_by_name_file_and_duplicates(layers, tmp_path):
     f = tmp_path / "plots.csv"
     f.write_text("id;name;lat;lon;area_ha\np1;Участок 1;43,41;76,98;12,5\n", encoding="utf-8")
-    c = compare.compare_sites(
+    c = compare_job.compare_sites(
         ["p1", "Индустриальная зона «Кайрат»"], layers=layers, as_of=AS_OF, sites=f, draws=50
     )
     assert c.sites["site_id"].tolist() == ["p1", "iz-kairat"]
     assert c.sites["site_source"].tolist() == ["plots.csv", "builtin"]
     assert c.sites["area_ha"].iloc[0] == 12.5
     with pytest.raises(CompareError, match="more than once"):
-        compare.compare_sites(["iz-kairat", "IZ-KAIRAT"], layers=layers, as_of=AS_OF)
+        compare_job.compare_sites(["iz-kairat", "IZ-KAIRAT"], layers=layers, as_of=AS_OF)
 
 
 # --------------------------------------------------------------------------- values
@@ -222,7 +223,7 @@ def test_rank_order_and_display_order(cmp_five):
 
 
 def test_dominating_site_is_always_first(layers):
-    c = compare.compare_sites(["iz-kazybek-bek", "sez-alatau"], layers=layers, as_of=AS_OF)
+    c = compare_job.compare_sites(["iz-kazybek-bek", "sez-alatau"], layers=layers, as_of=AS_OF)
     U = c.scored[[f"u_{k}" for k in c.criteria]].to_numpy()
     assert (U[1] >= U[0]).all() and (U[1] > U[0]).any()  # the precondition: dominance
     assert c.monte_carlo.p_first.tolist() == [0.0, 1.0]
@@ -233,8 +234,8 @@ def test_dominating_site_is_always_first(layers):
 
 def test_monte_carlo_is_seeded_and_matches_numpy(layers):
     refs = ["sez-pit", compare.parse_at("43.40,76.95,Plot")]  # a close race
-    a = compare.compare_sites(refs, layers=layers, as_of=AS_OF, draws=1500, seed=7)
-    b = compare.compare_sites(refs, layers=layers, as_of=AS_OF, draws=1500, seed=7)
+    a = compare_job.compare_sites(refs, layers=layers, as_of=AS_OF, draws=1500, seed=7)
+    b = compare_job.compare_sites(refs, layers=layers, as_of=AS_OF, draws=1500, seed=7)
     np.testing.assert_array_equal(a.monte_carlo.p_first, b.monte_carlo.p_first)
     np.testing.assert_array_equal(a.monte_carlo.rank_p95, b.monte_carlo.rank_p95)
     # independent: the documented factors (uniform 1 +- 0.25), scores by matrix product
@@ -248,7 +249,7 @@ def test_monte_carlo_is_seeded_and_matches_numpy(layers):
     np.testing.assert_allclose(a.monte_carlo.p_first, expected)
     assert 0 < a.monte_carlo.p_first.max() < 1  # a real race: the test can see a change
     assert a.monte_carlo.p_first.sum() == pytest.approx(1.0)
-    c = compare.compare_sites(refs, layers=layers, as_of=AS_OF, draws=1500, seed=8)
+    c = compare_job.compare_sites(refs, layers=layers, as_of=AS_OF, draws=1500, seed=8)
     assert c.monte_carlo.p_first[0] != a.monte_carlo.p_first[0]  # the seed matters
     assert abs(c.monte_carlo.p_first[0] - a.monte_carlo.p_first[0]) < 0.06
 
@@ -289,7 +290,9 @@ def test_flip_weight_verified_by_rescoring(cmp_five):
 
 
 def test_flip_sentence_for_a_fall_to_near_zero(layers):
-    c = compare.compare_sites(["iz-kairat", "iz-kairat-2"], layers=layers, as_of=AS_OF, draws=100)
+    c = compare_job.compare_sites(
+        ["iz-kairat", "iz-kairat-2"], layers=layers, as_of=AS_OF, draws=100
+    )
     f = c.flip
     assert f.direction == -1 and 0 < f.weight_to < 0.01  # the zone weight must almost vanish
     text = c.flip_texts["en"]

@@ -24,7 +24,6 @@ import planner
 from planner import i18n
 from planner.config.scenarios import load_scenario
 from planner.core.layerset import LAYER_SPECS
-from planner.core.scoring import score_sites
 from planner.errors import AssetError, InputError, OutputError, OutputExistsError
 from planner.jobs import maps as jobs_maps
 from planner.render import assets as _assets
@@ -674,6 +673,8 @@ def test_cli_builtin_sites_scored_with_the_scenario(cli, tmp_path):
 
 
 def test_build_map_accepts_score_sites_output(layers):
+    from planner.jobs.score_sites import score_sites
+
     s = score_sites("builtin", layers, as_of=dt.date(2030, 1, 1))
     m = maps.build_map(layers, scored=s)
     assert m.planner_data["asOf"] == "2030-01-01"

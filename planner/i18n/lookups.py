@@ -75,15 +75,21 @@ def quote(name: str, lang: str = DEFAULT_LANG) -> str:
 def feature_names(df: pd.DataFrame, lang: str = DEFAULT_LANG) -> pd.Series:
     """Each feature's name in ``lang``, falling back to Russian, English, then the id."""
     check_lang(lang)
-    order = [f"name_{lang}", "name_ru", "name_en", "id"]
-    out = pd.Series([None] * len(df), index=df.index, dtype=object)
-    for col in order:
-        if col not in df.columns:
-            continue
-        vals = df[col].astype(object)
-        usable = vals.notna() & (vals.astype(str).str.strip() != "")
-        out = out.where(out.notna() | ~usable, vals)
-    return out.where(out.notna(), "").astype(str)
+    cols = [c for c in (f"name_{lang}", "name_ru", "name_en", "id") if c in df.columns]
+    # a layer has few features: plain Python costs less than pandas per column
+    rows = zip(*(df[c].tolist() for c in cols), strict=True) if cols else ([] for _ in df.index)
+    names = [next((v for v in row if _usable(v)), "") for row in rows]
+    return pd.Series(names, index=df.index, dtype=object).astype(str)
+
+
+def _usable(v: object) -> bool:
+    """Not missing (None, NaN, NA, NaT) and not blank."""
+    try:
+        if pd.isna(v):
+            return False
+    except (TypeError, ValueError):  # a list or array is not a name, but not missing either
+        pass
+    return str(v).strip() != ""
 
 
 def fill_array(key: str, lang: str, **fields: np.ndarray | str) -> np.ndarray:
@@ -98,12 +104,12 @@ def fill_array(key: str, lang: str, **fields: np.ndarray | str) -> np.ndarray:
         k: (v if isinstance(v, str) else np.asarray(v, dtype=object)) for k, v in fields.items()
     }
     sizes = {len(v) for v in cols.values() if not isinstance(v, str)}
-    if len(sizes) > 1:
-        raise ValueError(f"fill_array({key!r}): fields of different lengths {sorted(sizes)}")
-    out: np.ndarray | str = np.full(sizes.pop() if sizes else 1, "", dtype=object)
+    if len(sizes) != 1:
+        raise ValueError(f"fill_array({key!r}): give fields of one length, got {sorted(sizes)}")
+    pieces: list[np.ndarray | str] = []
     for literal, field, spec, conv in string.Formatter().parse(text):
         if literal:
-            out = out + literal
+            pieces.append(literal)
         if field is None:
             continue
         if field not in cols or spec or conv:
@@ -111,5 +117,11 @@ def fill_array(key: str, lang: str, **fields: np.ndarray | str) -> np.ndarray:
                 f"message {key!r} ({lang}) needs the field {field!r} as text; given: "
                 f"{', '.join(sorted(cols)) or 'none'}"
             )
-        out = out + cols[field]
-    return np.asarray(out, dtype=object)
+        pieces.append(cols[field])
+    n = sizes.pop()
+    out: np.ndarray | str = pieces[0] if pieces else ""
+    for piece in pieces[1:]:  # text and columns alternate: each addition is one numpy pass
+        out = out + piece
+    if isinstance(out, str):  # a message without fields
+        return np.full(n, out, dtype=object)
+    return np.array(out, dtype=object)  # a copy, never one of the given columns

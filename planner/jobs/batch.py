@@ -294,6 +294,7 @@ def score_companies(
     rows = CompanyRows.of(companies)
     sites = _check_sites(sites)
     sc = load_scenario(scenario)
+    _check_method_robustness(sc, opts.robustness)
     day = parse_as_of(as_of)
     warnings = rows.warnings + _preferred_zone_warnings(rows.valid, layers)
     run = _run_stages(rows, sites, layers, sc, day, opts, clock)
@@ -310,21 +311,11 @@ def score_companies(
     )  # fmt: skip
     tables.results.attrs = {"scenario": sc.name, "scenario_hash": sc.hash,
                             "as_of": day.isoformat()}  # fmt: skip
-    return BatchResult(
-        results=tables.results,
-        companies=tables.companies,
-        rejects=rows.rejects,
-        allocation=tables.allocation,
-        counts=counts,
-        warnings=warnings,
-        scenario=sc,
-        as_of=day,
-        inputs={"companies": rows.path if isinstance(companies, CompanyTable) else None},
-        extra=extra,
-        layers=layers,
-        rank=run.rank.rr,
-        alloc=run.alloc.alloc if run.alloc is not None else None,
-    )
+    result = BatchResult(tables.results, tables.companies, rows.rejects, tables.allocation,
+                         counts, warnings, sc, day, extra=extra, layers=layers, rank=run.rank.rr,
+                         alloc=run.alloc.alloc if run.alloc is not None else None)  # fmt: skip
+    result.inputs["companies"] = rows.path if isinstance(companies, CompanyTable) else None
+    return result
 
 
 def _run_stages(rows: CompanyRows, sites, layers, sc: Scenario, day: dt.date,
@@ -398,6 +389,15 @@ def _run_facts(run: BatchRun) -> dict[str, Any]:
     return extra
 
 
+def _check_method_robustness(sc: Scenario, robustness: bool) -> None:
+    if robustness and sc.method != "wlc":
+        raise InputError(
+            f"robustness: the Monte Carlo over weights ranks by the weighted sum, but scenario "
+            f"{sc.name!r} ranks by {sc.method}; drop --robustness, or see how the ranking "
+            "differs between methods with `planner compare` (section: ranking by method)"
+        )
+
+
 def run_batch(
     companies_path: str | os.PathLike,
     *,
@@ -441,8 +441,9 @@ def run_batch(
     from planner.inputs.layers import load_layers
     from planner.inputs.sites import load_sites
 
-    BatchOptions(**options).checked()  # bad options fail before any reading
+    opts = BatchOptions(**options).checked()  # bad options fail before any reading
     sc = load_scenario(scenario)  # a bad scenario fails before any reading
+    _check_method_robustness(sc, opts.robustness)
     parse_as_of(as_of)
     t0 = time.perf_counter()
     if progress is not None:

@@ -17,10 +17,10 @@ from typing import Any
 
 import pandas as pd
 
+from planner._atomic import Output, check_outputs
 from planner.errors import InputError
 
 from .batch import BatchResult
-from .outputs import Output, check_outputs
 
 __all__ = ["OutputPlan", "default_rejects_path", "plan_outputs", "write_batch"]
 
@@ -40,7 +40,7 @@ class OutputPlan:
     map: Path | None
 
     def outputs(self) -> list[Output | None]:
-        """The files as :class:`~planner.jobs.outputs.Output` s (results, rejects and map
+        """The files as :class:`~planner._atomic.Output` s (results, rejects and map
         with manifests)."""
         return [
             Output(self.results, "output", RESULT_SUFFIXES, "-o out/results.xlsx", manifest=True),
@@ -69,7 +69,7 @@ def plan_outputs(
 ) -> OutputPlan:
     """The files a run writes (results, sibling tables, rejects, map and manifests), checked.
 
-    Refuses before any work, with :func:`planner.jobs.outputs.check_outputs`, outputs that
+    Refuses before any work, with :func:`planner._atomic.check_outputs`, outputs that
     exist (without ``overwrite``) or cannot be written. Raises
     :class:`~planner.errors.OutputExistsError` / :class:`~planner.errors.OutputError` /
     :class:`~planner.errors.InputError`; writes nothing.

@@ -31,6 +31,7 @@ import pandas as pd
 from planner import crs as _crs
 from planner.config.scenarios import Scenario
 from planner.config.sectors import SectorCatalog, needs_arrays, weights_matrix
+from planner.core.prepared import Prepared
 from planner.core.ranking import NeedArrays, RankResult, SiteArrays, binding_reasons, rank_companies
 from planner.core.scoring import utilities
 from planner.errors import InputError
@@ -200,13 +201,15 @@ class CompanyRows:
 
 @dataclass(frozen=True)
 class SiteStage:
-    """Stage 1: the candidate sites with their criteria and utilities (``U``: sites x keys)."""
+    """Stage 1: the candidate sites with their criteria and utilities (``U``: sites x keys),
+    and the layers resolved for the date (``prepared``: feature names for the reasons)."""
 
     sites: gpd.GeoDataFrame
     crit: pd.DataFrame
     U: np.ndarray
     arrays: SiteArrays
     keys: list[str]
+    prepared: Prepared
 
     @property
     def ids(self) -> np.ndarray:
@@ -269,13 +272,14 @@ def criteria_stage(sites: gpd.GeoDataFrame, layers, sc: Scenario, day) -> SiteSt
     from planner.core.criteria import compute_criteria
 
     keys = list(sc.weights)
+    prepared = Prepared.of(layers, day)
     crit = compute_criteria(
         sites["lon"].to_numpy(dtype="f8", na_value=np.nan),
         sites["lat"].to_numpy(dtype="f8", na_value=np.nan),
-        layers, day, index=pd.RangeIndex(len(sites)),
+        prepared, index=pd.RangeIndex(len(sites)),
     )  # fmt: skip
     U = np.ascontiguousarray(utilities(crit, sc)[[f"u_{k}" for k in keys]].to_numpy("f8"))
-    return SiteStage(sites, crit, U, _site_arrays(sites, crit), keys)
+    return SiteStage(sites, crit, U, _site_arrays(sites, crit), keys, prepared)
 
 
 def _site_arrays(sites: pd.DataFrame, crit: pd.DataFrame) -> SiteArrays:
@@ -303,6 +307,10 @@ def rank_stage(
     k_rank = max(opts.top_k, int(opts.alloc_candidates)) if opts.allocate else opts.top_k
     k_rank = max(1, min(k_rank, len(st.sites)))
     rr = _rank(st.U, W, st.arrays, needs, k_rank, clock)
+    if sc.method != "wlc":  # the same needs filter, then the method among each company's sites
+        from planner.core.aggregation import rank_companies_by_method
+
+        rr = rank_companies_by_method(st.U, W, st.arrays, needs, k_rank, sc.aggregation, rr)
     top = rr.top_idx[:, : min(opts.top_k, rr.k)]
     return RankStage(W, needs, rr, binding_reasons(rr), k_rank, top)
 

@@ -101,12 +101,15 @@ def results_table(run: BatchRun, rows: ResultRows) -> gpd.GeoDataFrame:
     points = _points(run, rows, score)
     for j, k in enumerate(st.keys):
         cols[f"c_{k}"] = points[:, j]
+    if run.scenario.method != "wlc":  # the points add up to the weighted sum, not the score
+        cols["score_wlc"] = points.sum(axis=1)
     out = pd.concat([comp, pd.DataFrame(cols)], axis=1)
     if run.options.why:
         from planner.core.explain import why_texts
 
         texts = why_texts(
-            pd.concat([out[[f"c_{k}" for k in st.keys]], c], axis=1), run.scenario, run.layers
+            pd.concat([out[[f"c_{k}" for k in st.keys]], c], axis=1), run.scenario,
+            st.prepared.names,
         ) if n else pd.DataFrame({"why_ru": [], "why_en": []}, dtype="str")
         out["why_ru"] = texts["why_ru"].to_numpy()
         out["why_en"] = texts["why_en"].to_numpy()
@@ -168,7 +171,7 @@ def _points(run: BatchRun, rows: ResultRows, score: np.ndarray) -> np.ndarray:
     n = len(rows)
     points = 100.0 * run.rank.W[rows.company] * run.sites.U[rows.site] if n \
         else np.zeros((0, len(run.sites.keys)))
-    if n:
+    if n and run.scenario.method == "wlc":  # another method's score is not the sum
         off = np.abs(points.sum(axis=1) - score)
         if not (off <= _SCORE_TOL).all():
             r = int(np.argmax(off))

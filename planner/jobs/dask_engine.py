@@ -14,8 +14,8 @@ The Dask engine only changes *where* they run:
 3. Each partition is scored by the same function; the partition's own rank is dropped.
 4. Ranks are global (score descending, ties by ``site_id``, excluded sites ``<NA>``), made
    from small per-partition summaries: the distinct scores with their counts, then the
-   ``site_id`` of tied rows only. They equal :func:`planner.core.scoring.rank_scores` on the
-   whole table.
+   ``site_id`` of tied rows only (:func:`planner.core.ranking.global_rank` and its parts).
+   They equal :func:`planner.core.ranking.rank_scores` on the whole table.
 
 Partitions are submitted with their data inside the task, so the scheduler can recompute
 them when a worker dies: no site is lost or duplicated. Output is either gathered into one
@@ -47,12 +47,12 @@ import pandas as pd
 import shapely
 
 from planner import crs as _crs
-from planner._atomic import atomic_dir
+from planner._atomic import Output, atomic_dir, check_outputs
 from planner.config.scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
+from planner.core.ranking import RankTable, global_rank, score_summary, tie_offsets
 from planner.errors import EngineError, InputError, PlannerError
 
 from .dask_client import client_for, worker_count
-from .outputs import Output, check_outputs
 from .scored_parquet import is_parquet, write_part, write_scored_parquet
 
 __all__ = [
@@ -182,95 +182,6 @@ def _default_npartitions(n: int, n_workers: int) -> int:
 # --------------------------------------------------------------------------- global rank
 
 
-def _score_summary(score: np.ndarray, excluded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct scores of the ranked (not excluded) rows, ascending, and their counts."""
-    s = np.asarray(score, dtype="f8")[~np.asarray(excluded, dtype=bool)]
-    return np.unique(s, return_counts=True)
-
-
-@dataclasses.dataclass(frozen=True)
-class _RankTable:
-    """Distinct ranked scores (ascending) with the number of ranked rows above each."""
-
-    scores: np.ndarray
-    above: np.ndarray  # rows with a strictly higher score
-    tied: np.ndarray  # the distinct scores held by more than one row, ascending
-
-    @classmethod
-    def merge(cls, summaries: Sequence[tuple[np.ndarray, np.ndarray]]) -> _RankTable:
-        vals = np.concatenate([s for s, _ in summaries]) if summaries else np.empty(0)
-        cnts = np.concatenate([c for _, c in summaries]) if summaries else np.empty(0, "i8")
-        uniq, inv = np.unique(vals, return_inverse=True)
-        counts = np.bincount(inv, weights=cnts, minlength=len(uniq)).astype(np.int64)
-        above = counts[::-1].cumsum()[::-1] - counts  # rows with a higher score
-        return cls(scores=uniq, above=above, tied=uniq[counts > 1])
-
-    def base(self, score: np.ndarray) -> np.ndarray:
-        """Rows ranked above each score (meaningless for scores not in the table)."""
-        if not len(self.scores):
-            return np.zeros(len(score), dtype=np.int64)
-        pos = np.minimum(np.searchsorted(self.scores, score), len(self.scores) - 1)
-        return self.above[pos]
-
-
-def _tied_mask(score: np.ndarray, excluded: np.ndarray, table: _RankTable) -> np.ndarray:
-    if not len(table.tied):
-        return np.zeros(len(score), dtype=bool)
-    pos = np.minimum(np.searchsorted(table.tied, score), len(table.tied) - 1)
-    return (table.tied[pos] == score) & ~np.asarray(excluded, dtype=bool)
-
-
-def _tie_offsets(score: np.ndarray, site_id: np.ndarray) -> np.ndarray:
-    """0-based place of each tied row among the rows of equal score (by ``site_id``)."""
-    if not len(score):
-        return np.empty(0, dtype=np.int64)
-    ids = np.asarray(site_id, dtype=object).astype(str)
-    _, key = np.unique(ids, return_inverse=True)
-    order = np.lexsort((key, -score))
-    s = score[order]
-    start = np.r_[True, s[1:] != s[:-1]]
-    group_first = np.maximum.accumulate(np.where(start, np.arange(len(s)), 0))
-    offsets = np.empty(len(s), dtype=np.int64)
-    offsets[order] = np.arange(len(s)) - group_first
-    return offsets
-
-
-def _ranks(score, excluded, table: _RankTable, tied_rows, tied_offsets) -> pd.arrays.IntegerArray:
-    score = np.asarray(score, dtype="f8")
-    excluded = np.asarray(excluded, dtype=bool)
-    rank = table.base(score) + 1
-    rank[tied_rows] += tied_offsets
-    rank[excluded] = 0
-    return pd.arrays.IntegerArray(rank.astype(np.int64), excluded.copy())
-
-
-def global_rank(
-    parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
-) -> list[pd.arrays.IntegerArray]:
-    """Global ranks for a table split in parts, each ``(score, excluded, site_id)``.
-
-    The same ranks as :func:`planner.core.scoring.rank_scores` on the concatenated table
-    (1 = best score, ties to the smaller ``site_id`` as text, excluded ``<NA>``), made
-    from the parts' distinct scores and their tied rows only: this is what the Dask engine
-    does across workers, here in one process (used by tests and small runs).
-    """
-    table = _RankTable.merge([_score_summary(s, e) for s, e, _ in parts])
-    tied = [_tied_mask(np.asarray(s, "f8"), e, table) for s, e, _ in parts]
-    t_score = np.concatenate(
-        [np.asarray(s, "f8")[m] for (s, _, _), m in zip(parts, tied, strict=True)]
-    )
-    t_ids = np.concatenate(
-        [np.asarray(i, dtype=object)[m] for (_, _, i), m in zip(parts, tied, strict=True)]
-    )
-    offsets = _tie_offsets(t_score, t_ids)
-    out, k = [], 0
-    for (s, e, _), m in zip(parts, tied, strict=True):
-        rows = np.flatnonzero(m)
-        out.append(_ranks(s, e, table, rows, offsets[k : k + len(rows)]))
-        k += len(rows)
-    return out
-
-
 # --------------------------------------------------------------------------- scenario payload
 
 
@@ -307,19 +218,19 @@ def _score_part(part: pd.DataFrame, prepared, scenario_data: dict) -> pd.DataFra
 
 
 def _summary_task(scored: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    return _score_summary(scored["score"].to_numpy(), scored["excluded"].to_numpy())
+    return score_summary(scored["score"].to_numpy(), scored["excluded"].to_numpy())
 
 
 def _tied_task(
-    scored: pd.DataFrame, table: _RankTable
+    scored: pd.DataFrame, table: RankTable
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     score = scored["score"].to_numpy(dtype="f8")
-    m = _tied_mask(score, scored["excluded"].to_numpy(), table)
+    m = table.tied_mask(score, scored["excluded"].to_numpy())
     return np.flatnonzero(m), score[m], scored["site_id"].to_numpy(dtype=object)[m]
 
 
-def _rank_task(scored: pd.DataFrame, table: _RankTable, rows: np.ndarray, offsets: np.ndarray):
-    return _ranks(scored["score"].to_numpy(), scored["excluded"].to_numpy(), table, rows, offsets)
+def _rank_task(scored: pd.DataFrame, table: RankTable, rows: np.ndarray, offsets: np.ndarray):
+    return table.ranks(scored["score"].to_numpy(), scored["excluded"].to_numpy(), rows, offsets)
 
 
 @contextlib.contextmanager
@@ -362,7 +273,7 @@ def _write_part(
     if why is not None:
         from planner.core.explain import why_texts
 
-        texts = why_texts(gdf, _unpack_scenario(why["scenario"]), why["layers"])
+        texts = why_texts(gdf, _unpack_scenario(why["scenario"]), why["names"])
         gdf["why_ru"] = texts["why_ru"]
         gdf["why_en"] = texts["why_en"]
     write_part(gdf, path, attrs)
@@ -385,7 +296,7 @@ class _DaskRun:
     client: Any
     scored: list  # futures of scored partitions (pd.DataFrame)
     positions: list[np.ndarray]  # row positions of each partition in the input
-    table: _RankTable
+    table: RankTable
     ranks: list  # futures of IntegerArray ranks per partition
 
 
@@ -423,12 +334,12 @@ def _run_dask(
             for i, pos in enumerate(positions)
         ]  # fmt: skip
     summaries = client.gather([client.submit(_summary_task, f, pure=False) for f in scored])
-    table = _RankTable.merge(summaries)
+    table = RankTable.merge(summaries)
     table_f = client.scatter(table, broadcast=True, hash=False)
     tied = client.gather([client.submit(_tied_task, f, table_f, pure=False) for f in scored])
     t_score = np.concatenate([t[1] for t in tied]) if tied else np.empty(0)
     t_ids = np.concatenate([t[2] for t in tied]) if tied else np.empty(0, dtype=object)
-    offsets = _tie_offsets(t_score, t_ids)
+    offsets = tie_offsets(t_score, t_ids, "site_id")
     if len(t_score):
         log.info("dask: %d tied rows ranked by site_id", len(t_score))
     ranks, k = [], 0
@@ -495,7 +406,12 @@ class _ScoreJob:
         from planner.core.scoring import parse_as_of
 
         engine = engine.checked()
-        return cls(sites, layers, load_scenario(scenario), parse_as_of(as_of), why, engine)
+        sc = load_scenario(scenario)
+        if engine.engine != "local":  # a set-relative method cannot score in partitions
+            from planner.core.aggregation import require_chunkable
+
+            require_chunkable(sc, "the Dask engine")
+        return cls(sites, layers, sc, parse_as_of(as_of), why, engine)
 
     @property
     def attrs(self) -> dict[str, str]:
@@ -504,8 +420,8 @@ class _ScoreJob:
         return {"scenario": sc.name, "scenario_hash": sc.hash, "as_of": self.day.isoformat()}
 
     def score_here(self) -> gpd.GeoDataFrame:
-        """The local engine: :func:`planner.core.scoring.score_sites` in this process."""
-        from planner.core.scoring import score_sites
+        """The local engine: :func:`planner.jobs.score_sites.score_sites` in this process."""
+        from planner.jobs.score_sites import score_sites
 
         return score_sites(self.sites, self.layers, self.scenario, self.day, why=self.why)
 
@@ -529,7 +445,7 @@ def score_sites_engine(
     sites
         A sites table (GeoDataFrame, or a DataFrame with ``site_id``, ``lon``, ``lat``).
     layers, scenario, as_of
-        As for :func:`planner.core.scoring.score_sites`.
+        As for :func:`planner.jobs.score_sites.score_sites`.
     engine, scheduler, npartitions, client
         See :class:`EngineOptions`: ``"local"`` (this process) or ``"dask"`` (a Dask
         cluster).
@@ -538,7 +454,7 @@ def score_sites_engine(
 
     Returns
     -------
-    GeoDataFrame as from :func:`planner.core.scoring.score_sites`: on the sites' index, in their
+    GeoDataFrame as from :func:`planner.jobs.score_sites.score_sites`: on the sites' index, in their
     order, ``.attrs`` = scenario, scenario_hash, as_of.
     """
     job = _ScoreJob.make(sites, layers, scenario, as_of, why,
@@ -562,12 +478,12 @@ def _result_columns(sc: Scenario) -> set[str]:
 def _score_dask_gather(job: _ScoreJob) -> tuple[gpd.GeoDataFrame, int]:
     """Score on the cluster and gather the table (as the local engine's); also the number
     of partitions."""
-    from planner.core.criteria import prepare
-    from planner.core.scoring import score_sites
+    from planner.core.prepared import Prepared
+    from planner.jobs.score_sites import score_sites
 
     sites, layers, sc, day, why = job.sites, job.layers, job.scenario, job.day, job.why
     _check_sites(sites)
-    prepared = prepare(layers, day)
+    prepared = Prepared.of(layers, day)
     payload = pd.DataFrame(
         {
             "site_id": sites["site_id"].array,  # Arrow-backed text pickles as buffers
@@ -576,7 +492,7 @@ def _score_dask_gather(job: _ScoreJob) -> tuple[gpd.GeoDataFrame, int]:
         }
     )
     with client_for(job.engine.client, job.engine.scheduler) as c:
-        run = _run_dask(c, payload, prepared, sc, job.engine.npartitions)
+        run = _run_dask(c, payload, prepared.arrays, sc, job.engine.npartitions)
         scored = _gather_checked(c, run.scored, "scoring the partitions")
         ranks = _gather_checked(c, run.ranks, "ranking")
     n = len(sites)
@@ -610,7 +526,7 @@ def _score_dask_gather(job: _ScoreJob) -> tuple[gpd.GeoDataFrame, int]:
     if why:
         from planner.core.explain import why_texts
 
-        texts = why_texts(out, sc, layers)
+        texts = why_texts(out, sc, prepared.names)
         out["why_ru"] = texts["why_ru"]
         out["why_en"] = texts["why_en"]
     # the local engine's column order, taken from scoring one site the local way
@@ -684,7 +600,7 @@ SCORED_SUFFIXES = (".gpkg", ".geojson", ".csv", ".xlsx", ".parquet")
 
 
 def run_score_sites(
-    sites: pd.DataFrame,
+    sites: pd.DataFrame | str | Path,
     layers,
     output: str | os.PathLike,
     scenario: Scenario | str | Path = DEFAULT_SCENARIO,
@@ -702,20 +618,27 @@ def run_score_sites(
 ) -> ScoreRun:
     """Score ``sites`` and write them: the function ``planner score-sites`` calls.
 
+    ``sites`` is a sites table or a spec for :func:`planner.inputs.sites.load_sites`
+    (``"builtin"``, ``"grid"`` or a file); ``layers`` a LayerSet or what
+    :func:`planner.inputs.layers.load_layers` takes (None: built-in). The scenario, the
+    options and the output are checked (:func:`planner._atomic.check_outputs`) before
+    anything is read.
+
     ``output`` ending in ``.parquet`` is a partitioned GeoParquet folder (written by the
     workers with the dask engine, one part with the local engine) with a
     ``<output>.manifest.json`` beside it; any other suffix goes through
-    :func:`planner.core.scoring.write_scored` (.gpkg, .geojson, .csv, .xlsx) after gathering.
-    The output is checked (:func:`planner.jobs.outputs.check_outputs`) before any work.
+    :func:`planner.jobs.score_sites.write_scored` (.gpkg, .geojson, .csv, .xlsx) after gathering.
     ``inputs`` and ``command`` are recorded in the manifest (see
     :func:`planner.render.outputs.write_manifest`).
     """
     t0 = time.perf_counter()
-    job = _ScoreJob.make(sites, layers, scenario, as_of, why,
-                         EngineOptions(engine, scheduler, npartitions, client))  # fmt: skip
+    engine_opts = EngineOptions(engine, scheduler, npartitions, client).checked()
+    scenario = load_scenario(scenario)  # a bad scenario fails before any reading
     target = _Target(Path(str(output).rstrip("/\\")), overwrite, top, inputs, command)
     check_outputs([Output(target.path, "output", SCORED_SUFFIXES, "-o scored.gpkg",
                           manifest=True)], overwrite)  # fmt: skip
+    layers, sites = _read_inputs(layers, sites)
+    job = _ScoreJob.make(sites, layers, scenario, as_of, why, engine_opts)
     if job.engine.on_cluster(len(sites)) and is_parquet(target.path):
         run = _score_parts_on_cluster(job, target)
     else:
@@ -723,9 +646,24 @@ def run_score_sites(
     return dataclasses.replace(run, seconds=time.perf_counter() - t0)
 
 
+def _read_inputs(layers, sites) -> tuple[Any, pd.DataFrame]:
+    """The LayerSet and the sites table, read from their specs when not given as objects."""
+    from planner.core.layerset import LayerSet
+
+    if not isinstance(layers, LayerSet):
+        from planner.inputs.layers import load_layers
+
+        layers = load_layers(layers)
+    if not isinstance(sites, pd.DataFrame):
+        from planner.inputs.sites import load_sites
+
+        sites = load_sites(sites, layers)
+    return layers, sites
+
+
 def _score_and_write(job: _ScoreJob, target: _Target) -> ScoreRun:
     """Score (here or gathered from the cluster), then write one file or one parquet part."""
-    from planner.core.scoring import write_scored
+    from planner.jobs.score_sites import write_scored
 
     if job.engine.on_cluster(len(job.sites)):
         scored, nparts = _score_dask_gather(job)
@@ -744,20 +682,21 @@ def _score_and_write(job: _ScoreJob, target: _Target) -> ScoreRun:
 
 def _score_parts_on_cluster(job: _ScoreJob, target: _Target) -> ScoreRun:
     """dask + parquet: the workers write the parts, nothing big comes back."""
-    from planner.core.criteria import prepare
+    from planner.core.prepared import Prepared
 
     sites, sc = job.sites, job.scenario
     _check_sites(sites)
-    prepared = prepare(job.layers, job.day)
+    prepared = Prepared.of(job.layers, job.day)
     payload, wkb_col = _payload_columns(sites, sc)
     eng = job.engine
     with atomic_dir(target.path, target.overwrite) as tmp, \
             client_for(eng.client, eng.scheduler) as c:  # fmt: skip
-        run = _run_dask(c, payload, prepared, sc, eng.npartitions)
+        run = _run_dask(c, payload, prepared.arrays, sc, eng.npartitions)
         why_data = None
         if job.why:
             why_data = c.scatter(
-                {"scenario": _pack_scenario(sc), "layers": job.layers}, broadcast=True, hash=False
+                {"scenario": _pack_scenario(sc), "names": prepared.names}, broadcast=True,
+                hash=False,
             )
         writes = [
             c.submit(_write_part, f, r, wkb_col, str(tmp / f"part.{i:05d}.parquet"), why_data,

@@ -24,14 +24,14 @@ import shapely
 
 from planner import crs as _crs
 from planner import i18n
+from planner._atomic import Output, check_outputs
 from planner.config.scenarios import DEFAULT_SCENARIO, list_scenarios, load_scenario
 from planner.core.layerset import parse_as_of
 from planner.errors import InputError, MapInputError
 from planner.render.map_data import texts as _texts
 from planner.render.maps import _require, build_map, save_map
-from planner.render.surface_image import read_surface_file
 
-from .outputs import Output, check_outputs
+from .surface import read_surface
 
 __all__ = ["MapInputs", "make_map", "read_map_inputs", "read_results", "read_scored"]
 
@@ -329,6 +329,12 @@ class MapInputs:
     scenario_name: str | None
     scenario_hash: str | None
 
+    def drawn(self) -> dict[str, Any]:
+        """What :func:`planner.render.maps.build_map` draws besides the layers, by its names."""
+        return {"scored": self.scored, "results": self.results, "as_of": self.day,
+                "scenario_name": self.scenario_name, "scenario_hash": self.scenario_hash,
+                "surface": self.surface}  # fmt: skip
+
 
 def read_map_inputs(
     sites: str | Path | None = None,
@@ -345,7 +351,7 @@ def read_map_inputs(
     from planner.inputs.layers import load_layers
 
     day = parse_as_of(as_of) if as_of is not None else None
-    surf = read_surface_file(surface) if surface is not None else None  # fail fast
+    surf = read_surface(surface) if surface is not None else None  # fail fast
     layers = load_layers(layers_path)
     sc_name = sc_hash = None
     if scenario is not None:
@@ -377,8 +383,9 @@ def _scored_sites(asked: _Asked, layers, surf) -> gpd.GeoDataFrame:
     """The built-in sites scored now (as the surface was, if any), or a scored file."""
     sites = asked.sites
     if str(sites) == "builtin" and not Path(str(sites)).is_file():
-        from planner.core.scoring import score_sites
         from planner.inputs.sites import load_sites
+
+        from .score_sites import score_sites
 
         scenario = asked.scenario
         if scenario is None and surf is not None:
@@ -441,17 +448,6 @@ def make_map(
     check_outputs([Output(out, "map file", (".html", ".htm"), "-o maps/demo.html")], overwrite)
     i18n.check_lang(lang)
     got = read_map_inputs(sites, results, scenario, as_of, surface, layers_path)
-    m = build_map(
-        got.layers,
-        scored=got.scored,
-        results=got.results,
-        company=company,
-        lang=lang,
-        basemap=basemap,
-        top_k=top_k,
-        as_of=got.day,
-        scenario_name=got.scenario_name,
-        scenario_hash=got.scenario_hash,
-        surface=got.surface,
-    )
+    m = build_map(got.layers, company=company, lang=lang, basemap=basemap, top_k=top_k,
+                  **got.drawn())  # fmt: skip
     return save_map(m, out, overwrite=overwrite)

@@ -369,9 +369,9 @@ def build_map(
         Shown in the note; ``as_of`` also colours zones by their status on that date.
         Default: ``scored.attrs`` (then the surface's date, then today for ``as_of``).
     surface
-        A :class:`planner.core.surface.Surface` or the path of its ``.tif``/``.npz`` file: drawn
-        as an image layer (toggle in the layer control, colour ramp in the legend) under
-        the zones and sites.
+        A :class:`planner.core.surface.Surface` (a file is read by
+        :func:`planner.jobs.surface.read_surface`): drawn as an image layer (toggle in the
+        layer control, colour ramp in the legend) under the zones and sites.
 
     Returns
     -------
@@ -404,10 +404,12 @@ def build_map(
 
 
 def _rank_from_score(score: np.ndarray) -> np.ndarray:
-    order = np.argsort(-np.nan_to_num(score, nan=-np.inf), kind="stable")
-    rank = np.empty(len(score), dtype="f8")
-    rank[order] = np.arange(1, len(score) + 1)
-    return np.where(np.isfinite(score), rank, np.nan)
+    """Ranks of a table without ``rank``: the planner's rule, ties in table order, no
+    rank for a missing score (float, NaN = unranked)."""
+    from planner.core.ranking import rank_scores
+
+    rank = rank_scores(score, ~np.isfinite(score), ties="order")
+    return rank.to_numpy(dtype="f8", na_value=np.nan)
 
 
 # --------------------------------------------------------------------------- saving

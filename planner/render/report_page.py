@@ -14,7 +14,8 @@ from typing import Any
 import pandas as pd
 
 from planner import i18n
-from planner.core.compare import Comparison, _need_text
+from planner.core.compare import Comparison
+from planner.core.verdicts import need_text as _need_text
 from planner.render.colors import criterion_color, ink
 from planner.render.map_data import provenance_lines, zone_names
 from planner.render.report_table import matrix_rows, site_headers

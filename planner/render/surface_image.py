@@ -24,7 +24,6 @@ import os
 import struct
 import zlib
 from collections.abc import Mapping
-from pathlib import Path
 
 import folium
 import numpy as np
@@ -32,24 +31,20 @@ from branca.utilities import write_png
 
 from planner import crs as _crs
 from planner import i18n
-from planner.errors import InputError, MapInputError
+from planner.errors import InputError
 from planner.render.assets import html_text
 from planner.render.colors import SURFACE_EXCLUDED_RGBA, ramp_lut
 
 __all__ = [
     "SURFACE_MAX_PX",
-    "SURFACE_SUFFIXES",
     "add_surface_layer",
     "as_surface",
     "png_data_uri",
-    "read_surface_file",
     "surface_overlay_png",
 ]
 
 #: the surface image is at most this many pixels wide or high
 SURFACE_MAX_PX = 1024
-#: files a map can draw a surface from (what `planner surface` writes)
-SURFACE_SUFFIXES = (".tif", ".tiff", ".npz")
 #: Leaflet panes (z-index): tiles 200 < region outline < surface image < vectors 400
 CONTEXT_PANE, _CONTEXT_Z = "plannerContext", 300
 _SURFACE_PANE, _SURFACE_Z = "plannerSurface", 350
@@ -168,45 +163,19 @@ def png_data_uri(png: bytes) -> str:
 # --------------------------------------------------------------------------- on a map
 
 
-def read_surface_file(path: str | os.PathLike):
-    """:func:`planner.core.surface.read_surface` with a clear :class:`MapInputError` for a
-    missing, unsupported or unreadable file."""
-    from planner.core.surface import read_surface
-
-    path = Path(path)
-    if path.suffix.lower() not in SURFACE_SUFFIXES:
-        raise MapInputError(
-            f"surface file {str(path)!r}: unknown type {path.suffix or '(none)'!r}; give the "
-            ".tif or .npz written by `planner surface`, e.g. --surface surface.npz"
-        )
-    if not path.is_file():
-        raise MapInputError(
-            f"surface file {str(path)!r} does not exist; check the path, or write one with "
-            "`planner surface -o surface.npz`"
-        )
-    try:
-        return read_surface(path)
-    except InputError:
-        raise
-    # numpy, zipfile, json and rasterio each raise their own errors on a damaged file
-    except Exception as exc:  # noqa: BLE001
-        raise MapInputError(
-            f"cannot read surface file {str(path)!r} ({type(exc).__name__}: {exc}); give the "
-            ".tif or .npz written by `planner surface`"
-        ) from exc
-
-
 def as_surface(surface):
-    """A Surface from a Surface or the path of its file."""
+    """The Surface to draw (maps draw data; files are read by planner.jobs.surface)."""
     from planner.core.surface import Surface
 
     if isinstance(surface, Surface):
         return surface
-    if isinstance(surface, str | os.PathLike):
-        return read_surface_file(surface)
+    hint = (
+        "; read the file first with planner.jobs.surface.read_surface"
+        if isinstance(surface, str | os.PathLike)
+        else ""
+    )
     raise TypeError(
-        "surface must be a planner.core.surface.Surface or the path of a .tif/.npz file, "
-        f"not {type(surface).__name__}"
+        f"surface must be a planner.core.surface.Surface, not {type(surface).__name__}{hint}"
     )
 
 
