@@ -97,11 +97,13 @@ def control_labels(driver) -> list[str]:
 
 
 # Opens every popup and tooltip of every layer (features, sites, numbered markers) in turn.
+# every feature's popup and tooltip, at most 80 per layer: the built-in cities layer holds
+# ~350 settlements (none with user text) and each popup costs ~0.1 s in headless Chromium
 OPEN_ALL = """
 var o = window.plannerMaps[0], popups = [], tips = [];
 Object.keys(o.layers).forEach(function (k) {
   var ls = o.layers[k].getLayers ? o.layers[k].getLayers() : o.layers[k];
-  ls.forEach(function (l) {
+  ls.slice(0, 80).forEach(function (l) {
     var ll = l.getLatLng ? l.getLatLng() : l.getBounds().getCenter();
     l.fire('mouseover', {latlng: ll}, true);
     l.fire('click', {latlng: ll}, true);
@@ -176,6 +178,37 @@ def test_demo_map_draws_all_layers_offline(driver, demo, tmp_path):
     shots.mkdir(parents=True, exist_ok=True)
     shot = shots / "demo_map.png"
     assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 20_000
+    assert severe(driver) == []
+
+
+def test_page_colours_are_the_python_palette(driver, demo):
+    import numpy as np
+
+    from planner.render import colors
+
+    path, m, _ = demo
+    open_map(driver, path)
+    got = driver.execute_script(
+        "var bg = function (e) { return getComputedStyle(e).backgroundColor; };"
+        "return {sw: Array.from(document.querySelectorAll('.planner-legend .lg-sw')).map(bg),"
+        " nums: Array.from(document.querySelectorAll('.planner-num'))"
+        "   .map(function (e) { return [e.textContent, bg(e)]; })};"
+    )
+
+    def rgb(h):
+        return "rgb({}, {}, {})".format(*(int(h[k : k + 2], 16) for k in (1, 3, 5)))
+
+    for colour in [*colors.STATUS_COLORS.values(), colors.EXCLUDED_COLOR]:
+        assert rgb(colour) in got["sw"], colour
+    # numbered sites: the page's ramp equals branca's, evaluated in Python at each score
+    top, scale = m.planner_data["top"], m.planner_data["scale"]
+    assert len(got["nums"]) == len(top["rank"])
+    for text, css in got["nums"]:
+        i = top["rank"].index(int(text))
+        t = (top["score"][i] - scale["lo"]) / ((scale["hi"] - scale["lo"]) or 1)
+        want = np.array(colors.SCORE_RAMP.rgba_floats_tuple(100 * min(max(t, 0), 1))[:3]) * 255
+        have = np.array([int(v) for v in css[css.index("(") + 1 : -1].split(",")[:3]])
+        assert np.abs(have - want).max() <= 1.01, (text, css, want)
     assert severe(driver) == []
 
 
