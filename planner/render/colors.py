@@ -146,7 +146,8 @@ def page_colors() -> dict:
     """The colours the page's script draws sites and the legend with, as JSON-ready data.
 
     ``ramp`` (score ramp stops), ``excluded`` (excluded sites), ``siteOutline`` (the circle
-    around a site), ``zones`` (status -> fill), ``zoneOpacity``, ``sez`` and ``lines``
+    around a site), ``zones`` (status -> fill), ``zoneOpacity``, ``sez``, ``approximate``
+    (a zone of unknown outline) and ``lines``
     (symbols for the SEZ outline, BAKAD, its interchanges, highways and railways, from the
     same styles the map draws them with).
     """
@@ -159,6 +160,9 @@ def page_colors() -> dict:
         "zoneOpacity": 0.75,
         "sez": {"shape": "swatch", "fill": "#ffffff", "stroke": _ZONE_OUTLINE, "width": 2,
                 "dash": True},
+        # a zone of unknown outline: the dashed circle of its placement error
+        "approximate": {"shape": "dot", "fill": "#ffffff", "stroke": _ZONE_OUTLINE,
+                        "width": 1.5, "dash": True},
         "lines": {
             "legend_bakad": _line("ring_road", 4),
             "legend_interchange": {"shape": "dot", "fill": ic["fillColor"], "stroke": ic["color"],

@@ -253,7 +253,7 @@
         sw('background:' + C.zones[k] + ';opacity:' + C.zoneOpacity, D.status[k]);
       });
       sw(symbolCss(C.sez), D.t.legend_sez);
-      sw('background:#fff;border:1.5px dashed #777;border-radius:50%', D.t.legend_approximate);
+      sw(symbolCss(C.approximate), D.t.legend_approximate);
       h.push('<div class="lg-title">' + esc(D.t.legend_lines) + '</div>');
       Object.keys(C.lines).forEach(function (k) {
         var sym = C.lines[k];
