@@ -106,3 +106,24 @@ def test_batch_equals_each_company_over_its_feasible_sites(method):
         # the top K keep their order with the base weights
         assert res.base_rank[i].tolist() == list(range(1, k + 1))
         assert res.p_first[i].sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("method", ["topsis", "promethee2"])
+def test_score_robustness_runs_under_the_method(method, layers, tmp_path):
+    from importlib import resources
+
+    from planner.config.scenarios import DEFAULT_SCENARIO
+    from planner.inputs.companies import example_path
+    from planner.jobs.batch import run_batch
+
+    src = resources.files("planner.config") / "data" / "scenarios" / f"{DEFAULT_SCENARIO}.toml"
+    path = tmp_path / f"{method}.toml"
+    path.write_text(f'method = "{method}"\n' + src.read_text(encoding="utf-8"), encoding="utf-8")
+    res = run_batch(example_path(), layers=layers, as_of="2026-01-01", scenario=path,
+                    robustness=True, draws=300).results  # fmt: skip
+    top = res[res["rank"] <= 10]
+    assert np.allclose(top.groupby("company_id")["p_first"].sum(), 1.0)
+    assert (top["rank_p5"] <= top["rank_p95"]).all()
+    # flip sentences only where the score is linear in the weights
+    two = top[top["rank"] <= 2]
+    assert ((two["flip_en"] != "").any()) == (method == "promethee2")
