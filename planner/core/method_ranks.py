@@ -25,6 +25,9 @@ from planner.core.ranking import rank_scores
 
 __all__ = ["MethodRanks", "method_ranks"]
 
+#: each site's name per language
+Names = Mapping[str, list[str]] | Mapping[str, tuple[str, ...]]
+
 
 @dataclass(frozen=True, eq=False)
 class MethodRanks:
@@ -50,8 +53,7 @@ class MethodRanks:
         return len({v for v in self.leader.values() if v is not None}) > 1
 
 
-def _texts(leader: dict[str, int | None], moved: np.ndarray, n_ranked: int,
-           names: Mapping[str, list[str]] | Mapping[str, tuple[str, ...]]) -> dict:  # fmt: skip
+def _texts(leader: dict[str, int | None], moved: np.ndarray, n_ranked: int, names: Names) -> dict:
     out = {}
     firsts = {v for v in leader.values() if v is not None}
     for lang in i18n.LANGS:
@@ -78,8 +80,7 @@ def _texts(leader: dict[str, int | None], moved: np.ndarray, n_ranked: int,
     return out
 
 
-def method_ranks(U, weights, scenario_agg: Aggregation, eligible,
-                 names: Mapping[str, list[str]] | Mapping[str, tuple[str, ...]]) -> MethodRanks:  # fmt: skip
+def method_ranks(U, weights, scenario_agg: Aggregation, eligible, names: Names) -> MethodRanks:
     """Scores and ranks of the sites (``U``: utilities, sites x criteria) under every method.
 
     ``eligible`` sites are ranked together (the others take no part); ``names[lang]`` are

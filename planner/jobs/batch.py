@@ -431,7 +431,7 @@ def run_batch(
     from planner.inputs.layers import load_layers
     from planner.inputs.sites import load_sites
 
-    opts = BatchOptions(**options).checked()  # bad options fail before any reading
+    BatchOptions(**options).checked()  # bad options fail before any reading
     sc = load_scenario(scenario)  # a bad scenario fails before any reading
     parse_as_of(as_of)
     t0 = time.perf_counter()

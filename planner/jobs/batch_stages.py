@@ -30,8 +30,8 @@ import pandas as pd
 
 from planner import crs as _crs
 from planner.config.scenarios import Scenario
-from planner.config.weighting import Aggregation
 from planner.config.sectors import SectorCatalog, needs_arrays, weights_matrix
+from planner.config.weighting import Aggregation
 from planner.core.prepared import Prepared
 from planner.core.ranking import NeedArrays, RankResult, SiteArrays, binding_reasons, rank_companies
 from planner.core.scoring import utilities

@@ -3,7 +3,8 @@
 The rows, in order: each criterion (raw value and points), the total score, the rank, the
 zone, the land, the company's hard needs (with a company), the share of Monte Carlo draws a
 site ranks first, its rank range, the rank and score at the second date (with one), the
-rank under each aggregation method (WLC, TOPSIS, PROMETHEE II), and the verdict. The HTML report, the terminal table and the spreadsheet all read these rows.
+rank under each aggregation method (WLC, TOPSIS, PROMETHEE II), and the verdict. The
+HTML report, the terminal table and the spreadsheet all read these rows.
 """
 
 from __future__ import annotations
