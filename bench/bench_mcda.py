@@ -31,6 +31,7 @@ from planner.config.scenarios import load_scenario
 from planner.config.weighting import Aggregation
 from planner.core import aggregation as ag
 from planner.core.criteria import compute_criteria
+from planner.core.prepared import Prepared
 from planner.core.scoring import score_table
 
 
@@ -80,7 +81,7 @@ def main(argv=None) -> int:
     layers = planner.load_layers()
     wlc = load_scenario(args.scenario)
     lon, lat = _make_sites(args.sites)
-    crit = compute_criteria(lon, lat, layers, args.as_of)
+    crit = compute_criteria(lon, lat, Prepared.of(layers, args.as_of))
     crit["site_id"] = np.arange(args.sites)
     sc = {
         "wlc": wlc,
