@@ -98,3 +98,23 @@ def test_a_topsis_scenario_is_robust_by_topsis(layers):
     np.testing.assert_array_equal(c.monte_carlo.p_first, mc.p_first)
     assert c.flip is None and "TOPSIS" in c.flip_texts["en"]
     assert c.rank.tolist() == c.methods.ranks["topsis"].tolist()
+
+
+def test_a_topsis_scenario_compares_only_the_sites_meeting_the_needs(layers):
+    from planner.core.compare import find_company, parse_at
+    from planner.inputs.companies import example_path, read_companies
+
+    row = find_company(read_companies(example_path()), "ООО «СтройБлок Восток»")
+    data = load_scenario("bakad-perimeter").describe()
+    sc = scenario_from_dict(
+        {"name": "t", "method": "topsis", "criteria": data["criteria"], "needs": data["needs"]},
+    )  # fmt: skip
+    refs = ["iz-kairat", "sez-alatau", "sez-pit", parse_at("43.53,77.05,Near Baiserke")]
+    c = compare_job.compare_sites(refs, layers=layers, as_of=AS_OF, scenario=sc, company=row,
+                                  draws=200)  # fmt: skip
+    assert c.eligible.tolist() == [False, True, False, True]  # rail need (as test_compare)
+    ri = from_scored(c.scored, c.weights)
+    want = method_scores(np.nan_to_num(ri.U), ri.weights, sc.aggregation, feasible=c.eligible)
+    # the ideal points come from the two eligible sites only
+    np.testing.assert_allclose(c.scored["score"].to_numpy()[c.eligible], want[c.eligible])
+    assert sorted(c.rank[c.eligible].tolist()) == [1, 2]

@@ -592,13 +592,17 @@ def compare(
     ru = from_scored(scored, sc_eff.weights)
     U = np.where(np.isnan(ru.U), 0.0, ru.U)  # NaN only where excluded (not ranked anyway)
     agg = sc_eff.aggregation  # robustness of the scenario's own method
+    names = site_names(scored, prepared.names)
+    by_method = method_ranks(U, ru.weights, agg, eligible, names)
+    if agg.method != "wlc":  # the method compares the eligible sites only (needs first)
+        rank = by_method.ranks[agg.method]
+        scored["score"] = np.where(eligible, by_method.scores[agg.method], scored["score"])
+        scored["rank"] = rank
     mc = method_monte_carlo(U, ru.weights, agg, draws=draws, spread=spread, seed=seed,
                             excluded=~eligible)  # fmt: skip
-    names = site_names(scored, prepared.names)
     lin = method_terms(U, agg, eligible)
     flip, pair, note, flip_sentences = _flip(lin.a, ru.weights, keys, rank, eligible, names,
                                              lin.linear)  # fmt: skip
-    by_method = method_ranks(U, ru.weights, agg, eligible, names)
     verdict_texts = verdicts(
         scored, keys, rank, eligible, failed, needs, area_unknown, mc.p_first, names
     )
