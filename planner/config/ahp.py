@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planner import i18n
 from planner.errors import ScenarioError
 
 __all__ = [
@@ -165,12 +166,18 @@ def _check_matrix(a, labels: Sequence[str] | None, where: str) -> np.ndarray:
     return A
 
 
-def _fraction(x: float) -> str:
-    """``3`` for 3.0, ``1/3`` for 0.333.., else 4 significant digits."""
+def _fraction(x: float, lang: str = "en") -> str:
+    """``3`` for 3.0, ``1/3`` for 0.333.., else 3 significant digits (in ``lang``)."""
     if x >= 1:
-        return f"{x:.0f}" if abs(x - round(x)) < 1e-9 else f"{x:.3g}"
+        return _int(x, lang) if abs(x - round(x)) < 1e-9 else i18n.format_general(x, lang, ".3g")
     inv = 1.0 / x
-    return f"1/{inv:.0f}" if abs(inv - round(inv)) < 1e-6 else f"{x:.3g}"
+    if abs(inv - round(inv)) < 1e-6:
+        return "1/" + _int(inv, lang)
+    return i18n.format_general(x, lang, ".3g")
+
+
+def _int(x: float, lang: str) -> str:
+    return i18n.format_number(x, lang, 0)
 
 
 def _eigen(A: np.ndarray) -> tuple[float, np.ndarray]:
@@ -277,12 +284,12 @@ def repair_path(result: AHPResult, max_steps: int | None = None) -> list[Fix]:
     return steps
 
 
-def _ratio(x: float) -> str:
+def _ratio(x: float, lang: str = "en") -> str:
     """A ratio for a sentence: 2.45, or 1/2.45 below 1 (judgements read as "k times")."""
     if x >= 1:
-        return _fraction(x) if abs(x - round(x)) < 1e-9 else f"{x:.2f}"
+        return _fraction(x, lang) if abs(x - round(x)) < 1e-9 else _num(x, lang, 2)
     inv = 1.0 / x
-    return _fraction(x) if abs(inv - round(inv)) < 1e-6 else f"1/{inv:.2f}"
+    return _fraction(x, lang) if abs(inv - round(inv)) < 1e-6 else "1/" + _num(inv, lang, 2)
 
 
 def judgement_text(a: str, b: str, value: float, lang: str = "en") -> str:
@@ -292,9 +299,7 @@ def judgement_text(a: str, b: str, value: float, lang: str = "en") -> str:
     """
     if value < 1:
         a, b, value = b, a, 1.0 / value
-    shown = _ratio(value)
-    if lang in ("ru", "kk"):
-        shown = shown.replace(".", ",")
+    shown = _ratio(value, lang)
     k = min(9, max(1, round(value)))
     words = _WORDS[lang][k - 1]
     if lang == "ru":
@@ -307,8 +312,7 @@ def judgement_text(a: str, b: str, value: float, lang: str = "en") -> str:
 
 
 def _num(x: float, lang: str, digits: int = 3) -> str:
-    s = f"{x:.{digits}f}"
-    return s.replace(".", ",") if lang in ("ru", "kk") else s
+    return i18n.format_number(x, lang, digits)
 
 
 def fix_text(fix: Fix, labels: Sequence[str], lang: str = "en") -> str:
@@ -316,9 +320,7 @@ def fix_text(fix: Fix, labels: Sequence[str], lang: str = "en") -> str:
     a, b = labels[fix.i], labels[fix.j]
     now = judgement_text(a, b, fix.current, lang)
     sug = judgement_text(a, b, fix.scale_value, lang)
-    implied = _ratio(fix.consistent_value)
-    if lang in ("ru", "kk"):
-        implied = implied.replace(".", ",")
+    implied = _ratio(fix.consistent_value, lang)
     cr = _CR_WORD[lang]
     if lang == "ru":
         return (

@@ -37,8 +37,7 @@ _SEZ = {"ru": "в действующей СЭЗ", "kk": "жұмыс істеп �
 
 
 def _n(x: float, lang: str) -> str:
-    s = f"{x:g}"
-    return s.replace(".", ",") if lang != "en" else s
+    return i18n.format_general(x, lang)
 
 
 def class_index(t: PointTable, d_km: np.ndarray) -> np.ndarray:

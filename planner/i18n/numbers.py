@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from planner.i18n.catalog import check_lang
 
-__all__ = ["GROUP_SEPARATOR", "format_number"]
+__all__ = ["GROUP_SEPARATOR", "format_general", "format_number"]
 
 #: digit-group separator of every language (narrow no-break space)
 GROUP_SEPARATOR = "\u202f"
@@ -88,3 +88,16 @@ def format_number(
     if not math.isfinite(v):
         return missing
     return _format(v, lang, digits, grouping, math.copysign(1.0, v) < 0)
+
+
+def format_general(value: object, lang: str, spec: str = "g") -> str:
+    """``value`` shown as Python's general format ``spec`` shows it (``"g"``, ``".3g"``:
+    significant digits, trailing zeros dropped), in ``lang``: ``format_general(2.5, "ru")``
+    -> ``"2,5"``; ``format_general(0.45678, "kk", ".3g")`` -> ``"0,457"``."""
+    try:
+        text = format(float(value), spec)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return format_number(value, lang)
+    if "e" in text or "n" in text:  # exponent, nan, inf: every significant digit / missing
+        return format_number(value, lang, None)
+    return format_number(value, lang, len(text.partition(".")[2]))
