@@ -167,6 +167,18 @@ def test_format_number_rounds_exactly_like_python_format(x, digits, grouping):
     assert i18n.format_number(x, "ru", digits, grouping=grouping) == want.replace(".", ",")
 
 
+@given(
+    st.one_of(
+        st.floats(min_value=-999_999, max_value=999_999).filter(lambda v: v == 0 or abs(v) >= 1e-4),
+        st.integers(-999_999, 999_999).map(lambda k: k / 8),  # class breaks: 2.5, 8.125
+    )
+)
+def test_format_number_significant_digits_like_format_g(x):
+    want = format(x, "g")  # for 1e-4 <= |x| < 1e6 "g" writes no exponent
+    assert i18n.format_number(x, "en", significant=6) == want
+    assert i18n.format_number(x, "kk", significant=6) == want.replace(".", ",")
+
+
 def test_no_module_formats_decimal_commas_by_hand():
     hand = re.compile(r"""replace\(\s*["']\.["']\s*,\s*["'],["']\s*\)|\\u202f["']\)""")
     hits = [

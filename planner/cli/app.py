@@ -122,6 +122,17 @@ def handle_errors(func: Callable) -> Callable:
     return wrapper
 
 
+def command(group: typer.Typer, name: str, **settings: Any) -> Callable:
+    """Register a command on ``group`` (``@command(app, "score")``) with the planner's
+    error handling (:func:`handle_errors`): every command gets it, none is left out."""
+
+    def register(func: Callable) -> Callable:
+        group.command(name, **settings)(handle_errors(func))
+        return func
+
+    return register
+
+
 def error_message(exc: BaseException, ctx: typer.Context | None = None) -> str:
     """The one-paragraph message for ``exc`` raised by the command of ``ctx``."""
     if isinstance(exc, PlannerError | OSError):
@@ -207,4 +218,10 @@ def register_commands() -> None:
 def main() -> None:
     """Console-script entry point."""
     register_commands()
-    app()
+    try:
+        app()
+    except Exception as exc:  # escaped the commands' handling: an option callback, startup
+        if State.debug:
+            raise
+        print_error(error_message(exc))
+        sys.exit(1)

@@ -18,7 +18,7 @@ from planner.errors import CompareError, SiteCountError
 from planner.jobs import compare as _compare_job
 from planner.render import report as _report
 
-from .app import app, handle_errors, job_args, out_console, print_written
+from .app import app, command, job_args, out_console, print_written
 from .options import (
     AsOfOpt,
     Lang,
@@ -60,8 +60,7 @@ HELP = (
 )
 
 
-@app.command("compare", help=HELP)
-@handle_errors
+@command(app, "compare", help=HELP)
 def compare_cmd(
     ctx: typer.Context,
     site_refs: Annotated[

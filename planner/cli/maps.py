@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from .app import app, handle_errors, job_args, out_console
+from .app import app, command, job_args, out_console
 from .options import Lang, LangOpt, LayersOpt, OverwriteOpt, date_option
 
 
@@ -18,8 +18,7 @@ class Basemap(StrEnum):
     osm = "osm"
 
 
-@app.command("map")
-@handle_errors
+@command(app, "map")
 def map_cmd(
     ctx: typer.Context,
     output: Annotated[

@@ -23,9 +23,9 @@ from planner.jobs.batch_stages import BatchOptions, ProgressFn
 
 from .app import (
     app,
+    command,
     command_line,
     err_console,
-    handle_errors,
     job_args,
     print_error,
     print_written,
@@ -70,8 +70,7 @@ HELP = (
 )
 
 
-@app.command("score", help=HELP)
-@handle_errors
+@command(app, "score", help=HELP)
 def score_cmd(
     ctx: typer.Context,
     companies_path: Annotated[

@@ -14,7 +14,7 @@ from planner.inputs import sites as _sites
 from planner.inputs.layers import load_layers
 from planner.jobs import dask_engine as _engine
 
-from .app import app, command_line, handle_errors, job_args, out_console
+from .app import app, command, command_line, job_args, out_console
 from .options import AsOfOpt, LayersOpt, OverwriteOpt, ScenarioOpt, parse_sites
 
 sites_app = typer.Typer(
@@ -29,9 +29,12 @@ OutputOpt = Annotated[
     ),
 ]
 
+SitesFileArg = Annotated[
+    Path, typer.Argument(help="Sites file to validate: .csv, .xlsx, .geojson or .gpkg.")
+]
 
-@sites_app.command("grid")
-@handle_errors
+
+@command(sites_app, "grid")
 def grid_cmd(
     output: OutputOpt,
     spacing_km: Annotated[
@@ -74,13 +77,8 @@ def grid_cmd(
     )
 
 
-@sites_app.command("check")
-@handle_errors
-def check_cmd(
-    path: Annotated[
-        Path, typer.Argument(help="Sites file to validate: .csv, .xlsx, .geojson or .gpkg.")
-    ],
-) -> None:
+@command(sites_app, "check")
+def check_cmd(path: SitesFileArg) -> None:
     """Validate a sites file and print every problem (exit 0 valid, 1 problems)."""
     gdf = _sites.read_sites(path)
     n_poly = int((gdf.geometry.geom_type != "Point").sum())
@@ -91,8 +89,7 @@ def check_cmd(
     )
 
 
-@app.command("score-sites")
-@handle_errors
+@command(app, "score-sites")
 def score_sites_cmd(
     ctx: typer.Context,
     sites: Annotated[

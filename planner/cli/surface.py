@@ -14,7 +14,7 @@ from planner.config.scenarios import DEFAULT_SCENARIO
 from planner.core import surface as _surface
 from planner.jobs import surface as _surface_job
 
-from .app import app, handle_errors, out_console
+from .app import app, command, out_console
 from .options import AsOfOpt, LayersOpt, OverwriteOpt, ScenarioOpt
 
 
@@ -24,8 +24,7 @@ def _cell(value: float) -> float:
     return value
 
 
-@app.command("surface")
-@handle_errors
+@command(app, "surface")
 def surface_cmd(
     output: Annotated[
         Path,

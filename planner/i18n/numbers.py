@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from planner.i18n.catalog import check_lang
 
-__all__ = ["GROUP_SEPARATOR", "format_general", "format_number"]
+__all__ = ["GROUP_SEPARATOR", "format_number"]
 
 #: digit-group separator of every language (narrow no-break space)
 GROUP_SEPARATOR = "\u202f"
@@ -37,33 +37,47 @@ def _locale(lang: str):
 
 
 @functools.cache
-def _pattern(digits: int | None, grouping: bool):
+def _pattern(digits: int | None, significant: int | None, grouping: bool):
     from babel.numbers import parse_pattern
 
+    if significant is not None:  # CLDR significant digits: "@#####" = 1 to 6 of them
+        return parse_pattern("@" + "#" * (significant - 1))
     frac = "." + "0" * (1 if digits is None else digits) if digits != 0 else ""
     return parse_pattern(("#,##0" if grouping else "0") + frac)
 
 
 @functools.lru_cache(maxsize=65536)
-def _format(value: float, lang: str, digits: int | None, grouping: bool, _neg: bool) -> str:
+def _format(
+    value: float, lang: str, digits: int | None, significant: int | None, grouping: bool, _neg: bool
+) -> str:
     """Cached (reasons repeat the same rounded distances); ``_neg`` keeps -0.0 apart from 0.0."""
     from babel.numbers import get_group_symbol
 
-    if digits is None:  # every significant digit of the float, at least one decimal
-        text = _pattern(None, grouping).apply(
-            Decimal(repr(value)), _locale(lang), decimal_quantization=False
-        )
+    if significant is not None and value == 0:
+        significant, digits = None, 0  # CLDR would write "0.0"; Python's "g" writes "0"
+    pattern = _pattern(digits, significant, grouping)
+    if digits is None and significant is None:  # every significant digit, >= one decimal
+        text = pattern.apply(Decimal(repr(value)), _locale(lang), decimal_quantization=False)
     else:
-        text = _pattern(digits, grouping).apply(Decimal(value), _locale(lang))
+        text = pattern.apply(Decimal(value), _locale(lang))
     if grouping:
         text = text.replace(get_group_symbol(_locale(lang)), GROUP_SEPARATOR)
     return text
 
 
 def format_number(
-    value: object, lang: str, digits: int | None = 0, *, grouping: bool = False, missing=MISSING
+    value: object,
+    lang: str,
+    digits: int | None = 0,
+    *,
+    significant: int | None = None,
+    grouping: bool = False,
+    missing: str = MISSING,
 ) -> str:
     """``value`` as text in ``lang``: ``format_number(2.14, "ru", 1)`` -> ``"2,1"``.
+
+    Every number written for people goes through here (tables, popups, reasons, reports,
+    terminal lines), so the three languages are formatted alike everywhere.
 
     Parameters
     ----------
@@ -75,8 +89,13 @@ def format_number(
     digits
         Decimals shown (rounded half to even, as Python's ``format``); None shows every
         significant digit of the float (at least one decimal).
+    significant
+        Instead of ``digits``: at most this many significant digits, no trailing zeros
+        (Python's ``format(x, "g")`` for 1e-4 <= |x| < 1e6, never an exponent: ``2.5``,
+        ``3``, ``0.333333``).
     grouping
-        Separate thousands with :data:`GROUP_SEPARATOR` (``"96\u202f500"``).
+        Separate thousands with :data:`GROUP_SEPARATOR` (``"96\u202f500"``); not with
+        ``significant``.
     missing
         Text for a missing value (default an en dash).
     """
@@ -87,17 +106,6 @@ def format_number(
         return missing
     if not math.isfinite(v):
         return missing
-    return _format(v, lang, digits, grouping, math.copysign(1.0, v) < 0)
-
-
-def format_general(value: object, lang: str, spec: str = "g") -> str:
-    """``value`` shown as Python's general format ``spec`` shows it (``"g"``, ``".3g"``:
-    significant digits, trailing zeros dropped), in ``lang``: ``format_general(2.5, "ru")``
-    -> ``"2,5"``; ``format_general(0.45678, "kk", ".3g")`` -> ``"0,457"``."""
-    try:
-        text = format(float(value), spec)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return format_number(value, lang)
-    if "e" in text or "n" in text:  # exponent, nan, inf: every significant digit / missing
-        return format_number(value, lang, None)
-    return format_number(value, lang, len(text.partition(".")[2]))
+    if significant is not None and (grouping or significant < 1):
+        raise ValueError("format_number: `significant` >= 1, without `grouping`")
+    return _format(v, lang, digits, significant, grouping, math.copysign(1.0, v) < 0)

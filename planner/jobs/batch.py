@@ -311,21 +311,11 @@ def score_companies(
     )  # fmt: skip
     tables.results.attrs = {"scenario": sc.name, "scenario_hash": sc.hash,
                             "as_of": day.isoformat()}  # fmt: skip
-    return BatchResult(
-        results=tables.results,
-        companies=tables.companies,
-        rejects=rows.rejects,
-        allocation=tables.allocation,
-        counts=counts,
-        warnings=warnings,
-        scenario=sc,
-        as_of=day,
-        inputs={"companies": rows.path if isinstance(companies, CompanyTable) else None},
-        extra=extra,
-        layers=layers,
-        rank=run.rank.rr,
-        alloc=run.alloc.alloc if run.alloc is not None else None,
-    )
+    result = BatchResult(tables.results, tables.companies, rows.rejects, tables.allocation,
+                         counts, warnings, sc, day, extra=extra, layers=layers, rank=run.rank.rr,
+                         alloc=run.alloc.alloc if run.alloc is not None else None)  # fmt: skip
+    result.inputs["companies"] = rows.path if isinstance(companies, CompanyTable) else None
+    return result
 
 
 def _run_stages(rows: CompanyRows, sites, layers, sc: Scenario, day: dt.date,

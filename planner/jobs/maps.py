@@ -328,6 +328,12 @@ class MapInputs:
     scenario_name: str | None
     scenario_hash: str | None
 
+    def drawn(self) -> dict[str, Any]:
+        """What :func:`planner.render.maps.build_map` draws besides the layers, by its names."""
+        return {"scored": self.scored, "results": self.results, "as_of": self.day,
+                "scenario_name": self.scenario_name, "scenario_hash": self.scenario_hash,
+                "surface": self.surface}  # fmt: skip
+
 
 def read_map_inputs(
     sites: str | Path | None = None,
@@ -441,17 +447,6 @@ def make_map(
     check_outputs([Output(out, "map file", (".html", ".htm"), "-o maps/demo.html")], overwrite)
     i18n.check_lang(lang)
     got = read_map_inputs(sites, results, scenario, as_of, surface, layers_path)
-    m = build_map(
-        got.layers,
-        scored=got.scored,
-        results=got.results,
-        company=company,
-        lang=lang,
-        basemap=basemap,
-        top_k=top_k,
-        as_of=got.day,
-        scenario_name=got.scenario_name,
-        scenario_hash=got.scenario_hash,
-        surface=got.surface,
-    )
+    m = build_map(got.layers, company=company, lang=lang, basemap=basemap, top_k=top_k,
+                  **got.drawn())  # fmt: skip
     return save_map(m, out, overwrite=overwrite)
