@@ -188,18 +188,14 @@ def known_sites(layers, sites: gpd.GeoDataFrame | str | Path | None = None) -> g
     ``sites`` is a sites table or a sites file (:func:`planner.inputs.sites.read_sites`). A file
     id equal to a built-in id shadows the built-in site (logged).
     """
+    from planner.core.sitetable import check_sites_table
     from planner.inputs.sites import builtin_sites, read_sites
 
     builtin = builtin_sites(layers)
     if sites is None:
         return builtin.reset_index(drop=True)
     user = sites if isinstance(sites, pd.DataFrame) else read_sites(sites)
-    missing = [c for c in ("site_id", "name", "lon", "lat") if c not in user.columns]
-    if missing:
-        raise CompareError(
-            f"sites table lacks column(s) {', '.join(missing)}; load it with "
-            "planner.inputs.sites.read_sites"
-        )
+    check_sites_table(user, ("site_id", "name", "lon", "lat"), error=CompareError)
     user_ids = set(user["site_id"].astype(str))
     shadowed = sorted(user_ids & set(builtin["site_id"].astype(str)))
     if shadowed:

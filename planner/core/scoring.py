@@ -314,9 +314,6 @@ def score_table(
     )
 
 
-_SITE_COLUMNS = ("site_id", "lon", "lat")
-
-
 def score_sites(
     sites: gpd.GeoDataFrame | str | Path,
     layers,
@@ -346,27 +343,16 @@ def score_sites(
     GeoDataFrame on the sites' index, ``.attrs`` = scenario, scenario_hash, as_of.
     """
     from planner.core.criteria import compute_criteria
+    from planner.core.sitetable import check_sites_table
     from planner.inputs.sites import load_sites
 
     sc = load_scenario(scenario)
     day = parse_as_of(as_of)
     if not isinstance(sites, pd.DataFrame):
         sites = load_sites(sites, layers)
-    missing = [c for c in _SITE_COLUMNS if c not in sites.columns]
-    if missing:
-        raise InputError(
-            f"sites table has no column(s) {', '.join(missing)}; "
-            "load sites with planner.inputs.sites.load_sites"
-        )
+    check_sites_table(sites)
     lon = sites["lon"].to_numpy(dtype="f8", na_value=np.nan)
     lat = sites["lat"].to_numpy(dtype="f8", na_value=np.nan)
-    bad = np.flatnonzero(~(np.isfinite(lon) & np.isfinite(lat)))
-    if len(bad):
-        first = sites.iloc[bad[0]]
-        raise InputError(
-            f"{len(bad)} site(s) have no valid lon/lat, e.g. site_id {first['site_id']!r} "
-            f"(lon={first['lon']!r}, lat={first['lat']!r}); fix or remove them"
-        )
     crit = compute_criteria(lon, lat, layers, day, index=sites.index)
     table = score_table(crit, sc, site_ids=sites["site_id"].to_numpy())
     replaced = set(crit.columns) | set(table.columns) | {"why_ru", "why_en"}
@@ -403,8 +389,7 @@ def write_scored(
     ``scenario_hash``, ``as_of``) so the scenario travels with every copy of the table;
     the manifest records the inputs' hashes, counts and versions.
     """
-    from planner.inputs.sites import write_sites
-    from planner.render.outputs import write_manifest
+    from planner.render.outputs import write_manifest, write_sites
 
     attrs = dict(scored.attrs)
     missing = [k for k in ("scenario", "scenario_hash", "as_of") if k not in attrs]

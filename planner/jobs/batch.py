@@ -81,6 +81,7 @@ from planner.core.ranking import (
     rank_companies,
 )
 from planner.core.scoring import parse_as_of, utilities
+from planner.core.sitetable import check_sites_table
 from planner.errors import InputError, OutputError, PlannerError
 from planner.inputs.companies import CompanyTable, read_companies
 
@@ -279,30 +280,6 @@ def _site_arrays(sites: pd.DataFrame, crit: pd.DataFrame) -> SiteArrays:
         in_almaty=crit["in_almaty"].to_numpy(dtype=bool),
         excluded=crit["excluded"].to_numpy(dtype=bool),
     )
-
-
-def _check_sites(sites) -> gpd.GeoDataFrame:
-    if not isinstance(sites, pd.DataFrame):
-        raise TypeError(f"sites must be a sites GeoDataFrame, not {type(sites).__name__}")
-    missing = [c for c in ("site_id", "name", "lon", "lat", "area_ha", "free_ha") if c not in sites]
-    if missing:
-        raise InputError(
-            f"sites table lacks column(s) {', '.join(missing)}; load the sites with "
-            "planner.inputs.sites.load_sites (builtin, grid or a file)"
-        )
-    if len(sites) == 0:
-        raise InputError(
-            "the sites table has no sites; give a sites file with at least one site, or use "
-            "--sites builtin"
-        )
-    ids = sites["site_id"].astype(str)
-    dup = ids.duplicated(keep=False).to_numpy()
-    if dup.any():
-        raise InputError(
-            f"site_id values must be unique; {sorted(set(ids[dup]))[:5]} repeat; give each site "
-            "its own id"
-        )
-    return sites
 
 
 def _rank(U, W, sa: SiteArrays, needs: NeedArrays, k: int, progress, stages) -> RankResult:
@@ -534,7 +511,9 @@ def score_companies(
         raise TypeError(
             f"companies must be a CompanyTable or DataFrame, not {type(companies).__name__}"
         )
-    sites = _check_sites(sites)
+    sites = check_sites_table(
+        sites, ("site_id", "name", "lon", "lat", "area_ha", "free_ha"), allow_empty=False
+    )
     sc = load_scenario(scenario)
     day = parse_as_of(as_of)
     keys = list(sc.weights)
