@@ -72,10 +72,11 @@ def check_sites_table(
     if not ok.all():
         bad = np.flatnonzero(~ok)
         r = int(bad[0])
+        sid = sites["site_id"].iloc[r]
         raise error(
-            f"{len(bad)} site(s) have no valid lon/lat, e.g. row {r + 1} site_id "
-            f"{sites['site_id'].iloc[r]!r} (lon={lon[r]!r}, lat={lat[r]!r}); give decimal "
-            "degrees (WGS84, lon -180..180, lat -90..90) or remove these rows"
+            f"{len(bad)} site(s) have no valid lon/lat, e.g. row {r + 1} site_id {sid!r} "
+            f"(lon={float(lon[r])}, lat={float(lat[r])}); give decimal degrees (WGS84, "
+            "lon -180..180, lat -90..90) or remove these rows"
         )
     ids = sites["site_id"]
     if pd.Index(ids).is_unique:

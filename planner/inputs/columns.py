@@ -36,6 +36,7 @@ __all__ = [
     "by_value",
     "check_column",
     "clean_text",
+    "fold_text",
     "match_columns",
     "norm_header",
     "parse_decimal",
@@ -179,6 +180,13 @@ def clean_text(cells: pd.Series) -> np.ndarray:
     """Line breaks, tabs and other control characters -> one space; trimmed (Arrow)."""
     text = pc.utf8_trim_whitespace(pc.replace_substring_regex(_arrow(cells), _CONTROL_RE, " "))
     return text.to_numpy(zero_copy_only=False).astype(object)
+
+
+def fold_text(cells: Iterable[str]) -> np.ndarray:
+    """Text as compared: case-folded (``str.casefold``), space runs -> one space, trimmed."""
+    folded = pa.array([str(s).casefold() for s in cells], type=pa.large_string())
+    key = pc.utf8_trim_whitespace(pc.replace_substring_regex(folded, SPACES_RE, " "))
+    return key.to_numpy(zero_copy_only=False).astype(object)
 
 
 def parse_text(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:

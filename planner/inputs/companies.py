@@ -30,9 +30,10 @@ The full alias list is :data:`COLUMN_ALIASES` (:func:`columns_markdown` renders 
 Decisions (documented for users in ``geodata/examples/README.md``):
 
 * Numbers take ``.`` or ``,`` as the decimal mark and spaces as thousands separators
-  (``1 200,5``). Units in a number cell (``12,5 га``) are rejected, with the fix
-  "use digits only, e.g. 12.5": the column header says the unit, and guessing units
-  (m² vs ha) silently would be worse than asking.
+  (``1 200,5``); an exponent (``1e-05``, how Excel shows tiny numbers) is read. Units
+  in a number cell (``12,5 га``) are rejected, with the fix "use digits only, e.g. 12.5":
+  the column header says the unit, and guessing units (m² vs ha) silently would be worse
+  than asking.
 * A ``?`` next to a Cyrillic letter (``?асымов``) is a Kazakh letter lost by a cp1251
   export: the row is kept (the name is still usable) and a warning says to save as UTF-8.
 * Rows are numbered as the user sees them: the header is row 1, so the first data row of a
@@ -68,6 +69,7 @@ from planner.inputs.columns import (
     Rule,
     by_value,
     check_column,
+    fold_text,
     match_columns,
     norm_header,
     parse_decimal,
@@ -430,25 +432,27 @@ def _resolve_sectors(values: dict, col: dict[str, str], cat: SectorCatalog, note
     oked_in = pd.Series(values["oked"], dtype=object)
     is_oked = ((sector_in == "") & (oked_in != "")).to_numpy(dtype=bool)
     src = sector_in.where(~is_oked, oked_in)
-    resolved: dict[str, tuple[str, str, str | None] | SectorError] = {}
-    for value in pd.unique(src.to_numpy()):
+    codes, uniq = pd.factorize(src.to_numpy(dtype=object))
+    res: list[tuple[str, str, str | None] | SectorError] = []
+    for value in uniq:
         try:
-            resolved[value] = resolve_sector(value, cat)
+            res.append(resolve_sector(value, cat))
         except SectorError as exc:
-            resolved[value] = exc
-    ok_res = {v: r for v, r in resolved.items() if not isinstance(r, SectorError)}
-    sector_key = src.map({v: r[0] for v, r in ok_res.items()}).astype(object)
-    sector_key = sector_key.fillna(cat.default_sector).to_numpy(dtype=object)
-    has_digits = src.map(lambda v: v in ok_res and bool(ok_res[v][1])).to_numpy(dtype=bool)
+            res.append(exc)
+    failed = np.array([isinstance(r, SectorError) for r in res], dtype=bool)[codes]
+    ok_res = [None if isinstance(r, SectorError) else r for r in res]
+    sector_key = np.array(
+        [cat.default_sector if r is None else r[0] for r in ok_res], dtype=object
+    )[codes]
+    has_digits = np.array([r is not None and bool(r[1]) for r in ok_res], dtype=bool)[codes]
+    warned = np.array([r is not None and r[2] is not None for r in ok_res], dtype=bool)[codes]
     oked = np.where(has_digits, src.to_numpy(dtype=object), "")  # as typed: 01111 stays
-    failed = src.map(lambda v: isinstance(resolved[v], SectorError)).to_numpy(dtype=bool)
-    warned = src.map(lambda v: v in ok_res and ok_res[v][2] is not None).to_numpy(dtype=bool)
 
     def where(i: int) -> str:
         return _label("oked" if is_oked[i] else "sector", col)
 
-    notes.problem(np.flatnonzero(failed), lambda i: f"{where(i)}: {resolved[src[i]]}")
-    notes.warn(np.flatnonzero(warned), lambda i: f"{where(i)}: {ok_res[src[i]][2]}")
+    notes.problem(np.flatnonzero(failed), lambda i: f"{where(i)}: {res[codes[i]]}")
+    notes.warn(np.flatnonzero(warned), lambda i: f"{where(i)}: {res[codes[i]][2]}")
     notes.problem(
         np.flatnonzero(is_oked & ~failed & ~has_digits),
         lambda i: f"{_label('oked', col)}: {src[i]!r} is not an OKED code; use e.g. 23.61",
@@ -476,7 +480,8 @@ def _warn_lost_letters(values: dict, col: dict[str, str], notes: RowNotes) -> No
         if canon not in col:
             continue
         series = pd.Series(values[canon], dtype=object)
-        lost = series.str.contains(_LOST_LETTER_RE, regex=True).to_numpy(dtype=bool)
+        lost = series.str.contains("?", regex=False).to_numpy(dtype=bool, copy=True)  # cheap
+        lost[lost] = series[lost].str.contains(_LOST_LETTER_RE, regex=True).to_numpy(dtype=bool)
         notes.warn(
             np.flatnonzero(lost),
             lambda i, canon=canon, series=series: (
@@ -549,12 +554,12 @@ def _company_ids(names: pd.Series, own: pd.Series) -> list[str]:
     if not len(names):
         return []
     given = own.to_numpy(dtype=object)
-    key = names.str.casefold().str.replace(r"\s+", " ", regex=True).str.strip()
+    key = fold_text(names)
     digest = {
         k: "c-" + hashlib.sha1(k.encode("utf-8"), usedforsecurity=False).hexdigest()[:8]
-        for k in pd.unique(key.to_numpy(dtype=object))
+        for k in pd.unique(key)
     }
-    base = pd.Series(key.to_numpy(dtype=object)).map(digest)
+    base = pd.Series(key).map(digest)
     nth = base.where(given == "").groupby(base).cumcount().to_numpy() + 1
     base_arr = base.to_numpy(dtype=object)
     ids = np.where(nth == 1, base_arr, base_arr + "-" + nth.astype(str).astype(object))
@@ -587,7 +592,7 @@ def _table_warnings(
             f"the file is in {raw.encoding} (a legacy 'ANSI' encoding); it was read correctly, "
             "but 'CSV UTF-8' keeps every Kazakh letter"
         )
-    key = valid["name"].str.casefold().str.replace(r"\s+", " ", regex=True)
+    key = pd.Series(fold_text(valid["name"]), index=valid.index)
     dup = key.duplicated(keep=False).to_numpy(dtype=bool)
     if dup.any():
         groups = valid[dup].groupby(key[dup], sort=False)["row"]

@@ -34,7 +34,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from planner.errors import InputError
@@ -60,9 +59,11 @@ TABLE_SUFFIXES = (*CSV_SUFFIXES, *XLSX_SUFFIXES)
 #: single-byte code pages tried after UTF-8, in tie order (kz1048 is told from cp1251 apart)
 CODE_PAGES = ("cp1251", "cp866")
 #: letters cp1251 gives for the kz1048 bytes of Kazakh letters (Serbian/Macedonian/Ukrainian)
-_CP1251_FOR_KZ = frozenset("ЌЋќћЎўЈҐЄЇґєјЅѕї")
+_KZ_BYTES = "ЌЋќћЎўЈҐЄЇґєјЅѕї".encode("cp1251")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _SEPARATORS = (";", "\t", ",")
+#: bytes of a big file the code-page detection looks at (head and tail)
+_DETECT_BYTES = 1 << 20
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 
@@ -129,18 +130,20 @@ def decode_text(
     where = _Where(Path(path), kind)
     if encoding:
         return _decode_as(data, encoding, where), encoding
-    for bom, enc in (
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
+    for bom, enc, name in (
+        (codecs.BOM_UTF8, "utf-8", "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
     ):
         if data.startswith(bom):
+            body = data[len(bom) :]
             try:
-                return _check_text(data.decode(enc), where), enc
+                return _check_text(body.decode(enc), where), name
             except UnicodeDecodeError as exc:
+                line = body[: exc.start].decode(enc).count("\n") + 1
                 raise where.error(
-                    f"starts with a {enc} byte-order mark but byte {exc.start} is not {enc}; "
-                    "save the file again as 'CSV UTF-8'"
+                    f"starts with a {name} byte-order mark but byte {exc.start + len(bom)} "
+                    f"(line {line}) is not {name}; save the file again as 'CSV UTF-8'"
                 ) from exc
     try:
         return _check_text(data.decode("utf-8"), where), "utf-8"
@@ -165,8 +168,11 @@ def _code_page(data: bytes) -> str | None:
     from charset_normalizer import from_bytes
 
     # threshold=1: rank every code page that decodes; charset-normalizer's default (0.2)
-    # drops real cp1251 lists with many '?' (lost Kazakh letters) and short cells
-    best = from_bytes(data, cp_isolation=list(CODE_PAGES), threshold=1.0).best()
+    # drops real cp1251 lists with many '?' (lost Kazakh letters) and short cells. A big
+    # file is judged on its head and tail (the whole file is then decoded strictly).
+    half = _DETECT_BYTES // 2
+    sample = data if len(data) <= _DETECT_BYTES else data[:half] + data[-half:]
+    best = from_bytes(sample, cp_isolation=list(CODE_PAGES), threshold=1.0).best()
     if best is None:
         return None
     enc = codecs.lookup(best.encoding).name
@@ -174,8 +180,7 @@ def _code_page(data: bytes) -> str | None:
         # The two differ only in 16 letters: Kazakh ones in kz1048, Serbian/Macedonian/
         # Ukrainian ones in cp1251. Those never occur in Russian or Kazakh text, so any of
         # them in the cp1251 reading means the file is kz1048.
-        as_1251 = data.decode("cp1251", errors="replace")
-        if any(ch in _CP1251_FOR_KZ for ch in as_1251):
+        if any(bytes([b]) in data for b in _KZ_BYTES):
             return "kz1048"
     return enc
 
@@ -475,16 +480,12 @@ def cell_frame(raw: RawTable) -> tuple[pd.DataFrame, RowNotes]:
         if r in row_index:
             for p in probs:
                 notes.problem([row_index[r]], p)
-    if all(len(rec) == width for rec in raw.records):
-        cells, extras = raw.records, [[]] * len(raw.records)
+    if set(map(len, raw.records)) <= {width}:  # the usual case: nothing to pad or cut
+        cells, extras = raw.records, []
     else:
         cells = [rec[:width] + [""] * (width - len(rec)) for rec in raw.records]
         extras = [rec[width:] for rec in raw.records]
-    columns = list(zip(*cells, strict=True)) if cells else [()] * width
-    text = pd.DataFrame(
-        {h: np.array(c, dtype=object) for h, c in zip(headers, columns, strict=True)},
-        columns=headers, index=pd.RangeIndex(len(cells)),
-    )
+    text = pd.DataFrame(cells, columns=headers, dtype=object)
     surplus = [i for i, ex in enumerate(extras) if "".join(ex).strip()]
     if surplus:
         sep = raw.separator or ";"
