@@ -9,6 +9,7 @@ __all__ = [
     "ScenarioError",
     "OutputExistsError",
     "OutputError",
+    "CatalogError",
 ]
 
 
@@ -38,3 +39,10 @@ class OutputExistsError(PlannerError, FileExistsError):
 
 class OutputError(PlannerError, OSError):
     """An output could not be written (the previous file, if any, is intact)."""
+
+
+class CatalogError(PlannerError, KeyError):
+    """A message key or ``{field}`` the language catalog (planner.i18n) does not have."""
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0]) if self.args else ""

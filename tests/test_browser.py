@@ -127,7 +127,7 @@ def test_demo_map_draws_all_layers_offline(driver, demo, tmp_path):
     open_map(driver, path)
     assert driver.execute_script("return typeof L") == "object"
     assert driver.execute_script("return typeof jQuery") == "function"
-    t = i18n.LABELS["ru"]
+    t = i18n.labels("ru")
     assert control_labels(driver) == [
         t["layer_context"],
         t["layer_constraints"],
@@ -161,7 +161,7 @@ def test_demo_map_draws_all_layers_offline(driver, demo, tmp_path):
     )
     assert painted > 1000
     legend = driver.find_element("css selector", ".planner-legend").text
-    assert t["legend_score"] in legend and i18n.STATUSES["operating"]["ru"] in legend
+    assert t["legend_score"] in legend and i18n.status_label("operating", "ru") in legend
     assert scored.attrs["as_of"] in legend  # zone colours are for the scoring date
     note = driver.find_element("css selector", ".planner-note").text
     assert "© OpenStreetMap contributors" in note
@@ -204,7 +204,7 @@ def test_popup_shows_the_score_breakdown(driver, demo):
     assert f"{best['score']:.1f}" in html
     crit = [c[2:] for c in scored.columns if c.startswith("c_")]
     for key in crit:
-        assert i18n.CRITERIA[key]["ru"] in html
+        assert i18n.t(f"criterion.{key}", "ru") in html
         assert f"{best[f'c_{key}']:.1f}" in html
     assert "Итого" in html and "Почему" in html
     zones = planner.load_layers()["zones"].set_index("id")
@@ -230,7 +230,7 @@ def test_popup_shows_the_score_breakdown(driver, demo):
         "l.openPopup(l.getBounds().getCenter());"
         "return l.getPopup().getElement().innerText;"
     )
-    assert i18n.LABELS["ru"]["status"] in text
+    assert i18n.t("map.status", "ru") in text
     assert severe(driver) == []
 
 

@@ -52,6 +52,8 @@ def test_wheel_contains_the_geodata_and_the_script(wheel):
     for layer in LAYER_NAMES:
         assert f"planner/_geodata/{layer}.geojson" in names
     assert "planner/py.typed" in names and "planner/inputs/layers.py" in names
+    for lang in ("ru", "kk", "en"):  # the language catalog is package data
+        assert f"planner/i18n/messages/{lang}.toml" in names
     assert "planner = planner.cli:main" in scripts
     assert not any(n.startswith("tests/") for n in names)
 

@@ -93,28 +93,29 @@ def demo_page(demo_map):
 
 
 def test_every_language_has_every_label():
-    keys = set(i18n.LABELS["ru"])
+    # the whole catalog, key by key and field by field: tests/test_i18n.py
+    labels = {lang: i18n.labels(lang) for lang in i18n.LANGS}
     for lang in i18n.LANGS:
-        assert set(i18n.LABELS[lang]) == keys, lang
-        assert all(v.strip() for v in i18n.LABELS[lang].values()), lang
-    for table in (i18n.CRITERIA, i18n.STATUSES, i18n.KINDS, i18n.EXCLUSION_REASONS):
-        for key, entry in table.items():
-            assert set(entry) == set(i18n.LANGS), key
+        assert list(labels[lang]) == list(labels["ru"]), lang
+        assert all(v.strip() for v in labels[lang].values()), lang
+    for name in ("criterion", "status", "kind", "exclusion"):
+        for lang in i18n.LANGS:
+            assert list(i18n.section(name, lang)) == list(i18n.keys(name)), (name, lang)
     # the three languages really differ where it matters
     assert len({i18n.label("layer_zones", lang) for lang in i18n.LANGS}) == 3
     kazakh = set("әғқңөұүі")  # Kazakh-only letters (һ is rare in these words)
-    kk_text = " ".join(i18n.LABELS["kk"].values()).lower()
-    ru_text = " ".join(i18n.LABELS["ru"].values()).lower()
+    kk_text = " ".join(labels["kk"].values()).lower()
+    ru_text = " ".join(labels["ru"].values()).lower()
     assert kazakh <= set(kk_text) and not kazakh & set(ru_text)
-    same = [k for k in i18n.LABELS["ru"] if i18n.LABELS["ru"][k] == i18n.LABELS["kk"][k]]
+    same = [k for k in labels["ru"] if labels["ru"][k] == labels["kk"][k]]
     assert len(same) < 12, same
 
 
 def test_labels_cover_every_layer_kind_and_criterion():
     kinds = {k for spec in LAYER_SPECS.values() for k in spec.kinds}
-    assert kinds <= set(i18n.KINDS)
-    assert set(CRITERIA_KEYS) <= set(i18n.CRITERIA)
-    assert set(maps.RAW_COLUMNS) == set(i18n.CRITERIA)
+    assert kinds <= set(i18n.keys("kind"))
+    assert set(CRITERIA_KEYS) <= set(i18n.keys("criterion"))
+    assert set(maps.RAW_COLUMNS) == set(i18n.keys("criterion"))
 
 
 def test_unknown_language_is_refused(layers):
@@ -143,7 +144,7 @@ def test_feature_names_fall_back_to_russian_then_id():
 @pytest.mark.parametrize("lang", ["ru", "kk", "en"])
 def test_layer_groups_and_controls_in_each_language(layers, scored, lang):
     m = maps.build_map(layers, scored=scored, lang=lang, top_k=5)
-    t = i18n.LABELS[lang]
+    t = i18n.labels(lang)
     expected = [
         t["layer_context"],
         t["layer_constraints"],
@@ -158,7 +159,7 @@ def test_layer_groups_and_controls_in_each_language(layers, scored, lang):
     kinds = {type(c) for c in m._children.values()}
     assert {folium.LayerControl, plugins.Fullscreen, plugins.MeasureControl} <= kinds
     assert m.planner_data["lang"] == lang
-    assert m.planner_data["crit"]["bakad"] == i18n.CRITERIA["bakad"][lang]
+    assert m.planner_data["crit"]["bakad"] == i18n.t("criterion.bakad", lang)
 
 
 def test_payload_in_page_equals_map_data(demo_map, demo_page):
@@ -231,7 +232,7 @@ def test_zones_coloured_by_status_as_of_the_date(layers, as_of, status):
     assert len(feats) == 1
     props = feats[0]["properties"]
     assert props["s"]["fillColor"] == maps.STATUS_COLORS[status]
-    assert [i18n.LABELS["ru"]["status"], i18n.STATUSES[status]["ru"]] in props["r"]
+    assert [i18n.t("map.status", "ru"), i18n.t(f"status.{status}", "ru")] in props["r"]
     assert m.planner_data["asOf"] == as_of
 
 

@@ -535,124 +535,11 @@ class Comparison:
 
 def _q(name: str, lang: str) -> str:
     """A site name quoted for a sentence (Russian/Kazakh guillemets unless it has its own)."""
-    if lang == "en" or "\u00ab" in name or "\u00bb" in name:
-        return name
-    return f"\u00ab{name}\u00bb"
+    return i18n.quote(name, lang)
 
 
 def _n(value: float, digits: int, lang: str) -> str:
-    if value is None or not np.isfinite(value):
-        return "\u2013"
-    text = f"{value:.{digits}f}"
-    return text.replace(".", ",") if lang in ("ru", "kk") else text
-
-
-_TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "excluded": "Excluded ({reasons}): cannot be used.",
-        "infeasible": "Does not meet the company's needs: {failed}.",
-        "only": "The only usable site: {score} of 100.",
-        "best": "Recommended: {score} of 100; next is {second} (\u2212{gap}); strongest on "
-        "{strong}.",
-        "other": "Rank {rank}: {gap} points behind the leader ({leader}), mostly on {crit} "
-        "({pts}).",
-        "tie": "Rank {rank}: the same score as {leader}.",
-        "p_first": " First in {p}% of the weight draws.",
-        "area_unknown": " Free land unknown: check before promising it.",
-        "need_land": "land {value} ha free (needs {required} ha)",
-        "need_land_unknown": "land: free area unknown (needs {required} ha)",
-        "need_rail": "rail {value} km away (needs at most {required} km)",
-        "need_hazard": "housing {value} km away (needs at least {required} km)",
-        "need_max_dist_almaty": "{value} km from Almaty (needs at most {required} km)",
-        "need_in_almaty": "inside Almaty (not allowed for this company)",
-        "mc": "Weights varied at random {draws} times (each x{lo}-{hi}, seed {seed}): "
-        "{site} ranks first in {p}% of the draws.",
-        "mc_none": "No site can be ranked (all are excluded or fail the company's needs).",
-        "mc_site": "{site}: first in {p}% of draws, rank {lo}-{hi} (5th-95th percentile).",
-        "flip_few": "A weight flip needs two usable sites; only {n} is usable.",
-        "also_same": "As of {date} the ranking stays the same.",
-        "also_changed": "As of {date} the ranking changes: {moves}.",
-        "also_head": "As of {date} the ranking changes.",
-        "also_site": "{site}: rank {r1} \u2192 {r2}, score {s1} \u2192 {s2}",
-        "also_site_same": "{site}: rank {r1} unchanged, score {s1} \u2192 {s2}",
-        "also_zone": "{zone}: {st1} \u2192 {st2}",
-        "also_zone_new": "now inside {zone} ({st2})",
-        "also_sez": "SEZ {st1} \u2192 {st2}",
-        "also_points": "{crit} {delta}",
-        "also_nothing": "its own score is unchanged",
-        "unranked": "not ranked",
-    },
-    "ru": {
-        "excluded": "Исключена ({reasons}): использовать нельзя.",
-        "infeasible": "Не отвечает требованиям компании: {failed}.",
-        "only": "Единственная подходящая площадка: {score} из 100.",
-        "best": "Рекомендуется: {score} из 100; следующая \u2014 {second} (\u2212{gap}); "
-        "сильнее всего по критериям: {strong}.",
-        "other": "Место {rank}: на {gap} ниже лидера ({leader}), больше всего по критерию "
-        "«{crit}» ({pts}).",
-        "tie": "Место {rank}: балл равен баллу лидера ({leader}).",
-        "p_first": " Первая в {p}% вариантов весов.",
-        "area_unknown": " Свободная площадь неизвестна: уточнить, прежде чем обещать.",
-        "need_land": "земля: свободно {value} га (нужно {required} га)",
-        "need_land_unknown": "земля: свободная площадь неизвестна (нужно {required} га)",
-        "need_rail": "ж/д в {value} км (нужно не дальше {required} км)",
-        "need_hazard": "жильё в {value} км (нужно не ближе {required} км)",
-        "need_max_dist_almaty": "{value} км от Алматы (нужно не дальше {required} км)",
-        "need_in_almaty": "в черте Алматы (для компании не допускается)",
-        "mc": "Веса случайно изменены {draws} раз (каждый x{lo}-{hi}, seed {seed}): "
-        "{site} на первом месте в {p}% вариантов.",
-        "mc_none": "Ни одну площадку нельзя ранжировать (все исключены или не отвечают "
-        "требованиям компании).",
-        "mc_site": "{site}: первая в {p}% вариантов, место {lo}-{hi} (5-95-й процентиль).",
-        "flip_few": "Для анализа смены лидера нужны две подходящие площадки; подходит {n}.",
-        "also_same": "На {date} порядок площадок не меняется.",
-        "also_changed": "На {date} порядок меняется: {moves}.",
-        "also_head": "На {date} порядок площадок меняется.",
-        "also_site": "{site}: место {r1} \u2192 {r2}, балл {s1} \u2192 {s2}",
-        "also_site_same": "{site}: место {r1} без изменений, балл {s1} \u2192 {s2}",
-        "also_zone": "{zone}: {st1} \u2192 {st2}",
-        "also_zone_new": "теперь в зоне {zone} ({st2})",
-        "also_sez": "СЭЗ: {st1} \u2192 {st2}",
-        "also_points": "{crit} {delta}",
-        "also_nothing": "собственный балл не изменился",
-        "unranked": "вне рейтинга",
-    },
-    "kk": {
-        "excluded": "Алынып тасталды ({reasons}): пайдалануға болмайды.",
-        "infeasible": "Компания талаптарына сай емес: {failed}.",
-        "only": "Жалғыз жарамды алаң: 100-ден {score}.",
-        "best": "Ұсынылады: 100-ден {score}; келесісі \u2014 {second} (\u2212{gap}); ең күшті "
-        "жақтары: {strong}.",
-        "other": "{rank}-орын: көшбасшыдан ({leader}) {gap} ұпай төмен, негізінен «{crit}» "
-        "бойынша ({pts}).",
-        "tie": "{rank}-орын: балы көшбасшының ({leader}) балымен бірдей.",
-        "p_first": " Салмақ нұсқаларының {p}%-ында бірінші.",
-        "area_unknown": " Бос жер көлемі белгісіз: уәде бермес бұрын нақтылау керек.",
-        "need_land": "жер: {value} га бос (қажет {required} га)",
-        "need_land_unknown": "жер: бос көлемі белгісіз (қажет {required} га)",
-        "need_rail": "т/ж {value} км жерде (қажет {required} км-ден алыс емес)",
-        "need_hazard": "тұрғын үй {value} км жерде (қажет кемінде {required} км)",
-        "need_max_dist_almaty": "Алматыдан {value} км (қажет {required} км-ден алыс емес)",
-        "need_in_almaty": "Алматы шегінде (бұл компанияға рұқсат етілмейді)",
-        "mc": "Салмақтар кездейсоқ {draws} рет өзгертілді (әрқайсысы x{lo}-{hi}, seed {seed}): "
-        "{site} нұсқалардың {p}%-ында бірінші.",
-        "mc_none": "Бірде-бір алаңды саралау мүмкін емес (барлығы алынып тасталды немесе "
-        "компания талаптарына сай емес).",
-        "mc_site": "{site}: нұсқалардың {p}%-ында бірінші, орны {lo}-{hi} (5-95 процентиль).",
-        "flip_few": "Көшбасшының ауысуын талдау үшін екі жарамды алаң қажет; жарамдысы {n}.",
-        "also_same": "{date} күні алаңдар реті өзгермейді.",
-        "also_changed": "{date} күні рет өзгереді: {moves}.",
-        "also_head": "{date} күні алаңдар реті өзгереді.",
-        "also_site": "{site}: орны {r1} \u2192 {r2}, балы {s1} \u2192 {s2}",
-        "also_site_same": "{site}: орны {r1} өзгеріссіз, балы {s1} \u2192 {s2}",
-        "also_zone": "{zone}: {st1} \u2192 {st2}",
-        "also_zone_new": "енді {zone} аймағында ({st2})",
-        "also_sez": "АЭА: {st1} \u2192 {st2}",
-        "also_points": "{crit} {delta}",
-        "also_nothing": "өз балы өзгерген жоқ",
-        "unranked": "рейтингтен тыс",
-    },
-}
+    return i18n.format_number(value, lang, digits)
 
 
 def _flip_texts(
@@ -763,7 +650,7 @@ def _needs_check(scored: pd.DataFrame, company: CompanyInfo | None, sc: Scenario
 
 
 def _need_text(key: str, required: float, value: float, lang: str) -> str:
-    t = _TEXT[lang]
+    t = i18n.section("compare", lang)
     if key == "land" and not np.isfinite(value):
         return t["need_land_unknown"].format(required=_n(required, 1, lang))
     if key == "in_almaty":
@@ -829,7 +716,7 @@ def _verdicts(
     n_eligible = int(eligible.sum())
     out: dict[str, tuple[str, ...]] = {}
     for lang in _LANGS:
-        t = _TEXT[lang]
+        t = i18n.section("compare", lang)
         names = site_names[lang]
         texts = []
         for i in range(n):
@@ -887,7 +774,7 @@ def _robustness_texts(
     out = {}
     p = mc.p_first
     for lang in _LANGS:
-        t = _TEXT[lang]
+        t = i18n.section("compare", lang)
         names = site_names[lang]
         if not eligible.any():
             out[lang] = (t["mc_none"],)
@@ -895,7 +782,7 @@ def _robustness_texts(
         best = int(np.argmax(np.where(eligible, p, -1.0)))
         lines = [
             t["mc"].format(
-                draws=f"{draws:,}".replace(",", "\u202f"),
+                draws=i18n.format_number(draws, lang, grouping=True),
                 lo=_n(1 - spread, 2, lang),
                 hi=_n(1 + spread, 2, lang),
                 seed=seed,
@@ -972,7 +859,7 @@ def _time_comparison(
     summary: dict[str, str] = {}
     headline: dict[str, str] = {}
     for lang in _LANGS:
-        t = _TEXT[lang]
+        t = i18n.section("compare", lang)
         names = site_names[lang]
         per_site = []
         per_why = []
@@ -1194,7 +1081,7 @@ def compare_sites(
         flip_texts = _flip_texts(flip, pair, names, keys)
     else:
         note = "fewer than two eligible sites"
-        flip_texts = {lang: _TEXT[lang]["flip_few"].format(n=n_eligible) for lang in _LANGS}
+        flip_texts = {lang: i18n.t("compare.flip_few", lang, n=n_eligible) for lang in _LANGS}
 
     verdicts = _verdicts(
         scored, keys, rank, eligible, failed, needs, area_unknown, mc.p_first, names

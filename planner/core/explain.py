@@ -7,7 +7,9 @@ criterion first) are told as facts with names from the layers, e.g.
 
 Not on the scoring hot path, but vectorised: only distinct rounded distances and distinct
 (zone, status) combinations are formatted in Python; the texts are joined with numpy
-object arithmetic. Pass ``rows`` to explain only the sites a user looks at.
+object arithmetic. Pass ``rows`` to explain only the sites a user looks at. The sentences
+are the messages ``why.*`` of the language catalog (:mod:`planner.i18n`), numbers are
+formatted by :func:`planner.i18n.format_number`.
 """
 
 from __future__ import annotations
@@ -18,31 +20,26 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from planner import i18n
 from planner.config.scenarios import CRITERIA, Scenario, load_scenario
+from planner.config.weighting import PointTable
 from planner.errors import InputError
 
-__all__ = ["EXCLUSION_TEXT", "STATUS_TEXT", "why_texts"]
+__all__ = ["WHY_LANGS", "why_texts"]
 
 log = logging.getLogger(__name__)
 
-#: zone status -> (en, ru)
-STATUS_TEXT = {
-    "operating": ("operating", "действует"),
-    "under_construction": ("under construction", "строится"),
-    "planned": ("planned", "планируется"),
-    "none": ("none", "нет"),
-}
-#: exclusion reason -> (en, ru)
-EXCLUSION_TEXT = {
-    "national_park": ("national park", "национальный парк"),
-    "water": ("water body", "водоём"),
-    "outside_region": ("outside Almaty Region", "за пределами Алматинской области"),
-}
+#: languages of the ``why_<lang>`` columns (the texts are messages ``why.*`` of the catalog)
+WHY_LANGS = ("ru", "en")
 _N_FACTS = 3
+_UNKNOWN_KM = "\u2014"
+
+#: language -> one text per row
+Facts = dict[str, np.ndarray]
 
 
-def _km(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distances as text (en, ru): one decimal below 10 km, whole km above, '—' if unknown.
+def _km(d: np.ndarray) -> Facts:
+    """Distances as text per language: one decimal below 10 km, whole km above, '—' if unknown.
 
     Only the distinct rounded values are formatted, so this is cheap for any row count.
     """
@@ -50,10 +47,15 @@ def _km(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     finite = np.isfinite(d)
     key = np.where(finite, np.where(d < 9.95, np.round(d, 1), np.round(d)), -1.0)
     uniq, inv = np.unique(key, return_inverse=True)
-    en = np.array([f"{v:.1f}" if v < 9.95 else f"{v:.0f}" for v in uniq.tolist()], dtype=object)
-    en[uniq < 0] = "—"
-    ru = np.array([t.replace(".", ",") for t in en.tolist()], dtype=object)
-    return en[inv], ru[inv]
+    out = {}
+    for lang in WHY_LANGS:
+        text = np.array(
+            [i18n.format_number(v, lang, 1 if v < 9.95 else 0) for v in uniq.tolist()],
+            dtype=object,
+        )
+        text[uniq < 0] = _UNKNOWN_KM
+        out[lang] = text[inv]
+    return out
 
 
 def _lookup(values: pd.Series, table: dict[str, str]) -> np.ndarray:
@@ -63,57 +65,52 @@ def _lookup(values: pd.Series, table: dict[str, str]) -> np.ndarray:
     return names[codes] if len(codes) else np.array([], dtype=object)
 
 
-def _names(layers, layer: str) -> tuple[dict[str, str], dict[str, str]]:
+def _names(layers, layer: str) -> dict[str, dict[str, str]]:
+    """language -> feature id -> the feature's ``name_<language>``."""
     gdf = layers[layer]
     ids = gdf["id"].astype(str).tolist()
-    return (
-        dict(zip(ids, gdf["name_en"].astype(str).tolist(), strict=True)),
-        dict(zip(ids, gdf["name_ru"].astype(str).tolist(), strict=True)),
-    )
-
-
-Facts = tuple[np.ndarray, np.ndarray]
+    return {
+        lang: dict(zip(ids, gdf[f"name_{lang}"].astype(str).tolist(), strict=True))
+        for lang in WHY_LANGS
+    }
 
 
 def _fact_makers(layers) -> dict[str, Callable[[pd.DataFrame, np.ndarray], Facts]]:
-    """criterion key -> function(scored table, row positions) -> (en texts, ru texts)."""
-    ic_en, ic_ru = _names(layers, "bakad")
-    zone_en, zone_ru = _names(layers, "zones")
+    """criterion key -> function(scored table, row positions) -> texts per language."""
+    ic_names = _names(layers, "bakad")
+    zone_names = _names(layers, "zones")
 
-    def dist(col: str, en: str, ru: str, inside: tuple[str, str] | None = None):
-        en_pre, en_post = en.split("{}")
-        ru_pre, ru_post = ru.split("{}")
-
+    def dist(col: str, key: str, inside: str | None = None):
         def make(df: pd.DataFrame, rows: np.ndarray) -> Facts:
             d = df[col].to_numpy(dtype="f8", na_value=np.nan)[rows]
-            k_en, k_ru = _km(d)
-            out_en = en_pre + k_en + en_post
-            out_ru = ru_pre + k_ru + ru_post
+            km = _km(d)
+            out = {lang: i18n.fill_array(f"why.{key}", lang, km=km[lang]) for lang in WHY_LANGS}
             if inside is not None:
                 at = d == 0
-                out_en[at] = inside[0]
-                out_ru[at] = inside[1]
-            return out_en, out_ru
+                for lang in WHY_LANGS:
+                    out[lang][at] = i18n.t(f"why.{inside}", lang)
+            return out
 
         return make
 
     def interchange(df: pd.DataFrame, rows: np.ndarray) -> Facts:
-        k_en, k_ru = _km(df["dist_interchange_km"].to_numpy(dtype="f8", na_value=np.nan)[rows])
+        km = _km(df["dist_interchange_km"].to_numpy(dtype="f8", na_value=np.nan)[rows])
         ids = df["nearest_interchange"].iloc[rows]
-        en = k_en + " km to BAKAD interchange " + _lookup(ids, ic_en)
-        ru = k_ru + " км до развязки БАКАД «" + _lookup(ids, ic_ru) + "»"
-        return en, ru
+        return {
+            lang: i18n.fill_array(
+                "why.interchange", lang, km=km[lang], name=_lookup(ids, ic_names[lang])
+            )
+            for lang in WHY_LANGS
+        }
 
     def almaty(df: pd.DataFrame, rows: np.ndarray) -> Facts:
-        k_en, k_ru = _km(df["dist_almaty_km"].to_numpy(dtype="f8", na_value=np.nan)[rows])
+        km = _km(df["dist_almaty_km"].to_numpy(dtype="f8", na_value=np.nan)[rows])
         inside = df["in_almaty"].to_numpy(dtype=bool, na_value=False)[rows]
-        en = np.empty(len(rows), dtype=object)
-        ru = np.empty(len(rows), dtype=object)
-        en[inside] = "inside Almaty city limits (" + k_en[inside] + " km from the centre)"
-        ru[inside] = "в черте Алматы (" + k_ru[inside] + " км от центра)"
-        en[~inside] = k_en[~inside] + " km from Almaty centre"
-        ru[~inside] = k_ru[~inside] + " км от центра Алматы"
-        return en, ru
+        out = {lang: i18n.fill_array("why.almaty", lang, km=km[lang]) for lang in WHY_LANGS}
+        if inside.any():
+            for lang in WHY_LANGS:
+                out[lang][inside] = i18n.fill_array("why.almaty_inside", lang, km=km[lang][inside])
+        return out
 
     def zone(df: pd.DataFrame, rows: np.ndarray) -> Facts:
         # few distinct (zone, status, kind, SEZ status) combinations: build each text once
@@ -121,61 +118,54 @@ def _fact_makers(layers) -> dict[str, Callable[[pd.DataFrame, np.ndarray], Facts
         keys = df[cols].iloc[rows].astype(object)
         keys = keys.fillna("")
         codes, uniq = pd.factorize(pd.MultiIndex.from_frame(keys))
-        en, ru = [], []
-        for zid, status, kind, sez in uniq:
-            if not zid or status == "none":
-                en.append("not in an industrial zone or SEZ")
-                ru.append("вне индустриальных зон и СЭЗ")
-                continue
-            s_en, s_ru = STATUS_TEXT.get(status, (status, status))
-            e = f"inside {zone_en.get(zid, zid)} ({s_en})"
-            r = f"на территории: {zone_ru.get(zid, zid)} ({s_ru})"
-            if sez == "operating" and kind != "sez":
-                e += ", within an operating SEZ"
-                r += ", в действующей СЭЗ"
-            en.append(e)
-            ru.append(r)
-        return np.array(en, dtype=object)[codes], np.array(ru, dtype=object)[codes]
+        out = {}
+        for lang in WHY_LANGS:
+            statuses = i18n.section("why.status", lang)
+            texts = []
+            for zid, status, kind, sez in uniq:
+                if not zid or status == "none":
+                    texts.append(i18n.t("why.zone_none", lang))
+                    continue
+                text = i18n.t(
+                    "why.zone",
+                    lang,
+                    zone=zone_names[lang].get(zid, zid),
+                    status=statuses.get(status, status),
+                )
+                if sez == "operating" and kind != "sez":
+                    text += i18n.t("why.zone_sez", lang)
+                texts.append(text)
+            out[lang] = np.array(texts, dtype=object)[codes]
+        return out
 
     return {
-        "bakad": dist("dist_bakad_km", "{} km from BAKAD", "{} км от БАКАД"),
+        "bakad": dist("dist_bakad_km", "bakad"),
         "interchange": interchange,
         "almaty": almaty,
-        "konaev": dist("dist_konaev_km", "{} km from Konaev centre", "{} км от центра Конаева"),
-        "gate_city": dist(
-            "dist_gate_city_km", "{} km from Gate City", "{} км от Гейт Сити",
-            ("inside Gate City", "в Гейт Сити"),
-        ),
+        "konaev": dist("dist_konaev_km", "konaev"),
+        "gate_city": dist("dist_gate_city_km", "gate_city", "gate_city_inside"),
         "zone": zone,
-        "zone_proximity": dist(
-            "dist_zone_km", "{} km from the nearest operating zone",
-            "{} км до ближайшей действующей зоны",
-            ("inside an operating zone", "внутри действующей зоны"),
-        ),
-        "rail": dist("dist_rail_km", "{} km to rail", "{} км до железной дороги"),
-        "airport": dist("dist_airport_km", "{} km to the airport", "{} км до аэропорта"),
-        "highway": dist("dist_highway_km", "{} km to a highway", "{} км до трассы"),
-        "khorgos": dist(
-            "dist_khorgos_km", "{} km to Khorgos dry port", "{} км до сухого порта Хоргос"
-        ),
-        "housing": dist(
-            "dist_housing_km", "{} km from housing", "{} км от жилья",
-            ("inside a settlement", "в населённом пункте"),
-        ),
-    }  # fmt: skip
+        "zone_proximity": dist("dist_zone_km", "zone_proximity", "zone_proximity_inside"),
+        "rail": dist("dist_rail_km", "rail"),
+        "airport": dist("dist_airport_km", "airport"),
+        "highway": dist("dist_highway_km", "highway"),
+        "khorgos": dist("dist_khorgos_km", "khorgos"),
+        "housing": dist("dist_housing_km", "housing", "housing_inside"),
+    }
 
 
 def _excluded_texts(reasons: pd.Series) -> Facts:
     codes, uniq = pd.factorize(reasons.astype(object).fillna(""))
-    en, ru = [], []
-    for r in uniq:
-        parts = [p for p in str(r).split(";") if p]
-        words = [EXCLUSION_TEXT.get(p, (p, p)) for p in parts] or [
-            ("excluded area", "зона исключения")
-        ]
-        en.append("excluded: " + ", ".join(w[0] for w in words))
-        ru.append("исключено: " + ", ".join(w[1] for w in words))
-    return np.array(en, dtype=object)[codes], np.array(ru, dtype=object)[codes]
+    out = {}
+    for lang in WHY_LANGS:
+        words = i18n.section("why.exclusion", lang)
+        texts = []
+        for r in uniq:
+            parts = [words.get(p, p) for p in str(r).split(";") if p]
+            parts = parts or [i18n.t("why.excluded_area", lang)]
+            texts.append(i18n.t("why.excluded", lang, reasons=", ".join(parts)))
+        out[lang] = np.array(texts, dtype=object)[codes]
+    return out
 
 
 def why_texts(scored: pd.DataFrame, scenario: Scenario | str, layers, rows=None) -> pd.DataFrame:
@@ -216,8 +206,7 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, layers, rows=None)
             f"{sc.name!r} first (planner.core.scoring.score_sites)"
         )
     n = len(df)
-    en = np.full((n, _N_FACTS), "", dtype=object)
-    ru = np.full((n, _N_FACTS), "", dtype=object)
+    facts = {lang: np.full((n, _N_FACTS), "", dtype=object) for lang in WHY_LANGS}
     excluded = df["excluded"].to_numpy(dtype=bool, na_value=False)
     if n and keys:
         points = np.column_stack([df[f"c_{k}"].to_numpy(dtype="f8", na_value=0.0) for k in keys])
@@ -244,19 +233,28 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, layers, rows=None)
                 continue
             if CRITERIA[key] not in df.columns:
                 continue
-            t_en, t_ru = makers[key](df, hit_rows)
-            en[hit_rows, hit_pos] = t_en
-            ru[hit_rows, hit_pos] = t_ru
-    out_en = _join(en)
-    out_ru = _join(ru)
+            made = makers[key](df, hit_rows)
+            if isinstance(sc.criteria[key], PointTable):  # "... (3-8 km: 6 of 10)"
+                made = _with_points(df, hit_rows, key, sc.criteria[key], made)
+            for lang in WHY_LANGS:
+                facts[lang][hit_rows, hit_pos] = made[lang]
+    out = {lang: _join(facts[lang]) for lang in WHY_LANGS}
     if excluded.any():
-        x_en, x_ru = _excluded_texts(df["exclusion_reason"][excluded])
-        out_en[excluded] = x_en
-        out_ru[excluded] = x_ru
+        texts = _excluded_texts(df["exclusion_reason"][excluded])
+        for lang in WHY_LANGS:
+            out[lang][excluded] = texts[lang]
     return pd.DataFrame(
-        {"why_ru": pd.array(out_ru, dtype="str"), "why_en": pd.array(out_en, dtype="str")},
+        {f"why_{lang}": pd.array(out[lang], dtype="str") for lang in WHY_LANGS},
         index=df.index,
     )
+
+
+def _with_points(df, rows, key, t, made: Facts) -> Facts:
+    from planner.core import points
+
+    return {
+        lang: made[lang] + " (" + points.facts(df, rows, key, t, lang) + ")" for lang in WHY_LANGS
+    }
 
 
 def _join(parts: np.ndarray) -> np.ndarray:

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from numba import njit, prange
 
+from planner import i18n
 from planner.errors import InputError
 
 __all__ = [
@@ -622,57 +623,6 @@ def flip_weight_batch(
     )
 
 
-_TEXT = {
-    "en": {
-        "rise": "{b} overtakes {a} if the {title} weight rises from {w0} to above {w1}.",
-        "fall": "{b} overtakes {a} if the {title} weight falls from {w0} to below {w1}.",
-        "tie_rise": (
-            "{a} and {b} have equal scores ({a} leads only by list order); any rise of the "
-            "{title} weight from {w0} puts {b} ahead."
-        ),
-        "tie_fall": (
-            "{a} and {b} have equal scores ({a} leads only by list order); any fall of the "
-            "{title} weight from {w0} puts {b} ahead."
-        ),
-        "none": "No single weight change within the allowed range swaps {a} and {b}.",
-    },
-    "ru": {
-        "rise": (
-            "{b} обгоняет {a}, если вес критерия «{title}» вырастет с {w0} до значения выше {w1}."
-        ),
-        "fall": (
-            "{b} обгоняет {a}, если вес критерия «{title}» снизится с {w0} до значения ниже {w1}."
-        ),
-        "tie_rise": (
-            "У {a} и {b} равные баллы ({a} впереди только по порядку в списке); любое "
-            "увеличение веса критерия «{title}» с {w0} выводит вперёд {b}."
-        ),
-        "tie_fall": (
-            "У {a} и {b} равные баллы ({a} впереди только по порядку в списке); любое "
-            "снижение веса критерия «{title}» с {w0} выводит вперёд {b}."
-        ),
-        "none": "Никакое изменение одного веса в допустимых пределах не меняет местами {a} и {b}.",
-    },
-    "kk": {
-        "rise": (
-            "«{title}» салмағы {w0}-ден {w1}-ден жоғары мәнге өссе, {b} {a} алаңын басып озады."
-        ),
-        "fall": (
-            "«{title}» салмағы {w0}-ден {w1}-ден төмен мәнге түссе, {b} {a} алаңын басып озады."
-        ),
-        "tie_rise": (
-            "{a} мен {b} балдары тең ({a} тізімдегі реті бойынша ғана алда); «{title}» "
-            "салмағының {w0}-ден кез келген өсуі {b} алаңын алға шығарады."
-        ),
-        "tie_fall": (
-            "{a} мен {b} балдары тең ({a} тізімдегі реті бойынша ғана алда); «{title}» "
-            "салмағының {w0}-ден кез келген төмендеуі {b} алаңын алға шығарады."
-        ),
-        "none": "Рұқсат етілген шекте бір салмақты өзгерту {a} мен {b} орындарын ауыстырмайды.",
-    },
-}
-
-
 def flip_text(
     result: FlipResult | None,
     lang: Literal["en", "ru", "kk"] = "en",
@@ -701,11 +651,7 @@ def flip_text(
 
     The text is plain: escape it before putting it into HTML.
     """
-    if lang not in _TEXT:
-        raise InputError(
-            f"flip_text: `lang` = {lang!r} is not supported; use one of {', '.join(_TEXT)}."
-        )
-    t = _TEXT[lang]
+    t = i18n.section("flip", lang)  # an unknown language raises InputError
     name_a, name_b = names
     if result is None:
         return t["none"].format(a=name_a, b=name_b)
@@ -1130,8 +1076,7 @@ def _check_criteria(criteria: Sequence[str], m: int, fn: str) -> list[str]:
 
 def _fmt_weight(value: float, digits: int | None, lang: str) -> str:
     """``digits`` decimals (None: every significant digit); a decimal comma in ru and kk."""
-    text = repr(float(value)) if digits is None else f"{value:.{digits}f}"
-    return text.replace(".", ",") if lang in ("ru", "kk") else text
+    return i18n.format_number(value, lang, digits)
 
 
 def _to_int64(values: np.ndarray) -> pd.arrays.IntegerArray:

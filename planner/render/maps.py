@@ -146,13 +146,8 @@ def _round_geom(geoms: np.ndarray) -> np.ndarray:
 
 
 def _fmt_ha(v, lang: str) -> str | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    if not math.isfinite(f):
-        return None
-    return f"{f:,.0f}".replace(",", "\u202f") + " " + i18n.label("ha", lang)
+    text = i18n.format_number(v, lang, 0, grouping=True, missing="")
+    return f"{text} {i18n.label('ha', lang)}" if text else None
 
 
 def _feature_rows(rec: dict, lang: str, status: str | None) -> list[list[str]]:
@@ -172,7 +167,7 @@ def _feature_rows(rec: dict, lang: str, status: str | None) -> list[list[str]]:
     acc = rec.get("accuracy_m")
     if acc is not None and not (isinstance(acc, float) and math.isnan(acc)):
         key = "estimated" if bool(rec.get("estimated")) else "exact"
-        rows.append(["", t[key].format(m=f"{float(acc):.0f}")])
+        rows.append(["", t[key].format(m=i18n.format_number(acc, lang))])
     if rec.get("source"):
         rows.append([t["source"], str(rec["source"])])
     return rows
@@ -335,8 +330,8 @@ def _layer_payload(layers, lang: str, basemap: str, as_of: dt.date) -> dict[str,
 
 def _criteria_keys(df: pd.DataFrame) -> list[str]:
     keys = [c[2:] for c in df.columns if c.startswith("c_") and len(c) > 2]
-    known = [k for k in i18n.CRITERIA if k in keys]
-    return known + sorted(k for k in keys if k not in i18n.CRITERIA)
+    known = [k for k in i18n.keys("criterion") if k in keys]
+    return known + sorted(k for k in keys if k not in known)
 
 
 def _why_column(df: pd.DataFrame, lang: str) -> str | None:
@@ -948,8 +943,8 @@ def build_map(
     payload: dict[str, Any] = {
         "lang": lang,
         "t": t,
-        "crit": {k: i18n.criterion_label(k, lang) for k in i18n.CRITERIA},
-        "status": {k: i18n.status_label(k, lang) for k in i18n.STATUSES},
+        "crit": dict(i18n.section("criterion", lang)),
+        "status": dict(i18n.section("status", lang)),
         "statusColor": STATUS_COLORS,
         "asOf": day.isoformat(),
         "zoneNames": dict(
@@ -1100,7 +1095,7 @@ def _note_lines(
         lines.append(t["note_scenario_unknown"])
     lines.append(t["note_as_of"].format(date=day.isoformat()))
     if n_sites:
-        lines.append(t["note_sites"].format(n=f"{n_sites:,}".replace(",", "\u202f")))
+        lines.append(t["note_sites"].format(n=i18n.format_number(n_sites, lang, grouping=True)))
     return lines
 
 
