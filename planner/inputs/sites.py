@@ -35,7 +35,7 @@ from planner.inputs.columns import (
     parse_degrees,
     parse_text,
 )
-from planner.inputs.tables import TABLE_SUFFIXES, TableKind, cell_frame, read_table
+from planner.inputs.tables import TABLE_SUFFIXES, TableKind, cell_frame, cell_text, read_table
 
 __all__ = [
     "COLUMNS",
@@ -145,16 +145,8 @@ def _check_unique_ids(ids: np.ndarray, col: str | None, labels, problems: list[s
 
 
 def _text(values: pd.Series) -> pd.Series:
-    """Cell values as stripped text ('' for missing); integral floats lose their '.0'."""
-
-    def one(v) -> str:
-        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
-            return ""
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        return str(v).strip()
-
-    return pd.Series([one(v) for v in values.astype(object).tolist()], dtype=object)
+    """Typed attribute values as cell text (:func:`~planner.inputs.tables.cell_text`)."""
+    return pd.Series([cell_text(v) for v in values.astype(object).tolist()], dtype=object)
 
 
 # --------------------------------------------------------------------------- validation

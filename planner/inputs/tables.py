@@ -28,6 +28,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import math
 import re
 import zipfile
 from collections.abc import Sequence
@@ -47,6 +48,7 @@ __all__ = [
     "RawTable",
     "TableKind",
     "cell_frame",
+    "cell_text",
     "decode_text",
     "free_name",
     "read_table",
@@ -281,9 +283,10 @@ def _split_header(
 # --------------------------------------------------------------------------- Excel
 
 
-def _cell_text(value) -> str:
-    """The text of an Excel cell value (integral numbers without ``.0``)."""
-    if value is None:
+def cell_text(value) -> str:
+    """The text of a typed cell (Excel, GeoPackage attribute): integral numbers without
+    ``.0``, booleans as ``true``/``false``, dates in ISO form, missing as ''."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -349,8 +352,8 @@ def _read_xlsx(sheet: str | int | None, where: _Where) -> RawTable:
             elif cv.data_type == "n" and isinstance(value, int | float) and not isinstance(
                 value, bool
             ):
-                numeric_cells.append((rownum, len(texts), cv.coordinate, _cell_text(value)))
-            texts.append(_cell_text(value))
+                numeric_cells.append((rownum, len(texts), cv.coordinate, cell_text(value)))
+            texts.append(cell_text(value))
         records.append(texts)
         numbers.append(rownum)
     raw = _split_header(records, numbers, where, sheet=name)
