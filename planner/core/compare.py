@@ -188,8 +188,8 @@ def known_sites(layers, sites: gpd.GeoDataFrame | str | Path | None = None) -> g
     ``sites`` is a sites table or a sites file (:func:`planner.inputs.sites.read_sites`). A file
     id equal to a built-in id shadows the built-in site (logged).
     """
-    from planner.core.sitetable import check_sites_table
-    from planner.inputs.sites import builtin_sites, read_sites
+    from planner.core.sitetable import builtin_sites, check_sites_table
+    from planner.inputs.sites import read_sites
 
     builtin = builtin_sites(layers)
     if sites is None:

@@ -1,8 +1,9 @@
 """The sites table contract shared by every stage, and the one check of a sites table.
 
-A sites table (made by :mod:`planner.inputs.sites`: a user's file, the built-in zones or a
-lattice) is a GeoDataFrame in EPSG:4326 with :data:`SITE_COLUMNS`. Stages that accept a
-table from a caller (local and Dask scoring, the batch job, comparisons) check it with
+A sites table is a GeoDataFrame in EPSG:4326 with :data:`SITE_COLUMNS`, built by
+:func:`sites_table` (from a user's file or a lattice in :mod:`planner.inputs.sites`, or
+from the zones layer by :func:`builtin_sites`). Stages that accept a table from a caller
+(local and Dask scoring, the batch job, comparisons) check it with
 :func:`check_sites_table`, so a table is accepted or refused the same way everywhere.
 """
 
@@ -10,12 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
+from planner import crs as _crs
 from planner.errors import InputError
 
-__all__ = ["SITE_COLUMNS", "SCORING_COLUMNS", "check_sites_table"]
+__all__ = ["SITE_COLUMNS", "SCORING_COLUMNS", "builtin_sites", "check_sites_table", "sites_table"]
 
 SITE_COLUMNS = ("site_id", "name", "lon", "lat", "area_ha", "free_ha", "site_source")
 #: the columns scoring needs (the others are carried along when present)
@@ -90,3 +94,48 @@ def check_sites_table(
         + "); ranks and results are keyed by site_id: give each site its own id or drop "
         "the duplicates"
     )
+
+
+def sites_table(ids, names, lon, lat, area_ha, free_ha, source, geometry) -> gpd.GeoDataFrame:
+    """A sites table with :data:`SITE_COLUMNS` (an empty name becomes the id)."""
+    n = len(ids)
+    names = np.where(
+        pd.Series(names, dtype=object).fillna("").to_numpy(dtype=object) == "", ids, names
+    )
+
+    def hectares(values) -> np.ndarray:
+        return np.full(n, np.nan) if values is None else np.asarray(values, dtype="f8")
+
+    return gpd.GeoDataFrame(
+        {
+            "site_id": pd.array(np.asarray(ids, dtype=object), dtype="str"),
+            "name": pd.array(np.asarray(names, dtype=object), dtype="str"),
+            "lon": np.asarray(lon, dtype="f8"),
+            "lat": np.asarray(lat, dtype="f8"),
+            "area_ha": hectares(area_ha),
+            "free_ha": hectares(free_ha),
+            "site_source": pd.array([source] * n, dtype="str"),
+        },
+        geometry=geometry,
+        crs=_crs.GEOGRAPHIC_CRS,
+    )
+
+
+def builtin_sites(layers) -> gpd.GeoDataFrame:
+    """Every zone of the ``zones`` layer as a candidate site (id = zone id, source "builtin")."""
+    zones = layers["zones"]
+    geoms = zones.geometry.to_numpy()
+    rep = shapely.point_on_surface(geoms)
+    area = pd.to_numeric(zones["area_ha"], errors="coerce").to_numpy(dtype="f8", na_value=np.nan)
+    if np.isnan(area).any():
+        measured = layers.metric("zones").area.to_numpy() / 1e4
+        area = np.where(np.isnan(area), measured, area)
+    free = pd.to_numeric(zones["free_ha"], errors="coerce").to_numpy(dtype="f8", na_value=np.nan)
+    ids = zones["id"].astype(str).to_numpy(dtype=object)
+    name_ru = zones["name_ru"].astype(object).to_numpy()
+    name_en = zones["name_en"].astype(object).to_numpy()
+    names = np.where(pd.isna(name_ru) | (name_ru == ""), name_en, name_ru)
+    return sites_table(
+        ids, names, shapely.get_x(rep), shapely.get_y(rep), area, free, "builtin",
+        gpd.GeoSeries(geoms, crs=_crs.GEOGRAPHIC_CRS),
+    )  # fmt: skip

@@ -23,7 +23,7 @@ import pandas as pd
 import shapely
 
 from planner import crs as _crs
-from planner.core.sitetable import SITE_COLUMNS
+from planner.core.sitetable import SITE_COLUMNS, builtin_sites, sites_table
 from planner.errors import InputError
 from planner.inputs.columns import (
     ColumnSpec,
@@ -180,30 +180,6 @@ def _raise(where: str, problems: list[str], unit: str) -> None:
     )
 
 
-def _assemble(ids, names, lon, lat, area_ha, free_ha, source, geometry) -> gpd.GeoDataFrame:
-    n = len(ids)
-    names = np.where(
-        pd.Series(names, dtype=object).fillna("").to_numpy(dtype=object) == "", ids, names
-    )
-    return gpd.GeoDataFrame(
-        {
-            "site_id": pd.array(np.asarray(ids, dtype=object), dtype="str"),
-            "name": pd.array(np.asarray(names, dtype=object), dtype="str"),
-            "lon": np.asarray(lon, dtype="f8"),
-            "lat": np.asarray(lat, dtype="f8"),
-            "area_ha": np.asarray(area_ha, dtype="f8")
-            if area_ha is not None
-            else np.full(n, np.nan),
-            "free_ha": np.asarray(free_ha, dtype="f8")
-            if free_ha is not None
-            else np.full(n, np.nan),
-            "site_source": pd.array([source] * n, dtype="str"),
-        },
-        geometry=geometry,
-        crs=_crs.GEOGRAPHIC_CRS,
-    )
-
-
 def _read_table_sites(path: Path, encoding: str | None, sheet) -> gpd.GeoDataFrame:
     where = str(path)
     raw = read_table(path, kind=_SITES_KIND, encoding=encoding, sheet=sheet)
@@ -238,7 +214,7 @@ def _read_table_sites(path: Path, encoding: str | None, sheet) -> gpd.GeoDataFra
     dropped = [c for c in text.columns if c not in cols.values()]
     if dropped:
         log.info("%s: columns not used for sites: %s", where, ", ".join(map(str, dropped)))
-    return _assemble(
+    return sites_table(
         ids, names, lon, lat, values.get("area_ha"), values.get("free_ha"), path.name,
         gpd.points_from_xy(lon, lat),
     )  # fmt: skip
@@ -363,7 +339,7 @@ def _read_geo_sites(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
         metric = gpd.GeoSeries(geoms[poly], crs=_crs.GEOGRAPHIC_CRS).to_crs(_crs.METRIC_CRS)
         area[poly] = metric.area.to_numpy() / 1e4
     names = values.get("name", np.full(len(gdf), "", dtype=object))
-    return _assemble(
+    return sites_table(
         ids, names, lon, lat, area, free, path.name, gpd.GeoSeries(geoms, crs=_crs.GEOGRAPHIC_CRS)
     )
 
@@ -424,33 +400,6 @@ def read_sites(
         )
     log.info("%s: %d site(s) loaded", path, len(gdf))
     return gdf
-
-
-def builtin_sites(layers) -> gpd.GeoDataFrame:
-    """Every zone of the ``zones`` layer as a candidate site (id = zone id, source "builtin")."""
-    zones = layers["zones"]
-    geoms = zones.geometry.to_numpy()
-    rep = shapely.point_on_surface(geoms)
-    area = pd.to_numeric(zones["area_ha"], errors="coerce").to_numpy(dtype="f8", na_value=np.nan)
-    if np.isnan(area).any():
-        measured = layers.metric("zones").area.to_numpy() / 1e4
-        area = np.where(np.isnan(area), measured, area)
-    free = pd.to_numeric(zones["free_ha"], errors="coerce").to_numpy(dtype="f8", na_value=np.nan)
-    ids = zones["id"].astype(str).to_numpy(dtype=object)
-    name_ru = zones["name_ru"].astype(object).to_numpy()
-    name_en = zones["name_en"].astype(object).to_numpy()
-    names = np.where(pd.isna(name_ru) | (name_ru == ""), name_en, name_ru)
-    out = _assemble(
-        ids,
-        names,
-        shapely.get_x(rep),
-        shapely.get_y(rep),
-        area,
-        free,
-        "builtin",
-        gpd.GeoSeries(geoms, crs=_crs.GEOGRAPHIC_CRS),
-    )
-    return out
 
 
 def _around_geometry(layers, around: str | Sequence[str]):
@@ -573,7 +522,7 @@ def grid_sites(
         within_km,
         around,
     )
-    return _assemble(ids, ids, lon, lat, None, None, "grid", gpd.points_from_xy(lon, lat))
+    return sites_table(ids, ids, lon, lat, None, None, "grid", gpd.points_from_xy(lon, lat))
 
 
 def load_sites(spec: str | Path, layers, **grid_options) -> gpd.GeoDataFrame:
