@@ -21,7 +21,8 @@ _LAZY = {
     "compute_criteria": "core.criteria",
     "load_scenario": "config.scenarios",
     "list_scenarios": "config.scenarios",
-    "score_sites": "core.scoring",
+    "Prepared": "core.prepared",
+    "score_sites": "jobs.score_sites",
     "score_table": "core.scoring",
     "load_sites": "inputs.sites",
     "grid_sites": "inputs.sites",
@@ -35,7 +36,7 @@ _LAZY = {
     "write_table": "render.outputs",
     "build_map": "render.maps",
     "save_map": "render.maps",
-    "compare_sites": "core.compare",
+    "compare_sites": "jobs.compare",
     "score_sites_engine": "jobs.dask_engine",
     "compute_surface": "core.surface",
 }

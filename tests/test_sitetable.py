@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 from _criteria import point_sites
 
-from planner import InputError
-from planner.core.compare import CompareError, known_sites
-from planner.core.scoring import score_sites
 from planner.core.sitetable import SITE_COLUMNS, check_sites_table
+from planner.errors import CompareError, InputError
 from planner.inputs.companies import example_path, read_companies
 from planner.jobs.batch import score_companies
+from planner.jobs.compare import known_sites
 from planner.jobs.dask_engine import score_sites_engine
+from planner.jobs.score_sites import score_sites
 
 AS_OF = "2025-06-01"
 

@@ -16,9 +16,10 @@ import pandas as pd
 import pytest
 
 from planner import InputError
+from planner.errors import SiteFileError
 from planner.inputs import columns as cols
 from planner.inputs.companies import read_companies
-from planner.inputs.sites import SiteFileError, read_sites
+from planner.inputs.sites import read_sites
 from planner.inputs.tables import cell_frame, decode_text, read_table, sniff_separator
 
 KAZ = "ИП Қасымов Әлібек"

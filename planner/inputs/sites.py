@@ -24,7 +24,7 @@ import shapely
 
 from planner import crs as _crs
 from planner.core.sitetable import SITE_COLUMNS, builtin_sites, sites_table
-from planner.errors import InputError
+from planner.errors import InputError, SiteFileError
 from planner.inputs.columns import (
     ColumnSpec,
     RowNotes,
@@ -40,7 +40,6 @@ from planner.inputs.tables import TABLE_SUFFIXES, TableKind, cell_frame, cell_te
 __all__ = [
     "COLUMNS",
     "SITE_COLUMNS",
-    "SiteFileError",
     "builtin_sites",
     "grid_sites",
     "load_sites",
@@ -53,14 +52,6 @@ GEO_SUFFIXES = (".geojson", ".json", ".gpkg")
 _MAX_LISTED = 50
 #: beyond this a grid is almost certainly a typo in --spacing-km
 MAX_GRID_SITES = 20_000_000
-
-
-class SiteFileError(InputError):
-    """A sites file failed validation; ``problems`` holds every problem found."""
-
-    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.problems = list(problems)
 
 
 # --------------------------------------------------------------------------- columns
