@@ -282,12 +282,9 @@ def _file_error(path: Path, what: str) -> InputError:
 
 
 def read_companies(
-    path: str | Path,
-    encoding: str | None = None,
-    sheet: str | int | None = None,
-    *,
+    path: str | Path, encoding: str | None = None, sheet: str | int | None = None, *,
     catalog: SectorCatalog | None = None,
-) -> CompanyTable:
+) -> CompanyTable:  # fmt: skip
     """Read a company list (CSV or ``.xlsx``) into a :class:`CompanyTable`.
 
     Parameters
