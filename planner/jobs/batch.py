@@ -73,7 +73,6 @@ from planner.config.sectors import SectorCatalog
 from planner.core.ranking import REASONS, RankResult
 from planner.core.scoring import parse_as_of
 from planner.core.sitetable import check_sites_table
-from planner.errors import InputError
 from planner.inputs.companies import CompanyTable, read_companies
 
 from .batch_stages import (
