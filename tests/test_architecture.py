@@ -59,7 +59,10 @@ def code_lines(src: str) -> int:
 
 
 def test_code_line_counter_counts_only_code():
-    src = '"""Doc\n\nstring."""\n\n# comment\nx = 1\n\n\ndef f():\n    """Doc."""\n    return (\n        x\n    )\n'
+    src = (
+        '"""Doc\n\nstring."""\n\n# comment\nx = 1\n\n\n'
+        'def f():\n    """Doc."""\n    return (\n        x\n    )\n'
+    )
     assert code_lines(src) == 5  # x = 1; def; return (; x; )
 
 
