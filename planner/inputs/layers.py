@@ -25,6 +25,7 @@ import shapely
 
 from planner import crs as _crs
 from planner._atomic import atomic_output
+from planner._infiles import refuse_special
 from planner.core.layerset import (
     DATE_FIELDS,
     LAYER_NAMES,
@@ -553,6 +554,7 @@ def _read(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     if path.suffix.lower() in _GEOJSON_SUFFIXES:
         kwargs["DATE_AS_STRING"] = "YES"  # GDAL would otherwise fail on 2024-02-30
     what = f"{path}" + (f" layer {layer!r}" if layer else "")
+    refuse_special(path, "layer file", LayerError)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

@@ -23,6 +23,7 @@ import pandas as pd
 import shapely
 
 from planner import crs as _crs
+from planner._infiles import refuse_special
 from planner.core.sitetable import SITE_COLUMNS, builtin_sites, sites_table
 from planner.errors import InputError, SiteFileError
 from planner.inputs.columns import (
@@ -374,6 +375,7 @@ def read_sites(
         unreadable file, no CRS, projected numbers labelled as degrees, unknown format.
     """
     path = Path(path)
+    refuse_special(path, "sites file")
     if not path.is_file():
         raise InputError(
             f"sites file {str(path)!r} does not exist; give a CSV, XLSX, GeoJSON or GeoPackage "

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner._infiles import refuse_special
 from planner.errors import InputError
 from planner.inputs.columns import RowNotes
 
@@ -399,6 +400,7 @@ def read_table(
         raise where.error("does not exist; check the path")
     if where.path.is_dir():
         raise where.error("is a folder, not a file; pass a .csv or .xlsx file")
+    refuse_special(where.path, kind.what)
     data = where.path.read_bytes()
     suffix = where.path.suffix.lower()
     if not data:

@@ -25,6 +25,7 @@ import shapely
 from planner import crs as _crs
 from planner import i18n
 from planner._atomic import Output, check_outputs
+from planner._infiles import refuse_special
 from planner.config.scenarios import DEFAULT_SCENARIO, list_scenarios, load_scenario
 from planner.core.layerset import parse_as_of
 from planner.errors import InputError, MapInputError
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 def _read_any(path: Path, what: str) -> tuple[pd.DataFrame, str]:
     """Read a .csv/.xlsx/.gpkg/.geojson table; returns it and the row-numbering unit."""
     suffix = path.suffix.lower()
+    refuse_special(path, f"{what} file", MapInputError)
     if not path.is_file():
         raise MapInputError(f"{what} file {str(path)!r} does not exist; check the path")
     if suffix in (".gpkg", ".geojson", ".json"):
