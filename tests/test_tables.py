@@ -297,3 +297,20 @@ def test_clean_text_and_blank_match_python_strip():
     assert got == [re.sub(r"[\x00-\x1f\x7f]+", " ", c).strip() for c in cells]
     blank = cols.blank_cells(pd.Series([*cells, None, np.nan, 0, False], dtype=object))
     assert blank.tolist() == [not c.strip() for c in cells] + [True, True, False, False]
+
+
+def test_results_for_maps_go_through_the_same_reader(tmp_path):
+    # a results table re-saved by Russian-locale Excel: cp1251, ';', comma decimals
+    from planner.jobs.maps import read_results
+
+    text = (
+        "company_name;rank;site_id;score;lon;lat\n"
+        "ООО Ёлка;1;aiz-1;81,5;77,06;43,38\n"
+        "ООО Ёлка;2;iz-kairat;79,25;77,05;43,5\n"
+    )
+    path = _write(tmp_path, text.encode("cp1251"), "results.csv")
+    assert (read_table(path).encoding, read_table(path).separator) == ("cp1251", ";")
+    back = read_results(path)
+    assert back["company_name"].tolist() == ["ООО Ёлка", "ООО Ёлка"]
+    np.testing.assert_allclose(back["score"], [81.5, 79.25])
+    np.testing.assert_allclose(back["lon"], [77.06, 77.05])

@@ -246,7 +246,7 @@ def parse_yes_no(cells: pd.Series) -> tuple[pd.api.extensions.ExtensionArray, np
 
 
 def per_value(fn: Callable[[Any], Any], dtype: Any = object) -> Parser:
-    """A parser from a one-value function (None for blank; ValueError/TypeError refuses)."""
+    """A parser from a per-value callable (None for blank; ValueError/TypeError refuses)."""
 
     def parse(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         values = np.empty(len(cells), dtype=dtype)
