@@ -32,6 +32,7 @@ from planner.errors import InputError, MapInputError
 from planner.inputs.tables import TableKind, cell_frame, read_table
 from planner.render.map_data import texts as _texts
 from planner.render.maps import _require, build_map, save_map
+from planner.render.outputs import restore_formulas
 
 from .surface import read_surface
 
@@ -76,7 +77,7 @@ def _read_any(path: Path, what: str) -> tuple[pd.DataFrame, str]:
         problems = notes.labelled([f"row {r}" for r in raw.rows])
         if problems:
             raise MapInputError(f"{what} file {str(path)!r}: " + "; ".join(problems[:10]))
-        return df, "row"
+        return restore_formulas(df), "row"
     raise MapInputError(
         f"{what} file {str(path)!r}: unknown type {suffix or '(none)'}; use .gpkg, .geojson, "
         ".csv or .xlsx"
