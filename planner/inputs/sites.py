@@ -286,6 +286,7 @@ def _read_geo_sites(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
         geoms = np.array(gdf.geometry.to_numpy(), dtype=object)  # writable copy
     poly = good & (types != 0)
     invalid = poly & ~shapely.is_valid(np.where(poly, geoms, None))
+    repaired: dict[int, str] = {}  # row -> why the polygon was invalid
     for r in np.flatnonzero(invalid):
         fixed = shapely.make_valid(geoms[r])
         if fixed.geom_type == "GeometryCollection":
@@ -299,12 +300,7 @@ def _read_geo_sites(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
             )
             good[r] = poly[r] = False
             continue
-        log.info(
-            "%s %s: invalid polygon (%s) repaired",
-            where,
-            labels[r],
-            shapely.is_valid_reason(geoms[r]),
-        )
+        repaired[int(r)] = shapely.is_valid_reason(geoms[r])
         geoms[r] = fixed
     rep = np.where(good, geoms, None)
     rep[poly] = shapely.point_on_surface(geoms[poly])
@@ -331,9 +327,36 @@ def _read_geo_sites(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
         metric = gpd.GeoSeries(geoms[poly], crs=_crs.GEOGRAPHIC_CRS).to_crs(_crs.METRIC_CRS)
         area[poly] = metric.area.to_numpy() / 1e4
     names = values.get("name", np.full(len(gdf), "", dtype=object))
-    return sites_table(
+    out = sites_table(
         ids, names, lon, lat, area, free, path.name, gpd.GeoSeries(geoms, crs=_crs.GEOGRAPHIC_CRS)
     )
+    out.attrs["site_notes"] = parcel_notes(ids, labels, area_attr, area, poly, repaired)
+    for note in out.attrs["site_notes"]:
+        log.warning("%s: %s", where, note)
+    return out
+
+
+def parcel_notes(ids, labels, stated, area, poly, repaired: dict[int, str]) -> list[str]:
+    """Per site id: a repaired invalid polygon, a stated area_ha replaced by the polygon's.
+
+    A stated area within 0.5% (or 0.01 ha) of the polygon's is not worth a word."""
+    notes = []
+    for r in np.flatnonzero(poly):
+        site = f"site {ids[r]!r} ({labels[r]})"
+        if int(r) in repaired:
+            notes.append(
+                f"{site}: invalid polygon ({repaired[int(r)]}) repaired (shapely make_valid); "
+                f"its area is now {area[r]:,.2f} ha; check the parcel outline and fix it at "
+                "the source"
+            )
+        s = np.nan if stated is None else float(stated[r])
+        if np.isfinite(s) and abs(s - area[r]) > max(0.005 * abs(area[r]), 0.01):
+            notes.append(
+                f"{site}: stated area_ha {s:,.2f} replaced by its polygon's area "
+                f"{area[r]:,.2f} ha (computed in EPSG:32643, {area[r] - s:+,.2f} ha); the "
+                "polygon is used for land checks: correct the outline or the stated area"
+            )
+    return notes
 
 
 # --------------------------------------------------------------------------- public API
