@@ -211,9 +211,8 @@ def parse_decimal(cells: pd.Series, drop: str = "") -> tuple[np.ndarray, np.ndar
     values = np.array(values, dtype="f8")  # writable
     blank = pc.equal(compact, "").to_numpy(zero_copy_only=False)
     ok = ok.to_numpy(zero_copy_only=False)
-    bad = ok & ~np.isfinite(values)
-    values[bad] = np.nan  # 1e999: not a usable number
-    return values, (~ok & ~blank) | bad
+    # 1e999 overflows to inf: a number, out of range (check_column says so), not "not a number"
+    return values, ~ok & ~blank
 
 
 def parse_degrees(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -334,6 +333,13 @@ def check_column(
     if spec.empty is not None:
         notes.problem(np.flatnonzero(blank), fmt(spec.empty))
     readable = ~refused & ~blank
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        huge = readable & np.isinf(values)  # 1e999: beyond a float
+        notes.problem(np.flatnonzero(huge), fmt(
+            "{col}: {value} is a number, but out of range (too large to compute with); "
+            "check the cell: a unit, an ID or a pasted value in the wrong column?"))
+        values = np.where(huge, np.nan, values)
+        readable &= ~huge
     for rule in spec.rules:
         rows = np.flatnonzero(np.asarray(rule.when(values), dtype=bool) & readable)
         (notes.warn if rule.warn else notes.problem)(rows, fmt(rule.message))

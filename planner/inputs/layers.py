@@ -423,8 +423,10 @@ def _check_geometry(gdf, spec, kinds, labels, where, problems, notes) -> None:
         geoms = shapely.force_2d(geoms)
         notes.append(f"{where}: Z coordinates dropped (the planner works in 2D)")
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    bounds = shapely.bounds(geoms)
-    nonfinite = ~missing & ~np.isfinite(bounds).all(1)
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)  # bounds skip NaN
+    nonfinite = np.zeros(len(geoms), dtype=bool)
+    nonfinite[owner[~np.isfinite(coords).all(axis=1)]] = True
+    nonfinite &= ~missing
     area_ha = gdf["area_ha"].to_numpy()
     gtypes = np.array([None if g is None else g.geom_type for g in geoms], dtype=object)
     dropped = missing | nonfinite

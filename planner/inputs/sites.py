@@ -180,10 +180,10 @@ def _read_table_sites(path: Path, encoding: str | None, sheet) -> gpd.GeoDataFra
     cols = _find_columns(text.columns, COLUMNS, where, problems)
     for field, spec in ((s.name, s) for s in COLUMNS if s.required):
         if field not in cols:
-            names = ", ".join(spec.aliases[:-1]) + f" or {spec.aliases[-1]}"
+            names = ", ".join(f"`{a}`" for a in spec.aliases[:-1]) + f" or `{spec.aliases[-1]}`"
             problems.append(
                 f"{where}: no {field} column "
-                f"(found columns: {', '.join(raw.header) or 'none'}); "
+                f"(found columns: {', '.join(map(repr, raw.header)) or 'none'}); "
                 f"name it {names} (any case)"
             )
     if problems:
@@ -205,7 +205,7 @@ def _read_table_sites(path: Path, encoding: str | None, sheet) -> gpd.GeoDataFra
     names = values.get("name", np.full(n, "", dtype=object))
     dropped = [c for c in text.columns if c not in cols.values()]
     if dropped:
-        log.info("%s: columns not used for sites: %s", where, ", ".join(map(str, dropped)))
+        log.info("%s: columns not used for sites: %s", where, ", ".join(map(repr, dropped)))
     return sites_table(
         ids, names, lon, lat, values.get("area_ha"), values.get("free_ha"), path.name,
         gpd.points_from_xy(lon, lat),
@@ -246,6 +246,17 @@ def _read_geo(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     return gdf
 
 
+def _refuse_nan_coordinates(geoms, good, labels, problems) -> None:
+    """A feature with a NaN/infinite coordinate is a problem naming it (GEOS would raise)."""
+    idx = np.flatnonzero(good)
+    coords, owner = shapely.get_coordinates(geoms[idx], return_index=True)
+    bad = np.unique(owner[~np.isfinite(coords).all(axis=1)])
+    for r in idx[bad]:
+        problems.append(f"{labels[r]}: coordinates are not numbers (NaN or infinite); fix or "
+                        "redraw the geometry")
+        good[r] = False
+
+
 def _read_geo_sites(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     where = str(path)
     gdf = _read_geo(path, layer)
@@ -271,6 +282,7 @@ def _read_geo_sites(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
             "or a (Multi)Polygon land parcel"
         )
     good = ~missing & ~wrong
+    _refuse_nan_coordinates(geoms, good, labels, problems)
     if gdf.crs.is_geographic and good.any():
         b = shapely.total_bounds(geoms[good])
         beyond = (np.abs(b[[0, 2]]) > 180).any() or (np.abs(b[[1, 3]]) > 90).any()

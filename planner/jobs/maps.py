@@ -242,6 +242,7 @@ def read_results(path: str | Path) -> pd.DataFrame:
     df = pd.DataFrame(df.drop(columns=[c for c in ("geometry",) if c in df.columns])).copy()
     if cols["company"] != "company_name":
         df["company_name"] = df[cols["company"]]
+    df.attrs["company_column"] = cols["company"]  # messages name the user's column
     problems: list[str] = []
     label = _row_labeller(unit)
     _coerce_numeric(df, where, label, problems, ("lon", "lat", "score"))
