@@ -211,8 +211,9 @@ def parse_decimal(cells: pd.Series, drop: str = "") -> tuple[np.ndarray, np.ndar
     values = np.array(values, dtype="f8")  # writable
     blank = pc.equal(compact, "").to_numpy(zero_copy_only=False)
     ok = ok.to_numpy(zero_copy_only=False)
-    # 1e999 overflows to inf: a number, out of range (check_column says so), not "not a number"
-    return values, ~ok & ~blank
+    bad = ok & ~np.isfinite(values)
+    values[bad] = np.nan  # 1e999: not a usable number (check_column says "out of range")
+    return values, (~ok & ~blank) | bad
 
 
 def parse_degrees(cells: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -329,17 +330,21 @@ def check_column(
             col=col, value=show_value(raw[i], blank[i], blank_as), parsed=values[i], **extra
         )
 
-    notes.problem(np.flatnonzero(refused), fmt(spec.invalid))
-    if spec.empty is not None:
-        notes.problem(np.flatnonzero(blank), fmt(spec.empty))
-    readable = ~refused & ~blank
-    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
-        huge = readable & np.isinf(values)  # 1e999: beyond a float
+    if refused.any() and isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        # 1e999 overflows a float: a number, out of range, not "not a number"
+        compact = pd.Series(raw[refused], dtype=object).astype(str).str.replace(
+            SPACES_RE, "", regex=True)
+        huge = np.zeros(len(raw), dtype=bool)
+        huge[np.flatnonzero(refused)] = compact.str.fullmatch(NUMBER_RE).to_numpy(dtype=bool)
         notes.problem(np.flatnonzero(huge), fmt(
             "{col}: {value} is a number, but out of range (too large to compute with); "
             "check the cell: a unit, an ID or a pasted value in the wrong column?"))
-        values = np.where(huge, np.nan, values)
-        readable &= ~huge
+        refused = refused & ~huge
+    notes.problem(np.flatnonzero(refused), fmt(spec.invalid))
+    if spec.empty is not None:
+        notes.problem(np.flatnonzero(blank), fmt(spec.empty))
+    readable = ~refused & ~blank & ~np.isnan(np.asarray(values, dtype="f8")) if (
+        isinstance(values, np.ndarray) and values.dtype.kind == "f") else ~refused & ~blank
     for rule in spec.rules:
         rows = np.flatnonzero(np.asarray(rule.when(values), dtype=bool) & readable)
         (notes.warn if rule.warn else notes.problem)(rows, fmt(rule.message))

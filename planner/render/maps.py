@@ -94,7 +94,8 @@ def _require(
         else:
             found[field] = hit
     if missing:
-        shown = ", ".join(map(repr, map(str, df.columns[:25]))) + (", ..." if len(df.columns) > 25 else "")
+        shown = ", ".join(repr(str(c)) for c in df.columns[:25])
+        shown += ", ..." if len(df.columns) > 25 else ""
         raise MapInputError(
             f"{where}: required column(s) {'; '.join(missing)} missing "
             f"(columns found: {shown}); {fix}"
