@@ -73,7 +73,6 @@ from planner.config.sectors import SectorCatalog
 from planner.core.ranking import REASONS, RankResult
 from planner.core.scoring import parse_as_of
 from planner.core.sitetable import check_sites_table
-from planner.errors import InputError
 from planner.inputs.companies import CompanyTable, read_companies
 
 from .batch_stages import (
@@ -273,7 +272,6 @@ def score_companies(
         sites, ("site_id", "name", "lon", "lat", "area_ha", "free_ha"), allow_empty=False
     )
     sc = load_scenario(scenario)
-    _check_method_robustness(sc, opts.robustness)
     day = parse_as_of(as_of)
     warnings = rows.warnings + _preferred_zone_warnings(rows.valid, layers)
     run = _run_stages(rows, sites, layers, sc, day, opts, clock)
@@ -312,7 +310,7 @@ def _run_stages(rows: CompanyRows, sites, layers, sc: Scenario, day: dt.date,
                 else AllocStage(None, None)
     if opts.robustness:
         with clock.stage("robustness"):
-            robust = robustness_stage(st, rk, opts) if n_comp else None
+            robust = robustness_stage(st, rk, opts, sc.aggregation) if n_comp else None
     return BatchRun(rows, st, rk, alloc, robust, sc, layers, opts)
 
 
@@ -368,15 +366,6 @@ def _run_facts(run: BatchRun) -> dict[str, Any]:
     return extra
 
 
-def _check_method_robustness(sc: Scenario, robustness: bool) -> None:
-    if robustness and sc.method != "wlc":
-        raise InputError(
-            f"robustness: the Monte Carlo over weights ranks by the weighted sum, but scenario "
-            f"{sc.name!r} ranks by {sc.method}; drop --robustness, or see how the ranking "
-            "differs between methods with `planner compare` (section: ranking by method)"
-        )
-
-
 def run_batch(
     companies_path: str | os.PathLike,
     *,
@@ -420,9 +409,8 @@ def run_batch(
     from planner.inputs.layers import load_layers
     from planner.inputs.sites import load_sites
 
-    opts = BatchOptions(**options).checked()  # bad options fail before any reading
+    BatchOptions(**options).checked()  # bad options fail before any reading
     sc = load_scenario(scenario)  # a bad scenario fails before any reading
-    _check_method_robustness(sc, opts.robustness)
     parse_as_of(as_of)
     t0 = time.perf_counter()
     if progress is not None:
