@@ -186,6 +186,8 @@ def read_xlsx(sheet: str | int | None, where: _Where) -> RawTable:
         rows_f = ws_f.iter_rows(min_row=1)
         for rownum, row_val in enumerate(ws_val.iter_rows(min_row=1), start=1):
             row_f = next(rows_f, ())
+            if not row_val:  # a row absent from the sheet (the gap before a far stray cell)
+                continue
             texts, filled = _row_texts(row_val, row_f, rownum, problems, numeric_cells)
             limits.row(rownum, len(row_val), filled)
             if texts:
