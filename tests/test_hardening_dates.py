@@ -29,7 +29,15 @@ def test_score_before_any_zone(cli, tmp_path):
     res = cli("score", src, "-o", tmp_path / "r.csv", "--as-of", EARLY, "--top", "3")
     assert res.exit_code == 0, res.output
     text = (tmp_path / "r.csv").read_text(encoding="utf-8-sig")
-    assert "Alpha" in text
+    assert "Alpha" in text and "inf" in text  # no zone operating: dist_zone_km is inf
+    # the results read back into a map (inf distances used to be "not a number")
+    res = cli("map", "-o", tmp_path / "m.html", "--results", tmp_path / "r.csv",
+              "--company", "Alpha", "--as-of", EARLY)
+    assert res.exit_code == 0, res.output
+    # item 17: an unknown company names the results' own column (`name`, not company_name)
+    res = cli("map", "-o", tmp_path / "m2.html", "--results", tmp_path / "r.csv",
+              "--company", "Nobody", "--as-of", EARLY)
+    assert res.exit_code == 1 and "as in column `name`" in res.output, res.output
 
 
 def test_score_sites_before_any_zone(cli, tmp_path):

@@ -109,7 +109,8 @@ def _numeric_column(
         vals = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
         vals = vals.to_numpy(dtype="f8", na_value=np.nan)
         missing = (text == "").to_numpy()
-    bad = ~np.isfinite(vals) if required else (~np.isfinite(vals) & ~missing)
+    # an optional distance may be inf, as written (no zone operating yet at the date)
+    bad = ~np.isfinite(vals) if required else (np.isnan(vals) & ~missing)
     if lo is not None:
         bad |= np.isfinite(vals) & ((vals < lo) | (vals > hi))
     for i in np.flatnonzero(bad)[:10]:
@@ -242,7 +243,6 @@ def read_results(path: str | Path) -> pd.DataFrame:
     df = pd.DataFrame(df.drop(columns=[c for c in ("geometry",) if c in df.columns])).copy()
     if cols["company"] != "company_name":
         df["company_name"] = df[cols["company"]]
-    df.attrs["company_column"] = cols["company"]  # messages name the user's column
     problems: list[str] = []
     label = _row_labeller(unit)
     _coerce_numeric(df, where, label, problems, ("lon", "lat", "score"))
@@ -256,6 +256,7 @@ def read_results(path: str | Path) -> pd.DataFrame:
     df["company_name"] = _texts(df["company_name"])
     df.attrs = {k: v for k in ("scenario", "scenario_hash", "as_of") if (v := _attr_or_col(df, k))}
     df.attrs.update(_manifest_attrs(_read_manifest(path)))
+    df.attrs["company_column"] = cols["company"]  # messages name the user's column
     return df
 
 
