@@ -430,6 +430,7 @@ def run_batch(
                              **options)  # fmt: skip
     for note in getattr(ls, "notes", []):
         result.warnings.append(f"layers: {note}")
+    result.warnings.extend(f"sites: {n}" for n in site_table.attrs.get("site_notes", []))
     scenario_input: Any = sc.name
     if not isinstance(scenario, Scenario) and Path(str(scenario)).is_file():
         scenario_input = Path(scenario)

@@ -94,7 +94,8 @@ def _require(
         else:
             found[field] = hit
     if missing:
-        shown = ", ".join(map(str, df.columns[:25])) + (", ..." if len(df.columns) > 25 else "")
+        shown = ", ".join(repr(str(c)) for c in df.columns[:25])
+        shown += ", ..." if len(df.columns) > 25 else ""
         raise MapInputError(
             f"{where}: required column(s) {'; '.join(missing)} missing "
             f"(columns found: {shown}); {fix}"
@@ -119,7 +120,7 @@ def select_company(results: pd.DataFrame, company: str) -> pd.DataFrame:
         raise MapInputError(
             f"company {company!r} is not in the results ({len(choices)} companies, e.g. "
             f"{', '.join(repr(c) for c in choices[:3])}); {hint}give the name as in column "
-            "`company_name` or the `company_id`"
+            f"`{results.attrs.get('company_column', 'company_name')}` or the `company_id`"
         )
     rows = results[hit]
     return rows.sort_values("rank", kind="stable")

@@ -44,6 +44,7 @@ __all__ = [
     "TABLE_SUFFIXES",
     "neutralize_cell",
     "neutralize_formulas",
+    "restore_formulas",
     "write_manifest",
     "write_sites",
     "write_table",
@@ -54,7 +55,7 @@ log = logging.getLogger(__name__)
 #: first characters that make a spreadsheet treat a cell as a formula
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 TABLE_SUFFIXES = (".csv", ".xlsx", ".gpkg", ".geojson")
-_TRIGGER_RE = r"^[=+\-@\t\r]"
+_TRIGGER_RE = r"^'*[=+\-@\t\r]"  # with leading apostrophes: the mark is reversible
 _EXCEL_MAX_ROWS = 1_048_576
 _EXCEL_MAX_CHARS = 32_767
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
@@ -65,10 +66,28 @@ _CSV_SEPS = {",": "comma", ";": "semicolon", "\t": "tab"}
 # cell safety
 # ---------------------------------------------------------------------------------------
 def neutralize_cell(value):
-    """``value`` with ``'`` before it if it is text a spreadsheet would read as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    """``value`` with ``'`` before it if it is text a spreadsheet would read as a formula.
+
+    Text already starting with ``'`` before a trigger gets one more, so that
+    :func:`restore_formulas` gives every original text back exactly."""
+    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
+
+
+def restore_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Inverse of :func:`neutralize_formulas` for a table read back as text: the ``'``
+    added before a formula-like cell or header is removed (names match the originals)."""
+    out = df.rename(columns=lambda c: c[1:] if isinstance(c, str) and re.match(
+        _TRIGGER_RE, c) and c.startswith("'") else c)
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        if col.dtype == object or isinstance(col.dtype, pd.StringDtype):
+            text = col.astype("string")
+            hit = (text.str.match(_TRIGGER_RE) & text.str.startswith("'")).fillna(False)
+            if hit.any():
+                out.isetitem(i, col.where(~hit.to_numpy(dtype=bool), text.str[1:]))
+    return out
 
 
 def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
