@@ -119,11 +119,18 @@ def _stat(path: Path) -> os.stat_result | None:
         return None
 
 
-def _input_paths(inputs: Iterable[str | os.PathLike | None]) -> list[Path]:
-    """The inputs that name existing files or folders (specs such as "builtin" skipped)."""
+def _input_paths(inputs: Iterable) -> list[Path]:
+    """The inputs that name existing files or folders: paths, the values of a dict (a
+    manifest's inputs), an object's ``.path`` (a scenario read from a file); specs such
+    as ``"builtin"`` and tables in memory are skipped."""
     paths = []
     for value in inputs:
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if isinstance(value, dict):
+            paths += _input_paths(value.values())
+            continue
+        if not isinstance(value, str | os.PathLike):
+            value = getattr(value, "path", None)
+        if not isinstance(value, str | os.PathLike) or not str(value).strip():
             continue
         p = Path(value)
         if _stat(p) is not None:
@@ -131,7 +138,7 @@ def _input_paths(inputs: Iterable[str | os.PathLike | None]) -> list[Path]:
     return paths
 
 
-def check_not_inputs(outputs: Iterable[Path], inputs: Iterable[str | os.PathLike | None]) -> None:
+def check_not_inputs(outputs: Iterable[Path], inputs: Iterable) -> None:
     """Refuse an output that is an input: the same path, a symlink to it, a hard link of it
     (same device and inode), or a folder holding it (a partitioned output replaced whole).
 
@@ -165,7 +172,7 @@ def _or(items: tuple[str, ...]) -> str:
 def check_outputs(
     outputs: Iterable[Output | None],
     overwrite: bool = False,
-    inputs: Iterable[str | os.PathLike | None] = (),
+    inputs: Iterable = (),
 ) -> list[Output]:
     """Refuse, before any work, outputs a job could not write as asked; write nothing.
 

@@ -636,7 +636,8 @@ def run_score_sites(
     scenario = load_scenario(scenario)  # a bad scenario fails before any reading
     target = _Target(Path(str(output).rstrip("/\\")), overwrite, top, inputs, command)
     check_outputs([Output(target.path, "output", SCORED_SUFFIXES, "-o scored.gpkg",
-                          manifest=True)], overwrite)  # fmt: skip
+                          manifest=True)], overwrite,
+                  inputs=[sites, layers, scenario, inputs, scheduler])  # fmt: skip
     layers, sites = _read_inputs(layers, sites)
     job = _ScoreJob.make(sites, layers, scenario, as_of, why, engine_opts)
     if job.engine.on_cluster(len(sites)) and is_parquet(target.path):
