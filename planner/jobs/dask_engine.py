@@ -52,7 +52,7 @@ from planner.config.scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
 from planner.core.ranking import RankTable, global_rank, score_summary, tie_offsets
 from planner.errors import EngineError, InputError, PlannerError
 
-from .dask_client import client_for, worker_count
+from .dask_client import check_scheduler, client_for, worker_count
 from .scored_parquet import is_parquet, write_part, write_scored_parquet
 
 __all__ = [
@@ -383,6 +383,8 @@ class EngineOptions:
     def checked(self) -> EngineOptions:
         _check_engine(self.engine)
         _check_npartitions(self.npartitions)
+        if self.client is None:
+            check_scheduler(self.scheduler)
         return self
 
     def on_cluster(self, n_sites: int) -> bool:
