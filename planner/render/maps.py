@@ -48,6 +48,7 @@ from planner.config.scenarios import CRITERIA
 from planner.core.layerset import LAYER_NAMES, parse_as_of, status_as_of
 from planner.errors import InputError, MapInputError, OutputError
 from planner.render import assets as _assets
+from planner.render.reproducible import stable_ids
 
 __all__ = [
     "BASEMAPS",
@@ -843,8 +844,9 @@ def _note_lines(
 
 
 def map_html(m: folium.Map) -> str:
-    """The full HTML page of ``m``."""
-    return m.get_root().render()
+    """The full HTML page of ``m`` (folium's random element ids numbered: the same map
+    gives the same bytes)."""
+    return stable_ids(m.get_root().render())
 
 
 def save_map(

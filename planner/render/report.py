@@ -40,6 +40,7 @@ from planner.core.compare import NEED_KEYS, Comparison
 from planner.core.verdicts import need_text as _need_text
 from planner.errors import InputError, OutputError
 from planner.render import assets as _assets
+from planner.render.reproducible import stable_ids
 
 __all__ = [
     "REPORT_CSS",
@@ -921,7 +922,7 @@ def render_report(comparison: Comparison, lang: str = "ru") -> str:
     )
     fig.html.add_child(_assets.raw_element(before), name="report_before")
     _AfterMap(after).add_to(m)
-    page = fig.render()
+    page = stable_ids(fig.render())  # folium ids numbered: reproducible bytes
     urls = _assets.external_urls(page)
     if urls:
         raise OutputError(
