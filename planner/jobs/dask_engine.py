@@ -53,7 +53,7 @@ from planner.core.ranking import RankTable, global_rank, score_summary, tie_offs
 from planner.errors import EngineError, InputError, PlannerError
 
 from .dask_client import check_scheduler, client_for, worker_count
-from .scored_parquet import is_parquet, write_part, write_scored_parquet
+from .scored_parquet import drop_partials, is_parquet, write_part, write_scored_parquet
 
 __all__ = [
     "DEFAULT_PARTITION_SITES",
@@ -66,6 +66,9 @@ __all__ = [
     "score_sites_engine",
     "spatial_partitions",
 ]
+
+#: times a part's write (and its rank) is retried after a worker died or the write failed
+WRITE_RETRIES = 3
 
 log = logging.getLogger(__name__)
 
@@ -298,6 +301,10 @@ class _DaskRun:
     positions: list[np.ndarray]  # row positions of each partition in the input
     table: RankTable
     ranks: list  # futures of IntegerArray ranks per partition
+    # the scattered inputs (prepared layers, rank table), held while the run's futures
+    # live: a partition lost with a killed worker is recomputed from them (released, they
+    # would be forgotten and every task depending on them cancelled)
+    held: tuple = ()
 
 
 def _run_dask(
@@ -345,10 +352,12 @@ def _run_dask(
     ranks, k = [], 0
     for f, (rows, _, _) in zip(scored, tied, strict=True):
         ranks.append(
-            client.submit(_rank_task, f, table_f, rows, offsets[k : k + len(rows)], pure=False)
+            client.submit(_rank_task, f, table_f, rows, offsets[k : k + len(rows)], pure=False,
+                          retries=WRITE_RETRIES)  # fmt: skip
         )
         k += len(rows)
-    return _DaskRun(client=client, scored=scored, positions=positions, table=table, ranks=ranks)
+    return _DaskRun(client=client, scored=scored, positions=positions, table=table, ranks=ranks,
+                    held=(prepared_f, table_f))  # fmt: skip
 
 
 def _gather_checked(client, futures, what: str):
@@ -697,16 +706,19 @@ def _score_parts_on_cluster(job: _ScoreJob, target: _Target) -> ScoreRun:
         run = _run_dask(c, payload, prepared.arrays, sc, eng.npartitions)
         why_data = None
         if job.why:
-            why_data = c.scatter(
-                {"scenario": _pack_scenario(sc), "names": prepared.names}, broadcast=True,
-                hash=False,
-            )
+            # small: travels inside each write task, so a write retried after a worker died
+            # finds it (scattered, it was lost with the worker and the writes cancelled)
+            why_data = {"scenario": _pack_scenario(sc), "names": prepared.names}
+        # a worker killed while writing: the part is written again (each write replaces its
+        # own file), its inputs recomputed from the tasks that made them
         writes = [
             c.submit(_write_part, f, r, wkb_col, str(tmp / f"part.{i:05d}.parquet"), why_data,
-                     job.attrs, pure=False)
+                     job.attrs, key=f"planner-write-{uuid.uuid4().hex[:12]}-{i}", pure=False,
+                     retries=WRITE_RETRIES)
             for i, (f, r) in enumerate(zip(run.scored, run.ranks, strict=True))
         ]  # fmt: skip
         results = _gather_checked(c, writes, "writing the GeoParquet parts")
+        drop_partials(tmp)
         n = sum(r[0] for r in results)
         n_ex = sum(r[1] for r in results)
         if n != len(sites):

@@ -18,7 +18,7 @@ import pandas as pd
 from planner._atomic import atomic_dir
 from planner.errors import InputError
 
-__all__ = ["ATTR_COLUMNS", "is_parquet", "read_scored_parquet", "write_part",
+__all__ = ["ATTR_COLUMNS", "drop_partials", "is_parquet", "read_scored_parquet", "write_part",
            "write_scored_parquet"]  # fmt: skip
 
 #: constant columns that carry the scenario with every copy of a table (as write_scored)
@@ -31,13 +31,25 @@ def is_parquet(path: str | os.PathLike) -> bool:
 
 
 def write_part(gdf: gpd.GeoDataFrame, path, attrs: dict[str, str]) -> None:
-    """One part file: ``gdf`` with the constant attribute columns, geometry last."""
+    """One part file: ``gdf`` with the constant attribute columns, geometry last.
+
+    Written as ``<part>.PID.partial`` and renamed: a worker killed mid-write leaves no
+    half part (a retry writes it again; :func:`drop_partials` removes the leftover).
+    """
     geom = gdf.geometry.name
     table = gdf[[c for c in gdf.columns if c != geom]].copy()
     for key in ATTR_COLUMNS:
         table[key] = pd.array([str(attrs[key])] * len(table), dtype="str")
     table[geom] = gdf.geometry
-    gpd.GeoDataFrame(table, geometry=geom, crs=gdf.crs).to_parquet(path, index=False)
+    partial = f"{path}.{os.getpid()}.partial"
+    gpd.GeoDataFrame(table, geometry=geom, crs=gdf.crs).to_parquet(partial, index=False)
+    os.replace(partial, path)
+
+
+def drop_partials(folder: Path) -> None:
+    """Remove the half-written parts of killed workers from a folder about to be swapped in."""
+    for p in folder.glob("*.partial"):
+        p.unlink(missing_ok=True)
 
 
 def write_scored_parquet(
