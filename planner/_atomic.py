@@ -299,7 +299,13 @@ def clean_leftovers(path: str | os.PathLike) -> list[Path]:
 # --------------------------------------------------------------------------- disk full
 
 _FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
-_FULL_TEXT = ("no space left on device", "disk full", "disk quota exceeded", "file too large")
+_FULL_TEXT = (
+    "no space left on device",
+    "disk full",
+    "disk is full",  # SQLite (GeoPackage): "database or disk is full"
+    "disk quota exceeded",
+    "file too large",
+)
 
 
 def disk_full_error(path: Path, exc: BaseException) -> OutputError | None:
@@ -406,8 +412,11 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False) -> Iterator[Pat
             os.replace(tmp, path)
             _remove(old)
     except BaseException as exc:
-        if old is not None and old.exists() and not path.exists():
-            os.replace(old, path)
+        if old is not None and old.exists():
+            if path.exists():  # the new folder is in place: the previous one goes
+                _remove(old)
+            else:
+                os.replace(old, path)
         _remove(tmp)
         full = disk_full_error(path, exc) if isinstance(exc, Exception) else None
         if full is not None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from planner._atomic import atomic_dir
+from planner._atomic import atomic_dir, clean_leftovers
 from planner.errors import InputError
 
 __all__ = ["ATTR_COLUMNS", "drop_partials", "is_parquet", "read_scored_parquet", "write_part",
@@ -77,6 +77,8 @@ def read_scored_parquet(path: str | os.PathLike) -> gpd.GeoDataFrame:
     scenario, scenario_hash and as_of become ``.attrs``.
     """
     path = Path(path)
+    if not path.exists():  # a swap killed between its two renames: the previous folder back
+        clean_leftovers(path)
     files = sorted(path.glob("part.*.parquet")) if path.is_dir() else [path]
     if not files:
         raise InputError(

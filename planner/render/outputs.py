@@ -322,8 +322,9 @@ def _write_xlsx(df, geometry, sheets, path: Path, overwrite: bool, main: str) ->
         "strings_to_urls": False,
         "strings_to_numbers": False,
     }
-    with _Guard(path), atomic_output(path, overwrite) as tmp:
-        with pd.ExcelWriter(tmp, engine="xlsxwriter", engine_kwargs={"options": options}) as xw:
+    with _Guard(path), atomic_output(path, overwrite) as tmp, open(tmp, "wb") as fh:
+        # our own handle: closed even when xlsxwriter fails (pandas would leak its own)
+        with pd.ExcelWriter(fh, engine="xlsxwriter", engine_kwargs={"options": options}) as xw:
             xw.book.set_properties({"created": output_datetime()})  # reproducible bytes
             for sheet, table in tables.items():
                 table.to_excel(xw, sheet_name=sheet, index=False, na_rep="")
