@@ -43,6 +43,7 @@ from planner.render.reproducible import output_datetime
 __all__ = [
     "FORMULA_TRIGGERS",
     "TABLE_SUFFIXES",
+    "neutralize_cell",
     "neutralize_formulas",
     "write_manifest",
     "write_table",
@@ -63,7 +64,8 @@ _CSV_SEPS = {",": "comma", ";": "semicolon", "\t": "tab"}
 # ---------------------------------------------------------------------------------------
 # cell safety
 # ---------------------------------------------------------------------------------------
-def _neutral(value):
+def neutralize_cell(value):
+    """``value`` with ``'`` before it if it is text a spreadsheet would read as a formula."""
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
@@ -76,7 +78,7 @@ def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
     mixed columns are left as they are.
     """
     out = df.copy()
-    out.columns = [_neutral(str(c)) if isinstance(c, str) else c for c in out.columns]
+    out.columns = [neutralize_cell(str(c)) if isinstance(c, str) else c for c in out.columns]
     for i in range(out.shape[1]):
         col = out.iloc[:, i]
         if isinstance(col.dtype, pd.StringDtype):
@@ -84,7 +86,7 @@ def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
             if hit.any():
                 out.isetitem(i, col.where(~hit, "'" + col))
         elif col.dtype == object:
-            out.isetitem(i, col.map(_neutral))
+            out.isetitem(i, col.map(neutralize_cell))
     return out
 
 
