@@ -69,6 +69,8 @@ __all__ = [
 
 #: times a part's write (and its rank) is retried after a worker died or the write failed
 WRITE_RETRIES = 3
+#: scoring + writing on the cluster, at most this many times when work is lost with a worker
+RUN_ATTEMPTS = 2
 
 log = logging.getLogger(__name__)
 
@@ -703,21 +705,23 @@ def _score_parts_on_cluster(job: _ScoreJob, target: _Target) -> ScoreRun:
     eng = job.engine
     with atomic_dir(target.path, target.overwrite) as tmp, \
             client_for(eng.client, eng.scheduler) as c:  # fmt: skip
-        run = _run_dask(c, payload, prepared.arrays, sc, eng.npartitions)
         why_data = None
         if job.why:
             # small: travels inside each write task, so a write retried after a worker died
             # finds it (scattered, it was lost with the worker and the writes cancelled)
             why_data = {"scenario": _pack_scenario(sc), "names": prepared.names}
-        # a worker killed while writing: the part is written again (each write replaces its
-        # own file), its inputs recomputed from the tasks that made them
-        writes = [
-            c.submit(_write_part, f, r, wkb_col, str(tmp / f"part.{i:05d}.parquet"), why_data,
-                     job.attrs, key=f"planner-write-{uuid.uuid4().hex[:12]}-{i}", pure=False,
-                     retries=WRITE_RETRIES)
-            for i, (f, r) in enumerate(zip(run.scored, run.ranks, strict=True))
-        ]  # fmt: skip
-        results = _gather_checked(c, writes, "writing the GeoParquet parts")
+        for attempt in range(1, RUN_ATTEMPTS + 1):
+            run = _run_dask(c, payload, prepared.arrays, sc, eng.npartitions)
+            try:
+                results = _write_parts(c, run, tmp, wkb_col, why_data, job.attrs)
+                break
+            except EngineError as exc:
+                if attempt == RUN_ATTEMPTS or not _lost_work(exc.__cause__):
+                    raise
+                log.warning("dask: work lost with a worker while writing the parts (%s); "
+                            "scoring and writing again", exc.__cause__)  # fmt: skip
+                for p in tmp.iterdir():
+                    p.unlink(missing_ok=True)
         drop_partials(tmp)
         n = sum(r[0] for r in results)
         n_ex = sum(r[1] for r in results)
@@ -730,6 +734,27 @@ def _score_parts_on_cluster(job: _ScoreJob, target: _Target) -> ScoreRun:
     out = target.run(job, n, n_ex, len(run.positions), best.reset_index(drop=True))
     target.parquet_manifest(out)
     return out
+
+
+def _write_parts(c, run: _DaskRun, tmp: Path, wkb_col, why_data, attrs) -> list:
+    """Each partition written as ``tmp/part.NNNNN.parquet`` by a worker; their results.
+
+    A write whose worker dies is retried (each write replaces its own file); where the
+    cluster cannot recompute the inputs of a write any more (they were lost with the
+    worker: "already forgotten"), the caller scores and writes again.
+    """
+    writes = [
+        c.submit(_write_part, f, r, wkb_col, str(tmp / f"part.{i:05d}.parquet"), why_data,
+                 attrs, key=f"planner-write-{uuid.uuid4().hex[:12]}-{i}", pure=False,
+                 retries=WRITE_RETRIES)
+        for i, (f, r) in enumerate(zip(run.scored, run.ranks, strict=True))
+    ]  # fmt: skip
+    return _gather_checked(c, writes, "writing the GeoParquet parts")
+
+
+def _lost_work(exc: BaseException | None) -> bool:
+    """A task cancelled or killed with its worker (not an error of the task itself)."""
+    return type(exc).__name__ in ("FutureCancelledError", "CancelledError", "KilledWorker")
 
 
 def _payload_columns(sites: pd.DataFrame, sc: Scenario) -> tuple[pd.DataFrame, str | None]:
