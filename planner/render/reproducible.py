@@ -24,13 +24,17 @@ import os
 import re
 import signal
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 __all__ = ["CHUNK_ROWS", "deferred_interrupt", "output_datetime", "stable_ids", "write_gis"]
 
-#: rows per GeoPackage write: Ctrl-C is answered after at most one chunk
+#: rows of the first GeoPackage chunk; later chunks are sized to take about
+#: :data:`CHUNK_SECONDS` each (every append reopens the file: fewer, larger chunks are
+#: faster), so Ctrl-C is answered within about that time
 CHUNK_ROWS = 20_000
+CHUNK_SECONDS = 2.0
 _ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
 _FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9A-Za-z])")
 
@@ -113,8 +117,9 @@ def _gdal_date() -> Iterator[None]:
 def write_gis(layers: Sequence[tuple[object, str | None]], path: Path, driver: str) -> None:
     """Write ``(frame, layer name)`` pairs into ``path`` (a temporary file) with ``driver``.
 
-    GeoPackage layers go in chunks of :data:`CHUNK_ROWS` rows, checking for Ctrl-C
-    between chunks; GeoJSON (one layer, no appending) in one call, checked afterwards.
+    GeoPackage layers go in chunks (:data:`CHUNK_ROWS` rows first, then about
+    :data:`CHUNK_SECONDS` of writing each), checking for Ctrl-C between chunks; GeoJSON
+    (one layer, no appending) in one call, checked afterwards.
     """
     import pyogrio
 
@@ -122,8 +127,13 @@ def write_gis(layers: Sequence[tuple[object, str | None]], path: Path, driver: s
         for frame, layer in layers:
             n = len(frame)
             step = n if driver != "GPKG" else max(1, CHUNK_ROWS)
-            for start in range(0, max(n, 1), max(step, 1)):
+            start = 0
+            while start == 0 or start < n:
                 chunk = frame.iloc[start : start + step] if n > step else frame
+                t0 = time.perf_counter()
                 pyogrio.write_dataframe(chunk, path, layer=layer, driver=driver,
                                         append=start > 0)  # fmt: skip
                 interrupt.check()
+                start += max(len(chunk), 1)
+                rate = len(chunk) / max(time.perf_counter() - t0, 1e-3)  # rows per second
+                step = max(step, int(rate * CHUNK_SECONDS))
