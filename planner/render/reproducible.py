@@ -129,7 +129,7 @@ def write_gis(layers: Sequence[tuple[object, str | None]], path: Path, driver: s
             step = n if driver != "GPKG" else max(1, CHUNK_ROWS)
             start = 0
             while start == 0 or start < n:
-                chunk = frame.iloc[start : start + step] if n > step else frame
+                chunk = frame.iloc[start : start + step] if n else frame  # empty: the layer
                 t0 = time.perf_counter()
                 pyogrio.write_dataframe(chunk, path, layer=layer, driver=driver,
                                         append=start > 0)  # fmt: skip
