@@ -104,7 +104,8 @@ def handle_errors(func: Callable) -> Callable:
     Planner errors (bad input, existing outputs) and OS errors on user files print their
     own message; any other exception (a bug, or an input the planner does not handle yet)
     prints what failed, on which input, and to run again with ``--debug``, which shows
-    the traceback instead. Exits and usage errors pass through (codes 0, 2, 3).
+    the traceback instead. Exits and usage errors pass through (codes 0, 2, 3); Ctrl-C
+    exits 130 (the shell's code for SIGINT) after the writers removed their temporaries.
     """
 
     @wraps(func)
@@ -113,6 +114,12 @@ def handle_errors(func: Callable) -> Callable:
             return func(*args, **kwargs)
         except _PASS_THROUGH:
             raise
+        except KeyboardInterrupt:
+            print_error(
+                "interrupted (Ctrl-C): the file being written was removed; previous outputs "
+                "are unchanged"
+            )
+            raise typer.Exit(130) from None
         except Exception as exc:
             if State.debug:
                 raise

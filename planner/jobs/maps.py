@@ -439,7 +439,8 @@ def make_map(
     """
     out = Path(output)
     # fail before any scoring work
-    check_outputs([Output(out, "map file", (".html", ".htm"), "-o maps/demo.html")], overwrite)
+    check_outputs([Output(out, "map file", (".html", ".htm"), "-o maps/demo.html")], overwrite,
+                  inputs=[sites, results, surface, layers_path, scenario])  # fmt: skip
     i18n.check_lang(lang)
     got = read_map_inputs(sites, results, scenario, as_of, surface, layers_path)
     m = build_map(got.layers, company=company, lang=lang, basemap=basemap, top_k=top_k,

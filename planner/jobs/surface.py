@@ -214,6 +214,7 @@ def run_surface(
             if png is not None else None,
         ],
         overwrite,
+        inputs=[scenario, None if isinstance(layers, LayerSet) else layers],
     )  # fmt: skip
     if not isinstance(layers, LayerSet):
         layers = load_layers(layers)

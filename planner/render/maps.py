@@ -58,6 +58,7 @@ from planner.render.map_data import (
     zone_names,
 )
 from planner.render.map_layers import layer_payload
+from planner.render.reproducible import stable_ids
 from planner.render.surface_image import (
     add_surface_layer,
     as_surface,
@@ -417,8 +418,9 @@ def _rank_from_score(score: np.ndarray) -> np.ndarray:
 
 
 def map_html(m: folium.Map) -> str:
-    """The full HTML page of ``m``."""
-    return m.get_root().render()
+    """The full HTML page of ``m`` (folium's random element ids numbered: the same map
+    gives the same bytes)."""
+    return stable_ids(m.get_root().render())
 
 
 def save_map(

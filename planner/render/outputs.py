@@ -38,6 +38,7 @@ import pandas as pd
 
 from planner._atomic import atomic_output, check_writable, manifest_path
 from planner.errors import InputError, OutputError, PlannerError
+from planner.render.reproducible import output_datetime
 
 __all__ = [
     "FORMULA_TRIGGERS",
@@ -343,8 +344,10 @@ def _write_xlsx(df, geometry, sheets, path: Path, overwrite: bool, main: str) ->
         "strings_to_urls": False,
         "strings_to_numbers": False,
     }
-    with _Guard(path), atomic_output(path, overwrite) as tmp:
-        with pd.ExcelWriter(tmp, engine="xlsxwriter", engine_kwargs={"options": options}) as xw:
+    with _Guard(path), atomic_output(path, overwrite) as tmp, open(tmp, "wb") as fh:
+        # our own handle: closed even when xlsxwriter fails (pandas would leak its own)
+        with pd.ExcelWriter(fh, engine="xlsxwriter", engine_kwargs={"options": options}) as xw:
+            xw.book.set_properties({"created": output_datetime()})  # reproducible bytes
             for sheet, table in tables.items():
                 table.to_excel(xw, sheet_name=sheet, index=False, na_rep="")
                 ws = xw.sheets[sheet]
@@ -427,16 +430,18 @@ def _is_missing(value) -> bool:
 
 
 def _write_gis(df, geometry, sheets, path: Path, overwrite: bool, layer: str) -> None:
-    import pyogrio
+    from planner.render.reproducible import write_gis
 
     driver = "GPKG" if path.suffix.lower() == ".gpkg" else "GeoJSON"
     json_out = driver == "GeoJSON"
     gdf = _gis_ready(_as_geodataframe(df, geometry, f"table for {path.name}"), json_out)
+    # GeoJSON: named after the output, not the temporary file (its "name" member)
+    frames = [(gdf, path.stem if json_out else layer)]
+    for name, table in sheets.items():
+        extra = _gis_ready(pd.DataFrame(table.drop(columns=_geo_columns(table))), json_out)
+        frames.append((extra, str(name)))
     with _Guard(path), atomic_output(path, overwrite) as tmp:
-        pyogrio.write_dataframe(gdf, tmp, layer=None if json_out else layer, driver=driver)
-        for name, table in sheets.items():
-            extra = _gis_ready(pd.DataFrame(table.drop(columns=_geo_columns(table))), json_out)
-            pyogrio.write_dataframe(extra, tmp, layer=str(name), driver=driver, append=False)
+        write_gis(frames, tmp, driver)
 
 
 # ---------------------------------------------------------------------------------------
