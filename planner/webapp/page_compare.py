@@ -243,10 +243,9 @@ def _markers(c, pool, ids, points) -> list[tuple[float, float, int | None, bool]
 def _click_map(markers) -> None:
     from streamlit_folium import st_folium
 
-    base = st.session_state.get(_K + "base_map")
-    if base is None:
-        base = offline.click_map(layers())
-        st.session_state[_K + "base_map"] = base
+    # built on every run: folium maps cannot be rendered twice (streamlit-folium normalises
+    # the random element ids, so the component is not re-mounted)
+    base = offline.click_map(layers())
     group = offline.marker_group(markers)
     st.caption(t("click_hint"))
     st_folium(
