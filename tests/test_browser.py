@@ -45,7 +45,7 @@ def map_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def demo(layers_, map_dir):
     """The demo map: built-in sites scored with the default scenario."""
-    from planner.core.scoring import score_sites
+    from planner.jobs.score_sites import score_sites
 
     scored = score_sites("builtin", layers_)
     m = maps.build_map(layers_, scored=scored, top_k=5)
@@ -376,10 +376,11 @@ def test_large_map_opens(driver, layers_, map_dir):
 
 
 def test_surface_overlay_under_the_sites(driver, layers_, map_dir):
-    from planner.core.scoring import score_sites
+    from planner.core.prepared import Prepared
     from planner.core.surface import compute_surface
+    from planner.jobs.score_sites import score_sites
 
-    surf = compute_surface(layers_, "bakad-perimeter", "2025-06-01", cell_m=2000,
+    surf = compute_surface(Prepared.of(layers_, "2025-06-01"), "bakad-perimeter", cell_m=2000,
                            extent="bakad:10km")  # fmt: skip
     scored = score_sites("builtin", layers_, scenario="bakad-perimeter", as_of="2025-06-01")
     m = maps.build_map(layers_, scored=scored, surface=surf, lang="en")

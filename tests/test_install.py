@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from planner.inputs.layers import LAYER_NAMES
+from planner.core.layerset import LAYER_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -22,8 +22,10 @@ from folium import plugins
 
 import planner
 from planner import i18n
-from planner.errors import InputError, OutputError, OutputExistsError
-from planner.inputs.layers import LAYER_SPECS
+from planner.config.scenarios import load_scenario
+from planner.core.layerset import LAYER_SPECS
+from planner.errors import AssetError, InputError, OutputError, OutputExistsError
+from planner.jobs import maps as jobs_maps
 from planner.render import assets as _assets
 from planner.render import maps
 
@@ -320,7 +322,7 @@ def test_external_urls_finds_each_kind_of_reference():
 
 
 def test_inlined_scripts_cannot_end_early():
-    with pytest.raises(_assets.AssetError, match="</script"):
+    with pytest.raises(AssetError, match="</script"):
         _assets.script_tag("var a = '</SCRIPT>';")
     assert 'leafletjs.com"' not in _assets.leaflet_js()
 
@@ -471,7 +473,7 @@ def test_read_scored_roundtrips_gpkg_geojson_and_csv(tmp_path, scored):
         tmp_path / "s.csv", sep=";", decimal=",", index=False, encoding="utf-8-sig"
     )
     for name in ("s.gpkg", "s.geojson", "s.csv"):
-        back = maps.read_scored(tmp_path / name)
+        back = jobs_maps.read_scored(tmp_path / name)
         assert back.crs == "EPSG:4326", name
         np.testing.assert_allclose(back["lon"], small["lon"], atol=1e-9, err_msg=name)
         np.testing.assert_allclose(back["score"], small["score"], atol=1e-9, err_msg=name)
@@ -490,7 +492,7 @@ def test_read_scored_takes_position_from_geometry_and_scenario_from_manifest(tmp
         ),
         encoding="utf-8",
     )
-    back = maps.read_scored(tmp_path / "p.geojson")
+    back = jobs_maps.read_scored(tmp_path / "p.geojson")
     np.testing.assert_allclose(back["lon"], scored.head(5)["lon"], atol=1e-4)
     np.testing.assert_allclose(back["lat"], scored.head(5)["lat"], atol=1e-4)
     assert back.attrs == {
@@ -505,7 +507,7 @@ def test_read_scored_names_missing_columns(tmp_path):
     with pytest.raises(
         InputError, match=r"bad\.csv.*`site_id`.*`score`.*`lon`.*`lat`.*columns found: id, x, y"
     ):
-        maps.read_scored(tmp_path / "bad.csv")
+        jobs_maps.read_scored(tmp_path / "bad.csv")
 
 
 def test_read_scored_names_bad_rows(tmp_path):
@@ -519,7 +521,7 @@ def test_read_scored_names_bad_rows(tmp_path):
     )
     df.to_csv(tmp_path / "rows.csv", index=False, sep=";")
     with pytest.raises(InputError) as exc:
-        maps.read_scored(tmp_path / "rows.csv")
+        jobs_maps.read_scored(tmp_path / "rows.csv")
     msg = str(exc.value)
     assert "3 problem(s)" in msg or "problem(s)" in msg
     assert "row 3, column `lon`: 'abc'" in msg
@@ -531,18 +533,18 @@ def test_read_results_csv_and_xlsx(tmp_path, results):
     results.to_csv(tmp_path / "r.csv", index=False, encoding="utf-8-sig")
     results.rename(columns={"company_name": "name"}).to_excel(tmp_path / "r.xlsx", index=False)
     for name in ("r.csv", "r.xlsx"):
-        back = maps.read_results(tmp_path / name)
+        back = jobs_maps.read_results(tmp_path / name)
         assert back["company_name"].tolist() == results["company_name"].tolist(), name
         np.testing.assert_allclose(back["score"], results["score"], atol=1e-9)
         assert back["rank"].tolist() == results["rank"].tolist()
     (tmp_path / "r.txt").write_text("x", encoding="utf-8")
     with pytest.raises(InputError, match=r"unknown type \.txt"):
-        maps.read_results(tmp_path / "r.txt")
+        jobs_maps.read_results(tmp_path / "r.txt")
 
 
 def test_missing_input_file_is_a_clear_error(tmp_path):
     with pytest.raises(InputError, match=r"does not exist"):
-        maps.read_scored(tmp_path / "nope.gpkg")
+        jobs_maps.read_scored(tmp_path / "nope.gpkg")
 
 
 # --------------------------------------------------------------------------- saving
@@ -650,9 +652,7 @@ def test_cli_refuses_scenario_other_than_the_files(cli, tmp_path, scored_file):
 
 
 def test_cli_builtin_sites_scored_with_the_scenario(cli, tmp_path):
-    scenarios = pytest.importorskip("planner.config.scenarios")
-    pytest.importorskip("planner.core.scoring")
-    sc = scenarios.load_scenario("konaev-countermagnet")
+    sc = load_scenario("konaev-countermagnet")
     out = tmp_path / "b.html"
     r = cli(
         "map",
@@ -673,8 +673,9 @@ def test_cli_builtin_sites_scored_with_the_scenario(cli, tmp_path):
 
 
 def test_build_map_accepts_score_sites_output(layers):
-    scoring = pytest.importorskip("planner.core.scoring")
-    s = scoring.score_sites("builtin", layers, as_of=dt.date(2030, 1, 1))
+    from planner.jobs.score_sites import score_sites
+
+    s = score_sites("builtin", layers, as_of=dt.date(2030, 1, 1))
     m = maps.build_map(layers, scored=s)
     assert m.planner_data["asOf"] == "2030-01-01"
     assert any(s.attrs["scenario_hash"] in line for line in m.planner_data["note"])

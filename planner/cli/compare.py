@@ -1,7 +1,7 @@
 """`planner compare`: 2-12 sites side by side, with an offline HTML report and XLSX.
 
-A thin skin over :func:`planner.render.report.run_compare` (which runs
-:func:`planner.core.compare.compare_sites` and writes the files) and
+A thin skin over :func:`planner.jobs.compare.run_compare` (which runs
+:func:`planner.jobs.compare.compare_sites` and writes the files) and
 :func:`planner.render.report.terminal_renderables` (what is printed).
 """
 
@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from planner.config.scenarios import DEFAULT_SCENARIO
 from planner.core import compare as _compare
+from planner.errors import CompareError, SiteCountError
+from planner.jobs import compare as _compare_job
 from planner.render import report as _report
 
-from .app import app, handle_errors, out_console
+from .app import app, command, job_args, out_console, print_written
 from .options import (
     AsOfOpt,
     Lang,
@@ -33,7 +34,7 @@ def _at(values: list[str] | None) -> list[str]:
     for v in values or []:
         try:
             _compare.parse_at(v)
-        except _compare.CompareError as exc:
+        except CompareError as exc:
             raise typer.BadParameter(str(exc)) from None
     return list(values or [])
 
@@ -59,10 +60,10 @@ HELP = (
 )
 
 
-@app.command("compare", help=HELP)
-@handle_errors
+@command(app, "compare", help=HELP)
 def compare_cmd(
-    sites: Annotated[
+    ctx: typer.Context,
+    site_refs: Annotated[
         list[str] | None,
         typer.Argument(
             metavar="SITE",
@@ -107,7 +108,7 @@ def compare_cmd(
         ),
     ] = None,
     lang: LangOpt = Lang.ru,
-    html: Annotated[
+    html_path: Annotated[
         Path | None,
         typer.Option(
             "--html",
@@ -115,7 +116,7 @@ def compare_cmd(
             "A4), e.g. --html maps/compare.html",
         ),
     ] = None,
-    xlsx: Annotated[
+    xlsx_path: Annotated[
         Path | None,
         typer.Option("--xlsx", help="Write the table to Excel, e.g. --xlsx out/compare.xlsx"),
     ] = None,
@@ -132,8 +133,8 @@ def compare_cmd(
         int,
         typer.Option("--seed", help="Seed of the random weight draws (same seed, same result)."),
     ] = 0,
-    layers: LayersOpt = None,
-    sites_file: Annotated[
+    layers_path: LayersOpt = None,
+    sites_path: Annotated[
         Path | None,
         typer.Option(
             "--sites",
@@ -144,11 +145,9 @@ def compare_cmd(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Compare 2-12 candidate sites side by side (see HELP)."""
-    refs = list(sites or [])
-    points = list(at or [])
     try:
-        _compare.check_site_count(len(refs) + len(points))
-    except _compare.SiteCountError as exc:
+        _compare.check_site_count(len(site_refs or []) + len(at or []))
+    except SiteCountError as exc:
         raise typer.BadParameter(str(exc), param_hint="SITE / --at") from None
     if (company is None) != (companies is None):
         raise typer.BadParameter(
@@ -156,24 +155,8 @@ def compare_cmd(
             "give the company list with --companies FILE",
             param_hint="--company / --companies",
         )
-    comparison, written = _report.run_compare(
-        refs,
-        at=points,
-        company=company,
-        companies=companies,
-        scenario=scenario,
-        as_of=as_of,
-        also_as_of=also_as_of,
-        lang=lang.value,
-        html_path=html,
-        xlsx_path=xlsx,
-        draws=draws,
-        seed=seed,
-        layers_path=layers,
-        sites_path=sites_file,
-        overwrite=overwrite,
-    )
+    args = job_args(ctx, _compare_job.run_compare, site_refs=list(site_refs or []))
+    comparison, written = _compare_job.run_compare(**args)
     for item in _report.terminal_renderables(comparison, lang.value):
         out_console.print(item, highlight=False)
-    for label, path in written.items():
-        out_console.print(f"wrote {escape(str(path))} ({label})", highlight=False)
+    print_written(written)

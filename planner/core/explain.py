@@ -15,7 +15,7 @@ formatted by :func:`planner.i18n.format_number`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,7 @@ import pandas as pd
 from planner import i18n
 from planner.config.scenarios import CRITERIA, Scenario, load_scenario
 from planner.config.weighting import PointTable
+from planner.core.prepared import FeatureNames, part_of
 from planner.errors import InputError
 
 __all__ = ["WHY_LANGS", "why_texts"]
@@ -58,27 +59,22 @@ def _km(d: np.ndarray) -> Facts:
     return out
 
 
-def _lookup(values: pd.Series, table: dict[str, str]) -> np.ndarray:
+def _lookup(values: pd.Series, table: Mapping[str, str]) -> np.ndarray:
     """Map ids to names (unknown ids stay as they are), vectorised over distinct ids."""
     codes, uniq = pd.factorize(values.astype(object).fillna(""))
     names = np.array([table.get(u, u) for u in uniq], dtype=object)
     return names[codes] if len(codes) else np.array([], dtype=object)
 
 
-def _names(layers, layer: str) -> dict[str, dict[str, str]]:
-    """language -> feature id -> the feature's ``name_<language>``."""
-    gdf = layers[layer]
-    ids = gdf["id"].astype(str).tolist()
-    return {
-        lang: dict(zip(ids, gdf[f"name_{lang}"].astype(str).tolist(), strict=True))
-        for lang in WHY_LANGS
-    }
+def _names(names: FeatureNames, layer: str) -> dict[str, Mapping[str, str]]:
+    """language -> feature id -> the feature's name in that language."""
+    return {lang: names.of(layer, lang) for lang in WHY_LANGS}
 
 
-def _fact_makers(layers) -> dict[str, Callable[[pd.DataFrame, np.ndarray], Facts]]:
+def _fact_makers(names: FeatureNames) -> dict[str, Callable[[pd.DataFrame, np.ndarray], Facts]]:
     """criterion key -> function(scored table, row positions) -> texts per language."""
-    ic_names = _names(layers, "bakad")
-    zone_names = _names(layers, "zones")
+    ic_names = _names(names, "bakad")
+    zone_names = _names(names, "zones")
 
     def dist(col: str, key: str, inside: str | None = None):
         def make(df: pd.DataFrame, rows: np.ndarray) -> Facts:
@@ -168,18 +164,19 @@ def _excluded_texts(reasons: pd.Series) -> Facts:
     return out
 
 
-def why_texts(scored: pd.DataFrame, scenario: Scenario | str, layers, rows=None) -> pd.DataFrame:
+def why_texts(scored: pd.DataFrame, scenario: Scenario | str, names, rows=None) -> pd.DataFrame:
     """``why_ru`` and ``why_en`` for the rows of a scored table (criteria + ``c_*`` columns).
 
     Parameters
     ----------
     scored
         Output of :func:`planner.core.scoring.score_table` joined to the criteria (as
-        :func:`planner.core.scoring.score_sites` makes it).
+        :func:`planner.core.scoring.score_frame` makes it).
     scenario
         The scenario that made the ``c_*`` columns.
-    layers
-        The LayerSet, for interchange and zone names.
+    names
+        Interchange and zone names: the :class:`~planner.core.prepared.Prepared` layers
+        or their :class:`~planner.core.prepared.FeatureNames`.
     rows
         Optional boolean mask or index labels: explain only these rows.
 
@@ -188,6 +185,7 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, layers, rows=None)
     DataFrame with ``why_ru``, ``why_en`` on the index of the explained rows.
     """
     sc = load_scenario(scenario)
+    names = part_of(names, FeatureNames, "why_texts")
     df = (
         scored
         if rows is None
@@ -203,7 +201,7 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, layers, rows=None)
     if missing:
         raise InputError(
             f"scored table lacks column(s) {', '.join(missing)}; score it with scenario "
-            f"{sc.name!r} first (planner.core.scoring.score_sites)"
+            f"{sc.name!r} first (planner.jobs.score_sites.score_sites)"
         )
     n = len(df)
     facts = {lang: np.full((n, _N_FACTS), "", dtype=object) for lang in WHY_LANGS}
@@ -225,7 +223,7 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, layers, rows=None)
             axis=1,
         )
         top = order[:, :_N_FACTS]
-        makers = _fact_makers(layers)
+        makers = _fact_makers(names)
         live = ~excluded
         for j, key in enumerate(keys):
             hit_rows, hit_pos = np.nonzero((top == j) & live[:, None])
@@ -250,6 +248,7 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, layers, rows=None)
 
 
 def _with_points(df, rows, key, t, made: Facts) -> Facts:
+    """Each fact with its points from the point table: "... (3-8 km: 6 of 10)"."""
     from planner.core import points
 
     return {

@@ -75,15 +75,21 @@ def quote(name: str, lang: str = DEFAULT_LANG) -> str:
 def feature_names(df: pd.DataFrame, lang: str = DEFAULT_LANG) -> pd.Series:
     """Each feature's name in ``lang``, falling back to Russian, English, then the id."""
     check_lang(lang)
-    order = [f"name_{lang}", "name_ru", "name_en", "id"]
-    out = pd.Series([None] * len(df), index=df.index, dtype=object)
-    for col in order:
-        if col not in df.columns:
-            continue
-        vals = df[col].astype(object)
-        usable = vals.notna() & (vals.astype(str).str.strip() != "")
-        out = out.where(out.notna() | ~usable, vals)
-    return out.where(out.notna(), "").astype(str)
+    cols = [c for c in (f"name_{lang}", "name_ru", "name_en", "id") if c in df.columns]
+    # a layer has few features: plain Python costs less than pandas per column
+    rows = zip(*(df[c].tolist() for c in cols), strict=True) if cols else ([] for _ in df.index)
+    names = [next((v for v in row if _usable(v)), "") for row in rows]
+    return pd.Series(names, index=df.index, dtype=object).astype(str)
+
+
+def _usable(v: object) -> bool:
+    """Not missing (None, NaN, NA, NaT) and not blank."""
+    try:
+        if pd.isna(v):
+            return False
+    except (TypeError, ValueError):  # a list or array is not a name, but not missing either
+        pass
+    return str(v).strip() != ""
 
 
 def fill_array(key: str, lang: str, **fields: np.ndarray | str) -> np.ndarray:

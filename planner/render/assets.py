@@ -21,7 +21,7 @@ import mimetypes
 import re
 from pathlib import Path
 
-from planner.errors import PlannerError
+from planner.errors import AssetError
 
 __all__ = [
     "VENDOR_DIR",
@@ -51,10 +51,6 @@ OSM_TILE_ORIGIN = "https://tile.openstreetmap.org"
 _URL_RE = re.compile(r"url\(\s*(['\"]?)([^'\")]+)\1\s*\)")
 _SOURCEMAP_RE = re.compile(r"^\s*//# sourceMappingURL=.*$", re.MULTILINE)
 _LEAFLET_PREFIX_LINK = 'href="https://leafletjs.com" '
-
-
-class AssetError(PlannerError, RuntimeError):
-    """A bundled asset is missing or not what this module expects (reinstall the package)."""
 
 
 def _xstatic_dir(module: str) -> Path:

@@ -4,7 +4,7 @@
 :func:`save_map` writes it as one self-contained HTML file that opens with no network:
 Leaflet, jQuery and the plugins are inlined (:mod:`planner.render.assets`), markers are circles
 or ``divIcon``s (no image files), and a Content-Security-Policy blocks every request.
-:func:`make_map` is what ``planner map`` runs: read the inputs, build, save.
+``planner map`` reads its inputs and saves the map in :func:`planner.jobs.maps.make_map`.
 
 Data reaches the page as JSON only (``<`` ``>`` ``&`` escaped, so ``</script>`` in a name
 cannot end the script) and one script (:data:`planner.render.assets.PLANNER_JS`) draws it; every
@@ -42,27 +42,21 @@ import shapely
 from branca.element import MacroElement
 from folium import plugins
 
-from planner import crs as _crs
 from planner import i18n
 from planner._atomic import atomic_output, check_writable
 from planner.config.scenarios import CRITERIA
-from planner.errors import InputError, OutputError
-from planner.inputs.layers import LAYER_NAMES, parse_as_of, status_as_of
+from planner.core.layerset import LAYER_NAMES, parse_as_of, status_as_of
+from planner.errors import InputError, MapInputError, OutputError
 from planner.render import assets as _assets
 
 __all__ = [
     "BASEMAPS",
     "STATUS_COLORS",
     "RAW_COLUMNS",
-    "MapInputError",
     "build_map",
     "save_map",
-    "make_map",
-    "read_scored",
-    "read_results",
     "select_company",
     "map_html",
-    "read_surface_file",
 ]
 
 log = logging.getLogger(__name__)
@@ -88,11 +82,6 @@ SURFACE_MAX_PX = 1024
 #: Leaflet panes (z-index): tiles 200 < region outline < surface image < vectors 400
 _CONTEXT_PANE, _CONTEXT_Z = "plannerContext", 300
 _SURFACE_PANE, _SURFACE_Z = "plannerSurface", 350
-_SURFACE_SUFFIXES = (".tif", ".tiff", ".npz")
-
-
-class MapInputError(InputError):
-    """A scored-sites or results table cannot be mapped (missing columns, bad values)."""
 
 
 # --------------------------------------------------------------------------- JSON for the page
@@ -409,17 +398,6 @@ def _score_range(scores: np.ndarray) -> dict:
 # --------------------------------------------------------------------------- input tables
 
 
-def _attr_or_col(df: pd.DataFrame, key: str) -> str | None:
-    val = (getattr(df, "attrs", None) or {}).get(key)
-    if val:
-        return str(val)
-    if key in df.columns and len(df):
-        vals = df[key].dropna().astype(str).unique()
-        if len(vals) == 1:
-            return str(vals[0])
-    return None
-
-
 def _require(
     df: pd.DataFrame, cols: dict[str, tuple[str, ...]], where: str, fix: str
 ) -> dict[str, str]:
@@ -438,220 +416,6 @@ def _require(
             f"(columns found: {shown}); {fix}"
         )
     return found
-
-
-def _numeric_column(
-    df: pd.DataFrame,
-    col: str,
-    where: str,
-    row_label,
-    problems: list[str],
-    required: bool,
-    lo: float | None = None,
-    hi: float | None = None,
-) -> np.ndarray:
-    raw = df[col]
-    if raw.dtype.kind in "fiub":
-        vals = raw.to_numpy(dtype="f8", na_value=np.nan)
-        text = raw.astype(str)
-        missing = raw.isna().to_numpy()
-    else:
-        text = raw.astype(object).where(raw.notna(), "").astype(str).str.strip()
-        vals = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
-        vals = vals.to_numpy(dtype="f8", na_value=np.nan)
-        missing = (text == "").to_numpy()
-    bad = ~np.isfinite(vals) if required else (~np.isfinite(vals) & ~missing)
-    if lo is not None:
-        bad |= np.isfinite(vals) & ((vals < lo) | (vals > hi))
-    for i in np.flatnonzero(bad)[:10]:
-        problems.append(
-            f"{where} {row_label(i)}, column `{col}`: {str(text.iloc[i])[:40]!r} is not "
-            + (f"a number in {lo:g}..{hi:g}" if lo is not None else "a number")
-        )
-    if bad.sum() > 10:
-        problems.append(f"{where}: {int(bad.sum()) - 10} more bad value(s) in column `{col}`")
-    return vals
-
-
-def _read_any(path: Path, what: str) -> tuple[pd.DataFrame, str]:
-    """Read a .csv/.xlsx/.gpkg/.geojson table; returns it and the row-numbering unit."""
-    suffix = path.suffix.lower()
-    if not path.is_file():
-        raise MapInputError(f"{what} file {str(path)!r} does not exist; check the path")
-    if suffix in (".gpkg", ".geojson", ".json"):
-        try:
-            layer = None
-            if suffix == ".gpkg":
-                import pyogrio
-
-                names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
-                # `planner score` writes results/companies/allocation layers: take ours by name
-                layer = what if what in names else names[0]
-            gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
-        except Exception as exc:  # pyogrio raises its own DataSourceError family
-            raise MapInputError(
-                f"cannot read {what} file {str(path)!r}: {exc}; give the file written by planner"
-            ) from exc
-        if gdf.geometry.name in gdf.columns and gdf.crs is None and gdf.geometry.notna().any():
-            raise MapInputError(f"{what} file {str(path)!r} has no CRS; write it with EPSG:4326")
-        return gdf, "feature"
-    if suffix == ".csv":
-        try:
-            data = path.read_bytes()
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise MapInputError(
-                f"{what} file {str(path)!r} is not UTF-8 (byte {exc.start}); save it as UTF-8 "
-                "(planner writes UTF-8 with BOM)"
-            ) from exc
-        header = text.split("\n", 1)[0]
-        sep = max((",", ";", "\t"), key=header.count)
-        import io
-
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-        return df, "row"
-    if suffix in (".xlsx", ".xlsm"):
-        try:
-            df = pd.read_excel(path, dtype=str, engine="openpyxl").fillna("")
-        except Exception as exc:  # openpyxl raises zipfile/KeyError on non-xlsx data
-            raise MapInputError(
-                f"cannot read {what} file {str(path)!r} as Excel: {exc}; save it as .xlsx"
-            ) from exc
-        return df, "row"
-    raise MapInputError(
-        f"{what} file {str(path)!r}: unknown type {suffix or '(none)'}; use .gpkg, .geojson, "
-        ".csv or .xlsx"
-    )
-
-
-def _row_labeller(unit: str):
-    # spreadsheet rows as the user sees them: header is row 1, first data row is 2
-    return (lambda i: f"row {i + 2}") if unit == "row" else (lambda i: f"feature {i + 1}")
-
-
-def _coerce_numeric(
-    df: pd.DataFrame, where: str, label, problems: list[str], required: tuple[str, ...]
-):
-    for col in df.columns:
-        if col in ("lon", "lat", "score") and col in required:
-            lo, hi = {"lon": (-180, 180), "lat": (-90, 90), "score": (0, 100)}[col]
-            df[col] = _numeric_column(df, col, where, label, problems, True, lo, hi)
-        elif (
-            col == "rank"
-            or col.startswith(("dist_", "c_", "u_"))
-            or col in ("area_ha", "free_ha", "zone_free_ha")
-        ):
-            df[col] = _numeric_column(df, col, where, label, problems, False)
-
-
-def _read_manifest(path: Path) -> dict:
-    for cand in (path.with_name(path.name + ".manifest.json"), path.with_suffix(".manifest.json")):
-        if cand.is_file():
-            try:
-                data = json.loads(cand.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                log.warning("ignoring unreadable manifest %s: %s", cand, exc)
-                return {}
-            return data if isinstance(data, dict) else {}
-    return {}
-
-
-def _manifest_attrs(man: dict) -> dict:
-    out = {}
-    sc = man.get("scenario")
-    if isinstance(sc, dict):
-        out["scenario"] = sc.get("name")
-        out["scenario_hash"] = sc.get("hash") or man.get("scenario_hash")
-    elif sc:
-        out["scenario"] = sc
-        out["scenario_hash"] = man.get("scenario_hash")
-    if man.get("as_of"):
-        out["as_of"] = str(man["as_of"])[:10]
-    return {k: v for k, v in out.items() if v}
-
-
-def read_scored(path: str | Path) -> gpd.GeoDataFrame:
-    """Read back a file written by ``planner score-sites`` (.gpkg, .geojson or .csv).
-
-    Sites need ``site_id``, ``score`` and a position (``lon``/``lat`` columns, or point/
-    polygon geometry). Every bad value is collected and raised once. ``.attrs`` gets
-    scenario, scenario_hash and as_of from a ``<file>.manifest.json`` beside it or from
-    constant columns of those names.
-    """
-    path = Path(path)
-    df, unit = _read_any(path, "scored sites")
-    where = str(path)
-    label = _row_labeller(unit)
-    if isinstance(df, gpd.GeoDataFrame) and not {"lon", "lat"} <= set(df.columns):
-        if df.geometry.isna().any() or df.geometry.is_empty.any():
-            bad = np.flatnonzero((df.geometry.isna() | df.geometry.is_empty).to_numpy())
-            raise MapInputError(
-                f"{where}: {len(bad)} feature(s) without geometry or lon/lat, "
-                f"e.g. {label(bad[0])}; give every site a position"
-            )
-        geo = _crs.to_geographic(df, what=where)
-        pts = shapely.point_on_surface(geo.geometry.to_numpy())
-        df = df.assign(lon=shapely.get_x(pts), lat=shapely.get_y(pts))
-    _require(
-        df,
-        {"site_id": ("site_id",), "score": ("score",), "lon": ("lon",), "lat": ("lat",)},
-        where,
-        "give the file written by `planner score-sites`",
-    )
-    problems: list[str] = []
-    df = pd.DataFrame(df.drop(columns=[c for c in ("geometry",) if c in df.columns])).copy()
-    _coerce_numeric(df, where, label, problems, ("lon", "lat", "score"))
-    if problems:
-        raise MapInputError(
-            f"{len(problems)} problem(s) in {where}; fix them and run again: " + "; ".join(problems)
-        )
-    out = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs="EPSG:4326")
-    attrs = _manifest_attrs(_read_manifest(path))
-    for key in ("scenario", "scenario_hash", "as_of"):
-        attrs.setdefault(key, _attr_or_col(df, key))
-    out.attrs = {k: v for k, v in attrs.items() if v}
-    return out
-
-
-def read_results(path: str | Path) -> pd.DataFrame:
-    """Read the per-(company, rank) table of ``planner score`` (.csv, .xlsx, .gpkg, .geojson).
-
-    Needs company_name (or name), rank, site_id, score, lon, lat; keeps every other column.
-    ``company_name`` is always present in the result.
-    """
-    path = Path(path)
-    df, unit = _read_any(path, "results")
-    where = str(path)
-    cols = _require(
-        df,
-        {
-            "company": ("company_name", "name"),
-            "rank": ("rank",),
-            "site_id": ("site_id",),
-            "score": ("score",),
-            "lon": ("lon",),
-            "lat": ("lat",),
-        },
-        where,
-        "give the results table written by `planner score`",
-    )
-    df = pd.DataFrame(df.drop(columns=[c for c in ("geometry",) if c in df.columns])).copy()
-    if cols["company"] != "company_name":
-        df["company_name"] = df[cols["company"]]
-    problems: list[str] = []
-    label = _row_labeller(unit)
-    _coerce_numeric(df, where, label, problems, ("lon", "lat", "score"))
-    rank = df["rank"].to_numpy(dtype="f8")
-    for i in np.flatnonzero(~np.isfinite(rank))[:10]:
-        problems.append(f"{where} {label(i)}, column `rank`: empty; every result row needs a rank")
-    if problems:
-        raise MapInputError(
-            f"{len(problems)} problem(s) in {where}; fix them and run again: " + "; ".join(problems)
-        )
-    df["company_name"] = _texts(df["company_name"])
-    df.attrs = {k: v for k in ("scenario", "scenario_hash", "as_of") if (v := _attr_or_col(df, k))}
-    df.attrs.update(_manifest_attrs(_read_manifest(path)))
-    return df
 
 
 def select_company(results: pd.DataFrame, company: str) -> pd.DataFrame:
@@ -774,49 +538,23 @@ def _group(m: folium.Map, text: str, show: bool = True) -> folium.FeatureGroup:
     ).add_to(m)
 
 
-def read_surface_file(path: str | os.PathLike):
-    """:func:`planner.core.surface.read_surface` with a clear :class:`MapInputError` for a
-    missing, unsupported or unreadable file."""
-    from planner.core.surface import read_surface
-
-    path = Path(path)
-    if path.suffix.lower() not in _SURFACE_SUFFIXES:
-        raise MapInputError(
-            f"surface file {str(path)!r}: unknown type {path.suffix or '(none)'!r}; give the "
-            ".tif or .npz written by `planner surface`, e.g. --surface surface.npz"
-        )
-    if not path.is_file():
-        raise MapInputError(
-            f"surface file {str(path)!r} does not exist; check the path, or write one with "
-            "`planner surface -o surface.npz`"
-        )
-    try:
-        return read_surface(path)
-    except InputError:
-        raise
-    # numpy, zipfile, json and rasterio each raise their own errors on a damaged file
-    except Exception as exc:  # noqa: BLE001
-        raise MapInputError(
-            f"cannot read surface file {str(path)!r} ({type(exc).__name__}: {exc}); give the "
-            ".tif or .npz written by `planner surface`"
-        ) from exc
-
-
 def _surface_label_cell(cell_m: float) -> str:
     return f"{float(cell_m):g}"
 
 
 def _as_surface(surface):
-    """A Surface from a Surface or the path of its file."""
+    """The Surface to draw (maps draw data; files are read by planner.jobs.surface)."""
     from planner.core.surface import Surface
 
     if isinstance(surface, Surface):
         return surface
-    if isinstance(surface, str | os.PathLike):
-        return read_surface_file(surface)
+    hint = (
+        "; read the file first with planner.jobs.surface.read_surface"
+        if isinstance(surface, str | os.PathLike)
+        else ""
+    )
     raise TypeError(
-        "surface must be a planner.core.surface.Surface or the path of a .tif/.npz file, "
-        f"not {type(surface).__name__}"
+        f"surface must be a planner.core.surface.Surface, not {type(surface).__name__}{hint}"
     )
 
 
@@ -1072,10 +810,12 @@ def _with_site_names(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _rank_from_score(score: np.ndarray) -> np.ndarray:
-    order = np.argsort(-np.nan_to_num(score, nan=-np.inf), kind="stable")
-    rank = np.empty(len(score), dtype="f8")
-    rank[order] = np.arange(1, len(score) + 1)
-    return np.where(np.isfinite(score), rank, np.nan)
+    """Ranks of a table without ``rank``: the planner's rule, ties in table order, no
+    rank for a missing score (float, NaN = unranked)."""
+    from planner.core.ranking import rank_scores
+
+    rank = rank_scores(score, ~np.isfinite(score), ties="order")
+    return rank.to_numpy(dtype="f8", na_value=np.nan)
 
 
 def _note_lines(
@@ -1132,146 +872,3 @@ def save_map(
         tmp.write_text(page, encoding="utf-8")
     log.info("wrote map %s (%.1f MB)", path, path.stat().st_size / 1e6)
     return path
-
-
-# --------------------------------------------------------------------------- the command
-
-
-def _scenario_info(scenario) -> tuple[str, str]:
-    from planner.config.scenarios import load_scenario
-
-    sc = load_scenario(scenario)
-    return sc.name, sc.hash
-
-
-def _check_consistent(
-    what: str,
-    from_file: str | None,
-    given: str | None,
-    option: str,
-    path,
-    verb: str = "scored",
-    redo: str = "score the sites again",
-) -> None:
-    if from_file and given and from_file != given:
-        raise InputError(
-            f"{path} was {verb} with {what} {from_file!r}, but {option} {given!r} was given; "
-            f"drop {option} (the map shows the file's {what}) or {redo}"
-        )
-
-
-def _surface_scenario(surf, path) -> str:
-    """The built-in scenario the surface was computed with (to score built-in sites alike)."""
-    from planner.config.scenarios import list_scenarios
-
-    for sc in list_scenarios():
-        if sc.name == surf.scenario and sc.hash == surf.scenario_hash:
-            return sc.name
-    raise InputError(
-        f"surface {str(path)!r} was computed with scenario {surf.scenario!r} (hash "
-        f"{surf.scenario_hash}), which is not a built-in scenario; pass --scenario with that "
-        "scenario's TOML file to score the built-in sites alike, or give --sites/--results"
-    )
-
-
-def make_map(
-    output: str | Path,
-    sites: str | Path | None = None,
-    results: str | Path | None = None,
-    company: str | None = None,
-    scenario: str | Path | None = None,
-    as_of: dt.date | str | None = None,
-    lang: str = "ru",
-    basemap: str = "none",
-    top_k: int = 10,
-    layers_path: str | Path | None = None,
-    overwrite: bool = False,
-    surface: str | Path | None = None,
-) -> Path:
-    """Read the inputs, build the map and save it (what ``planner map`` runs).
-
-    ``sites`` is a scored file (``planner score-sites`` output) or ``"builtin"`` (the
-    built-in zone sites, scored here with ``scenario``); with neither ``sites`` nor
-    ``results`` the built-in sites are used. ``surface`` is a ``.tif``/``.npz`` written by
-    ``planner surface``, drawn under the sites; its scenario and date must agree with
-    ``scenario``/``as_of`` and with the sites' (built-in sites are scored with them).
-    """
-    from planner.inputs.layers import load_layers
-
-    out = Path(output)
-    if out.suffix.lower() not in (".html", ".htm"):
-        raise InputError(f"map file {str(out)!r} must end in .html, e.g. -o maps/demo.html")
-    check_writable(out, overwrite)  # fail before any scoring work
-    i18n.check_lang(lang)
-    day = parse_as_of(as_of) if as_of is not None else None
-    surf = read_surface_file(surface) if surface is not None else None  # fail fast
-    layers = load_layers(layers_path)
-    scored = None
-    res = None
-    sc_name = sc_hash = None
-    if scenario is not None:
-        sc_name, sc_hash = _scenario_info(scenario)
-    if surf is not None:
-        redo = {"verb": "computed", "redo": "compute the surface again (planner surface)"}
-        given = day and day.isoformat()
-        _check_consistent(
-            "scenario hash", surf.scenario_hash, sc_hash, "--scenario", surface, **redo
-        )
-        _check_consistent("as-of date", surf.as_of, given, "--as-of", surface, **redo)
-        day = day or parse_as_of(surf.as_of)
-    if sites is None and results is None:
-        sites = "builtin"
-    if sites is not None and str(sites) == "builtin" and not Path(str(sites)).is_file():
-        from planner.core.scoring import score_sites
-
-        if scenario is None and surf is not None:
-            scenario = _surface_scenario(surf, surface)
-        scored = score_sites("builtin", layers, scenario=scenario or _default_scenario(), as_of=day)
-    elif sites is not None:
-        scored = read_scored(sites)
-        _check_consistent(
-            "scenario hash", scored.attrs.get("scenario_hash"), sc_hash, "--scenario", sites
-        )
-        _check_consistent(
-            "as-of date", scored.attrs.get("as_of"), day and day.isoformat(), "--as-of", sites
-        )
-    if results is not None:
-        res = read_results(results)
-        _check_consistent(
-            "scenario hash", res.attrs.get("scenario_hash"), sc_hash, "--scenario", results
-        )
-    if surf is not None:
-        for path, df in ((sites, scored), (results, res)):
-            if df is None:
-                continue
-            for what, key, mine in (
-                ("scenario hash", "scenario_hash", surf.scenario_hash),
-                ("as-of date", "as_of", surf.as_of),
-            ):
-                theirs = df.attrs.get(key)
-                if theirs and str(theirs) != mine:
-                    raise InputError(
-                        f"surface {str(surface)!r} was computed with {what} {mine!r} but "
-                        f"{str(path)!r} has {theirs!r}; map a surface and sites of the same "
-                        "scenario and date (planner surface --scenario ... --as-of ...)"
-                    )
-    m = build_map(
-        layers,
-        scored=scored,
-        results=res,
-        company=company,
-        lang=lang,
-        basemap=basemap,
-        top_k=top_k,
-        as_of=day,
-        scenario_name=sc_name,
-        scenario_hash=sc_hash,
-        surface=surf,
-    )
-    return save_map(m, out, overwrite=overwrite)
-
-
-def _default_scenario() -> str:
-    from planner.config.scenarios import DEFAULT_SCENARIO
-
-    return DEFAULT_SCENARIO

@@ -36,13 +36,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner._atomic import atomic_output, check_writable
+from planner._atomic import atomic_output, check_writable, manifest_path
 from planner.errors import InputError, OutputError, PlannerError
 
 __all__ = [
     "FORMULA_TRIGGERS",
     "TABLE_SUFFIXES",
-    "manifest_path",
     "neutralize_formulas",
     "write_manifest",
     "write_table",
@@ -422,12 +421,6 @@ def _write_gis(df, geometry, sheets, path: Path, overwrite: bool, layer: str) ->
 # manifest
 # ---------------------------------------------------------------------------------------
 _VERSIONED = ("numpy", "pandas", "geopandas", "shapely", "pyproj", "pyogrio")
-
-
-def manifest_path(output_path: str | os.PathLike) -> Path:
-    """``<output>.manifest.json`` beside ``output_path``."""
-    output_path = Path(output_path)
-    return output_path.with_name(output_path.name + ".manifest.json")
 
 
 def _sha256_file(path: Path) -> str:

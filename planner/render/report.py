@@ -36,7 +36,8 @@ from branca.element import MacroElement
 from planner import i18n
 from planner._atomic import atomic_output, check_writable
 from planner.config.scenarios import CRITERIA as CRITERION_COLUMNS
-from planner.core.compare import NEED_KEYS, Comparison, _need_text
+from planner.core.compare import NEED_KEYS, Comparison
+from planner.core.verdicts import need_text as _need_text
 from planner.errors import InputError, OutputError
 from planner.render import assets as _assets
 
@@ -52,8 +53,6 @@ __all__ = [
     "render_report",
     "write_report",
     "write_xlsx",
-    "check_outputs",
-    "run_compare",
 ]
 
 log = logging.getLogger(__name__)
@@ -609,7 +608,7 @@ def _header_html(c: Comparison, lang: str) -> str:
 
 
 def _provenance(c: Comparison, lang: str) -> str:
-    from planner.inputs.layers import LAYER_NAMES
+    from planner.core.layerset import LAYER_NAMES
 
     lines = []
     if any(c.layers.sources.get(n) == "builtin" for n in LAYER_NAMES):
@@ -1003,87 +1002,3 @@ def write_xlsx(
         comparison_matrix(c, lang), path, overwrite=overwrite, sheets=sheets,
         sheet_name="comparison",
     )  # fmt: skip
-
-
-def check_outputs(
-    html_path: str | Path | None = None,
-    xlsx_path: str | Path | None = None,
-    overwrite: bool = False,
-) -> None:
-    """Refuse bad or existing output names before any work (``--html`` / ``--xlsx``)."""
-    if html_path is not None:
-        if Path(html_path).suffix.lower() not in (".html", ".htm"):
-            raise InputError(
-                f"report file {str(html_path)!r} must end in .html, e.g. --html maps/compare.html"
-            )
-        check_writable(html_path, overwrite)
-    if xlsx_path is not None:
-        if Path(xlsx_path).suffix.lower() != ".xlsx":
-            raise InputError(
-                f"spreadsheet {str(xlsx_path)!r} must end in .xlsx, e.g. --xlsx out/compare.xlsx"
-            )
-        check_writable(xlsx_path, overwrite)
-    if html_path is not None and xlsx_path is not None:
-        if Path(html_path).resolve() == Path(xlsx_path).resolve():
-            raise InputError("--html and --xlsx name the same file; give two file names")
-
-
-def run_compare(
-    site_refs,
-    *,
-    at=(),
-    company: str | None = None,
-    companies: str | Path | None = None,
-    scenario=None,
-    as_of=None,
-    also_as_of=None,
-    lang: str = "ru",
-    html_path: str | Path | None = None,
-    xlsx_path: str | Path | None = None,
-    draws: int = 2000,
-    seed: int | None = 0,
-    layers_path: str | Path | None = None,
-    sites_path: str | Path | None = None,
-    overwrite: bool = False,
-) -> tuple[Comparison, dict[str, Path]]:
-    """What ``planner compare`` runs: read the inputs, compare, write the outputs.
-
-    ``site_refs`` are site ids (or names), ``at`` the ``LAT,LON[,LABEL]`` strings of
-    ``--at`` (parsed with :func:`planner.core.compare.parse_at`). Outputs are checked before any
-    work. Returns the comparison and the files written (``{"html": ..., "xlsx": ...}``).
-    """
-    from planner.config.scenarios import DEFAULT_SCENARIO
-    from planner.core.compare import check_site_count, compare_sites, find_company, parse_at
-    from planner.inputs.companies import read_companies
-    from planner.inputs.layers import load_layers
-
-    i18n.check_lang(lang)
-    refs = [*list(site_refs), *(parse_at(a) for a in at)]
-    check_site_count(len(refs))
-    if (company is None) != (companies is None):
-        raise InputError(
-            "--company and --companies go together: name the company with --company NAME and "
-            "give the company list with --companies FILE"
-        )
-    check_outputs(html_path, xlsx_path, overwrite)
-    layers = load_layers(layers_path)
-    row = None
-    if company is not None:
-        row = find_company(read_companies(companies), company)
-    comparison = compare_sites(
-        refs,
-        layers=layers,
-        scenario=scenario or DEFAULT_SCENARIO,
-        as_of=as_of,
-        company=row,
-        draws=draws,
-        seed=seed,
-        also_as_of=also_as_of,
-        sites=sites_path,
-    )
-    written: dict[str, Path] = {}
-    if html_path is not None:
-        written["html"] = write_report(comparison, html_path, lang=lang, overwrite=overwrite)
-    if xlsx_path is not None:
-        written["xlsx"] = write_xlsx(comparison, xlsx_path, lang=lang, overwrite=overwrite)
-    return comparison, written
