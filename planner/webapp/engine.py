@@ -35,6 +35,7 @@ __all__ = [
     "candidate_refs",
     "run_comparison",
     "comparison_tables",
+    "as_text",
     "report_html",
     "report_xlsx",
     "read_company_list",
@@ -119,7 +120,8 @@ def run_comparison(
     seed: int = 0,
 ):
     """Compare the chosen sites and points, as ``planner compare`` does."""
-    from planner.core.compare import check_site_count, compare_sites
+    from planner.core.compare import check_site_count
+    from planner.jobs.compare import compare_sites
 
     refs = candidate_refs(site_ids, points)
     check_site_count(len(refs))
@@ -175,6 +177,22 @@ def comparison_tables(c, lang: str) -> dict[str, pd.DataFrame]:
         }
     )
     return {"matrix": comparison_matrix(c, lang), "verdicts": verdicts, "robustness": robust}
+
+
+def as_text(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """``df`` with every cell as text (numbers formatted for ``lang``) for display: mixed
+    columns (km, points and statuses in one column) stay exactly as in the report."""
+
+    def cell(v) -> str:
+        if v is None or (isinstance(v, float) and pd.isna(v)):
+            return "\u2013"
+        if isinstance(v, bool | str):
+            return str(v)
+        if isinstance(v, int | float):
+            return i18n.format_number(v, lang, digits=None if isinstance(v, int) else 2)
+        return str(v)
+
+    return df.map(cell)
 
 
 def report_html(c, lang: str) -> bytes:
@@ -271,7 +289,8 @@ def run_batch_upload(
 ) -> BatchRun:
     """Rank the built-in sites for every company of an upload, as ``planner score`` does,
     and write the same files (results XLSX with its sheets, rejects CSV, map)."""
-    from planner.jobs.batch import run_batch, write_batch
+    from planner.jobs.batch import run_batch
+    from planner.jobs.batch_outputs import write_batch
 
     with private_dir() as d:
         path = save_upload(d, name, data)
@@ -317,7 +336,7 @@ def offline_map_html(
     scenario: str, as_of: dt.date | None, lang: str, layers_path: str | None = None
 ) -> str:
     """The same offline map as ``planner map --sites builtin`` (the built-in sites scored)."""
-    from planner.render.maps import make_map
+    from planner.jobs.maps import make_map
 
     with private_dir() as d:
         path = make_map(

@@ -28,17 +28,20 @@ _K = "cmp_"  # session-state prefix of this page
 
 
 def _ss(name: str, default=None):
-    return st.session_state.setdefault(_K + name, default)
+    key = _K + name
+    if key not in st.session_state:
+        st.session_state[key] = default
+    return st.session_state[key]
 
 
 def on_map_click() -> None:
     """streamlit-folium callback: add the clicked point before the page is drawn again."""
-    value = st.session_state.get(_K + "map") or {}
+    value = st.session_state[_K + "map"] if _K + "map" in st.session_state else None
     hit = value.get("last_clicked") if isinstance(value, dict) else None
     if not hit:
         return
     points: list = _ss("points", [])
-    n_sites = len(st.session_state.get(_K + "ids", []))
+    n_sites = len(st.session_state[_K + "ids"]) if _K + "ids" in st.session_state else 0
     if n_sites + len(points) >= MAX_SITES:
         st.session_state[_K + "full"] = True
         return
@@ -49,15 +52,17 @@ def on_map_click() -> None:
     points.append(engine.Candidate(lat=lat, lon=lon, label=label))
 
 
+def _choice(label_key: str, options: dict[str, str]) -> str:
+    """A radio of translated labels (one widget per language) returning the option's key."""
+    labels = {text: key for key, text in options.items()}
+    picked = st.radio(t(label_key), list(labels), horizontal=True, key=f"{_K}{label_key}_{lang()}")
+    return labels.get(picked, next(iter(options)))
+
+
 def _site_source():
     """The sites to pick from: built-in zones, or the sites of an uploaded file."""
-    mode = st.radio(
-        t("sites_source"),
-        ["builtin", "file"],
-        format_func=lambda v: t(f"sites_from_{v}"),
-        horizontal=True,
-        key=_K + "source",
-    )
+    mode = _choice("sites_source", {"builtin": t("sites_from_builtin"),
+                                    "file": t("sites_from_file")})  # fmt: skip
     if mode == "builtin":
         return builtin_sites(), None
     up = st.file_uploader(
@@ -83,13 +88,7 @@ def _site_source():
 
 def _company(scenario_ok: bool):
     """The company row to compare for (None: no company)."""
-    mode = st.radio(
-        t("company"),
-        ["none", "list", "needs"],
-        format_func=lambda v: t(f"company_{v}"),
-        horizontal=True,
-        key=_K + "company_mode",
-    )
+    mode = _choice("company", {v: t(f"company_{v}") for v in ("none", "list", "needs")})
     if mode == "none" or not scenario_ok:
         return None
     if mode == "needs":
@@ -275,7 +274,7 @@ def _results(c) -> None:
         for line in c.also.texts[lang()]:
             st.text(line)
     st.subheader(t("table"))
-    st.dataframe(tabs["matrix"], hide_index=True, key=_K + "matrix")
+    st.dataframe(engine.as_text(tabs["matrix"], lang()), hide_index=True, key=_K + "matrix")
     d1, d2 = st.columns(2)
     d1.download_button(
         t("download_html"),

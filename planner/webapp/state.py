@@ -40,7 +40,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
 
 def lang() -> str:
     """The session's language (ru by default)."""
-    value = st.session_state.get("lang", i18n.DEFAULT_LANG)
+    value = st.session_state["lang"] if "lang" in st.session_state else i18n.DEFAULT_LANG
     return value if value in i18n.LANGS else i18n.DEFAULT_LANG
 
 
