@@ -79,10 +79,10 @@ def _map_frame(d):
 
 
 def _cells(d) -> list[str]:
-    return [
-        c.get_attribute("textContent")
-        for c in d.find_elements(By.CSS_SELECTOR, '[data-testid="stDataFrame"] [role="gridcell"]')
-    ]
+    return d.execute_script(
+        "return Array.from(document.querySelectorAll("
+        "'[data-testid=\"stDataFrame\"] [role=\"gridcell\"]'), c => c.textContent);"
+    )
 
 
 def _open(d, url: str) -> None:

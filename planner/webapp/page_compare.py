@@ -52,6 +52,11 @@ def on_map_click() -> None:
     points.append(engine.Candidate(lat=lat, lon=lon, label=label))
 
 
+def _rows_height(n: int) -> int:
+    """Pixels to show ``n`` rows of a table without scrolling (up to 12 sites)."""
+    return 38 + 35 * max(1, n)
+
+
 def _choice(label_key: str, options: dict[str, str]) -> str:
     """A radio of translated labels (one widget per language) returning the option's key."""
     labels = {text: key for key, text in options.items()}
@@ -175,6 +180,7 @@ def _controls():
                 }
             ),
             hide_index=True,
+            height=_rows_height(len(points)),
             key=_K + "points_table",
         )
         b1, b2 = st.columns(2)
@@ -261,9 +267,10 @@ def _click_map(markers) -> None:
 def _results(c) -> None:
     tabs = engine.comparison_tables(c, lang())
     st.subheader(t("verdicts"))
-    st.dataframe(tabs["verdicts"], hide_index=True, key=_K + "verdicts")
+    n = len(tabs["verdicts"])
+    st.dataframe(tabs["verdicts"], hide_index=True, height=_rows_height(n), key=_K + "verdicts")
     st.subheader(t("robustness"))
-    st.dataframe(tabs["robustness"], hide_index=True, key=_K + "robust")
+    st.dataframe(tabs["robustness"], hide_index=True, height=_rows_height(n), key=_K + "robust")
     for line in c.robustness_texts[lang()][:1]:
         st.text(line)
     if c.flip_texts[lang()]:

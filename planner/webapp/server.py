@@ -108,6 +108,19 @@ def app_environment(
     return env
 
 
+def _prefetch() -> None:
+    """Import the pages and load the layers while the browser loads the frontend, so the
+    first page does not wait for them (module imports and file caches are per process)."""
+    try:
+        import planner.jobs.compare  # noqa: F401
+        import planner.webapp.ui  # noqa: F401
+        from planner.inputs.layers import load_layers
+
+        load_layers(os.environ.get("PLANNER_APP_LAYERS") or None)
+    except Exception:  # noqa: BLE001, S110 - only a head start; the pages report real errors
+        pass
+
+
 def serve(
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
@@ -122,7 +135,11 @@ def serve(
     for key in (PASSWORD_ENV, LAYERS_ENV):
         os.environ.pop(key, None)
     os.environ.update(app_environment(password_file, layers_path, max_upload_mb))
+    import threading
+
     from streamlit.web import bootstrap
+
+    threading.Thread(target=_prefetch, name="planner-prefetch", daemon=True).start()
 
     options = server_options(host, port, max_upload_mb)
     bootstrap.load_config_options(flag_options=options)
