@@ -39,8 +39,9 @@ def child(cell_m: float, extent: str, out_dir: str) -> dict:
     from planner.core.criteria import compute_criteria
     from planner.core.layerset import STATUS_RANK
     from planner.core.prepared import Prepared
-    from planner.core.surface import compute_surface, surface_overlay_png
+    from planner.core.surface import compute_surface
     from planner.jobs.surface import write_surface
+    from planner.render.surface_image import surface_overlay_png
 
     layers = planner.load_layers()
     t = time.perf_counter()

@@ -176,6 +176,37 @@ def test_demo_map_draws_all_layers_offline(driver, demo, tmp_path):
     assert severe(driver) == []
 
 
+def test_page_colours_are_the_python_palette(driver, demo):
+    import numpy as np
+
+    from planner.render import colors
+
+    path, m, _ = demo
+    open_map(driver, path)
+    got = driver.execute_script(
+        "var bg = function (e) { return getComputedStyle(e).backgroundColor; };"
+        "return {sw: Array.from(document.querySelectorAll('.planner-legend .lg-sw')).map(bg),"
+        " nums: Array.from(document.querySelectorAll('.planner-num'))"
+        "   .map(function (e) { return [e.textContent, bg(e)]; })};"
+    )
+
+    def rgb(h):
+        return "rgb({}, {}, {})".format(*(int(h[k : k + 2], 16) for k in (1, 3, 5)))
+
+    for colour in [*colors.STATUS_COLORS.values(), colors.EXCLUDED_COLOR]:
+        assert rgb(colour) in got["sw"], colour
+    # numbered sites: the page's ramp equals branca's, evaluated in Python at each score
+    top, scale = m.planner_data["top"], m.planner_data["scale"]
+    assert len(got["nums"]) == len(top["rank"])
+    for text, css in got["nums"]:
+        i = top["rank"].index(int(text))
+        t = (top["score"][i] - scale["lo"]) / ((scale["hi"] - scale["lo"]) or 1)
+        want = np.array(colors.SCORE_RAMP.rgba_floats_tuple(100 * min(max(t, 0), 1))[:3]) * 255
+        have = np.array([int(v) for v in css[css.index("(") + 1 : -1].split(",")[:3]])
+        assert np.abs(have - want).max() <= 1.01, (text, css, want)
+    assert severe(driver) == []
+
+
 def test_nothing_is_requested_from_the_network(driver, demo):
     path, _, _ = demo
     open_map(driver, path)

@@ -14,11 +14,13 @@ from test_maps import payload_of
 
 from planner import i18n
 from planner.core.prepared import Prepared
-from planner.core.surface import compute_surface, surface_overlay_png
+from planner.core.surface import compute_surface
 from planner.errors import InputError
 from planner.jobs.surface import read_surface, write_surface
 from planner.render import assets as _assets
 from planner.render import maps
+from planner.render.colors import COLOUR_STOPS
+from planner.render.surface_image import SURFACE_MAX_PX, surface_overlay_png
 
 AS_OF = "2025-06-01"
 SCENARIO = "bakad-perimeter"
@@ -53,7 +55,7 @@ def test_surface_is_one_png_overlay_with_its_bounds(tmp_path, layers, surface, l
     found = overlays(page)
     assert len(found) == 1
     uri, bounds, opts = found[0]
-    png, (west, south, east, north) = surface_overlay_png(surface, max_px=maps.SURFACE_MAX_PX)
+    png, (west, south, east, north) = surface_overlay_png(surface, max_px=SURFACE_MAX_PX)
     assert base64.b64decode(uri.split(",", 1)[1]) == png
     assert bounds == [[south, west], [north, east]]  # exact: floats round-trip in JSON
     assert opts["pane"] == "plannerSurface"
@@ -67,9 +69,7 @@ def test_surface_is_one_png_overlay_with_its_bounds(tmp_path, layers, surface, l
     assert _assets.external_urls(page) == []
     # legend ramp and provenance from the surface
     data = payload_of(page)
-    from planner.core.surface import COLOUR_STOPS
-
-    assert data["surface"]["stops"] == [[v, c] for v, c in COLOUR_STOPS]
+    assert data["colors"]["ramp"] == [[v, c] for v, c in COLOUR_STOPS]
     assert data["surface"]["bounds"] == [[south, west], [north, east]]
     assert any(surface.scenario_hash in line and AS_OF in line for line in data["note"])
     # the map is framed to show the whole surface

@@ -27,7 +27,7 @@ from planner.core.layerset import LAYER_SPECS
 from planner.errors import AssetError, InputError, OutputError, OutputExistsError
 from planner.jobs import maps as jobs_maps
 from planner.render import assets as _assets
-from planner.render import maps
+from planner.render import colors, map_data, maps
 
 # --------------------------------------------------------------------------- helpers
 
@@ -117,7 +117,7 @@ def test_labels_cover_every_layer_kind_and_criterion():
     kinds = {k for spec in LAYER_SPECS.values() for k in spec.kinds}
     assert kinds <= set(i18n.keys("kind"))
     assert set(CRITERIA_KEYS) <= set(i18n.keys("criterion"))
-    assert set(maps.RAW_COLUMNS) == set(i18n.keys("criterion"))
+    assert set(map_data.RAW_COLUMNS) == set(i18n.keys("criterion"))
 
 
 def test_unknown_language_is_refused(layers):
@@ -233,7 +233,7 @@ def test_zones_coloured_by_status_as_of_the_date(layers, as_of, status):
     ]
     assert len(feats) == 1
     props = feats[0]["properties"]
-    assert props["s"]["fillColor"] == maps.STATUS_COLORS[status]
+    assert props["s"]["fillColor"] == colors.STATUS_COLORS[status]
     assert [i18n.t("map.status", "ru"), i18n.t(f"status.{status}", "ru")] in props["r"]
     assert m.planner_data["asOf"] == as_of
 
@@ -391,7 +391,7 @@ def test_jinja_never_evaluates_user_text(layers, scored):
 
 def test_json_for_script_escapes_markup():
     value = {"a": "</script><!-- & \u2028 `${x}` {{ y }} {%z%} {#c#}", "b": {"c": [{}]}}
-    text = maps._json_for_script(value)
+    text = map_data.json_for_script(value)
     assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
     assert "{{" not in text and "{%" not in text and "{#" not in text
     assert json.loads(text) == value
@@ -583,7 +583,7 @@ def test_bytes_per_site_keep_100k_under_25_mb(layers):
     per_site = (size - base) / n
     assert per_site * 100_000 + base < 25e6, f"{per_site:.0f} bytes per site"
     # `why` texts are kept for every site up to WHY_MAX_SITES, then for the best ranks only
-    assert len(m.planner_data["sites"]["why"]) == maps.WHY_MAX_SITES
+    assert len(m.planner_data["sites"]["why"]) == map_data.WHY_MAX_SITES
 
 
 def test_top_k_must_be_positive(layers):

@@ -20,16 +20,15 @@ from planner.core.layerset import STATUS_RANK
 from planner.core.prepared import Prepared
 from planner.core.scoring import score_table
 from planner.core.surface import (
-    COLOUR_STOPS,
     Grid,
     _distance_km,
     _fill,
     compute_surface,
-    png_data_uri,
-    surface_overlay_png,
 )
 from planner.errors import InputError, OutputExistsError
 from planner.jobs.surface import read_surface, write_surface
+from planner.render.colors import COLOUR_STOPS
+from planner.render.surface_image import png_data_uri, surface_overlay_png
 
 AS_OF = "2025-06-01"
 _BY_RANK = {v: k for k, v in STATUS_RANK.items()}

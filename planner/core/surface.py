@@ -21,8 +21,8 @@ shortcut changes top-10 lists, see PITFALLS.md): surfaces are for region-wide pi
 
 Files: GeoTIFF (``.tif``, needs ``rasterio``), a Parquet table of cell centres
 (``.parquet``, needs ``pyarrow``) or ``.npz`` (numpy only), written and read by
-:mod:`planner.jobs.surface`; and a PNG overlay in Web Mercator for folium
-(:func:`surface_overlay_png`).
+:mod:`planner.jobs.surface`. Pictures of a surface (the PNG overlay for web maps) are
+drawn by :mod:`planner.render.surface_image`.
 """
 
 from __future__ import annotations
@@ -31,9 +31,7 @@ import dataclasses
 import logging
 import math
 import re
-import struct
 import time
-import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -55,14 +53,11 @@ from planner.core.segments import SegmentSet
 from planner.errors import InputError
 
 __all__ = [
-    "COLOUR_STOPS",
     "MAX_SURFACE_CELLS",
     "Grid",
     "Surface",
     "compute_surface",
-    "png_data_uri",
     "surface_grid",
-    "surface_overlay_png",
 ]
 
 log = logging.getLogger(__name__)
@@ -73,16 +68,6 @@ MAX_SURFACE_CELLS = 150_000_000
 _MAX_EXACT_POINTS = 64
 #: rows of cells scored at once (bounds the temporaries of score_table)
 _BLOCK_CELLS = 2_000_000
-#: viridis at six stops (colour-blind safe, dark = low score, yellow = high)
-COLOUR_STOPS: tuple[tuple[float, str], ...] = (
-    (0.0, "#440154"),
-    (20.0, "#414487"),
-    (40.0, "#2a788e"),
-    (60.0, "#22a884"),
-    (80.0, "#7ad151"),
-    (100.0, "#fde725"),
-)
-_EXCLUDED_RGBA = (150, 150, 150, 140)
 _EXTENT_RE = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*:\s*([0-9]+(?:\.[0-9]*)?)\s*km\s*$")
 
 
@@ -595,121 +580,3 @@ def _kept(grids, zone_rank, sez_rank, in_almaty) -> dict[str, np.ndarray]:
     if in_almaty is not None:
         kept["in_almaty"] = in_almaty
     return kept
-
-
-# --------------------------------------------------------------------------- PNG overlay
-
-
-def _lut() -> np.ndarray:
-    """256 RGB colours interpolated between :data:`COLOUR_STOPS` (index = score * 2.55)."""
-    pos = np.array([p for p, _ in COLOUR_STOPS]) / 100.0
-    rgb = np.array([[int(h[i : i + 2], 16) for i in (1, 3, 5)] for _, h in COLOUR_STOPS])
-    t = np.linspace(0, 1, 256)
-    return (
-        np.stack([np.interp(t, pos, rgb[:, k]) for k in range(3)], axis=1).round().astype(np.uint8)
-    )
-
-
-def _png(rgba: np.ndarray, text: Mapping[str, str]) -> bytes:
-    """Encode an (h, w, 4) uint8 array as PNG (zlib only, no imaging library needed)."""
-    h, w, _ = rgba.shape
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    raw = np.concatenate([np.zeros((h, 1), dtype=np.uint8), rgba.reshape(h, w * 4)], axis=1)
-    out = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0))
-    for k, v in text.items():
-        out += chunk(b"tEXt", k.encode("latin-1") + b"\x00" + v.encode("latin-1", "replace"))
-    out += chunk(b"IDAT", zlib.compress(raw.tobytes(), 6)) + chunk(b"IEND", b"")
-    return out
-
-
-def _block_reduce(surface: Surface, f: int) -> tuple[np.ndarray, np.ndarray, Grid]:
-    """Mean score and majority exclusion over f x f blocks (NaN cells ignored)."""
-    g = surface.grid
-    if f <= 1:
-        return surface.score, surface.excluded, g
-    nr, nc = -(-g.nrows // f), -(-g.ncols // f)
-    pad = ((0, nr * f - g.nrows), (0, nc * f - g.ncols))
-    s = np.pad(surface.score, pad, constant_values=np.nan).reshape(nr, f, nc, f)
-    ok = ~np.isnan(s)
-    n = ok.sum(axis=(1, 3))
-    total = np.where(ok, s, 0).sum(axis=(1, 3), dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(n > 0, total / n, np.nan).astype(np.float32)
-    ex = np.pad(surface.excluded, pad).reshape(nr, f, nc, f).sum(axis=(1, 3))
-    excluded = ex * 2 > np.maximum(n, 1)
-    return mean, excluded, Grid(g.x0, g.y0, g.cell_m * f, nr, nc)
-
-
-def _mercator_y(lat: np.ndarray) -> np.ndarray:
-    return np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
-
-
-def surface_overlay_png(
-    surface: Surface, max_px: int = 1024, opacity: float = 0.75
-) -> tuple[bytes, tuple[float, float, float, float]]:
-    """A PNG of the surface for a web map, and its bounds (west, south, east, north) in degrees.
-
-    The image is resampled to Web Mercator (what Leaflet stretches an ImageOverlay in), at
-    most ``max_px`` wide or high; colours from :data:`COLOUR_STOPS`, excluded cells grey,
-    cells outside the extent transparent. For folium (offline, a data URI)::
-
-        png, (w, s, e, n) = surface_overlay_png(surface)
-        folium.raster_layers.ImageOverlay(png_data_uri(png), bounds=[[s, w], [n, e]]).add_to(m)
-    """
-    if not 0 < opacity <= 1:
-        raise InputError(f"opacity={opacity!r}: give a number in (0, 1], e.g. 0.75")
-    g = surface.grid
-    rows, cols = np.nonzero(surface.in_extent)
-    if not len(rows):
-        raise InputError("the surface has no cell inside its extent: nothing to draw")
-    # bounds in degrees from the outline of the extent's bounding box of cells
-    r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
-    t = np.linspace(0, 1, 129)
-    ex = np.r_[c0 + (c1 - c0) * t, np.full(129, c1), c1 - (c1 - c0) * t, np.full(129, c0)]
-    ey = np.r_[np.full(129, r0), r0 + (r1 - r0) * t, np.full(129, r1), r1 - (r1 - r0) * t]
-    lon, lat = _crs.metric_to_lonlat(g.x0 + ex * g.cell_m, g.y0 - ey * g.cell_m)
-    west, east, south, north = lon.min(), lon.max(), lat.min(), lat.max()
-    my_s, my_n = _mercator_y(np.array([south, north]))
-    aspect = (my_n - my_s) / np.radians(east - west)
-    width = int(min(max_px, max(1, round(max_px / max(aspect, 1e-9)))))
-    height = int(min(max_px, max(1, round(width * aspect))))
-    # average cells down to about one per output pixel before sampling
-    f = max(1, int((c1 - c0) // width), int((r1 - r0) // height))
-    score, excluded, sg = _block_reduce(surface, f)
-    plon = west + (np.arange(width) + 0.5) / width * (east - west)
-    pmy = my_n - (np.arange(height) + 0.5) / height * (my_n - my_s)
-    plat = np.degrees(2 * np.arctan(np.exp(pmy)) - np.pi / 2)
-    LON, LAT = np.meshgrid(plon, plat)
-    x, y = _crs.lonlat_to_metric(LON.ravel(), LAT.ravel())
-    col = np.floor((x - sg.x0) / sg.cell_m).astype(np.int64)
-    row = np.floor((sg.y0 - y) / sg.cell_m).astype(np.int64)
-    inside = (col >= 0) & (col < sg.ncols) & (row >= 0) & (row < sg.nrows)
-    val = np.full(len(x), np.nan, dtype=np.float32)
-    exc = np.zeros(len(x), dtype=bool)
-    val[inside] = score[row[inside], col[inside]]
-    exc[inside] = excluded[row[inside], col[inside]]
-    rgba = np.zeros((len(x), 4), dtype=np.uint8)
-    ok = ~np.isnan(val) & ~exc
-    idx = np.clip(np.round(val[ok] * 2.55), 0, 255).astype(np.int64)
-    rgba[ok, :3] = _lut()[idx]
-    rgba[ok, 3] = round(255 * opacity)
-    rgba[~np.isnan(val) & exc] = _EXCLUDED_RGBA
-    bounds = (float(west), float(south), float(east), float(north))
-    text = {
-        "Title": f"planner suitability surface, scenario {surface.scenario}",
-        "bounds_lonlat": ",".join(f"{v:.6f}" for v in bounds),
-        "as_of": surface.as_of,
-    }
-    return _png(rgba.reshape(height, width, 4), text), bounds
-
-
-def png_data_uri(png: bytes) -> str:
-    """``data:image/png;base64,...`` for an offline map."""
-    import base64
-
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")

@@ -28,7 +28,8 @@ from planner._atomic import Output, check_outputs
 from planner.config.scenarios import DEFAULT_SCENARIO, list_scenarios, load_scenario
 from planner.core.layerset import parse_as_of
 from planner.errors import InputError, MapInputError
-from planner.render.maps import _require, _texts, build_map, save_map
+from planner.render.map_data import texts as _texts
+from planner.render.maps import _require, build_map, save_map
 
 from .surface import read_surface
 

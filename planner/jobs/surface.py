@@ -25,10 +25,10 @@ from planner.core.surface import (
     Grid,
     Surface,
     compute_surface,
-    surface_overlay_png,
 )
 from planner.errors import InputError, OutputError
 from planner.inputs.layers import load_layers
+from planner.render.surface_image import surface_overlay_png
 
 __all__ = [
     "SURFACE_SUFFIXES",

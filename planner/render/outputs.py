@@ -42,6 +42,7 @@ from planner.errors import InputError, OutputError, PlannerError
 __all__ = [
     "FORMULA_TRIGGERS",
     "TABLE_SUFFIXES",
+    "neutralize_cell",
     "neutralize_formulas",
     "write_manifest",
     "write_table",
@@ -62,7 +63,8 @@ _CSV_SEPS = {",": "comma", ";": "semicolon", "\t": "tab"}
 # ---------------------------------------------------------------------------------------
 # cell safety
 # ---------------------------------------------------------------------------------------
-def _neutral(value):
+def neutralize_cell(value):
+    """``value`` with ``'`` before it if it is text a spreadsheet would read as a formula."""
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
@@ -75,7 +77,7 @@ def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
     mixed columns are left as they are.
     """
     out = df.copy()
-    out.columns = [_neutral(str(c)) if isinstance(c, str) else c for c in out.columns]
+    out.columns = [neutralize_cell(str(c)) if isinstance(c, str) else c for c in out.columns]
     for i in range(out.shape[1]):
         col = out.iloc[:, i]
         if isinstance(col.dtype, pd.StringDtype):
@@ -83,7 +85,7 @@ def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
             if hit.any():
                 out.isetitem(i, col.where(~hit, "'" + col))
         elif col.dtype == object:
-            out.isetitem(i, col.map(_neutral))
+            out.isetitem(i, col.map(neutralize_cell))
     return out
 
 

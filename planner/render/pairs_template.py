@@ -23,7 +23,7 @@ from planner.config.ahp import RANDOM_INDEX
 from planner.config.pairs_form import FIRST_ROW, META_SHEET, headers
 from planner.config.scenarios import Scenario
 from planner.errors import InputError
-from planner.render.outputs import FORMULA_TRIGGERS
+from planner.render.outputs import neutralize_cell as _safe
 
 __all__ = ["write_template"]
 
@@ -37,10 +37,6 @@ _SAATY = (
     ("2, 4, 6, 8", "intermediate"),
 )
 _SIDES = ["A", "B", "="]
-
-
-def _safe(text: str) -> str:
-    return "'" + text if isinstance(text, str) and text.startswith(FORMULA_TRIGGERS) else text
 
 
 def write_template(

@@ -47,10 +47,10 @@ def _score_cols(df: pd.DataFrame) -> list[str]:
 
 def fingerprints() -> dict[str, dict[str, str]]:
     from planner.config.scenarios import list_scenarios
-    from planner.jobs.score_sites import score_sites
     from planner.inputs.layers import load_layers
     from planner.inputs.sites import load_sites
     from planner.jobs.batch import run_batch
+    from planner.jobs.score_sites import score_sites
 
     layers = load_layers()
     grid = load_sites("grid", layers)
