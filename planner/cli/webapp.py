@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from .app import app, handle_errors, out_console
+from .app import app, command, out_console
 from .options import LayersOpt
 
 HELP = (
@@ -24,8 +24,7 @@ HELP = (
 )
 
 
-@app.command("app", help=HELP)
-@handle_errors
+@command(app, "app", help=HELP)
 def app_cmd(
     host: Annotated[
         str,

@@ -140,7 +140,7 @@ def run_comparison(
 
 def comparison_tables(c, lang: str) -> dict[str, pd.DataFrame]:
     """The tables the compare page shows: matrix, verdicts, robustness (plain text cells)."""
-    from planner.render.report import comparison_matrix
+    from planner.render.report_table import comparison_matrix
 
     order = list(c.order)
     names = c.names[lang]

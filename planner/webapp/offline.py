@@ -52,7 +52,7 @@ def packaged_links() -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str]
     )
     css = (
         ("leaflet_css", _data_uri(_assets.leaflet_css(), "text/css")),
-        ("planner_css", _data_uri(_assets.PLANNER_CSS, "text/css")),
+        ("planner_css", _data_uri(_assets.planner_css(), "text/css")),
     )
     return js, css
 
@@ -72,9 +72,9 @@ def use_packaged_assets(m: folium.Map) -> folium.Map:
 
 
 def _number_icon(label: str, color: str) -> folium.DivIcon:
-    # label is a number or a dash, made here: never user text
+    # label is a number or a dash, made here: never user text (and escaped all the same)
     return folium.DivIcon(
-        html=f'<div class="planner-num" style="background:{color}">{label}</div>',
+        html=_assets.render_template("app/number_icon.html.j2", color=color, label=label).strip(),
         icon_size=(26, 26),
         icon_anchor=(13, 13),
         class_name="planner-num-icon",
