@@ -187,10 +187,12 @@ def test_batch_upload_cp1251_hostile_same_as_cli(app_url, driver, tmp_path):
     link.click()
     WebDriverWait(d, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, 'input[type="file"]'))
     d.find_element(By.CSS_SELECTOR, 'input[type="file"]').send_keys(str(csv))
-    WebDriverWait(d, 60).until(
-        lambda d: any(b.text.strip() == "Рассчитать" for b in d.find_elements(By.TAG_NAME, "button"))
-    )
-    next(b for b in d.find_elements(By.TAG_NAME, "button") if b.text.strip() == "Рассчитать").click()
+    def run_button(d):
+        found = [b for b in d.find_elements(By.TAG_NAME, "button") if b.text.strip() == "Рассчитать"]
+        return found[0] if found else None
+
+    WebDriverWait(d, 60).until(run_button)
+    run_button(d).click()
     WebDriverWait(d, 180).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, '[data-testid="stDownloadButton"]')
     )
@@ -201,7 +203,9 @@ def test_batch_upload_cp1251_hostile_same_as_cli(app_url, driver, tmp_path):
     got = pd.read_excel(_download(d, tmp_path / "downloads", "Скачать results.xlsx", ".xlsx"),
                         sheet_name="results")  # fmt: skip
     keys = ["company_id", "name", "rank", "site_id"]
-    pd.testing.assert_frame_equal(got[keys].reset_index(drop=True), cli[keys].reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        got[keys].reset_index(drop=True), cli[keys].reset_index(drop=True)
+    )
     assert set(got["name"]) >= {HOSTILE[0], HOSTILE[1]}
     page = _download(d, tmp_path / "downloads", "Скачать results_map.html", ".html")
     assert "<html" in page.read_text(encoding="utf-8")[:2000].lower()
