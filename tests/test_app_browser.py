@@ -188,7 +188,8 @@ def test_batch_upload_cp1251_hostile_same_as_cli(app_url, driver, tmp_path):
     WebDriverWait(d, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, 'input[type="file"]'))
     d.find_element(By.CSS_SELECTOR, 'input[type="file"]').send_keys(str(csv))
     def run_button(d):
-        found = [b for b in d.find_elements(By.TAG_NAME, "button") if b.text.strip() == "Рассчитать"]
+        buttons = d.find_elements(By.TAG_NAME, "button")
+        found = [b for b in buttons if b.text.strip() == "Рассчитать"]
         return found[0] if found else None
 
     WebDriverWait(d, 60).until(run_button)
