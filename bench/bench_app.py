@@ -63,12 +63,20 @@ def _start(d, env) -> tuple[float, float, str]:
     url = f"http://127.0.0.1:{port}"
     cmd = [sys.executable, "-c", "from planner.cli import main; main()", "app", "--port", str(port)]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)  # fmt: skip
     healthy = wait_healthy(url, proc=proc)
     d.get(url)
     WebDriverWait(d, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, "h1"))
     first_page = time.perf_counter() - t0
     return healthy, first_page, url, proc
+
+
+def _server_runs(proc) -> list[float]:
+    """Durations of the script runs the server printed (PLANNER_APP_TIMING)."""
+    out = proc.stderr.read() if proc.stderr else ""
+    return [float(line.split()[1]) for line in out.splitlines()
+            if line.startswith("planner-app-run ")]  # fmt: skip
 
 
 def _click_times(d) -> list[float]:
@@ -127,6 +135,7 @@ def main() -> int:
     args = ap.parse_args()
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env["PLANNER_APP_TIMING"] = "1"
     ok = True
     with tempfile.TemporaryDirectory() as tmp:
         d = app_driver(Path(tmp) / "profile")
@@ -150,6 +159,12 @@ def main() -> int:
             if proc is not None:
                 proc.terminate()
                 proc.wait(timeout=20)
+                runs = _server_runs(proc)
+                if runs:
+                    print(f"server script runs: {len(runs)}, last (12 sites) {runs[-1]:.3f} s, "
+                          f"median {statistics.median(runs):.3f} s; the rest of an update is "
+                          "the browser: streamlit-folium's 250 ms click debounce, the "
+                          "websocket round trip and drawing the tables")
     server = _in_process(args.repeat)
     base = _baseline(env)
     print(f"server side of one update (compare 12 sites x 2000 draws + tables + map): "

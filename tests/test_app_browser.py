@@ -147,6 +147,10 @@ def test_compare_by_clicking_offline(app_url, driver, tmp_path):
     d.switch_to.default_content()
     assert sorted(numbers)[:2] == ["1", "2"], numbers
     _shot(d, tmp_path, "app_compare_three_points")
+    heads = d.find_elements(By.CSS_SELECTOR, "h3")
+    d.execute_script("arguments[0].scrollIntoView({block: 'start'});", heads[0])
+    time.sleep(0.5)
+    _shot(d, tmp_path, "app_compare_results")
     # the downloads are the report and the table of `planner compare`
     html = _download(d, tmp_path / "downloads", "Скачать записку", ".html")
     text = html.read_text(encoding="utf-8")
@@ -232,3 +236,27 @@ def test_two_sessions_do_not_share_points(app_url, tmp_path):
     finally:
         a.quit()
         b.quit()
+
+
+def test_map_page_is_the_offline_planner_map(app_url, driver, tmp_path):
+    d = driver
+    _open(d, app_url)
+    link = next(a for a in d.find_elements(By.CSS_SELECTOR, '[data-testid="stSidebarNavLink"]')
+                if a.text.strip() == "Карта")  # fmt: skip
+    link.click()
+
+    def map_frame(d):
+        for f in d.find_elements(By.CSS_SELECTOR, "iframe"):
+            if "streamlit_folium" not in (f.get_attribute("src") or ""):
+                return f
+        return None
+
+    WebDriverWait(d, 180).until(map_frame)
+    d.switch_to.frame(map_frame(d))
+    WebDriverWait(d, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".leaflet-container"))
+    WebDriverWait(d, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".planner-legend"))
+    d.switch_to.default_content()
+    time.sleep(1)
+    _shot(d, tmp_path, "app_map")
+    assert non_local(requested_urls(d)) == []
+    assert set(_xss(d)) == {"undefined"}

@@ -19,6 +19,7 @@ __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_PORT",
     "SCRIPT",
+    "first_line",
     "is_local",
     "server_options",
     "check_serving",
@@ -29,6 +30,12 @@ __all__ = [
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8501
 SCRIPT = Path(__file__).resolve().parent / "streamlit_app.py"
+
+
+def first_line(text: str) -> str:
+    """The password in a password file: its first line, without surrounding spaces."""
+    lines = text.strip().splitlines()
+    return lines[0].strip() if lines else ""
 
 
 def is_local(host: str) -> bool:
@@ -81,16 +88,16 @@ def check_serving(host: str, port: int, password_file: Path | None, max_upload_m
             )
         return
     try:
-        secret = Path(password_file).read_text(encoding="utf-8").strip()
+        secret = first_line(Path(password_file).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(
             f"password file {str(password_file)!r} cannot be read ({exc}); give a UTF-8 text "
             "file whose first line is the password"
         ) from None
-    if len(secret) < 8 or "\n" in secret:
+    if len(secret) < 8:
         raise InputError(
-            f"password file {str(password_file)!r} must hold one line of at least 8 characters "
-            "(the shared password)"
+            f"password file {str(password_file)!r}: its first line (the shared password) must "
+            "have at least 8 characters"
         )
 
 

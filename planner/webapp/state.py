@@ -101,7 +101,9 @@ def _password() -> str | None:
     path = os.environ.get(PASSWORD_ENV)
     if not path:
         return None
-    return Path(path).read_text(encoding="utf-8").strip()
+    from planner.webapp.server import first_line
+
+    return first_line(Path(path).read_text(encoding="utf-8"))
 
 
 def password_gate() -> bool:
