@@ -22,7 +22,8 @@ import folium
 from planner.render import assets as _assets
 
 __all__ = [
-    "use_packaged_assets", "click_map", "marker_group", "packaged_links", "MAP_CENTER", "MAP_ZOOM",
+    "use_packaged_assets", "click_map", "context_geojson", "marker_group", "packaged_links",
+    "MAP_CENTER", "MAP_ZOOM",
 ]
 
 MAP_CENTER = (43.45, 77.0)
@@ -81,10 +82,24 @@ def _number_icon(label: str, color: str) -> folium.DivIcon:
     )
 
 
-def click_map(layers) -> folium.Map:
+def context_geojson(layers) -> tuple[tuple[str, dict], ...]:
+    """The drawn layers as GeoJSON mappings (geometry only, EPSG:4326 at this edge): made
+    once per layer set and reused for every map."""
+    out = []
+    for key in ("constraints", "cities", "zones", "transport", "bakad"):
+        gdf = layers.layers.get(key)
+        if gdf is None or not len(gdf):
+            continue
+        geo = gdf[~gdf.geom_type.isin(["Point", "MultiPoint"])][["geometry"]].to_crs(4326)
+        if len(geo):
+            out.append((key, geo.__geo_interface__))
+    return tuple(out)
+
+
+def click_map(layers, context: tuple[tuple[str, dict], ...] | None = None) -> folium.Map:
     """The map to click on: the context layers (outlines of zones, cities, constraints, BAKAD,
-    transport lines) from the :class:`~planner.inputs.layers.LayerSet` (EPSG:4326 at this
-    edge). Candidates go on top as :func:`marker_group`."""
+    transport lines) from the :class:`~planner.inputs.layers.LayerSet` (or ``context``, what
+    :func:`context_geojson` made of it). Candidates go on top as :func:`marker_group`."""
     m = folium.Map(
         location=list(MAP_CENTER),
         zoom_start=MAP_ZOOM,
@@ -92,16 +107,10 @@ def click_map(layers) -> folium.Map:
         prefer_canvas=True,
         control_scale=True,
     )
-    for key in ("constraints", "cities", "zones", "transport", "bakad"):
-        gdf = layers.layers.get(key)
-        if gdf is None or not len(gdf):
-            continue
-        geo = gdf[~gdf.geom_type.isin(["Point", "MultiPoint"])][["geometry"]].to_crs(4326)
-        if not len(geo):
-            continue
+    for key, data in context if context is not None else context_geojson(layers):
         style = dict(_STYLE[key])
         folium.GeoJson(
-            geo.__geo_interface__,
+            data,
             name=key,
             style_function=lambda _f, s=style: s,
             interactive=False,

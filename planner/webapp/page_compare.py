@@ -14,6 +14,7 @@ from planner.webapp.state import (
     builtin_sites,
     lang,
     layers,
+    map_context,
     plain,
     scenario_names,
     t,
@@ -212,7 +213,7 @@ def _compare(ids, points, scenario, as_of, also, company, sites_arg):
     key = _request_key(ids, points, scenario, as_of, also, company, sites_arg)
     held = st.session_state.get(_K + "result")
     if held is not None and held[0] == key:
-        return held[1]
+        return held[1], held[2]
     c = engine.run_comparison(
         layers(),
         ids,
@@ -223,8 +224,10 @@ def _compare(ids, points, scenario, as_of, also, company, sites_arg):
         company=company,
         sites=sites_arg,
     )
-    st.session_state[_K + "result"] = (key, c)
-    return c
+    tabs = engine.comparison_tables(c, lang())
+    tabs["matrix"] = engine.as_text(tabs["matrix"], lang())
+    st.session_state[_K + "result"] = (key, c, tabs)
+    return c, tabs
 
 
 def _markers(c, pool, ids, points) -> list[tuple[float, float, int | None, bool]]:
@@ -250,7 +253,7 @@ def _click_map(markers) -> None:
 
     # built on every run: folium maps cannot be rendered twice (streamlit-folium normalises
     # the random element ids, so the component is not re-mounted)
-    base = offline.click_map(layers())
+    base = offline.click_map(layers(), map_context())
     group = offline.marker_group(markers)
     st.caption(t("click_hint"))
     st_folium(
@@ -264,8 +267,7 @@ def _click_map(markers) -> None:
     )
 
 
-def _results(c) -> None:
-    tabs = engine.comparison_tables(c, lang())
+def _results(c, tabs) -> None:
     st.subheader(t("verdicts"))
     n = len(tabs["verdicts"])
     st.dataframe(tabs["verdicts"], hide_index=True, height=_rows_height(n), key=_K + "verdicts")
@@ -281,7 +283,7 @@ def _results(c) -> None:
         for line in c.also.texts[lang()]:
             st.text(line)
     st.subheader(t("table"))
-    st.dataframe(engine.as_text(tabs["matrix"], lang()), hide_index=True, key=_K + "matrix")
+    st.dataframe(tabs["matrix"], hide_index=True, key=_K + "matrix")
     d1, d2 = st.columns(2)
     d1.download_button(
         t("download_html"),
@@ -313,10 +315,10 @@ def compare_page() -> None:
     with left:
         request = _controls()
     ids, points, *_ = request
-    c, error = None, None
+    c, tabs, error = None, None, None
     if len(ids) + len(points) >= 2:
         try:
-            c = _compare(*request)
+            c, tabs = _compare(*request)
         except PlannerError as exc:
             error = str(exc)
     pool = builtin_sites() if request[-1] is None else request[-1]
@@ -327,4 +329,4 @@ def compare_page() -> None:
     elif c is None:
         st.info(t("pick_two"))
     else:
-        _results(c)
+        _results(c, tabs)

@@ -27,6 +27,7 @@ __all__ = [
     "plain",
     "layers",
     "builtin_sites",
+    "map_context",
     "scenario_names",
     "warm_up",
     "upload_limit_mb",
@@ -61,6 +62,14 @@ def layers():
     from planner.inputs.layers import load_layers
 
     return load_layers(os.environ.get(LAYERS_ENV) or None)
+
+
+@st.cache_resource(show_spinner=False)
+def map_context():
+    """The click map's context layers as GeoJSON, made once per process."""
+    from planner.webapp.offline import context_geojson
+
+    return context_geojson(layers())
 
 
 @st.cache_resource(show_spinner=False)
