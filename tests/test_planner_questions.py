@@ -15,6 +15,10 @@ import pandas as pd
 import pytest
 from test_maps import payload_of
 
+from planner.core.prepared import Prepared
+from planner.core.surface import compute_surface
+from planner.jobs.surface import write_surface
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_COMPANIES = ROOT / "geodata" / "examples" / "companies.csv"
 SCENARIO = "bakad-perimeter"
@@ -66,3 +70,33 @@ def test_map_of_the_demos_allocated_results(cli, tmp_path, demo_allocated, fmt):
                                                     strict=True)}  # fmt: skip
     )
     assert shown == _expected_best_counts(results)
+
+
+# --------------------------------------------------------------------------- 8: honest messages
+
+
+@pytest.fixture(scope="module")
+def surface_2025(layers, tmp_path_factory) -> Path:
+    surf = compute_surface(
+        Prepared.of(layers, "2025-06-01"), SCENARIO, cell_m=2000, extent="bakad:10km"
+    )
+    return write_surface(surf, tmp_path_factory.mktemp("surface") / "s.npz")
+
+
+def test_map_sites_and_surface_of_other_dates_says_what_happened(cli, tmp_path, surface_2025):
+    sites = tmp_path / "sites_2030.csv"
+    r = cli("score-sites", "builtin", "--scenario", SCENARIO, "--as-of", "2030-01-01",
+            "-o", sites, "--top", "0")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "m.html"
+    r = cli("map", "--sites", sites, "--surface", surface_2025, "-o", out)
+    assert r.exit_code == 1, r.output
+    msg = " ".join(r.output.split())
+    assert "--as-of" not in msg.split(";")[0], "no --as-of was given: the date is the surface's"
+    assert "was given" not in msg
+    assert "2025-06-01" in msg and "2030-01-01" in msg and "s.npz" in msg
+    assert not out.exists()
+    # with --as-of given, the message names --as-of
+    r = cli("map", "--sites", sites, "--surface", surface_2025, "--as-of", "2030-01-01",
+            "-o", out)  # fmt: skip
+    assert r.exit_code == 1 and "--as-of '2030-01-01' was given" in " ".join(r.output.split())
