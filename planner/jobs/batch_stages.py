@@ -86,6 +86,10 @@ class BatchOptions:
     alloc_candidates: int = ALLOCATION_CANDIDATES
     why: bool = True
     catalog: SectorCatalog | None = None
+    #: least score of an allocated site (None: the scenario's ``[allocation] min_score``)
+    min_score: float | None = None
+    #: capacity of a site of unknown area: "one", "unlimited" or hectares
+    unknown_area: str | float = "one"
 
     def checked(self) -> BatchOptions:
         """The options with ``top_k`` and ``max_share`` validated (and made int / float)."""
@@ -93,6 +97,7 @@ class BatchOptions:
             self,
             top_k=_check_top_k(self.top_k),
             max_share=_check_max_share(self.max_share, self.allocate),
+            **_check_allocation_rules(self),
         )
 
     @property
@@ -111,6 +116,20 @@ def _check_top_k(top_k) -> int:
             "e.g. --top 10 lists the 10 best sites per company"
         )
     return int(top_k)
+
+
+def _check_allocation_rules(opts: BatchOptions) -> dict:
+    from planner.core.allocation_rules import UnknownArea, check_min_score
+
+    policy = UnknownArea.parse(opts.unknown_area)
+    given = [o for o, v in (("--min-score", opts.min_score is not None),
+                            ("--unknown-area", policy.mode != "one")) if v]  # fmt: skip
+    if given and not opts.allocate:
+        raise InputError(
+            f"{' and '.join(given)} only apply to the allocation; add --allocate, or drop them"
+        )
+    min_score = None if opts.min_score is None else check_min_score(opts.min_score)
+    return {"min_score": min_score, "unknown_area": policy.record()}
 
 
 def _check_max_share(max_share, allocate: bool) -> float | None:
@@ -340,15 +359,20 @@ def _rank(U, W, sa: SiteArrays, needs: NeedArrays, k: int, clock: StageClock) ->
 # 3. allocation
 
 
-def allocation_stage(st: SiteStage, rk: RankStage, layers, max_share) -> AllocStage:
-    from planner.core.allocation import allocate_ranked
+def allocation_stage(st: SiteStage, rk: RankStage, layers, opts: BatchOptions,
+                     sc: Scenario) -> AllocStage:  # fmt: skip
+    """The allocation under the scenario's minimum score (or ``opts.min_score``) and the
+    unknown-area policy (:mod:`planner.core.allocation_rules`)."""
+    from planner.core.allocation_rules import allocate_with_rules
 
     rr, sa = rk.rr, st.arrays
     used = np.unique(rr.top_idx[rr.top_idx >= 0])
     group = np.full(sa.n_sites, None, dtype=object)
     if used.size:
         group[used] = _site_groups(used, st.crit, st.sites, layers)
-    alloc = allocate_ranked(rr, rk.needs.land_ha, sa.capacity_ha, group, max_share)
+    min_score = opts.min_score if opts.min_score is not None else sc.allocation.min_score
+    alloc = allocate_with_rules(rr, rk.needs.land_ha, sa.capacity_ha, group, opts.max_share,
+                                min_score=min_score, unknown_area=opts.unknown_area)  # fmt: skip
     return AllocStage(alloc, group)
 
 

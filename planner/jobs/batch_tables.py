@@ -363,27 +363,57 @@ def allocation_table(run: BatchRun) -> pd.DataFrame:
     return out
 
 
+def _needs_text(valid: pd.DataFrame, i: int, land_ha: float) -> str:
+    """A company's hard needs in a few words: land, rail, hazard class."""
+    row = valid.iloc[i]
+    parts = [f"{land_ha:g} ha" if land_ha > 0 else "no stated land"]
+    rail = row.get("needs_rail")
+    if rail is not None and not pd.isna(rail) and bool(rail):
+        parts.append("rail")
+    hc = row.get("hazard_class")
+    if hc is not None and not pd.isna(hc) and str(hc).strip():
+        parts.append(f"hazard class {hc}")
+    return "needs " + ", ".join(parts)
+
+
 def _unassigned_note(run: BatchRun, i: int, occ: _Occupancy, ids, names) -> str:
     alloc, sa = run.alloc.alloc, run.sites.arrays
+    valid = run.companies.valid
     why = alloc.reason[i]
     b = int(alloc.blocked_site[i])
+    needs = _needs_text(valid, i, float(occ.land_ha[i]))
     if why == "no_feasible_site" or b < 0:
-        return "no site meets its needs (see no_site_reason in the companies table)"
+        return f"no site meets its needs ({needs}; see no_site_reason in the companies table)"
     site = f"{names[b]} ({ids[b]})" if names[b] and names[b] != ids[b] else str(ids[b])
+    if why == "below_min_score":
+        given = run.options.min_score
+        floor = given if given is not None else run.scenario.allocation.min_score
+        best = float(run.rank.rr.top_score[i, 0])
+        return (
+            f"no acceptable site: its best feasible site {site} scores {best:.1f}, below the "
+            f"minimum acceptable score {floor:g} ({needs})"
+        )
+    holders = np.flatnonzero(alloc.site_idx == b)
+    who = ", ".join(str(n) for n in valid["name"].to_numpy(dtype=object)[holders[:5]])
+    who += f" and {holders.size - 5} more" if holders.size > 5 else ""
     if why == "capacity_taken" and np.isnan(sa.capacity_ha[b]):
         return (
             f"its best candidate {site} has an unknown area and already holds "
-            f"{int(occ.n_at[b])} company(ies), the most a site of unknown size takes"
+            f"{int(occ.n_at[b])} company(ies), the most a site of unknown size takes "
+            f"(taken by {who}; {needs}; see --unknown-area)"
         )
     if why == "capacity_taken":
         left = sa.capacity_ha[b] - occ.used_ha[b]
-        return f"its best candidate {site} has {left:.1f} ha left, it needs {occ.land_ha[i]:g} ha"
+        return (
+            f"its best candidate {site} has {left:.1f} ha left, it needs {occ.land_ha[i]:g} ha "
+            f"(taken by {who})"
+        )
     if why == "group_share_limit":
         return (
             f"its best candidate {site} is in group {occ.group[b]!r}, which already holds "
-            f"{alloc.group_limit} companies (the --max-share limit)"
+            f"{alloc.group_limit} companies (the --max-share limit; {needs})"
         )
-    return f"left unassigned by the optimum although its best candidate {site} had room"
+    return f"left unassigned by the optimum although its best candidate {site} had room ({needs})"
 
 
 # ---------------------------------------------------------------------------------------
