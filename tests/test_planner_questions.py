@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from test_maps import payload_of
@@ -183,3 +184,134 @@ def test_allocation_rules_need_allocate(cli, tmp_path):
     r = cli("score", DEMO_COMPANIES, "--allocate", "--unknown-area", "lots", "-o",
             tmp_path / "x.xlsx")  # fmt: skip
     assert r.exit_code in (1, 2) and "unlimited" in r.output and not (tmp_path / "x.xlsx").exists()
+
+
+# --------------------------------------------------------------------------- 1: housing gaps
+
+HOUSING_KINDS = ("city_outline", "settlement", "planned_district", "residential")
+
+
+def _housing_metric(cities, as_of: str):
+    """Housing outlines in EPSG:32643, computed here from the layer's own fields."""
+    import datetime as dt
+
+    h = cities[cities["kind"].isin(HOUSING_KINDS)].to_crs(32643)
+    day = dt.date.fromisoformat(as_of)
+
+    def on(col, before):
+        v = pd.to_datetime(h[col], errors="coerce") if col in h else pd.Series(pd.NaT, h.index)
+        d = v.dt.date
+        return d.map(lambda x: False if pd.isna(x) else (day < x if before else day >= x))
+
+    gone = on("announced", True).astype(bool) | on("status_until", False).astype(bool)
+    return h[~gone.to_numpy()]
+
+
+def _probe_sites(housing, path: Path) -> Path:
+    """Points inside every housing outline and at 0.3-2 km outside it (EPSG:4326 CSV)."""
+    import geopandas as gpd
+
+    pts, ids = [], []
+    for fid, geom in zip(housing["id"], housing.geometry, strict=True):
+        pts.append(geom.representative_point())
+        ids.append(f"{fid}-in")
+        for d_km in (0.3, 0.7, 1.2, 2.0):
+            grown = geom.buffer(d_km * 1000)
+            ring = max(getattr(grown, "geoms", [grown]), key=lambda g: g.area).exterior
+            for frac in (0.1, 0.6):
+                pts.append(ring.interpolate(frac, normalized=True))
+                ids.append(f"{fid}-{d_km}-{frac}")
+    g = gpd.GeoSeries(pts, crs=32643).to_crs(4326)
+    pd.DataFrame({"site_id": ids, "lon": g.x, "lat": g.y}).to_csv(path, index=False)
+    return path
+
+
+def _hazard_companies(path: Path) -> Path:
+    pd.DataFrame({
+        "name": ["Class I plant", "Class II plant", "Office"],
+        "land_ha": [1, 1, 1],
+        "sector": ["other"] * 3,
+        "hazard_class": ["I", "II", ""],
+    }).to_csv(path, index=False)  # fmt: skip
+    return path
+
+
+def _with_residential(layers, tmp_path: Path, announced: str) -> Path:
+    """The built-in layers plus one user residential district (announced on a date),
+    drawn 25 km from every existing housing outline, written as a --layers GeoPackage."""
+    cities = layers["cities"]
+    housing = cities[cities["kind"].isin(HOUSING_KINDS)].to_crs(32643)
+    bakad = layers["bakad"].to_crs(32643)
+    ring = bakad[bakad["kind"] == "ring_road"].geometry.union_all()
+    grown = ring.buffer(3000)
+    far = max(getattr(grown, "geoms", [grown]), key=lambda g: g.area).exterior
+    spot = max((far.interpolate(f, normalized=True) for f in np.linspace(0, 1, 60)),
+               key=lambda p: housing.distance(p).min())  # fmt: skip
+    import geopandas as gpd
+
+    row = {c: None for c in cities.columns if c != "geometry"}
+    row.update(id="user-mkr", kind="residential", name_en="User district",
+               name_ru="Пользовательский мкр.", name_kk="Пайдаланушы ықшамауданы",
+               source="test", estimated=True, accuracy_m=10.0, announced=announced)  # fmt: skip
+    new = gpd.GeoDataFrame([row], geometry=[spot.buffer(800)], crs=32643).to_crs(cities.crs)
+    out = tmp_path / "layers.gpkg"
+    for name in layers.layers:
+        gdf = layers[name]
+        if name == "cities":
+            gdf = pd.concat([gdf, new], ignore_index=True)
+        gdf.to_file(out, layer=name, engine="pyogrio")
+    return out
+
+
+@pytest.mark.parametrize("as_of", ["2022-06-01", "2030-01-01"])
+def test_no_hazardous_plant_within_its_gap_of_any_housing(cli, tmp_path, layers, as_of):
+    lay = _with_residential(layers, tmp_path, announced="2025-01-01")
+    from planner.inputs.layers import load_layers
+
+    user = load_layers(lay)
+    housing = _housing_metric(user["cities"], as_of)
+    assert {"gate-city", "user-mkr"} <= set(housing["id"]) or as_of < "2025-01-01"
+    sites = _probe_sites(_housing_metric(user["cities"], "2030-01-01"), tmp_path / "sites.csv")
+    out = tmp_path / "r.csv"
+    r = cli("score", _hazard_companies(tmp_path / "c.csv"), "--sites", sites, "--layers", lay,
+            "--as-of", as_of, "--top", "1000", "-o", out, "--quiet")  # fmt: skip
+    assert r.exit_code in (0, 3), r.output
+    res = pd.read_csv(out.with_name("r.results.csv") if not out.exists() else out)
+    import geopandas as gpd
+
+    pts = gpd.GeoSeries(gpd.points_from_xy(res["lon"], res["lat"]), crs=4326).to_crs(32643)
+    outline = housing.geometry.union_all()
+    dist_m = pts.distance(outline).to_numpy()
+    gap_m = res["name"].map({"Class I plant": 1000.0, "Class II plant": 500.0, "Office": 0.0})
+    assert (dist_m >= gap_m.to_numpy() - 1.0).all()
+    office = res[res["name"] == "Office"]
+    assert office["site_id"].str.endswith("-in").any(), "no-hazard companies may be anywhere"
+    # the user's residential district counts only once announced
+    inside_user = res[(res["name"] == "Class I plant") & (res["site_id"] == "user-mkr-in")]
+    assert inside_user.empty == (as_of >= "2025-01-01")
+
+
+def test_hazard_reason_names_the_housing(cli, tmp_path, layers):
+    gate = layers["cities"]
+    gate = gate[gate["id"] == "gate-city"].to_crs(32643)
+    import geopandas as gpd
+
+    g = gate.geometry.iloc[0]
+    grown = g.buffer(200)
+    ring = max(getattr(grown, "geoms", [grown]), key=lambda p: p.area).exterior
+    pts = [g.representative_point(), ring.interpolate(0.5, normalized=True)]
+    ll = gpd.GeoSeries(pts, crs=32643).to_crs(4326)
+    housing = _housing_metric(layers["cities"], "2030-01-01")
+    nearest = [housing["id"].iloc[int(housing.distance(p).to_numpy().argmin())] for p in pts]
+    sites = tmp_path / "s.csv"
+    pd.DataFrame({"site_id": ["a", "b"], "lon": ll.x, "lat": ll.y}).to_csv(sites, index=False)
+    out = tmp_path / "r.xlsx"
+    r = cli("score", _hazard_companies(tmp_path / "c.csv"), "--sites", sites, "--as-of",
+            "2030-01-01", "-o", out, "--quiet")  # fmt: skip
+    assert r.exit_code in (0, 3), r.output
+    comp = pd.read_excel(out, sheet_name="companies", engine="openpyxl").set_index("name")
+    for name in ("Class I plant", "Class II plant"):
+        detail = str(comp.at[name, "no_site_detail"])
+        assert detail.startswith("hazard:"), detail
+        assert f"({nearest[1]})" in detail or f"({nearest[0]})" in detail, detail
+    assert comp.at["Office", "status"] == "ranked"

@@ -255,7 +255,7 @@ _NEED_HINTS = {
     "rail": "rail: it needs rail within {need:g} km, the nearest usable site is {best:.1f} km "
             "from rail",
     "hazard": "hazard: its hazard class keeps it {need:g} km from housing, the farthest usable "
-              "site is {best:.2f} km away",
+              "site {site} is {best:.2f} km from {place}",
     "max_dist_almaty": "max_dist_almaty: it wants at most {need:g} km from Almaty, the nearest "
                        "usable site is {best:.1f} km away",
     "in_almaty": "in_almaty: the only sites meeting its other needs are inside Almaty",
@@ -279,6 +279,18 @@ def _need_and_best(run: BatchRun) -> dict[str, tuple[np.ndarray, float]]:
     return out
 
 
+def _farthest_from_housing(run: BatchRun) -> dict:
+    """The usable site farthest from housing, its distance and the housing place it is
+    nearest to (a city, settlement or residential district: planner.core.housing)."""
+    st = run.sites
+    live = np.flatnonzero(~st.arrays.excluded)
+    i = int(live[np.argmax(st.arrays.dist_housing_km[live])])
+    hid = str(st.crit["nearest_housing"].iloc[i])
+    name = st.prepared.names.of("cities", "en").get(hid, hid) if hid else "no housing"
+    return {"site": str(st.ids[i]), "best": float(st.arrays.dist_housing_km[i]),
+            "place": f"{name} ({hid})" if hid else name}  # fmt: skip
+
+
 def _binding_details(run: BatchRun, rows: np.ndarray) -> list[str]:
     """One English sentence per company in ``rows`` (each without a feasible site)."""
     rr, reasons, n_sites = run.rank.rr, run.rank.reasons, run.sites.arrays.n_sites
@@ -290,7 +302,9 @@ def _binding_details(run: BatchRun, rows: np.ndarray) -> list[str]:
             f"{r} {int(n)}" for r, n in zip(REASONS, rr.reason_counts[c], strict=True) if n
         )
         head = f"none of the {n_sites} sites meets every need (sites failing each: {counts})"
-        if why in figures:
+        if why == "hazard" and "hazard" in figures:
+            hint = _NEED_HINTS[why].format(need=figures[why][0][c], **_farthest_from_housing(run))
+        elif why in figures:
             need, best = figures[why]
             hint = _NEED_HINTS[why].format(need=need[c], best=best)
         elif why in ("in_almaty", "excluded"):
