@@ -315,3 +315,53 @@ def test_hazard_reason_names_the_housing(cli, tmp_path, layers):
         assert detail.startswith("hazard:"), detail
         assert f"({nearest[1]})" in detail or f"({nearest[0]})" in detail, detail
     assert comp.at["Office", "status"] == "ranked"
+
+
+# --------------------------------------------------------------------------- 5: real options
+
+
+def _pairwise_min_km(res: pd.DataFrame) -> pd.Series:
+    import geopandas as gpd
+
+    pts = gpd.GeoSeries(gpd.points_from_xy(res["lon"], res["lat"]), crs=4326).to_crs(32643)
+    res = res.assign(_x=pts.x.to_numpy(), _y=pts.y.to_numpy())
+    out = {}
+    for cid, g in res.groupby("company_id"):
+        xy = g[["_x", "_y"]].to_numpy()
+        d = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+        np.fill_diagonal(d, np.inf)
+        out[cid] = d.min() / 1000.0
+    return pd.Series(out)
+
+
+@pytest.fixture(scope="module")
+def grid_top5(cli, tmp_path_factory) -> pd.DataFrame:
+    out = tmp_path_factory.mktemp("grid") / "g.csv"
+    r = cli("score", DEMO_COMPANIES, "--sites", "grid", "--top", "5", "-o", out, "--quiet")
+    assert r.exit_code in (0, 3), r.output
+    return pd.read_csv(out.with_name("g.results.csv") if not out.exists() else out)
+
+
+def test_grid_top5_are_at_least_2km_apart(grid_top5):
+    res = grid_top5
+    assert (res.groupby("company_id").size() == 5).all()
+    assert (_pairwise_min_km(res) >= 2.0 - 1e-6).all()
+    assert (res.groupby("company_id")["rank"].min() == 1).all(), "the best site is always kept"
+
+
+def test_named_sites_keep_neighbours_unless_asked(cli, tmp_path, grid_top5):
+    # the grid's own listed sites and their close neighbours as a named sites file
+    pts = grid_top5.drop_duplicates("site_id")[["site_id", "lon", "lat"]].head(40)
+    near = pts.assign(site_id=pts["site_id"] + "-n", lon=pts["lon"] + 0.004)  # ~320 m east
+    sites = tmp_path / "named.csv"
+    pd.concat([pts, near]).to_csv(sites, index=False)
+    for extra, floor in (((), 0.0), (("--min-separation-km", "1"), 1.0)):
+        out = tmp_path / f"n{floor}.csv"
+        r = cli("score", DEMO_COMPANIES, "--sites", sites, "--top", "5", "-o", out, "--quiet",
+                *extra)  # fmt: skip
+        assert r.exit_code in (0, 3), r.output
+        res = pd.read_csv(out.with_name(f"n{floor}.results.csv") if not out.exists() else out)
+        gaps = _pairwise_min_km(res)
+        assert (gaps >= floor - 1e-6).all()
+        if floor == 0.0:
+            assert (gaps < 1.0).any(), "named plots are each an option however close"

@@ -131,6 +131,14 @@ def score_cmd(
             "take, 0-1, e.g. 0.3 (default no limit).",
         ),
     ] = None,
+    min_separation_km: Annotated[
+        float | None,
+        typer.Option(
+            "--min-separation-km",
+            help="Least distance between the sites listed for one company, km (default 2 "
+            "for a generated grid, 0 for named sites): top 5 means five distinct options.",
+        ),
+    ] = None,
     min_score: Annotated[
         float | None,
         typer.Option(

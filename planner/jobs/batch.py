@@ -278,6 +278,7 @@ def score_companies(
     progress: ProgressFn | None = None,
     min_score: float | None = None,
     unknown_area: str | float = "one",
+    min_separation_km: float | None = None,
 ) -> BatchResult:
     """Rank ``sites`` for every company (the in-memory part of :func:`run_batch`).
 
@@ -302,6 +303,9 @@ def score_companies(
         ``K`` and the flip-weight sentence for ranks 1-2.
     alloc_candidates
         Candidate sites per company in the allocation model (at least ``top_k``).
+    min_separation_km
+        Least distance between the sites listed for one company (None: 2 km when the sites
+        are a generated grid, else 0); see :mod:`planner.core.separation`.
     min_score, unknown_area
         Allocation rules (:mod:`planner.core.allocation_rules`): least score of an
         allocated site (None: the scenario's ``[allocation] min_score``) and the capacity
@@ -314,7 +318,7 @@ def score_companies(
     opts = BatchOptions(
         top_k=top_k, allocate=allocate, max_share=max_share, robustness=robustness, draws=draws,
         seed=seed, alloc_candidates=alloc_candidates, why=why, catalog=catalog,
-        min_score=min_score, unknown_area=unknown_area,
+        min_score=min_score, unknown_area=unknown_area, min_separation_km=min_separation_km,
     ).checked()  # fmt: skip
     clock = StageClock(progress, opts.stages)
     rows = CompanyRows.of(companies)
@@ -390,6 +394,7 @@ def _run_facts(run: BatchRun) -> dict[str, Any]:
     opts, rr, layers = run.options, run.rank.rr, run.layers
     extra: dict[str, Any] = {
         "top_k": opts.top_k,
+        "min_separation_km": run.rank.separation_km,
         "filtered_sites_total": {
             r: int(rr.reason_counts[:, j].sum()) for j, r in enumerate(REASONS)
         },

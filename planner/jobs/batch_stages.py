@@ -90,6 +90,8 @@ class BatchOptions:
     min_score: float | None = None
     #: capacity of a site of unknown area: "one", "unlimited" or hectares
     unknown_area: str | float = "one"
+    #: least distance between a company's listed sites (None: 2 km on grids, else 0)
+    min_separation_km: float | None = None
 
     def checked(self) -> BatchOptions:
         """The options with ``top_k`` and ``max_share`` validated (and made int / float)."""
@@ -98,6 +100,7 @@ class BatchOptions:
             top_k=_check_top_k(self.top_k),
             max_share=_check_max_share(self.max_share, self.allocate),
             **_check_allocation_rules(self),
+            min_separation_km=_check_separation(self.min_separation_km),
         )
 
     @property
@@ -130,6 +133,18 @@ def _check_allocation_rules(opts: BatchOptions) -> dict:
         )
     min_score = None if opts.min_score is None else check_min_score(opts.min_score)
     return {"min_score": min_score, "unknown_area": policy.record()}
+
+
+def _check_separation(value) -> float | None:
+    if value is None:
+        return None
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+    if not ok or not (0 <= float(value) < 1000):
+        raise InputError(
+            f"min_separation_km (--min-separation-km) {value!r} must be a distance in km >= 0, "
+            "e.g. 2 (the sites listed for a company at least 2 km apart) or 0 (no limit)"
+        )
+    return float(value)
 
 
 def _check_max_share(max_share, allocate: bool) -> float | None:
@@ -251,6 +266,10 @@ class RankStage:
     reasons: np.ndarray
     k_rank: int
     top: np.ndarray  # rr.top_idx cut to the top_k columns listed in the results
+    #: (n_companies, top_k) positions in rr.top_idx of the sites offered (-1 padded): the
+    #: best first, each at least ``separation_km`` from the others (planner.core.separation)
+    offered: np.ndarray | None = None
+    separation_km: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -324,6 +343,9 @@ def rank_stage(
     W = weights_matrix(valid, st.keys, sc.weights, opts.catalog)
     needs = NeedArrays(**needs_arrays(valid, sc.needs, opts.catalog))
     k_rank = max(opts.top_k, int(opts.alloc_candidates)) if opts.allocate else opts.top_k
+    sep_km = _separation_km(st, opts)
+    if sep_km > 0:  # look deeper: the neighbours of the kept sites are skipped
+        k_rank = max(k_rank, opts.top_k * _SEARCH_DEPTH)
     k_rank = max(1, min(k_rank, len(st.sites)))
     rr = _rank(st.U, W, st.arrays, needs, k_rank, clock)
     if sc.method != "wlc":  # the same needs filter, then the method among each company's sites
@@ -331,7 +353,27 @@ def rank_stage(
 
         rr = rank_companies_by_method(st.U, W, st.arrays, needs, k_rank, sc.aggregation, rr)
     top = rr.top_idx[:, : min(opts.top_k, rr.k)]
-    return RankStage(W, needs, rr, binding_reasons(rr), k_rank, top)
+    offered = _offered(st, rr, opts.top_k, sep_km)
+    return RankStage(W, needs, rr, binding_reasons(rr), k_rank, top, offered, sep_km)
+
+
+#: ranked sites searched per site offered when alternatives must be apart
+_SEARCH_DEPTH = 20
+
+
+def _separation_km(st: SiteStage, opts: BatchOptions) -> float:
+    from planner.core.separation import default_separation_km
+
+    if opts.min_separation_km is not None:
+        return float(opts.min_separation_km)
+    return default_separation_km(st.sites["site_source"].astype(str).to_numpy(dtype=object))
+
+
+def _offered(st: SiteStage, rr: RankResult, top_k: int, sep_km: float) -> np.ndarray:
+    from planner.core.separation import separated_slots
+
+    x, y = _crs.lonlat_to_metric(st.sites["lon"].to_numpy("f8"), st.sites["lat"].to_numpy("f8"))
+    return separated_slots(rr.top_idx, x, y, top_k, sep_km)
 
 
 _RANK_FIELDS = ("top_idx", "top_score", "top_area_unknown", "n_feasible", "reason_counts",

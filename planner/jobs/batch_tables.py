@@ -59,6 +59,11 @@ class ResultRows:
         rr = run.rank.rr
         keep = rr.top_idx >= 0
         keep[:, run.options.top_k :] = False
+        offered = run.rank.offered
+        if offered is not None and run.rank.separation_km > 0:  # options apart, true ranks
+            keep[:] = False
+            ci, j = np.nonzero(offered >= 0)
+            keep[ci, offered[ci, j]] = True
         if run.alloc is not None and run.alloc.alloc is not None:
             # the allocated site's row, also when it ranks below top_k
             site_idx = run.alloc.alloc.site_idx
