@@ -25,6 +25,7 @@ FULL = [
     ("maps: 1k / 10k / 100k sites", ["bench_map.py"]),
     ("surface: Almaty Region at 100 m", ["bench_surface.py"]),
     ("dask: 1M..10M sites on a 2-worker LocalCluster", ["bench_dask.py"]),
+    ("tables: company and sites lists, 200k rows, vs pandas", ["bench_tables.py"]),
 ]
 QUICK = {
     "bench_criteria.py": ["--n", "100000"],
@@ -36,6 +37,7 @@ QUICK = {
     "bench_map.py": ["--sizes", "1000", "10000"],
     "bench_surface.py": ["--extent", "bakad:20km"],
     "bench_dask.py": ["--max-n", "1000000"],
+    "bench_tables.py": ["--rows", "20000", "--repeat", "1"],
 }
 
 
