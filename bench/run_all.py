@@ -26,6 +26,7 @@ FULL = [
     ("surface: Almaty Region at 100 m", ["bench_surface.py"]),
     ("dask: 1M..10M sites on a 2-worker LocalCluster", ["bench_dask.py"]),
     ("tables: company and sites lists, 200k rows, vs pandas", ["bench_tables.py"]),
+    ("web app: start to first page, 12-site comparison after a click", ["bench_app.py"]),
 ]
 QUICK = {
     "bench_criteria.py": ["--n", "100000"],
@@ -38,6 +39,7 @@ QUICK = {
     "bench_surface.py": ["--extent", "bakad:20km"],
     "bench_dask.py": ["--max-n", "1000000"],
     "bench_tables.py": ["--rows", "20000", "--repeat", "1"],
+    "bench_app.py": ["--repeat", "1"],
 }
 
 

@@ -58,6 +58,7 @@ CASES = {
                 "planner.jobs.compare:compare_sites", RuntimeError),
     "surface": (["-o", "{tmp}/s.npz", "--cell-m", "5000", "--as-of", AS_OF],
                 "planner.jobs.surface:compute_surface", ValueError),
+    "app": (["--port", "8599"], "planner.webapp.server:serve", RuntimeError),
 }  # fmt: skip
 
 

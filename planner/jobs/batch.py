@@ -415,6 +415,7 @@ def run_batch(
     encoding: str | None = None,
     sheet: str | int | None = None,
     progress: ProgressFn | None = None,
+    max_result_rows: int | None = None,
     **options,
 ) -> BatchResult:
     """Read a company list and rank the candidate sites for every company.
@@ -434,6 +435,10 @@ def run_batch(
         For the company file (default: detected / the first sheet).
     progress
         ``progress(stage, done, total)`` callback.
+    max_result_rows
+        Most result rows the output holds (an Excel sheet's:
+        :func:`~planner.jobs.batch_outputs.result_rows_limit`); more companies x ``top_k``
+        is refused after reading the list and the sites, before any scoring.
     options
         The :class:`~planner.jobs.batch_stages.BatchOptions`, passed to
         :func:`score_companies`: ``top_k``, ``allocate``, ``max_share``, ``robustness``,
@@ -448,7 +453,9 @@ def run_batch(
     from planner.inputs.layers import load_layers
     from planner.inputs.sites import load_sites
 
-    BatchOptions(**options).checked()  # bad options fail before any reading
+    from .batch_outputs import check_result_rows
+
+    opts = BatchOptions(**options).checked()  # bad options fail before any reading
     sc = load_scenario(scenario)  # a bad scenario fails before any reading
     parse_as_of(as_of)
     t0 = time.perf_counter()
@@ -464,11 +471,13 @@ def run_batch(
     else:
         site_table = load_sites(sites, ls)
         sites_input = Path(sites) if Path(str(sites)).is_file() else str(sites)
+    check_result_rows(len(table.valid), len(site_table), opts.top_k, max_result_rows)
     read_s = time.perf_counter() - t0
     result = score_companies(table, site_table, ls, scenario=sc, as_of=as_of, progress=progress,
                              **options)  # fmt: skip
     for note in getattr(ls, "notes", []):
         result.warnings.append(f"layers: {note}")
+    result.warnings.extend(f"sites: {n}" for n in site_table.attrs.get("site_notes", []))
     scenario_input: Any = sc.name
     if not isinstance(scenario, Scenario) and Path(str(scenario)).is_file():
         scenario_input = Path(scenario)

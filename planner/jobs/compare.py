@@ -303,6 +303,7 @@ def run_compare(
             if xlsx_path is not None else None,
         ],
         overwrite,
+        inputs=[layers_path, companies, sites_path, scenario],
     )  # fmt: skip
     layers = load_layers(layers_path)
     row = None
