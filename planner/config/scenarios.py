@@ -52,7 +52,9 @@ from planner.errors import ScenarioError
 
 __all__ = [
     "CRITERIA",
+    "DEFAULT_MIN_SCORE",
     "DEFAULT_SCENARIO",
+    "AllocationRules",
     "ZONE_STATUSES",
     "Band",
     "Categorical",
@@ -205,6 +207,18 @@ class Needs(_Strict):
         return getattr(self, key, default) if key in type(self).model_fields else default
 
 
+#: default least score (0-100) of a site the allocation may give a company: under a quarter
+#: of the scenario's points the site meets too little of the policy to be defended
+DEFAULT_MIN_SCORE = 25.0
+
+
+class AllocationRules(_Strict):
+    """``[allocation]``: ``min_score``, the least score (0-100) of a site the allocation
+    may give a company; below it the answer is "no acceptable site"."""
+
+    min_score: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = DEFAULT_MIN_SCORE
+
+
 class _ScenarioFile(_Strict):
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")] | None = None
     title_en: str = ""
@@ -212,6 +226,7 @@ class _ScenarioFile(_Strict):
     description: str = ""
     criteria: Annotated[dict[CriterionKey, Transform], Field(min_length=1)]
     needs: Needs = Needs()
+    allocation: AllocationRules = AllocationRules()
     method: Literal["wlc", "topsis", "promethee2"] = "wlc"
     aggregation: dict[str, Any] | None = None  # parameters, validated by Aggregation
 
@@ -233,6 +248,8 @@ class Scenario:
     aggregation: Aggregation = Aggregation()
     #: the pairwise comparisons the weights were derived from, if any
     pairwise: Pairwise | None = None
+    #: ``[allocation]`` rules (minimum acceptable score)
+    allocation: AllocationRules = AllocationRules()
 
     @property
     def method(self) -> str:
@@ -268,6 +285,7 @@ class Scenario:
             needs=self.needs,
             source=f"{self.source} (weights changed)",
             aggregation=self.aggregation,
+            allocation=self.allocation,
         )
 
     def describe(self) -> dict[str, Any]:
@@ -284,6 +302,7 @@ class Scenario:
                 for k, t in self.criteria.items()
             },
             "needs": self.needs.model_dump(),
+            "allocation": self.allocation.model_dump(),
             **({"aggregation": self.aggregation.canonical()} if self.method != "wlc" else {}),
             **({"pairwise": self.pairwise.record()} if self.pairwise is not None else {}),
         }
@@ -296,7 +315,9 @@ def _canonical_weight(w: float) -> float:
 def _build(
     *, name, title_en, title_ru, description, criteria, needs, source,
     aggregation: Aggregation | None = None, pairwise: Pairwise | None = None,
+    allocation: AllocationRules | None = None,
 ) -> Scenario:  # fmt: skip
+    allocation = allocation if allocation is not None else AllocationRules()
     aggregation = aggregation if aggregation is not None else Aggregation()
     total = sum(t.weight for t in criteria.values())
     weights = {k: _canonical_weight(t.weight / total) for k, t in criteria.items()}
@@ -309,6 +330,8 @@ def _build(
     }
     if aggregation.method != "wlc":  # WLC scenarios keep the hash they always had
         canonical["aggregation"] = aggregation.canonical()
+    if allocation != AllocationRules():  # scenarios on the default keep their hash
+        canonical["allocation"] = allocation.model_dump()
     blob = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     digest = hashlib.sha256(blob.encode()).hexdigest()[:12]
     return Scenario(
@@ -323,6 +346,7 @@ def _build(
         source=source,
         aggregation=aggregation,
         pairwise=pairwise,
+        allocation=allocation,
     )
 
 
@@ -446,6 +470,7 @@ def scenario_from_dict(
         source=source,
         aggregation=aggregation,
         pairwise=pairwise,
+        allocation=spec.allocation,
     )
 
 

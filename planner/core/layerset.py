@@ -107,6 +107,7 @@ LAYER_SPECS: dict[str, LayerSpec] = {
                 "city_centre": POINT_TYPES,
                 "planned_district": POLYGON_TYPES,
                 "settlement": POLYGON_TYPES,
+                "residential": POLYGON_TYPES,  # any housing a user adds (planner.core.housing)
             },
             required_ids=("almaty", "almaty-centre", "konaev-centre", "gate-city"),
         ),

@@ -189,6 +189,25 @@ class BatchResult:
                 why = pd.Series(a.reason[a.reason != ""]).value_counts()
                 line += "; unassigned: " + ", ".join(f"{k} {v}" for k, v in why.items())
             lines.append(line)
+            lines.extend(self._allocation_rules_lines())
+        return lines
+
+    def _allocation_rules_lines(self) -> list[str]:
+        """The allocation's rules as applied, then every unplaced company and why."""
+        from planner.core.allocation_rules import UnknownArea
+
+        facts = self.extra.get("allocation", {})
+        lines = []
+        if "min_score" in facts:
+            policy = UnknownArea.parse(facts.get("unknown_area", "one"))
+            lines.append(f"allocation rules: minimum acceptable score {facts['min_score']:g} "
+                         f"of 100; {policy.label}")  # fmt: skip
+        tab = self.allocation
+        if tab is not None and len(tab):
+            lost = tab[~tab["allocated"].to_numpy(dtype=bool)]
+            ids = lost["company_id"] if "company_id" in lost else lost.index
+            for cid, name, note in zip(ids, lost["name"], lost["note"], strict=True):
+                lines.append(f"  not placed: {name} ({cid}): {note}")
         return lines
 
 
@@ -233,6 +252,9 @@ def score_companies(
     why: bool = True,
     catalog: SectorCatalog | None = None,
     progress: ProgressFn | None = None,
+    min_score: float | None = None,
+    unknown_area: str | float = "one",
+    min_separation_km: float | None = None,
 ) -> BatchResult:
     """Rank ``sites`` for every company (the in-memory part of :func:`run_batch`).
 
@@ -257,6 +279,13 @@ def score_companies(
         ``K`` and the flip-weight sentence for ranks 1-2.
     alloc_candidates
         Candidate sites per company in the allocation model (at least ``top_k``).
+    min_separation_km
+        Least distance between the sites listed for one company (None: 2 km when the sites
+        are a generated grid, else 0); see :mod:`planner.core.separation`.
+    min_score, unknown_area
+        Allocation rules (:mod:`planner.core.allocation_rules`): least score of an
+        allocated site (None: the scenario's ``[allocation] min_score``) and the capacity
+        of a site of unknown area (``"one"``, ``"unlimited"`` or hectares).
     why
         Add ``why_ru`` / ``why_en`` to the result rows.
     progress
@@ -265,6 +294,7 @@ def score_companies(
     opts = BatchOptions(
         top_k=top_k, allocate=allocate, max_share=max_share, robustness=robustness, draws=draws,
         seed=seed, alloc_candidates=alloc_candidates, why=why, catalog=catalog,
+        min_score=min_score, unknown_area=unknown_area, min_separation_km=min_separation_km,
     ).checked()  # fmt: skip
     clock = StageClock(progress, opts.stages)
     rows = CompanyRows.of(companies)
@@ -306,7 +336,7 @@ def _run_stages(rows: CompanyRows, sites, layers, sc: Scenario, day: dt.date,
     n_comp = len(rows.valid)
     if opts.allocate:
         with clock.stage("allocation"):
-            alloc = allocation_stage(st, rk, layers, opts.max_share) if n_comp \
+            alloc = allocation_stage(st, rk, layers, opts, sc) if n_comp \
                 else AllocStage(None, None)
     if opts.robustness:
         with clock.stage("robustness"):
@@ -341,6 +371,7 @@ def _run_facts(run: BatchRun) -> dict[str, Any]:
     opts, rr, layers = run.options, run.rank.rr, run.layers
     extra: dict[str, Any] = {
         "top_k": opts.top_k,
+        "min_separation_km": run.rank.separation_km,
         "filtered_sites_total": {
             r: int(rr.reason_counts[:, j].sum()) for j, r in enumerate(REASONS)
         },
@@ -358,12 +389,20 @@ def _run_facts(run: BatchRun) -> dict[str, Any]:
             "max_share": opts.max_share,
             "candidates_per_company": run.rank.k_rank,
             "unknown_site_max_companies": alloc.unknown_site_max_companies,
+            "unknown_area": opts.unknown_area,
+            "min_score": _min_score(run),
             "solve_s": alloc.solve_s,
         }
     if opts.robustness:
         extra["robustness"] = {"draws": opts.draws, "spread": 0.25, "seed": opts.seed,
                                "over_top_k": opts.top_k}  # fmt: skip
     return extra
+
+
+def _min_score(run: BatchRun) -> float:
+    """The minimum acceptable score the allocation used (option, else the scenario's)."""
+    given = run.options.min_score
+    return float(given if given is not None else run.scenario.allocation.min_score)
 
 
 def run_batch(

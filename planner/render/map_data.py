@@ -174,7 +174,8 @@ def best_per_company(results: pd.DataFrame) -> tuple[pd.DataFrame, list, list]:
     key = "company_id" if "company_id" in results.columns else "company_name"
     unallocated = np.zeros(len(results), dtype=bool)
     if "allocated" in results.columns:
-        flag = pd.Series(results["allocated"]).astype("boolean").fillna(False).to_numpy(bool)
+        # as written (bool), or read back from .xlsx/.csv as text ("True", "1", "да", ...)
+        flag = _bools(results["allocated"])
         if flag.any():
             unallocated = ~flag
     best = (
