@@ -732,9 +732,12 @@ def _exclusion_columns(words: np.ndarray, p: PreparedLayers) -> dict:
 
 
 def compute_criteria_prepared(
-    x, y, prepared: PreparedLayers, index: pd.Index | None = None
+    x, y, prepared: PreparedLayers, index: pd.Index | None = None, travel=None
 ) -> pd.DataFrame:
     """Criteria for sites at metric ``x``/``y`` (EPSG:32643 metres) from prepared layers.
+
+    With ``travel`` (a :class:`planner.core.travel.PreparedTravel`) the travel-time
+    columns (:data:`planner.core.travel.TRAVEL_COLUMNS`) follow the distance ones.
 
     The core of :func:`compute_criteria`, for callers that already hold metric
     coordinates (e.g. one partition of a distributed table). The result has
@@ -778,7 +781,14 @@ def compute_criteria_prepared(
     }
     cols.update(_zone_columns(words[:, p.words("zones")], dist[p.row("zones_operating")], p))
     cols.update(_exclusion_columns(words[:, p.words("constraints")], p))
-    return pd.DataFrame({c: cols[c] for c in CRITERIA_COLUMNS}, index=index, copy=False)
+    out = pd.DataFrame({c: cols[c] for c in CRITERIA_COLUMNS}, index=index, copy=False)
+    return out if travel is None else _with_travel(out, x, y, travel)
+
+
+def _with_travel(out: pd.DataFrame, x, y, travel) -> pd.DataFrame:
+    from planner.core.travel import travel_criteria
+
+    return pd.concat([out, travel_criteria(x, y, travel, index=out.index)], axis=1)
 
 
 def empty_criteria(index: pd.Index | None = None) -> pd.DataFrame:
@@ -831,7 +841,7 @@ def _coordinates(lon, lat, index: pd.Index) -> tuple[np.ndarray, np.ndarray]:
 
 
 def compute_criteria(
-    lon, lat, layers: LayerSet, as_of, index: pd.Index | None = None
+    lon, lat, layers: LayerSet, as_of, index: pd.Index | None = None, network=None
 ) -> pd.DataFrame:
     """Every siting criterion for sites at WGS84 ``lon``/``lat`` as of a date.
 
@@ -846,6 +856,10 @@ def compute_criteria(
     index
         Index of the result (the sites' index). Default: ``lon``'s index when it is a
         pandas Series, else a ``RangeIndex``.
+    network
+        Optional road network (:class:`planner.core.network.RoadNetwork`, or a
+        :class:`planner.core.travel.PreparedTravel` made for these layers): adds the
+        travel-time columns :data:`planner.core.travel.TRAVEL_COLUMNS`.
 
     Returns
     -------
@@ -866,10 +880,19 @@ def compute_criteria(
         index = pd.Index(index)
     lon_a, lat_a = _coordinates(lon, lat, index)
     prepared = prepare(layers, as_of)
+    travel = None
+    if network is not None:
+        from planner.core.travel import PreparedTravel, prepare_travel
+
+        travel = network if isinstance(network, PreparedTravel) else prepare_travel(
+            network, layers
+        )
     if len(lon_a) == 0:
-        return empty_criteria(index)
+        x = y = np.empty(0)
+        empty = empty_criteria(index)
+        return empty if travel is None else _with_travel(empty, x, y, travel)
     x, y = _project(lon_a, lat_a)
-    return compute_criteria_prepared(x, y, prepared, index=index)
+    return compute_criteria_prepared(x, y, prepared, index=index, travel=travel)
 
 
 def _project(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -75,6 +75,35 @@ def _names(layers, layer: str) -> tuple[dict[str, str], dict[str, str]]:
 Facts = tuple[np.ndarray, np.ndarray]
 
 
+def _minutes(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Minutes as text (en, ru): one decimal below 10 min, whole minutes above."""
+    return _km(m)  # the same rounding and decimal comma as kilometres
+
+
+def _time_fact(col: str, en: str, ru: str, labels: Callable | None = None):
+    """Facts for a travel-time column: "18 min by road to ..." / "18 мин по дорогам до ...";
+    a site with no road within the limit, or no way to the target, says so."""
+
+    def make(df: pd.DataFrame, rows: np.ndarray) -> Facts:
+        m = df[col].to_numpy(dtype="f8", na_value=np.nan)[rows]
+        m_en, m_ru = _minutes(m)
+        name_en, name_ru = labels(df, rows) if labels else ("", "")
+        out_en = m_en + " min by road to " + en + name_en
+        out_ru = m_ru + " мин по дорогам до " + ru + name_ru
+        lost = ~np.isfinite(m)
+        out_en[lost] = "cannot reach " + en + " by road"
+        out_ru[lost] = "нет проезда по дорогам до " + ru
+        if "no_road_access" in df.columns:
+            far = df["no_road_access"].to_numpy(dtype=bool, na_value=False)[rows]
+            snap_en, snap_ru = _km(df["snap_m"].to_numpy(dtype="f8", na_value=np.nan)[rows]
+                                   / 1000.0)  # fmt: skip
+            out_en[far] = "no road within reach (nearest " + snap_en[far] + " km)"
+            out_ru[far] = "нет дороги поблизости (ближайшая в " + snap_ru[far] + " км)"
+        return out_en, out_ru
+
+    return make
+
+
 def _fact_makers(layers) -> dict[str, Callable[[pd.DataFrame, np.ndarray], Facts]]:
     """criterion key -> function(scored table, row positions) -> (en texts, ru texts)."""
     ic_en, ic_ru = _names(layers, "bakad")
@@ -96,6 +125,10 @@ def _fact_makers(layers) -> dict[str, Callable[[pd.DataFrame, np.ndarray], Facts
             return out_en, out_ru
 
         return make
+
+    def interchange_by_road(df: pd.DataFrame, rows: np.ndarray) -> Facts:
+        ids = df["nearest_interchange_by_road"].iloc[rows]
+        return " " + _lookup(ids, ic_en), " «" + _lookup(ids, ic_ru) + "»"
 
     def interchange(df: pd.DataFrame, rows: np.ndarray) -> Facts:
         k_en, k_ru = _km(df["dist_interchange_km"].to_numpy(dtype="f8", na_value=np.nan)[rows])
@@ -162,6 +195,14 @@ def _fact_makers(layers) -> dict[str, Callable[[pd.DataFrame, np.ndarray], Facts
             "dist_housing_km", "{} km from housing", "{} км от жилья",
             ("inside a settlement", "в населённом пункте"),
         ),
+        "time_interchange": _time_fact(
+            "time_interchange_min", "BAKAD interchange", "развязки БАКАД", interchange_by_road
+        ),
+        "time_almaty": _time_fact("time_almaty_min", "Almaty centre", "центра Алматы"),
+        "time_konaev": _time_fact("time_konaev_min", "Konaev centre", "центра Конаева"),
+        "time_gate_city": _time_fact("time_gate_city_min", "Gate City", "Гейт Сити"),
+        "time_rail": _time_fact("time_rail_min", "a rail station", "ж/д станции"),
+        "time_airport": _time_fact("time_airport_min", "the airport", "аэропорта"),
     }  # fmt: skip
 
 

@@ -53,6 +53,12 @@ _STATUS_CODE = {s: i for i, s in enumerate(ZONE_STATUSES)}
 
 
 def _column(df: pd.DataFrame, col: str, key: str) -> pd.Series:
+    if col not in df.columns and col.endswith("_min"):
+        raise InputError(
+            f"criteria table has no column `{col}` (needed by the travel-time criterion "
+            f"{key!r}); compute the criteria with a road network (--network network.npz from "
+            "`planner network build`, or --network builtin for the coarse indicative one)"
+        )
     if col not in df.columns:
         raise InputError(
             f"criteria table has no column `{col}` (needed by criterion {key!r}); "
@@ -135,6 +141,8 @@ def _utility(df: pd.DataFrame, key: str, t) -> np.ndarray:
             u = np.fmin(u + t.sez_bonus * sez, 1.0)
         return u
     d = _distance(df, col, key)
+    if hasattr(t, "unitless"):  # a travel time in minutes: the same ramps as for km
+        t = t.unitless()
     if isinstance(t, Linear):
         return _ramp(d, t.zero_at_km, t.full_at_km)
     if isinstance(t, Exponential):
@@ -323,6 +331,7 @@ def score_sites(
     scenario: Scenario | str | Path = DEFAULT_SCENARIO,
     as_of: dt.date | str | None = None,
     why: bool = True,
+    network=None,
 ) -> gpd.GeoDataFrame:
     """Score candidate sites: sites + criteria + ``u_*`` + ``c_*`` + score + rank (+ why).
 
@@ -340,6 +349,9 @@ def score_sites(
     why
         Add ``why_ru`` / ``why_en`` reasons (skip for very large tables; see
         :func:`planner.core.explain.why_texts` to explain chosen rows later).
+    network
+        Road network (or prepared travel times) for the travel-time criteria
+        (``time_*_min``; see :func:`planner.core.criteria.compute_criteria`).
 
     Returns
     -------
@@ -367,7 +379,7 @@ def score_sites(
             f"{len(bad)} site(s) have no valid lon/lat, e.g. site_id {first['site_id']!r} "
             f"(lon={first['lon']!r}, lat={first['lat']!r}); fix or remove them"
         )
-    crit = compute_criteria(lon, lat, layers, day, index=sites.index)
+    crit = compute_criteria(lon, lat, layers, day, index=sites.index, network=network)
     table = score_table(crit, sc, site_ids=sites["site_id"].to_numpy())
     replaced = set(crit.columns) | set(table.columns) | {"why_ru", "why_en"}
     clash = [c for c in sites.columns if c in replaced]
