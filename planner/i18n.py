@@ -91,6 +91,7 @@ LABELS: dict[str, dict[str, str]] = {
         "companies": "Компании ({n})",
         "more": "и ещё {n}",
         "km": "км",
+        "min": "мин",
         "ha": "га",
         "area": "Площадь",
         "free": "Свободно",
@@ -158,6 +159,7 @@ LABELS: dict[str, dict[str, str]] = {
         "companies": "Компаниялар ({n})",
         "more": "тағы {n}",
         "km": "км",
+        "min": "мин",
         "ha": "га",
         "area": "Ауданы",
         "free": "Бос",
@@ -224,6 +226,7 @@ LABELS: dict[str, dict[str, str]] = {
         "companies": "Companies ({n})",
         "more": "and {n} more",
         "km": "km",
+        "min": "min",
         "ha": "ha",
         "area": "Area",
         "free": "Free",
@@ -264,7 +267,26 @@ CRITERIA: dict[str, dict[str, str]] = {
     "highway": {"ru": "До трассы", "kk": "Тас жолға дейін", "en": "To a highway"},
     "khorgos": {"ru": "До Хоргоса", "kk": "Қорғасқа дейін", "en": "To Khorgos"},
     "housing": {"ru": "До жилья", "kk": "Тұрғын үйге дейін", "en": "To housing"},
-}
+    # travel time by road (planner.core.travel)
+    "time_interchange": {
+        "ru": "По дорогам до развязки БАКАД",
+        "kk": "БАКАД айрығына дейін жолмен",
+        "en": "By road to a BAKAD interchange",
+    },
+    "time_almaty": {
+        "ru": "По дорогам до центра Алматы",
+        "kk": "Алматы орталығына дейін жолмен",
+        "en": "By road to Almaty centre",
+    },
+    "time_konaev": {"ru": "По дорогам до Конаева", "kk": "Қонаевқа дейін жолмен",
+                    "en": "By road to Konaev"},
+    "time_gate_city": {"ru": "По дорогам до Gate City", "kk": "Gate City-ге дейін жолмен",
+                       "en": "By road to Gate City"},
+    "time_rail": {"ru": "По дорогам до ж/д станции", "kk": "Т/ж бекетіне дейін жолмен",
+                  "en": "By road to a rail station"},
+    "time_airport": {"ru": "По дорогам до аэропорта", "kk": "Әуежайға дейін жолмен",
+                     "en": "By road to the airport"},
+}  # fmt: skip
 
 STATUSES: dict[str, dict[str, str]] = {
     "operating": {"ru": "действует", "kk": "жұмыс істейді", "en": "operating"},

@@ -38,6 +38,7 @@ out_console = Console(soft_wrap=True)
 #: subcommand modules registered on the app, in help order
 COMMAND_MODULES = (
     "layers", "scenarios", "sites", "companies", "score", "maps", "compare", "surface",
+    "network",
 )
 
 

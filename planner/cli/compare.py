@@ -23,6 +23,7 @@ from .options import (
     Lang,
     LangOpt,
     LayersOpt,
+    NetworkOpt,
     OverwriteOpt,
     ScenarioOpt,
     date_option,
@@ -141,6 +142,7 @@ def compare_cmd(
             "e.g. --sites my_plots.csv",
         ),
     ] = None,
+    network: NetworkOpt = None,
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Compare 2-12 candidate sites side by side (see HELP)."""
@@ -172,6 +174,7 @@ def compare_cmd(
         layers_path=layers,
         sites_path=sites_file,
         overwrite=overwrite,
+        network=network,
     )
     for item in _report.terminal_renderables(comparison, lang.value):
         out_console.print(item, highlight=False)

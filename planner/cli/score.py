@@ -21,6 +21,7 @@ from .options import (
     AsOfOpt,
     EncodingOpt,
     LayersOpt,
+    NetworkOpt,
     OverwriteOpt,
     ScenarioOpt,
     SheetOpt,
@@ -145,6 +146,7 @@ def score_cmd(
         ),
     ] = False,
     layers: LayersOpt = None,
+    network: NetworkOpt = None,
     encoding: EncodingOpt = None,
     sheet: SheetOpt = None,
     csv_sep: Annotated[
@@ -195,6 +197,7 @@ def score_cmd(
             encoding=encoding,
             sheet=sheet,
             progress=progress if show else None,
+            network=network,
         )
     written = _batch.write_batch(
         result,

@@ -16,8 +16,8 @@ from planner.inputs import sites as _sites
 from planner.inputs.layers import load_layers
 from planner.jobs import dask_engine as _engine
 
-from .app import app, handle_errors, out_console
-from .options import AsOfOpt, LayersOpt, OverwriteOpt, ScenarioOpt
+from .app import app, err_console, handle_errors, out_console
+from .options import AsOfOpt, LayersOpt, NetworkOpt, OverwriteOpt, ScenarioOpt
 
 sites_app = typer.Typer(
     help="Candidate sites: generate a lattice, check a file.", no_args_is_help=True
@@ -142,12 +142,18 @@ def score_sites_cmd(
             help="Dask partitions (default ~250,000 sites each, at least 2 per worker).",
         ),
     ] = None,
+    network: NetworkOpt = None,
 ) -> None:
     """Score every site (criteria, utilities, points, score 0-100, rank, reasons) and write them."""
     sc = _scenarios.load_scenario(scenario)  # fail fast, before the layers and sites
     ls = load_layers(layers)
     spec = Path(sites) if sites not in ("builtin", "grid") else sites
     site_table = _sites.load_sites(spec, ls)
+    from planner.inputs.roads import network_for_scenario, network_inputs
+
+    net, note = network_for_scenario(network, sc, ls)
+    if note:
+        err_console.print(f"note: {escape(note)}", highlight=False)
     run = _engine.run_score_sites(
         site_table,
         ls,
@@ -160,8 +166,10 @@ def score_sites_cmd(
         why=why,
         overwrite=overwrite,
         top=top,
-        inputs={"sites": sites, "layers": layers, "scenario": scenario},
+        inputs={"sites": sites, "layers": layers, "scenario": scenario,
+                **network_inputs(network, net)},
         command=["planner", *sys.argv[1:]],
+        network=net,
     )
     out_console.print(
         f"wrote {escape(str(run.output))}: {run.n_sites:,} sites ({run.n_excluded:,} excluded), "

@@ -677,11 +677,11 @@ def _flip_texts(
 # --------------------------------------------------------------------------- core
 
 
-def _score(sites: gpd.GeoDataFrame, layers, sc_eff: Scenario, day: dt.date):
+def _score(sites: gpd.GeoDataFrame, layers, sc_eff: Scenario, day: dt.date, network=None):
     from planner.core.scoring import score_sites
 
     base = sites.drop(columns=["ref"])
-    return score_sites(base, layers, sc_eff, as_of=day, why=True)
+    return score_sites(base, layers, sc_eff, as_of=day, why=True, network=network)
 
 
 def _needs_check(scored: pd.DataFrame, company: CompanyInfo | None, sc: Scenario, keys: list[str]):
@@ -1088,7 +1088,7 @@ def _tidy_table(cmp_parts: dict[str, Any]) -> pd.DataFrame:
 
     for k in keys:
         col = CRITERIA[k]
-        if col.endswith("_km"):
+        if col.endswith(("_km", "_min")):
             cols[col] = scored[col].to_numpy("f8", na_value=np.nan)[order]
         cols[f"c_{k}"] = scored[f"c_{k}"].to_numpy("f8", na_value=np.nan)[order]
     cols["p_first"] = mc.p_first[order]
@@ -1127,6 +1127,7 @@ def compare_sites(
     also_as_of: dt.date | str | None = None,
     sites: gpd.GeoDataFrame | str | Path | None = None,
     spread: float = SPREAD,
+    network=None,
 ) -> Comparison:
     """Compare 2-12 candidate sites side by side.
 
@@ -1167,7 +1168,12 @@ def compare_sites(
     sc_eff = sc.with_weights(info.weights) if info is not None else sc
     keys = list(sc_eff.weights)
 
-    scored = _score(resolved, layers, sc_eff, day)
+    if network is not None:  # the node x target times once, for both dates
+        from planner.core.travel import PreparedTravel, prepare_travel
+
+        if not isinstance(network, PreparedTravel):
+            network = prepare_travel(network, layers)
+    scored = _score(resolved, layers, sc_eff, day, network)
     needs, needs_met, failed, area_unknown = _needs_check(scored, info, sc, keys)
     excluded = scored["excluded"].to_numpy(dtype=bool)
     eligible = ~excluded & needs_met
@@ -1208,7 +1214,7 @@ def compare_sites(
     also = None
     if also_as_of is not None:
         day2 = parse_as_of(also_as_of)
-        scored2 = _score(resolved, layers, sc_eff, day2)
+        scored2 = _score(resolved, layers, sc_eff, day2, network)
         _, met2, _, _ = _needs_check(scored2, info, sc, keys)
         elig2 = ~scored2["excluded"].to_numpy(dtype=bool) & met2
         rank2 = _rank(scored2["score"].to_numpy(dtype="f8"), elig2)

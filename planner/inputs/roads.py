@@ -41,7 +41,8 @@ import shapely
 
 from planner import crs as _crs
 from planner.config.road_speeds import RoadSpeeds, load_road_speeds
-from planner.core.network import RoadNetwork, build_network, build_stamp
+from planner.config.scenarios import TIME_CRITERIA, Scenario
+from planner.core.network import RoadNetwork, build_network, build_stamp, load_network
 from planner.errors import InputError
 
 __all__ = [
@@ -49,9 +50,13 @@ __all__ = [
     "RoadRead",
     "builtin_roads",
     "file_sha256",
+    "network_for_scenario",
+    "network_inputs",
     "read_gpkg_roads",
     "read_osm_roads",
     "read_roads",
+    "resolve_network",
+    "scenario_needs_network",
 ]
 
 log = logging.getLogger(__name__)
@@ -577,3 +582,53 @@ def read_roads(
         f"road input {str(path)!r}: unknown file type; give an OpenStreetMap extract "
         f"({', '.join(_OSM_SUFFIXES)}) or a GeoPackage (.gpkg) with a `roads` layer"
     )
+
+
+# --------------------------------------------------------------------------- for scoring runs
+
+
+def scenario_needs_network(scenario: Scenario) -> bool:
+    """Does the scenario score a travel time?"""
+    return any(k in TIME_CRITERIA for k in scenario.criteria)
+
+
+def resolve_network(spec: str | Path | None, layers) -> RoadNetwork | None:
+    """``None``: no network; ``"builtin"``: the coarse network of ``layers``; else a file."""
+    if spec is None:
+        return None
+    if str(spec) == "builtin":
+        return read_roads("builtin", layers).network
+    return load_network(spec)
+
+
+def network_for_scenario(
+    spec: str | Path | None, scenario: Scenario, layers
+) -> tuple[RoadNetwork | None, str | None]:
+    """The network a run uses, and a note to show: a travel-time scenario without
+    ``--network`` gets the coarse built-in network (labelled indicative)."""
+    if spec is None and scenario_needs_network(scenario):
+        note = (
+            f"scenario {scenario.name} scores travel times and no --network was given: using "
+            "the coarse built-in road network (INDICATIVE; build a real one with `planner "
+            "network build EXTRACT.osm.pbf -o network.npz`)"
+        )
+        return resolve_network("builtin", layers), note
+    net = resolve_network(spec, layers)
+    note = None
+    if net is not None and net.indicative:
+        note = "travel times come from the coarse built-in road network (INDICATIVE)"
+    return net, note
+
+
+def network_inputs(spec, net: RoadNetwork | None) -> dict[str, Any]:
+    """What a manifest records about the network used."""
+    if net is None:
+        return {}
+    source = str(net.meta.get("source", ""))
+    if net.meta.get("sha256"):
+        source += f" (input sha256 {net.meta['sha256']})"
+    return {
+        "network": str(spec) if spec is not None else "builtin",
+        "network_source": source
+        + (" [INDICATIVE]" if net.indicative and "INDICATIVE" not in source else ""),
+    }

@@ -481,6 +481,7 @@ def score_companies(
     why: bool = True,
     catalog: SectorCatalog | None = None,
     progress: ProgressFn | None = None,
+    network=None,
 ) -> BatchResult:
     """Rank ``sites`` for every company (the in-memory part of :func:`run_batch`).
 
@@ -554,7 +555,7 @@ def score_companies(
     crit = compute_criteria(
         sites["lon"].to_numpy(dtype="f8", na_value=np.nan),
         sites["lat"].to_numpy(dtype="f8", na_value=np.nan),
-        layers, day, index=site_index,
+        layers, day, index=site_index, network=network,
     )  # fmt: skip
     U = np.ascontiguousarray(utilities(crit, sc)[[f"u_{k}" for k in keys]].to_numpy("f8"))
     sa = _site_arrays(sites, crit)
@@ -730,7 +731,10 @@ def _results_table(valid, sites, crit, U, W, keys, rr, ci, slot, si, alloc, mc, 
         else np.full(n, "", dtype=object)
     cols["preferred_zone_match"] = _preferred_match(pref, cols["zone_ids"])
     for col in crit.columns:
-        if col.startswith("dist_") or col in ("nearest_interchange", "in_almaty", "zone_free_ha"):
+        if col.startswith(("dist_", "time_")) or col in (
+            "nearest_interchange", "in_almaty", "zone_free_ha", "nearest_interchange_by_road",
+            "snap_m", "no_road_access",
+        ):  # fmt: skip
             cols[col] = c[col].to_numpy()
     # the company's own points: c_k = 100 * w_company_k * u_site_k (they sum to the score)
     points = 100.0 * W[ci] * U[si] if n else np.zeros((0, len(keys)))
@@ -931,7 +935,8 @@ def run_batch(
         ``progress(stage, done, total)`` callback.
     options
         Passed to :func:`score_companies` (``draws``, ``seed``, ``alloc_candidates``,
-        ``why``, ``catalog``).
+        ``why``, ``catalog``); ``network``: a road network file, ``"builtin"`` or None
+        (travel-time scenarios then use the built-in coarse network, with a warning).
 
     Returns
     -------
@@ -958,11 +963,17 @@ def run_batch(
     else:
         site_table = load_sites(sites, ls)
         sites_input = Path(sites) if Path(str(sites)).is_file() else str(sites)
+    from planner.inputs.roads import network_for_scenario, network_inputs
+
+    net_spec = options.pop("network", None)
+    net, net_note = network_for_scenario(net_spec, sc, ls)
     read_s = time.perf_counter() - t0
     result = score_companies(
         table, site_table, ls, scenario=sc, as_of=as_of, top_k=top_k, allocate=allocate,
-        max_share=max_share, robustness=robustness, progress=progress, **options,
+        max_share=max_share, robustness=robustness, progress=progress, network=net, **options,
     )  # fmt: skip
+    if net_note:
+        result.warnings.append(net_note)
     for note in getattr(ls, "notes", []):
         result.warnings.append(f"layers: {note}")
     scenario_input: Any = sc.name
@@ -976,6 +987,7 @@ def run_batch(
         "sites": sites_input,
         "scenario": scenario_input,
         "layers": layers_input,
+        **network_inputs(net_spec, net),
     }
     result.extra["timings"]["read_s"] = round(read_s, 4)
     result.extra["company_file"] = {

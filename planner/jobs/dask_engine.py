@@ -301,14 +301,17 @@ def _unpack_scenario(data: dict[str, Any]) -> Scenario:
 # Module-level functions so that workers import them from planner (no pickled closures).
 
 
-def _score_part(part: pd.DataFrame, prepared, scenario_data: dict) -> pd.DataFrame:
-    """One partition: the part's columns + criteria + u_/c_ + score (no rank)."""
+def _score_part(part: pd.DataFrame, prepared, scenario_data: dict, travel=None) -> pd.DataFrame:
+    """One partition: the part's columns + criteria + u_/c_ + score (no rank).
+
+    ``travel`` (broadcast once) holds the node x target times: the part only snaps its
+    sites to the road network and looks their times up."""
     from planner.core.criteria import compute_criteria_prepared
     from planner.core.scoring import score_table
 
     sc = _unpack_scenario(scenario_data)
     x, y = _crs.lonlat_to_metric(part["lon"].to_numpy(dtype="f8"), part["lat"].to_numpy(dtype="f8"))
-    crit = compute_criteria_prepared(x, y, prepared, index=part.index)
+    crit = compute_criteria_prepared(x, y, prepared, index=part.index, travel=travel)
     table = score_table(crit, sc, site_ids=part["site_id"].to_numpy())
     return pd.concat([part, crit, table.drop(columns="rank")], axis=1)
 
@@ -500,6 +503,7 @@ def _run_dask(
     prepared,
     sc: Scenario,
     npartitions: int | None,
+    travel=None,
 ) -> _DaskRun:
     """Score ``payload`` (site_id, lon, lat, ... on a RangeIndex) on the cluster."""
     import dask
@@ -510,6 +514,7 @@ def _run_dask(
     token = uuid.uuid4().hex[:12]
     scenario_data = _pack_scenario(sc)
     prepared_f = client.scatter(prepared, broadcast=True, hash=False)
+    travel_f = None if travel is None else client.scatter(travel, broadcast=True, hash=False)
     log.info("dask: %d sites in %d partitions on %d workers", n, len(positions), _n_workers(client))
     # Each partition travels inside its task so the scheduler can recompute it if a
     # worker dies (scattered data would be lost with the worker). The graphs are then
@@ -520,7 +525,7 @@ def _run_dask(
     with dask.config.set({"distributed.admin.large-graph-warning-threshold": threshold}):
         scored = [
             client.submit(
-                _score_part, payload.iloc[pos], prepared_f, scenario_data,
+                _score_part, payload.iloc[pos], prepared_f, scenario_data, travel_f,
                 key=f"planner-score-{token}-{i}", pure=False,
             )
             for i, pos in enumerate(positions)
@@ -569,6 +574,7 @@ def score_sites_engine(
     npartitions: int | None = None,
     why: bool = False,
     client=None,
+    network=None,
 ) -> gpd.GeoDataFrame:
     """Score sites with the chosen engine; both give the same table.
 
@@ -589,6 +595,9 @@ def score_sites_engine(
         Add ``why_ru``/``why_en`` (computed on the gathered table).
     client
         Dask only: an existing ``distributed.Client`` to use (overrides ``scheduler``).
+    network
+        Road network (or prepared travel times) for the travel-time criteria; the Dask
+        engine computes the node x target times once and broadcasts them.
 
     Returns
     -------
@@ -601,31 +610,42 @@ def score_sites_engine(
     _check_npartitions(npartitions)
     sc = load_scenario(scenario)
     day = parse_as_of(as_of)
-    if engine == "local":
-        return score_sites(sites, layers, sc, day, why=why)
-    if len(sites) == 0:
-        return score_sites(sites, layers, sc, day, why=why)
-    out, _ = _score_dask_gather(sites, layers, sc, day, scheduler, npartitions, why, client)
+    if engine == "local" or len(sites) == 0:
+        return score_sites(sites, layers, sc, day, why=why, network=network)
+    out, _ = _score_dask_gather(sites, layers, sc, day, scheduler, npartitions, why, client,
+                                network)  # fmt: skip
     return out
+
+
+def _travel(network, layers):
+    """The network's prepared travel times (node x target matrix), made once per run."""
+    if network is None:
+        return None
+    from planner.core.travel import PreparedTravel, prepare_travel
+
+    return network if isinstance(network, PreparedTravel) else prepare_travel(network, layers)
 
 
 def _result_columns(sc: Scenario) -> set[str]:
     """Columns that scoring (re)computes: a sites column of the same name is replaced."""
     from planner.core.criteria import CRITERIA_COLUMNS
+    from planner.core.travel import TRAVEL_COLUMNS
 
     keys = list(sc.criteria)
     return {
-        *CRITERIA_COLUMNS, *(f"u_{k}" for k in keys), *(f"c_{k}" for k in keys),
+        *CRITERIA_COLUMNS, *TRAVEL_COLUMNS, *(f"u_{k}" for k in keys), *(f"c_{k}" for k in keys),
         "score", "rank", "why_ru", "why_en",
     }  # fmt: skip
 
 
-def _score_dask_gather(sites, layers, sc, day, scheduler, npartitions, why, client):
+def _score_dask_gather(sites, layers, sc, day, scheduler, npartitions, why, client,
+                       network=None):  # fmt: skip
     from planner.core.criteria import prepare
     from planner.core.scoring import score_sites
 
     _check_sites(sites)
     prepared = prepare(layers, day)
+    travel = _travel(network, layers)
     payload = pd.DataFrame(
         {
             "site_id": sites["site_id"].array,  # Arrow-backed text pickles as buffers
@@ -634,7 +654,7 @@ def _score_dask_gather(sites, layers, sc, day, scheduler, npartitions, why, clie
         }
     )
     with _client_for(client, scheduler) as c:
-        run = _run_dask(c, payload, prepared, sc, npartitions)
+        run = _run_dask(c, payload, prepared, sc, npartitions, travel)
         scored = _gather_checked(c, run.scored, "scoring the partitions")
         ranks = _gather_checked(c, run.ranks, "ranking")
     n = len(sites)
@@ -672,7 +692,7 @@ def _score_dask_gather(sites, layers, sc, day, scheduler, npartitions, why, clie
         out["why_ru"] = texts["why_ru"]
         out["why_en"] = texts["why_en"]
     # the local engine's column order, taken from scoring one site the local way
-    template = score_sites(sites.iloc[:1], layers, sc, day, why=why)
+    template = score_sites(sites.iloc[:1], layers, sc, day, why=why, network=travel)
     if set(template.columns) == set(out.columns):
         out = out[list(template.columns)]
     out.attrs = {"scenario": sc.name, "scenario_hash": sc.hash, "as_of": day.isoformat()}
@@ -841,6 +861,7 @@ def run_score_sites(
     client=None,
     inputs: dict | None = None,
     command=None,
+    network=None,
 ) -> ScoreRun:
     """Score ``sites`` and write them: the function ``planner score-sites`` calls.
 
@@ -869,10 +890,11 @@ def run_score_sites(
             )
     if engine == "local" or not _is_parquet(out_path) or len(sites) == 0:
         if engine == "local" or len(sites) == 0:
-            scored, nparts = score_sites_engine(sites, layers, sc, day, why=why), 1
+            scored = score_sites_engine(sites, layers, sc, day, why=why, network=network)
+            nparts = 1
         else:
             scored, nparts = _score_dask_gather(
-                sites, layers, sc, day, scheduler, npartitions, why, client
+                sites, layers, sc, day, scheduler, npartitions, why, client, network
             )
         if _is_parquet(out_path):
             write_scored_parquet(scored, out_path, overwrite=overwrite)
@@ -893,10 +915,11 @@ def run_score_sites(
     from planner.core.criteria import prepare
 
     prepared = prepare(layers, day)
+    travel = _travel(network, layers)
     payload, wkb_col = _payload_columns(sites, sc)
     attrs = {"scenario": sc.name, "scenario_hash": sc.hash, "as_of": day.isoformat()}
     with _atomic_dir(out_path, overwrite) as tmp, _client_for(client, scheduler) as c:
-        run = _run_dask(c, payload, prepared, sc, npartitions)
+        run = _run_dask(c, payload, prepared, sc, npartitions, travel)
         why_data = None
         if why:
             why_data = c.scatter(

@@ -383,6 +383,11 @@ def matrix_rows(comparison: Comparison, lang: str = "ru") -> list[MatrixRow]:
                     for d, a in zip(disp, in_alm, strict=True)
                 ]
             kind, values = "km", vals.tolist()
+        elif col.endswith("_min"):  # travel time by road
+            vals = s[col].to_numpy("f8", na_value=np.nan)
+            disp = [f"{_num(v, 0 if v >= 10 else 1, lang)} {i18n.label('min', lang)}"
+                    if np.isfinite(v) else "—" for v in vals]  # fmt: skip
+            kind, values = "min", vals.tolist()
         else:
             st = s["zone_status"].astype(str).tolist()
             sez = s["sez_status"].astype(str).tolist()
@@ -513,8 +518,8 @@ def comparison_matrix(comparison: Comparison, lang: str = "ru") -> pd.DataFrame:
     recs: list[list[Any]] = []
     labels: list[str] = []
     for row in matrix_rows(comparison, lang):
-        if row.kind == "km":
-            labels.append(f"{row.label}, {i18n.label('km', lang)}")
+        if row.kind in ("km", "min"):
+            labels.append(f"{row.label}, {i18n.label(row.kind, lang)}")
             recs.append([None if not np.isfinite(v) else round(v, 3) for v in row.values])
         elif row.kind == "status":
             labels.append(row.label)
@@ -1283,12 +1288,15 @@ def run_compare(
     layers_path: str | Path | None = None,
     sites_path: str | Path | None = None,
     overwrite: bool = False,
+    network: str | Path | None = None,
 ) -> tuple[Comparison, dict[str, Path]]:
     """What ``planner compare`` runs: read the inputs, compare, write the outputs.
 
     ``site_refs`` are site ids (or names), ``at`` the ``LAT,LON[,LABEL]`` strings of
     ``--at`` (parsed with :func:`planner.core.compare.parse_at`). Outputs are checked before any
     work. Returns the comparison and the files written (``{"html": ..., "xlsx": ...}``).
+    ``network``: a road network file or ``"builtin"`` for travel-time criteria (a
+    travel-time scenario without it uses the built-in coarse network).
     """
     from planner.config.scenarios import DEFAULT_SCENARIO
     from planner.core.compare import check_site_count, compare_sites, find_company, parse_at
@@ -1305,19 +1313,27 @@ def run_compare(
         )
     check_outputs(html_path, xlsx_path, overwrite)
     layers = load_layers(layers_path)
+    from planner.config.scenarios import load_scenario
+    from planner.inputs.roads import network_for_scenario
+
+    sc = load_scenario(scenario or DEFAULT_SCENARIO)
+    net, note = network_for_scenario(network, sc, layers)
+    if note:
+        log.warning("%s", note)
     row = None
     if company is not None:
         row = find_company(read_companies(companies), company)
     comparison = compare_sites(
         refs,
         layers=layers,
-        scenario=scenario or DEFAULT_SCENARIO,
+        scenario=sc,
         as_of=as_of,
         company=row,
         draws=draws,
         seed=seed,
         also_as_of=also_as_of,
         sites=sites_path,
+        network=net,
     )
     written: dict[str, Path] = {}
     if html_path is not None:
