@@ -14,8 +14,8 @@ Targets (the nearest member of each group counts):
   interchange of the ``bakad`` layer (``nearest_interchange_by_road``). Where the
   network has no BAKAD, the interchange points are joined to the nearest road.
 * ``almaty`` / ``konaev``: the ``almaty-centre`` / ``konaev-centre`` points.
-* ``gate_city``: every network node inside the ``gate-city`` outline, and its
-  representative point (a site inside reaches it at no extra cost).
+* ``gate_city``: every network node inside the ``gate-city`` outline (if none, its
+  representative point joined to the nearest road); a site inside takes 0 minutes.
 * ``rail``: rail stations and freight yards (lorries load at stations, not on the line).
 * ``airport``: the airports.
 
@@ -101,6 +101,8 @@ class PreparedTravel:
     #: per group: the label of each member (interchange id), or None
     member_labels: tuple[np.ndarray | None, ...]
     interchange_ids: tuple[str, ...]
+    #: (group index, polygon): a site inside the polygon is there (0 minutes)
+    areas: tuple[tuple[int, object], ...]
     access: Mapping[str, float]
     network_meta: Mapping[str, object]
     notes: tuple[str, ...] = field(default=())
@@ -192,14 +194,19 @@ def prepare_travel(network: RoadNetwork, layers) -> PreparedTravel:
         labels.append(None)
 
     gate = _by_id(layers, "cities", "gate-city")
+    areas = []
     if gate is None:
         groups.append(TargetGroup("gate_city"))
         notes.append("no feature 'gate-city' in the cities layer: gate_city cannot be reached")
     else:
+        shapely.prepare(gate)
         inside = np.flatnonzero(shapely.contains_xy(gate, network.node_x, network.node_y))
-        x, y = _point_xy([gate])
-        g = _points_group("gate_city", x, y, index, access, notes, ["gate-city"])
-        groups.append(TargetGroup("gate_city", nodes=inside, points=g.points))
+        points: tuple = ()
+        if not len(inside):  # no road node inside: the nearest road to its middle
+            x, y = _point_xy([gate])
+            points = _points_group("gate_city", x, y, index, access, notes, ["gate-city"]).points
+        groups.append(TargetGroup("gate_city", nodes=inside, points=points))
+        areas.append((len(groups) - 1, gate))
     labels.append(None)
 
     for key, kinds in (("rail", ("rail_station", "freight_yard")), ("airport", ("airport",))):
@@ -234,6 +241,7 @@ def prepare_travel(network: RoadNetwork, layers) -> PreparedTravel:
         point_members=point_members,
         member_labels=member_labels,
         interchange_ids=ic_ids,
+        areas=tuple(areas),
         access=access,
         network_meta=dict(network.meta),
         notes=tuple(notes),
@@ -273,6 +281,8 @@ def travel_criteria(x, y, prepared: PreparedTravel, index: pd.Index | None = Non
     _same_segment(ms, member, snap, leg, p)
     ms[no_access] = np.inf
     member[no_access] = -1
+    for j, area in p.areas:
+        ms[shapely.contains_xy(area, x, y), j] = 0.0
     cols: dict[str, object] = {}
     for j, key in enumerate(p.groups):
         cols[TRAVEL_TARGETS[key]] = ms[:, j] / _MS_PER_MIN

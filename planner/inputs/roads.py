@@ -49,6 +49,7 @@ __all__ = [
     "BAKAD_PATTERN",
     "RoadRead",
     "builtin_roads",
+    "check_road_input",
     "file_sha256",
     "network_for_scenario",
     "network_inputs",
@@ -565,23 +566,28 @@ def read_roads(
         if layers is None:
             raise InputError("the built-in network is made from layers; pass the layers")
         return builtin_roads(layers, speeds=speeds)
-    path = Path(source)
+    path = check_road_input(source)
     name = path.name.lower()
+    digest = file_sha256(path)
+    meta = {"input": path.name, "sha256": digest}
+    if name.endswith(_OSM_SUFFIXES):
+        return read_osm_roads(path, bbox=bbox, speeds=speeds, meta=meta)
+    return read_gpkg_roads(path, speeds=speeds, meta=meta)
+
+def check_road_input(source: str | Path) -> Path:
+    """The road input file, checked: it exists and is an OSM extract or a GeoPackage."""
+    path = Path(source)
     if not path.is_file():
         raise InputError(
             f"road input {str(path)!r} does not exist; give an OpenStreetMap extract "
             "(.osm.pbf), a GeoPackage with a `roads` layer, or `builtin`"
         )
-    digest = file_sha256(path)
-    meta = {"input": path.name, "sha256": digest}
-    if name.endswith(_OSM_SUFFIXES):
-        return read_osm_roads(path, bbox=bbox, speeds=speeds, meta=meta)
-    if name.endswith(".gpkg"):
-        return read_gpkg_roads(path, speeds=speeds, meta=meta)
-    raise InputError(
-        f"road input {str(path)!r}: unknown file type; give an OpenStreetMap extract "
-        f"({', '.join(_OSM_SUFFIXES)}) or a GeoPackage (.gpkg) with a `roads` layer"
-    )
+    if not path.name.lower().endswith((*_OSM_SUFFIXES, ".gpkg")):
+        raise InputError(
+            f"road input {str(path)!r}: unknown file type; give an OpenStreetMap extract "
+            f"({', '.join(_OSM_SUFFIXES)}) or a GeoPackage (.gpkg) with a `roads` layer"
+        )
+    return path
 
 
 # --------------------------------------------------------------------------- for scoring runs

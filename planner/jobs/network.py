@@ -31,7 +31,7 @@ from planner.core.network import (
     save_network,
 )
 from planner.errors import InputError, OutputError, OutputExistsError
-from planner.inputs.roads import file_sha256, read_roads
+from planner.inputs.roads import check_road_input, file_sha256, read_roads
 
 __all__ = [
     "NetworkBuild",
@@ -85,7 +85,7 @@ def _cache_key(source: str | Path, layers, bbox, speeds: RoadSpeeds) -> str:
     if str(source) == "builtin":
         what = f"builtin:{layers.fingerprint()}"
     else:
-        what = file_sha256(source)
+        what = file_sha256(check_road_input(source))
     params = json.dumps(
         {"version": NETWORK_VERSION, "speeds": speeds.describe(), "bbox": list(bbox or []),
          "what": what},
