@@ -73,7 +73,7 @@ _ARRAYS = {
     "seg_bakad": "bool",
 }
 #: candidates per site in the first KD-tree query, then more for sites left unproven
-_SNAP_K = (4, 16, 64)
+_SNAP_K = (12, 48, 192)
 
 
 @dataclass(frozen=True, eq=False)
