@@ -154,3 +154,10 @@ def test_cli_score_and_compare_with_a_network(tmp_path, monkeypatch):
 def test_load_scenario_time_is_built_in():
     sc = load_scenario(TIME)
     assert {"time_interchange", "time_almaty", "zone"} <= set(sc.criteria)
+
+
+def test_a_surface_refuses_travel_time_scenarios(layers):
+    from planner.core.surface import compute_surface
+
+    with pytest.raises(InputError, match="travel times by road"):
+        compute_surface(layers, TIME, as_of="2026-01-01", cell_m=5000)

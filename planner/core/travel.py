@@ -289,14 +289,14 @@ def travel_criteria(x, y, prepared: PreparedTravel, index: pd.Index | None = Non
     g = p.groups.index("interchange")
     lab = p.member_labels[g]
     m = member[:, g]
-    ic = np.full(len(x), len(p.interchange_ids), dtype=np.int64)
+    # codes into ["", *interchange ids] (the vocabulary of nearest_interchange)
+    code = np.zeros(len(x), dtype=np.int64)
     ok = m >= 0
     if lab is not None and ok.any():
-        ic[ok] = lab[m[ok]]
-    vocab = [*p.interchange_ids, ""]
+        code[ok] = lab[m[ok]] + 1
     cats = pd.CategoricalDtype(pd.Index(["", *p.interchange_ids], dtype="str"))
-    labels = pd.Categorical(np.asarray(vocab, dtype=object)[ic], dtype=cats)
-    cols["nearest_interchange_by_road"] = labels
+    width = np.int8 if len(cats.categories) < 127 else np.int32
+    cols["nearest_interchange_by_road"] = pd.Categorical.from_codes(code.astype(width), dtype=cats)
     cols["snap_m"] = snap.dist_m
     cols["no_road_access"] = no_access
     return pd.DataFrame({c: cols[c] for c in TRAVEL_COLUMNS}, index=index, copy=False)
