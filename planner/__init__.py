@@ -3,8 +3,7 @@
 Data flows one way: layers -> criteria -> scores -> ranking / allocation -> tables, maps.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
+from planner._version import __version__
 from planner.crs import GEOGRAPHIC_CRS, METRIC_CRS
 from planner.errors import (
     InputError,
@@ -15,11 +14,6 @@ from planner.errors import (
     ScenarioError,
 )
 from planner.inputs.layers import LAYER_NAMES, LayerSet, export_layers, load_layers, status_as_of
-
-try:
-    __version__ = version("bakad-siting-planner")
-except PackageNotFoundError:  # running from a source tree without install
-    __version__ = "0.0.0+unknown"
 
 #: public functions of the heavier modules, imported on first use (numba, folium, scipy)
 _LAZY = {

@@ -48,7 +48,7 @@ class State:
 
 def _version_callback(value: bool) -> None:
     if value:
-        from planner import __version__
+        from planner._version import __version__
 
         typer.echo(f"planner {__version__}")
         raise typer.Exit(0)

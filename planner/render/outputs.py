@@ -456,7 +456,7 @@ def _fingerprint(path: Path, label: str) -> dict[str, Any]:
 def _versions() -> dict[str, str]:
     out: dict[str, str] = {"python": sys.version.split()[0]}
     try:
-        from planner import __version__
+        from planner._version import __version__
 
         out["planner"] = __version__
     except ImportError:  # pragma: no cover

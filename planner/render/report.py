@@ -1015,7 +1015,7 @@ def _robustness_html(c: Comparison, lang: str) -> str:
 
 
 def _scenario_html(c: Comparison, lang: str) -> str:
-    from planner import __version__
+    from planner._version import __version__
 
     t = _t(lang)
     sc = c.scenario
