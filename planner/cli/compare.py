@@ -17,7 +17,7 @@ from planner.config.scenarios import DEFAULT_SCENARIO
 from planner.core import compare as _compare
 from planner.render import report as _report
 
-from .app import app, handle_errors, out_console
+from .app import app, err_console, handle_errors, out_console
 from .options import (
     AsOfOpt,
     Lang,
@@ -28,6 +28,21 @@ from .options import (
     ScenarioOpt,
     date_option,
 )
+
+
+def _network_for(spec: str | None, scenario: str, layers_path: Path | None):
+    """The road network of --network, or the built-in one for a travel-time scenario."""
+    from planner.config.scenarios import load_scenario
+    from planner.inputs.layers import load_layers
+    from planner.inputs.roads import network_for_scenario, scenario_needs_network
+
+    sc = load_scenario(scenario)
+    if spec is None and not scenario_needs_network(sc):
+        return None
+    net, note = network_for_scenario(spec, sc, load_layers(layers_path))
+    if note:
+        err_console.print(f"note: {escape(note)}", highlight=False)
+    return net
 
 
 def _at(values: list[str] | None) -> list[str]:
@@ -158,6 +173,7 @@ def compare_cmd(
             "give the company list with --companies FILE",
             param_hint="--company / --companies",
         )
+    net = _network_for(network, scenario, layers)
     comparison, written = _report.run_compare(
         refs,
         at=points,
@@ -174,7 +190,7 @@ def compare_cmd(
         layers_path=layers,
         sites_path=sites_file,
         overwrite=overwrite,
-        network=network,
+        network=net,
     )
     for item in _report.terminal_renderables(comparison, lang.value):
         out_console.print(item, highlight=False)

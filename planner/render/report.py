@@ -1288,15 +1288,15 @@ def run_compare(
     layers_path: str | Path | None = None,
     sites_path: str | Path | None = None,
     overwrite: bool = False,
-    network: str | Path | None = None,
+    network=None,
 ) -> tuple[Comparison, dict[str, Path]]:
     """What ``planner compare`` runs: read the inputs, compare, write the outputs.
 
     ``site_refs`` are site ids (or names), ``at`` the ``LAT,LON[,LABEL]`` strings of
     ``--at`` (parsed with :func:`planner.core.compare.parse_at`). Outputs are checked before any
     work. Returns the comparison and the files written (``{"html": ..., "xlsx": ...}``).
-    ``network``: a road network file or ``"builtin"`` for travel-time criteria (a
-    travel-time scenario without it uses the built-in coarse network).
+    ``network``: a road network (:class:`planner.core.network.RoadNetwork`) for the
+    travel-time criteria, resolved by the caller.
     """
     from planner.config.scenarios import DEFAULT_SCENARIO
     from planner.core.compare import check_site_count, compare_sites, find_company, parse_at
@@ -1313,27 +1313,20 @@ def run_compare(
         )
     check_outputs(html_path, xlsx_path, overwrite)
     layers = load_layers(layers_path)
-    from planner.config.scenarios import load_scenario
-    from planner.inputs.roads import network_for_scenario
-
-    sc = load_scenario(scenario or DEFAULT_SCENARIO)
-    net, note = network_for_scenario(network, sc, layers)
-    if note:
-        log.warning("%s", note)
     row = None
     if company is not None:
         row = find_company(read_companies(companies), company)
     comparison = compare_sites(
         refs,
         layers=layers,
-        scenario=sc,
+        scenario=scenario or DEFAULT_SCENARIO,
         as_of=as_of,
         company=row,
         draws=draws,
         seed=seed,
         also_as_of=also_as_of,
         sites=sites_path,
-        network=net,
+        network=network,
     )
     written: dict[str, Path] = {}
     if html_path is not None:
