@@ -138,12 +138,12 @@ def main() -> int:
     args = ap.parse_args()
 
     from planner.core.network import (
-        SnapIndex,
         TargetGroup,
         build_network,
         lookup_times,
         shortest_times,
     )
+    from planner.core.snap import SnapIndex
     from planner.core.travel import prepare_travel, travel_criteria
 
     rng = np.random.default_rng(1)

@@ -15,7 +15,6 @@ import shapely
 
 from planner import crs as _crs
 from planner.core.network import (
-    SnapIndex,
     TargetGroup,
     build_network,
     describe_dropped,
@@ -23,6 +22,7 @@ from planner.core.network import (
     save_network,
     shortest_times,
 )
+from planner.core.snap import SnapIndex
 from planner.core.travel import TRAVEL_COLUMNS, prepare_travel, travel_criteria
 from planner.errors import InputError, OutputExistsError
 

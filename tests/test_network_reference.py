@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from planner.core.network import (
-    SnapIndex,
     TargetGroup,
     build_network,
     lookup_times,
     shortest_times,
 )
+from planner.core.snap import SnapIndex
 
 CLASSES = ("road", "motorway")
 

@@ -14,11 +14,11 @@ is exact: the shortest times agree exactly with any other correct shortest-path 
 
 :func:`build_network` turns raw arrays into a network: it derives the directed edges,
 keeps only the largest strongly connected component (every kept node can reach every
-other one and be reached from it) and reports what it dropped. :class:`SnapIndex` finds
-the nearest joinable segment of many points (a KD-tree over points sampled along the
-segments, then exact point-to-segment distances, with a proof that no nearer segment was
-missed). :func:`shortest_times` runs one Dijkstra (scipy.sparse.csgraph) per target group
-on the reversed graph, so it returns the time *from* every node *to* the group.
+other one and be reached from it) and reports what it dropped.
+:class:`planner.core.snap.SnapIndex` finds the nearest joinable segment of many points.
+:func:`shortest_times` runs one Dijkstra (scipy.sparse.csgraph) per target group on the
+reversed graph, so it returns the time *from* every node *to* the group;
+:func:`lookup_times` turns node times into times from snapped sites.
 """
 
 from __future__ import annotations
@@ -37,7 +37,6 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, dijkstra
-from scipy.spatial import cKDTree
 
 from planner import crs as _crs
 from planner._atomic import atomic_output
@@ -47,11 +46,11 @@ __all__ = [
     "NETWORK_FORMAT",
     "NETWORK_VERSION",
     "RoadNetwork",
-    "Snap",
-    "SnapIndex",
     "TargetGroup",
     "build_network",
+    "describe_dropped",
     "load_network",
+    "lookup_times",
     "save_network",
     "shortest_times",
 ]
@@ -72,8 +71,6 @@ _ARRAYS = {
     "seg_snap": "bool",
     "seg_bakad": "bool",
 }
-#: candidates per site in the first KD-tree query, then more for sites left unproven
-_SNAP_K = (12, 48, 192)
 
 
 @dataclass(frozen=True, eq=False)
@@ -187,14 +184,12 @@ def _directed(u, v, fwd, bwd):
 def _csr(rows, cols, w, n: int) -> sp.csr_matrix:
     """CSR ``n x n`` of the edges, keeping the smallest weight of parallel edges (scipy
     would add them up) and explicit zero weights (scipy's csgraph treats them as edges)."""
-    order = np.lexsort((w, cols, rows))
-    r, c, ww = rows[order], cols[order], w[order]
-    if len(r):
-        first = np.empty(len(r), dtype=bool)
-        first[0] = True
-        np.not_equal(r[1:], r[:-1], out=first[1:])
-        first[1:] |= c[1:] != c[:-1]
-        r, c, ww = r[first], c[first], ww[first]
+    key = rows.astype(np.int64) * n + cols
+    order = np.argsort(key, kind="stable")
+    k = key[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]]) if len(k) else np.empty(0, np.int64)
+    ww = np.minimum.reduceat(w[order], starts) if len(k) else np.empty(0)
+    r, c = rows[order][starts], cols[order][starts]
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(r, minlength=n), out=indptr[1:])
     return sp.csr_matrix((ww, c.astype(np.int32), indptr), shape=(n, n))
@@ -429,143 +424,6 @@ def load_network(path: str | Path) -> RoadNetwork:
     )
 
 
-# --------------------------------------------------------------------------- snapping
-
-
-@dataclass(frozen=True)
-class Snap:
-    """Where points join the network: segment id (-1: none), position 0-1 along it from
-    ``seg_u`` to ``seg_v``, and the straight distance in metres."""
-
-    seg: np.ndarray
-    t: np.ndarray
-    dist_m: np.ndarray
-
-
-@numba.njit(parallel=True, cache=True)
-def _refine(px, py, cand, segxy, out_seg, out_t, out_d2, rows):  # pragma: no cover - compiled
-    """Exact nearest of each row's candidate segments (ties: the smaller segment id)."""
-    k_n = cand.shape[1]
-    for j in numba.prange(len(rows)):
-        i = rows[j]
-        best = np.inf
-        bs = -1
-        bt = 0.0
-        x, y = px[i], py[i]
-        for k in range(k_n):
-            s = cand[j, k]
-            if s < 0:
-                continue
-            ax, ay, bx, by = segxy[s, 0], segxy[s, 1], segxy[s, 2], segxy[s, 3]
-            dx, dy = bx - ax, by - ay
-            l2 = dx * dx + dy * dy
-            t = 0.0
-            if l2 > 0.0:
-                t = ((x - ax) * dx + (y - ay) * dy) / l2
-                t = min(max(t, 0.0), 1.0)
-            qx = ax + t * dx - x
-            qy = ay + t * dy - y
-            d2 = qx * qx + qy * qy
-            if d2 < best or (d2 == best and s < bs):
-                best, bs, bt = d2, s, t
-        out_seg[i] = bs
-        out_t[i] = bt
-        out_d2[i] = best
-
-
-@dataclass(frozen=True, eq=False)
-class SnapIndex:
-    """Nearest joinable segment of many points: KD-tree over sample points, exact refine.
-
-    Every joinable segment is sampled at ``m = ceil(length / spacing)`` points (the
-    middles of ``m`` equal pieces; a stub at its node), so every point of a segment is
-    within ``half_gap_m`` of one of its samples. For a query point the ``k`` nearest
-    samples name candidate segments, measured exactly; the answer is proven when the
-    best exact distance plus ``half_gap_m`` is below the ``k``-th sample's distance (a
-    nearer segment would have a sample among the ``k``). Unproven points are asked again
-    with more candidates, then with a radius search. Arrays and a cKDTree: it pickles.
-    """
-
-    tree: cKDTree | None
-    sample_seg: np.ndarray
-    segxy: np.ndarray  # (n_segments, 4): ax, ay, bx, by of every segment
-    half_gap_m: float
-
-    @classmethod
-    def from_network(cls, net: RoadNetwork, spacing_m: float | None = None) -> SnapIndex:
-        segxy = np.ascontiguousarray(
-            np.column_stack(
-                [net.node_x[net.seg_u], net.node_y[net.seg_u],
-                 net.node_x[net.seg_v], net.node_y[net.seg_v]]
-            )  # fmt: skip
-        )
-        ids = np.flatnonzero(net.seg_snap)
-        length = net.seg_len_m[ids]
-        if spacing_m is None:
-            real = length[length > 0]
-            spacing_m = float(np.clip(np.median(real), 20.0, 500.0)) if len(real) else 100.0
-        count = np.maximum(np.ceil(length / spacing_m), 1).astype(np.int64)
-        seg = np.repeat(ids, count)
-        start = np.cumsum(count) - count
-        k = np.arange(len(seg)) - np.repeat(start, count)
-        t = (k + 0.5) / np.repeat(count, count)
-        t[np.repeat(length == 0, count)] = 0.0
-        xy = segxy[seg, 0:2] + t[:, None] * (segxy[seg, 2:4] - segxy[seg, 0:2])
-        half = float((length / count).max() / 2.0) if len(ids) else 0.0
-        tree = cKDTree(xy, balanced_tree=False, compact_nodes=False) if len(seg) else None
-        return cls(tree=tree, sample_seg=seg.astype(np.int64), segxy=segxy,
-                   half_gap_m=half * (1 + 1e-9) + 1e-6)  # fmt: skip
-
-    def snap(self, x, y) -> Snap:
-        """Nearest joinable segment of metric points ``x``/``y`` (exact; see the class)."""
-        x = np.ascontiguousarray(x, dtype="f8")
-        y = np.ascontiguousarray(y, dtype="f8")
-        n = len(x)
-        seg = np.full(n, -1, dtype=np.int64)
-        t = np.zeros(n)
-        d2 = np.full(n, np.inf)
-        if n == 0 or self.tree is None:
-            return Snap(seg=seg, t=t, dist_m=np.sqrt(d2))
-        order = _spatial_order(x, y)  # a KD-tree answers 2-3x faster in spatial order
-        xs, ys = x[order], y[order]
-        xy = np.column_stack([xs, ys])
-        rows = np.arange(n)
-        n_samples = len(self.sample_seg)
-        sseg, st, sd2 = np.full(n, -1, dtype=np.int64), np.zeros(n), np.full(n, np.inf)
-        for k in _SNAP_K:
-            kk = min(k, n_samples)
-            dist, idx = self.tree.query(xy[rows], k=kk, workers=-1)
-            dist = dist.reshape(len(rows), kk)
-            idx = idx.reshape(len(rows), kk)
-            cand = np.where(idx < n_samples, self.sample_seg[np.minimum(idx, n_samples - 1)], -1)
-            _refine(xs, ys, np.ascontiguousarray(cand), self.segxy, sseg, st, sd2, rows)
-            proven = (np.sqrt(sd2[rows]) + self.half_gap_m < dist[:, -1]) | (kk == n_samples)
-            proven |= ~np.isfinite(dist[:, -1])
-            rows = rows[~proven]
-            if not len(rows):
-                break
-        if len(rows):  # far from every road: search every sample in the proving radius
-            radius = np.sqrt(sd2[rows]) + self.half_gap_m
-            hits = self.tree.query_ball_point(xy[rows], radius, workers=-1)
-            width = max(len(h) for h in hits)
-            cand = np.full((len(rows), width), -1, dtype=np.int64)
-            for j, h in enumerate(hits):  # few rows: sites tens of km from any road
-                cand[j, : len(h)] = self.sample_seg[np.asarray(h, dtype=np.int64)]
-            _refine(xs, ys, cand, self.segxy, sseg, st, sd2, rows)
-        seg[order], t[order], d2[order] = sseg, st, sd2
-        return Snap(seg=seg, t=t, dist_m=np.sqrt(d2))
-
-
-def _spatial_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Row order along 1 km grid rows (serpentine), cheap and good enough for cache use."""
-    if len(x) < 50_000:
-        return np.arange(len(x))
-    cx = np.floor((x - x.min()) / 1000.0).astype(np.int64)
-    cy = np.floor((y - y.min()) / 1000.0).astype(np.int64)
-    cx = np.where(cy % 2 == 1, cx.max() - cx, cx)
-    return np.argsort(cy * (cx.max() + 1) + cx, kind="stable")
-
-
 # --------------------------------------------------------------------------- shortest times
 
 
@@ -702,10 +560,11 @@ def _lookup_kernel(seg, t, leg_ms, seg_u, seg_v, fwd, bwd, node_ms, node_member,
 
 
 def lookup_times(
-    snap: Snap, leg_ms, seg_u, seg_v, seg_fwd_ms, seg_bwd_ms, node_ms, node_member
+    snap, leg_ms, seg_u, seg_v, seg_fwd_ms, seg_bwd_ms, node_ms, node_member
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Milliseconds from snapped points to each group: leg + along the segment + the
-    node's time (the better end), and the nearest member's index; (n, n_groups) each."""
+    """Milliseconds from snapped points (a :class:`planner.core.snap.Snap`) to each group:
+    leg + along the segment + the node's time (the better end), and the nearest member's
+    index; (n, n_groups) each."""
     n, g = len(snap.seg), node_ms.shape[1]
     out_ms = np.empty((n, g))
     out_member = np.empty((n, g), dtype=np.int32)

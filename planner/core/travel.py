@@ -38,11 +38,11 @@ import shapely
 
 from planner.core.network import (
     RoadNetwork,
-    SnapIndex,
     TargetGroup,
     lookup_times,
     shortest_times,
 )
+from planner.core.snap import SnapIndex
 from planner.errors import InputError
 
 __all__ = [
