@@ -122,3 +122,18 @@ def test_site_times_follow_the_formula_with_networkx_node_times(seed):
         via_u = np.where(t <= 0, 0.0, t * net.seg_bwd_ms[snap.seg]) + ref[u]
         via_v = np.where(t >= 1, 0.0, (1 - t) * net.seg_fwd_ms[snap.seg]) + ref[v]
     assert np.array_equal(got[:, 0], leg + np.minimum(via_u, via_v))
+
+
+def test_shortest_times_in_worker_processes_are_identical():
+    net, rng = random_network(8)
+    segs = rng.choice(np.flatnonzero(net.seg_u != net.seg_v), 2, replace=False)
+    groups = [
+        TargetGroup("a", nodes=np.array([3])),
+        TargetGroup("b", nodes=rng.choice(net.n_nodes, 3, replace=False), want_member=True),
+        TargetGroup("c", points=tuple((int(s), 0.5, 10.0) for s in segs)),
+        TargetGroup("empty"),
+    ]
+    one = shortest_times(net, groups, processes=1)
+    two = shortest_times(net, groups, processes=2)
+    assert np.array_equal(one[0], two[0]) and np.array_equal(one[1], two[1])
+    assert np.isinf(one[0][:, 3]).all()

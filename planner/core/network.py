@@ -27,6 +27,7 @@ import datetime as dt
 import json
 import logging
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -124,6 +125,13 @@ class RoadNetwork:
         to the fastest: a Dijkstra from a target on it gives times *to* the target."""
         src, dst, ms = self.edges()
         return _csr(dst, src, ms, self.n_nodes)
+
+    @cached_property
+    def snap_index(self):
+        """The :class:`planner.core.snap.SnapIndex` of the joinable segments (made once)."""
+        from planner.core.snap import SnapIndex
+
+        return SnapIndex.from_network(self)
 
     @cached_property
     def bakad_entries(self) -> np.ndarray:
@@ -463,15 +471,52 @@ def _point_edges(net: RoadNetwork, seg: int, t: float, extra_ms: float):
     return out
 
 
+#: from this many nodes on, target groups run in worker processes (one per core)
+PARALLEL_MIN_NODES = 200_000
+_GRAPH: list = []  # the graph of the running shortest_times (in this process or a worker)
+
+
+def _set_graph(graph) -> None:
+    _GRAPH[:] = [graph]
+
+
+def _one_dijkstra(job: tuple[np.ndarray, bool, int]) -> tuple[np.ndarray, np.ndarray | None]:
+    """Times from every node to ``sources`` (and the nearest source's index, if asked)."""
+    sources, want_member, n = job
+    graph = _GRAPH[0]
+    if want_member:
+        dist, _, src = dijkstra(graph, directed=True, indices=sources, min_only=True,
+                                return_predecessors=True)  # fmt: skip
+        pos = np.full(graph.shape[0], -1, dtype=np.int64)
+        pos[sources] = np.arange(len(sources))
+        s = src[:n]
+        return dist[:n], np.where(s >= 0, pos[np.maximum(s, 0)], -1).astype(np.int32)
+    return dijkstra(graph, directed=True, indices=sources, min_only=True)[:n], None
+
+
+def _workers(n_nodes: int, n_jobs: int, processes: int | None) -> int:
+    if processes is not None:
+        return max(1, min(int(processes), n_jobs))
+    import multiprocessing
+
+    if n_nodes < PARALLEL_MIN_NODES or n_jobs < 2 or os.name != "posix":
+        return 1
+    if multiprocessing.current_process().daemon:  # e.g. a Dask worker: no child processes
+        return 1
+    return max(1, min(len(os.sched_getaffinity(0)), n_jobs))
+
+
 def shortest_times(
-    net: RoadNetwork, groups: Sequence[TargetGroup]
+    net: RoadNetwork, groups: Sequence[TargetGroup], processes: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Milliseconds from every node to each group, and the nearest member's index.
 
     One Dijkstra per group (all members at once: scipy's ``min_only``) on the reversed
     graph, with one virtual node per point member. Returns ``ms`` (n_nodes, n_groups),
     ``inf`` where a group cannot be reached, and ``member`` (n_nodes, n_groups) int32
-    (-1 where not asked for or unreachable).
+    (-1 where not asked for or unreachable). scipy's Dijkstra holds the GIL, so on a
+    large network the groups run in forked worker processes (``processes``; default one
+    per core from :data:`PARALLEL_MIN_NODES` nodes on), with identical results.
     """
     n = net.n_nodes
     base = net.reversed_csr
@@ -490,21 +535,34 @@ def shortest_times(
                          np.asarray(w, "f8"), k)  # fmt: skip
     ms = np.full((len(groups), n), np.inf)
     member = np.full((len(groups), n), -1, dtype=np.int32)
+    jobs, slots = [], []
     for j, g in enumerate(groups):
         virt = np.arange(first_virtual[j], first_virtual[j] + len(g.points), dtype=np.int64)
         sources = np.concatenate([np.asarray(g.nodes, dtype=np.int64), virt])
-        if not len(sources):
-            continue
-        if g.want_member:
-            dist, _, src = dijkstra(graph, directed=True, indices=sources, min_only=True,
-                                    return_predecessors=True)  # fmt: skip
-            pos = np.full(graph.shape[0], -1, dtype=np.int64)
-            pos[sources] = np.arange(len(sources))
-            s = src[:n]
-            member[j] = np.where(s >= 0, pos[np.maximum(s, 0)], -1).astype(np.int32)
+        if len(sources):
+            jobs.append((sources, g.want_member, n))
+            slots.append(j)
+    _GRAPH[:] = [graph]
+    try:
+        workers = _workers(n, len(jobs), processes)
+        if workers > 1:
+            import multiprocessing
+            import sys
+
+            # fork hands the graph over for free; from Python 3.12 fork warns in a
+            # process with threads (numba's), so the graph is sent to a forkserver
+            method = "fork" if sys.version_info < (3, 12) else "forkserver"
+            ctx = multiprocessing.get_context(method)
+            with ctx.Pool(workers, initializer=_set_graph, initargs=(graph,)) as pool:
+                results = pool.map(_one_dijkstra, jobs, chunksize=1)
         else:
-            dist = dijkstra(graph, directed=True, indices=sources, min_only=True)
-        ms[j] = dist[:n]
+            results = [_one_dijkstra(job) for job in jobs]
+    finally:
+        _GRAPH.clear()
+    for j, (dist, mem) in zip(slots, results, strict=True):
+        ms[j] = dist
+        if mem is not None:
+            member[j] = mem
     return np.ascontiguousarray(ms.T), np.ascontiguousarray(member.T)
 
 

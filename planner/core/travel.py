@@ -157,7 +157,7 @@ def prepare_travel(network: RoadNetwork, layers) -> PreparedTravel:
     ``layers`` is a :class:`~planner.inputs.layers.LayerSet` (its metric layers and ids).
     Runs one Dijkstra per target group; the result is reused for any number of sites.
     """
-    index = SnapIndex.from_network(network)
+    index = network.snap_index
     access = dict(network.access)
     notes: list[str] = []
     groups: list[TargetGroup] = []
