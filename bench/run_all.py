@@ -18,6 +18,7 @@ HERE = Path(__file__).resolve().parent
 FULL = [
     ("criteria: 1M sites vs geopandas", ["bench_criteria.py"]),
     ("scoring: 1M sites, score_table + why", ["bench_scoring.py"]),
+    ("aggregation: 1M sites, TOPSIS and PROMETHEE II vs WLC", ["bench_mcda.py"]),
     ("ranking: 1,000 companies x 100k sites", ["bench_ranking.py"]),
     ("batch: planner score end to end, 1,000 x 100k", ["bench_batch.py"]),
     ("robustness: Monte Carlo, 1,000 companies", ["bench_robustness.py"]),
@@ -29,6 +30,7 @@ FULL = [
 QUICK = {
     "bench_criteria.py": ["--n", "100000"],
     "bench_scoring.py": ["--sites", "100000"],
+    "bench_mcda.py": ["--sites", "100000"],
     "bench_ranking.py": ["--companies", "200", "--sites", "20000"],
     "bench_batch.py": ["--companies", "200", "--sites", "20000", "--repeat", "1"],
     "bench_robustness.py": ["--companies", "200"],

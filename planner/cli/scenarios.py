@@ -1,7 +1,8 @@
-"""`planner scenarios ...`: list and show the scoring scenarios."""
+"""`planner scenarios ...`: list and show scenarios; weigh expert judgements (AHP) into one."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,7 +11,8 @@ from rich.table import Table
 
 from planner.config import scenarios as _scenarios
 
-from .app import app, handle_errors, out_console
+from .app import app, err_console, handle_errors, out_console
+from .options import Lang, LangOpt, OverwriteOpt
 
 scenarios_app = typer.Typer(
     help="List and inspect scoring scenarios (weights, transforms).", no_args_is_help=True
@@ -23,6 +25,16 @@ def _params(spec: dict) -> str:
     parts = []
     for k, v in spec.items():
         if k in skip:
+            continue
+        if k == "classes":  # a point table: "0-3 km: 10; 3-8 km: 6; ..."
+            from planner.config.weighting import PointTable
+            from planner.core.points import class_labels
+
+            t = PointTable.model_validate({**spec, "weight": 1.0}, strict=False)
+            labels = class_labels(t, "en")
+            parts.append(
+                "; ".join(f"{lab}: {c.points:g}" for lab, c in zip(labels, t.classes, strict=True))
+            )
             continue
         if isinstance(v, dict):
             v = ", ".join(f"{kk}={vv:g}" for kk, vv in v.items())
@@ -86,3 +98,120 @@ def show_cmd(
         if v is not None
     )
     out_console.print(f"needs: {escape(needs)}", highlight=False)
+    if sc.method != "wlc":
+        params = ", ".join(f"{k}={v}" for k, v in info["aggregation"].items() if k != "method")
+        out_console.print(f"method: {sc.method} ({escape(params)})", highlight=False)
+    if sc.pairwise is not None:
+        rec = sc.pairwise.record()
+        out_console.print(
+            f"weights from pairwise comparisons (AHP): {len(rec['experts'])} expert(s), "
+            f"pooled CR {rec['cr']:.3f}, lambda_max {rec['lambda_max']:.3f}",
+            highlight=False,
+        )
+
+
+@scenarios_app.command("weigh")
+@handle_errors
+def weigh_cmd(
+    pairs: Annotated[
+        Path,
+        typer.Argument(
+            help="The panel's judgements: a .toml with [weights.pairwise] or the .xlsx form of "
+            "`planner scenarios template`, e.g. pairs.xlsx.",
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--out", help="Write the scenario here, e.g. panel.toml. Default: print it."
+        ),
+    ] = None,
+    base: Annotated[
+        str | None,
+        typer.Option(
+            "--base",
+            help="Scenario giving transforms, needs and method (name or .toml). Default: the "
+            "file's `base`, else bakad-perimeter.",
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name", help="Name of the new scenario, e.g. panel-2026. Default: the file's."
+        ),
+    ] = None,
+    lang: LangOpt = Lang.en,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Weights from expert pairwise comparisons (Saaty's AHP) -> an ordinary scenario TOML.
+
+    Principal-eigenvector weights; each expert's consistency ratio must be <= 0.10 (else the
+    judgements to revise are named, exit 1); several experts are pooled by the geometric mean.
+    """
+    from planner._atomic import check_writable
+    from planner.jobs.weigh import weigh, write_weighed
+
+    if out is not None:
+        check_writable(out, overwrite)  # before any work
+    res = weigh(pairs, base=base, name=name, lang=lang.value)
+    pw = res.pairwise
+    table = Table(title=f"weights of {res.scenario.name} (hash {res.scenario.hash})")
+    for col in ("criterion", "weight %"):
+        table.add_column(col)
+    for k, w in sorted(pw.weights.items(), key=lambda kv: -kv[1]):
+        table.add_row(escape(k), f"{100 * w:.1f}")
+    err_console.print(table)
+    for e in pw.experts:
+        err_console.print(
+            f"expert {escape(e.name or '(unnamed)')}: CR {e.result.cr:.3f}", highlight=False
+        )
+    err_console.print(
+        f"pooled ({'geometric mean' if len(pw.experts) > 1 else 'one expert'}): CR "
+        f"{pw.pooled.cr:.3f} <= 0.10, lambda_max {pw.pooled.lambda_max:.3f}",
+        highlight=False,
+    )
+    for note in res.notes:
+        err_console.print(f"note: {escape(note)}", highlight=False)
+    if out is None:
+        typer.echo(res.toml, nl=False)
+        return
+    path = write_weighed(res, out, overwrite=overwrite)
+    err_console.print(f"scenario written to {escape(str(path))}", highlight=False)
+
+
+@scenarios_app.command("template")
+@handle_errors
+def template_cmd(
+    out: Annotated[Path, typer.Option("-o", "--out", help="The form to write, e.g. pairs.xlsx.")],
+    lang: LangOpt = Lang.ru,
+    base: Annotated[
+        str,
+        typer.Option("--base", help="Scenario whose criteria are compared (name or .toml)."),
+    ] = _scenarios.DEFAULT_SCENARIO,
+    criteria: Annotated[
+        str | None,
+        typer.Option(
+            "--criteria",
+            help="Compare only these criteria, comma-separated, e.g. interchange,zone,almaty. "
+            "Default: all of the base scenario's.",
+        ),
+    ] = None,
+    experts: Annotated[
+        int, typer.Option("--experts", help="Number of expert sheets, 1-50, e.g. 5.")
+    ] = 1,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """An XLSX form for experts to fill in pairwise judgements (ru, kk or en labels)."""
+    from planner.render.pairs_template import write_template
+
+    sc = _scenarios.load_scenario(base)
+    crit = [c.strip() for c in criteria.split(",") if c.strip()] if criteria else None
+    path = write_template(
+        out, sc, criteria=crit, lang=lang.value, experts=experts, overwrite=overwrite,
+        base_ref=base,
+    )  # fmt: skip
+    err_console.print(
+        f"form written to {escape(str(path))}; fill in columns D and E on each expert sheet, "
+        f"then: planner scenarios weigh {escape(str(path))} -o scenario.toml",
+        highlight=False,
+    )

@@ -48,6 +48,13 @@ from pydantic import (
     model_validator,
 )
 
+from planner.config.weighting import (
+    Aggregation,
+    Pairwise,
+    PointTable,
+    apply_pairwise,
+    check_point_table,
+)
 from planner.errors import ScenarioError
 
 __all__ = [
@@ -282,6 +289,7 @@ Transform = Annotated[
     | Annotated[Exponential, Tag("exponential")]
     | Annotated[Band, Tag("band")]
     | Annotated[Categorical, Tag("categorical")]
+    | Annotated[PointTable, Tag("points")]
     | Annotated[LinearMin, Tag("linear_min")]
     | Annotated[ExponentialMin, Tag("exponential_min")]
     | Annotated[BandMin, Tag("band_min")],
@@ -320,6 +328,8 @@ class _ScenarioFile(_Strict):
     description: str = ""
     criteria: Annotated[dict[CriterionKey, Transform], Field(min_length=1)]
     needs: Needs = Needs()
+    method: Literal["wlc", "topsis", "promethee2"] = "wlc"
+    aggregation: dict[str, Any] | None = None  # parameters, validated by Aggregation
 
 
 @dataclass(frozen=True)
@@ -330,11 +340,20 @@ class Scenario:
     title_en: str
     title_ru: str
     description: str
-    criteria: Mapping[str, Linear | Exponential | Band | Categorical]
+    criteria: Mapping[str, Linear | Exponential | Band | Categorical | PointTable]
     weights: Mapping[str, float]
     needs: Needs
     hash: str
     source: str
+    #: aggregation method and parameters (planner.config.weighting); WLC by default
+    aggregation: Aggregation = Aggregation()
+    #: the pairwise comparisons the weights were derived from, if any
+    pairwise: Pairwise | None = None
+
+    @property
+    def method(self) -> str:
+        """``"wlc"``, ``"topsis"`` or ``"promethee2"``."""
+        return self.aggregation.method
 
     def with_weights(self, weights: Mapping[str, float]) -> Scenario:
         """A copy with other (re-normalised) weights; keys must be criteria of this scenario."""
@@ -364,6 +383,7 @@ class Scenario:
             criteria=crit,
             needs=self.needs,
             source=f"{self.source} (weights changed)",
+            aggregation=self.aggregation,
         )
 
     def describe(self) -> dict[str, Any]:
@@ -380,6 +400,8 @@ class Scenario:
                 for k, t in self.criteria.items()
             },
             "needs": self.needs.model_dump(),
+            **({"aggregation": self.aggregation.canonical()} if self.method != "wlc" else {}),
+            **({"pairwise": self.pairwise.record()} if self.pairwise is not None else {}),
         }
 
 
@@ -387,7 +409,11 @@ def _canonical_weight(w: float) -> float:
     return float(f"{w:.12g}")
 
 
-def _build(*, name, title_en, title_ru, description, criteria, needs, source) -> Scenario:
+def _build(
+    *, name, title_en, title_ru, description, criteria, needs, source,
+    aggregation: Aggregation | None = None, pairwise: Pairwise | None = None,
+) -> Scenario:  # fmt: skip
+    aggregation = aggregation if aggregation is not None else Aggregation()
     total = sum(t.weight for t in criteria.values())
     weights = {k: _canonical_weight(t.weight / total) for k, t in criteria.items()}
     canonical = {
@@ -397,6 +423,8 @@ def _build(*, name, title_en, title_ru, description, criteria, needs, source) ->
         },
         "needs": needs.model_dump(),
     }
+    if aggregation.method != "wlc":  # WLC scenarios keep the hash they always had
+        canonical["aggregation"] = aggregation.canonical()
     blob = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     digest = hashlib.sha256(blob.encode()).hexdigest()[:12]
     return Scenario(
@@ -409,13 +437,15 @@ def _build(*, name, title_en, title_ru, description, criteria, needs, source) ->
         needs=needs,
         hash=digest,
         source=source,
+        aggregation=aggregation,
+        pairwise=pairwise,
     )
 
 
 _FIX_HINTS = {
     "extra_forbidden": "unknown key; remove it or fix its spelling",
     "missing": "required key is missing; add it",
-    "union_tag_invalid": "unknown transform; use linear, exponential, band or categorical",
+    "union_tag_invalid": "unknown transform; use linear, exponential, band, categorical or points",
     "union_tag_not_found": 'the criterion has no `transform`; add transform = "linear" '
     "(or exponential, band, categorical)",
     "greater_than_equal": "must not be negative",
@@ -424,7 +454,7 @@ _FIX_HINTS = {
 
 
 def _loc(loc: tuple) -> str:
-    tags = ("linear", "exponential", "band", "categorical", *_MINUTE_TAGS)
+    tags = ("linear", "exponential", "band", "categorical", "points", *_MINUTE_TAGS)
     parts = [str(p) for p in loc if p not in tags]
     if parts and parts[-1] == "[key]":
         parts = parts[:-1]
@@ -484,16 +514,37 @@ def scenario_from_dict(
     ScenarioError
         listing every problem, each naming ``source`` and the key.
     """
+    data, pairwise = apply_pairwise(data, source)
     try:
         spec = _ScenarioFile.model_validate(dict(data))
     except ValidationError as exc:
         raise ScenarioError(_summary(source, _format_validation(exc))) from exc
+    try:
+        aggregation = Aggregation(method=spec.method, **(spec.aggregation or {}))
+    except (ValidationError, TypeError) as exc:
+        msgs = (
+            [f"`aggregation.{_loc(e['loc'])}`: {e['msg'].removeprefix('Value error, ')}"
+             for e in exc.errors()]
+            if isinstance(exc, ValidationError) else [str(exc)]
+        )  # fmt: skip
+        raise ScenarioError(_summary(source, msgs)) from exc
     problems = []
     for key, t in spec.criteria.items():
+        if isinstance(t, PointTable) and key in TIME_CRITERIA:
+            problems.append(
+                f"`criteria.{key}`: point tables turn straight-line km into minutes at a "
+                "speed; a travel time by road is already in minutes: use linear, "
+                "exponential or band with _min keys (e.g. full_at_min, zero_at_min)"
+            )
+            continue
+        if isinstance(t, PointTable):
+            problems += check_point_table(key, t)
+            continue
         if key == "zone" and not isinstance(t, Categorical):
             problems.append(
                 f"`criteria.zone.transform`: {t.transform!r} cannot score a zone status; "
-                'use transform = "categorical" with a [criteria.zone.values] table'
+                'use transform = "categorical" with a [criteria.zone.values] table '
+                '(or transform = "points" with category rows)'
             )
         if key != "zone" and isinstance(t, Categorical):
             problems.append(
@@ -538,6 +589,8 @@ def scenario_from_dict(
         criteria=dict(spec.criteria),
         needs=spec.needs,
         source=source,
+        aggregation=aggregation,
+        pairwise=pairwise,
     )
 
 

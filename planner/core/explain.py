@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from planner.config.scenarios import CRITERIA, Scenario, load_scenario
+from planner.config.weighting import PointTable
 from planner.errors import InputError
 
 __all__ = ["EXCLUSION_TEXT", "STATUS_TEXT", "why_texts"]
@@ -286,6 +287,8 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, layers, rows=None)
             if CRITERIA[key] not in df.columns:
                 continue
             t_en, t_ru = makers[key](df, hit_rows)
+            if isinstance(sc.criteria[key], PointTable):  # "... (3-8 km: 6 of 10)"
+                t_en, t_ru = _with_points(df, hit_rows, key, sc.criteria[key], t_en, t_ru)
             en[hit_rows, hit_pos] = t_en
             ru[hit_rows, hit_pos] = t_ru
     out_en = _join(en)
@@ -298,6 +301,14 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, layers, rows=None)
         {"why_ru": pd.array(out_ru, dtype="str"), "why_en": pd.array(out_en, dtype="str")},
         index=df.index,
     )
+
+
+def _with_points(df, rows, key, t, t_en, t_ru) -> Facts:
+    from planner.core import points
+
+    p_en = points.facts(df, rows, key, t, "en")
+    p_ru = points.facts(df, rows, key, t, "ru")
+    return t_en + " (" + p_en + ")", t_ru + " (" + p_ru + ")"
 
 
 def _join(parts: np.ndarray) -> np.ndarray:

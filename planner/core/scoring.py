@@ -8,7 +8,9 @@ Columns written (``<c>`` is a criterion key of the scenario, see
 :data:`planner.config.scenarios.CRITERIA`): ``u_<c>`` utility 0-1, ``c_<c>`` points
 (``weight * u * 100``; 0 for excluded sites; they add up to ``score``), ``score`` 0-100,
 ``rank`` (Int64, 1 = best, ``<NA>`` for excluded sites; ties go to the smaller
-``site_id``).
+``site_id``). With a scenario ``method`` other than ``wlc``, ``score`` is that method's
+score 0-100 over the sites not excluded (:mod:`planner.core.aggregation`), ``rank``
+follows it, and ``score_wlc`` keeps the weighted sum the ``c_<c>`` points add up to.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from planner.config.scenarios import (
     Scenario,
     load_scenario,
 )
+from planner.config.weighting import PointTable
 from planner.errors import InputError
 from planner.inputs.layers import parse_as_of
 
@@ -130,8 +133,23 @@ def _is_operating(s: pd.Series) -> np.ndarray:
     return (s == "operating").to_numpy(dtype=bool, na_value=False)
 
 
+def _point_utility(df: pd.DataFrame, key: str, col: str, t: PointTable) -> np.ndarray:
+    from planner.core import points
+
+    if t.unit == "category":
+        codes = _status_codes(_column(df, col, key), col)
+        sez = _is_operating(_column(df, "sez_status", key)) if t.sez_bonus_points else None
+        return points.utility_from_status(t, codes, sez)
+    inside = None
+    if t.inside_points is not None:
+        inside = _column(df, "in_almaty", key).to_numpy(dtype=bool, na_value=False)
+    return points.utility_from_distance(t, _distance(df, col, key), inside)
+
+
 def _utility(df: pd.DataFrame, key: str, t) -> np.ndarray:
     col = CRITERIA[key]
+    if isinstance(t, PointTable):
+        return _point_utility(df, key, col, t)
     if isinstance(t, Categorical):
         codes = _status_codes(_column(df, col, key), col)
         table = np.array([getattr(t.values, s) for s in ZONE_STATUSES])
@@ -314,11 +332,23 @@ def score_table(
         points[f"c_{k}"] = c
         score += c
     np.clip(score, 0.0, 100.0, out=score)  # float sums may stray past 100 by an ulp
+    extra = {}
+    if sc.method != "wlc":  # exclusions first, then the method over the remaining sites
+        from planner.core.aggregation import method_scores, topsis_columns
+
+        C = np.stack([u[f"u_{k}"] for k in sc.weights])  # criteria x sites
+        w = np.fromiter(sc.weights.values(), dtype="f8", count=len(sc.weights))
+        extra["score_wlc"] = score
+        if sc.method == "topsis":
+            m = topsis_columns(C, w, ~excluded, sc.aggregation.ideal or "feasible")
+        else:
+            m = method_scores(C.T, w, sc.aggregation, feasible=~excluded)
+        score = np.nan_to_num(m, nan=0.0)
     if site_ids is None and "site_id" in criteria_df.columns:
         site_ids = criteria_df["site_id"].to_numpy(dtype=object)
     rank = rank_scores(score, excluded, site_ids)
     return pd.DataFrame(
-        {**u, **points, "score": score, "rank": rank}, index=criteria_df.index, copy=False
+        {**u, **points, "score": score, **extra, "rank": rank}, index=criteria_df.index, copy=False
     )
 
 

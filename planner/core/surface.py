@@ -497,6 +497,9 @@ def compute_surface(
         raise InputError(f"cell_m={cell_m!r}: give a cell size in metres > 0, e.g. 100")
     t0 = time.perf_counter()
     sc = load_scenario(scenario)
+    from planner.core.aggregation import require_chunkable
+
+    require_chunkable(sc, "the suitability surface")
     day = parse_as_of(as_of)
     prepared = prepare(layers, day)
     grid, mask_fn = _extent(extent, layers, prepared, float(cell_m))

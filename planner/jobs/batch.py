@@ -330,6 +330,15 @@ def _rank(U, W, sa: SiteArrays, needs: NeedArrays, k: int, progress, stages) -> 
     )  # fmt: skip
 
 
+def _check_method_robustness(sc: Scenario, robustness: bool) -> None:
+    if robustness and sc.method != "wlc":
+        raise InputError(
+            f"robustness: the Monte Carlo over weights ranks by the weighted sum, but scenario "
+            f"{sc.name!r} ranks by {sc.method}; drop --robustness, or see how the ranking "
+            "differs between methods with `planner compare` (section: ranking by method)"
+        )
+
+
 def _site_groups(idx: np.ndarray, crit: pd.DataFrame, sites: pd.DataFrame, layers) -> np.ndarray:
     """Group label of sites ``idx`` for the share limit: zone, else "almaty" inside the
     city, else the nearest settlement or city outline (by polygon distance, EPSG:32643)."""
@@ -538,6 +547,7 @@ def score_companies(
     sites = _check_sites(sites)
     sc = load_scenario(scenario)
     day = parse_as_of(as_of)
+    _check_method_robustness(sc, robustness)
     keys = list(sc.weights)
     stages = ["criteria", "ranking", *(["allocation"] if allocate else []),
               *(["robustness"] if robustness else []), "results"]  # fmt: skip
@@ -569,6 +579,10 @@ def score_companies(
     k_rank = max(top_k, int(alloc_candidates)) if allocate else top_k
     k_rank = max(1, min(k_rank, n_sites))
     rr = _rank(U, W, sa, needs, k_rank, progress, stages)
+    if sc.method != "wlc":  # the same needs filter, then the method among each company's sites
+        from planner.core.aggregation import rank_companies_by_method
+
+        rr = rank_companies_by_method(U, W, sa, needs, k_rank, sc.aggregation, rr)
     reasons = binding_reasons(rr)
     timings["ranking_s"] = time.perf_counter() - t0
 
@@ -740,7 +754,9 @@ def _results_table(valid, sites, crit, U, W, keys, rr, ci, slot, si, alloc, mc, 
     points = 100.0 * W[ci] * U[si] if n else np.zeros((0, len(keys)))
     for j, k in enumerate(keys):
         cols[f"c_{k}"] = points[:, j]
-    if n:
+    if sc.method != "wlc":  # the points add up to the weighted sum, not the method's score
+        cols["score_wlc"] = points.sum(axis=1)
+    elif n:
         off = np.abs(points.sum(axis=1) - score)
         if not (off <= _SCORE_TOL).all():
             r = int(np.argmax(off))
@@ -949,6 +965,7 @@ def run_batch(
     _check_top_k(top_k)
     _check_max_share(max_share, allocate)
     sc = load_scenario(scenario)  # a bad scenario fails before any reading
+    _check_method_robustness(sc, robustness)
     parse_as_of(as_of)
     t0 = time.perf_counter()
     if progress is not None:

@@ -609,6 +609,10 @@ def score_sites_engine(
     _check_engine(engine)
     _check_npartitions(npartitions)
     sc = load_scenario(scenario)
+    from planner.core.aggregation import require_chunkable
+
+    if engine != "local":
+        require_chunkable(sc, "the Dask engine")
     day = parse_as_of(as_of)
     if engine == "local" or len(sites) == 0:
         return score_sites(sites, layers, sc, day, why=why, network=network)
@@ -878,6 +882,10 @@ def run_score_sites(
     _check_engine(engine)
     _check_npartitions(npartitions)
     sc = load_scenario(scenario)
+    from planner.core.aggregation import require_chunkable
+
+    if engine != "local":
+        require_chunkable(sc, "the Dask engine")
     day = parse_as_of(as_of)
     out_path = Path(str(output).rstrip("/\\"))
     from planner.render.outputs import manifest_path

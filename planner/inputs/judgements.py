@@ -1,0 +1,249 @@
+"""Expert judgements for pairwise weighting, as the panel hands them in: TOML or XLSX.
+
+``planner scenarios weigh PAIRS`` reads one of:
+
+* **TOML** (``.toml``): a scenario fragment::
+
+      base = "bakad-perimeter"            # transforms and needs come from this scenario
+      name = "panel-2026"                 # optional: name and titles of the new scenario
+      title_ru = "Экспертная панель 2026"
+
+      [weights.pairwise]                  # as in a scenario (planner.config.weighting)
+      [[weights.pairwise.experts]]
+      name = "Expert A"
+      judgements = { interchange = { zone = 3, almaty = 5 }, zone = { almaty = 2 } }
+
+* **XLSX** (``.xlsx``): the template of ``planner scenarios template`` filled in by the
+  experts (:mod:`planner.render.pairs_template`): one sheet per expert, one row per pair of
+  criteria, the answer "which matters more: A, B or =" and "how much (1-9)". The
+  machine-readable criterion keys sit beside the labels, so the labels may be in Russian,
+  Kazakh or English. The hidden-from-nobody sheet ``planner`` records the base scenario.
+
+Everything is read as text and parsed explicitly; a problem names the file, sheet, row
+and column, the value and the fix. An expert sheet left entirely blank is skipped (and
+reported); a partly filled one is an error.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from planner.config.pairs_form import FIRST_ROW, HEADERS, META_SHEET
+from planner.errors import InputError
+
+__all__ = ["HEADERS", "META_SHEET", "JudgementFile", "read_judgements"]
+
+_COLS = "ABCDEFG"
+_KEY_HEADERS = {h[5] for h in HEADERS.values()} | {h[6] for h in HEADERS.values()}
+# A and B as experts type them: Latin or Cyrillic look-alikes, any case
+_SIDE = {"a": "A", "а": "A", "b": "B", "в": "B", "б": "B", "=": "=", "==": "="}
+
+
+@dataclass(frozen=True)
+class JudgementFile:
+    """What a judgements file holds: the ``[weights.pairwise]`` table and the metadata.
+
+    ``pairwise`` has the structure of a scenario's ``[weights.pairwise]`` table;
+    ``meta`` holds ``base``, ``name``, ``title_en``, ``title_ru``, ``description`` when
+    given; ``notes`` lists what was skipped (blank expert sheets).
+    """
+
+    path: Path
+    pairwise: dict[str, Any]
+    meta: dict[str, str]
+    notes: list[str] = field(default_factory=list)
+
+
+_META_KEYS = ("base", "name", "title_en", "title_ru", "description")
+
+
+def read_judgements(path: str | Path) -> JudgementFile:
+    """Read a PAIRS file (``.toml`` or ``.xlsx``); see the module docstring."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"judgements file {p}: not found; give the path to a .toml or .xlsx file")
+    suffix = p.suffix.lower()
+    if suffix == ".toml":
+        return _read_toml(p)
+    if suffix == ".xlsx":
+        return _read_xlsx(p)
+    raise InputError(
+        f"judgements file {p}: {suffix or 'no suffix'} is not supported; use .toml or .xlsx "
+        "(make an .xlsx with `planner scenarios template`)"
+    )
+
+
+def _read_toml(p: Path) -> JudgementFile:
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"judgements file {p}: not UTF-8 text; save it as UTF-8") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"judgements file {p}: not valid TOML ({exc})") from exc
+    allowed = {*_META_KEYS, "weights"}
+    extra = sorted(set(data) - allowed)
+    if extra:
+        raise InputError(
+            f"judgements file {p}: unknown key(s) {', '.join(extra)}; "
+            f"use {', '.join(sorted(allowed))}"
+        )
+    wt = data.get("weights")
+    if (
+        not isinstance(wt, dict)
+        or not isinstance(wt.get("pairwise"), dict)
+        or set(wt) != {"pairwise"}
+    ):
+        raise InputError(
+            f"judgements file {p}: needs a [weights.pairwise] table (and nothing else under "
+            "[weights]); see `planner scenarios weigh --help`"
+        )
+    meta = {}
+    for k in _META_KEYS:
+        if k in data:
+            if not isinstance(data[k], str):
+                raise InputError(f"judgements file {p}: `{k}` must be text, got {data[k]!r}")
+            meta[k] = data[k]
+    return JudgementFile(path=p, pairwise=dict(wt["pairwise"]), meta=meta)
+
+
+def _text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
+def _read_xlsx(p: Path) -> JudgementFile:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(p, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise InputError(
+            f"judgements file {p}: cannot be opened as an Excel workbook ({exc}); save it as .xlsx"
+        ) from exc
+    try:
+        meta = _meta(wb, p)
+        experts, criteria, notes, problems = [], None, [], []
+        for ws in wb.worksheets:
+            if ws.title == META_SHEET:
+                continue
+            rows = [tuple(r) for r in ws.iter_rows(min_row=1, max_col=len(_COLS), values_only=True)]
+            if len(rows) < FIRST_ROW - 1 or not _is_expert_sheet(rows[FIRST_ROW - 2]):
+                continue
+            got = _expert(ws.title, rows, p, problems)
+            if got is None:
+                notes.append(f"sheet «{ws.title}»: no answers, skipped")
+                continue
+            name, crit, judg = got
+            if criteria is None:
+                criteria = crit
+            elif crit != criteria:
+                problems.append(
+                    f"sheet «{ws.title}»: compares {', '.join(crit)} but the first expert sheet "
+                    f"compares {', '.join(criteria)}; every expert must judge the same pairs "
+                    "(copy the sheet from one template)"
+                )
+            experts.append({"name": name or ws.title, "judgements": judg})
+    finally:
+        wb.close()
+    if problems:
+        raise InputError(f"judgements file {p}: " + "; ".join(problems))
+    if not experts:
+        raise InputError(
+            f"judgements file {p}: no filled expert sheet found (a sheet made by `planner "
+            "scenarios template`, with answers in columns D and E)"
+        )
+    pairwise = {"criteria": list(criteria or []), "experts": experts}
+    return JudgementFile(path=p, pairwise=pairwise, meta=meta, notes=notes)
+
+
+def _meta(wb, p: Path) -> dict[str, str]:
+    if META_SHEET not in wb.sheetnames:
+        return {}
+    meta = {}
+    for r, row in enumerate(wb[META_SHEET].iter_rows(min_row=1, max_col=2, values_only=True), 1):
+        key, value = _text(row[0]), _text(row[1] if len(row) > 1 else None)
+        if key in _META_KEYS and value:
+            meta[key] = value
+        elif key and key not in _META_KEYS and key not in ("lang", "criteria", "version"):
+            raise InputError(
+                f"judgements file {p}, sheet «{META_SHEET}», row {r}, column A: unknown key "
+                f"{key!r}; use {', '.join(_META_KEYS)}"
+            )
+    return meta
+
+
+def _is_expert_sheet(header: tuple) -> bool:
+    cells = [_text(c) for c in header]
+    return len(cells) >= 7 and cells[5] in _KEY_HEADERS and cells[6] in _KEY_HEADERS
+
+
+def _expert(title: str, rows: list[tuple], p: Path, problems: list[str]):
+    name = _text(rows[0][1]) if rows and len(rows[0]) > 1 else ""
+    where = f"sheet «{title}»"
+    crit: list[str] = []
+    judg: dict[str, dict[str, Any]] = {}
+    answered = 0
+    local: list[str] = []
+    for r, row in enumerate(rows[FIRST_ROW - 1 :], FIRST_ROW):
+        row = tuple(row) + (None,) * (len(_COLS) - len(row))
+        key_a, key_b = _text(row[5]), _text(row[6])
+        side, much = _text(row[3]), _text(row[4])
+        if not key_a and not key_b:
+            if side or much:
+                local.append(f"{where}, row {r}, columns F-G: an answer without criterion keys")
+            continue
+        if not key_a or not key_b:
+            local.append(
+                f"{where}, row {r}, column {'F' if not key_a else 'G'}: the criterion key is "
+                "missing; do not edit columns F and G (copy them from the template)"
+            )
+            continue
+        for k in (key_a, key_b):
+            if k not in crit:
+                crit.append(k)
+        if not side and not much:
+            local.append(f"{where}, row {r}, column D: no answer; choose A, B or =")
+            continue
+        answered += 1
+        s = _SIDE.get(side.casefold())
+        if s is None:
+            local.append(
+                f"{where}, row {r}, column D: {side!r} is not A, B or =; choose one of them"
+            )
+            continue
+        if s == "=":
+            if much not in ("", "1"):
+                local.append(
+                    f"{where}, row {r}, column E: {much!r} with '=' in column D; equal "
+                    "importance is 1 (leave E empty or write 1)"
+                )
+                continue
+            judg.setdefault(key_a, {})[key_b] = 1
+            continue
+        try:
+            k = float(much.replace(",", "."))
+        except ValueError:
+            k = float("nan")
+        if not (k == k and 1 <= k <= 9):
+            local.append(
+                f"{where}, row {r}, column E: {much!r} is not a number from 1 to 9; write how "
+                "many times more important (1 equal, 3 moderately, 5 strongly, 7 very strongly, "
+                "9 extremely)"
+            )
+            continue
+        k = int(k) if k.is_integer() else k
+        judg.setdefault(key_a, {})[key_b] = (
+            k if s == "A" else (f"1/{k}" if isinstance(k, int) else 1 / k)
+        )
+    if answered == 0:
+        return None
+    problems.extend(local)
+    return name, crit, judg
