@@ -59,6 +59,11 @@ def test_time_criteria_take_minutes():
     band = {"transform": "band", "weight": 1, "inside_value": 0.0, "zero_below_min": 1,
             "full_from_min": 2, "full_to_min": 3, "zero_above_min": 4}  # fmt: skip
     assert scenario_from_dict({"criteria": {"time_almaty": band}}).criteria["time_almaty"]
+    table = {"transform": "points", "weight": 1, "speed_kmh": 40,
+             "classes": [{"from_min": 0, "to_min": 10, "points": 10},
+                         {"from_min": 10, "points": 0}]}  # fmt: skip
+    with pytest.raises(ScenarioError, match="already in minutes"):
+        scenario_from_dict({"criteria": {"time_rail": table}})
     with pytest.raises(ScenarioError, match="inside_value"):
         scenario_from_dict({"criteria": {"time_konaev": band}})
 
