@@ -39,6 +39,7 @@ import planner
 from planner.config.scenarios import load_scenario
 from planner.config.sectors import SECTOR_KEYS, needs_arrays, weights_matrix
 from planner.core.criteria import compute_criteria
+from planner.core.prepared import Prepared
 from planner.core.scoring import utilities
 from planner.jobs.batch import score_companies
 
@@ -104,7 +105,9 @@ def baseline(companies, sites, layers, scenario, k: int):
     """Straightforward pandas: per company filter the sites, score, stable sort, head(k)."""
     sc = load_scenario(scenario)
     keys = list(sc.weights)
-    crit = compute_criteria(sites["lon"], sites["lat"], layers, AS_OF, index=sites.index)
+    crit = compute_criteria(
+        sites["lon"], sites["lat"], Prepared.of(layers, AS_OF), index=sites.index
+    )
     u = utilities(crit, sc)
     table = pd.DataFrame(
         {

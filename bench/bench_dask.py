@@ -46,8 +46,9 @@ import numpy as np
 import pandas as pd
 
 import planner
+from planner._atomic import manifest_path
 from planner.jobs import dask_engine as engine
-from planner.render.outputs import manifest_path
+from planner.jobs.dask_client import dask_client
 
 AS_OF = "2025-06-01"
 
@@ -138,7 +139,7 @@ def main(argv=None) -> int:
     dask_times: dict[int, float] = {}
     local_times: dict[int, float] = {}
     try:
-        with engine.dask_client(
+        with dask_client(
             args.scheduler, n_workers=args.workers, memory_limit=args.memory_limit
         ) as client:
             info = client.scheduler_info(n_workers=-1)["workers"]

@@ -31,7 +31,9 @@ import planner
 from planner.config.scenarios import CRITERIA, load_scenario
 from planner.core.criteria import compute_criteria
 from planner.core.explain import why_texts
-from planner.core.scoring import score_sites, score_table
+from planner.core.prepared import Prepared
+from planner.core.scoring import score_table
+from planner.jobs.score_sites import score_sites
 
 
 def make_sites(n: int, seed: int = 42) -> gpd.GeoDataFrame:
@@ -98,7 +100,8 @@ def main(argv=None) -> int:
     ids = sites["site_id"].to_numpy()
 
     crit, c_first, c_best = timed(
-        lambda: compute_criteria(lon, lat, layers, args.as_of, index=sites.index), args.repeat
+        lambda: compute_criteria(lon, lat, Prepared.of(layers, args.as_of), index=sites.index),
+        args.repeat,
     )
     table, s_first, s_best = timed(lambda: score_table(crit, sc, site_ids=ids), args.repeat)
     _, all_first, all_best = timed(
@@ -109,7 +112,7 @@ def main(argv=None) -> int:
     mask = np.zeros(args.sites, dtype=bool)
     mask[:rows] = True
     t0 = time.perf_counter()
-    texts = why_texts(scored, sc, layers, rows=mask)
+    texts = why_texts(scored, sc, Prepared.of(layers, args.as_of), rows=mask)
     why_s = time.perf_counter() - t0
 
     n = args.sites

@@ -37,12 +37,16 @@ def child(cell_m: float, extent: str, out_dir: str) -> dict:
     import planner
     from planner import crs
     from planner.core.criteria import compute_criteria
-    from planner.core.surface import compute_surface, surface_overlay_png, write_surface
-    from planner.inputs.layers import STATUS_RANK
+    from planner.core.layerset import STATUS_RANK
+    from planner.core.prepared import Prepared
+    from planner.core.surface import compute_surface
+    from planner.jobs.surface import write_surface
+    from planner.render.surface_image import surface_overlay_png
 
     layers = planner.load_layers()
     t = time.perf_counter()
-    surf = compute_surface(layers, as_of=AS_OF, cell_m=cell_m, extent=extent, keep_criteria=True)
+    prepared = Prepared.of(layers, AS_OF)
+    surf = compute_surface(prepared, cell_m=cell_m, extent=extent, keep_criteria=True)
     t_surface = time.perf_counter() - t
     peak_surface = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     try:
@@ -62,7 +66,7 @@ def child(cell_m: float, extent: str, out_dir: str) -> dict:
     k = np.random.default_rng(0).choice(len(rows), min(3000, len(rows)), replace=False)
     rows, cols = rows[k], cols[k]
     lon, lat = crs.metric_to_lonlat(surf.grid.col_x(cols), surf.grid.row_y(rows))
-    exact = compute_criteria(lon, lat, layers, AS_OF)
+    exact = compute_criteria(lon, lat, prepared)
     worst = {
         c: float(np.max(np.abs(g[rows, cols] - exact[c].to_numpy())) * 1000)
         for c, g in surf.criteria.items()
@@ -115,9 +119,11 @@ def main(argv=None) -> int:
     cell_m = args.cell_m
     if args.max_n:
         import planner
+        from planner.core.prepared import Prepared
         from planner.core.surface import surface_grid
 
-        cells = surface_grid(planner.load_layers(), cell_m, args.extent).size
+        prepared = Prepared.of(planner.load_layers(), AS_OF)
+        cells = surface_grid(prepared, cell_m, args.extent).size
         if cells > args.max_n:
             cell_m = math.ceil(cell_m * math.sqrt(cells / args.max_n))
             print(f"--max-n {args.max_n:,}: {cells:,} cells at {args.cell_m:g} m; "

@@ -4,6 +4,7 @@ Data flows one way: layers -> criteria -> scores -> ranking / allocation -> tabl
 """
 
 from planner._version import __version__
+from planner.core.layerset import LAYER_NAMES, LayerSet, status_as_of
 from planner.crs import GEOGRAPHIC_CRS, METRIC_CRS
 from planner.errors import (
     InputError,
@@ -13,14 +14,15 @@ from planner.errors import (
     PlannerError,
     ScenarioError,
 )
-from planner.inputs.layers import LAYER_NAMES, LayerSet, export_layers, load_layers, status_as_of
+from planner.inputs.layers import export_layers, load_layers
 
 #: public functions of the heavier modules, imported on first use (numba, folium, scipy)
 _LAZY = {
     "compute_criteria": "core.criteria",
     "load_scenario": "config.scenarios",
     "list_scenarios": "config.scenarios",
-    "score_sites": "core.scoring",
+    "Prepared": "core.prepared",
+    "score_sites": "jobs.score_sites",
     "score_table": "core.scoring",
     "load_sites": "inputs.sites",
     "grid_sites": "inputs.sites",
@@ -34,7 +36,7 @@ _LAZY = {
     "write_table": "render.outputs",
     "build_map": "render.maps",
     "save_map": "render.maps",
-    "compare_sites": "core.compare",
+    "compare_sites": "jobs.compare",
     "score_sites_engine": "jobs.dask_engine",
     "compute_surface": "core.surface",
 }

@@ -28,20 +28,15 @@ from planner import OutputError, OutputExistsError
 from planner.config.scenarios import load_scenario
 from planner.config.sectors import company_weights
 from planner.core.criteria import compute_criteria
+from planner.core.prepared import Prepared
 from planner.core.scoring import score_table
 from planner.crs import lonlat_to_metric
-from planner.errors import InputError
+from planner.errors import BatchError, InputError
 from planner.inputs.companies import example_path, read_companies
 from planner.inputs.sites import grid_sites
-from planner.jobs.batch import (
-    BatchError,
-    _check_nothing_lost,
-    check_outputs,
-    default_rejects_path,
-    run_batch,
-    score_companies,
-    write_batch,
-)
+from planner.jobs.batch import run_batch, score_companies
+from planner.jobs.batch_outputs import default_rejects_path, plan_outputs, write_batch
+from planner.jobs.batch_tables import check_nothing_lost
 
 AS_OF = "2026-01-01"
 GEOD = Geod(ellps="WGS84")
@@ -145,7 +140,9 @@ def test_points_use_each_companys_own_weights(example, layers):
         rows = res[(res["sector"] == sector) & (res["rank"] == 1)].head(2)
         assert len(rows), sector
         w = company_weights(sc.weights, sector)
-        crit = compute_criteria(rows["lon"], rows["lat"], layers, AS_OF, index=rows.index)
+        crit = compute_criteria(
+            rows["lon"], rows["lat"], Prepared.of(layers, AS_OF), index=rows.index
+        )
         expect = score_table(crit, sc.with_weights(w))
         assert np.allclose(rows["score"], expect["score"], atol=1e-6)
         for k in keys:
@@ -254,11 +251,11 @@ def test_nothing_ranked_gives_exit_code_one(layers, tmp_path):
 def test_lost_rows_raise_an_internal_error(example):
     counts = dict(example.counts, ranked=example.counts["ranked"] - 1)
     with pytest.raises(BatchError, match="rows would be lost"):
-        _check_nothing_lost(counts, example.companies, example.results, example.companies,
+        check_nothing_lost(counts, example.companies, example.results, example.companies,
                             example.rejects)  # fmt: skip
     short = example.results[example.results["company_id"] != example.results["company_id"][0]]
     with pytest.raises(BatchError, match="companies differ"):
-        _check_nothing_lost(example.counts, example.companies, short, example.companies,
+        check_nothing_lost(example.counts, example.companies, short, example.companies,
                             example.rejects)  # fmt: skip
 
 
@@ -406,7 +403,7 @@ def test_existing_output_refused_before_anything(example, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.rejects.csv"]
     assert rej.read_text(encoding="utf-8") == "old rejects"
     with pytest.raises(OutputExistsError):
-        check_outputs(out)  # the CLI calls this before any work
+        plan_outputs(out)  # the CLI calls this before any work
     write_batch(example, out, overwrite=True)
     assert rej.read_text(encoding="utf-8-sig").startswith("row,")
 
@@ -414,27 +411,27 @@ def test_existing_output_refused_before_anything(example, tmp_path):
 def test_stale_manifest_is_refused_too(tmp_path):
     (tmp_path / "r.gpkg.manifest.json").write_text("{}", encoding="utf-8")
     with pytest.raises(OutputExistsError, match="manifest"):
-        check_outputs(tmp_path / "r.gpkg")
+        plan_outputs(tmp_path / "r.gpkg")
 
 
 def test_output_names_checked(tmp_path):
     with pytest.raises(InputError, match="unknown file type"):
-        check_outputs(tmp_path / "r.txt")
+        plan_outputs(tmp_path / "r.txt")
     with pytest.raises(InputError, match="written twice"):
-        check_outputs(tmp_path / "r.csv", rejects=tmp_path / "r.csv")
+        plan_outputs(tmp_path / "r.csv", rejects=tmp_path / "r.csv")
     with pytest.raises(InputError, match="written twice"):
-        check_outputs(tmp_path / "r.csv", rejects=tmp_path / "r.companies.csv")
+        plan_outputs(tmp_path / "r.csv", rejects=tmp_path / "r.companies.csv")
     with pytest.raises(InputError, match=".html"):
-        check_outputs(tmp_path / "r.csv", map_path=tmp_path / "m.png")
+        plan_outputs(tmp_path / "r.csv", map_path=tmp_path / "m.png")
 
 
 def test_unwritable_folder_refused_before_work(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x", encoding="utf-8")
     with pytest.raises(OutputError):
-        check_outputs(blocker / "r.csv")
+        plan_outputs(blocker / "r.csv")
     with pytest.raises(OutputError, match="does not exist"):
-        check_outputs(tmp_path / "missing" / "r.csv")
+        plan_outputs(tmp_path / "missing" / "r.csv")
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".gpkg"])
@@ -464,7 +461,7 @@ def test_read_only_folder_keeps_previous_output(example, tmp_path):
     folder.chmod(0o555)
     try:
         with pytest.raises(OutputError):
-            check_outputs(out, overwrite=True)
+            plan_outputs(out, overwrite=True)
         with pytest.raises(OutputError):
             write_batch(example, out, overwrite=True)
     finally:
@@ -530,7 +527,7 @@ def test_progress_is_reported(layers, tmp_path):
 
 
 def test_group_labels_zone_almaty_or_nearest_settlement(layers):
-    from planner.jobs.batch import _site_groups
+    from planner.jobs.batch_stages import _site_groups
 
     centre = layers.feature("cities", "almaty-centre")
     aiz = shapely.point_on_surface(layers.feature("zones", "aiz-1"))
@@ -538,7 +535,7 @@ def test_group_labels_zone_almaty_or_nearest_settlement(layers):
     lon = np.array([centre.x, aiz.x, far[0]])
     lat = np.array([centre.y, aiz.y, far[1]])
     sites = pd.DataFrame({"lon": lon, "lat": lat})
-    crit = compute_criteria(lon, lat, layers, AS_OF)
+    crit = compute_criteria(lon, lat, Prepared.of(layers, AS_OF))
     labels = _site_groups(np.arange(3), crit, sites, layers)
     assert labels[0] == (crit["zone_id"][0] or "almaty")
     assert labels[1] == crit["zone_id"][1] != ""
@@ -552,11 +549,11 @@ def test_group_labels_zone_almaty_or_nearest_settlement(layers):
 
 
 def test_chunked_ranking_with_progress_gives_the_same_result(layers, test_sites, monkeypatch):
-    import planner.jobs.batch as batch
+    import planner.jobs.batch_stages as batch_stages
 
     valid = read_companies(example_path()).valid
     plain = score_companies(valid, test_sites, layers, as_of=AS_OF, why=False)
-    monkeypatch.setattr(batch, "_RANK_CHUNK", 8)
+    monkeypatch.setattr(batch_stages, "_RANK_CHUNK", 8)
     calls = []
     chunked = score_companies(valid, test_sites, layers, as_of=AS_OF, why=False,
                               progress=lambda *a: calls.append(a))  # fmt: skip

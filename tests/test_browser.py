@@ -45,7 +45,7 @@ def map_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def demo(layers_, map_dir):
     """The demo map: built-in sites scored with the default scenario."""
-    from planner.core.scoring import score_sites
+    from planner.jobs.score_sites import score_sites
 
     scored = score_sites("builtin", layers_)
     m = maps.build_map(layers_, scored=scored, top_k=5)
@@ -127,7 +127,7 @@ def test_demo_map_draws_all_layers_offline(driver, demo, tmp_path):
     open_map(driver, path)
     assert driver.execute_script("return typeof L") == "object"
     assert driver.execute_script("return typeof jQuery") == "function"
-    t = i18n.LABELS["ru"]
+    t = i18n.labels("ru")
     assert control_labels(driver) == [
         t["layer_context"],
         t["layer_constraints"],
@@ -161,7 +161,7 @@ def test_demo_map_draws_all_layers_offline(driver, demo, tmp_path):
     )
     assert painted > 1000
     legend = driver.find_element("css selector", ".planner-legend").text
-    assert t["legend_score"] in legend and i18n.STATUSES["operating"]["ru"] in legend
+    assert t["legend_score"] in legend and i18n.status_label("operating", "ru") in legend
     assert scored.attrs["as_of"] in legend  # zone colours are for the scoring date
     note = driver.find_element("css selector", ".planner-note").text
     assert "© OpenStreetMap contributors" in note
@@ -173,6 +173,37 @@ def test_demo_map_draws_all_layers_offline(driver, demo, tmp_path):
     shots.mkdir(parents=True, exist_ok=True)
     shot = shots / "demo_map.png"
     assert driver.save_screenshot(str(shot)) and shot.stat().st_size > 20_000
+    assert severe(driver) == []
+
+
+def test_page_colours_are_the_python_palette(driver, demo):
+    import numpy as np
+
+    from planner.render import colors
+
+    path, m, _ = demo
+    open_map(driver, path)
+    got = driver.execute_script(
+        "var bg = function (e) { return getComputedStyle(e).backgroundColor; };"
+        "return {sw: Array.from(document.querySelectorAll('.planner-legend .lg-sw')).map(bg),"
+        " nums: Array.from(document.querySelectorAll('.planner-num'))"
+        "   .map(function (e) { return [e.textContent, bg(e)]; })};"
+    )
+
+    def rgb(h):
+        return "rgb({}, {}, {})".format(*(int(h[k : k + 2], 16) for k in (1, 3, 5)))
+
+    for colour in [*colors.STATUS_COLORS.values(), colors.EXCLUDED_COLOR]:
+        assert rgb(colour) in got["sw"], colour
+    # numbered sites: the page's ramp equals branca's, evaluated in Python at each score
+    top, scale = m.planner_data["top"], m.planner_data["scale"]
+    assert len(got["nums"]) == len(top["rank"])
+    for text, css in got["nums"]:
+        i = top["rank"].index(int(text))
+        t = (top["score"][i] - scale["lo"]) / ((scale["hi"] - scale["lo"]) or 1)
+        want = np.array(colors.SCORE_RAMP.rgba_floats_tuple(100 * min(max(t, 0), 1))[:3]) * 255
+        have = np.array([int(v) for v in css[css.index("(") + 1 : -1].split(",")[:3]])
+        assert np.abs(have - want).max() <= 1.01, (text, css, want)
     assert severe(driver) == []
 
 
@@ -204,7 +235,7 @@ def test_popup_shows_the_score_breakdown(driver, demo):
     assert f"{best['score']:.1f}" in html
     crit = [c[2:] for c in scored.columns if c.startswith("c_")]
     for key in crit:
-        assert i18n.CRITERIA[key]["ru"] in html
+        assert i18n.t(f"criterion.{key}", "ru") in html
         assert f"{best[f'c_{key}']:.1f}" in html
     assert "Итого" in html and "Почему" in html
     zones = planner.load_layers()["zones"].set_index("id")
@@ -230,7 +261,7 @@ def test_popup_shows_the_score_breakdown(driver, demo):
         "l.openPopup(l.getBounds().getCenter());"
         "return l.getPopup().getElement().innerText;"
     )
-    assert i18n.LABELS["ru"]["status"] in text
+    assert i18n.t("map.status", "ru") in text
     assert severe(driver) == []
 
 
@@ -376,10 +407,11 @@ def test_large_map_opens(driver, layers_, map_dir):
 
 
 def test_surface_overlay_under_the_sites(driver, layers_, map_dir):
-    from planner.core.scoring import score_sites
+    from planner.core.prepared import Prepared
     from planner.core.surface import compute_surface
+    from planner.jobs.score_sites import score_sites
 
-    surf = compute_surface(layers_, "bakad-perimeter", "2025-06-01", cell_m=2000,
+    surf = compute_surface(Prepared.of(layers_, "2025-06-01"), "bakad-perimeter", cell_m=2000,
                            extent="bakad:10km")  # fmt: skip
     scored = score_sites("builtin", layers_, scenario="bakad-perimeter", as_of="2025-06-01")
     m = maps.build_map(layers_, scored=scored, surface=surf, lang="en")

@@ -11,7 +11,8 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from planner.inputs.layers import LAYER_NAMES, builtin_geodata_dir
+from planner.core.layerset import LAYER_NAMES
+from planner.inputs.layers import builtin_geodata_dir
 
 # run the CLI as a user would, in a separate process (for tracebacks and exit codes)
 _MAIN = "import sys; from planner.cli import main; sys.argv[0] = 'planner'; main()"

@@ -13,6 +13,9 @@ import pytest
 
 from planner import InputError
 from planner.config import sectors as sec
+from planner.config.scenarios import load_scenario
+from planner.core.ranking import NeedArrays
+from planner.errors import SectorError
 from planner.inputs.companies import COLUMN_ALIASES, columns_markdown, example_path, read_companies
 
 REPO = Path(__file__).resolve().parents[1]
@@ -558,9 +561,9 @@ def test_weights_matrix_rows_equal_company_weights():
 def test_weights_errors():
     with pytest.raises(InputError, match="unknown criteria \\['nope'\\]"):
         sec.company_weights({"nope": 1.0}, "food")
-    with pytest.raises(sec.SectorError, match="unknown sector 'steel'"):
+    with pytest.raises(SectorError, match="unknown sector 'steel'"):
         sec.company_weights({"bakad": 1.0}, "steel")
-    with pytest.raises(sec.SectorError, match="unknown sector key\\(s\\) \\['steel'\\]"):
+    with pytest.raises(SectorError, match="unknown sector key\\(s\\) \\['steel'\\]"):
         sec.weights_matrix(pd.DataFrame({"sector": ["steel"]}), ["bakad"], {"bakad": 1.0})
     with pytest.raises(InputError, match="leave no weight"):
         sec.weights_matrix(pd.DataFrame({"sector": ["food"]}), ["bakad"], {"rail": 1.0})
@@ -591,8 +594,7 @@ def test_company_needs_rules():
 
 
 def test_needs_with_a_real_scenario():
-    scenarios = pytest.importorskip("planner.config.scenarios")
-    scenario = scenarios.load_scenario("bakad-perimeter")
+    scenario = load_scenario("bakad-perimeter")
     needs = sec.company_needs({"land_ha": 3, "sector": "building_materials"}, scenario.needs)
     assert needs.rail_max_km == scenario.needs.rail_max_km  # the scenario's "has rail" distance
     assert sec.company_needs({"land_ha": 3, "sector": "it"}, scenario.needs).rail_max_km is None
@@ -616,8 +618,7 @@ def test_needs_arrays_match_company_needs_on_the_example():
         assert arr["rail_max_km"][i] == (np.inf if one.rail_max_km is None else one.rail_max_km)
         assert arr["min_housing_km"][i] == one.min_housing_km
         assert arr["allow_in_almaty"][i] == one.allow_in_almaty
-    ranking = pytest.importorskip("planner.core.ranking")
-    needs = ranking.NeedArrays(**arr)  # the ranking kernel accepts them as they are
+    needs = NeedArrays(**arr)  # the ranking kernel accepts them as they are
     assert needs.n_companies == len(table.valid)
 
 
@@ -648,14 +649,14 @@ def test_bad_sector_catalogs(tmp_path, edit, message):
     edit(raw)
     path = tmp_path / "sectors.toml"
     path.write_text(_dump_toml(raw), encoding="utf-8")
-    with pytest.raises(sec.SectorError, match=message):
+    with pytest.raises(SectorError, match=message):
         sec.load_sectors(path)
 
 
 def test_bad_toml_syntax(tmp_path):
     path = tmp_path / "s.toml"
     path.write_text("version = = 1\n", encoding="utf-8")
-    with pytest.raises(sec.SectorError, match="not valid TOML"):
+    with pytest.raises(SectorError, match="not valid TOML"):
         sec.load_sectors(path)
 
 

@@ -9,20 +9,28 @@ by rescoring with numpy (and a brute-force scan of every weight).
 from __future__ import annotations
 
 import datetime as dt
-import html
 import io
 import re
 
 import numpy as np
 import pandas as pd
 import pytest
+from markupsafe import escape
 from pyproj import Geod
 
 from planner.config.scenarios import load_scenario
 from planner.config.sectors import company_weights
 from planner.core import compare
 from planner.core.robustness import draw_factors
+from planner.errors import (
+    CompareError,
+    InputError,
+    SiteCountError,
+    UnknownCompanyError,
+    UnknownSiteError,
+)
 from planner.inputs.companies import example_path, read_companies
+from planner.jobs import compare as compare_job
 from planner.render import assets as _assets
 from planner.render import report
 
@@ -48,14 +56,14 @@ def geod_km(lon1, lat1, lon2, lat2) -> float:
 @pytest.fixture(scope="module")
 def cmp_time(layers):
     """Kairat-2 (planned, opens 2028) against a plot, as of 2026 and 2030."""
-    return compare.compare_sites(
+    return compare_job.compare_sites(
         ["iz-kairat-2", PLOT], layers=layers, as_of=AS_OF, also_as_of=LATER, seed=1
     )
 
 
 @pytest.fixture(scope="module")
 def cmp_five(layers):
-    return compare.compare_sites(
+    return compare_job.compare_sites(
         ["iz-kairat", "sez-pit", "aiz-2", compare.parse_at("43.40,76.95,Plot"), "iz-kairat-2"],
         layers=layers,
         as_of=AS_OF,
@@ -71,7 +79,7 @@ def company_row():
 
 @pytest.fixture(scope="module")
 def cmp_company(layers, company_row):
-    return compare.compare_sites(
+    return compare_job.compare_sites(
         ["iz-kairat", "sez-alatau", "sez-pit", compare.parse_at("43.53,77.05,Near Baiserke")],
         layers=layers,
         as_of=AS_OF,
@@ -85,7 +93,7 @@ def cmp_hostile(layers):
         compare.PointRef(lat=43.30 + 0.03 * i, lon=76.80 + 0.05 * i, label=h)
         for i, h in enumerate(HOSTILE)
     ]
-    return compare.compare_sites(refs, layers=layers, as_of=AS_OF, draws=300)
+    return compare_job.compare_sites(refs, layers=layers, as_of=AS_OF, draws=300)
 
 
 # --------------------------------------------------------------------------- site refs
@@ -107,20 +115,20 @@ def test_parse_at_reads_lat_lon_and_label():
     ],
 )
 def test_parse_at_refuses_bad_coordinates(text, match):
-    with pytest.raises(compare.CompareError, match=match):
+    with pytest.raises(CompareError, match=match):
         compare.parse_at(text)
 
 
 @pytest.mark.parametrize("n", [0, 1, 13])
 def test_site_count_is_2_to_12(layers, n):
     refs = [compare.PointRef(43.3 + 0.01 * i, 76.9) for i in range(n)]
-    with pytest.raises(compare.SiteCountError, match="2 to 12 sites"):
-        compare.compare_sites(refs, layers=layers, as_of=AS_OF)
+    with pytest.raises(SiteCountError, match="2 to 12 sites"):
+        compare_job.compare_sites(refs, layers=layers, as_of=AS_OF)
 
 
 def test_unknown_ids_list_close_matches(layers):
-    with pytest.raises(compare.UnknownSiteError) as info:
-        compare.compare_sites(["iz-kairatt", "sez-pt", "aiz-1"], layers=layers)
+    with pytest.raises(UnknownSiteError) as info:
+        compare_job.compare_sites(["iz-kairatt", "sez-pt", "aiz-1"], layers=layers)
     msg = str(info.value)
     assert "'iz-kairatt' (did you mean 'iz-kairat'" in msg
     assert "'sez-pt' (did you mean 'sez-pit'" in msg
@@ -131,14 +139,14 @@ def test_unknown_ids_list_close_matches(layers):
 def test_sites_by_name_file_and_duplicates(layers, tmp_path):
     f = tmp_path / "plots.csv"
     f.write_text("id;name;lat;lon;area_ha\np1;Участок 1;43,41;76,98;12,5\n", encoding="utf-8")
-    c = compare.compare_sites(
+    c = compare_job.compare_sites(
         ["p1", "Индустриальная зона «Кайрат»"], layers=layers, as_of=AS_OF, sites=f, draws=50
     )
     assert c.sites["site_id"].tolist() == ["p1", "iz-kairat"]
     assert c.sites["site_source"].tolist() == ["plots.csv", "builtin"]
     assert c.sites["area_ha"].iloc[0] == 12.5
-    with pytest.raises(compare.CompareError, match="more than once"):
-        compare.compare_sites(["iz-kairat", "IZ-KAIRAT"], layers=layers, as_of=AS_OF)
+    with pytest.raises(CompareError, match="more than once"):
+        compare_job.compare_sites(["iz-kairat", "IZ-KAIRAT"], layers=layers, as_of=AS_OF)
 
 
 # --------------------------------------------------------------------------- values
@@ -215,7 +223,7 @@ def test_rank_order_and_display_order(cmp_five):
 
 
 def test_dominating_site_is_always_first(layers):
-    c = compare.compare_sites(["iz-kazybek-bek", "sez-alatau"], layers=layers, as_of=AS_OF)
+    c = compare_job.compare_sites(["iz-kazybek-bek", "sez-alatau"], layers=layers, as_of=AS_OF)
     U = c.scored[[f"u_{k}" for k in c.criteria]].to_numpy()
     assert (U[1] >= U[0]).all() and (U[1] > U[0]).any()  # the precondition: dominance
     assert c.monte_carlo.p_first.tolist() == [0.0, 1.0]
@@ -226,8 +234,8 @@ def test_dominating_site_is_always_first(layers):
 
 def test_monte_carlo_is_seeded_and_matches_numpy(layers):
     refs = ["sez-pit", compare.parse_at("43.40,76.95,Plot")]  # a close race
-    a = compare.compare_sites(refs, layers=layers, as_of=AS_OF, draws=1500, seed=7)
-    b = compare.compare_sites(refs, layers=layers, as_of=AS_OF, draws=1500, seed=7)
+    a = compare_job.compare_sites(refs, layers=layers, as_of=AS_OF, draws=1500, seed=7)
+    b = compare_job.compare_sites(refs, layers=layers, as_of=AS_OF, draws=1500, seed=7)
     np.testing.assert_array_equal(a.monte_carlo.p_first, b.monte_carlo.p_first)
     np.testing.assert_array_equal(a.monte_carlo.rank_p95, b.monte_carlo.rank_p95)
     # independent: the documented factors (uniform 1 +- 0.25), scores by matrix product
@@ -241,7 +249,7 @@ def test_monte_carlo_is_seeded_and_matches_numpy(layers):
     np.testing.assert_allclose(a.monte_carlo.p_first, expected)
     assert 0 < a.monte_carlo.p_first.max() < 1  # a real race: the test can see a change
     assert a.monte_carlo.p_first.sum() == pytest.approx(1.0)
-    c = compare.compare_sites(refs, layers=layers, as_of=AS_OF, draws=1500, seed=8)
+    c = compare_job.compare_sites(refs, layers=layers, as_of=AS_OF, draws=1500, seed=8)
     assert c.monte_carlo.p_first[0] != a.monte_carlo.p_first[0]  # the seed matters
     assert abs(c.monte_carlo.p_first[0] - a.monte_carlo.p_first[0]) < 0.06
 
@@ -282,7 +290,9 @@ def test_flip_weight_verified_by_rescoring(cmp_five):
 
 
 def test_flip_sentence_for_a_fall_to_near_zero(layers):
-    c = compare.compare_sites(["iz-kairat", "iz-kairat-2"], layers=layers, as_of=AS_OF, draws=100)
+    c = compare_job.compare_sites(
+        ["iz-kairat", "iz-kairat-2"], layers=layers, as_of=AS_OF, draws=100
+    )
     f = c.flip
     assert f.direction == -1 and 0 < f.weight_to < 0.01  # the zone weight must almost vanish
     text = c.flip_texts["en"]
@@ -329,7 +339,7 @@ def test_company_weights_needs_and_eligibility(cmp_company, company_row):
 
 def test_find_company_errors():
     table = read_companies(example_path())
-    with pytest.raises(compare.UnknownCompanyError, match="did you mean 'ООО «СтройБлок Восток»'"):
+    with pytest.raises(UnknownCompanyError, match="did you mean 'ООО «СтройБлок Восток»'"):
         compare.find_company(table, "ООО СтройБлок Восток")
     row = compare.find_company(table, table.valid["company_id"].iloc[2])
     assert row["name"] == table.valid["name"].iloc[2]
@@ -364,7 +374,8 @@ def test_report_html_is_offline_escaped_and_printable(cmp_hostile):
     for h in HOSTILE:
         if any(ch in h for ch in "<>&\"'"):
             assert h not in page, h  # never raw
-        assert html.escape(h).replace("{", "&#123;").replace("}", "&#125;") in page
+        # HTML-escaped by the templates (Jinja autoescape), braces as character references
+        assert str(escape(h)).replace("{", "&#123;").replace("}", "&#125;") in page
     # "<" is escaped everywhere (HTML entities, \u003c in the map's JSON): no tag can form
     assert "<img src=x" not in page and "<script>window" not in page
     # the scenario, its hash, the date and the provenance note
@@ -384,7 +395,7 @@ def test_report_languages(cmp_five):
     kk = report.render_report(cmp_five, "kk")
     assert "Сравнение площадок" in ru and "Рекомендуется" in ru
     assert "Алаңдарды салыстыру" in kk and "Ұсынылады" in kk
-    with pytest.raises(compare.InputError, match="language 'de'"):
+    with pytest.raises(InputError, match="language 'de'"):
         report.render_report(cmp_five, "de")
 
 
@@ -411,7 +422,7 @@ def test_xlsx_is_readable_and_formula_safe(cmp_hostile, tmp_path):
     assert heads[0] == "Критерий" and len(heads) == len(HOSTILE) + 2
     score_row = next(r for r in main.iter_rows(values_only=True) if r[0] == "Балл")
     assert isinstance(score_row[1], float)
-    with pytest.raises(compare.InputError, match="must end in .xlsx"):
+    with pytest.raises(InputError, match="must end in .xlsx"):
         report.write_xlsx(cmp_hostile, tmp_path / "cmp.csv")
     with pytest.raises(FileExistsError):
         report.write_xlsx(cmp_hostile, path)

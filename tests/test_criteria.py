@@ -22,6 +22,7 @@ from planner.core.criteria import (
     empty_criteria,
     prepare,
 )
+from planner.core.prepared import Prepared
 from planner.crs import lonlat_to_metric
 
 GEOD = pyproj.Geod(ellps="WGS84")
@@ -141,7 +142,7 @@ def sites(layers):
 
 @pytest.fixture(scope="module")
 def crit(sites, layers):
-    return compute_criteria(sites["lon"], sites["lat"], layers, AS_OF)
+    return compute_criteria(sites["lon"], sites["lat"], Prepared.of(layers, AS_OF))
 
 
 # --------------------------------------------------------------------------- contract
@@ -235,7 +236,7 @@ def test_kernel_is_exact_against_shapely_in_metric_crs(layers):
     lon = np.concatenate([rng.uniform(76.0, 77.9, 20_000), rng.uniform(76.8, 77.2, 10_000)])
     lat = np.concatenate([rng.uniform(43.0, 44.1, 20_000), rng.uniform(43.2, 43.6, 10_000)])
     x, y = lonlat_to_metric(lon, lat)
-    got = compute_criteria(lon, lat, layers, AS_OF)
+    got = compute_criteria(lon, lat, Prepared.of(layers, AS_OF))
     pts = shapely.points(x, y)
 
     def metric(layer, kinds=(), ids=()):
@@ -281,7 +282,7 @@ def test_kernel_is_exact_against_shapely_in_metric_crs(layers):
 
 
 def _one(layers, lon, lat, as_of=AS_OF):
-    return compute_criteria([lon], [lat], layers, as_of).iloc[0]
+    return compute_criteria([lon], [lat], Prepared.of(layers, as_of)).iloc[0]
 
 
 def test_almaty_centre(layers):
@@ -362,7 +363,7 @@ def test_zone_inside_zone_takes_best_status_then_smaller(layers):
 def test_overlapping_zones_one_row_each(layers):
     # aiz-1 (operating) and aiz-2 (under construction) overlap around here
     lon, lat = np.array([76.8375, 76.8375]), np.array([43.3283, 43.3283])
-    got = compute_criteria(lon, lat, layers, AS_OF)
+    got = compute_criteria(lon, lat, Prepared.of(layers, AS_OF))
     assert len(got) == 2
     assert got["zone_ids"].tolist() == ["aiz-1;aiz-2"] * 2
     assert got["zone_id"].tolist() == ["aiz-1"] * 2
@@ -375,8 +376,8 @@ def test_pit_zone_term_ends(layers):
 
 
 def test_as_of_changes_only_zone_columns(layers, sites):
-    a = compute_criteria(sites["lon"], sites["lat"], layers, "2022-06-01")
-    b = compute_criteria(sites["lon"], sites["lat"], layers, "2030-01-01")
+    a = compute_criteria(sites["lon"], sites["lat"], Prepared.of(layers, "2022-06-01"))
+    b = compute_criteria(sites["lon"], sites["lat"], Prepared.of(layers, "2030-01-01"))
     zone_cols = [
         "zone_id",
         "zone_status",
@@ -396,19 +397,19 @@ def test_as_of_changes_only_zone_columns(layers, sites):
 
 def test_order_invariance(layers, sites, crit):
     shuffled = sites.sample(frac=1.0, random_state=3)
-    got = compute_criteria(shuffled["lon"], shuffled["lat"], layers, AS_OF)
+    got = compute_criteria(shuffled["lon"], shuffled["lat"], Prepared.of(layers, AS_OF))
     assert got.index.equals(shuffled.index)
     pd.testing.assert_frame_equal(got.loc[crit.index], crit)
 
 
 def test_subset_gives_same_rows(layers, sites, crit):
     part = sites.iloc[5:40]
-    got = compute_criteria(part["lon"], part["lat"], layers, AS_OF)
+    got = compute_criteria(part["lon"], part["lat"], Prepared.of(layers, AS_OF))
     pd.testing.assert_frame_equal(got, crit.iloc[5:40])
 
 
 def test_empty_input(layers):
-    got = compute_criteria([], [], layers, AS_OF)
+    got = compute_criteria([], [], Prepared.of(layers, AS_OF))
     assert len(got) == 0 and tuple(got.columns) == CRITERIA_COLUMNS
     assert {c: str(t) for c, t in got.dtypes.items()} == CRITERIA_DTYPES
     assert tuple(empty_criteria().columns) == CRITERIA_COLUMNS
@@ -417,22 +418,26 @@ def test_empty_input(layers):
 def test_index_alignment(layers):
     idx = pd.Index(["b", "a", "c"], name="site_id")
     got = compute_criteria(
-        np.array([76.9457, 77.5, 77.06]), np.array([43.2364, 43.8, 43.38]), layers, AS_OF, index=idx
+        np.array([76.9457, 77.5, 77.06]),
+        np.array([43.2364, 43.8, 43.38]),
+        Prepared.of(layers, AS_OF),
+        index=idx,
     )
     assert got.index.equals(idx)
     assert got.loc["a", "exclusion_reason"] == "water" and got.loc["b", "in_almaty"]
     series = pd.Series([77.06], index=[42])
     assert compute_criteria(
-        series, pd.Series([43.38], index=[42]), layers, AS_OF
+        series, pd.Series([43.38], index=[42]), Prepared.of(layers, AS_OF)
     ).index.tolist() == [42]
 
 
 def test_identical_and_collinear_points(layers):
-    same = compute_criteria([77.0] * 5, [43.5] * 5, layers, AS_OF)
+    same = compute_criteria([77.0] * 5, [43.5] * 5, Prepared.of(layers, AS_OF))
     assert (same.nunique() == 1).all()
-    row = compute_criteria(np.linspace(76.5, 77.5, 50), np.full(50, 43.4), layers, AS_OF)
+    prepared = Prepared.of(layers, AS_OF)
+    row = compute_criteria(np.linspace(76.5, 77.5, 50), np.full(50, 43.4), prepared)
     single = pd.concat(
-        [compute_criteria([lo], [43.4], layers, AS_OF) for lo in np.linspace(76.5, 77.5, 50)[::7]]
+        [compute_criteria([lo], [43.4], prepared) for lo in np.linspace(76.5, 77.5, 50)[::7]]
     )
     pd.testing.assert_frame_equal(
         row.iloc[::7].reset_index(drop=True), single.reset_index(drop=True)
@@ -441,24 +446,28 @@ def test_identical_and_collinear_points(layers):
 
 def test_bad_coordinates_name_the_row(layers):
     with pytest.raises(InputError, match=r"row 2 \(site 'b'\).*lat=95"):
-        compute_criteria([77.0, 77.0], [43.5, 95.0], layers, AS_OF, index=pd.Index(["a", "b"]))
+        compute_criteria(
+            [77.0, 77.0], [43.5, 95.0], Prepared.of(layers, AS_OF), index=pd.Index(["a", "b"])
+        )
     with pytest.raises(InputError, match="row 1.*lon=nan"):
-        compute_criteria([np.nan], [43.5], layers, AS_OF)
+        compute_criteria([np.nan], [43.5], Prepared.of(layers, AS_OF))
     with pytest.raises(InputError, match="2 site.*lon=200.0.*lon=-inf"):
-        compute_criteria([200.0, -np.inf], [43.5, 43.5], layers, AS_OF)
+        compute_criteria([200.0, -np.inf], [43.5, 43.5], Prepared.of(layers, AS_OF))
     with pytest.raises(InputError, match="not numbers"):
-        compute_criteria(["east"], [43.5], layers, AS_OF)
+        compute_criteria(["east"], [43.5], Prepared.of(layers, AS_OF))
     with pytest.raises(InputError, match="one length"):
-        compute_criteria([77.0, 77.1], [43.5], layers, AS_OF)
+        compute_criteria([77.0, 77.1], [43.5], Prepared.of(layers, AS_OF))
 
 
 def test_bad_as_of(layers):
     with pytest.raises(InputError, match="YYYY-MM-DD"):
-        compute_criteria([77.0], [43.5], layers, "01.06.2025")
+        Prepared.of(layers, "01.06.2025")
     with pytest.raises(TypeError, match="as_of"):
-        compute_criteria([77.0], [43.5], layers, 2025)
-    ts = compute_criteria([77.0], [43.5], layers, pd.Timestamp("2025-06-01"))
-    pd.testing.assert_frame_equal(ts, compute_criteria([77.0], [43.5], layers, AS_OF))
+        Prepared.of(layers, 2025)
+    ts = compute_criteria([77.0], [43.5], Prepared.of(layers, pd.Timestamp("2025-06-01")))
+    pd.testing.assert_frame_equal(ts, compute_criteria([77.0], [43.5], Prepared.of(layers, AS_OF)))
+    with pytest.raises(TypeError, match="resolved for a date"):
+        compute_criteria([77.0], [43.5], layers)
 
 
 def test_prepared_pickles_and_matches(layers, sites, crit):
@@ -474,7 +483,7 @@ def test_prepared_pickles_and_matches(layers, sites, crit):
 
 
 def test_missing_kind_gives_inf_and_a_log(layers, caplog):
-    from planner.inputs.layers import LayerSet
+    from planner.core.layerset import LayerSet
 
     transport = layers["transport"]
     no_rail = LayerSet(
@@ -487,7 +496,7 @@ def test_missing_kind_gives_inf_and_a_log(layers, caplog):
         sources=layers.sources,
     )
     with caplog.at_level(logging.WARNING, logger="planner.core.criteria"):
-        got = compute_criteria([77.0], [43.5], no_rail, AS_OF)
+        got = compute_criteria([77.0], [43.5], Prepared.of(no_rail, AS_OF))
     assert np.isinf(got["dist_rail_km"].iloc[0])
     assert "dist_rail_km" in caplog.text
 
@@ -542,7 +551,7 @@ def test_string_columns_with_either_storage(layers, sites, crit, storage):
     if storage == "pyarrow":
         pytest.importorskip("pyarrow")
     with pd.option_context("mode.string_storage", storage):
-        got = compute_criteria(sites["lon"], sites["lat"], layers, AS_OF)
+        got = compute_criteria(sites["lon"], sites["lat"], Prepared.of(layers, AS_OF))
         assert got["zone_ids"].dtype == pd.api.types.pandas_dtype("str")
     for col in ("nearest_interchange", "zone_id", "zone_ids", "zone_status", "exclusion_reason"):
         assert got[col].tolist() == crit[col].tolist(), col

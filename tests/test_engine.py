@@ -13,21 +13,24 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from _criteria import point_sites
 
 from planner.config.scenarios import load_scenario
-from planner.core.scoring import rank_scores, score_sites, score_table
-from planner.errors import InputError, OutputExistsError
+from planner.core.ranking import rank_scores
+from planner.core.scoring import score_table
+from planner.errors import EngineError, InputError, OutputExistsError
 from planner.inputs.sites import builtin_sites, grid_sites
 from planner.jobs import dask_engine as engine
+from planner.jobs.dask_client import dask_client
 from planner.jobs.dask_engine import (
-    EngineError,
     global_rank,
     hilbert_codes,
-    read_scored_parquet,
     run_score_sites,
     score_sites_engine,
     spatial_partitions,
 )
+from planner.jobs.score_sites import score_sites
+from planner.jobs.scored_parquet import read_scored_parquet
 
 AS_OF = "2025-06-01"
 
@@ -83,7 +86,7 @@ def test_global_rank_equals_rank_scores(seed):
     excluded = rng.random(n) < 0.15
     score[excluded] = 0.0
     ids = np.array([f"id-{v}" for v in rng.permutation(n * 3)[:n]], dtype=object)
-    want = rank_scores(score, excluded, ids)
+    want = rank_scores(score, excluded, ties="site_id", site_ids=ids)
     cuts = np.sort(rng.choice(np.arange(1, n), rng.integers(1, 12), replace=False))
     perm = rng.permutation(n)  # parts hold rows in any order
     pieces = np.split(perm, cuts)
@@ -147,7 +150,7 @@ def test_engine_input_errors(layers, tmp_path):
 
 def test_unreachable_scheduler_is_a_clean_error(layers):
     with pytest.raises(EngineError, match="cannot connect to the Dask scheduler"):
-        with engine.dask_client("tcp://127.0.0.1:9", timeout_s=1):
+        with dask_client("tcp://127.0.0.1:9", timeout_s=1):
             pass
 
 
@@ -181,7 +184,7 @@ def test_local_parquet_output_roundtrip(layers, tmp_path):
 def client():
     pytest.importorskip("distributed")
     # a real LocalCluster: 2 worker processes, 1 thread each
-    with engine.dask_client(n_workers=2, threads_per_worker=1, memory_limit="2GiB") as c:
+    with dask_client(n_workers=2, threads_per_worker=1, memory_limit="2GiB") as c:
         yield c
 
 
@@ -210,6 +213,24 @@ def test_dask_engine_equals_local_on_100k_sites(client, layers):
     ranked = want["rank"].notna()
     assert ranked.sum() > 50_000 and want.loc[ranked, "score"].duplicated().sum() > 10_000
     assert got["rank"].dropna().is_unique
+
+
+def test_dask_engine_breaks_ties_by_site_id_as_text(client, layers):
+    # 30 sites at 3 places (equal scores within a place), in 4 partitions; as numbers the
+    # ids would sort s2 < s10, as text (the rule) s10 < s2
+    ids = [f"s{v}" for v in np.random.default_rng(1).permutation(30)]
+    sites = point_sites(ids, np.repeat([77.05, 77.3, 76.9], 10), np.full(30, 43.52))
+    want = score_sites_engine(sites, layers, as_of=AS_OF, engine="local")
+    got = score_sites_engine(
+        sites, layers, as_of=AS_OF, engine="dask", client=client, npartitions=4
+    )
+    pd.testing.assert_series_equal(got["rank"], want["rank"])
+    expect = rank_scores(want["score"], want["excluded"], ties="site_id",
+                         site_ids=want["site_id"])  # fmt: skip
+    pd.testing.assert_extension_array_equal(want["rank"].array, expect)
+    for _, place in want.groupby("lon"):
+        assert place["score"].nunique() == 1
+        assert place.sort_values("rank")["site_id"].tolist() == sorted(place["site_id"])
 
 
 def test_dask_parquet_output_equals_local(client, layers, tmp_path):

@@ -21,7 +21,8 @@ from pyproj import Geod, Transformer
 from shapely.geometry import shape
 
 import planner
-from planner.inputs.layers import builtin_geodata_dir, status_as_of
+from planner.core.layerset import status_as_of
+from planner.inputs.layers import builtin_geodata_dir
 
 GEODATA = Path(__file__).resolve().parents[1] / "geodata"
 GEOD = Geod(ellps="WGS84")

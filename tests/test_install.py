@@ -1,4 +1,5 @@
-"""The wheel carries the built-in geodata, and an installed wheel works from any folder.
+"""The wheel carries the built-in geodata and the page files, and an installed wheel works
+from any folder (lists the layers, draws a map and a comparison report).
 
 The wheel is built from this source tree, installed without dependencies into a fresh
 virtual environment (no pip of its own, nothing downloaded), whose dependencies resolve
@@ -18,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from planner.inputs.layers import LAYER_NAMES
+from planner.core.layerset import LAYER_NAMES
+from planner.render.assets import external_urls
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,6 +54,14 @@ def test_wheel_contains_the_geodata_and_the_script(wheel):
     for layer in LAYER_NAMES:
         assert f"planner/_geodata/{layer}.geojson" in names
     assert "planner/py.typed" in names and "planner/inputs/layers.py" in names
+    # every page file of the source tree: planner JS/CSS, templates, vendored plugins
+    for folder in ("planner/render/static", "planner/render/templates", "planner/_vendor"):
+        files = [p for p in (ROOT / folder).rglob("*") if p.is_file()]
+        assert files, folder
+        for path in files:
+            assert path.relative_to(ROOT).as_posix() in names, path
+    for lang in ("ru", "kk", "en"):  # the language catalog is package data
+        assert f"planner/i18n/messages/{lang}.toml" in names
     assert "planner = planner.cli:main" in scripts
     assert not any(n.startswith("tests/") for n in names)
 
@@ -83,3 +93,15 @@ def test_installed_wheel_lists_the_layers_from_another_folder(wheel, tmp_path):
     assert listed == list(LAYER_NAMES)
     version = _run([str(venv / "bin" / "planner"), "--version"], cwd=work, env=env)
     assert version.stdout.startswith("planner 0.")
+
+    # a map and a comparison report from the installed templates and static files
+    _run([str(venv / "bin" / "planner"), "map", "--sites", "builtin", "-o", "m.html"],
+         cwd=work, env=env)
+    _run([str(venv / "bin" / "planner"), "compare", "iz-kairat", "aiz-1", "--draws", "50",
+          "--html", "c.html"], cwd=work, env=env)
+    for name in ("m.html", "c.html"):
+        page = (work / name).read_text(encoding="utf-8")
+        assert "plannerMap(map_" in page and "function rampColor" in page, name
+        assert "Content-Security-Policy" in page and external_urls(page) == [], name
+    report = (work / "c.html").read_text(encoding="utf-8")
+    assert '<svg class="chart"' in report and "@page" in report and 'id="r-scenario"' in report

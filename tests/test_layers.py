@@ -23,15 +23,17 @@ from shapely.geometry import mapping, shape
 
 import planner
 from planner import InputError, LayerError, OutputExistsError
-from planner.inputs.layers import (
+from planner.core.layerset import (
     DATE_FIELDS,
     LAYER_NAMES,
     LAYER_SPECS,
     STATUS_RANK,
+    status_as_of,
+)
+from planner.inputs.layers import (
     builtin_geodata_dir,
     export_layers,
     load_layers,
-    status_as_of,
     validate_layer,
 )
 
@@ -647,8 +649,10 @@ def test_no_warning_escapes_reading_odd_files(tmp_path):
 
 
 def test_public_api_is_exported():
-    for name in ("load_layers", "export_layers", "status_as_of", "LayerSet", "LAYER_NAMES"):
+    for name in ("load_layers", "export_layers"):
         assert getattr(planner, name) is getattr(planner.inputs.layers, name)
+    for name in ("status_as_of", "LayerSet", "LAYER_NAMES"):
+        assert getattr(planner, name) is getattr(planner.core.layerset, name)
     assert copy.copy(LAYER_NAMES) == ("bakad", "cities", "zones", "transport", "constraints")
 
 

@@ -13,10 +13,14 @@ import pytest
 from test_maps import payload_of
 
 from planner import i18n
-from planner.core.surface import compute_surface, surface_overlay_png, write_surface
+from planner.core.prepared import Prepared
+from planner.core.surface import compute_surface
 from planner.errors import InputError
+from planner.jobs.surface import read_surface, write_surface
 from planner.render import assets as _assets
 from planner.render import maps
+from planner.render.colors import COLOUR_STOPS
+from planner.render.surface_image import SURFACE_MAX_PX, surface_overlay_png
 
 AS_OF = "2025-06-01"
 SCENARIO = "bakad-perimeter"
@@ -28,7 +32,7 @@ _OVERLAY_RE = re.compile(
 
 @pytest.fixture(scope="module")
 def surface(layers):
-    return compute_surface(layers, SCENARIO, AS_OF, cell_m=2000, extent="bakad:10km")
+    return compute_surface(Prepared.of(layers, AS_OF), SCENARIO, cell_m=2000, extent="bakad:10km")
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +55,7 @@ def test_surface_is_one_png_overlay_with_its_bounds(tmp_path, layers, surface, l
     found = overlays(page)
     assert len(found) == 1
     uri, bounds, opts = found[0]
-    png, (west, south, east, north) = surface_overlay_png(surface, max_px=maps.SURFACE_MAX_PX)
+    png, (west, south, east, north) = surface_overlay_png(surface, max_px=SURFACE_MAX_PX)
     assert base64.b64decode(uri.split(",", 1)[1]) == png
     assert bounds == [[south, west], [north, east]]  # exact: floats round-trip in JSON
     assert opts["pane"] == "plannerSurface"
@@ -65,9 +69,7 @@ def test_surface_is_one_png_overlay_with_its_bounds(tmp_path, layers, surface, l
     assert _assets.external_urls(page) == []
     # legend ramp and provenance from the surface
     data = payload_of(page)
-    from planner.core.surface import COLOUR_STOPS
-
-    assert data["surface"]["stops"] == [[v, c] for v, c in COLOUR_STOPS]
+    assert data["colors"]["ramp"] == [[v, c] for v, c in COLOUR_STOPS]
     assert data["surface"]["bounds"] == [[south, west], [north, east]]
     assert any(surface.scenario_hash in line and AS_OF in line for line in data["note"])
     # the map is framed to show the whole surface
@@ -91,11 +93,14 @@ def test_surface_image_lies_under_the_vector_layers(layers, surface):
     assert payload_of(page)["surface"]["contextPane"] == "plannerContext"
 
 
-def test_surface_given_as_a_path(tmp_path, layers, surface_npz):
-    m = maps.build_map(layers, surface=surface_npz, lang="en")
+def test_surface_read_from_its_file(tmp_path, layers, surface_npz):
+    m = maps.build_map(layers, surface=read_surface(surface_npz), lang="en")
     assert len(overlays(maps.map_html(m))) == 1
     with pytest.raises(TypeError, match="surface must be"):
         maps.build_map(layers, surface=42)
+    # maps draw data: a file is read by planner.jobs.surface (make_map does it for --surface)
+    with pytest.raises(TypeError, match="read the file first"):
+        maps.build_map(layers, surface=surface_npz)
 
 
 def test_surface_date_colours_zones_unless_given(layers, surface):
@@ -119,7 +124,7 @@ def test_bad_surface_file_is_a_clear_error(tmp_path, name, content, match):
     if content is not None:
         path.write_bytes(content)
     with pytest.raises(InputError, match=match):
-        maps.read_surface_file(path)
+        read_surface(path)
 
 
 # --------------------------------------------------------------------------- CLI

@@ -22,10 +22,12 @@ from folium import plugins
 
 import planner
 from planner import i18n
-from planner.errors import InputError, OutputError, OutputExistsError
-from planner.inputs.layers import LAYER_SPECS
+from planner.config.scenarios import load_scenario
+from planner.core.layerset import LAYER_SPECS
+from planner.errors import AssetError, InputError, OutputError, OutputExistsError
+from planner.jobs import maps as jobs_maps
 from planner.render import assets as _assets
-from planner.render import maps
+from planner.render import colors, map_data, maps
 
 # --------------------------------------------------------------------------- helpers
 
@@ -93,28 +95,29 @@ def demo_page(demo_map):
 
 
 def test_every_language_has_every_label():
-    keys = set(i18n.LABELS["ru"])
+    # the whole catalog, key by key and field by field: tests/test_i18n.py
+    labels = {lang: i18n.labels(lang) for lang in i18n.LANGS}
     for lang in i18n.LANGS:
-        assert set(i18n.LABELS[lang]) == keys, lang
-        assert all(v.strip() for v in i18n.LABELS[lang].values()), lang
-    for table in (i18n.CRITERIA, i18n.STATUSES, i18n.KINDS, i18n.EXCLUSION_REASONS):
-        for key, entry in table.items():
-            assert set(entry) == set(i18n.LANGS), key
+        assert list(labels[lang]) == list(labels["ru"]), lang
+        assert all(v.strip() for v in labels[lang].values()), lang
+    for name in ("criterion", "status", "kind", "exclusion"):
+        for lang in i18n.LANGS:
+            assert list(i18n.section(name, lang)) == list(i18n.keys(name)), (name, lang)
     # the three languages really differ where it matters
     assert len({i18n.label("layer_zones", lang) for lang in i18n.LANGS}) == 3
     kazakh = set("әғқңөұүі")  # Kazakh-only letters (һ is rare in these words)
-    kk_text = " ".join(i18n.LABELS["kk"].values()).lower()
-    ru_text = " ".join(i18n.LABELS["ru"].values()).lower()
+    kk_text = " ".join(labels["kk"].values()).lower()
+    ru_text = " ".join(labels["ru"].values()).lower()
     assert kazakh <= set(kk_text) and not kazakh & set(ru_text)
-    same = [k for k in i18n.LABELS["ru"] if i18n.LABELS["ru"][k] == i18n.LABELS["kk"][k]]
+    same = [k for k in labels["ru"] if labels["ru"][k] == labels["kk"][k]]
     assert len(same) < 12, same
 
 
 def test_labels_cover_every_layer_kind_and_criterion():
     kinds = {k for spec in LAYER_SPECS.values() for k in spec.kinds}
-    assert kinds <= set(i18n.KINDS)
-    assert set(CRITERIA_KEYS) <= set(i18n.CRITERIA)
-    assert set(maps.RAW_COLUMNS) == set(i18n.CRITERIA)
+    assert kinds <= set(i18n.keys("kind"))
+    assert set(CRITERIA_KEYS) <= set(i18n.keys("criterion"))
+    assert set(map_data.RAW_COLUMNS) == set(i18n.keys("criterion"))
 
 
 def test_unknown_language_is_refused(layers):
@@ -143,7 +146,7 @@ def test_feature_names_fall_back_to_russian_then_id():
 @pytest.mark.parametrize("lang", ["ru", "kk", "en"])
 def test_layer_groups_and_controls_in_each_language(layers, scored, lang):
     m = maps.build_map(layers, scored=scored, lang=lang, top_k=5)
-    t = i18n.LABELS[lang]
+    t = i18n.labels(lang)
     expected = [
         t["layer_context"],
         t["layer_constraints"],
@@ -158,7 +161,7 @@ def test_layer_groups_and_controls_in_each_language(layers, scored, lang):
     kinds = {type(c) for c in m._children.values()}
     assert {folium.LayerControl, plugins.Fullscreen, plugins.MeasureControl} <= kinds
     assert m.planner_data["lang"] == lang
-    assert m.planner_data["crit"]["bakad"] == i18n.CRITERIA["bakad"][lang]
+    assert m.planner_data["crit"]["bakad"] == i18n.t("criterion.bakad", lang)
 
 
 def test_payload_in_page_equals_map_data(demo_map, demo_page):
@@ -230,8 +233,8 @@ def test_zones_coloured_by_status_as_of_the_date(layers, as_of, status):
     ]
     assert len(feats) == 1
     props = feats[0]["properties"]
-    assert props["s"]["fillColor"] == maps.STATUS_COLORS[status]
-    assert [i18n.LABELS["ru"]["status"], i18n.STATUSES[status]["ru"]] in props["r"]
+    assert props["s"]["fillColor"] == colors.STATUS_COLORS[status]
+    assert [i18n.t("map.status", "ru"), i18n.t(f"status.{status}", "ru")] in props["r"]
     assert m.planner_data["asOf"] == as_of
 
 
@@ -319,7 +322,7 @@ def test_external_urls_finds_each_kind_of_reference():
 
 
 def test_inlined_scripts_cannot_end_early():
-    with pytest.raises(_assets.AssetError, match="</script"):
+    with pytest.raises(AssetError, match="</script"):
         _assets.script_tag("var a = '</SCRIPT>';")
     assert 'leafletjs.com"' not in _assets.leaflet_js()
 
@@ -388,7 +391,7 @@ def test_jinja_never_evaluates_user_text(layers, scored):
 
 def test_json_for_script_escapes_markup():
     value = {"a": "</script><!-- & \u2028 `${x}` {{ y }} {%z%} {#c#}", "b": {"c": [{}]}}
-    text = maps._json_for_script(value)
+    text = map_data.json_for_script(value)
     assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
     assert "{{" not in text and "{%" not in text and "{#" not in text
     assert json.loads(text) == value
@@ -470,7 +473,7 @@ def test_read_scored_roundtrips_gpkg_geojson_and_csv(tmp_path, scored):
         tmp_path / "s.csv", sep=";", decimal=",", index=False, encoding="utf-8-sig"
     )
     for name in ("s.gpkg", "s.geojson", "s.csv"):
-        back = maps.read_scored(tmp_path / name)
+        back = jobs_maps.read_scored(tmp_path / name)
         assert back.crs == "EPSG:4326", name
         np.testing.assert_allclose(back["lon"], small["lon"], atol=1e-9, err_msg=name)
         np.testing.assert_allclose(back["score"], small["score"], atol=1e-9, err_msg=name)
@@ -489,7 +492,7 @@ def test_read_scored_takes_position_from_geometry_and_scenario_from_manifest(tmp
         ),
         encoding="utf-8",
     )
-    back = maps.read_scored(tmp_path / "p.geojson")
+    back = jobs_maps.read_scored(tmp_path / "p.geojson")
     np.testing.assert_allclose(back["lon"], scored.head(5)["lon"], atol=1e-4)
     np.testing.assert_allclose(back["lat"], scored.head(5)["lat"], atol=1e-4)
     assert back.attrs == {
@@ -504,7 +507,7 @@ def test_read_scored_names_missing_columns(tmp_path):
     with pytest.raises(
         InputError, match=r"bad\.csv.*`site_id`.*`score`.*`lon`.*`lat`.*columns found: id, x, y"
     ):
-        maps.read_scored(tmp_path / "bad.csv")
+        jobs_maps.read_scored(tmp_path / "bad.csv")
 
 
 def test_read_scored_names_bad_rows(tmp_path):
@@ -518,7 +521,7 @@ def test_read_scored_names_bad_rows(tmp_path):
     )
     df.to_csv(tmp_path / "rows.csv", index=False, sep=";")
     with pytest.raises(InputError) as exc:
-        maps.read_scored(tmp_path / "rows.csv")
+        jobs_maps.read_scored(tmp_path / "rows.csv")
     msg = str(exc.value)
     assert "3 problem(s)" in msg or "problem(s)" in msg
     assert "row 3, column `lon`: 'abc'" in msg
@@ -530,18 +533,18 @@ def test_read_results_csv_and_xlsx(tmp_path, results):
     results.to_csv(tmp_path / "r.csv", index=False, encoding="utf-8-sig")
     results.rename(columns={"company_name": "name"}).to_excel(tmp_path / "r.xlsx", index=False)
     for name in ("r.csv", "r.xlsx"):
-        back = maps.read_results(tmp_path / name)
+        back = jobs_maps.read_results(tmp_path / name)
         assert back["company_name"].tolist() == results["company_name"].tolist(), name
         np.testing.assert_allclose(back["score"], results["score"], atol=1e-9)
         assert back["rank"].tolist() == results["rank"].tolist()
     (tmp_path / "r.txt").write_text("x", encoding="utf-8")
     with pytest.raises(InputError, match=r"unknown type \.txt"):
-        maps.read_results(tmp_path / "r.txt")
+        jobs_maps.read_results(tmp_path / "r.txt")
 
 
 def test_missing_input_file_is_a_clear_error(tmp_path):
     with pytest.raises(InputError, match=r"does not exist"):
-        maps.read_scored(tmp_path / "nope.gpkg")
+        jobs_maps.read_scored(tmp_path / "nope.gpkg")
 
 
 # --------------------------------------------------------------------------- saving
@@ -580,7 +583,7 @@ def test_bytes_per_site_keep_100k_under_25_mb(layers):
     per_site = (size - base) / n
     assert per_site * 100_000 + base < 25e6, f"{per_site:.0f} bytes per site"
     # `why` texts are kept for every site up to WHY_MAX_SITES, then for the best ranks only
-    assert len(m.planner_data["sites"]["why"]) == maps.WHY_MAX_SITES
+    assert len(m.planner_data["sites"]["why"]) == map_data.WHY_MAX_SITES
 
 
 def test_top_k_must_be_positive(layers):
@@ -649,9 +652,7 @@ def test_cli_refuses_scenario_other_than_the_files(cli, tmp_path, scored_file):
 
 
 def test_cli_builtin_sites_scored_with_the_scenario(cli, tmp_path):
-    scenarios = pytest.importorskip("planner.config.scenarios")
-    pytest.importorskip("planner.core.scoring")
-    sc = scenarios.load_scenario("konaev-countermagnet")
+    sc = load_scenario("konaev-countermagnet")
     out = tmp_path / "b.html"
     r = cli(
         "map",
@@ -672,8 +673,9 @@ def test_cli_builtin_sites_scored_with_the_scenario(cli, tmp_path):
 
 
 def test_build_map_accepts_score_sites_output(layers):
-    scoring = pytest.importorskip("planner.core.scoring")
-    s = scoring.score_sites("builtin", layers, as_of=dt.date(2030, 1, 1))
+    from planner.jobs.score_sites import score_sites
+
+    s = score_sites("builtin", layers, as_of=dt.date(2030, 1, 1))
     m = maps.build_map(layers, scored=s)
     assert m.planner_data["asOf"] == "2030-01-01"
     assert any(s.attrs["scenario_hash"] in line for line in m.planner_data["note"])

@@ -22,6 +22,7 @@ from pyproj import Transformer
 
 import planner
 from planner import InputError, OutputError, OutputExistsError
+from planner._atomic import manifest_path
 from planner.inputs.companies import read_companies
 from planner.render import outputs as out
 
@@ -400,4 +401,4 @@ def test_manifest_errors(tmp_path):
     output = out.write_table(pd.DataFrame({"a": [1]}), tmp_path / "o.csv")
     with pytest.raises(InputError, match="manifest input 'companies'.*does not exist"):
         out.write_manifest(output, inputs={"companies": tmp_path / "missing.csv"})
-    assert not out.manifest_path(output).exists()
+    assert not manifest_path(output).exists()

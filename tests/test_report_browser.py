@@ -17,6 +17,7 @@ import pytest
 from _browser import driver_session
 
 from planner.core import compare
+from planner.jobs import compare as compare_job
 from planner.render import report
 
 pytestmark = pytest.mark.browser
@@ -44,7 +45,7 @@ def hostile(layers, tmp_path_factory):
         compare.PointRef(lat=43.30 + 0.03 * i, lon=76.80 + 0.05 * i, label=h)
         for i, h in enumerate(HOSTILE)
     ]
-    c = compare.compare_sites(refs, layers=layers, as_of=AS_OF, also_as_of=LATER, draws=300)
+    c = compare_job.compare_sites(refs, layers=layers, as_of=AS_OF, also_as_of=LATER, draws=300)
     path = tmp_path_factory.mktemp("report") / "compare.html"
     return report.write_report(c, path, lang="ru"), c
 

@@ -15,8 +15,11 @@ from planner import InputError
 from planner.config.scenarios import CRITERIA, load_scenario, scenario_from_dict
 from planner.core.criteria import CRITERIA_COLUMNS
 from planner.core.explain import why_texts
-from planner.core.scoring import rank_scores, score_sites, score_table, utilities
+from planner.core.prepared import Prepared
+from planner.core.ranking import rank_scores
+from planner.core.scoring import score_table, utilities
 from planner.inputs.sites import builtin_sites, read_sites
+from planner.jobs.score_sites import score_sites
 
 
 def _one(key: str, spec: dict):
@@ -165,7 +168,7 @@ def test_rank_scores_equals_a_lexsort_reference(n):
     score[:50] = 0.0
     excluded = rng.random(n) < 0.05
     ids = np.array([f"s{v}" for v in rng.permutation(n)], dtype=object)
-    rank = rank_scores(score, excluded, ids)
+    rank = rank_scores(score, excluded, ties="site_id", site_ids=ids)
     live = np.flatnonzero(~excluded)
     ref_order = live[np.lexsort((ids[live].astype(str), -score[live]))]
     expected = np.zeros(n, dtype=np.int64)
@@ -246,11 +249,12 @@ def test_why_texts_for_excluded_sites(layers):
         2, excluded=[True, False], exclusion_reason=["national_park;outside_region", ""]
     )
     table = pd.concat([crit, score_table(crit, "bakad-perimeter")], axis=1)
-    texts = why_texts(table, "bakad-perimeter", layers)
+    prepared = Prepared.of(layers, "2025-06-01")
+    texts = why_texts(table, "bakad-perimeter", prepared)
     assert texts["why_en"].iloc[0] == "excluded: national park, outside Almaty Region"
     assert texts["why_ru"].iloc[0].startswith("исключено: национальный парк")
     assert not texts["why_en"].iloc[1].startswith("excluded")
-    only = why_texts(table, "bakad-perimeter", layers, rows=np.array([False, True]))
+    only = why_texts(table, "bakad-perimeter", prepared.names, rows=np.array([False, True]))
     assert len(only) == 1 and only.index[0] == 1
 
 
@@ -375,7 +379,7 @@ def test_cli_score_sites_usage_errors(cli, tmp_path):
 def test_read_back_scored_sites_is_not_confused(tmp_path, layers):
     """A scored CSV can be fed back as a sites file (extra columns are ignored)."""
     out = tmp_path / "scored.csv"
-    from planner.core.scoring import write_scored
+    from planner.jobs.score_sites import write_scored
 
     write_scored(score_sites("builtin", layers, as_of="2030-01-01"), out)
     again = read_sites(out)

@@ -13,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from planner.config.scenarios import list_scenarios, load_scenario
-from planner.core.scoring import score_sites, score_table, utilities
+from planner.core.scoring import score_table, utilities
 from planner.crs import lonlat_to_metric, metric_to_lonlat
 from planner.inputs.sites import builtin_sites
+from planner.jobs.score_sites import score_sites
 
 SCENARIOS = [s.name for s in list_scenarios()]
 STATUSES = ["operating", "under_construction", "planned", "none"]

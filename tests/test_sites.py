@@ -13,9 +13,9 @@ from pyproj import Geod
 
 from planner import InputError
 from planner.crs import lonlat_to_metric
+from planner.errors import SiteFileError
 from planner.inputs.sites import (
     SITE_COLUMNS,
-    SiteFileError,
     builtin_sites,
     grid_sites,
     load_sites,

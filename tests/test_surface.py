@@ -16,20 +16,19 @@ import planner.cli.surface  # noqa: F401  (registers `planner surface`; app.py d
 from planner import crs
 from planner.config.scenarios import Band, Exponential, Linear, load_scenario
 from planner.core.criteria import SegmentSet, compute_criteria
+from planner.core.layerset import STATUS_RANK
+from planner.core.prepared import Prepared
 from planner.core.scoring import score_table
 from planner.core.surface import (
-    COLOUR_STOPS,
     Grid,
     _distance_km,
     _fill,
     compute_surface,
-    png_data_uri,
-    read_surface,
-    surface_overlay_png,
-    write_surface,
 )
 from planner.errors import InputError, OutputExistsError
-from planner.inputs.layers import STATUS_RANK
+from planner.jobs.surface import read_surface, write_surface
+from planner.render.colors import COLOUR_STOPS
+from planner.render.surface_image import png_data_uri, surface_overlay_png
 
 AS_OF = "2025-06-01"
 _BY_RANK = {v: k for k, v in STATUS_RANK.items()}
@@ -37,12 +36,14 @@ _BY_RANK = {v: k for k, v in STATUS_RANK.items()}
 
 @pytest.fixture(scope="module")
 def bakad_surface(layers):
-    return compute_surface(layers, as_of=AS_OF, cell_m=400, extent="bakad:15km", keep_criteria=True)
+    prepared = Prepared.of(layers, AS_OF)
+    return compute_surface(prepared, cell_m=400, extent="bakad:15km", keep_criteria=True)
 
 
 @pytest.fixture(scope="module")
 def region_surface(layers):
-    return compute_surface(layers, as_of=AS_OF, cell_m=2500, extent="region", keep_criteria=True)
+    prepared = Prepared.of(layers, AS_OF)
+    return compute_surface(prepared, cell_m=2500, extent="region", keep_criteria=True)
 
 
 def _sample(surface, n, seed=0):
@@ -54,7 +55,7 @@ def _sample(surface, n, seed=0):
 def _exact(surface, layers, rows, cols):
     x, y = surface.grid.col_x(cols), surface.grid.row_y(rows)
     lon, lat = crs.metric_to_lonlat(x, y)
-    return compute_criteria(lon, lat, layers, AS_OF)
+    return compute_criteria(lon, lat, Prepared.of(layers, AS_OF))
 
 
 @pytest.mark.parametrize("which", ["bakad_surface", "region_surface"])
@@ -127,7 +128,10 @@ def test_extent_masks(bakad_surface, region_surface, layers):
 def test_targets_outside_the_extent_still_count(layers):
     # a box around Konaev: BAKAD, the airport's region and most lines lie outside it
     s = compute_surface(
-        layers, as_of=AS_OF, cell_m=1000, extent="bbox:76.9,43.75,77.2,43.95", keep_criteria=True
+        Prepared.of(layers, AS_OF),
+        cell_m=1000,
+        extent="bbox:76.9,43.75,77.2,43.95",
+        keep_criteria=True,
     )
     rows, cols = _sample(s, 500)
     exact = _exact(s, layers, rows, cols)
@@ -198,21 +202,21 @@ def test_point_distances_are_exact():
 
 def test_surface_refuses_bad_input(layers):
     with pytest.raises(InputError, match="limit"):
-        compute_surface(layers, as_of=AS_OF, cell_m=100, extent="region", max_cells=1000)
+        compute_surface(Prepared.of(layers, AS_OF), cell_m=100, extent="region", max_cells=1000)
     with pytest.raises(InputError, match="nowhere"):
-        compute_surface(layers, as_of=AS_OF, cell_m=1000, extent="nowhere:5km")
+        compute_surface(Prepared.of(layers, AS_OF), cell_m=1000, extent="nowhere:5km")
     with pytest.raises(InputError, match="not understood"):
-        compute_surface(layers, as_of=AS_OF, cell_m=1000, extent="bakad-20")
+        compute_surface(Prepared.of(layers, AS_OF), cell_m=1000, extent="bakad-20")
     with pytest.raises(InputError, match="cell_m"):
-        compute_surface(layers, as_of=AS_OF, cell_m=0, extent="bakad:5km")
+        compute_surface(Prepared.of(layers, AS_OF), cell_m=0, extent="bakad:5km")
 
 
 def test_as_of_changes_zone_statuses(layers):
     early = compute_surface(
-        layers, as_of="2010-01-01", cell_m=2000, extent="region", keep_criteria=True
+        Prepared.of(layers, "2010-01-01"), cell_m=2000, extent="region", keep_criteria=True
     )
     late = compute_surface(
-        layers, as_of="2030-01-01", cell_m=2000, extent="region", keep_criteria=True
+        Prepared.of(layers, "2030-01-01"), cell_m=2000, extent="region", keep_criteria=True
     )
     assert early.as_of == "2010-01-01"
     assert (late.criteria["zone_rank"] > 0).sum() > (early.criteria["zone_rank"] > 0).sum()

@@ -6,19 +6,33 @@ live beside this module.
 
 from __future__ import annotations
 
+import enum
 import importlib
+import inspect
 import logging
 import os
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from planner.errors import PlannerError
+
+try:  # typer >= 0.2x carries its own click
+    from typer._click.globals import get_current_context
+except ImportError:  # pragma: no cover - typer on the installed click
+    from click import get_current_context
+
+#: what typer handles itself: exits with a code, aborts, usage errors (exit 2)
+_PASS_THROUGH = (
+    typer.Exit,
+    typer.Abort,
+    next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"),
+)
 
 app = typer.Typer(
     name="planner",
@@ -86,19 +100,109 @@ def print_error(message: str) -> None:
 
 
 def handle_errors(func: Callable) -> Callable:
-    """Turn planner errors (and OS errors on user files) into a clean message and exit 1."""
+    """Turn any exception of a command into one paragraph on stderr and exit 1.
+
+    Planner errors (bad input, existing outputs) and OS errors on user files print their
+    own message; any other exception (a bug, or an input the planner does not handle yet)
+    prints what failed, on which input, and to run again with ``--debug``, which shows
+    the traceback instead. Exits and usage errors pass through (codes 0, 2, 3).
+    """
 
     @wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except (PlannerError, OSError) as exc:
+        except _PASS_THROUGH:
+            raise
+        except Exception as exc:
             if State.debug:
                 raise
-            print_error(str(exc))
+            print_error(error_message(exc, get_current_context(silent=True)))
             raise typer.Exit(1) from None
 
     return wrapper
+
+
+def command(group: typer.Typer, name: str, **settings: Any) -> Callable:
+    """Register a command on ``group`` (``@command(app, "score")``) with the planner's
+    error handling (:func:`handle_errors`): every command gets it, none is left out."""
+
+    def register(func: Callable) -> Callable:
+        group.command(name, **settings)(handle_errors(func))
+        return func
+
+    return register
+
+
+def error_message(exc: BaseException, ctx: typer.Context | None = None) -> str:
+    """The one-paragraph message for ``exc`` raised by the command of ``ctx``."""
+    if isinstance(exc, PlannerError | OSError):
+        return str(exc)
+    what = ctx.command_path if ctx is not None else "planner"
+    given = " ".join(typed_arguments(ctx)) if ctx is not None else ""
+    text = " ".join(str(exc).split()) or "(no message)"
+    return (
+        f"{what} failed unexpectedly" + (f" on {given}" if given else "")
+        + f": {type(exc).__name__}: {text}. This is a bug in the planner or an input it does "
+        "not handle yet; run again with --debug (planner --debug ...) to see the traceback, "
+        "and report it with the command and its input files"
+    )  # fmt: skip
+
+
+def typed_arguments(ctx: typer.Context, defaults: bool = False) -> list[str]:
+    """A command's arguments, then its options as parsed (``-o out.csv``, ``--allocate``),
+    options left at their default only with ``defaults``; options not given are left out."""
+    by_name = {p.name: p for p in ctx.command.params}
+    args: list[str] = []
+    opts: list[str] = []
+    for name, value in ctx.params.items():
+        param = by_name.get(name)
+        if param is None or value is None or value is False or value in ((), []):
+            continue
+        values = value if isinstance(value, list | tuple) else [value]
+        shown = [str(v.value if isinstance(v, enum.Enum) else v) for v in values]
+        if param.param_type_name == "argument":
+            args.extend(shown)
+        elif defaults or value != param.default:
+            flag = param.opts[0]
+            opts.extend([flag] if value is True else [x for v in shown for x in (flag, v)])
+    return [*args, *opts]
+
+
+def command_line(ctx: typer.Context) -> list[str]:
+    """The command as typed, with every option's value (defaults too): for manifests."""
+    return ["planner", *ctx.command_path.split()[1:], *typed_arguments(ctx, defaults=True)]
+
+
+def job_args(
+    ctx: typer.Context, *takers: Callable, skip: tuple[str, ...] = (), **extra: Any
+) -> dict[str, Any]:
+    """What a command passes to the job it runs: its parameters by name (choices as plain
+    values) plus ``extra``.
+
+    Every parameter must be taken by one of ``takers`` (functions or dataclasses) or be
+    named in ``skip`` (used by the command itself): a parameter that the job no longer
+    takes raises TypeError instead of being dropped silently.
+    """
+    names = {
+        name
+        for taker in takers
+        for name, p in inspect.signature(taker).parameters.items()
+        if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    }
+    lost = sorted(set(ctx.params) - names - set(skip))
+    if lost:
+        raise TypeError(f"{ctx.command_path}: option(s) {', '.join(lost)} reach no job")
+    args = {k: v.value if isinstance(v, enum.Enum) else v for k, v in ctx.params.items()
+            if k in names}  # fmt: skip
+    return {**args, **extra}
+
+
+def print_written(written: dict[str, Any]) -> None:
+    """``wrote <path> (<label>)`` for every file written (manifests go unmentioned)."""
+    for label, path in written.items():
+        if not label.endswith("_manifest"):
+            out_console.print(f"wrote {escape(str(path))} ({label})", highlight=False)
 
 
 def register_commands() -> None:
@@ -115,4 +219,10 @@ def register_commands() -> None:
 def main() -> None:
     """Console-script entry point."""
     register_commands()
-    app()
+    try:
+        app()
+    except Exception as exc:  # escaped the commands' handling: an option callback, startup
+        if State.debug:
+            raise
+        print_error(error_message(exc))
+        sys.exit(1)

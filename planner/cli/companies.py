@@ -17,7 +17,7 @@ from planner.config import sectors as _sectors
 from planner.inputs import companies as _companies
 from planner.render import outputs as _outputs
 
-from .app import app, err_console, handle_errors, out_console
+from .app import app, command, err_console, out_console
 from .options import EncodingOpt, OverwriteOpt, SheetOpt
 
 companies_app = typer.Typer(
@@ -28,8 +28,7 @@ app.add_typer(companies_app, name="companies")
 EXIT_REJECTS = 3
 
 
-@companies_app.command("check")
-@handle_errors
+@command(companies_app, "check")
 def check_cmd(
     path: Annotated[
         Path, typer.Argument(help="Company list: .csv (; , or tab) or .xlsx, e.g. companies.csv")
@@ -75,8 +74,7 @@ def check_cmd(
         raise typer.Exit(EXIT_REJECTS)
 
 
-@companies_app.command("sectors")
-@handle_errors
+@command(companies_app, "sectors")
 def sectors_cmd(
     sectors_file: Annotated[
         Path | None,

@@ -1,7 +1,7 @@
 """`planner compare`: 2-12 sites side by side, with an offline HTML report and XLSX.
 
-A thin skin over :func:`planner.render.report.run_compare` (which runs
-:func:`planner.core.compare.compare_sites` and writes the files) and
+A thin skin over :func:`planner.jobs.compare.run_compare` (which runs
+:func:`planner.jobs.compare.compare_sites` and writes the files) and
 :func:`planner.render.report.terminal_renderables` (what is printed).
 """
 
@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from planner.config.scenarios import DEFAULT_SCENARIO
 from planner.core import compare as _compare
+from planner.errors import CompareError, SiteCountError
+from planner.jobs import compare as _compare_job
 from planner.render import report as _report
 
-from .app import app, err_console, handle_errors, out_console
+from .app import app, command, job_args, out_console, print_written
 from .options import (
     AsOfOpt,
     Lang,
@@ -30,26 +31,11 @@ from .options import (
 )
 
 
-def _network_for(spec: str | None, scenario: str, layers_path: Path | None):
-    """The road network of --network, or the built-in one for a travel-time scenario."""
-    from planner.config.scenarios import load_scenario
-    from planner.inputs.layers import load_layers
-    from planner.inputs.roads import network_for_scenario, scenario_needs_network
-
-    sc = load_scenario(scenario)
-    if spec is None and not scenario_needs_network(sc):
-        return None
-    net, note = network_for_scenario(spec, sc, load_layers(layers_path))
-    if note:
-        err_console.print(f"note: {escape(note)}", highlight=False)
-    return net
-
-
 def _at(values: list[str] | None) -> list[str]:
     for v in values or []:
         try:
             _compare.parse_at(v)
-        except _compare.CompareError as exc:
+        except CompareError as exc:
             raise typer.BadParameter(str(exc)) from None
     return list(values or [])
 
@@ -75,10 +61,10 @@ HELP = (
 )
 
 
-@app.command("compare", help=HELP)
-@handle_errors
+@command(app, "compare", help=HELP)
 def compare_cmd(
-    sites: Annotated[
+    ctx: typer.Context,
+    site_refs: Annotated[
         list[str] | None,
         typer.Argument(
             metavar="SITE",
@@ -123,7 +109,7 @@ def compare_cmd(
         ),
     ] = None,
     lang: LangOpt = Lang.ru,
-    html: Annotated[
+    html_path: Annotated[
         Path | None,
         typer.Option(
             "--html",
@@ -131,7 +117,7 @@ def compare_cmd(
             "A4), e.g. --html maps/compare.html",
         ),
     ] = None,
-    xlsx: Annotated[
+    xlsx_path: Annotated[
         Path | None,
         typer.Option("--xlsx", help="Write the table to Excel, e.g. --xlsx out/compare.xlsx"),
     ] = None,
@@ -148,8 +134,9 @@ def compare_cmd(
         int,
         typer.Option("--seed", help="Seed of the random weight draws (same seed, same result)."),
     ] = 0,
-    layers: LayersOpt = None,
-    sites_file: Annotated[
+    layers_path: LayersOpt = None,
+    network: NetworkOpt = None,
+    sites_path: Annotated[
         Path | None,
         typer.Option(
             "--sites",
@@ -157,15 +144,12 @@ def compare_cmd(
             "e.g. --sites my_plots.csv",
         ),
     ] = None,
-    network: NetworkOpt = None,
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Compare 2-12 candidate sites side by side (see HELP)."""
-    refs = list(sites or [])
-    points = list(at or [])
     try:
-        _compare.check_site_count(len(refs) + len(points))
-    except _compare.SiteCountError as exc:
+        _compare.check_site_count(len(site_refs or []) + len(at or []))
+    except SiteCountError as exc:
         raise typer.BadParameter(str(exc), param_hint="SITE / --at") from None
     if (company is None) != (companies is None):
         raise typer.BadParameter(
@@ -173,26 +157,8 @@ def compare_cmd(
             "give the company list with --companies FILE",
             param_hint="--company / --companies",
         )
-    net = _network_for(network, scenario, layers)
-    comparison, written = _report.run_compare(
-        refs,
-        at=points,
-        company=company,
-        companies=companies,
-        scenario=scenario,
-        as_of=as_of,
-        also_as_of=also_as_of,
-        lang=lang.value,
-        html_path=html,
-        xlsx_path=xlsx,
-        draws=draws,
-        seed=seed,
-        layers_path=layers,
-        sites_path=sites_file,
-        overwrite=overwrite,
-        network=net,
-    )
+    args = job_args(ctx, _compare_job.run_compare, site_refs=list(site_refs or []))
+    comparison, written = _compare_job.run_compare(**args)
     for item in _report.terminal_renderables(comparison, lang.value):
         out_console.print(item, highlight=False)
-    for label, path in written.items():
-        out_console.print(f"wrote {escape(str(path))} ({label})", highlight=False)
+    print_written(written)

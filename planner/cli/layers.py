@@ -12,7 +12,7 @@ from rich.table import Table
 from planner.errors import LayerError
 from planner.inputs import layers as _layers
 
-from .app import app, err_console, handle_errors, out_console
+from .app import app, command, err_console, out_console
 from .options import LayersOpt, OverwriteOpt
 
 layers_app = typer.Typer(help="List, check and export the geodata layers.", no_args_is_help=True)
@@ -23,8 +23,7 @@ def _say(console, text: str) -> None:
     console.print(escape(text), highlight=False)
 
 
-@layers_app.command("list")
-@handle_errors
+@command(layers_app, "list")
 def list_cmd(layers: LayersOpt = None) -> None:
     """Table of layers: kinds, feature counts, statuses, estimated count, sources."""
     ls = _layers.load_layers(layers)
@@ -57,8 +56,7 @@ def _source_summary(gdf) -> str:
     return ", ".join(parts)
 
 
-@layers_app.command("check")
-@handle_errors
+@command(layers_app, "check")
 def check_cmd(
     path: Annotated[
         Path,
@@ -81,8 +79,7 @@ def check_cmd(
     _say(out_console, f"ok: {path} is valid ({', '.join(replaced)} replaced)")
 
 
-@layers_app.command("export")
-@handle_errors
+@command(layers_app, "export")
 def export_cmd(
     output: Annotated[
         Path, typer.Option("-o", "--output", help="GeoPackage to write, e.g. layers.gpkg")

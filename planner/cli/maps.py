@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from .app import app, handle_errors, out_console
+from .app import app, command, job_args, out_console
 from .options import Lang, LangOpt, LayersOpt, OverwriteOpt, date_option
 
 
@@ -18,9 +18,9 @@ class Basemap(StrEnum):
     osm = "osm"
 
 
-@app.command("map")
-@handle_errors
+@command(app, "map")
 def map_cmd(
+    ctx: typer.Context,
     output: Annotated[
         Path, typer.Option("-o", "--output", help="HTML file to write, e.g. maps/demo.html")
     ],
@@ -72,7 +72,7 @@ def map_cmd(
             "tiles (needs internet when viewing).",
         ),
     ] = Basemap.none,
-    top: Annotated[
+    top_k: Annotated[
         int, typer.Option("--top", min=1, max=500, help="How many best sites to number, e.g. 10.")
     ] = 10,
     surface: Annotated[
@@ -83,25 +83,12 @@ def map_cmd(
             "an image layer under the sites, e.g. --surface surface.npz.",
         ),
     ] = None,
-    layers: LayersOpt = None,
+    layers_path: LayersOpt = None,
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Write an interactive map that opens offline: layers, sites coloured by score, top-K."""
-    from planner.render import maps as _maps
+    from planner.jobs import maps as _maps
 
-    path = _maps.make_map(
-        output,
-        sites=sites,
-        results=results,
-        company=company,
-        scenario=scenario,
-        as_of=as_of,
-        lang=lang.value,
-        basemap=basemap.value,
-        top_k=top,
-        layers_path=layers,
-        overwrite=overwrite,
-        surface=surface,
-    )
+    path = _maps.make_map(**job_args(ctx, _maps.make_map))
     size_mb = path.stat().st_size / 1e6
     out_console.print(f"wrote {escape(str(path))} ({size_mb:.1f} MB)", highlight=False)

@@ -12,7 +12,7 @@ from planner.core.network import describe_dropped, load_network
 from planner.inputs.layers import load_layers
 from planner.jobs import network as _network
 
-from .app import app, err_console, handle_errors, out_console
+from .app import app, command, err_console, out_console
 from .options import LayersOpt, OverwriteOpt
 
 network_app = typer.Typer(
@@ -59,8 +59,7 @@ BUILD_HELP = (
 )
 
 
-@network_app.command("build", help=BUILD_HELP)
-@handle_errors
+@command(network_app, "build", help=BUILD_HELP)
 def build_cmd(
     source: Annotated[
         str,
@@ -112,8 +111,7 @@ def build_cmd(
         )
 
 
-@network_app.command("info")
-@handle_errors
+@command(network_app, "info")
 def info_cmd(
     path: Annotated[Path, typer.Argument(help="Network file (.npz), e.g. network.npz")],
 ) -> None:

@@ -25,10 +25,12 @@ __all__ = [
     "LayersOpt",
     "NetworkOpt",
     "OverwriteOpt",
+    "RejectsOpt",
     "ScenarioOpt",
     "SheetOpt",
     "date_option",
     "parse_date",
+    "parse_sites",
 ]
 
 DATE_METAVAR = "YYYY-MM-DD"
@@ -55,6 +57,13 @@ def parse_date(value: str | None) -> str | None:
         raise typer.BadParameter(
             f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2030-01-01"
         ) from None
+
+
+def parse_sites(value: str | None) -> str | Path | None:
+    """Callback of the sites options: ``builtin`` and ``grid`` as given, else a file path."""
+    if value is None or value in ("builtin", "grid"):
+        return value
+    return Path(value)
 
 
 def date_option(*names: str, help: str) -> Any:
@@ -113,6 +122,16 @@ EncodingOpt = Annotated[
     typer.Option(
         "--encoding",
         help="Encoding of a company CSV, e.g. cp1251 or kz1048. Default: detected.",
+    ),
+]
+
+RejectsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--rejects",
+        help="Where to write the rejected rows with their reasons (.csv or .xlsx), e.g. "
+        "--rejects rejects.csv. `planner score` writes <stem>.rejects.csv beside the results "
+        "by default; rejects are written only when rows are rejected.",
     ),
 ]
 

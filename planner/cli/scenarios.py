@@ -11,13 +11,18 @@ from rich.table import Table
 
 from planner.config import scenarios as _scenarios
 
-from .app import app, err_console, handle_errors, out_console
+from .app import app, command, err_console, out_console
 from .options import Lang, LangOpt, OverwriteOpt
 
 scenarios_app = typer.Typer(
     help="List and inspect scoring scenarios (weights, transforms).", no_args_is_help=True
 )
 app.add_typer(scenarios_app, name="scenarios")
+
+
+ScenarioArg = Annotated[
+    str, typer.Argument(help="Built-in scenario name (e.g. bakad-perimeter) or a .toml path.")
+]
 
 
 def _params(spec: dict) -> str:
@@ -44,8 +49,7 @@ def _params(spec: dict) -> str:
     return "; ".join(parts)
 
 
-@scenarios_app.command("list")
-@handle_errors
+@command(scenarios_app, "list")
 def list_cmd() -> None:
     """Table of the built-in scenarios: name, title, criteria with weights, hash."""
     table = Table(title="planner scenarios (built-in)")
@@ -63,13 +67,8 @@ def list_cmd() -> None:
     )
 
 
-@scenarios_app.command("show")
-@handle_errors
-def show_cmd(
-    name: Annotated[
-        str, typer.Argument(help="Built-in scenario name (e.g. bakad-perimeter) or a .toml path.")
-    ],
-) -> None:
+@command(scenarios_app, "show")
+def show_cmd(name: ScenarioArg) -> None:
     """Weights, transforms, needs and hash of one scenario (validates a .toml file too)."""
     sc = _scenarios.load_scenario(name)
     info = sc.describe()
@@ -110,8 +109,7 @@ def show_cmd(
         )
 
 
-@scenarios_app.command("weigh")
-@handle_errors
+@command(scenarios_app, "weigh")
 def weigh_cmd(
     pairs: Annotated[
         Path,
@@ -148,11 +146,11 @@ def weigh_cmd(
     Principal-eigenvector weights; each expert's consistency ratio must be <= 0.10 (else the
     judgements to revise are named, exit 1); several experts are pooled by the geometric mean.
     """
-    from planner._atomic import check_writable
+    from planner._atomic import Output, check_outputs
     from planner.jobs.weigh import weigh, write_weighed
 
-    if out is not None:
-        check_writable(out, overwrite)  # before any work
+    if out is not None:  # before any work
+        check_outputs([Output(out, "scenario file", (".toml",), "-o panel.toml")], overwrite)
     res = weigh(pairs, base=base, name=name, lang=lang.value)
     pw = res.pairwise
     table = Table(title=f"weights of {res.scenario.name} (hash {res.scenario.hash})")
@@ -179,8 +177,7 @@ def weigh_cmd(
     err_console.print(f"scenario written to {escape(str(path))}", highlight=False)
 
 
-@scenarios_app.command("template")
-@handle_errors
+@command(scenarios_app, "template")
 def template_cmd(
     out: Annotated[Path, typer.Option("-o", "--out", help="The form to write, e.g. pairs.xlsx.")],
     lang: LangOpt = Lang.ru,

@@ -1,11 +1,14 @@
 """`planner score`: rank candidate sites for every company of a list (the batch job).
 
-A thin skin over :mod:`planner.jobs.batch`: options in, :func:`~planner.jobs.batch.check_outputs`,
-:func:`~planner.jobs.batch.run_batch`, :func:`~planner.jobs.batch.write_batch`, summary out.
+A thin skin over the batch job: options in, :func:`~planner.jobs.batch_outputs.plan_outputs`
+(every output checked before any work), :func:`~planner.jobs.batch.run_batch`,
+:func:`~planner.jobs.batch_outputs.write_batch`, summary out.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -15,20 +18,34 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from planner.config.scenarios import DEFAULT_SCENARIO
 from planner.jobs import batch as _batch
+from planner.jobs import batch_outputs as _outputs
+from planner.jobs.batch_stages import BatchOptions, ProgressFn
 
-from .app import app, err_console, handle_errors, out_console, print_error
+from .app import (
+    app,
+    command,
+    command_line,
+    err_console,
+    job_args,
+    print_error,
+    print_written,
+)
 from .options import (
     AsOfOpt,
     EncodingOpt,
     LayersOpt,
     NetworkOpt,
     OverwriteOpt,
+    RejectsOpt,
     ScenarioOpt,
     SheetOpt,
+    parse_sites,
 )
 
 #: warnings listed on the terminal; the manifest holds them all
 _MAX_WARNINGS_SHOWN = 20
+#: options of the outputs and the terminal, not of the ranking
+_OUTPUT_OPTIONS = ("output", "rejects", "map_path", "csv_sep", "overwrite", "quiet")
 
 
 def _csv_sep(value: str) -> str:
@@ -37,21 +54,6 @@ def _csv_sep(value: str) -> str:
     if sep not in (",", ";", "\t"):
         raise typer.BadParameter(f"{value!r} is not a separator; use ',' , ';' or tab")
     return sep
-
-
-def _command_line(ctx: typer.Context) -> list[str]:
-    """The command as typed (rebuilt from the parsed options, for the manifest)."""
-    args = ["planner", "score"]
-    for name, value in ctx.params.items():
-        if value is None or value is False:
-            continue
-        if name == "companies":
-            args.insert(2, str(value))
-            continue
-        flag = "--" + name.replace("_", "-")
-        flag = {"--output": "-o", "--map-path": "--map"}.get(flag, flag)
-        args.extend([flag] if value is True else [flag, str(value)])
-    return args
 
 
 HELP = (
@@ -69,11 +71,10 @@ HELP = (
 )
 
 
-@app.command("score", help=HELP)
-@handle_errors
+@command(app, "score", help=HELP)
 def score_cmd(
     ctx: typer.Context,
-    companies: Annotated[
+    companies_path: Annotated[
         Path,
         typer.Argument(
             metavar="COMPANIES",
@@ -95,6 +96,7 @@ def score_cmd(
         str,
         typer.Option(
             "--sites",
+            callback=parse_sites,
             help="Candidate sites: builtin (the industrial zones and SEZs), grid (1 km lattice "
             "within 20 km of BAKAD) or a file (.csv/.xlsx/.geojson/.gpkg, see `planner sites "
             "check`).",
@@ -102,17 +104,10 @@ def score_cmd(
     ] = "builtin",
     scenario: ScenarioOpt = DEFAULT_SCENARIO,
     as_of: AsOfOpt = None,
-    top: Annotated[
+    top_k: Annotated[
         int, typer.Option("--top", min=1, max=1000, help="Sites listed per company, e.g. 10.")
     ] = 10,
-    rejects: Annotated[
-        Path | None,
-        typer.Option(
-            "--rejects",
-            help="Where to write rejected rows with their reasons (.csv or .xlsx). Default: "
-            "<stem>.rejects.csv beside the results; written only when rows are rejected.",
-        ),
-    ] = None,
+    rejects: RejectsOpt = None,
     map_path: Annotated[
         Path | None,
         typer.Option(
@@ -166,57 +161,42 @@ def score_cmd(
     ] = False,
 ) -> None:
     """Rank the candidate sites for every company of a list (see HELP)."""
-    plan = _batch.check_outputs(
+    plan = _outputs.plan_outputs(
         output, rejects, map_path, overwrite=overwrite, allocate=allocate, csv_sep=csv_sep
     )
-    site_spec = sites if sites in ("builtin", "grid") else Path(sites)
-    show = not quiet and err_console.is_terminal
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=not show,
-    ) as bar:
+    with _progress(not quiet and err_console.is_terminal) as progress:
+        args = job_args(ctx, _batch.run_batch, BatchOptions, skip=_OUTPUT_OPTIONS,
+                        progress=progress)  # fmt: skip
+        result = _batch.run_batch(**args)
+    written = _outputs.write_batch(
+        result, output, rejects=plan.rejects, map_path=map_path, overwrite=overwrite,
+        csv_sep=csv_sep, command=command_line(ctx),
+    )  # fmt: skip
+    _report(result, written, plan, quiet)
+
+
+@contextlib.contextmanager
+def _progress(show: bool) -> Iterator[ProgressFn | None]:
+    """A transient progress bar on stderr and its callback (None when not shown)."""
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  console=err_console, transient=True, disable=not show) as bar:  # fmt: skip
         task = bar.add_task("reading companies", total=1)
 
         def progress(stage: str, done: int, total: int) -> None:
             bar.update(task, description=escape(stage), completed=done, total=max(total, 1))
 
-        result = _batch.run_batch(
-            companies,
-            sites=site_spec,
-            scenario=scenario,
-            as_of=as_of,
-            top_k=top,
-            allocate=allocate,
-            max_share=max_share,
-            robustness=robustness,
-            layers=layers,
-            encoding=encoding,
-            sheet=sheet,
-            progress=progress if show else None,
-            network=network,
-        )
-    written = _batch.write_batch(
-        result,
-        output,
-        rejects=plan.rejects,
-        map_path=map_path,
-        overwrite=overwrite,
-        csv_sep=csv_sep,
-        command=_command_line(ctx),
-    )
+        yield progress if show else None
+
+
+def _report(result: _batch.BatchResult, written: dict, plan, quiet: bool) -> None:
+    """Warnings and files written (unless quiet), the summary lines, the exit code."""
     if not quiet:
         for msg in result.warnings[:_MAX_WARNINGS_SHOWN]:
             err_console.print(f"[yellow]warning:[/] {escape(msg)}", highlight=False)
         if len(result.warnings) > _MAX_WARNINGS_SHOWN:
             more = len(result.warnings) - _MAX_WARNINGS_SHOWN
             err_console.print(f"[yellow]warning:[/] ... and {more} more (see the manifest)")
-        for label, path in written.items():
-            if not label.endswith("_manifest"):
-                out_console.print(f"wrote {escape(str(path))} ({label})", highlight=False)
+        print_written(written)
     for line in result.summary_lines(plan.rejects if "rejects" in written else None):
         err_console.print(escape(line), highlight=False)
     code = result.exit_code

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -10,14 +9,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from planner.config import scenarios as _scenarios
 from planner.config.scenarios import DEFAULT_SCENARIO
 from planner.inputs import sites as _sites
 from planner.inputs.layers import load_layers
 from planner.jobs import dask_engine as _engine
 
-from .app import app, err_console, handle_errors, out_console
-from .options import AsOfOpt, LayersOpt, NetworkOpt, OverwriteOpt, ScenarioOpt
+from .app import app, command, command_line, job_args, out_console
+from .options import AsOfOpt, LayersOpt, NetworkOpt, OverwriteOpt, ScenarioOpt, parse_sites
 
 sites_app = typer.Typer(
     help="Candidate sites: generate a lattice, check a file.", no_args_is_help=True
@@ -31,9 +29,12 @@ OutputOpt = Annotated[
     ),
 ]
 
+SitesFileArg = Annotated[
+    Path, typer.Argument(help="Sites file to validate: .csv, .xlsx, .geojson or .gpkg.")
+]
 
-@sites_app.command("grid")
-@handle_errors
+
+@command(sites_app, "grid")
 def grid_cmd(
     output: OutputOpt,
     spacing_km: Annotated[
@@ -76,13 +77,8 @@ def grid_cmd(
     )
 
 
-@sites_app.command("check")
-@handle_errors
-def check_cmd(
-    path: Annotated[
-        Path, typer.Argument(help="Sites file to validate: .csv, .xlsx, .geojson or .gpkg.")
-    ],
-) -> None:
+@command(sites_app, "check")
+def check_cmd(path: SitesFileArg) -> None:
     """Validate a sites file and print every problem (exit 0 valid, 1 problems)."""
     gdf = _sites.read_sites(path)
     n_poly = int((gdf.geometry.geom_type != "Point").sum())
@@ -93,13 +89,14 @@ def check_cmd(
     )
 
 
-@app.command("score-sites")
-@handle_errors
+@command(app, "score-sites")
 def score_sites_cmd(
+    ctx: typer.Context,
     sites: Annotated[
         str,
         typer.Argument(
             metavar="SITES",
+            callback=parse_sites,
             help="Sites: a .csv/.xlsx/.geojson/.gpkg file, 'builtin' "
             "(the zones) or 'grid' (1 km lattice around BAKAD).",
         ),
@@ -145,31 +142,9 @@ def score_sites_cmd(
     network: NetworkOpt = None,
 ) -> None:
     """Score every site (criteria, utilities, points, score 0-100, rank, reasons) and write them."""
-    sc = _scenarios.load_scenario(scenario)  # fail fast, before the layers and sites
-    ls = load_layers(layers)
-    spec = Path(sites) if sites not in ("builtin", "grid") else sites
-    site_table = _sites.load_sites(spec, ls)
-    from planner.inputs.roads import network_for_scenario, network_inputs
-
-    net, note = network_for_scenario(network, sc, ls)
-    if note:
-        err_console.print(f"note: {escape(note)}", highlight=False)
+    inputs = {"sites": sites, "layers": layers, "scenario": scenario}
     run = _engine.run_score_sites(
-        site_table,
-        ls,
-        output,
-        sc,
-        as_of,
-        engine=engine,
-        scheduler=scheduler,
-        npartitions=npartitions,
-        why=why,
-        overwrite=overwrite,
-        top=top,
-        inputs={"sites": sites, "layers": layers, "scenario": scenario,
-                **network_inputs(network, net)},
-        command=["planner", *sys.argv[1:]],
-        network=net,
+        **job_args(ctx, _engine.run_score_sites, inputs=inputs, command=command_line(ctx))
     )
     out_console.print(
         f"wrote {escape(str(run.output))}: {run.n_sites:,} sites ({run.n_excluded:,} excluded), "
@@ -177,20 +152,24 @@ def score_sites_cmd(
         f"engine {run.engine} ({run.n_partitions} partition(s), {run.seconds:.1f} s)",
         highlight=False,
     )
-    best = run.top
-    if top and len(best):
-        named = bool((best["name"].astype(str) != best["site_id"].astype(str)).any())
-        cols = ["rank", "site_id", *(["name"] if named else []), "score", *(["why"] if why else [])]
-        table = Table(title=f"top {len(best)}")
-        for col in cols:
-            table.add_column(col, overflow="fold")
-        for rec in best.itertuples(index=False):
-            cells = {
-                "rank": str(rec.rank),
-                "site_id": escape(str(rec.site_id)),
-                "name": escape(str(rec.name)),
-                "score": f"{rec.score:.1f}",
-                "why": escape(str(rec.why_en)) if why else "",
-            }
-            table.add_row(*(cells[c] for c in cols))
-        out_console.print(table)
+    if top and len(run.top):
+        out_console.print(_top_table(run.top, why))
+
+
+def _top_table(best, why: bool) -> Table:
+    """The best sites: rank, id, name (when any differs from the id), score, reasons."""
+    named = bool((best["name"].astype(str) != best["site_id"].astype(str)).any())
+    cols = ["rank", "site_id", *(["name"] if named else []), "score", *(["why"] if why else [])]
+    table = Table(title=f"top {len(best)}")
+    for col in cols:
+        table.add_column(col, overflow="fold")
+    for rec in best.itertuples(index=False):
+        cells = {
+            "rank": str(rec.rank),
+            "site_id": escape(str(rec.site_id)),
+            "name": escape(str(rec.name)),
+            "score": f"{rec.score:.1f}",
+            "why": escape(str(rec.why_en)) if why else "",
+        }
+        table.add_row(*(cells[c] for c in cols))
+    return table

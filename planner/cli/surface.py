@@ -10,12 +10,11 @@ import numpy as np
 import typer
 from rich.markup import escape
 
-from planner._atomic import atomic_output, check_writable
-from planner.config.scenarios import DEFAULT_SCENARIO, load_scenario
+from planner.config.scenarios import DEFAULT_SCENARIO
 from planner.core import surface as _surface
-from planner.inputs.layers import load_layers
+from planner.jobs import surface as _surface_job
 
-from .app import app, handle_errors, out_console
+from .app import app, command, out_console
 from .options import AsOfOpt, LayersOpt, OverwriteOpt, ScenarioOpt
 
 
@@ -25,8 +24,7 @@ def _cell(value: float) -> float:
     return value
 
 
-@app.command("surface")
-@handle_errors
+@command(app, "surface")
 def surface_cmd(
     output: Annotated[
         Path,
@@ -71,16 +69,10 @@ def surface_cmd(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Score every cell of a grid (raster distances, exact memberships) and write it."""
-    sc = load_scenario(scenario)  # fail fast: bad scenario, bad suffix, existing outputs
-    _surface._suffix(output)
-    check_writable(output, overwrite)
-    if png is not None:
-        check_writable(png, overwrite)
-    ls = load_layers(layers)
-    surf = _surface.compute_surface(
-        ls, sc, as_of, cell_m=cell_m, extent=extent, max_cells=max_cells
-    )
-    _surface.write_surface(surf, output, overwrite=overwrite)
+    surf, bounds = _surface_job.run_surface(
+        output, layers, scenario, as_of, cell_m=cell_m, extent=extent,
+        max_cells=max_cells, png=png, overwrite=overwrite,
+    )  # fmt: skip
     scored = surf.in_extent
     n = int(scored.sum())
     n_ex = int(surf.excluded.sum())
@@ -97,10 +89,8 @@ def surface_cmd(
         f"as of {surf.as_of}",
         highlight=False,
     )
-    if png is not None:
-        image, (west, south, east, north) = _surface.surface_overlay_png(surf)
-        with atomic_output(png, overwrite) as tmp:
-            tmp.write_bytes(image)
+    if png is not None and bounds is not None:
+        west, south, east, north = bounds
         out_console.print(
             f"wrote {escape(str(png))}: overlay for bounds west {west:.5f}, south {south:.5f}, "
             f"east {east:.5f}, north {north:.5f} "

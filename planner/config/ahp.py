@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planner import i18n
 from planner.errors import ScenarioError
 
 __all__ = [
@@ -63,28 +64,6 @@ SCALE: tuple[float, ...] = tuple(
 #: a matrix entry and the inverse of its mirror may differ by this (relative), so that
 #: 0.333 passes for 1/3; anything larger is a typing error
 _RECIPROCAL_RTOL = 0.01
-
-#: Saaty's scale in words, 1-9 (a value between two integers takes the nearer one's words)
-_WORDS = {
-    "en": (
-        "as important as", "slightly more important than", "moderately more important than",
-        "moderately to strongly more important than", "strongly more important than",
-        "strongly to very strongly more important than", "very strongly more important than",
-        "very strongly to extremely more important than", "extremely more important than",
-    ),
-    "ru": (
-        "так же важен, как", "чуть важнее, чем", "умеренно важнее, чем",
-        "умеренно-существенно важнее, чем", "существенно важнее, чем",
-        "существенно-значительно важнее, чем", "значительно важнее, чем",
-        "значительно-абсолютно важнее, чем", "абсолютно важнее, чем",
-    ),
-    # Kazakh: "«A» «B» өлшемшартынан <adverb> маңыздырақ"; not verified by a native editor
-    "kk": (
-        "", "сәл", "біршама", "біршама-едәуір", "едәуір", "едәуір-әлдеқайда", "әлдеқайда",
-        "әлдеқайда-абсолютті", "абсолютті",
-    ),
-}  # fmt: skip
-_CR_WORD = {"en": "CR", "ru": "ОС", "kk": "CR"}
 
 
 @dataclass(frozen=True)
@@ -277,12 +256,12 @@ def repair_path(result: AHPResult, max_steps: int | None = None) -> list[Fix]:
     return steps
 
 
-def _ratio(x: float) -> str:
+def _ratio(x: float, lang: str) -> str:
     """A ratio for a sentence: 2.45, or 1/2.45 below 1 (judgements read as "k times")."""
     if x >= 1:
-        return _fraction(x) if abs(x - round(x)) < 1e-9 else f"{x:.2f}"
+        return i18n.format_number(x, lang, 0 if abs(x - round(x)) < 1e-9 else 2)
     inv = 1.0 / x
-    return _fraction(x) if abs(inv - round(inv)) < 1e-6 else f"1/{inv:.2f}"
+    return "1/" + i18n.format_number(inv, lang, 0 if abs(inv - round(inv)) < 1e-6 else 2)
 
 
 def judgement_text(a: str, b: str, value: float, lang: str = "en") -> str:
@@ -292,23 +271,11 @@ def judgement_text(a: str, b: str, value: float, lang: str = "en") -> str:
     """
     if value < 1:
         a, b, value = b, a, 1.0 / value
-    shown = _ratio(value)
-    if lang in ("ru", "kk"):
-        shown = shown.replace(".", ",")
+    shown = _ratio(value, lang)
     k = min(9, max(1, round(value)))
-    words = _WORDS[lang][k - 1]
-    if lang == "ru":
-        return f"«{a}» {words} «{b}» ({shown})"
-    if lang == "kk":
-        if k == 1:
-            return f"«{a}» мен «{b}» бірдей маңызды ({shown})"
-        return f"«{a}» «{b}» өлшемшартынан {words} маңыздырақ ({shown})"
-    return f"«{a}» is {words} «{b}» ({shown})"
-
-
-def _num(x: float, lang: str, digits: int = 3) -> str:
-    s = f"{x:.{digits}f}"
-    return s.replace(".", ",") if lang in ("ru", "kk") else s
+    if k == 1:
+        return i18n.t("ahp.judgement_equal", lang, a=a, b=b, value=shown)
+    return i18n.t("ahp.judgement", lang, a=a, b=b, words=i18n.t(f"ahp.more.{k}", lang), value=shown)
 
 
 def fix_text(fix: Fix, labels: Sequence[str], lang: str = "en") -> str:
@@ -316,21 +283,12 @@ def fix_text(fix: Fix, labels: Sequence[str], lang: str = "en") -> str:
     a, b = labels[fix.i], labels[fix.j]
     now = judgement_text(a, b, fix.current, lang)
     sug = judgement_text(a, b, fix.scale_value, lang)
-    implied = _ratio(fix.consistent_value)
-    if lang in ("ru", "kk"):
-        implied = implied.replace(".", ",")
-    cr = _CR_WORD[lang]
-    if lang == "ru":
-        return (
-            f"сейчас {now}; остальные суждения дают {implied}; замените на: {sug}; "
-            f"{cr} {_num(fix.cr, lang)} -> {_num(fix.cr_scale, lang)}"
-        )
-    if lang == "kk":
-        return (
-            f"қазір {now}; басқа салыстырулардан {implied} шығады; былай өзгертіңіз: {sug}; "
-            f"{cr} {_num(fix.cr, lang)} -> {_num(fix.cr_scale, lang)}"
-        )
-    return (
-        f"now {now}; the other judgements imply {implied}; change it to: {sug}; "
-        f"{cr} {_num(fix.cr, lang)} -> {_num(fix.cr_scale, lang)}"
+    return i18n.t(
+        "ahp.fix",
+        lang,
+        now=now,
+        implied=_ratio(fix.consistent_value, lang),
+        suggested=sug,
+        cr_from=i18n.format_number(fix.cr, lang, 3),
+        cr_to=i18n.format_number(fix.cr_scale, lang, 3),
     )

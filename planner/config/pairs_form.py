@@ -6,18 +6,18 @@ reads it back; both take the sheet layout from here.
 
 from __future__ import annotations
 
-__all__ = ["FIRST_ROW", "HEADERS", "META_SHEET"]
+from planner import i18n
+
+__all__ = ["FIRST_ROW", "HEADER_KEYS", "META_SHEET", "headers"]
 
 #: the metadata sheet of the template (same name in every language)
 META_SHEET = "planner"
-#: column headers of an expert sheet, per language (row 3 of the sheet)
-HEADERS: dict[str, tuple[str, ...]] = {
-    "ru": ("№", "Критерий A", "Критерий B", "Что важнее: A, B или =",
-           "Во сколько раз важнее (1-9)", "код A", "код B"),
-    "kk": ("№", "A өлшемшарты", "B өлшемшарты", "Қайсысы маңыздырақ: A, B немесе =",
-           "Қанша есе маңызды (1-9)", "A коды", "B коды"),
-    "en": ("No.", "Criterion A", "Criterion B", "More important: A, B or =",
-           "How much more (1-9)", "key A", "key B"),
-}  # fmt: skip
+#: the columns of an expert sheet (messages ``pairs.header.<key>``; row 3 of the sheet)
+HEADER_KEYS = ("number", "criterion_a", "criterion_b", "which", "how_much", "key_a", "key_b")
 #: first data row of an expert sheet (1-based, as Excel shows it)
 FIRST_ROW = 4
+
+
+def headers(lang: str) -> tuple[str, ...]:
+    """Column headers of an expert sheet in ``lang``, in column order."""
+    return tuple(i18n.t(f"pairs.header.{k}", lang) for k in HEADER_KEYS)

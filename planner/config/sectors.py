@@ -35,7 +35,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from planner.config.scenarios import CRITERIA as _SCORING_CRITERIA
-from planner.errors import InputError
+from planner.errors import InputError, SectorError
 
 __all__ = [
     "CRITERIA",
@@ -43,7 +43,6 @@ __all__ = [
     "SECTOR_KEYS",
     "Needs",
     "SectorCatalog",
-    "SectorError",
     "SectorProfile",
     "company_needs",
     "company_weights",
@@ -80,10 +79,6 @@ SECTOR_KEYS: tuple[str, ...] = (
 HAZARD_CLASS_HOUSING_M: dict[int, float] = {1: 1000.0, 2: 500.0, 3: 300.0, 4: 100.0, 5: 50.0}
 
 _OKED_RE = re.compile(r"^\d{2}(\.\d{1,2}){0,2}$|^\d{2,5}$")
-
-
-class SectorError(InputError):
-    """The sector catalog (TOML) failed validation, or a sector key is unknown."""
 
 
 def _norm_text(value: str) -> str:

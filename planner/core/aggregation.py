@@ -41,7 +41,6 @@ and the companies' scores as one matrix product per block of companies.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 
 import numpy as np
 from numba import njit, prange
@@ -51,7 +50,6 @@ from planner.core.ranking import NeedArrays, RankResult, SiteArrays
 from planner.errors import InputError
 
 __all__ = [
-    "METHOD_LABELS",
     "feasible_mask",
     "method_scores",
     "promethee_flows",
@@ -63,12 +61,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: method -> label (ru, kk, en)
-METHOD_LABELS: Mapping[str, Mapping[str, str]] = {
-    "wlc": {"ru": "взвешенная сумма", "kk": "салмақталған қосынды", "en": "weighted sum (WLC)"},
-    "topsis": {"ru": "TOPSIS", "kk": "TOPSIS", "en": "TOPSIS"},
-    "promethee2": {"ru": "PROMETHEE II", "kk": "PROMETHEE II", "en": "PROMETHEE II"},
-}
 #: below this many distinct values a criterion's PROMETHEE flow uses the k x k table
 _DISTINCT_MAX = 2048
 #: companies scored together in one matrix product (bounds a block x sites temporary)

@@ -49,12 +49,11 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from planner.core.ranking import RankResult, _show, _top_k_rows
-from planner.errors import InputError, PlannerError
+from planner.errors import AllocationError, InputError
 
 __all__ = [
     "UNASSIGNED_REASONS",
     "Allocation",
-    "AllocationError",
     "allocate",
     "allocate_ranked",
     "allocate_greedy",
@@ -72,10 +71,6 @@ UNASSIGNED_REASONS: tuple[str, ...] = (
 )
 
 _CAP_TOL = 1e-6  # ha; HiGHS feasibility tolerance is 1e-6 on rows
-
-
-class AllocationError(PlannerError, RuntimeError):
-    """The solver returned something unusable (a bug to report, not a user error)."""
 
 
 @dataclass(frozen=True)

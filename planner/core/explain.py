@@ -7,43 +7,40 @@ criterion first) are told as facts with names from the layers, e.g.
 
 Not on the scoring hot path, but vectorised: only distinct rounded distances and distinct
 (zone, status) combinations are formatted in Python; the texts are joined with numpy
-object arithmetic. Pass ``rows`` to explain only the sites a user looks at.
+object arithmetic. Pass ``rows`` to explain only the sites a user looks at. The sentences
+are the messages ``why.*`` of the language catalog (:mod:`planner.i18n`), numbers are
+formatted by :func:`planner.i18n.format_number`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
+from planner import i18n
 from planner.config.scenarios import CRITERIA, Scenario, load_scenario
 from planner.config.weighting import PointTable
+from planner.core.prepared import FeatureNames, part_of
 from planner.errors import InputError
 
-__all__ = ["EXCLUSION_TEXT", "STATUS_TEXT", "why_texts"]
+__all__ = ["WHY_LANGS", "why_texts"]
 
 log = logging.getLogger(__name__)
 
-#: zone status -> (en, ru)
-STATUS_TEXT = {
-    "operating": ("operating", "действует"),
-    "under_construction": ("under construction", "строится"),
-    "planned": ("planned", "планируется"),
-    "none": ("none", "нет"),
-}
-#: exclusion reason -> (en, ru)
-EXCLUSION_TEXT = {
-    "national_park": ("national park", "национальный парк"),
-    "water": ("water body", "водоём"),
-    "outside_region": ("outside Almaty Region", "за пределами Алматинской области"),
-}
+#: languages of the ``why_<lang>`` columns (the texts are messages ``why.*`` of the catalog)
+WHY_LANGS = ("ru", "en")
 _N_FACTS = 3
+_UNKNOWN_KM = "\u2014"
+
+#: language -> one text per row
+Facts = dict[str, np.ndarray]
 
 
-def _km(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distances as text (en, ru): one decimal below 10 km, whole km above, '—' if unknown.
+def _km(d: np.ndarray) -> Facts:
+    """Distances as text per language: one decimal below 10 km, whole km above, '—' if unknown.
 
     Only the distinct rounded values are formatted, so this is cheap for any row count.
     """
@@ -51,103 +48,99 @@ def _km(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     finite = np.isfinite(d)
     key = np.where(finite, np.where(d < 9.95, np.round(d, 1), np.round(d)), -1.0)
     uniq, inv = np.unique(key, return_inverse=True)
-    en = np.array([f"{v:.1f}" if v < 9.95 else f"{v:.0f}" for v in uniq.tolist()], dtype=object)
-    en[uniq < 0] = "—"
-    ru = np.array([t.replace(".", ",") for t in en.tolist()], dtype=object)
-    return en[inv], ru[inv]
+    out = {}
+    for lang in WHY_LANGS:
+        text = np.array(
+            [i18n.format_number(v, lang, 1 if v < 9.95 else 0) for v in uniq.tolist()],
+            dtype=object,
+        )
+        text[uniq < 0] = _UNKNOWN_KM
+        out[lang] = text[inv]
+    return out
 
 
-def _lookup(values: pd.Series, table: dict[str, str]) -> np.ndarray:
+def _time_fact(col: str, key: str, labels: Callable | None = None, inside: str | None = None):
+    """Facts for a travel-time column: "18 мин по дорогам до ..." (``why.<key>``); a site
+    with no road within reach, or no way to the target, says so instead."""
+
+    def make(df: pd.DataFrame, rows: np.ndarray) -> Facts:
+        m = df[col].to_numpy(dtype="f8", na_value=np.nan)[rows]
+        minutes = _km(m)  # minutes take the same rounding and number format as km
+        names = labels(df, rows) if labels else {}
+        out = {}
+        far = np.zeros(len(rows), dtype=bool)
+        if "no_road_access" in df.columns:
+            far = df["no_road_access"].to_numpy(dtype=bool, na_value=False)[rows]
+        snap_km = _km(df["snap_m"].to_numpy(dtype="f8", na_value=np.nan)[rows] / 1000.0) \
+            if far.any() else None
+        lost = ~np.isfinite(m) & ~far
+        for lang in WHY_LANGS:
+            extra = {"name": names[lang]} if labels else {}
+            text = i18n.fill_array(f"why.{key}", lang, min=minutes[lang], **extra)
+            if inside is not None:
+                text[m == 0] = i18n.t(f"why.{inside}", lang)
+            if lost.any():
+                text[lost] = i18n.t("why.no_route", lang)
+            if far.any():
+                text[far] = i18n.fill_array("why.no_road", lang, km=snap_km[lang][far])
+            out[lang] = text
+        return out
+
+    return make
+
+
+def _lookup(values: pd.Series, table: Mapping[str, str]) -> np.ndarray:
     """Map ids to names (unknown ids stay as they are), vectorised over distinct ids."""
     codes, uniq = pd.factorize(values.astype(object).fillna(""))
     names = np.array([table.get(u, u) for u in uniq], dtype=object)
     return names[codes] if len(codes) else np.array([], dtype=object)
 
 
-def _names(layers, layer: str) -> tuple[dict[str, str], dict[str, str]]:
-    gdf = layers[layer]
-    ids = gdf["id"].astype(str).tolist()
-    return (
-        dict(zip(ids, gdf["name_en"].astype(str).tolist(), strict=True)),
-        dict(zip(ids, gdf["name_ru"].astype(str).tolist(), strict=True)),
-    )
+def _names(names: FeatureNames, layer: str) -> dict[str, Mapping[str, str]]:
+    """language -> feature id -> the feature's name in that language."""
+    return {lang: names.of(layer, lang) for lang in WHY_LANGS}
 
 
-Facts = tuple[np.ndarray, np.ndarray]
+def _fact_makers(names: FeatureNames) -> dict[str, Callable[[pd.DataFrame, np.ndarray], Facts]]:
+    """criterion key -> function(scored table, row positions) -> texts per language."""
+    ic_names = _names(names, "bakad")
+    zone_names = _names(names, "zones")
 
-
-def _minutes(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Minutes as text (en, ru): one decimal below 10 min, whole minutes above."""
-    return _km(m)  # the same rounding and decimal comma as kilometres
-
-
-def _time_fact(col: str, en: str, ru: str, labels: Callable | None = None):
-    """Facts for a travel-time column: "18 min by road to ..." / "18 мин по дорогам до ...";
-    a site with no road within the limit, or no way to the target, says so."""
-
-    def make(df: pd.DataFrame, rows: np.ndarray) -> Facts:
-        m = df[col].to_numpy(dtype="f8", na_value=np.nan)[rows]
-        m_en, m_ru = _minutes(m)
-        name_en, name_ru = labels(df, rows) if labels else ("", "")
-        out_en = m_en + " min by road to " + en + name_en
-        out_ru = m_ru + " мин по дорогам до " + ru + name_ru
-        lost = ~np.isfinite(m)
-        out_en[lost] = "cannot reach " + en + " by road"
-        out_ru[lost] = "нет проезда по дорогам до " + ru
-        if "no_road_access" in df.columns:
-            far = df["no_road_access"].to_numpy(dtype=bool, na_value=False)[rows]
-            snap_en, snap_ru = _km(df["snap_m"].to_numpy(dtype="f8", na_value=np.nan)[rows]
-                                   / 1000.0)  # fmt: skip
-            out_en[far] = "no road within reach (nearest " + snap_en[far] + " km)"
-            out_ru[far] = "нет дороги поблизости (ближайшая в " + snap_ru[far] + " км)"
-        return out_en, out_ru
-
-    return make
-
-
-def _fact_makers(layers) -> dict[str, Callable[[pd.DataFrame, np.ndarray], Facts]]:
-    """criterion key -> function(scored table, row positions) -> (en texts, ru texts)."""
-    ic_en, ic_ru = _names(layers, "bakad")
-    zone_en, zone_ru = _names(layers, "zones")
-
-    def dist(col: str, en: str, ru: str, inside: tuple[str, str] | None = None):
-        en_pre, en_post = en.split("{}")
-        ru_pre, ru_post = ru.split("{}")
-
+    def dist(col: str, key: str, inside: str | None = None):
         def make(df: pd.DataFrame, rows: np.ndarray) -> Facts:
             d = df[col].to_numpy(dtype="f8", na_value=np.nan)[rows]
-            k_en, k_ru = _km(d)
-            out_en = en_pre + k_en + en_post
-            out_ru = ru_pre + k_ru + ru_post
+            km = _km(d)
+            out = {lang: i18n.fill_array(f"why.{key}", lang, km=km[lang]) for lang in WHY_LANGS}
             if inside is not None:
                 at = d == 0
-                out_en[at] = inside[0]
-                out_ru[at] = inside[1]
-            return out_en, out_ru
+                for lang in WHY_LANGS:
+                    out[lang][at] = i18n.t(f"why.{inside}", lang)
+            return out
 
         return make
 
-    def interchange_by_road(df: pd.DataFrame, rows: np.ndarray) -> Facts:
-        ids = df["nearest_interchange_by_road"].iloc[rows]
-        return " " + _lookup(ids, ic_en), " «" + _lookup(ids, ic_ru) + "»"
-
     def interchange(df: pd.DataFrame, rows: np.ndarray) -> Facts:
-        k_en, k_ru = _km(df["dist_interchange_km"].to_numpy(dtype="f8", na_value=np.nan)[rows])
+        km = _km(df["dist_interchange_km"].to_numpy(dtype="f8", na_value=np.nan)[rows])
         ids = df["nearest_interchange"].iloc[rows]
-        en = k_en + " km to BAKAD interchange " + _lookup(ids, ic_en)
-        ru = k_ru + " км до развязки БАКАД «" + _lookup(ids, ic_ru) + "»"
-        return en, ru
+        return {
+            lang: i18n.fill_array(
+                "why.interchange", lang, km=km[lang], name=_lookup(ids, ic_names[lang])
+            )
+            for lang in WHY_LANGS
+        }
+
+    def interchange_by_road(df: pd.DataFrame, rows: np.ndarray) -> dict[str, np.ndarray]:
+        ids = df["nearest_interchange_by_road"].iloc[rows]
+        return {lang: _lookup(ids, ic_names[lang]) for lang in WHY_LANGS}
 
     def almaty(df: pd.DataFrame, rows: np.ndarray) -> Facts:
-        k_en, k_ru = _km(df["dist_almaty_km"].to_numpy(dtype="f8", na_value=np.nan)[rows])
+        km = _km(df["dist_almaty_km"].to_numpy(dtype="f8", na_value=np.nan)[rows])
         inside = df["in_almaty"].to_numpy(dtype=bool, na_value=False)[rows]
-        en = np.empty(len(rows), dtype=object)
-        ru = np.empty(len(rows), dtype=object)
-        en[inside] = "inside Almaty city limits (" + k_en[inside] + " km from the centre)"
-        ru[inside] = "в черте Алматы (" + k_ru[inside] + " км от центра)"
-        en[~inside] = k_en[~inside] + " km from Almaty centre"
-        ru[~inside] = k_ru[~inside] + " км от центра Алматы"
-        return en, ru
+        out = {lang: i18n.fill_array("why.almaty", lang, km=km[lang]) for lang in WHY_LANGS}
+        if inside.any():
+            for lang in WHY_LANGS:
+                out[lang][inside] = i18n.fill_array("why.almaty_inside", lang, km=km[lang][inside])
+        return out
 
     def zone(df: pd.DataFrame, rows: np.ndarray) -> Facts:
         # few distinct (zone, status, kind, SEZ status) combinations: build each text once
@@ -155,83 +148,77 @@ def _fact_makers(layers) -> dict[str, Callable[[pd.DataFrame, np.ndarray], Facts
         keys = df[cols].iloc[rows].astype(object)
         keys = keys.fillna("")
         codes, uniq = pd.factorize(pd.MultiIndex.from_frame(keys))
-        en, ru = [], []
-        for zid, status, kind, sez in uniq:
-            if not zid or status == "none":
-                en.append("not in an industrial zone or SEZ")
-                ru.append("вне индустриальных зон и СЭЗ")
-                continue
-            s_en, s_ru = STATUS_TEXT.get(status, (status, status))
-            e = f"inside {zone_en.get(zid, zid)} ({s_en})"
-            r = f"на территории: {zone_ru.get(zid, zid)} ({s_ru})"
-            if sez == "operating" and kind != "sez":
-                e += ", within an operating SEZ"
-                r += ", в действующей СЭЗ"
-            en.append(e)
-            ru.append(r)
-        return np.array(en, dtype=object)[codes], np.array(ru, dtype=object)[codes]
+        out = {}
+        for lang in WHY_LANGS:
+            statuses = i18n.section("why.status", lang)
+            texts = []
+            for zid, status, kind, sez in uniq:
+                if not zid or status == "none":
+                    texts.append(i18n.t("why.zone_none", lang))
+                    continue
+                text = i18n.t(
+                    "why.zone",
+                    lang,
+                    zone=zone_names[lang].get(zid, zid),
+                    status=statuses.get(status, status),
+                )
+                if sez == "operating" and kind != "sez":
+                    text += i18n.t("why.zone_sez", lang)
+                texts.append(text)
+            out[lang] = np.array(texts, dtype=object)[codes]
+        return out
 
     return {
-        "bakad": dist("dist_bakad_km", "{} km from BAKAD", "{} км от БАКАД"),
+        "bakad": dist("dist_bakad_km", "bakad"),
         "interchange": interchange,
         "almaty": almaty,
-        "konaev": dist("dist_konaev_km", "{} km from Konaev centre", "{} км от центра Конаева"),
-        "gate_city": dist(
-            "dist_gate_city_km", "{} km from Gate City", "{} км от Гейт Сити",
-            ("inside Gate City", "в Гейт Сити"),
-        ),
+        "konaev": dist("dist_konaev_km", "konaev"),
+        "gate_city": dist("dist_gate_city_km", "gate_city", "gate_city_inside"),
         "zone": zone,
-        "zone_proximity": dist(
-            "dist_zone_km", "{} km from the nearest operating zone",
-            "{} км до ближайшей действующей зоны",
-            ("inside an operating zone", "внутри действующей зоны"),
-        ),
-        "rail": dist("dist_rail_km", "{} km to rail", "{} км до железной дороги"),
-        "airport": dist("dist_airport_km", "{} km to the airport", "{} км до аэропорта"),
-        "highway": dist("dist_highway_km", "{} km to a highway", "{} км до трассы"),
-        "khorgos": dist(
-            "dist_khorgos_km", "{} km to Khorgos dry port", "{} км до сухого порта Хоргос"
-        ),
-        "housing": dist(
-            "dist_housing_km", "{} km from housing", "{} км от жилья",
-            ("inside a settlement", "в населённом пункте"),
-        ),
-        "time_interchange": _time_fact(
-            "time_interchange_min", "BAKAD interchange", "развязки БАКАД", interchange_by_road
-        ),
-        "time_almaty": _time_fact("time_almaty_min", "Almaty centre", "центра Алматы"),
-        "time_konaev": _time_fact("time_konaev_min", "Konaev centre", "центра Конаева"),
-        "time_gate_city": _time_fact("time_gate_city_min", "Gate City", "Гейт Сити"),
-        "time_rail": _time_fact("time_rail_min", "a rail station", "ж/д станции"),
-        "time_airport": _time_fact("time_airport_min", "the airport", "аэропорта"),
+        "zone_proximity": dist("dist_zone_km", "zone_proximity", "zone_proximity_inside"),
+        "rail": dist("dist_rail_km", "rail"),
+        "airport": dist("dist_airport_km", "airport"),
+        "highway": dist("dist_highway_km", "highway"),
+        "khorgos": dist("dist_khorgos_km", "khorgos"),
+        "housing": dist("dist_housing_km", "housing", "housing_inside"),
+        "time_interchange": _time_fact("time_interchange_min", "time_interchange",
+                                       interchange_by_road),
+        "time_almaty": _time_fact("time_almaty_min", "time_almaty"),
+        "time_konaev": _time_fact("time_konaev_min", "time_konaev"),
+        "time_gate_city": _time_fact("time_gate_city_min", "time_gate_city",
+                                     inside="gate_city_inside"),
+        "time_rail": _time_fact("time_rail_min", "time_rail"),
+        "time_airport": _time_fact("time_airport_min", "time_airport"),
     }  # fmt: skip
 
 
 def _excluded_texts(reasons: pd.Series) -> Facts:
     codes, uniq = pd.factorize(reasons.astype(object).fillna(""))
-    en, ru = [], []
-    for r in uniq:
-        parts = [p for p in str(r).split(";") if p]
-        words = [EXCLUSION_TEXT.get(p, (p, p)) for p in parts] or [
-            ("excluded area", "зона исключения")
-        ]
-        en.append("excluded: " + ", ".join(w[0] for w in words))
-        ru.append("исключено: " + ", ".join(w[1] for w in words))
-    return np.array(en, dtype=object)[codes], np.array(ru, dtype=object)[codes]
+    out = {}
+    for lang in WHY_LANGS:
+        words = i18n.section("why.exclusion", lang)
+        texts = []
+        for r in uniq:
+            parts = [words.get(p, p) for p in str(r).split(";") if p]
+            parts = parts or [i18n.t("why.excluded_area", lang)]
+            texts.append(i18n.t("why.excluded", lang, reasons=", ".join(parts)))
+        out[lang] = np.array(texts, dtype=object)[codes]
+    return out
 
 
-def why_texts(scored: pd.DataFrame, scenario: Scenario | str, layers, rows=None) -> pd.DataFrame:
+def why_texts(scored: pd.DataFrame, scenario: Scenario | str, names, rows=None) -> pd.DataFrame:
     """``why_ru`` and ``why_en`` for the rows of a scored table (criteria + ``c_*`` columns).
 
     Parameters
     ----------
     scored
         Output of :func:`planner.core.scoring.score_table` joined to the criteria (as
-        :func:`planner.core.scoring.score_sites` makes it).
+        :func:`planner.core.scoring.score_frame` makes it).
     scenario
         The scenario that made the ``c_*`` columns.
-    layers
-        The LayerSet, for interchange and zone names.
+    names
+        Interchange and zone names: the :class:`~planner.core.prepared.Prepared` layers
+        or their :class:`~planner.core.prepared.FeatureNames`.
     rows
         Optional boolean mask or index labels: explain only these rows.
 
@@ -240,6 +227,7 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, layers, rows=None)
     DataFrame with ``why_ru``, ``why_en`` on the index of the explained rows.
     """
     sc = load_scenario(scenario)
+    names = part_of(names, FeatureNames, "why_texts")
     df = (
         scored
         if rows is None
@@ -255,11 +243,10 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, layers, rows=None)
     if missing:
         raise InputError(
             f"scored table lacks column(s) {', '.join(missing)}; score it with scenario "
-            f"{sc.name!r} first (planner.core.scoring.score_sites)"
+            f"{sc.name!r} first (planner.jobs.score_sites.score_sites)"
         )
     n = len(df)
-    en = np.full((n, _N_FACTS), "", dtype=object)
-    ru = np.full((n, _N_FACTS), "", dtype=object)
+    facts = {lang: np.full((n, _N_FACTS), "", dtype=object) for lang in WHY_LANGS}
     excluded = df["excluded"].to_numpy(dtype=bool, na_value=False)
     if n and keys:
         points = np.column_stack([df[f"c_{k}"].to_numpy(dtype="f8", na_value=0.0) for k in keys])
@@ -278,7 +265,7 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, layers, rows=None)
             axis=1,
         )
         top = order[:, :_N_FACTS]
-        makers = _fact_makers(layers)
+        makers = _fact_makers(names)
         live = ~excluded
         for j, key in enumerate(keys):
             hit_rows, hit_pos = np.nonzero((top == j) & live[:, None])
@@ -286,29 +273,29 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, layers, rows=None)
                 continue
             if CRITERIA[key] not in df.columns:
                 continue
-            t_en, t_ru = makers[key](df, hit_rows)
+            made = makers[key](df, hit_rows)
             if isinstance(sc.criteria[key], PointTable):  # "... (3-8 km: 6 of 10)"
-                t_en, t_ru = _with_points(df, hit_rows, key, sc.criteria[key], t_en, t_ru)
-            en[hit_rows, hit_pos] = t_en
-            ru[hit_rows, hit_pos] = t_ru
-    out_en = _join(en)
-    out_ru = _join(ru)
+                made = _with_points(df, hit_rows, key, sc.criteria[key], made)
+            for lang in WHY_LANGS:
+                facts[lang][hit_rows, hit_pos] = made[lang]
+    out = {lang: _join(facts[lang]) for lang in WHY_LANGS}
     if excluded.any():
-        x_en, x_ru = _excluded_texts(df["exclusion_reason"][excluded])
-        out_en[excluded] = x_en
-        out_ru[excluded] = x_ru
+        texts = _excluded_texts(df["exclusion_reason"][excluded])
+        for lang in WHY_LANGS:
+            out[lang][excluded] = texts[lang]
     return pd.DataFrame(
-        {"why_ru": pd.array(out_ru, dtype="str"), "why_en": pd.array(out_en, dtype="str")},
+        {f"why_{lang}": pd.array(out[lang], dtype="str") for lang in WHY_LANGS},
         index=df.index,
     )
 
 
-def _with_points(df, rows, key, t, t_en, t_ru) -> Facts:
+def _with_points(df, rows, key, t, made: Facts) -> Facts:
+    """Each fact with its points from the point table: "... (3-8 km: 6 of 10)"."""
     from planner.core import points
 
-    p_en = points.facts(df, rows, key, t, "en")
-    p_ru = points.facts(df, rows, key, t, "ru")
-    return t_en + " (" + p_en + ")", t_ru + " (" + p_ru + ")"
+    return {
+        lang: made[lang] + " (" + points.facts(df, rows, key, t, lang) + ")" for lang in WHY_LANGS
+    }
 
 
 def _join(parts: np.ndarray) -> np.ndarray:

@@ -23,6 +23,9 @@ One kernel, :func:`criteria_kernel`, does every group for a point in one pass, s
 first call compiles (or loads from the cache) once and the points are read once. It is
 ``@njit(parallel=True, cache=True, fastmath=False)``; callers pass C-contiguous float64 /
 int64 arrays (int32 for the feature output) so one compiled signature serves every call.
+
+:func:`radix_argsort` is the stable sort behind the rank of a score column
+(:func:`planner.core.ranking.rank_scores`) for large tables.
 """
 
 from __future__ import annotations
@@ -30,7 +33,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["MODE_NEAREST", "MODE_INSIDE", "MODE_FEATURE", "criteria_kernel"]
+__all__ = [
+    "MODE_NEAREST",
+    "MODE_INSIDE",
+    "MODE_FEATURE",
+    "RADIX_BITS",
+    "criteria_kernel",
+    "radix_argsort",
+]
 
 #: group mode bits: nearest-feature distance; point-in-polygon (with the first: distance 0
 #: inside); also return which feature is nearest
@@ -173,3 +183,53 @@ def criteria_kernel(
                 out_dist[row, i] = np.sqrt(best) * scale
                 if frow >= 0:
                     out_feature[frow, i] = best_f
+
+
+#: bits per digit of :func:`radix_argsort` (2**11 counters per pass stay in L1)
+RADIX_BITS = 11
+
+
+@njit(cache=True)
+def radix_argsort(keys):  # pragma: no cover - compiled
+    """Stable argsort of uint64 keys: LSD radix sort, 11-bit digits (counts stay in L1).
+
+    Returns the order and the keys in that order.
+    """
+    n = keys.size
+    nb = 1 << RADIX_BITS
+    passes = (64 + RADIX_BITS - 1) // RADIX_BITS
+    mask = np.uint64(nb - 1)
+    counts = np.zeros((passes, nb), dtype=np.int64)
+    for i in range(n):
+        k = keys[i]
+        for p in range(passes):
+            counts[p, (k >> np.uint64(RADIX_BITS * p)) & mask] += 1
+    idx = np.arange(n)
+    kk = keys.copy()
+    idx2 = np.empty(n, dtype=np.int64)
+    kk2 = np.empty(n, dtype=np.uint64)
+    for p in range(passes):
+        c = counts[p]
+        same = False  # every key has the same digit here: nothing to move
+        for b in range(nb):
+            if c[b] != 0:
+                same = c[b] == n
+                break
+        if same:
+            continue
+        shift = np.uint64(RADIX_BITS * p)
+        total = 0
+        for b in range(nb):
+            t = c[b]
+            c[b] = total
+            total += t
+        for i in range(n):
+            k = kk[i]
+            b = (k >> shift) & mask
+            d = c[b]
+            c[b] = d + 1
+            kk2[d] = k
+            idx2[d] = idx[i]
+        kk, kk2 = kk2, kk
+        idx, idx2 = idx2, idx
+    return idx, kk

@@ -28,17 +28,9 @@ __all__ = [
     "utility_from_status",
 ]
 
-_LANGS = ("ru", "kk", "en")
-_FARTHER = {"ru": "{a} {u} и далее", "kk": "{a} {u} және одан әрі", "en": "{a} {u} and farther"}
-_UNIT = {"km": {"ru": "км", "kk": "км", "en": "km"}, "min": {"ru": "мин", "kk": "мин", "en": "min"}}
-_OF = {"ru": "{p} из {m}", "kk": "{m} балдан {p}", "en": "{p} of {m}"}
-_INSIDE = {"ru": "в черте Алматы", "kk": "Алматы шегінде", "en": "inside Almaty city limits"}
-_SEZ = {"ru": "в действующей СЭЗ", "kk": "жұмыс істеп тұрған АЭА-да", "en": "in an operating SEZ"}
-
 
 def _n(x: float, lang: str) -> str:
-    s = f"{x:g}"
-    return s.replace(".", ",") if lang != "en" else s
+    return i18n.format_number(x, lang, significant=6)  # as format(x, "g")
 
 
 def class_index(t: PointTable, d_km: np.ndarray) -> np.ndarray:
@@ -86,19 +78,21 @@ def class_labels(t: PointTable, lang: str = "ru") -> list[str]:
     i18n.check_lang(lang)
     if t.unit == "category":
         return [i18n.status_label(c.category, lang) for c in t.classes]
-    u = _UNIT[t.unit][lang]
+    u = i18n.t(f"points.unit_{t.unit}", lang)
     out = []
     for c in t.classes:
         if c.upper is None:
-            out.append(_FARTHER[lang].format(a=_n(c.lower, lang), u=u))
+            out.append(i18n.t("points.farther", lang, a=_n(c.lower, lang), unit=u))
         else:
-            out.append(f"{_n(c.lower, lang)}-{_n(c.upper, lang)} {u}")
+            out.append(
+                i18n.t("points.range", lang, a=_n(c.lower, lang), b=_n(c.upper, lang), unit=u)
+            )
     return out
 
 
 def points_text(points: float, t: PointTable, lang: str = "ru") -> str:
     """ "6 из 10" / "6 of 10" / "10 балдан 6"."""
-    return _OF[lang].format(p=_n(round(points, 2), lang), m=_n(t.scale, lang))
+    return i18n.t("points.of", lang, p=_n(round(points, 2), lang), m=_n(t.scale, lang))
 
 
 def reason_texts(
@@ -134,7 +128,8 @@ def reason_texts(
             sez = np.asarray(sez_operating, dtype=bool)
             if sez.any():
                 boosted = np.minimum(pts + t.sez_bonus_points, t.scale)
-                heads = [f"{lab}, {_SEZ[lang]}" if lab else _SEZ[lang] for lab in labels]
+                sez_text = i18n.t("points.sez", lang)
+                heads = [f"{lab}, {sez_text}" if lab else sez_text for lab in labels]
                 bt = np.array(
                     [
                         _labelled(h, points_text(p, t, lang))
@@ -153,7 +148,8 @@ def reason_texts(
     if t.inside_points is not None and inside is not None:
         ins = np.asarray(inside, dtype=bool)
         inside_text = _labelled(
-            _INSIDE[lang] if status_label else "", points_text(t.inside_points, t, lang)
+            i18n.t("points.inside", lang) if status_label else "",
+            points_text(t.inside_points, t, lang),
         )
         out = np.where(ins, inside_text, out)
     return out

@@ -1,4 +1,10 @@
-"""Per-company ranking of sites: hard needs as filters, weighted utilities as the score.
+"""Ranking: the one rank rule of a score column, and per-company ranking of sites.
+
+:func:`rank_scores` ranks one score column (1 = best, excluded rows unranked) with the
+tie rule as a parameter; :func:`global_rank` gives the same ranks for a table split in
+parts (the Dask engine). Everything that ranks sites by score uses them.
+
+Per-company ranking of sites: hard needs as filters, weighted utilities as the score.
 
 Every company ``c`` has its own weight vector ``W[c]`` over the scoring criteria and its
 own hard needs (land, rail, distance from housing, distance to Almaty, whether a site
@@ -44,8 +50,10 @@ from dataclasses import dataclass, field
 
 import numba
 import numpy as np
+import pandas as pd
 from numba import njit, prange
 
+from planner.core import kernels as _kernels
 from planner.errors import InputError
 
 __all__ = [
@@ -56,6 +64,12 @@ __all__ = [
     "rank_companies",
     "binding_reason",
     "binding_reasons",
+    "TIE_RULES",
+    "rank_scores",
+    "RankTable",
+    "score_summary",
+    "tie_offsets",
+    "global_rank",
 ]
 
 log = logging.getLogger(__name__)
@@ -626,3 +640,209 @@ def binding_reason(result: RankResult, i: int) -> str | None:
     soles, fails = result.sole_reason_counts[i], result.reason_counts[i]
     pick = int(soles.argmax()) if soles.max() > 0 else int(fails.argmax())
     return result.reasons[pick]
+
+
+# ---------------------------------------------------------------------------------------
+# ranks of one score column: the one rank rule of the planner
+
+#: how equal scores are ordered: ``"order"`` keeps the input order (the lower row first);
+#: ``"site_id"`` puts the smaller ``site_id`` (compared as text) first, then the input order
+TIE_RULES: tuple[str, ...] = ("order", "site_id")
+
+_RADIX_MIN = 50_000  # below this numpy's sort is as fast and needs no compiled kernel
+_SIGN = np.uint64(1 << 63)
+
+
+def _argsort_desc(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Stable order of finite or infinite floats, largest first (ties keep the input order).
+
+    Returns ``(order, tie)``: ``tie[i]`` is True when the ``i``-th and ``i+1``-th values
+    in that order are equal.
+    """
+    v = np.ascontiguousarray(values, dtype="f8") + 0.0  # + 0.0 turns -0.0 into 0.0
+    if len(v) < _RADIX_MIN:
+        order = np.argsort(-v, kind="stable")
+        ranked = v[order]
+        return order, ranked[1:] == ranked[:-1]
+    bits = v.view(np.uint64)
+    if (v < 0).any():
+        # IEEE bits as keys that sort like the values: flip every bit of a negative number,
+        # only the sign bit of the others; inverted they sort descending
+        keys = np.where(bits >= _SIGN, bits, ~(bits | _SIGN))
+    else:  # the IEEE bits of floats >= 0 sort like the values
+        keys = ~bits
+    order, sorted_keys = _kernels.radix_argsort(keys)
+    return order, sorted_keys[1:] == sorted_keys[:-1]
+
+
+def _check_rank_inputs(score, excluded, ties: str, site_ids) -> tuple[np.ndarray, np.ndarray]:
+    if ties not in TIE_RULES:
+        raise InputError(f"ties={ties!r} is not a tie rule; use one of {', '.join(TIE_RULES)}")
+    s = np.asarray(score, dtype="f8")
+    if s.ndim != 1:
+        raise InputError(f"rank_scores: `score` must be 1-D, got shape {s.shape}")
+    excl = np.zeros(s.shape, dtype=bool) if excluded is None else np.asarray(excluded, dtype=bool)
+    if excl.shape != s.shape:
+        raise InputError(
+            f"rank_scores: score and excluded differ in shape: {s.shape} vs {excl.shape}; "
+            "pass one True/False per score"
+        )
+    bad = np.flatnonzero(np.isnan(s) & ~excl)
+    if bad.size:
+        raise InputError(
+            f"rank_scores: the score of row {int(bad[0])} is NaN ({bad.size} row(s) in all); "
+            "every row that is not excluded needs a score: fix its criteria or mark it excluded"
+        )
+    if ties == "site_id" and (site_ids is None or len(site_ids) != len(s)):
+        raise InputError(
+            "rank_scores: ties='site_id' needs one site_id per score "
+            f"(got {'none' if site_ids is None else len(site_ids)} for {len(s)} scores)"
+        )
+    return s, excl
+
+
+def rank_scores(
+    score, excluded=None, *, ties: str = "order", site_ids=None
+) -> pd.arrays.IntegerArray:
+    """Ranks 1..n by descending ``score``; ``excluded`` rows get <NA>; equal scores by ``ties``.
+
+    The planner's one rank rule: site scores, comparisons, maps and the partitioned
+    engine (:func:`global_rank`) all rank with it.
+
+    Parameters
+    ----------
+    score
+        One number per row (NaN only at excluded rows).
+    excluded
+        Rows that get no rank (default: none).
+    ties
+        ``"order"``: equal scores keep the input order (the lower row first).
+        ``"site_id"``: the smaller ``site_ids`` value, compared as text, first; equal ids
+        keep the input order. Equivalent to a stable sort on ``(-score, str(site_id))``;
+        only tied scores pay for comparing ids, and nothing when the tied sites already
+        come in id order (e.g. a grid).
+    site_ids
+        One id per row; needed by ``ties="site_id"``.
+
+    Returns
+    -------
+    pandas IntegerArray (``Int64``): 1 = best.
+    """
+    s, excl = _check_rank_inputs(score, excluded, ties, site_ids)
+    rank = np.zeros(len(s), dtype=np.int64)
+    idx = np.flatnonzero(~excl)
+    order, tie = _argsort_desc(s[idx])
+    if ties == "site_id" and tie.any():
+        member = np.zeros(len(order), dtype=bool)
+        member[1:] |= tie
+        member[:-1] |= tie
+        pos = np.flatnonzero(member)
+        group = np.cumsum(np.concatenate(([True], ~tie)))[pos]
+        ids = np.asarray(site_ids, dtype=object)[idx[order[pos]]].astype(str)
+        same_group = group[1:] == group[:-1]
+        if not np.all(~same_group | (ids[1:] >= ids[:-1])):
+            # group first, then id; the input order (stable) last
+            key = np.argsort(ids, kind="stable")
+            id_rank = np.empty_like(key)
+            id_rank[key] = np.arange(len(key))
+            order[pos] = order[pos][np.lexsort((id_rank, group))]
+    rank[idx[order]] = np.arange(1, len(idx) + 1)
+    return pd.arrays.IntegerArray(rank, excl.copy())
+
+
+# -------------------------------------------------------------- the same ranks, in parts
+# A table split in parts (e.g. the partitions of a Dask run) is ranked from small
+# summaries: each part's distinct scores with their counts (-> RankTable: how many rows
+# score above each score), then only the tied rows, ordered among themselves by
+# rank_scores. The result equals rank_scores on the concatenated parts.
+
+
+def score_summary(score, excluded) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct scores of the ranked (not excluded) rows of a part, ascending, and counts."""
+    s = np.asarray(score, dtype="f8")[~np.asarray(excluded, dtype=bool)]
+    return np.unique(s, return_counts=True)
+
+
+@dataclass(frozen=True)
+class RankTable:
+    """Distinct ranked scores of every part (ascending) with the number of rows above each."""
+
+    scores: np.ndarray
+    above: np.ndarray  # rows with a strictly higher score
+    tied: np.ndarray  # the distinct scores held by more than one row, ascending
+
+    @classmethod
+    def merge(cls, summaries) -> RankTable:
+        """The table of all parts from their :func:`score_summary`."""
+        summaries = list(summaries)
+        vals = np.concatenate([s for s, _ in summaries]) if summaries else np.empty(0)
+        cnts = np.concatenate([c for _, c in summaries]) if summaries else np.empty(0, "i8")
+        uniq, inv = np.unique(vals, return_inverse=True)
+        counts = np.bincount(inv, weights=cnts, minlength=len(uniq)).astype(np.int64)
+        above = counts[::-1].cumsum()[::-1] - counts
+        return cls(scores=uniq, above=above, tied=uniq[counts > 1])
+
+    def base(self, score: np.ndarray) -> np.ndarray:
+        """Rows ranked above each score (meaningless for scores not in the table)."""
+        if not len(self.scores):
+            return np.zeros(len(score), dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self.scores, score), len(self.scores) - 1)
+        return self.above[pos]
+
+    def tied_mask(self, score, excluded) -> np.ndarray:
+        """Rows of a part whose score some other row (of any part) has too."""
+        score = np.asarray(score, dtype="f8")
+        if not len(self.tied):
+            return np.zeros(len(score), dtype=bool)
+        pos = np.minimum(np.searchsorted(self.tied, score), len(self.tied) - 1)
+        return (self.tied[pos] == score) & ~np.asarray(excluded, dtype=bool)
+
+    def ranks(self, score, excluded, tied_rows, tied_offsets) -> pd.arrays.IntegerArray:
+        """The ranks of a part: rows above + 1, plus each tied row's :func:`tie_offsets`."""
+        score = np.asarray(score, dtype="f8")
+        excluded = np.asarray(excluded, dtype=bool)
+        rank = self.base(score) + 1
+        rank[tied_rows] += tied_offsets
+        rank[excluded] = 0
+        return pd.arrays.IntegerArray(rank.astype(np.int64), excluded.copy())
+
+
+def tie_offsets(score, site_ids, ties: str = "site_id") -> np.ndarray:
+    """0-based place of each tied row among the rows of equal score, by :func:`rank_scores`.
+
+    ``score`` and ``site_ids`` are the tied rows of every part, concatenated in part order
+    (which is the input order of ``ties="order"``).
+    """
+    score = np.asarray(score, dtype="f8")
+    if not len(score):
+        return np.empty(0, dtype=np.int64)
+    rank = rank_scores(score, ties=ties, site_ids=site_ids).to_numpy(dtype=np.int64)
+    uniq, inv, counts = np.unique(score, return_inverse=True, return_counts=True)
+    first = counts[::-1].cumsum()[::-1] - counts + 1  # the best rank of each distinct score
+    return rank - first[inv]
+
+
+def global_rank(parts, ties: str = "site_id") -> list[pd.arrays.IntegerArray]:
+    """:func:`rank_scores` of a table split in parts, each ``(score, excluded, site_id)``.
+
+    Made from the parts' distinct scores and their tied rows only: what the Dask engine
+    does across workers, here in one process. Returns one rank array per part, equal to
+    ``rank_scores`` of the concatenated parts with the same ``ties`` rule.
+    """
+    parts = list(parts)
+    table = RankTable.merge([score_summary(s, e) for s, e, _ in parts])
+    tied = [table.tied_mask(s, e) for s, e, _ in parts]
+    t_score = np.concatenate([np.empty(0)] + [
+        np.asarray(s, "f8")[m] for (s, _, _), m in zip(parts, tied, strict=True)
+    ])  # fmt: skip
+    t_ids = np.concatenate([np.empty(0, dtype=object)] + [
+        np.asarray(i, dtype=object)[m] if i is not None else np.full(int(m.sum()), None)
+        for (_, _, i), m in zip(parts, tied, strict=True)
+    ])  # fmt: skip
+    offsets = tie_offsets(t_score, t_ids, ties)
+    out, k = [], 0
+    for (s, e, _), m in zip(parts, tied, strict=True):
+        rows = np.flatnonzero(m)
+        out.append(table.ranks(s, e, rows, offsets[k : k + len(rows)]))
+        k += len(rows)
+    return out

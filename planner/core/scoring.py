@@ -8,23 +8,26 @@ Columns written (``<c>`` is a criterion key of the scenario, see
 :data:`planner.config.scenarios.CRITERIA`): ``u_<c>`` utility 0-1, ``c_<c>`` points
 (``weight * u * 100``; 0 for excluded sites; they add up to ``score``), ``score`` 0-100,
 ``rank`` (Int64, 1 = best, ``<NA>`` for excluded sites; ties go to the smaller
-``site_id``). With a scenario ``method`` other than ``wlc``, ``score`` is that method's
-score 0-100 over the sites not excluded (:mod:`planner.core.aggregation`), ``rank``
-follows it, and ``score_wlc`` keeps the weighted sum the ``c_<c>`` points add up to.
+``site_id``, :func:`planner.core.ranking.rank_scores`). With a scenario ``method`` other
+than ``wlc``, ``score`` is that method's score 0-100 over the sites not excluded
+(:mod:`planner.core.aggregation`), ``rank`` follows it, and ``score_wlc`` keeps the
+weighted sum the ``c_<c>`` points add up to. The weighted sum of the planner is
+:func:`weighted_sum`.
+
+Loading and writing sites files is :mod:`planner.jobs.score_sites`; here a loaded sites
+table is scored against layers resolved once (:class:`planner.core.prepared.Prepared`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from numba import njit
 
 from planner.config.scenarios import (
     CRITERIA,
@@ -38,16 +41,19 @@ from planner.config.scenarios import (
     load_scenario,
 )
 from planner.config.weighting import PointTable
+from planner.core.layerset import parse_as_of
+from planner.core.ranking import rank_scores
 from planner.errors import InputError
-from planner.inputs.layers import parse_as_of
+
+if TYPE_CHECKING:
+    from planner.core.prepared import Prepared
 
 __all__ = [
     "parse_as_of",
-    "rank_scores",
-    "score_sites",
+    "score_frame",
     "score_table",
     "utilities",
-    "write_scored",
+    "weighted_sum",
 ]
 
 log = logging.getLogger(__name__)
@@ -194,103 +200,42 @@ def utilities(
     return pd.DataFrame(_utility_arrays(criteria_df, sc), index=criteria_df.index, copy=False)
 
 
-_RADIX_BITS = 11
-_RADIX_MIN = 50_000  # below this numpy's sort is as fast and needs no compiled kernel
+def weighted_sum(columns, weights, *, keep=None, parts: list | None = None) -> np.ndarray:
+    """``sum_k columns[k] * weights[k]``: the planner's one weighted sum.
 
+    Summed term by term in criterion order, so identical rows always give bit-identical
+    sums (the tie rule, not rounding noise, then decides between them).
 
-@njit(cache=True)
-def _radix_argsort(keys):  # pragma: no cover - compiled
-    """Stable argsort of uint64 keys: LSD radix sort, 11-bit digits (counts stay in L1)."""
-    n = keys.size
-    nb = 1 << _RADIX_BITS
-    passes = (64 + _RADIX_BITS - 1) // _RADIX_BITS
-    mask = np.uint64(nb - 1)
-    counts = np.zeros((passes, nb), dtype=np.int64)
-    for i in range(n):
-        k = keys[i]
-        for p in range(passes):
-            counts[p, (k >> np.uint64(_RADIX_BITS * p)) & mask] += 1
-    idx = np.arange(n)
-    kk = keys.copy()
-    idx2 = np.empty(n, dtype=np.int64)
-    kk2 = np.empty(n, dtype=np.uint64)
-    for p in range(passes):
-        c = counts[p]
-        same = False  # every key has the same digit here: nothing to move
-        for b in range(nb):
-            if c[b] != 0:
-                same = c[b] == n
-                break
-        if same:
-            continue
-        shift = np.uint64(_RADIX_BITS * p)
-        total = 0
-        for b in range(nb):
-            t = c[b]
-            c[b] = total
-            total += t
-        for i in range(n):
-            k = kk[i]
-            b = (k >> shift) & mask
-            d = c[b]
-            c[b] = d + 1
-            kk2[d] = k
-            idx2[d] = idx[i]
-        kk, kk2 = kk2, kk
-        idx, idx2 = idx2, idx
-    return idx, kk
-
-
-def _argsort_desc(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Stable order of floats >= 0, largest first (ties keep the input order).
-
-    Returns ``(order, tie)``: ``tie[i]`` is True when the ``i``-th and ``i+1``-th values
-    in that order are equal.
+    Parameters
+    ----------
+    columns
+        One array per criterion (each ``(n,)``), or a 2-D array ``(n, m)`` (its columns).
+    weights
+        One weight per criterion: a number, or an array ``(n,)`` of per-row weights.
+    keep
+        Optional factor applied to every term (e.g. 0.0 for excluded rows).
+    parts
+        When a list is given, each term (points of one criterion) is appended to it.
     """
-    v = np.ascontiguousarray(values, dtype="f8") + 0.0  # + 0.0 turns -0.0 into 0.0
-    if len(v) < _RADIX_MIN:
-        order = np.argsort(-v, kind="stable")
-        ranked = v[order]
-        return order, ranked[1:] == ranked[:-1]
-    # the IEEE bits of floats >= 0 sort like the values; inverted they sort descending
-    order, keys = _radix_argsort(~v.view(np.uint64))
-    return order, keys[1:] == keys[:-1]
-
-
-def rank_scores(
-    score: np.ndarray, excluded: np.ndarray, site_ids: Any = None
-) -> pd.arrays.IntegerArray:
-    """Ranks 1..n by descending ``score``; excluded -> <NA>; ties -> smaller ``site_id`` first.
-
-    Equivalent to a stable sort on ``(-score, site_id)``. Without ``site_ids`` ties keep
-    the input order. Only tied scores pay for comparing ids, and nothing when the tied
-    sites already come in id order (e.g. a grid).
-    """
-    score = np.asarray(score, dtype="f8")
-    excluded = np.asarray(excluded, dtype=bool)
-    if score.shape != excluded.shape:
-        raise ValueError(f"score and excluded differ in shape: {score.shape} vs {excluded.shape}")
-    if not (score >= 0).all():  # also catches NaN
-        raise ValueError("scores must be numbers >= 0 (got NaN or a negative score)")
-    rank = np.zeros(len(score), dtype=np.int64)
-    idx = np.flatnonzero(~excluded)
-    order, tie = _argsort_desc(score[idx])
-    if site_ids is not None and tie.any():
-        member = np.zeros(len(order), dtype=bool)
-        member[1:] |= tie
-        member[:-1] |= tie
-        pos = np.flatnonzero(member)
-        group = np.cumsum(np.concatenate(([True], ~tie)))[pos]
-        ids = np.asarray(site_ids, dtype=object)[idx[order[pos]]]
-        same_group = group[1:] == group[:-1]
-        if not np.all(~same_group | (ids[1:] >= ids[:-1])):
-            # group first, then id; the input order (stable) last
-            key = np.argsort(ids.astype(str), kind="stable")
-            id_rank = np.empty_like(key)
-            id_rank[key] = np.arange(len(key))
-            order[pos] = order[pos][np.lexsort((id_rank, group))]
-    rank[idx[order]] = np.arange(1, len(idx) + 1)
-    return pd.arrays.IntegerArray(rank, excluded.copy())
+    if isinstance(columns, np.ndarray) and columns.ndim == 2:
+        columns = [columns[:, j] for j in range(columns.shape[1])]
+    columns = list(columns)
+    weights = list(weights)
+    if len(columns) != len(weights):
+        raise InputError(
+            f"weighted_sum: {len(columns)} criteria columns but {len(weights)} weights; "
+            "pass one weight per criterion"
+        )
+    n = len(columns[0]) if columns else (0 if keep is None else len(keep))
+    total = np.zeros(n)
+    for col, w in zip(columns, weights, strict=True):
+        term = np.asarray(col, dtype="f8") * w
+        if keep is not None:
+            term *= keep
+        if parts is not None:
+            parts.append(term)
+        total += term
+    return total
 
 
 def score_table(
@@ -323,14 +268,15 @@ def score_table(
         sc = sc.with_weights(weights)
     u = _utility_arrays(criteria_df, sc)
     excluded = _column(criteria_df, "excluded", "exclusions").to_numpy(dtype=bool, na_value=False)
-    keep = (~excluded).astype("f8")
-    score = np.zeros(len(criteria_df))
-    points = {}
-    for k, w in sc.weights.items():
-        c = u[f"u_{k}"] * (w * 100.0)
-        c *= keep  # excluded sites get no points
-        points[f"c_{k}"] = c
-        score += c
+    keys = list(sc.weights)
+    terms: list[np.ndarray] = []
+    score = weighted_sum(
+        [u[f"u_{k}"] for k in keys],
+        [sc.weights[k] * 100.0 for k in keys],
+        keep=(~excluded).astype("f8"),  # excluded sites get no points
+        parts=terms,
+    )
+    points = {f"c_{k}": c for k, c in zip(keys, terms, strict=True)}
     np.clip(score, 0.0, 100.0, out=score)  # float sums may stray past 100 by an ulp
     extra = {}
     if sc.method != "wlc":  # exclusions first, then the method over the remaining sites
@@ -346,7 +292,8 @@ def score_table(
         score = np.nan_to_num(m, nan=0.0)
     if site_ids is None and "site_id" in criteria_df.columns:
         site_ids = criteria_df["site_id"].to_numpy(dtype=object)
-    rank = rank_scores(score, excluded, site_ids)
+    ties = "order" if site_ids is None else "site_id"
+    rank = rank_scores(score, excluded, ties=ties, site_ids=site_ids)
     return pd.DataFrame(
         {**u, **points, "score": score, **extra, "rank": rank}, index=criteria_df.index, copy=False
     )
@@ -355,45 +302,35 @@ def score_table(
 _SITE_COLUMNS = ("site_id", "lon", "lat")
 
 
-def score_sites(
-    sites: gpd.GeoDataFrame | str | Path,
-    layers,
+def score_frame(
+    sites: pd.DataFrame,
+    prepared: Prepared,
     scenario: Scenario | str | Path = DEFAULT_SCENARIO,
-    as_of: dt.date | str | None = None,
+    *,
     why: bool = True,
-    network=None,
 ) -> gpd.GeoDataFrame:
-    """Score candidate sites: sites + criteria + ``u_*`` + ``c_*`` + score + rank (+ why).
+    """Score a sites table: sites + criteria + ``u_*`` + ``c_*`` + score + rank (+ why).
 
     Parameters
     ----------
     sites
-        A sites table (see :mod:`planner.inputs.sites`), or a spec for
-        :func:`planner.inputs.sites.load_sites` ("builtin", "grid" or a file path).
-    layers
-        The :class:`~planner.inputs.layers.LayerSet`.
+        A sites table (see :mod:`planner.inputs.sites`): ``site_id``, ``lon``, ``lat``...
+    prepared
+        The layers and the date, resolved once (:class:`planner.core.prepared.Prepared`).
     scenario
         Built-in name, TOML path or :class:`~planner.config.scenarios.Scenario`.
-    as_of
-        Date for zone statuses (default today).
     why
         Add ``why_ru`` / ``why_en`` reasons (skip for very large tables; see
         :func:`planner.core.explain.why_texts` to explain chosen rows later).
-    network
-        Road network (or prepared travel times) for the travel-time criteria
-        (``time_*_min``; see :func:`planner.core.criteria.compute_criteria`).
 
     Returns
     -------
     GeoDataFrame on the sites' index, ``.attrs`` = scenario, scenario_hash, as_of.
+    Ranks tie to the smaller ``site_id``.
     """
     from planner.core.criteria import compute_criteria
-    from planner.inputs.sites import load_sites
 
     sc = load_scenario(scenario)
-    day = parse_as_of(as_of)
-    if not isinstance(sites, pd.DataFrame):
-        sites = load_sites(sites, layers)
     missing = [c for c in _SITE_COLUMNS if c not in sites.columns]
     if missing:
         raise InputError(
@@ -409,7 +346,7 @@ def score_sites(
             f"{len(bad)} site(s) have no valid lon/lat, e.g. site_id {first['site_id']!r} "
             f"(lon={first['lon']!r}, lat={first['lat']!r}); fix or remove them"
         )
-    crit = compute_criteria(lon, lat, layers, day, index=sites.index, network=network)
+    crit = compute_criteria(lon, lat, prepared, index=sites.index)
     table = score_table(crit, sc, site_ids=sites["site_id"].to_numpy())
     replaced = set(crit.columns) | set(table.columns) | {"why_ru", "why_en"}
     clash = [c for c in sites.columns if c in replaced]
@@ -424,52 +361,8 @@ def score_sites(
     if why:
         from planner.core.explain import why_texts
 
-        texts = why_texts(out, sc, layers)
+        texts = why_texts(out, sc, prepared.names)
         out["why_ru"] = texts["why_ru"]
         out["why_en"] = texts["why_en"]
-    out.attrs = {"scenario": sc.name, "scenario_hash": sc.hash, "as_of": day.isoformat()}
-    return out
-
-
-def write_scored(
-    scored: gpd.GeoDataFrame,
-    path: str | Path,
-    overwrite: bool = False,
-    *,
-    inputs: Mapping[str, Any] | None = None,
-    command: Any = None,
-) -> Path:
-    """Write a :func:`score_sites` result and its ``<path>.manifest.json``, atomically.
-
-    The file gets three constant columns from ``scored.attrs`` (``scenario``,
-    ``scenario_hash``, ``as_of``) so the scenario travels with every copy of the table;
-    the manifest records the inputs' hashes, counts and versions.
-    """
-    from planner.inputs.sites import write_sites
-    from planner.render.outputs import write_manifest
-
-    attrs = dict(scored.attrs)
-    missing = [k for k in ("scenario", "scenario_hash", "as_of") if k not in attrs]
-    if missing:
-        raise InputError(
-            f"scored table has no {', '.join(missing)} in .attrs; make it with score_sites"
-        )
-    table = scored.copy()
-    for key in ("scenario", "scenario_hash", "as_of"):
-        table[key] = pd.array([str(attrs[key])] * len(table), dtype="str")
-    out = write_sites(table, path, overwrite=overwrite)
-    counts = {
-        "sites": len(scored),
-        "excluded": int(scored["excluded"].sum()) if "excluded" in scored else 0,
-        "ranked": int(scored["rank"].notna().sum()) if "rank" in scored else 0,
-    }
-    write_manifest(
-        out,
-        inputs=dict(inputs or {}),
-        scenario={"name": attrs["scenario"], "hash": attrs["scenario_hash"]},
-        as_of=attrs["as_of"],
-        counts=counts,
-        command=command,
-        overwrite=overwrite,
-    )
+    out.attrs = {"scenario": sc.name, "scenario_hash": sc.hash, "as_of": prepared.as_of.isoformat()}
     return out

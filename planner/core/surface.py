@@ -19,23 +19,19 @@ The columns are then scored by :func:`planner.core.scoring.score_table`, the fun
 scores sites, block by block. Rankings should use exact vector criteria (a raster
 shortcut changes top-10 lists, see PITFALLS.md): surfaces are for region-wide pictures.
 
-Outputs: GeoTIFF (``.tif``, needs ``rasterio``), a Parquet table of cell centres
-(``.parquet``, needs ``pyarrow``) or ``.npz`` (numpy only); and a PNG overlay in Web
-Mercator for folium (:func:`surface_overlay_png`).
+Files: GeoTIFF (``.tif``, needs ``rasterio``), a Parquet table of cell centres
+(``.parquet``, needs ``pyarrow``) or ``.npz`` (numpy only), written and read by
+:mod:`planner.jobs.surface`. Pictures of a surface (the PNG overlay for web maps) are
+drawn by :mod:`planner.render.surface_image`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import json
 import logging
 import math
-import os
 import re
-import struct
 import time
-import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -43,7 +39,6 @@ import numpy as np
 import pandas as pd
 
 from planner import crs as _crs
-from planner._atomic import atomic_output
 from planner.config.scenarios import (
     CRITERIA,
     DEFAULT_SCENARIO,
@@ -51,42 +46,28 @@ from planner.config.scenarios import (
     Scenario,
     load_scenario,
 )
-from planner.errors import InputError, OutputError
-from planner.inputs.layers import STATUS_RANK, LayerSet
+from planner.core.layerset import STATUS_RANK, LayerSet
+from planner.core.prepared import Prepared
+from planner.core.scoring import score_table
+from planner.core.segments import SegmentSet
+from planner.errors import InputError
 
 __all__ = [
-    "COLOUR_STOPS",
     "MAX_SURFACE_CELLS",
-    "SURFACE_SUFFIXES",
     "Grid",
     "Surface",
     "compute_surface",
-    "png_data_uri",
-    "read_surface",
     "surface_grid",
-    "surface_overlay_png",
-    "write_surface",
 ]
 
 log = logging.getLogger(__name__)
 
 #: refuse larger grids (memory: ~40 bytes per cell of the bounding box, plus the EDT)
 MAX_SURFACE_CELLS = 150_000_000
-SURFACE_SUFFIXES = (".tif", ".tiff", ".parquet", ".npz")
 #: points of a group above which a distance is computed by EDT instead of exactly
 _MAX_EXACT_POINTS = 64
 #: rows of cells scored at once (bounds the temporaries of score_table)
 _BLOCK_CELLS = 2_000_000
-#: viridis at six stops (colour-blind safe, dark = low score, yellow = high)
-COLOUR_STOPS: tuple[tuple[float, str], ...] = (
-    (0.0, "#440154"),
-    (20.0, "#414487"),
-    (40.0, "#2a788e"),
-    (60.0, "#22a884"),
-    (80.0, "#7ad151"),
-    (100.0, "#fde725"),
-)
-_EXCLUDED_RGBA = (150, 150, 150, 140)
 _EXTENT_RE = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*:\s*([0-9]+(?:\.[0-9]*)?)\s*km\s*$")
 
 
@@ -248,10 +229,10 @@ def _mark_lines(grid: Grid, seg: np.ndarray, out: np.ndarray) -> None:
     out[row[ok], col[ok]] = True
 
 
-def _constraints(prepared):
+def _constraints(arrays):
     """The constraint polygons and a per-feature flag: True for region polygons (a site
     outside all of them is excluded), False for exclusions (park, water)."""
-    return prepared.constraints, np.asarray(prepared.constraint_region, dtype=bool)
+    return arrays.constraints, np.asarray(arrays.constraint_region, dtype=bool)
 
 
 def _selected_segments(segset, select: np.ndarray) -> np.ndarray:
@@ -322,13 +303,12 @@ def _find_feature(layers: LayerSet, fid: str):
     return None
 
 
-def _extent(extent: str, layers: LayerSet, prepared, cell_m: float):
+def _extent(extent: str, prepared: Prepared, cell_m: float):
     """(grid, mask function) for an extent spec; the mask is computed on the grid."""
-    from planner.core.criteria import SegmentSet
-
+    layers = prepared.layers
     spec = str(extent).strip()
     if spec == "region":
-        cons, is_region = _constraints(prepared)
+        cons, is_region = _constraints(prepared.arrays)
         segs = _selected_segments(cons, is_region)
         if not len(segs):
             raise InputError(
@@ -461,10 +441,71 @@ def _status_categorical(ranks: np.ndarray) -> pd.Categorical:
     return pd.Categorical.from_codes(lookup[ranks], categories=list(ZONE_STATUSES))
 
 
+def _distance_grids(grid: Grid, arrays, needed: set[str]) -> dict[str, np.ndarray]:
+    """The km grids of the distance criteria in ``needed``."""
+    groups = {
+        "dist_bakad_km": (arrays.bakad, False),
+        "dist_interchange_km": (arrays.interchange, False),
+        "dist_gate_city_km": (arrays.gate_city, True),
+        "dist_zone_km": (arrays.zones_operating, True),
+        "dist_rail_km": (arrays.rail, False),
+        "dist_airport_km": (arrays.airport, False),
+        "dist_highway_km": (arrays.highway, False),
+        "dist_khorgos_km": (arrays.khorgos, False),
+        "dist_housing_km": (arrays.housing, True),
+    }
+    centres = {"dist_almaty_km": arrays.almaty_centre_xy, "dist_konaev_km": arrays.konaev_centre_xy}
+    grids: dict[str, np.ndarray] = {}
+    for col in sorted(needed):
+        t = time.perf_counter()
+        if col in groups:
+            segset, polygons = groups[col]
+            grids[col] = _distance_km(grid, segset, polygons)
+        elif col in centres:
+            cx, cy = centres[col]
+            grids[col] = _point_distance_km(grid, np.array([cx]), np.array([cy]))
+        log.debug("surface: %s in %.1f s", col, time.perf_counter() - t)
+    return grids
+
+
+def _score_grid(grid: Grid, mask, sc: Scenario, columns: dict[str, np.ndarray | None]):
+    """Score the cells of ``mask`` block by block with :func:`score_table` (float32, NaN
+    outside the mask). ``columns`` are grids by criteria column; ``zone_status`` and
+    ``sez_status`` hold status ranks."""
+    score = np.full(grid.shape, np.nan, dtype=np.float32)
+    step = max(1, _BLOCK_CELLS // grid.ncols)
+    for r in range(0, grid.nrows, step):
+        rs = slice(r, min(r + step, grid.nrows))
+        m = mask[rs]
+        if not m.any():
+            continue
+        data: dict[str, object] = {}
+        for col, values in columns.items():
+            if values is None:
+                continue
+            cells = values[rs][m]
+            data[col] = _status_categorical(cells) if col.endswith("_status") else cells
+        table = score_table(pd.DataFrame(data), sc)
+        block = score[rs]
+        block[m] = table["score"].to_numpy(dtype=np.float32)
+        score[rs] = block
+    return score
+
+
+def _check_grid(grid: Grid, extent: str, cell_m: float, max_cells: int) -> None:
+    if grid.size > max_cells:
+        bigger = cell_m * math.ceil(math.sqrt(grid.size / max_cells))
+        raise InputError(
+            f"extent {extent!r} at cell_m={cell_m:g} is a grid of {grid.nrows:,} x "
+            f"{grid.ncols:,} = {grid.size:,} cells (limit {max_cells:,}, ~40 bytes per "
+            f"cell); use a larger --cell-m (e.g. {bigger:g})"
+            " or a smaller --extent"
+        )
+
+
 def compute_surface(
-    layers: LayerSet,
+    prepared: Prepared,
     scenario: Scenario | str | Path = DEFAULT_SCENARIO,
-    as_of: dt.date | str | None = None,
     cell_m: float = 100.0,
     extent: str = "region",
     *,
@@ -475,10 +516,10 @@ def compute_surface(
 
     Parameters
     ----------
-    layers
-        The LayerSet.
-    scenario, as_of
-        As for :func:`planner.core.scoring.score_sites`.
+    prepared
+        The layers resolved for the date (:class:`planner.core.prepared.Prepared`).
+    scenario
+        Built-in name, TOML path or :class:`~planner.config.scenarios.Scenario`.
     cell_m
         Cell size in metres (EPSG:32643), e.g. 100.
     extent
@@ -490,9 +531,6 @@ def compute_surface(
     max_cells
         Refuse grids with more cells in their bounding box.
     """
-    from planner.core.criteria import prepare
-    from planner.core.scoring import parse_as_of, score_table
-
     if not (isinstance(cell_m, int | float) and math.isfinite(cell_m) and cell_m > 0):
         raise InputError(f"cell_m={cell_m!r}: give a cell size in metres > 0, e.g. 100")
     t0 = time.perf_counter()
@@ -500,17 +538,9 @@ def compute_surface(
     from planner.core.aggregation import require_chunkable
 
     require_chunkable(sc, "the suitability surface")
-    day = parse_as_of(as_of)
-    prepared = prepare(layers, day)
-    grid, mask_fn = _extent(extent, layers, prepared, float(cell_m))
-    if grid.size > max_cells:
-        bigger = cell_m * math.ceil(math.sqrt(grid.size / max_cells))
-        raise InputError(
-            f"extent {extent!r} at cell_m={cell_m:g} is a grid of {grid.nrows:,} x "
-            f"{grid.ncols:,} = {grid.size:,} cells (limit {max_cells:,}, ~40 bytes per "
-            f"cell); use a larger --cell-m (e.g. {bigger:g})"
-            " or a smaller --extent"
-        )
+    arrays = prepared.arrays
+    grid, mask_fn = _extent(extent, prepared, float(cell_m))
+    _check_grid(grid, extent, cell_m, max_cells)
     log.info("surface: %d x %d cells of %g m over %s", grid.nrows, grid.ncols, cell_m, extent)
     mask = mask_fn(grid)
 
@@ -522,55 +552,16 @@ def compute_surface(
             "surface is made of straight-line distances: use a distance scenario (e.g. "
             "bakad-perimeter), or score sites with `planner score-sites --network`"
         )
-    groups = {
-        "dist_bakad_km": (prepared.bakad, False),
-        "dist_interchange_km": (prepared.interchange, False),
-        "dist_gate_city_km": (prepared.gate_city, True),
-        "dist_zone_km": (prepared.zones_operating, True),
-        "dist_rail_km": (prepared.rail, False),
-        "dist_airport_km": (prepared.airport, False),
-        "dist_highway_km": (prepared.highway, False),
-        "dist_khorgos_km": (prepared.khorgos, False),
-        "dist_housing_km": (prepared.housing, True),
-    }
-    grids: dict[str, np.ndarray] = {}
-    for col in sorted(needed):
-        t = time.perf_counter()
-        if col in groups:
-            segset, polygons = groups[col]
-            grids[col] = _distance_km(grid, segset, polygons)
-        elif col == "dist_almaty_km":
-            ax, ay = prepared.almaty_centre_xy
-            grids[col] = _point_distance_km(grid, np.array([ax]), np.array([ay]))
-        elif col == "dist_konaev_km":
-            kx, ky = prepared.konaev_centre_xy
-            grids[col] = _point_distance_km(grid, np.array([kx]), np.array([ky]))
-        log.debug("surface: %s in %.1f s", col, time.perf_counter() - t)
+    grids = _distance_grids(grid, arrays, needed)
     zone_rank = sez_rank = None
     if "zone_status" in needed:
-        zone_rank, sez_rank = _zone_grids(grid, prepared)
-    in_almaty = _fill(grid, prepared.almaty) if "dist_almaty_km" in needed else None
-    cons, is_region = _constraints(prepared)
+        zone_rank, sez_rank = _zone_grids(grid, arrays)
+    in_almaty = _fill(grid, arrays.almaty) if "dist_almaty_km" in needed else None
+    cons, is_region = _constraints(arrays)
     excluded = _fill(grid, cons, ~is_region) | ~_fill(grid, cons, is_region)
-
-    score = np.full(grid.shape, np.nan, dtype=np.float32)
-    step = max(1, _BLOCK_CELLS // grid.ncols)
-    for r in range(0, grid.nrows, step):
-        rs = slice(r, min(r + step, grid.nrows))
-        m = mask[rs]
-        if not m.any():
-            continue
-        data: dict[str, object] = {c: g[rs][m] for c, g in grids.items()}
-        if zone_rank is not None:
-            data["zone_status"] = _status_categorical(zone_rank[rs][m])
-            data["sez_status"] = _status_categorical(sez_rank[rs][m])
-        if in_almaty is not None:
-            data["in_almaty"] = in_almaty[rs][m]
-        data["excluded"] = excluded[rs][m]
-        table = score_table(pd.DataFrame(data), sc)
-        block = score[rs]
-        block[m] = table["score"].to_numpy(dtype=np.float32)
-        score[rs] = block
+    columns = {**grids, "zone_status": zone_rank, "sez_status": sez_rank,
+               "in_almaty": in_almaty, "excluded": excluded}  # fmt: skip
+    score = _score_grid(grid, mask, sc, columns)
     log.info("surface: %d cells scored in %.1f s", int(mask.sum()), time.perf_counter() - t0)
     return Surface(
         grid=grid,
@@ -578,20 +569,15 @@ def compute_surface(
         excluded=excluded & mask,
         scenario=sc.name,
         scenario_hash=sc.hash,
-        as_of=day.isoformat(),
+        as_of=prepared.as_of.isoformat(),
         extent=str(extent),
         criteria=_kept(grids, zone_rank, sez_rank, in_almaty) if keep_criteria else {},
     )
 
 
-def surface_grid(
-    layers: LayerSet, cell_m: float = 100.0, extent: str = "region", as_of=None
-) -> Grid:
+def surface_grid(prepared: Prepared, cell_m: float = 100.0, extent: str = "region") -> Grid:
     """The grid :func:`compute_surface` would use (to check its size before computing)."""
-    from planner.core.criteria import prepare
-    from planner.core.scoring import parse_as_of
-
-    return _extent(extent, layers, prepare(layers, parse_as_of(as_of)), float(cell_m))[0]
+    return _extent(extent, prepared, float(cell_m))[0]
 
 
 def _kept(grids, zone_rank, sez_rank, in_almaty) -> dict[str, np.ndarray]:
@@ -601,238 +587,3 @@ def _kept(grids, zone_rank, sez_rank, in_almaty) -> dict[str, np.ndarray]:
     if in_almaty is not None:
         kept["in_almaty"] = in_almaty
     return kept
-
-
-# --------------------------------------------------------------------------- files
-
-
-def _suffix(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix not in SURFACE_SUFFIXES:
-        raise InputError(
-            f"output {str(path)!r}: unknown suffix {suffix or '(none)'!r}; use .tif (GeoTIFF, "
-            "needs rasterio), .parquet (cell centres, needs pyarrow) or .npz (numpy)"
-        )
-    return suffix
-
-
-def write_surface(surface: Surface, path: str | os.PathLike, overwrite: bool = False) -> Path:
-    """Write ``surface`` by suffix: ``.tif`` (2 bands: score float32 with NaN nodata, and
-    excluded uint8 0/1 with 255 outside the extent), ``.parquet`` (one row per cell of the
-    extent) or ``.npz``; refuses an existing file without ``overwrite``."""
-    path = Path(path)
-    suffix = _suffix(path)
-    meta = surface.metadata()
-    if suffix in (".tif", ".tiff"):
-        try:
-            import rasterio
-            from rasterio.transform import Affine
-        except ImportError as exc:
-            raise OutputError(
-                f"writing {str(path)!r} needs rasterio (pip install rasterio); or write "
-                ".parquet or .npz instead"
-            ) from exc
-        excl = np.where(surface.in_extent, surface.excluded, 255).astype(np.uint8)
-        a, b, c, d, e, f = surface.grid.transform
-        profile = {
-            "driver": "GTiff",
-            "width": surface.grid.ncols,
-            "height": surface.grid.nrows,
-            "count": 2,
-            "dtype": "float32",
-            "crs": "EPSG:32643",
-            "transform": Affine(a, b, c, d, e, f),
-            "nodata": float("nan"),
-            "compress": "deflate",
-            "tiled": True,
-            "blockxsize": 256,
-            "blockysize": 256,
-        }
-        with atomic_output(path, overwrite) as tmp, rasterio.open(tmp, "w", **profile) as dst:
-            dst.write(surface.score, 1)
-            dst.write(excl.astype(np.float32), 2)
-            dst.set_band_description(1, "score")
-            dst.set_band_description(2, "excluded")
-            dst.update_tags(**{k: json.dumps(v) for k, v in meta.items()})
-        return path
-    if suffix == ".parquet":
-        try:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-        except ImportError as exc:
-            raise OutputError(
-                f"writing {str(path)!r} needs pyarrow (pip install pyarrow); or write .npz"
-            ) from exc
-        table = pa.Table.from_pandas(surface.cells(), preserve_index=False)
-        table = table.replace_schema_metadata(
-            {**(table.schema.metadata or {}), b"planner": json.dumps(meta).encode()}
-        )
-        with atomic_output(path, overwrite) as tmp:
-            pq.write_table(table, tmp, compression="zstd")
-        return path
-    with atomic_output(path, overwrite) as tmp, open(tmp, "wb") as fh:
-        np.savez_compressed(
-            fh,
-            score=surface.score,
-            excluded=surface.excluded,
-            metadata=np.array(json.dumps(meta)),
-        )
-    return path
-
-
-def read_surface(path: str | os.PathLike) -> Surface:
-    """Read a surface written as ``.npz`` or ``.tif`` by :func:`write_surface`."""
-    path = Path(path)
-    suffix = _suffix(path)
-    if suffix == ".parquet":
-        raise InputError(
-            f"{str(path)!r}: a .parquet surface is a table of cells; read it with "
-            "pandas.read_parquet"
-        )
-    if suffix == ".npz":
-        with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(str(z["metadata"]))
-            score, excluded = z["score"], z["excluded"]
-    else:
-        import rasterio
-
-        with rasterio.open(path) as src:
-            meta = {k: json.loads(v) for k, v in src.tags().items() if k in _META_KEYS}
-            score = src.read(1)
-            excluded = src.read(2) == 1
-    a, _, c, _, e, f = meta["transform"]
-    nrows, ncols = meta["shape"]
-    grid = Grid(x0=c, y0=f, cell_m=a, nrows=nrows, ncols=ncols)
-    if score.shape != grid.shape or abs(e + a) > 1e-9:
-        raise InputError(f"{str(path)!r}: not a planner surface (shape or transform mismatch)")
-    return Surface(
-        grid=grid,
-        score=score,
-        excluded=excluded,
-        scenario=meta["scenario"],
-        scenario_hash=meta["scenario_hash"],
-        as_of=meta["as_of"],
-        extent=meta["extent"],
-    )
-
-
-_META_KEYS = ("scenario", "scenario_hash", "as_of", "extent", "cell_m", "crs", "transform",
-              "shape", "units")  # fmt: skip
-
-
-# --------------------------------------------------------------------------- PNG overlay
-
-
-def _lut() -> np.ndarray:
-    """256 RGB colours interpolated between :data:`COLOUR_STOPS` (index = score * 2.55)."""
-    pos = np.array([p for p, _ in COLOUR_STOPS]) / 100.0
-    rgb = np.array([[int(h[i : i + 2], 16) for i in (1, 3, 5)] for _, h in COLOUR_STOPS])
-    t = np.linspace(0, 1, 256)
-    return (
-        np.stack([np.interp(t, pos, rgb[:, k]) for k in range(3)], axis=1).round().astype(np.uint8)
-    )
-
-
-def _png(rgba: np.ndarray, text: Mapping[str, str]) -> bytes:
-    """Encode an (h, w, 4) uint8 array as PNG (zlib only, no imaging library needed)."""
-    h, w, _ = rgba.shape
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
-
-    raw = np.concatenate([np.zeros((h, 1), dtype=np.uint8), rgba.reshape(h, w * 4)], axis=1)
-    out = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0))
-    for k, v in text.items():
-        out += chunk(b"tEXt", k.encode("latin-1") + b"\x00" + v.encode("latin-1", "replace"))
-    out += chunk(b"IDAT", zlib.compress(raw.tobytes(), 6)) + chunk(b"IEND", b"")
-    return out
-
-
-def _block_reduce(surface: Surface, f: int) -> tuple[np.ndarray, np.ndarray, Grid]:
-    """Mean score and majority exclusion over f x f blocks (NaN cells ignored)."""
-    g = surface.grid
-    if f <= 1:
-        return surface.score, surface.excluded, g
-    nr, nc = -(-g.nrows // f), -(-g.ncols // f)
-    pad = ((0, nr * f - g.nrows), (0, nc * f - g.ncols))
-    s = np.pad(surface.score, pad, constant_values=np.nan).reshape(nr, f, nc, f)
-    ok = ~np.isnan(s)
-    n = ok.sum(axis=(1, 3))
-    total = np.where(ok, s, 0).sum(axis=(1, 3), dtype=np.float64)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(n > 0, total / n, np.nan).astype(np.float32)
-    ex = np.pad(surface.excluded, pad).reshape(nr, f, nc, f).sum(axis=(1, 3))
-    excluded = ex * 2 > np.maximum(n, 1)
-    return mean, excluded, Grid(g.x0, g.y0, g.cell_m * f, nr, nc)
-
-
-def _mercator_y(lat: np.ndarray) -> np.ndarray:
-    return np.log(np.tan(np.pi / 4 + np.radians(lat) / 2))
-
-
-def surface_overlay_png(
-    surface: Surface, max_px: int = 1024, opacity: float = 0.75
-) -> tuple[bytes, tuple[float, float, float, float]]:
-    """A PNG of the surface for a web map, and its bounds (west, south, east, north) in degrees.
-
-    The image is resampled to Web Mercator (what Leaflet stretches an ImageOverlay in), at
-    most ``max_px`` wide or high; colours from :data:`COLOUR_STOPS`, excluded cells grey,
-    cells outside the extent transparent. For folium (offline, a data URI)::
-
-        png, (w, s, e, n) = surface_overlay_png(surface)
-        folium.raster_layers.ImageOverlay(png_data_uri(png), bounds=[[s, w], [n, e]]).add_to(m)
-    """
-    if not 0 < opacity <= 1:
-        raise InputError(f"opacity={opacity!r}: give a number in (0, 1], e.g. 0.75")
-    g = surface.grid
-    rows, cols = np.nonzero(surface.in_extent)
-    if not len(rows):
-        raise InputError("the surface has no cell inside its extent: nothing to draw")
-    # bounds in degrees from the outline of the extent's bounding box of cells
-    r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
-    t = np.linspace(0, 1, 129)
-    ex = np.r_[c0 + (c1 - c0) * t, np.full(129, c1), c1 - (c1 - c0) * t, np.full(129, c0)]
-    ey = np.r_[np.full(129, r0), r0 + (r1 - r0) * t, np.full(129, r1), r1 - (r1 - r0) * t]
-    lon, lat = _crs.metric_to_lonlat(g.x0 + ex * g.cell_m, g.y0 - ey * g.cell_m)
-    west, east, south, north = lon.min(), lon.max(), lat.min(), lat.max()
-    my_s, my_n = _mercator_y(np.array([south, north]))
-    aspect = (my_n - my_s) / np.radians(east - west)
-    width = int(min(max_px, max(1, round(max_px / max(aspect, 1e-9)))))
-    height = int(min(max_px, max(1, round(width * aspect))))
-    # average cells down to about one per output pixel before sampling
-    f = max(1, int((c1 - c0) // width), int((r1 - r0) // height))
-    score, excluded, sg = _block_reduce(surface, f)
-    plon = west + (np.arange(width) + 0.5) / width * (east - west)
-    pmy = my_n - (np.arange(height) + 0.5) / height * (my_n - my_s)
-    plat = np.degrees(2 * np.arctan(np.exp(pmy)) - np.pi / 2)
-    LON, LAT = np.meshgrid(plon, plat)
-    x, y = _crs.lonlat_to_metric(LON.ravel(), LAT.ravel())
-    col = np.floor((x - sg.x0) / sg.cell_m).astype(np.int64)
-    row = np.floor((sg.y0 - y) / sg.cell_m).astype(np.int64)
-    inside = (col >= 0) & (col < sg.ncols) & (row >= 0) & (row < sg.nrows)
-    val = np.full(len(x), np.nan, dtype=np.float32)
-    exc = np.zeros(len(x), dtype=bool)
-    val[inside] = score[row[inside], col[inside]]
-    exc[inside] = excluded[row[inside], col[inside]]
-    rgba = np.zeros((len(x), 4), dtype=np.uint8)
-    ok = ~np.isnan(val) & ~exc
-    idx = np.clip(np.round(val[ok] * 2.55), 0, 255).astype(np.int64)
-    rgba[ok, :3] = _lut()[idx]
-    rgba[ok, 3] = round(255 * opacity)
-    rgba[~np.isnan(val) & exc] = _EXCLUDED_RGBA
-    bounds = (float(west), float(south), float(east), float(north))
-    text = {
-        "Title": f"planner suitability surface, scenario {surface.scenario}",
-        "bounds_lonlat": ",".join(f"{v:.6f}" for v in bounds),
-        "as_of": surface.as_of,
-    }
-    return _png(rgba.reshape(height, width, 4), text), bounds
-
-
-def png_data_uri(png: bytes) -> str:
-    """``data:image/png;base64,...`` for an offline map."""
-    import base64
-
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")

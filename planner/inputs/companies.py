@@ -58,8 +58,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.config.sectors import SectorCatalog, SectorError, load_sectors, resolve_sector
-from planner.errors import InputError
+from planner.config.sectors import SectorCatalog, load_sectors, resolve_sector
+from planner.errors import InputError, SectorError
 
 __all__ = [
     "COLUMN_ALIASES",

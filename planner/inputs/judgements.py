@@ -31,13 +31,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from planner.config.pairs_form import FIRST_ROW, HEADERS, META_SHEET
+from planner import i18n
+from planner.config.pairs_form import FIRST_ROW, META_SHEET, headers
 from planner.errors import InputError
 
-__all__ = ["HEADERS", "META_SHEET", "JudgementFile", "read_judgements"]
+__all__ = ["META_SHEET", "JudgementFile", "read_judgements"]
 
 _COLS = "ABCDEFG"
-_KEY_HEADERS = {h[5] for h in HEADERS.values()} | {h[6] for h in HEADERS.values()}
 # A and B as experts type them: Latin or Cyrillic look-alikes, any case
 _SIDE = {"a": "A", "а": "A", "b": "B", "в": "B", "б": "B", "=": "=", "==": "="}
 
@@ -182,7 +182,8 @@ def _meta(wb, p: Path) -> dict[str, str]:
 
 def _is_expert_sheet(header: tuple) -> bool:
     cells = [_text(c) for c in header]
-    return len(cells) >= 7 and cells[5] in _KEY_HEADERS and cells[6] in _KEY_HEADERS
+    keys = {h for lang in i18n.LANGS for h in headers(lang)[5:7]}  # "код A", "key B", ...
+    return len(cells) >= 7 and cells[5] in keys and cells[6] in keys
 
 
 def _expert(title: str, rows: list[tuple], p: Path, problems: list[str]):

@@ -6,23 +6,17 @@ collects every problem (file, feature, field, value, fix) and raises one
 ``make_valid``, an approximate polygon for a zone given as a point with ``area_ha``)
 are made and reported in :attr:`LayerSet.notes`.
 
-After validation every layer is a GeoDataFrame in EPSG:4326 with the provenance fields
-``id`` (str, unique), ``name_en``, ``name_ru``, ``name_kk``, ``kind``, ``source`` (str),
-``estimated`` (bool), ``accuracy_m`` (float64), the dates ``status_since``,
-``status_until``, ``planned_open``, ``announced`` (ISO ``YYYY-MM-DD`` strings or None),
-``status``, ``sectors``, ``reason``, ``parent_id`` (text, missing allowed) and
-``area_ha``, ``free_ha`` (float64, NaN unknown).
+What a validated layer holds (the layer contract, :data:`LAYER_SPECS`, :class:`LayerSet`,
+zone status by date) is the data model in :mod:`planner.core.layerset`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import math
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -32,125 +26,38 @@ import shapely
 
 from planner import crs as _crs
 from planner._atomic import atomic_output
+from planner.core.layerset import (
+    DATE_FIELDS,
+    LAYER_NAMES,
+    LAYER_SPECS,
+    OPTIONAL_NUMBER_FIELDS,
+    OPTIONAL_TEXT_FIELDS,
+    POLYGON_TYPES,
+    PROVENANCE_FIELDS,
+    REQUIRED_ID_KIND,
+    STATUSES,
+    TEXT_FIELDS,
+    LayerSet,
+    is_missing,
+    parse_date,
+)
 from planner.errors import InputError, LayerError
 
 __all__ = [
-    "LAYER_NAMES",
-    "LAYER_SPECS",
-    "STATUSES",
-    "STATUS_RANK",
-    "PROVENANCE_FIELDS",
-    "DATE_FIELDS",
-    "LayerSet",
-    "LayerSpec",
     "builtin_geodata_dir",
     "load_layers",
     "validate_layer",
-    "status_as_of",
-    "parse_as_of",
     "export_layers",
 ]
 
 log = logging.getLogger(__name__)
 
-STATUSES = ("operating", "under_construction", "planned")
-#: order used to pick the best status of overlapping zones
-STATUS_RANK = {"none": 0, "planned": 1, "under_construction": 2, "operating": 3}
-
-_POINT = frozenset({"Point"})
-_LINE = frozenset({"LineString", "MultiLineString"})
-_POLY = frozenset({"Polygon", "MultiPolygon"})
-
-PROVENANCE_FIELDS = (
-    "id", "name_en", "name_ru", "name_kk", "kind", "source", "estimated", "accuracy_m",
-)
-DATE_FIELDS = ("status_since", "status_until", "planned_open", "announced")
-_TEXT_FIELDS = ("id", "name_en", "name_ru", "name_kk", "kind", "source")
-_OPTIONAL_TEXT = ("status", "sectors", "reason", "parent_id")
-_OPTIONAL_NUMBERS = ("area_ha", "free_ha")
-
-#: the kind a required feature id must have (the scorer looks these up by id)
-_REQUIRED_ID_KIND = {
-    "bakad": "ring_road",
-    "almaty": "city_outline",
-    "almaty-centre": "city_centre",
-    "konaev-centre": "city_centre",
-    "gate-city": "planned_district",
-}
 #: constraints: the exclusion reason implied by the kind when ``reason`` is empty
 _DEFAULT_REASON = {"water": "water", "region": "outside_region", "city_limits": "city_limits"}
 #: at most this many problems are spelled out in the LayerError message (all are in .problems)
 _MAX_LISTED = 50
 
 
-@dataclass(frozen=True)
-class LayerSpec:
-    """What one layer may hold: kinds, each with its allowed geometry types.
-
-    ``required_ids`` must be present (with the kinds in ``_REQUIRED_ID_KIND``),
-    ``required_kinds`` must each have a feature, and of each group in ``required_any``
-    at least one kind must have a feature.
-    """
-
-    name: str
-    description: str
-    kinds: dict[str, frozenset[str]]
-    required_ids: tuple[str, ...] = ()
-    required_kinds: tuple[str, ...] = ()
-    needs_status: bool = False
-    required_any: tuple[tuple[str, ...], ...] = ()
-
-
-LAYER_SPECS: dict[str, LayerSpec] = {
-    s.name: s
-    for s in (
-        LayerSpec(
-            "bakad",
-            "BAKAD ring road and its interchanges",
-            {"ring_road": _LINE, "interchange": _POINT},
-            required_ids=("bakad",),
-            required_kinds=("ring_road", "interchange"),
-        ),
-        LayerSpec(
-            "cities",
-            "Almaty, Konaev, Gate City, Alatau and settlements",
-            {
-                "city_outline": _POLY,
-                "city_centre": _POINT,
-                "planned_district": _POLY,
-                "settlement": _POLY,
-            },
-            required_ids=("almaty", "almaty-centre", "konaev-centre", "gate-city"),
-        ),
-        LayerSpec(
-            "zones",
-            "industrial zones and special economic zones (SEZ)",
-            {"industrial_zone": _POLY, "sez": _POLY},
-            needs_status=True,
-        ),
-        LayerSpec(
-            "transport",
-            "rail, airport, highways and logistics targets",
-            {
-                "rail_station": _POINT,
-                "freight_yard": _POINT,
-                "airport": _POINT,
-                "logistics_target": _POINT,
-                "highway": _LINE,
-                "railway": _LINE,
-            },
-            required_kinds=("airport", "highway", "logistics_target"),
-            required_any=(("railway", "rail_station", "freight_yard"),),
-        ),
-        LayerSpec(
-            "constraints",
-            "exclusions: national park, water, city limits, region outline",
-            {"exclusion": _POLY, "water": _POLY, "city_limits": _POLY, "region": _POLY},
-            required_kinds=("region",),
-        ),
-    )
-}
-LAYER_NAMES = tuple(LAYER_SPECS)
 _GEOJSON_SUFFIXES = (".geojson", ".json")
 _SUFFIXES = (*_GEOJSON_SUFFIXES, ".gpkg")
 
@@ -166,49 +73,6 @@ def builtin_geodata_dir() -> Path:
     )
 
 
-@dataclass
-class LayerSet:
-    """The validated layers in EPSG:4326, with their metric copies made on demand."""
-
-    layers: dict[str, gpd.GeoDataFrame]
-    sources: dict[str, str]
-    notes: list[str] = field(default_factory=list)
-    _metric: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
-
-    def __getitem__(self, name: str) -> gpd.GeoDataFrame:
-        return self.layers[name]
-
-    def metric(self, name: str) -> gpd.GeoDataFrame:
-        """Layer ``name`` in the metric CRS (EPSG:32643), cached."""
-        if name not in self._metric:
-            self._metric[name] = _crs.to_metric(self.layers[name], what=f"layer {name!r}")
-        return self._metric[name]
-
-    def kind(self, name: str, *kinds: str, metric: bool = False) -> gpd.GeoDataFrame:
-        """Features of layer ``name`` whose ``kind`` is one of ``kinds``."""
-        gdf = self.metric(name) if metric else self.layers[name]
-        return gdf[gdf["kind"].isin(kinds)]
-
-    def feature(self, name: str, feature_id: str, metric: bool = False):
-        """The geometry of feature ``feature_id`` of layer ``name``."""
-        gdf = self.metric(name) if metric else self.layers[name]
-        hit = gdf[gdf["id"] == feature_id]
-        if hit.empty:
-            raise KeyError(f"layer {name!r} has no feature with id {feature_id!r}")
-        return hit.geometry.iloc[0]
-
-    def fingerprint(self) -> str:
-        """Short hash of the layer contents (goes into manifests)."""
-        h = hashlib.sha256()
-        for name in LAYER_NAMES:
-            gdf = self.layers[name]
-            h.update(name.encode())
-            h.update(b"".join(shapely.to_wkb(gdf.geometry.values)))
-            attrs = gdf.drop(columns="geometry").astype(str)
-            h.update(pd.util.hash_pandas_object(attrs, index=False).values.tobytes())
-        return h.hexdigest()[:12]
-
-
 # --------------------------------------------------------------------------- value helpers
 
 
@@ -217,31 +81,6 @@ def _fmt_val(v) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _is_missing(v) -> bool:
-    if v is None or v is pd.NaT:
-        return True
-    if isinstance(v, float | np.floating):
-        return bool(np.isnan(v))
-    if isinstance(v, np.datetime64):
-        return bool(np.isnat(v))
-    return isinstance(v, str) and not v.strip()
-
-
-def _parse_date(v) -> dt.date | None:
-    """``v`` as a date; None when missing; ValueError/TypeError when not an ISO date."""
-    if _is_missing(v):
-        return None
-    if isinstance(v, pd.Timestamp | dt.datetime):  # Timestamp first: it is a datetime
-        return v.date()
-    if isinstance(v, dt.date):
-        return v
-    if isinstance(v, np.datetime64):
-        return pd.Timestamp(v).date()
-    if not isinstance(v, str):
-        raise TypeError(f"{type(v).__name__} is not a date")
-    text = v.strip()
-    # GeoPackage DATETIME fields come back as "YYYY-MM-DDTHH:MM:SS[.fff][Z]"
-    return dt.datetime.fromisoformat(text).date() if "T" in text else dt.date.fromisoformat(text)
 
 
 def _as_bool(v) -> bool | None:
@@ -257,7 +96,7 @@ def _as_bool(v) -> bool | None:
 
 def _as_number(v) -> float | None:
     """A finite float, None when missing; ValueError when not a number."""
-    if _is_missing(v):
+    if is_missing(v):
         return None
     if isinstance(v, bool | np.bool_):
         raise ValueError("a boolean is not a number")
@@ -274,7 +113,7 @@ def _objects(s: pd.Series) -> np.ndarray:
 
 def _text_series(values: Iterable, index: pd.Index) -> pd.Series:
     """Text column: str values, missing kept missing (pandas' default string dtype)."""
-    vals = [None if _is_missing(v) else str(v) for v in values]
+    vals = [None if is_missing(v) else str(v) for v in values]
     s = pd.Series(vals, index=index, dtype=object)
     try:
         return s.astype(pd.StringDtype(na_value=np.nan))
@@ -344,13 +183,13 @@ def validate_layer(
             f"{where}: required field `status` is missing; give every feature one of "
             f"{', '.join(STATUSES)}"
         )
-    for fld in (*PROVENANCE_FIELDS, *DATE_FIELDS, *_OPTIONAL_TEXT, *_OPTIONAL_NUMBERS):
+    for fld in (*PROVENANCE_FIELDS, *DATE_FIELDS, *OPTIONAL_TEXT_FIELDS, *OPTIONAL_NUMBER_FIELDS):
         if fld not in gdf.columns:
             gdf[fld] = None
 
     ids = _objects(gdf["id"])
     labels = [
-        f"{where}: feature {i + 1}" + ("" if _is_missing(fid) else f" (id={_fmt_val(fid)})")
+        f"{where}: feature {i + 1}" + ("" if is_missing(fid) else f" (id={_fmt_val(fid)})")
         for i, fid in enumerate(ids)
     ]
     kinds = _check_attributes(gdf, spec, cols, labels, problems, notes)
@@ -420,11 +259,11 @@ def _check_attributes(gdf, spec, cols, labels, problems, notes) -> list[str | No
     """Field-by-field checks; returns each feature's kind (None when unusable)."""
     n = len(gdf)
     per_row: list[list[str]] = [[] for _ in range(n)]
-    for fld in _TEXT_FIELDS:
+    for fld in TEXT_FIELDS:
         if fld not in cols:
             continue
         for i, v in enumerate(_objects(gdf[fld])):
-            if _is_missing(v):
+            if is_missing(v):
                 per_row[i].append(f"field `{fld}` is empty; fill it in")
     if "estimated" in cols:
         vals = _objects(gdf["estimated"])
@@ -467,7 +306,7 @@ def _check_attributes(gdf, spec, cols, labels, problems, notes) -> list[str | No
     kinds: list[str | None] = [None] * n
     if "kind" in cols:
         for i, k in enumerate(_objects(gdf["kind"])):
-            if _is_missing(k):
+            if is_missing(k):
                 continue
             if k in spec.kinds:
                 kinds[i] = k
@@ -478,7 +317,7 @@ def _check_attributes(gdf, spec, cols, labels, problems, notes) -> list[str | No
                 )
     if "status" in cols:
         for i, st in enumerate(_objects(gdf["status"])):
-            missing = _is_missing(st)
+            missing = is_missing(st)
             if (missing and spec.needs_status) or (not missing and st not in STATUSES):
                 per_row[i].append(
                     f"field `status`: {_fmt_val(st)} is not a known status; use one of "
@@ -490,7 +329,7 @@ def _check_attributes(gdf, spec, cols, labels, problems, notes) -> list[str | No
         parsed: list[dt.date | None] = []
         for i, v in enumerate(_objects(gdf[fld])):
             try:
-                parsed.append(_parse_date(v))
+                parsed.append(parse_date(v))
             except (TypeError, ValueError):
                 parsed.append(None)
                 per_row[i].append(
@@ -517,7 +356,7 @@ def _check_attributes(gdf, spec, cols, labels, problems, notes) -> list[str | No
     if spec.name == "constraints":
         reasons = _objects(gdf["reason"])
         for i, (k, r) in enumerate(zip(kinds, reasons, strict=True)):
-            if not _is_missing(r) or k is None:
+            if not is_missing(r) or k is None:
                 continue
             if k in _DEFAULT_REASON:
                 reasons[i] = _DEFAULT_REASON[k]
@@ -530,9 +369,9 @@ def _check_attributes(gdf, spec, cols, labels, problems, notes) -> list[str | No
         gdf["reason"] = pd.Series(reasons, index=gdf.index, dtype=object)
 
     parents = _objects(gdf["parent_id"])
-    known = {str(v) for v in _objects(gdf["id"]) if not _is_missing(v)}
+    known = {str(v) for v in _objects(gdf["id"]) if not is_missing(v)}
     for i, p in enumerate(parents):
-        if not _is_missing(p) and str(p) not in known:
+        if not is_missing(p) and str(p) not in known:
             notes.append(f"{labels[i]}: parent_id {p!r} is not an id in this layer")
 
     for i, msgs in enumerate(per_row):
@@ -541,7 +380,7 @@ def _check_attributes(gdf, spec, cols, labels, problems, notes) -> list[str | No
 
 
 def _check_ids(ids: np.ndarray, where: str, problems: list[str]) -> None:
-    keys = pd.Series([None if _is_missing(v) else str(v) for v in ids], dtype=object)
+    keys = pd.Series([None if is_missing(v) else str(v) for v in ids], dtype=object)
     dup = keys[keys.duplicated(keep=False) & keys.notna()]
     for val in sorted(set(dup)):
         rows = [int(i) + 1 for i in np.flatnonzero(keys.to_numpy() == val)]
@@ -587,7 +426,7 @@ def _check_geometry(gdf, spec, kinds, labels, where, problems, notes) -> None:
         allowed = spec.kinds[kind]
         if gtypes[i] in allowed:
             continue
-        if gtypes[i] == "Point" and allowed == _POLY and area_ha[i] > 0:
+        if gtypes[i] == "Point" and allowed == POLYGON_TYPES and area_ha[i] > 0:
             # a zone known only by its point and area: an approximate circle of that area
             geoms[i] = _circle_for_point(geoms[i], float(area_ha[i]))
             gdf.loc[i, "estimated"] = True
@@ -598,7 +437,7 @@ def _check_geometry(gdf, spec, kinds, labels, where, problems, notes) -> None:
             continue
         hint = (
             "; or give a point with `area_ha` to draw an estimated circle"
-            if allowed == _POLY and gtypes[i] == "Point" else ""
+            if allowed == POLYGON_TYPES and gtypes[i] == "Point" else ""
         )
         problems.append(
             f"{labels[i]}: geometry {gtypes[i]} is wrong for kind {kind!r}; layer "
@@ -649,11 +488,11 @@ def _check_geometry(gdf, spec, kinds, labels, where, problems, notes) -> None:
 
 
 def _check_required(gdf, spec, where, problems) -> None:
-    ids = [None if _is_missing(v) else str(v) for v in _objects(gdf["id"])]
-    kinds = [None if _is_missing(v) else str(v) for v in _objects(gdf["kind"])]
+    ids = [None if is_missing(v) else str(v) for v in _objects(gdf["id"])]
+    kinds = [None if is_missing(v) else str(v) for v in _objects(gdf["kind"])]
     kind_of = dict(zip(ids, kinds, strict=True))
     for rid in spec.required_ids:
-        want = _REQUIRED_ID_KIND.get(rid)
+        want = REQUIRED_ID_KIND.get(rid)
         if rid not in kind_of:
             problems.append(
                 f"{where}: required feature id {rid!r} is missing; the scorer needs it "
@@ -681,9 +520,9 @@ def _normalise(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Column types of the public layer contract (after a clean validation)."""
     gdf["estimated"] = gdf["estimated"].astype(bool)
     gdf["accuracy_m"] = gdf["accuracy_m"].astype("float64")
-    for fld in _OPTIONAL_NUMBERS:
+    for fld in OPTIONAL_NUMBER_FIELDS:
         gdf[fld] = gdf[fld].astype("float64")
-    for fld in (*_TEXT_FIELDS, *_OPTIONAL_TEXT):
+    for fld in (*TEXT_FIELDS, *OPTIONAL_TEXT_FIELDS):
         gdf[fld] = _text_series(_objects(gdf[fld]), gdf.index)
     return gdf
 
@@ -833,67 +672,6 @@ def load_layers(path: str | Path | None = None) -> LayerSet:
 # --------------------------------------------------------------------------- status, export
 
 
-def _date_array(values) -> np.ndarray:
-    out = np.empty(len(values), dtype="datetime64[D]")
-    for i, v in enumerate(values):
-        d = _parse_date(v)
-        out[i] = np.datetime64("NaT") if d is None else np.datetime64(d, "D")
-    return out
-
-
-def parse_as_of(as_of) -> dt.date:
-    """The scoring date: ``None`` is today; dates, datetimes, timestamps and ISO strings
-    (``YYYY-MM-DD``) are accepted; anything else is an :class:`InputError` saying how."""
-    if as_of is None:
-        return dt.date.today()
-    try:
-        day = _parse_date(as_of)
-    except TypeError as exc:
-        raise TypeError(
-            f"as_of must be a date or an ISO date string, not {type(as_of).__name__}"
-        ) from exc
-    except ValueError as exc:
-        raise InputError(
-            f"as_of {as_of!r} is not a date; use YYYY-MM-DD, e.g. 2030-01-01"
-        ) from exc
-    if day is None:
-        raise InputError("as_of is empty; give a date, e.g. 2030-01-01")
-    return day
-
-
-def status_as_of(zones: pd.DataFrame, as_of: dt.date) -> np.ndarray:
-    """Each zone's status on ``as_of``: operating, under_construction, planned or none.
-
-    Uses ``status`` with ``announced`` (before it the zone does not exist), ``status_since``
-    (start of the current status), ``planned_open`` (a planned or building zone opens then)
-    and ``status_until`` (the zone's term ends). Dates may be ISO strings, dates,
-    timestamps or missing. Returns an object array aligned with ``zones``.
-    """
-    if as_of is None:
-        raise InputError("as_of is empty; give a date, e.g. 2025-06-30")
-    today = np.datetime64(parse_as_of(as_of), "D")
-    cols = {c: (zones[c].to_numpy(dtype=object) if c in zones else [None] * len(zones))
-            for c in ("status", "announced", "status_since", "planned_open", "status_until")}
-    status = np.array([s if isinstance(s, str) else "" for s in cols["status"]], dtype=object)
-    announced, since, opens, until = (
-        _date_array(cols[c]) for c in ("announced", "status_since", "planned_open", "status_until")
-    )
-    # comparisons with NaT are False, so a missing date never triggers its rule
-    gone = (today < announced) | (today >= until)
-    started = np.isnat(since) | (today >= since)
-    operating = status == "operating"
-    out = np.select(
-        [
-            gone,
-            operating & started,
-            operating,
-            today >= opens,
-            (status == "under_construction") & started,
-        ],
-        ["none", "operating", "planned", "operating", "under_construction"],
-        default="planned",
-    )
-    return out.astype(object)
 
 
 def export_layers(layers: LayerSet, path: str | Path, overwrite: bool = False) -> Path:

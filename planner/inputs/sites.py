@@ -26,11 +26,10 @@ import pandas as pd
 import shapely
 
 from planner import crs as _crs
-from planner.errors import InputError
+from planner.errors import InputError, SiteFileError
 
 __all__ = [
     "SITE_COLUMNS",
-    "SiteFileError",
     "builtin_sites",
     "grid_sites",
     "load_sites",
@@ -46,14 +45,6 @@ GEO_SUFFIXES = (".geojson", ".json", ".gpkg")
 _MAX_LISTED = 50
 #: beyond this a grid is almost certainly a typo in --spacing-km
 MAX_GRID_SITES = 20_000_000
-
-
-class SiteFileError(InputError):
-    """A sites file failed validation; ``problems`` holds every problem found."""
-
-    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
-        super().__init__(message)
-        self.problems = list(problems)
 
 
 # --------------------------------------------------------------------------- column names
@@ -566,7 +557,7 @@ def builtin_sites(layers) -> gpd.GeoDataFrame:
 
 def _around_geometry(layers, around: str | Sequence[str]):
     """Union (metric) of the layers or feature ids named in ``around``."""
-    from planner.inputs.layers import LAYER_NAMES
+    from planner.core.layerset import LAYER_NAMES
 
     tokens = [t.strip() for t in (around.split(",") if isinstance(around, str) else around)]
     tokens = [t for t in tokens if t]

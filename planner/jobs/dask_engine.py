@@ -14,8 +14,8 @@ The Dask engine only changes *where* they run:
 3. Each partition is scored by the same function; the partition's own rank is dropped.
 4. Ranks are global (score descending, ties by ``site_id``, excluded sites ``<NA>``), made
    from small per-partition summaries: the distinct scores with their counts, then the
-   ``site_id`` of tied rows only. They equal :func:`planner.core.scoring.rank_scores` on the
-   whole table.
+   ``site_id`` of tied rows only (:func:`planner.core.ranking.global_rank` and its parts).
+   They equal :func:`planner.core.ranking.rank_scores` on the whole table.
 
 Partitions are submitted with their data inside the task, so the scheduler can recompute
 them when a worker dies: no site is lost or duplicated. Output is either gathered into one
@@ -34,7 +34,6 @@ import gc
 import logging
 import math
 import os
-import shutil
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -48,22 +47,24 @@ import pandas as pd
 import shapely
 
 from planner import crs as _crs
+from planner._atomic import Output, atomic_dir, check_outputs
 from planner.config.scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
-from planner.errors import InputError, OutputError, OutputExistsError, PlannerError
+from planner.core.ranking import RankTable, global_rank, score_summary, tie_offsets
+from planner.errors import EngineError, InputError, PlannerError
+
+from .dask_client import client_for, worker_count
+from .scored_parquet import is_parquet, write_part, write_scored_parquet
 
 __all__ = [
     "DEFAULT_PARTITION_SITES",
     "ENGINES",
-    "EngineError",
+    "EngineOptions",
     "ScoreRun",
-    "dask_client",
     "global_rank",
     "hilbert_codes",
-    "read_scored_parquet",
     "run_score_sites",
     "score_sites_engine",
     "spatial_partitions",
-    "write_scored_parquet",
 ]
 
 log = logging.getLogger(__name__)
@@ -71,14 +72,6 @@ log = logging.getLogger(__name__)
 ENGINES = ("local", "dask")
 #: sites per partition when ``npartitions`` is not given (~0.1-0.5 s of work per task)
 DEFAULT_PARTITION_SITES = 250_000
-_DASK_HINT = (
-    "install the Dask extra: pip install 'bakad-siting-planner[dask]' "
-    "(dask[dataframe], distributed, dask-geopandas, pyarrow)"
-)
-
-
-class EngineError(PlannerError, RuntimeError):
-    """The Dask engine could not run (package missing, scheduler unreachable, task failed)."""
 
 
 # --------------------------------------------------------------------------- checks
@@ -189,95 +182,6 @@ def _default_npartitions(n: int, n_workers: int) -> int:
 # --------------------------------------------------------------------------- global rank
 
 
-def _score_summary(score: np.ndarray, excluded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct scores of the ranked (not excluded) rows, ascending, and their counts."""
-    s = np.asarray(score, dtype="f8")[~np.asarray(excluded, dtype=bool)]
-    return np.unique(s, return_counts=True)
-
-
-@dataclasses.dataclass(frozen=True)
-class _RankTable:
-    """Distinct ranked scores (ascending) with the number of ranked rows above each."""
-
-    scores: np.ndarray
-    above: np.ndarray  # rows with a strictly higher score
-    tied: np.ndarray  # the distinct scores held by more than one row, ascending
-
-    @classmethod
-    def merge(cls, summaries: Sequence[tuple[np.ndarray, np.ndarray]]) -> _RankTable:
-        vals = np.concatenate([s for s, _ in summaries]) if summaries else np.empty(0)
-        cnts = np.concatenate([c for _, c in summaries]) if summaries else np.empty(0, "i8")
-        uniq, inv = np.unique(vals, return_inverse=True)
-        counts = np.bincount(inv, weights=cnts, minlength=len(uniq)).astype(np.int64)
-        above = counts[::-1].cumsum()[::-1] - counts  # rows with a higher score
-        return cls(scores=uniq, above=above, tied=uniq[counts > 1])
-
-    def base(self, score: np.ndarray) -> np.ndarray:
-        """Rows ranked above each score (meaningless for scores not in the table)."""
-        if not len(self.scores):
-            return np.zeros(len(score), dtype=np.int64)
-        pos = np.minimum(np.searchsorted(self.scores, score), len(self.scores) - 1)
-        return self.above[pos]
-
-
-def _tied_mask(score: np.ndarray, excluded: np.ndarray, table: _RankTable) -> np.ndarray:
-    if not len(table.tied):
-        return np.zeros(len(score), dtype=bool)
-    pos = np.minimum(np.searchsorted(table.tied, score), len(table.tied) - 1)
-    return (table.tied[pos] == score) & ~np.asarray(excluded, dtype=bool)
-
-
-def _tie_offsets(score: np.ndarray, site_id: np.ndarray) -> np.ndarray:
-    """0-based place of each tied row among the rows of equal score (by ``site_id``)."""
-    if not len(score):
-        return np.empty(0, dtype=np.int64)
-    ids = np.asarray(site_id, dtype=object).astype(str)
-    _, key = np.unique(ids, return_inverse=True)
-    order = np.lexsort((key, -score))
-    s = score[order]
-    start = np.r_[True, s[1:] != s[:-1]]
-    group_first = np.maximum.accumulate(np.where(start, np.arange(len(s)), 0))
-    offsets = np.empty(len(s), dtype=np.int64)
-    offsets[order] = np.arange(len(s)) - group_first
-    return offsets
-
-
-def _ranks(score, excluded, table: _RankTable, tied_rows, tied_offsets) -> pd.arrays.IntegerArray:
-    score = np.asarray(score, dtype="f8")
-    excluded = np.asarray(excluded, dtype=bool)
-    rank = table.base(score) + 1
-    rank[tied_rows] += tied_offsets
-    rank[excluded] = 0
-    return pd.arrays.IntegerArray(rank.astype(np.int64), excluded.copy())
-
-
-def global_rank(
-    parts: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
-) -> list[pd.arrays.IntegerArray]:
-    """Global ranks for a table split in parts, each ``(score, excluded, site_id)``.
-
-    The same ranks as :func:`planner.core.scoring.rank_scores` on the concatenated table
-    (1 = best score, ties to the smaller ``site_id`` as text, excluded ``<NA>``), made
-    from the parts' distinct scores and their tied rows only: this is what the Dask engine
-    does across workers, here in one process (used by tests and small runs).
-    """
-    table = _RankTable.merge([_score_summary(s, e) for s, e, _ in parts])
-    tied = [_tied_mask(np.asarray(s, "f8"), e, table) for s, e, _ in parts]
-    t_score = np.concatenate(
-        [np.asarray(s, "f8")[m] for (s, _, _), m in zip(parts, tied, strict=True)]
-    )
-    t_ids = np.concatenate(
-        [np.asarray(i, dtype=object)[m] for (_, _, i), m in zip(parts, tied, strict=True)]
-    )
-    offsets = _tie_offsets(t_score, t_ids)
-    out, k = [], 0
-    for (s, e, _), m in zip(parts, tied, strict=True):
-        rows = np.flatnonzero(m)
-        out.append(_ranks(s, e, table, rows, offsets[k : k + len(rows)]))
-        k += len(rows)
-    return out
-
-
 # --------------------------------------------------------------------------- scenario payload
 
 
@@ -317,19 +221,19 @@ def _score_part(part: pd.DataFrame, prepared, scenario_data: dict, travel=None) 
 
 
 def _summary_task(scored: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    return _score_summary(scored["score"].to_numpy(), scored["excluded"].to_numpy())
+    return score_summary(scored["score"].to_numpy(), scored["excluded"].to_numpy())
 
 
 def _tied_task(
-    scored: pd.DataFrame, table: _RankTable
+    scored: pd.DataFrame, table: RankTable
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     score = scored["score"].to_numpy(dtype="f8")
-    m = _tied_mask(score, scored["excluded"].to_numpy(), table)
+    m = table.tied_mask(score, scored["excluded"].to_numpy())
     return np.flatnonzero(m), score[m], scored["site_id"].to_numpy(dtype=object)[m]
 
 
-def _rank_task(scored: pd.DataFrame, table: _RankTable, rows: np.ndarray, offsets: np.ndarray):
-    return _ranks(scored["score"].to_numpy(), scored["excluded"].to_numpy(), table, rows, offsets)
+def _rank_task(scored: pd.DataFrame, table: RankTable, rows: np.ndarray, offsets: np.ndarray):
+    return table.ranks(scored["score"].to_numpy(), scored["excluded"].to_numpy(), rows, offsets)
 
 
 @contextlib.contextmanager
@@ -372,25 +276,12 @@ def _write_part(
     if why is not None:
         from planner.core.explain import why_texts
 
-        texts = why_texts(gdf, _unpack_scenario(why["scenario"]), why["layers"])
+        texts = why_texts(gdf, _unpack_scenario(why["scenario"]), why["names"])
         gdf["why_ru"] = texts["why_ru"]
         gdf["why_en"] = texts["why_en"]
-    _to_parquet(gdf, path, attrs)
+    write_part(gdf, path, attrs)
     top = _top_rows(gdf, why is not None)
     return len(gdf), int(gdf["excluded"].sum()), top
-
-
-#: constant columns that carry the scenario with every copy of a table (as write_scored)
-ATTR_COLUMNS = ("scenario", "scenario_hash", "as_of")
-
-
-def _to_parquet(gdf: gpd.GeoDataFrame, path, attrs: dict[str, str]) -> None:
-    geom = gdf.geometry.name
-    table = gdf[[c for c in gdf.columns if c != geom]].copy()
-    for key in ATTR_COLUMNS:
-        table[key] = pd.array([str(attrs[key])] * len(table), dtype="str")
-    table[geom] = gdf.geometry
-    gpd.GeoDataFrame(table, geometry=geom, crs=gdf.crs).to_parquet(path, index=False)
 
 
 def _top_rows(df: pd.DataFrame, why: bool, n: int = 100) -> pd.DataFrame:
@@ -398,91 +289,6 @@ def _top_rows(df: pd.DataFrame, why: bool, n: int = 100) -> pd.DataFrame:
     cols = [c for c in cols if c in df.columns]
     ranked = df[df["rank"].notna()]
     return pd.DataFrame(ranked[cols]).sort_values("rank").head(n)
-
-
-# --------------------------------------------------------------------------- Dask client
-
-
-def _import_distributed():
-    try:
-        import distributed
-    except ImportError as exc:
-        raise EngineError(f"the dask engine needs the `distributed` package; {_DASK_HINT}") from exc
-    return distributed
-
-
-@contextlib.contextmanager
-def dask_client(
-    scheduler: str | None = None,
-    n_workers: int | None = None,
-    threads_per_worker: int = 1,
-    memory_limit: str | float = "auto",
-    timeout_s: float = 30.0,
-) -> Iterator[Any]:
-    """A ``distributed.Client``: to ``scheduler`` if given, else to a new LocalCluster.
-
-    Parameters
-    ----------
-    scheduler
-        Address of a running scheduler (``tcp://10.0.0.5:8786``), or the path of a scheduler
-        file (``*.json``, from ``dask scheduler --scheduler-file``). ``None``: start a
-        LocalCluster of ``n_workers`` processes here and close it afterwards.
-    n_workers, threads_per_worker, memory_limit
-        LocalCluster only: worker processes (default: one per core), threads each (1:
-        the compiled criteria kernel already uses its own threads), memory per worker.
-    timeout_s
-        How long to wait for the scheduler.
-    """
-    distributed = _import_distributed()
-    if scheduler:
-        kw = (
-            {"scheduler_file": scheduler}
-            if str(scheduler).endswith(".json")
-            else {"address": scheduler}
-        )
-        try:
-            client = distributed.Client(**kw, timeout=f"{timeout_s}s")
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise EngineError(
-                f"cannot connect to the Dask scheduler {scheduler!r} ({exc}); check the address "
-                "(e.g. tcp://10.0.0.5:8786) and that `dask scheduler` runs there, or leave "
-                "--scheduler out to use a LocalCluster on this machine"
-            ) from exc
-        try:
-            yield client
-        finally:
-            client.close()
-        return
-    n_workers = n_workers or max(1, os.cpu_count() or 1)
-    cluster = distributed.LocalCluster(
-        n_workers=n_workers,
-        threads_per_worker=threads_per_worker,
-        processes=True,
-        memory_limit=memory_limit,
-        # the scheduler always serves HTTP: a free loopback port, never a clash on :8787
-        dashboard_address="127.0.0.1:0",
-        # numba's kernel threads, per worker, so that workers do not oversubscribe the cores
-        env={"NUMBA_NUM_THREADS": str(threads_per_worker)},
-    )
-    client = distributed.Client(cluster)
-    try:
-        yield client
-    finally:
-        client.close()
-        cluster.close()
-
-
-@contextlib.contextmanager
-def _client_for(client, scheduler) -> Iterator[Any]:
-    if client is not None:
-        yield client
-    else:
-        with dask_client(scheduler) as c:
-            yield c
-
-
-def _n_workers(client) -> int:
-    return max(1, len(client.scheduler_info(n_workers=-1).get("workers", {})))
 
 
 # --------------------------------------------------------------------------- the Dask run
@@ -493,7 +299,7 @@ class _DaskRun:
     client: Any
     scored: list  # futures of scored partitions (pd.DataFrame)
     positions: list[np.ndarray]  # row positions of each partition in the input
-    table: _RankTable
+    table: RankTable
     ranks: list  # futures of IntegerArray ranks per partition
 
 
@@ -509,13 +315,15 @@ def _run_dask(
     import dask
 
     n = len(payload)
-    nparts = npartitions or _default_npartitions(n, _n_workers(client))
+    nparts = npartitions or _default_npartitions(n, worker_count(client))
     positions = spatial_partitions(payload["lon"].to_numpy(), payload["lat"].to_numpy(), nparts)
     token = uuid.uuid4().hex[:12]
     scenario_data = _pack_scenario(sc)
     prepared_f = client.scatter(prepared, broadcast=True, hash=False)
     travel_f = None if travel is None else client.scatter(travel, broadcast=True, hash=False)
-    log.info("dask: %d sites in %d partitions on %d workers", n, len(positions), _n_workers(client))
+    log.info(
+        "dask: %d sites in %d partitions on %d workers", n, len(positions), worker_count(client)
+    )
     # Each partition travels inside its task so the scheduler can recompute it if a
     # worker dies (scattered data would be lost with the worker). The graphs are then
     # large on purpose: raise distributed's size warning threshold for these submits only.
@@ -531,12 +339,12 @@ def _run_dask(
             for i, pos in enumerate(positions)
         ]  # fmt: skip
     summaries = client.gather([client.submit(_summary_task, f, pure=False) for f in scored])
-    table = _RankTable.merge(summaries)
+    table = RankTable.merge(summaries)
     table_f = client.scatter(table, broadcast=True, hash=False)
     tied = client.gather([client.submit(_tied_task, f, table_f, pure=False) for f in scored])
     t_score = np.concatenate([t[1] for t in tied]) if tied else np.empty(0)
     t_ids = np.concatenate([t[2] for t in tied]) if tied else np.empty(0, dtype=object)
-    offsets = _tie_offsets(t_score, t_ids)
+    offsets = tie_offsets(t_score, t_ids, "site_id")
     if len(t_score):
         log.info("dask: %d tied rows ranked by site_id", len(t_score))
     ranks, k = [], 0
@@ -563,6 +371,76 @@ def _gather_checked(client, futures, what: str):
 # --------------------------------------------------------------------------- public API
 
 
+@dataclasses.dataclass(frozen=True)
+class EngineOptions:
+    """Where scoring runs: ``engine`` and, for ``dask``, the cluster and the partitions.
+
+    ``scheduler`` is an address or scheduler file (None: a LocalCluster here), ``client``
+    an existing ``distributed.Client`` (overrides ``scheduler``), ``npartitions`` None for
+    ~250k sites each, at least 2 per worker.
+    """
+
+    engine: str = "local"
+    scheduler: str | None = None
+    npartitions: int | None = None
+    client: Any = None
+
+    def checked(self) -> EngineOptions:
+        _check_engine(self.engine)
+        _check_npartitions(self.npartitions)
+        return self
+
+    def on_cluster(self, n_sites: int) -> bool:
+        """Whether the sites go to the cluster (an empty table is scored here)."""
+        return self.engine == "dask" and n_sites > 0
+
+
+@dataclasses.dataclass(frozen=True)
+class _ScoreJob:
+    """One scoring request with the scenario loaded and the date resolved."""
+
+    sites: pd.DataFrame
+    layers: Any
+    scenario: Scenario
+    day: dt.date
+    why: bool
+    engine: EngineOptions
+    network: Any = None  # a RoadNetwork, its prepared travel times, or None
+
+    @classmethod
+    def make(cls, sites, layers, scenario, as_of, why: bool, engine: EngineOptions,
+             network=None) -> _ScoreJob:  # fmt: skip
+        from planner.core.scoring import parse_as_of
+
+        engine = engine.checked()
+        sc = load_scenario(scenario)
+        if engine.engine != "local":  # a set-relative method cannot score in partitions
+            from planner.core.aggregation import require_chunkable
+
+            require_chunkable(sc, "the Dask engine")
+        return cls(sites, layers, sc, parse_as_of(as_of), why, engine, network)
+
+    def prepared(self):
+        """The layers resolved for the date, with the travel times on the network (one
+        Dijkstra per target group, here, before any partition is sent)."""
+        from planner.core.prepared import Prepared
+
+        return Prepared.of(self.layers, self.day).with_network(self.network)
+
+    @property
+    def attrs(self) -> dict[str, str]:
+        """``.attrs`` of the scored table (and the constant columns of the parquet parts)."""
+        sc = self.scenario
+        return {"scenario": sc.name, "scenario_hash": sc.hash, "as_of": self.day.isoformat()}
+
+    def score_here(self) -> gpd.GeoDataFrame:
+        """The local engine: :func:`planner.jobs.score_sites.score_sites` in this process."""
+        from planner.jobs.score_sites import score_sites
+
+        return score_sites(self.sites, self.layers, self.scenario, self.day, why=self.why,
+                           network=self.network)  # fmt: skip
+
+
 def score_sites_engine(
     sites: pd.DataFrame,
     layers,
@@ -583,51 +461,28 @@ def score_sites_engine(
     sites
         A sites table (GeoDataFrame, or a DataFrame with ``site_id``, ``lon``, ``lat``).
     layers, scenario, as_of
-        As for :func:`planner.core.scoring.score_sites`.
-    engine
-        ``"local"`` (this process) or ``"dask"`` (a Dask cluster).
-    scheduler
-        Dask only: scheduler address or scheduler-file path (default: a LocalCluster with
-        one worker process per core, closed afterwards).
-    npartitions
-        Dask only: number of partitions (default: ~250k sites each, at least 2 per worker).
+        As for :func:`planner.jobs.score_sites.score_sites`.
+    engine, scheduler, npartitions, client
+        See :class:`EngineOptions`: ``"local"`` (this process) or ``"dask"`` (a Dask
+        cluster).
     why
         Add ``why_ru``/``why_en`` (computed on the gathered table).
-    client
-        Dask only: an existing ``distributed.Client`` to use (overrides ``scheduler``).
     network
-        Road network (or prepared travel times) for the travel-time criteria; the Dask
-        engine computes the node x target times once and broadcasts them.
+        A road network (:class:`planner.core.network.RoadNetwork`) or its prepared travel
+        times, for the travel-time criteria: the Dask engine computes the node x target
+        times once and broadcasts them.
 
     Returns
     -------
-    GeoDataFrame as from :func:`planner.core.scoring.score_sites`: on the sites' index, in their
+    GeoDataFrame as from :func:`planner.jobs.score_sites.score_sites`: on the sites' index, in their
     order, ``.attrs`` = scenario, scenario_hash, as_of.
     """
-    from planner.core.scoring import parse_as_of, score_sites
-
-    _check_engine(engine)
-    _check_npartitions(npartitions)
-    sc = load_scenario(scenario)
-    from planner.core.aggregation import require_chunkable
-
-    if engine != "local":
-        require_chunkable(sc, "the Dask engine")
-    day = parse_as_of(as_of)
-    if engine == "local" or len(sites) == 0:
-        return score_sites(sites, layers, sc, day, why=why, network=network)
-    out, _ = _score_dask_gather(sites, layers, sc, day, scheduler, npartitions, why, client,
-                                network)  # fmt: skip
-    return out
-
-
-def _travel(network, layers):
-    """The network's prepared travel times (node x target matrix), made once per run."""
-    if network is None:
-        return None
-    from planner.core.travel import PreparedTravel, prepare_travel
-
-    return network if isinstance(network, PreparedTravel) else prepare_travel(network, layers)
+    job = _ScoreJob.make(sites, layers, scenario, as_of, why,
+                         EngineOptions(engine, scheduler, npartitions, client),
+                         network)  # fmt: skip
+    if not job.engine.on_cluster(len(sites)):
+        return job.score_here()
+    return _score_dask_gather(job)[0]
 
 
 def _result_columns(sc: Scenario) -> set[str]:
@@ -642,14 +497,14 @@ def _result_columns(sc: Scenario) -> set[str]:
     }  # fmt: skip
 
 
-def _score_dask_gather(sites, layers, sc, day, scheduler, npartitions, why, client,
-                       network=None):  # fmt: skip
-    from planner.core.criteria import prepare
-    from planner.core.scoring import score_sites
+def _score_dask_gather(job: _ScoreJob) -> tuple[gpd.GeoDataFrame, int]:
+    """Score on the cluster and gather the table (as the local engine's); also the number
+    of partitions."""
+    from planner.jobs.score_sites import score_sites
 
+    sites, layers, sc, day, why = job.sites, job.layers, job.scenario, job.day, job.why
     _check_sites(sites)
-    prepared = prepare(layers, day)
-    travel = _travel(network, layers)
+    prepared = job.prepared()
     payload = pd.DataFrame(
         {
             "site_id": sites["site_id"].array,  # Arrow-backed text pickles as buffers
@@ -657,8 +512,9 @@ def _score_dask_gather(sites, layers, sc, day, scheduler, npartitions, why, clie
             "lat": sites["lat"].to_numpy(dtype="f8"),
         }
     )
-    with _client_for(client, scheduler) as c:
-        run = _run_dask(c, payload, prepared, sc, npartitions, travel)
+    with client_for(job.engine.client, job.engine.scheduler) as c:
+        run = _run_dask(c, payload, prepared.arrays, sc, job.engine.npartitions,
+                        prepared.travel)  # fmt: skip
         scored = _gather_checked(c, run.scored, "scoring the partitions")
         ranks = _gather_checked(c, run.ranks, "ranking")
     n = len(sites)
@@ -692,101 +548,18 @@ def _score_dask_gather(sites, layers, sc, day, scheduler, npartitions, why, clie
     if why:
         from planner.core.explain import why_texts
 
-        texts = why_texts(out, sc, layers)
+        texts = why_texts(out, sc, prepared.names)
         out["why_ru"] = texts["why_ru"]
         out["why_en"] = texts["why_en"]
     # the local engine's column order, taken from scoring one site the local way
-    template = score_sites(sites.iloc[:1], layers, sc, day, why=why, network=travel)
+    template = score_sites(sites.iloc[:1], layers, sc, day, why=why, network=prepared.travel)
     if set(template.columns) == set(out.columns):
         out = out[list(template.columns)]
-    out.attrs = {"scenario": sc.name, "scenario_hash": sc.hash, "as_of": day.isoformat()}
+    out.attrs = job.attrs
     return out, len(run.positions)
 
 
-# --------------------------------------------------------------------------- partitioned output
-
-
-def _is_parquet(path: str | os.PathLike) -> bool:
-    return str(path).rstrip("/\\").lower().endswith(".parquet")
-
-
-@contextlib.contextmanager
-def _atomic_dir(path: Path, overwrite: bool) -> Iterator[Path]:
-    """Yield a new temp folder beside ``path``; on success it replaces ``path``."""
-    if path.exists() and not overwrite:
-        raise OutputExistsError(
-            f"output {str(path)!r} already exists; pass --overwrite to replace it "
-            "or choose another name"
-        )
-    if not path.parent.exists():
-        raise OutputError(
-            f"output folder {str(path.parent)!r} does not exist; create it first "
-            f"(mkdir -p {path.parent})"
-        )
-    tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
-    try:
-        tmp.mkdir()
-    except OSError as exc:
-        raise OutputError(
-            f"cannot write into folder {str(path.parent)!r}: {exc.strerror}; choose a "
-            "writable folder with -o"
-        ) from exc
-    try:
-        yield tmp
-        old = None
-        if path.exists():
-            old = path.parent / f".{path.name}.old-{uuid.uuid4().hex[:8]}"
-            os.replace(path, old)
-        os.replace(tmp, path)
-        if old is not None:
-            shutil.rmtree(old) if old.is_dir() else old.unlink()
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def write_scored_parquet(
-    scored: gpd.GeoDataFrame, path: str | os.PathLike, overwrite: bool = False
-) -> Path:
-    """Write a scored table as a one-part partitioned GeoParquet folder (local engine).
-
-    Like :func:`planner.core.scoring.write_scored`, the constant columns scenario,
-    scenario_hash and as_of carry ``scored.attrs`` with the data.
-    """
-    path = Path(str(path).rstrip("/\\"))
-    missing = [k for k in ATTR_COLUMNS if k not in scored.attrs]
-    if missing:
-        raise InputError(
-            f"scored table has no {', '.join(missing)} in .attrs; make it with score_sites"
-        )
-    with _atomic_dir(path, overwrite) as tmp:
-        _to_parquet(scored, tmp / "part.00000.parquet", scored.attrs)
-    return path
-
-
-def read_scored_parquet(path: str | os.PathLike) -> gpd.GeoDataFrame:
-    """Read a partitioned scored-sites folder (or one part) into one GeoDataFrame.
-
-    Rows come part by part (spatially grouped, not by rank); the constant columns
-    scenario, scenario_hash and as_of become ``.attrs``.
-    """
-    path = Path(path)
-    files = sorted(path.glob("part.*.parquet")) if path.is_dir() else [path]
-    if not files:
-        raise InputError(
-            f"{str(path)!r} holds no part.*.parquet files; give the folder written by "
-            "planner score-sites -o NAME.parquet"
-        )
-    gdf = pd.concat([gpd.read_parquet(f) for f in files], ignore_index=True)
-    attrs = {}
-    for key in ATTR_COLUMNS:
-        if key in gdf.columns:
-            values = gdf.pop(key).unique()
-            if len(values) == 1:
-                attrs[key] = str(values[0])
-    gdf = gpd.GeoDataFrame(gdf, geometry="geometry", crs="EPSG:4326")
-    gdf.attrs = attrs
-    return gdf
+# --------------------------------------------------------------------------- score and write
 
 
 @dataclasses.dataclass(frozen=True)
@@ -803,6 +576,177 @@ class ScoreRun:
     as_of: str
     top: pd.DataFrame  # rank, site_id, name, score (+ why_en), best first
     seconds: float
+
+
+@dataclasses.dataclass(frozen=True)
+class _Target:
+    """Where and how a run writes, and what its manifest records."""
+
+    path: Path
+    overwrite: bool
+    top: int
+    inputs: dict | None
+    command: Any
+
+    def run(self, job: _ScoreJob, n: int, n_ex: int, parts: int, top: pd.DataFrame) -> ScoreRun:
+        sc = job.scenario
+        return ScoreRun(
+            output=self.path, engine=job.engine.engine, n_sites=n, n_excluded=n_ex,
+            n_partitions=parts, scenario=sc.name, scenario_hash=sc.hash,
+            as_of=job.day.isoformat(), top=top, seconds=0.0,
+        )  # fmt: skip
+
+    def parquet_manifest(self, run: ScoreRun) -> None:
+        from planner.render.outputs import write_manifest
+
+        write_manifest(
+            run.output,
+            inputs=dict(self.inputs or {}),
+            scenario={"name": run.scenario, "hash": run.scenario_hash},
+            as_of=run.as_of,
+            counts={"sites": run.n_sites, "excluded": run.n_excluded,
+                    "ranked": run.n_sites - run.n_excluded},  # fmt: skip
+            extra={
+                "format": "partitioned GeoParquet (EPSG:4326), part.NNNNN.parquet",
+                "engine": run.engine,
+                "partitions": run.n_partitions,
+                "rank": "global: 1 = best score, ties to the smaller site_id, excluded sites null",
+            },
+            command=self.command,
+            overwrite=self.overwrite,
+        )
+
+
+#: what ``planner score-sites -o`` writes
+SCORED_SUFFIXES = (".gpkg", ".geojson", ".csv", ".xlsx", ".parquet")
+
+
+def run_score_sites(
+    sites: pd.DataFrame | str | Path,
+    layers,
+    output: str | os.PathLike,
+    scenario: Scenario | str | Path = DEFAULT_SCENARIO,
+    as_of: dt.date | str | None = None,
+    *,
+    engine: str = "local",
+    scheduler: str | None = None,
+    npartitions: int | None = None,
+    why: bool = True,
+    overwrite: bool = False,
+    top: int = 10,
+    client=None,
+    inputs: dict | None = None,
+    command=None,
+    network=None,
+) -> ScoreRun:
+    """Score ``sites`` and write them: the function ``planner score-sites`` calls.
+
+    ``sites`` is a sites table or a spec for :func:`planner.inputs.sites.load_sites`
+    (``"builtin"``, ``"grid"`` or a file); ``layers`` a LayerSet or what
+    :func:`planner.inputs.layers.load_layers` takes (None: built-in). The scenario, the
+    options and the output are checked (:func:`planner._atomic.check_outputs`) before
+    anything is read.
+
+    ``output`` ending in ``.parquet`` is a partitioned GeoParquet folder (written by the
+    workers with the dask engine, one part with the local engine) with a
+    ``<output>.manifest.json`` beside it; any other suffix goes through
+    :func:`planner.jobs.score_sites.write_scored` (.gpkg, .geojson, .csv, .xlsx) after gathering.
+    ``inputs`` and ``command`` are recorded in the manifest (see
+    :func:`planner.render.outputs.write_manifest`). ``network`` is a road network file
+    (``planner network build``), ``"builtin"`` or None; a travel-time scenario without
+    one uses the coarse built-in network (logged, and recorded in the manifest).
+    """
+    t0 = time.perf_counter()
+    engine_opts = EngineOptions(engine, scheduler, npartitions, client).checked()
+    scenario = load_scenario(scenario)  # a bad scenario fails before any reading
+    target = _Target(Path(str(output).rstrip("/\\")), overwrite, top, inputs, command)
+    check_outputs([Output(target.path, "output", SCORED_SUFFIXES, "-o scored.gpkg",
+                          manifest=True)], overwrite)  # fmt: skip
+    layers, sites = _read_inputs(layers, sites)
+    from planner.inputs.roads import network_for_scenario, network_inputs
+
+    net, note = network_for_scenario(network, scenario, layers)
+    if note:
+        log.warning("%s", note)
+    if net is not None:
+        target = dataclasses.replace(
+            target, inputs={**(target.inputs or {}), **network_inputs(network, net)}
+        )
+    job = _ScoreJob.make(sites, layers, scenario, as_of, why, engine_opts, net)
+    if job.engine.on_cluster(len(sites)) and is_parquet(target.path):
+        run = _score_parts_on_cluster(job, target)
+    else:
+        run = _score_and_write(job, target)
+    return dataclasses.replace(run, seconds=time.perf_counter() - t0)
+
+
+def _read_inputs(layers, sites) -> tuple[Any, pd.DataFrame]:
+    """The LayerSet and the sites table, read from their specs when not given as objects."""
+    from planner.core.layerset import LayerSet
+
+    if not isinstance(layers, LayerSet):
+        from planner.inputs.layers import load_layers
+
+        layers = load_layers(layers)
+    if not isinstance(sites, pd.DataFrame):
+        from planner.inputs.sites import load_sites
+
+        sites = load_sites(sites, layers)
+    return layers, sites
+
+
+def _score_and_write(job: _ScoreJob, target: _Target) -> ScoreRun:
+    """Score (here or gathered from the cluster), then write one file or one parquet part."""
+    from planner.jobs.score_sites import write_scored
+
+    if job.engine.on_cluster(len(job.sites)):
+        scored, nparts = _score_dask_gather(job)
+    else:
+        scored, nparts = job.score_here(), 1
+    n_ex = int(scored["excluded"].sum())
+    run = target.run(job, len(scored), n_ex, nparts, _top_rows(scored, job.why, target.top))
+    if is_parquet(target.path):
+        write_scored_parquet(scored, target.path, overwrite=target.overwrite)
+        target.parquet_manifest(run)
+    else:
+        write_scored(scored, target.path, overwrite=target.overwrite, inputs=target.inputs,
+                     command=target.command)  # fmt: skip
+    return run
+
+
+def _score_parts_on_cluster(job: _ScoreJob, target: _Target) -> ScoreRun:
+    """dask + parquet: the workers write the parts, nothing big comes back."""
+    sites, sc = job.sites, job.scenario
+    _check_sites(sites)
+    prepared = job.prepared()
+    payload, wkb_col = _payload_columns(sites, sc)
+    eng = job.engine
+    with atomic_dir(target.path, target.overwrite) as tmp, \
+            client_for(eng.client, eng.scheduler) as c:  # fmt: skip
+        run = _run_dask(c, payload, prepared.arrays, sc, eng.npartitions, prepared.travel)
+        why_data = None
+        if job.why:
+            why_data = c.scatter(
+                {"scenario": _pack_scenario(sc), "names": prepared.names}, broadcast=True,
+                hash=False,
+            )
+        writes = [
+            c.submit(_write_part, f, r, wkb_col, str(tmp / f"part.{i:05d}.parquet"), why_data,
+                     job.attrs, pure=False)
+            for i, (f, r) in enumerate(zip(run.scored, run.ranks, strict=True))
+        ]  # fmt: skip
+        results = _gather_checked(c, writes, "writing the GeoParquet parts")
+        n = sum(r[0] for r in results)
+        n_ex = sum(r[1] for r in results)
+        if n != len(sites):
+            raise EngineError(
+                f"wrote {n} rows for {len(sites)} sites; this is a bug, please report it"
+            )
+        best = pd.concat([r[2] for r in results], ignore_index=True) if results else pd.DataFrame()
+        best = best.sort_values("rank").head(target.top) if len(best) else best
+    out = target.run(job, n, n_ex, len(run.positions), best.reset_index(drop=True))
+    target.parquet_manifest(out)
+    return out
 
 
 def _payload_columns(sites: pd.DataFrame, sc: Scenario) -> tuple[pd.DataFrame, str | None]:
@@ -827,130 +771,3 @@ def _payload_columns(sites: pd.DataFrame, sc: Scenario) -> tuple[pd.DataFrame, s
     for k in ("lon", "lat"):
         cols[k] = sites[k].to_numpy(dtype="f8")
     return pd.DataFrame(cols), wkb_col
-
-
-def _parquet_manifest(path, attrs, n, n_ex, engine, parts, inputs, command, overwrite) -> None:
-    from planner.render.outputs import write_manifest
-
-    write_manifest(
-        path,
-        inputs=dict(inputs or {}),
-        scenario={"name": attrs["scenario"], "hash": attrs["scenario_hash"]},
-        as_of=attrs["as_of"],
-        counts={"sites": n, "excluded": n_ex, "ranked": n - n_ex},
-        extra={
-            "format": "partitioned GeoParquet (EPSG:4326), part.NNNNN.parquet",
-            "engine": engine,
-            "partitions": parts,
-            "rank": "global: 1 = best score, ties to the smaller site_id, excluded sites null",
-        },
-        command=command,
-        overwrite=overwrite,
-    )
-
-
-def run_score_sites(
-    sites: pd.DataFrame,
-    layers,
-    output: str | os.PathLike,
-    scenario: Scenario | str | Path = DEFAULT_SCENARIO,
-    as_of: dt.date | str | None = None,
-    *,
-    engine: str = "local",
-    scheduler: str | None = None,
-    npartitions: int | None = None,
-    why: bool = True,
-    overwrite: bool = False,
-    top: int = 10,
-    client=None,
-    inputs: dict | None = None,
-    command=None,
-    network=None,
-) -> ScoreRun:
-    """Score ``sites`` and write them: the function ``planner score-sites`` calls.
-
-    ``output`` ending in ``.parquet`` is a partitioned GeoParquet folder (written by the
-    workers with the dask engine, one part with the local engine) with a
-    ``<output>.manifest.json`` beside it; any other suffix goes through
-    :func:`planner.core.scoring.write_scored` (.gpkg, .geojson, .csv) after gathering.
-    ``inputs`` and ``command`` are recorded in the manifest (see
-    :func:`planner.render.outputs.write_manifest`).
-    """
-    from planner.core.scoring import parse_as_of, write_scored
-
-    t0 = time.perf_counter()
-    _check_engine(engine)
-    _check_npartitions(npartitions)
-    sc = load_scenario(scenario)
-    from planner.core.aggregation import require_chunkable
-
-    if engine != "local":
-        require_chunkable(sc, "the Dask engine")
-    day = parse_as_of(as_of)
-    out_path = Path(str(output).rstrip("/\\"))
-    from planner.render.outputs import manifest_path
-
-    for target in (out_path, manifest_path(out_path)):
-        if target.exists() and not overwrite:  # fail before the work, not after
-            raise OutputExistsError(
-                f"output {str(target)!r} already exists; pass --overwrite to replace it "
-                "or choose another name"
-            )
-    if engine == "local" or not _is_parquet(out_path) or len(sites) == 0:
-        if engine == "local" or len(sites) == 0:
-            scored = score_sites_engine(sites, layers, sc, day, why=why, network=network)
-            nparts = 1
-        else:
-            scored, nparts = _score_dask_gather(
-                sites, layers, sc, day, scheduler, npartitions, why, client, network
-            )
-        if _is_parquet(out_path):
-            write_scored_parquet(scored, out_path, overwrite=overwrite)
-            _parquet_manifest(out_path, scored.attrs, len(scored),
-                              int(scored["excluded"].sum()), engine, nparts, inputs, command,
-                              overwrite)  # fmt: skip
-        else:
-            write_scored(scored, out_path, overwrite=overwrite, inputs=inputs, command=command)
-        return ScoreRun(
-            output=out_path, engine=engine, n_sites=len(scored),
-            n_excluded=int(scored["excluded"].sum()),
-            n_partitions=nparts,
-            scenario=sc.name, scenario_hash=sc.hash, as_of=day.isoformat(),
-            top=_top_rows(scored, why, top), seconds=time.perf_counter() - t0,
-        )  # fmt: skip
-    # dask + parquet: the workers write the parts, nothing big comes back
-    _check_sites(sites)
-    from planner.core.criteria import prepare
-
-    prepared = prepare(layers, day)
-    travel = _travel(network, layers)
-    payload, wkb_col = _payload_columns(sites, sc)
-    attrs = {"scenario": sc.name, "scenario_hash": sc.hash, "as_of": day.isoformat()}
-    with _atomic_dir(out_path, overwrite) as tmp, _client_for(client, scheduler) as c:
-        run = _run_dask(c, payload, prepared, sc, npartitions, travel)
-        why_data = None
-        if why:
-            why_data = c.scatter(
-                {"scenario": _pack_scenario(sc), "layers": layers}, broadcast=True, hash=False
-            )
-        writes = [
-            c.submit(_write_part, f, r, wkb_col, str(tmp / f"part.{i:05d}.parquet"), why_data,
-                     attrs, pure=False)
-            for i, (f, r) in enumerate(zip(run.scored, run.ranks, strict=True))
-        ]  # fmt: skip
-        results = _gather_checked(c, writes, "writing the GeoParquet parts")
-        n = sum(r[0] for r in results)
-        n_ex = sum(r[1] for r in results)
-        if n != len(sites):
-            raise EngineError(
-                f"wrote {n} rows for {len(sites)} sites; this is a bug, please report it"
-            )
-        best = pd.concat([r[2] for r in results], ignore_index=True) if results else pd.DataFrame()
-        best = best.sort_values("rank").head(top) if len(best) else best
-    _parquet_manifest(out_path, attrs, n, n_ex, engine, len(run.positions), inputs, command,
-                      overwrite)  # fmt: skip
-    return ScoreRun(
-        output=out_path, engine=engine, n_sites=n, n_excluded=n_ex,
-        n_partitions=len(run.positions), scenario=sc.name, scenario_hash=sc.hash,
-        as_of=day.isoformat(), top=best.reset_index(drop=True), seconds=time.perf_counter() - t0,
-    )  # fmt: skip

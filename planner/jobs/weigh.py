@@ -24,6 +24,7 @@ from typing import Any
 
 import tomli_w
 
+from planner import i18n
 from planner._atomic import atomic_output
 from planner.config.scenarios import DEFAULT_SCENARIO, Scenario, load_scenario, scenario_from_dict
 from planner.config.weighting import Pairwise, format_judgement, parse_pairwise
@@ -84,8 +85,8 @@ def _build_toml(base: Scenario, pw: Pairwise, meta: dict[str, str], name: str, s
     w = pw.weights
     top: dict[str, Any] = {
         "name": name,
-        "title_en": meta.get("title_en") or f"{base.title_en}: weights by expert panel (AHP)",
-        "title_ru": meta.get("title_ru") or f"{base.title_ru}: веса экспертной панели (МАИ)",
+        "title_en": meta.get("title_en") or i18n.t("weigh.title", "en", base=base.title_en),
+        "title_ru": meta.get("title_ru") or i18n.t("weigh.title", "ru", base=base.title_ru),
         "description": meta.get("description")
         or (
             f"Transforms and needs of scenario {base.name!r}; weights from pairwise comparisons "

@@ -36,13 +36,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from planner._atomic import atomic_output, check_writable
+from planner._atomic import atomic_output, check_writable, manifest_path
 from planner.errors import InputError, OutputError, PlannerError
 
 __all__ = [
     "FORMULA_TRIGGERS",
     "TABLE_SUFFIXES",
-    "manifest_path",
+    "neutralize_cell",
     "neutralize_formulas",
     "write_manifest",
     "write_table",
@@ -63,7 +63,8 @@ _CSV_SEPS = {",": "comma", ";": "semicolon", "\t": "tab"}
 # ---------------------------------------------------------------------------------------
 # cell safety
 # ---------------------------------------------------------------------------------------
-def _neutral(value):
+def neutralize_cell(value):
+    """``value`` with ``'`` before it if it is text a spreadsheet would read as a formula."""
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
@@ -76,7 +77,7 @@ def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
     mixed columns are left as they are.
     """
     out = df.copy()
-    out.columns = [_neutral(str(c)) if isinstance(c, str) else c for c in out.columns]
+    out.columns = [neutralize_cell(str(c)) if isinstance(c, str) else c for c in out.columns]
     for i in range(out.shape[1]):
         col = out.iloc[:, i]
         if isinstance(col.dtype, pd.StringDtype):
@@ -84,7 +85,7 @@ def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
             if hit.any():
                 out.isetitem(i, col.where(~hit, "'" + col))
         elif col.dtype == object:
-            out.isetitem(i, col.map(_neutral))
+            out.isetitem(i, col.map(neutralize_cell))
     return out
 
 
@@ -422,12 +423,6 @@ def _write_gis(df, geometry, sheets, path: Path, overwrite: bool, layer: str) ->
 # manifest
 # ---------------------------------------------------------------------------------------
 _VERSIONED = ("numpy", "pandas", "geopandas", "shapely", "pyproj", "pyogrio")
-
-
-def manifest_path(output_path: str | os.PathLike) -> Path:
-    """``<output>.manifest.json`` beside ``output_path``."""
-    output_path = Path(output_path)
-    return output_path.with_name(output_path.name + ".manifest.json")
 
 
 def _sha256_file(path: Path) -> str:

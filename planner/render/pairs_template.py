@@ -20,90 +20,23 @@ from pathlib import Path
 from planner import i18n
 from planner._atomic import atomic_output
 from planner.config.ahp import RANDOM_INDEX
-from planner.config.pairs_form import FIRST_ROW, HEADERS, META_SHEET
+from planner.config.pairs_form import FIRST_ROW, META_SHEET, headers
 from planner.config.scenarios import Scenario
 from planner.errors import InputError
-from planner.render.outputs import FORMULA_TRIGGERS
+from planner.render.outputs import neutralize_cell as _safe
 
 __all__ = ["write_template"]
 
-_TEXT = {
-    "ru": {
-        "instructions": "Инструкция",
-        "expert_sheet": "Эксперт {k}",
-        "expert": "Эксперт (ФИО):",
-        "title": "Попарное сравнение критериев (метод анализа иерархий, Саати)",
-        "how": (
-            "На листе каждого эксперта в каждой строке сравните критерий A с критерием B: "
-            "в столбце D укажите, что важнее для выбора площадки (A, B или = если равны), "
-            "в столбце E — во сколько раз (1-9). Столбцы F и G не меняйте. "
-            "Согласованность суждений проверяется: при отношении согласованности выше 0,10 "
-            "программа назовёт суждения, которые стоит пересмотреть."
-        ),
-        "scale": "Шкала Саати",
-        "base": "Базовый сценарий (преобразования и ограничения):",
-        "scale_rows": (
-            (1, "равная важность"),
-            (3, "умеренное превосходство"),
-            (5, "существенное превосходство"),
-            (7, "значительное превосходство"),
-            (9, "абсолютное превосходство"),
-            ("2, 4, 6, 8", "промежуточные оценки"),
-        ),
-    },
-    # Kazakh labels are best forms (GLOSSARY_kk.md), to be checked by a native editor
-    "kk": {
-        "instructions": "Нұсқаулық",
-        "expert_sheet": "Сарапшы {k}",
-        "expert": "Сарапшы (аты-жөні):",
-        "title": "Өлшемшарттарды жұптап салыстыру (Саати әдісі)",
-        "how": (
-            "Әр сарапшы парағында әр жолда A өлшемшартын B өлшемшартымен салыстырыңыз: D "
-            "бағанында алаң таңдау үшін қайсысы маңыздырақ екенін (A, B немесе тең болса =), "
-            "E бағанында қанша есе (1-9) екенін жазыңыз. F және G бағандарын өзгертпеңіз. "
-            "Келісімділік қатынасы 0,10-нан асса, бағдарлама қайта қарау керек "
-            "салыстыруларды атайды."
-        ),
-        "scale": "Саати шкаласы",
-        "base": "Негізгі сценарий (түрлендірулер мен шектеулер):",
-        "scale_rows": (
-            (1, "тең маңызды"),
-            (3, "біршама маңыздырақ"),
-            (5, "едәуір маңыздырақ"),
-            (7, "әлдеқайда маңыздырақ"),
-            (9, "абсолютті маңыздырақ"),
-            ("2, 4, 6, 8", "аралық бағалар"),
-        ),
-    },
-    "en": {
-        "instructions": "Instructions",
-        "expert_sheet": "Expert {k}",
-        "expert": "Expert (name):",
-        "title": "Pairwise comparison of criteria (Saaty's analytic hierarchy process)",
-        "how": (
-            "On each expert's sheet, compare criterion A with criterion B in every row: in "
-            "column D say which matters more for choosing a site (A, B, or = if equal), in "
-            "column E how many times more (1-9). Do not change columns F and G. The "
-            "judgements are checked for consistency: above a consistency ratio of 0.10 the "
-            "planner names the judgements to revise."
-        ),
-        "scale": "Saaty's scale",
-        "base": "Base scenario (transforms and needs):",
-        "scale_rows": (
-            (1, "equal importance"),
-            (3, "moderate importance"),
-            (5, "strong importance"),
-            (7, "very strong importance"),
-            (9, "extreme importance"),
-            ("2, 4, 6, 8", "intermediate values"),
-        ),
-    },
-}
+#: Saaty's scale on the instructions sheet: value, message ``pairs.saaty.<key>``
+_SAATY = (
+    ("1", "equal"),
+    ("3", "moderate"),
+    ("5", "strong"),
+    ("7", "very_strong"),
+    ("9", "extreme"),
+    ("2, 4, 6, 8", "intermediate"),
+)
 _SIDES = ["A", "B", "="]
-
-
-def _safe(text: str) -> str:
-    return "'" + text if isinstance(text, str) and text.startswith(FORMULA_TRIGGERS) else text
 
 
 def write_template(
@@ -138,7 +71,7 @@ def write_template(
     p = Path(path)
     if p.suffix.lower() != ".xlsx":
         raise InputError(f"template {p}: the form is an Excel workbook; name it *.xlsx")
-    t = _TEXT[lang]
+    t = i18n.section("pairs", lang)
     labels = {k: i18n.criterion_label(k, lang) for k in crit}
     with atomic_output(p, overwrite=overwrite) as tmp:
         wb = xlsxwriter.Workbook(
@@ -159,15 +92,15 @@ def write_template(
         ws.write(3, 0, t["base"], bold)
         ws.write(3, 1, _safe(f"{base.name}: {base.title_ru if lang != 'en' else base.title_en}"))
         ws.write(5, 0, t["scale"], bold)
-        for r, (v, words) in enumerate(t["scale_rows"], 6):
-            ws.write(r, 0, str(v))
-            ws.write(r, 1, words)
+        for r, (v, key) in enumerate(_SAATY, 6):
+            ws.write(r, 0, v)
+            ws.write(r, 1, i18n.t(f"pairs.saaty.{key}", lang))
         pairs = list(itertools.combinations(crit, 2))
         for e in range(1, experts + 1):
             es = wb.add_worksheet(t["expert_sheet"].format(k=e))
             es.write(0, 0, t["expert"], bold)
             es.write(0, 1, "", answer)
-            for c, h in enumerate(HEADERS[lang]):
+            for c, h in enumerate(headers(lang)):
                 es.write(FIRST_ROW - 2, c, h, head)
             for r, (a, b) in enumerate(pairs, FIRST_ROW - 1):
                 es.write_number(r, 0, r - FIRST_ROW + 2)

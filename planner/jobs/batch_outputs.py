@@ -1,0 +1,236 @@
+"""The files of a batch run: :func:`plan_outputs` checks them all before any work,
+:func:`write_batch` writes them, each atomically, with a manifest beside each.
+
+Tables go through :func:`planner.render.outputs.write_table` (formula-safe CSV/XLSX, CSV
+UTF-8 with BOM, GPKG/GeoJSON with point geometry); the optional map is built with
+:func:`planner.render.maps.build_map` before any file is written, so a failure leaves none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from planner._atomic import Output, check_outputs
+from planner.errors import InputError
+
+from .batch import BatchResult
+
+__all__ = ["OutputPlan", "default_rejects_path", "plan_outputs", "write_batch"]
+
+RESULT_SUFFIXES = (".csv", ".xlsx", ".gpkg", ".geojson")
+REJECT_SUFFIXES = (".csv", ".xlsx")
+MAP_SUFFIXES = (".html", ".htm")
+_CSV_SEPS = (",", ";", "\t")
+
+
+@dataclass(frozen=True)
+class OutputPlan:
+    """Every file a batch run may write (checked before any work)."""
+
+    results: Path
+    sheets: dict[str, Path]  # sibling files (CSV / GeoJSON outputs): name -> path
+    rejects: Path
+    map: Path | None
+
+    def outputs(self) -> list[Output | None]:
+        """The files as :class:`~planner._atomic.Output` s (results, rejects and map
+        with manifests)."""
+        return [
+            Output(self.results, "output", RESULT_SUFFIXES, "-o out/results.xlsx", manifest=True),
+            *(Output(p, f"{name} table") for name, p in self.sheets.items()),
+            Output(self.rejects, "rejects file", REJECT_SUFFIXES, "--rejects rejects.csv",
+                   manifest=True),  # fmt: skip
+            Output(self.map, "map file", MAP_SUFFIXES, "--map maps/results.html", manifest=True)
+            if self.map is not None else None,
+        ]  # fmt: skip
+
+
+def default_rejects_path(out: str | os.PathLike) -> Path:
+    """``<stem>.rejects.csv`` beside the results file."""
+    out = Path(out)
+    return out.with_name(f"{out.stem}.rejects.csv")
+
+
+def plan_outputs(
+    out: str | os.PathLike,
+    rejects: str | os.PathLike | None = None,
+    map_path: str | os.PathLike | None = None,
+    *,
+    overwrite: bool = False,
+    allocate: bool = False,
+    csv_sep: str = ",",
+) -> OutputPlan:
+    """The files a run writes (results, sibling tables, rejects, map and manifests), checked.
+
+    Refuses before any work, with :func:`planner._atomic.check_outputs`, outputs that
+    exist (without ``overwrite``) or cannot be written. Raises
+    :class:`~planner.errors.OutputExistsError` / :class:`~planner.errors.OutputError` /
+    :class:`~planner.errors.InputError`; writes nothing.
+    """
+    if csv_sep not in _CSV_SEPS:
+        raise InputError(
+            f"csv separator {csv_sep!r} is not supported; use ',' , ';' (Russian Excel) or tab"
+        )
+    out = Path(out)
+    names = ["companies", *(["allocation"] if allocate else [])]
+    sheets: dict[str, Path] = {}
+    if out.suffix.lower() in (".csv", ".geojson"):  # one table per file: the others beside it
+        sheets = {n: out.with_name(f"{out.stem}.{n}.csv") for n in names}
+    rej = Path(rejects) if rejects is not None else default_rejects_path(out)
+    plan = OutputPlan(out, sheets, rej, Path(map_path) if map_path is not None else None)
+    check_outputs(plan.outputs(), overwrite)
+    return plan
+
+
+def _written_sheet_tables(result: BatchResult) -> dict[str, pd.DataFrame]:
+    sheets = {"companies": result.companies}
+    if result.allocation is not None:
+        sheets["allocation"] = result.allocation
+    return sheets
+
+
+def _for_files(df: pd.DataFrame) -> pd.DataFrame:
+    """Nullable booleans with NA (not given) as objects: True / False / empty cell."""
+    out = df
+    for c in df.columns:
+        if isinstance(df[c].dtype, pd.BooleanDtype) and df[c].isna().any():
+            if out is df:
+                out = df.copy()
+            out[c] = df[c].astype(object).where(df[c].notna(), None)
+    return out
+
+
+def _file_facts(path: Path) -> dict[str, Any]:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return {"path": str(path), "sha256": digest, "bytes": path.stat().st_size}
+
+
+def write_batch(
+    result: BatchResult,
+    out: str | os.PathLike,
+    rejects: str | os.PathLike | None = None,
+    map_path: str | os.PathLike | None = None,
+    overwrite: bool = False,
+    csv_sep: str = ",",
+    *,
+    command: Sequence[str] | str | None = None,
+    map_lang: str = "ru",
+) -> dict[str, Path]:
+    """Write the results, sibling tables, rejects and map, each atomically, and manifests.
+
+    Parameters
+    ----------
+    result
+        From :func:`planner.jobs.batch.run_batch`.
+    out
+        Results file: ``.xlsx`` (sheets ``results``, ``companies``, ``allocation``),
+        ``.gpkg`` (layer ``results`` with point geometry + attribute tables), ``.csv``
+        (``<stem>.companies.csv`` / ``<stem>.allocation.csv`` beside it) or ``.geojson``
+        (point features; the other tables as CSV beside it).
+    rejects
+        Where to write rejected rows (``.csv`` / ``.xlsx``); default ``<stem>.rejects.csv``
+        beside ``out``. Written only when there are rejects.
+    map_path
+        Optional offline HTML map of each company's best site (:mod:`planner.render.maps`).
+    overwrite
+        Replace existing files; without it every target is checked first and nothing is
+        written if one exists.
+    csv_sep
+        CSV separator (``","``, ``";"`` with decimal commas, or tab).
+    command
+        The command line, recorded in the manifests.
+
+    Returns
+    -------
+    dict
+        Label -> path of every file written (``results``, ``companies``, ``allocation``,
+        ``rejects``, ``map`` and their ``*_manifest``).
+    """
+    plan = plan_outputs(out, rejects, map_path, overwrite=overwrite,
+                        allocate=result.allocation is not None, csv_sep=csv_sep)  # fmt: skip
+    m = None
+    if plan.map is not None and result.counts["ranked"]:
+        m = _build_map(result, map_lang)  # before any file is written: a failure leaves none
+    elif plan.map is not None:
+        note = f"map {plan.map} not written: no company could be ranked"
+        if note not in result.warnings:
+            result.warnings.append(note)
+    written = _write_tables(result, plan, overwrite, csv_sep)
+    if m is not None:
+        from planner.render.maps import save_map
+
+        save_map(m, plan.map, overwrite=overwrite)
+        written["map"] = plan.map
+    _write_manifests(result, written, command, overwrite)
+    return written
+
+
+def _write_tables(result: BatchResult, plan: OutputPlan, overwrite: bool,
+                  csv_sep: str) -> dict[str, Path]:  # fmt: skip
+    from planner.render.outputs import write_table
+
+    c = result.counts
+    written: dict[str, Path] = {}
+    if c["valid"]:
+        sheets = {n: _for_files(t) for n, t in _written_sheet_tables(result).items()}
+        main = _for_files(result.results)
+        if plan.results.suffix.lower() == ".geojson":
+            write_table(main, plan.results, overwrite=overwrite, sheet_name="results")
+            for n, p in plan.sheets.items():
+                write_table(sheets[n], p, overwrite=overwrite, csv_sep=csv_sep)
+        else:
+            write_table(main, plan.results, overwrite=overwrite, csv_sep=csv_sep, sheets=sheets,
+                        sheet_name="results")  # fmt: skip
+        written["results"] = plan.results
+        for n in sheets:
+            if n in plan.sheets:
+                written[n] = plan.sheets[n]
+    if c["rejected"]:
+        write_table(_for_files(result.rejects), plan.rejects, overwrite=overwrite,
+                    csv_sep=csv_sep, sheet_name="rejects")  # fmt: skip
+        written["rejects"] = plan.rejects
+    return written
+
+
+def _write_manifests(result: BatchResult, written: dict[str, Path], command,
+                     overwrite: bool) -> None:  # fmt: skip
+    from planner.render.outputs import write_manifest
+
+    common = {
+        "scenario": result.scenario,
+        "as_of": result.as_of,
+        "counts": result.counts,
+        "warnings": result.warnings,
+        "command": command,
+        "overwrite": overwrite,
+    }
+    inputs = dict(result.inputs)
+    extra = {**result.extra, "files": {k: _file_facts(p) for k, p in written.items()}}
+    for label in ("results", "rejects", "map"):
+        if label in written:
+            written[f"{label}_manifest"] = write_manifest(
+                written[label], inputs=inputs, extra={**extra, "this_file": label}, **common
+            )
+
+
+def _build_map(result: BatchResult, lang: str):
+    from planner.render.maps import build_map
+
+    rows = pd.DataFrame(result.results.drop(columns="geometry"))
+    rows = rows.assign(company_name=rows["name"].astype(str))
+    rows.attrs = dict(result.results.attrs)
+    return build_map(
+        result.layers,
+        results=rows,
+        lang=lang,
+        as_of=result.as_of,
+        scenario_name=result.scenario_name,
+        scenario_hash=result.scenario_hash,
+    )

@@ -1,0 +1,403 @@
+"""The stages of the batch job (:func:`planner.jobs.batch.score_companies`), each a function
+from the previous stages' frozen dataclasses to its own.
+
+1. :func:`criteria_stage` -> :class:`SiteStage`: criteria and 0-1 utilities of every
+   candidate site, once for all companies;
+2. :func:`rank_stage` -> :class:`RankStage`: each company's weights and hard needs and the
+   fused ranking kernel (top ``K`` feasible sites, counts of sites filtered per need);
+3. :func:`allocation_stage` -> :class:`AllocStage` (with ``allocate``): at most one site per
+   company within capacity and the share limit per zone / settlement;
+4. :func:`robustness_stage` -> :class:`RobustStage` (with ``robustness``): Monte Carlo
+   weight draws over each company's top ``K`` and the flip-weight sentence.
+
+:class:`BatchRun` bundles the stages for the table builders
+(:mod:`planner.jobs.batch_tables`); :class:`StageClock` reports progress and times them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from planner import crs as _crs
+from planner.config.scenarios import Scenario
+from planner.config.sectors import SectorCatalog, needs_arrays, weights_matrix
+from planner.core.prepared import Prepared
+from planner.core.ranking import NeedArrays, RankResult, SiteArrays, binding_reasons, rank_companies
+from planner.core.scoring import utilities
+from planner.errors import InputError
+from planner.inputs.companies import CompanyTable
+
+__all__ = [
+    "ALLOCATION_CANDIDATES",
+    "AllocStage",
+    "BatchOptions",
+    "BatchRun",
+    "CompanyRows",
+    "ProgressFn",
+    "RankStage",
+    "RobustStage",
+    "SiteStage",
+    "StageClock",
+    "allocation_stage",
+    "criteria_stage",
+    "rank_stage",
+    "robustness_stage",
+]
+
+#: ``progress(stage, done, total)``: called before each stage and once at the end
+ProgressFn = Callable[[str, int, int], None]
+
+#: candidate sites per company in the allocation model (its best feasible ones)
+ALLOCATION_CANDIDATES = 30
+#: companies per ranking call when reporting progress (one kernel pass over the sites each)
+_RANK_CHUNK = 512
+#: largest top-K: the results table has one row per (company, rank)
+_MAX_TOP_K = 1000
+
+
+# ---------------------------------------------------------------------------------------
+# options
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """What a batch run computes (see :func:`planner.jobs.batch.score_companies`).
+
+    Build it with :meth:`checked`, which refuses bad values with an
+    :class:`~planner.errors.InputError` naming the CLI option.
+    """
+
+    top_k: int = 10
+    allocate: bool = False
+    max_share: float | None = None
+    robustness: bool = False
+    draws: int = 2000
+    seed: int = 0
+    alloc_candidates: int = ALLOCATION_CANDIDATES
+    why: bool = True
+    catalog: SectorCatalog | None = None
+
+    def checked(self) -> BatchOptions:
+        """The options with ``top_k`` and ``max_share`` validated (and made int / float)."""
+        return dataclasses.replace(
+            self,
+            top_k=_check_top_k(self.top_k),
+            max_share=_check_max_share(self.max_share, self.allocate),
+        )
+
+    @property
+    def stages(self) -> list[str]:
+        """Stage names in run order, as reported to the progress callback."""
+        return ["criteria", "ranking", *(["allocation"] if self.allocate else []),
+                *(["robustness"] if self.robustness else []), "results"]  # fmt: skip
+
+
+def _check_top_k(top_k) -> int:
+    if isinstance(top_k, bool) or not isinstance(top_k, int | np.integer) or not (
+        1 <= top_k <= _MAX_TOP_K
+    ):
+        raise InputError(
+            f"top_k (--top) {top_k!r} must be a whole number from 1 to {_MAX_TOP_K}; "
+            "e.g. --top 10 lists the 10 best sites per company"
+        )
+    return int(top_k)
+
+
+def _check_max_share(max_share, allocate: bool) -> float | None:
+    if max_share is None:
+        return None
+    if not allocate:
+        raise InputError(
+            f"max_share (--max-share) {max_share!r} only applies to the allocation; add "
+            "--allocate, or drop --max-share"
+        )
+    if isinstance(max_share, bool) or not isinstance(max_share, int | float | np.floating) or not (
+        0 < max_share <= 1
+    ):
+        raise InputError(
+            f"max_share (--max-share) {max_share!r} must be a share of the companies in (0, 1], "
+            "e.g. 0.3 for at most 30% of them in one zone or settlement"
+        )
+    return float(max_share)
+
+
+# ---------------------------------------------------------------------------------------
+# progress and timings
+
+
+@dataclass
+class StageClock:
+    """Reports each stage to ``progress`` as it starts and records ``<stage>_s`` timings."""
+
+    progress: ProgressFn | None
+    stages: list[str]
+    timings: dict[str, float] = field(default_factory=dict)
+    started: float = field(default_factory=time.perf_counter)
+
+    def report(self, text: str, stage: str) -> None:
+        if self.progress is not None:
+            self.progress(text, self.stages.index(stage), len(self.stages))
+
+    @contextlib.contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        self.report(name, name)
+        t0 = time.perf_counter()
+        yield
+        self.timings[f"{name}_s"] = time.perf_counter() - t0
+
+    def finish(self) -> dict[str, float]:
+        """Record ``total_s``, report ``done``; the timings rounded for the manifest."""
+        self.timings["total_s"] = time.perf_counter() - self.started
+        if self.progress is not None:
+            self.progress("done", len(self.stages), len(self.stages))
+        return {k: round(v, 4) for k, v in self.timings.items()}
+
+
+# ---------------------------------------------------------------------------------------
+# the stages' data
+
+
+@dataclass(frozen=True)
+class CompanyRows:
+    """The companies of a run: the valid rows (on a RangeIndex) and what was not valid."""
+
+    valid: pd.DataFrame
+    rejects: pd.DataFrame
+    warnings: list[str]
+    rows_in: int
+    blank_rows: int
+    path: Path | None
+
+    @classmethod
+    def of(cls, companies: CompanyTable | pd.DataFrame) -> CompanyRows:
+        """From a :class:`~planner.inputs.companies.CompanyTable` or its ``valid`` table."""
+        if isinstance(companies, CompanyTable):
+            t = companies
+            return cls(t.valid.reset_index(drop=True), t.rejects, list(t.warnings), t.rows_in,
+                       t.blank_rows, t.path)  # fmt: skip
+        if isinstance(companies, pd.DataFrame):
+            missing = [c for c in ("company_id", "name", "land_ha") if c not in companies.columns]
+            if missing:
+                raise InputError(
+                    f"companies table lacks column(s) {', '.join(missing)}; read the list with "
+                    "planner.inputs.companies.read_companies (its .valid table has them)"
+                )
+            return cls(companies.reset_index(drop=True), pd.DataFrame(), [], len(companies), 0,
+                       None)  # fmt: skip
+        raise TypeError(
+            f"companies must be a CompanyTable or DataFrame, not {type(companies).__name__}"
+        )
+
+
+@dataclass(frozen=True)
+class SiteStage:
+    """Stage 1: the candidate sites with their criteria and utilities (``U``: sites x keys),
+    and the layers resolved for the date (``prepared``: feature names for the reasons)."""
+
+    sites: gpd.GeoDataFrame
+    crit: pd.DataFrame
+    U: np.ndarray
+    arrays: SiteArrays
+    keys: list[str]
+    prepared: Prepared
+
+    @property
+    def ids(self) -> np.ndarray:
+        """``site_id`` as text (object array)."""
+        return self.sites["site_id"].astype(str).to_numpy(dtype=object)
+
+    @property
+    def names(self) -> np.ndarray:
+        """``name`` as text, missing names empty (object array)."""
+        return self.sites["name"].astype(object).fillna("").astype(str).to_numpy(dtype=object)
+
+
+@dataclass(frozen=True)
+class RankStage:
+    """Stage 2: per-company weights ``W`` and needs, the ranking and each binding need."""
+
+    W: np.ndarray
+    needs: NeedArrays
+    rr: RankResult
+    reasons: np.ndarray
+    k_rank: int
+    top: np.ndarray  # rr.top_idx cut to the top_k columns listed in the results
+
+
+@dataclass(frozen=True)
+class AllocStage:
+    """Stage 3: the allocation (None without valid companies) and each used site's group."""
+
+    alloc: Any
+    group: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class RobustStage:
+    """Stage 4: Monte Carlo ranks over the top ``K`` and the flip sentences per language."""
+
+    mc: Any
+    flip: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class BatchRun:
+    """Every stage of one run: what the table builders read."""
+
+    companies: CompanyRows
+    sites: SiteStage
+    rank: RankStage
+    alloc: AllocStage | None
+    robust: RobustStage | None
+    scenario: Scenario
+    layers: Any
+    options: BatchOptions
+
+
+# ---------------------------------------------------------------------------------------
+# 1. criteria and utilities, once for all sites
+
+
+def criteria_stage(sites: gpd.GeoDataFrame, layers, sc: Scenario, day,
+                   network=None) -> SiteStage:  # fmt: skip
+    from planner.core.criteria import compute_criteria
+
+    keys = list(sc.weights)
+    prepared = Prepared.of(layers, day).with_network(network)
+    crit = compute_criteria(
+        sites["lon"].to_numpy(dtype="f8", na_value=np.nan),
+        sites["lat"].to_numpy(dtype="f8", na_value=np.nan),
+        prepared, index=pd.RangeIndex(len(sites)),
+    )  # fmt: skip
+    U = np.ascontiguousarray(utilities(crit, sc)[[f"u_{k}" for k in keys]].to_numpy("f8"))
+    return SiteStage(sites, crit, U, _site_arrays(sites, crit), keys, prepared)
+
+
+def _site_arrays(sites: pd.DataFrame, crit: pd.DataFrame) -> SiteArrays:
+    free = sites["free_ha"].to_numpy(dtype="f8", na_value=np.nan)
+    area = sites["area_ha"].to_numpy(dtype="f8", na_value=np.nan)
+    return SiteArrays(
+        capacity_ha=np.where(np.isnan(free), area, free),
+        dist_rail_km=crit["dist_rail_km"].to_numpy(dtype="f8"),
+        dist_housing_km=crit["dist_housing_km"].to_numpy(dtype="f8"),
+        dist_almaty_km=crit["dist_almaty_km"].to_numpy(dtype="f8"),
+        in_almaty=crit["in_almaty"].to_numpy(dtype=bool),
+        excluded=crit["excluded"].to_numpy(dtype=bool),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# 2. per-company weights and needs, the ranking kernel
+
+
+def rank_stage(
+    valid: pd.DataFrame, st: SiteStage, sc: Scenario, opts: BatchOptions, clock: StageClock
+) -> RankStage:
+    W = weights_matrix(valid, st.keys, sc.weights, opts.catalog)
+    needs = NeedArrays(**needs_arrays(valid, sc.needs, opts.catalog))
+    k_rank = max(opts.top_k, int(opts.alloc_candidates)) if opts.allocate else opts.top_k
+    k_rank = max(1, min(k_rank, len(st.sites)))
+    rr = _rank(st.U, W, st.arrays, needs, k_rank, clock)
+    if sc.method != "wlc":  # the same needs filter, then the method among each company's sites
+        from planner.core.aggregation import rank_companies_by_method
+
+        rr = rank_companies_by_method(st.U, W, st.arrays, needs, k_rank, sc.aggregation, rr)
+    top = rr.top_idx[:, : min(opts.top_k, rr.k)]
+    return RankStage(W, needs, rr, binding_reasons(rr), k_rank, top)
+
+
+_RANK_FIELDS = ("top_idx", "top_score", "top_area_unknown", "n_feasible", "reason_counts",
+                "sole_reason_counts")  # fmt: skip
+
+
+def _rank(U, W, sa: SiteArrays, needs: NeedArrays, k: int, clock: StageClock) -> RankResult:
+    n = W.shape[0]
+    if n <= 2 * _RANK_CHUNK or clock.progress is None:
+        return rank_companies(U, W, sa, needs, k=k)
+    # long runs: rank in chunks of companies so the progress bar moves (each chunk is
+    # one pass over the sites; blocks of 64 companies inside a chunk keep the kernel fast)
+    parts = []
+    for c0 in range(0, n, _RANK_CHUNK):
+        c1 = min(n, c0 + _RANK_CHUNK)
+        sub = NeedArrays(
+            **{f: getattr(needs, f)[c0:c1] for f in NeedArrays.__dataclass_fields__}
+        )
+        parts.append(rank_companies(U, W[c0:c1], sa, sub, k=k))
+        clock.report(f"ranking ({c1:,} of {n:,} companies)", "ranking")
+    return RankResult(*(np.concatenate([getattr(p, f) for p in parts]) for f in _RANK_FIELDS))
+
+
+# ---------------------------------------------------------------------------------------
+# 3. allocation
+
+
+def allocation_stage(st: SiteStage, rk: RankStage, layers, max_share) -> AllocStage:
+    from planner.core.allocation import allocate_ranked
+
+    rr, sa = rk.rr, st.arrays
+    used = np.unique(rr.top_idx[rr.top_idx >= 0])
+    group = np.full(sa.n_sites, None, dtype=object)
+    if used.size:
+        group[used] = _site_groups(used, st.crit, st.sites, layers)
+    alloc = allocate_ranked(rr, rk.needs.land_ha, sa.capacity_ha, group, max_share)
+    return AllocStage(alloc, group)
+
+
+def _site_groups(idx: np.ndarray, crit: pd.DataFrame, sites: pd.DataFrame, layers) -> np.ndarray:
+    """Group label of sites ``idx`` for the share limit: zone, else "almaty" inside the
+    city, else the nearest settlement or city outline (by polygon distance, EPSG:32643)."""
+    import shapely
+
+    labels = crit["zone_id"].to_numpy(dtype=object)[idx].copy()
+    in_alm = crit["in_almaty"].to_numpy(dtype=bool)[idx]
+    labels[(labels == "") & in_alm] = "almaty"
+    rest = np.flatnonzero(labels == "")
+    if rest.size:
+        cities = layers.kind("cities", "settlement", "city_outline", metric=True)
+        if len(cities) == 0:
+            labels[rest] = ""
+        else:
+            lon = sites["lon"].to_numpy(dtype="f8")[idx[rest]]
+            lat = sites["lat"].to_numpy(dtype="f8")[idx[rest]]
+            x, y = _crs.lonlat_to_metric(lon, lat)
+            tree = shapely.STRtree(cities.geometry.to_numpy())
+            pairs = tree.query_nearest(shapely.points(x, y))
+            first = np.unique(pairs[0], return_index=True)[1]  # ties: one polygon per site
+            nearest = np.empty(rest.size, dtype=np.int64)
+            nearest[pairs[0, first]] = pairs[1, first]
+            labels[rest] = cities["id"].astype(str).to_numpy(dtype=object)[nearest]
+    return labels
+
+
+# ---------------------------------------------------------------------------------------
+# 4. robustness
+
+
+def robustness_stage(st: SiteStage, rk: RankStage, opts: BatchOptions) -> RobustStage:
+    from planner import i18n
+    from planner.core.robustness import flip_text, flip_weight_batch, gather_top, monte_carlo_batch
+
+    top_idx, keys = rk.top, st.keys
+    names = st.sites["name"].astype(object).to_numpy()
+    U_top, pad = gather_top(st.U, top_idx)
+    mc = monte_carlo_batch(U_top, rk.W, draws=opts.draws, seed=opts.seed, excluded=pad)
+    fl = flip_weight_batch(U_top, rk.W, keys, excluded=pad)
+    n = top_idx.shape[0]
+    titles = {lang: {k: i18n.criterion_label(k, lang) for k in keys} for lang in ("en", "ru")}
+    flip = {"en": np.full(n, "", dtype=object), "ru": np.full(n, "", dtype=object)}
+    for c in np.flatnonzero(fl.has_pair):  # one sentence per company: not a hot path
+        res = fl.company(int(c))
+        pair = (str(names[top_idx[c, fl.a[c]]]), str(names[top_idx[c, fl.b[c]]]))
+        for lang in ("en", "ru"):
+            flip[lang][c] = flip_text(res, lang, titles[lang], names=pair)
+    return RobustStage(mc, flip)

@@ -1,0 +1,453 @@
+"""The ``planner map`` job: read what the map shows, check that it agrees, build, save.
+
+:func:`make_map` reads scored sites (:func:`read_scored`, a ``planner score-sites`` file)
+or scores the built-in sites, the results of ``planner score`` (:func:`read_results`) and
+a suitability surface, checks that their scenario and date agree with each other and with
+``--scenario`` / ``--as-of``, and draws them with :func:`planner.render.maps.build_map`.
+Reading is strict: every bad value of a file is collected and raised once
+(:class:`~planner.errors.MapInputError`), naming file, row, column and value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from planner import crs as _crs
+from planner import i18n
+from planner._atomic import Output, check_outputs
+from planner.config.scenarios import DEFAULT_SCENARIO, list_scenarios, load_scenario
+from planner.core.layerset import parse_as_of
+from planner.errors import InputError, MapInputError
+from planner.render.map_data import texts as _texts
+from planner.render.maps import _require, build_map, save_map
+
+from .surface import read_surface
+
+__all__ = ["MapInputs", "make_map", "read_map_inputs", "read_results", "read_scored"]
+
+log = logging.getLogger(__name__)
+
+
+# --------------------------------------------------------------------------- reading tables
+
+
+def _read_any(path: Path, what: str) -> tuple[pd.DataFrame, str]:
+    """Read a .csv/.xlsx/.gpkg/.geojson table; returns it and the row-numbering unit."""
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise MapInputError(f"{what} file {str(path)!r} does not exist; check the path")
+    if suffix in (".gpkg", ".geojson", ".json"):
+        try:
+            layer = None
+            if suffix == ".gpkg":
+                import pyogrio
+
+                names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+                # `planner score` writes results/companies/allocation layers: take ours by name
+                layer = what if what in names else names[0]
+            gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+        except Exception as exc:  # pyogrio raises its own DataSourceError family
+            raise MapInputError(
+                f"cannot read {what} file {str(path)!r}: {exc}; give the file written by planner"
+            ) from exc
+        if gdf.geometry.name in gdf.columns and gdf.crs is None and gdf.geometry.notna().any():
+            raise MapInputError(f"{what} file {str(path)!r} has no CRS; write it with EPSG:4326")
+        return gdf, "feature"
+    if suffix == ".csv":
+        try:
+            data = path.read_bytes()
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise MapInputError(
+                f"{what} file {str(path)!r} is not UTF-8 (byte {exc.start}); save it as UTF-8 "
+                "(planner writes UTF-8 with BOM)"
+            ) from exc
+        header = text.split("\n", 1)[0]
+        sep = max((",", ";", "\t"), key=header.count)
+        import io
+
+        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+        return df, "row"
+    if suffix in (".xlsx", ".xlsm"):
+        try:
+            df = pd.read_excel(path, dtype=str, engine="openpyxl").fillna("")
+        except Exception as exc:  # openpyxl raises zipfile/KeyError on non-xlsx data
+            raise MapInputError(
+                f"cannot read {what} file {str(path)!r} as Excel: {exc}; save it as .xlsx"
+            ) from exc
+        return df, "row"
+    raise MapInputError(
+        f"{what} file {str(path)!r}: unknown type {suffix or '(none)'}; use .gpkg, .geojson, "
+        ".csv or .xlsx"
+    )
+
+
+def _row_labeller(unit: str):
+    # spreadsheet rows as the user sees them: header is row 1, first data row is 2
+    return (lambda i: f"row {i + 2}") if unit == "row" else (lambda i: f"feature {i + 1}")
+
+
+def _numeric_column(
+    df: pd.DataFrame,
+    col: str,
+    where: str,
+    row_label,
+    problems: list[str],
+    required: bool,
+    lo: float | None = None,
+    hi: float | None = None,
+) -> np.ndarray:
+    raw = df[col]
+    if raw.dtype.kind in "fiub":
+        vals = raw.to_numpy(dtype="f8", na_value=np.nan)
+        text = raw.astype(str)
+        missing = raw.isna().to_numpy()
+    else:
+        text = raw.astype(object).where(raw.notna(), "").astype(str).str.strip()
+        vals = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
+        vals = vals.to_numpy(dtype="f8", na_value=np.nan)
+        missing = (text == "").to_numpy()
+    bad = ~np.isfinite(vals) if required else (~np.isfinite(vals) & ~missing)
+    if lo is not None:
+        bad |= np.isfinite(vals) & ((vals < lo) | (vals > hi))
+    for i in np.flatnonzero(bad)[:10]:
+        problems.append(
+            f"{where} {row_label(i)}, column `{col}`: {str(text.iloc[i])[:40]!r} is not "
+            + (f"a number in {lo:g}..{hi:g}" if lo is not None else "a number")
+        )
+    if bad.sum() > 10:
+        problems.append(f"{where}: {int(bad.sum()) - 10} more bad value(s) in column `{col}`")
+    return vals
+
+
+def _coerce_numeric(
+    df: pd.DataFrame, where: str, label, problems: list[str], required: tuple[str, ...]
+):
+    for col in df.columns:
+        if col in ("lon", "lat", "score") and col in required:
+            lo, hi = {"lon": (-180, 180), "lat": (-90, 90), "score": (0, 100)}[col]
+            df[col] = _numeric_column(df, col, where, label, problems, True, lo, hi)
+        elif (
+            col == "rank"
+            or col.startswith(("dist_", "c_", "u_"))
+            or col in ("area_ha", "free_ha", "zone_free_ha")
+        ):
+            df[col] = _numeric_column(df, col, where, label, problems, False)
+
+
+def _attr_or_col(df: pd.DataFrame, key: str) -> str | None:
+    val = (getattr(df, "attrs", None) or {}).get(key)
+    if val:
+        return str(val)
+    if key in df.columns and len(df):
+        vals = df[key].dropna().astype(str).unique()
+        if len(vals) == 1:
+            return str(vals[0])
+    return None
+
+
+def _read_manifest(path: Path) -> dict:
+    for cand in (path.with_name(path.name + ".manifest.json"), path.with_suffix(".manifest.json")):
+        if cand.is_file():
+            try:
+                data = json.loads(cand.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                log.warning("ignoring unreadable manifest %s: %s", cand, exc)
+                return {}
+            return data if isinstance(data, dict) else {}
+    return {}
+
+
+def _manifest_attrs(man: dict) -> dict:
+    out = {}
+    sc = man.get("scenario")
+    if isinstance(sc, dict):
+        out["scenario"] = sc.get("name")
+        out["scenario_hash"] = sc.get("hash") or man.get("scenario_hash")
+    elif sc:
+        out["scenario"] = sc
+        out["scenario_hash"] = man.get("scenario_hash")
+    if man.get("as_of"):
+        out["as_of"] = str(man["as_of"])[:10]
+    return {k: v for k, v in out.items() if v}
+
+
+def read_scored(path: str | Path) -> gpd.GeoDataFrame:
+    """Read back a file written by ``planner score-sites`` (.gpkg, .geojson or .csv).
+
+    Sites need ``site_id``, ``score`` and a position (``lon``/``lat`` columns, or point/
+    polygon geometry). Every bad value is collected and raised once. ``.attrs`` gets
+    scenario, scenario_hash and as_of from a ``<file>.manifest.json`` beside it or from
+    constant columns of those names.
+    """
+    path = Path(path)
+    df, unit = _read_any(path, "scored sites")
+    where = str(path)
+    label = _row_labeller(unit)
+    if isinstance(df, gpd.GeoDataFrame) and not {"lon", "lat"} <= set(df.columns):
+        if df.geometry.isna().any() or df.geometry.is_empty.any():
+            bad = np.flatnonzero((df.geometry.isna() | df.geometry.is_empty).to_numpy())
+            raise MapInputError(
+                f"{where}: {len(bad)} feature(s) without geometry or lon/lat, "
+                f"e.g. {label(bad[0])}; give every site a position"
+            )
+        geo = _crs.to_geographic(df, what=where)
+        pts = shapely.point_on_surface(geo.geometry.to_numpy())
+        df = df.assign(lon=shapely.get_x(pts), lat=shapely.get_y(pts))
+    _require(
+        df,
+        {"site_id": ("site_id",), "score": ("score",), "lon": ("lon",), "lat": ("lat",)},
+        where,
+        "give the file written by `planner score-sites`",
+    )
+    problems: list[str] = []
+    df = pd.DataFrame(df.drop(columns=[c for c in ("geometry",) if c in df.columns])).copy()
+    _coerce_numeric(df, where, label, problems, ("lon", "lat", "score"))
+    if problems:
+        raise MapInputError(
+            f"{len(problems)} problem(s) in {where}; fix them and run again: " + "; ".join(problems)
+        )
+    out = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs="EPSG:4326")
+    attrs = _manifest_attrs(_read_manifest(path))
+    for key in ("scenario", "scenario_hash", "as_of"):
+        attrs.setdefault(key, _attr_or_col(df, key))
+    out.attrs = {k: v for k, v in attrs.items() if v}
+    return out
+
+
+def read_results(path: str | Path) -> pd.DataFrame:
+    """Read the per-(company, rank) table of ``planner score`` (.csv, .xlsx, .gpkg, .geojson).
+
+    Needs company_name (or name), rank, site_id, score, lon, lat; keeps every other column.
+    ``company_name`` is always present in the result.
+    """
+    path = Path(path)
+    df, unit = _read_any(path, "results")
+    where = str(path)
+    cols = _require(
+        df,
+        {
+            "company": ("company_name", "name"),
+            "rank": ("rank",),
+            "site_id": ("site_id",),
+            "score": ("score",),
+            "lon": ("lon",),
+            "lat": ("lat",),
+        },
+        where,
+        "give the results table written by `planner score`",
+    )
+    df = pd.DataFrame(df.drop(columns=[c for c in ("geometry",) if c in df.columns])).copy()
+    if cols["company"] != "company_name":
+        df["company_name"] = df[cols["company"]]
+    problems: list[str] = []
+    label = _row_labeller(unit)
+    _coerce_numeric(df, where, label, problems, ("lon", "lat", "score"))
+    rank = df["rank"].to_numpy(dtype="f8")
+    for i in np.flatnonzero(~np.isfinite(rank))[:10]:
+        problems.append(f"{where} {label(i)}, column `rank`: empty; every result row needs a rank")
+    if problems:
+        raise MapInputError(
+            f"{len(problems)} problem(s) in {where}; fix them and run again: " + "; ".join(problems)
+        )
+    df["company_name"] = _texts(df["company_name"])
+    df.attrs = {k: v for k in ("scenario", "scenario_hash", "as_of") if (v := _attr_or_col(df, k))}
+    df.attrs.update(_manifest_attrs(_read_manifest(path)))
+    return df
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _scenario_info(scenario) -> tuple[str, str]:
+    sc = load_scenario(scenario)
+    return sc.name, sc.hash
+
+
+def _check_consistent(
+    what: str,
+    from_file: str | None,
+    given: str | None,
+    option: str,
+    path,
+    verb: str = "scored",
+    redo: str = "score the sites again",
+) -> None:
+    if from_file and given and from_file != given:
+        raise InputError(
+            f"{path} was {verb} with {what} {from_file!r}, but {option} {given!r} was given; "
+            f"drop {option} (the map shows the file's {what}) or {redo}"
+        )
+
+
+def _surface_scenario(surf, path) -> str:
+    """The built-in scenario the surface was computed with (to score built-in sites alike)."""
+    for sc in list_scenarios():
+        if sc.name == surf.scenario and sc.hash == surf.scenario_hash:
+            return sc.name
+    raise InputError(
+        f"surface {str(path)!r} was computed with scenario {surf.scenario!r} (hash "
+        f"{surf.scenario_hash}), which is not a built-in scenario; pass --scenario with that "
+        "scenario's TOML file to score the built-in sites alike, or give --sites/--results"
+    )
+
+
+# --------------------------------------------------------------------------- the job
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """The options of ``planner map`` as given, with the scenario hash and date resolved."""
+
+    sites: str | Path | None
+    results: str | Path | None
+    scenario: str | Path | None
+    surface: str | Path | None
+    day: dt.date | None
+    sc_hash: str | None
+
+
+@dataclass(frozen=True)
+class MapInputs:
+    """What a map shows, read and checked against each other (see :func:`read_map_inputs`)."""
+
+    layers: Any
+    scored: gpd.GeoDataFrame | None
+    results: pd.DataFrame | None
+    surface: Any
+    day: dt.date | None
+    scenario_name: str | None
+    scenario_hash: str | None
+
+    def drawn(self) -> dict[str, Any]:
+        """What :func:`planner.render.maps.build_map` draws besides the layers, by its names."""
+        return {"scored": self.scored, "results": self.results, "as_of": self.day,
+                "scenario_name": self.scenario_name, "scenario_hash": self.scenario_hash,
+                "surface": self.surface}  # fmt: skip
+
+
+def read_map_inputs(
+    sites: str | Path | None = None,
+    results: str | Path | None = None,
+    scenario: str | Path | None = None,
+    as_of: dt.date | str | None = None,
+    surface: str | Path | None = None,
+    layers_path: str | Path | None = None,
+) -> MapInputs:
+    """Read the layers, sites, results and surface of a map (see :func:`make_map`).
+
+    Raises :class:`~planner.errors.InputError` when their scenarios or dates disagree.
+    """
+    from planner.inputs.layers import load_layers
+
+    day = parse_as_of(as_of) if as_of is not None else None
+    surf = read_surface(surface) if surface is not None else None  # fail fast
+    layers = load_layers(layers_path)
+    sc_name = sc_hash = None
+    if scenario is not None:
+        sc_name, sc_hash = _scenario_info(scenario)
+    if surf is not None:
+        redo = {"verb": "computed", "redo": "compute the surface again (planner surface)"}
+        given = day and day.isoformat()
+        _check_consistent(
+            "scenario hash", surf.scenario_hash, sc_hash, "--scenario", surface, **redo
+        )
+        _check_consistent("as-of date", surf.as_of, given, "--as-of", surface, **redo)
+        day = day or parse_as_of(surf.as_of)
+    if sites is None and results is None:
+        sites = "builtin"
+    asked = _Asked(sites, results, scenario, surface, day, sc_hash)
+    scored = _scored_sites(asked, layers, surf) if sites is not None else None
+    res = None
+    if results is not None:
+        res = read_results(results)
+        _check_consistent(
+            "scenario hash", res.attrs.get("scenario_hash"), sc_hash, "--scenario", results
+        )
+    if surf is not None:
+        _check_surface_agrees(surf, surface, ((sites, scored), (results, res)))
+    return MapInputs(layers, scored, res, surf, day, sc_name, sc_hash)
+
+
+def _scored_sites(asked: _Asked, layers, surf) -> gpd.GeoDataFrame:
+    """The built-in sites scored now (as the surface was, if any), or a scored file."""
+    sites = asked.sites
+    if str(sites) == "builtin" and not Path(str(sites)).is_file():
+        from planner.inputs.sites import load_sites
+
+        from .score_sites import score_sites
+
+        scenario = asked.scenario
+        if scenario is None and surf is not None:
+            scenario = _surface_scenario(surf, asked.surface)
+        table = load_sites("builtin", layers)
+        return score_sites(table, layers, scenario=scenario or DEFAULT_SCENARIO, as_of=asked.day)
+    scored = read_scored(sites)
+    _check_consistent(
+        "scenario hash", scored.attrs.get("scenario_hash"), asked.sc_hash, "--scenario", sites
+    )
+    _check_consistent(
+        "as-of date", scored.attrs.get("as_of"), asked.day and asked.day.isoformat(), "--as-of",
+        sites,
+    )  # fmt: skip
+    return scored
+
+
+def _check_surface_agrees(surf, surface, tables) -> None:
+    """The surface and each (path, table) of ``tables`` have the same scenario and date."""
+    for path, df in tables:
+        if df is None:
+            continue
+        for what, key, mine in (
+            ("scenario hash", "scenario_hash", surf.scenario_hash),
+            ("as-of date", "as_of", surf.as_of),
+        ):
+            theirs = df.attrs.get(key)
+            if theirs and str(theirs) != mine:
+                raise InputError(
+                    f"surface {str(surface)!r} was computed with {what} {mine!r} but "
+                    f"{str(path)!r} has {theirs!r}; map a surface and sites of the same "
+                    "scenario and date (planner surface --scenario ... --as-of ...)"
+                )
+
+
+def make_map(
+    output: str | Path,
+    sites: str | Path | None = None,
+    results: str | Path | None = None,
+    company: str | None = None,
+    scenario: str | Path | None = None,
+    as_of: dt.date | str | None = None,
+    lang: str = "ru",
+    basemap: str = "none",
+    top_k: int = 10,
+    layers_path: str | Path | None = None,
+    overwrite: bool = False,
+    surface: str | Path | None = None,
+) -> Path:
+    """Read the inputs, build the map and save it (what ``planner map`` runs).
+
+    ``sites`` is a scored file (``planner score-sites`` output) or ``"builtin"`` (the
+    built-in zone sites, scored here with ``scenario``); with neither ``sites`` nor
+    ``results`` the built-in sites are used. ``surface`` is a ``.tif``/``.npz`` written by
+    ``planner surface``, drawn under the sites; its scenario and date must agree with
+    ``scenario``/``as_of`` and with the sites' (built-in sites are scored with them).
+    """
+    out = Path(output)
+    # fail before any scoring work
+    check_outputs([Output(out, "map file", (".html", ".htm"), "-o maps/demo.html")], overwrite)
+    i18n.check_lang(lang)
+    got = read_map_inputs(sites, results, scenario, as_of, surface, layers_path)
+    m = build_map(got.layers, company=company, lang=lang, basemap=basemap, top_k=top_k,
+                  **got.drawn())  # fmt: skip
+    return save_map(m, out, overwrite=overwrite)

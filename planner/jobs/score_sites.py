@@ -1,0 +1,108 @@
+"""Score candidate sites from files or specs, and write the scored table with its manifest.
+
+The edge of site scoring: the sites are loaded (``"builtin"``, ``"grid"`` or a file, see
+:func:`planner.inputs.sites.load_sites`), the layers are resolved for the date once
+(:class:`planner.core.prepared.Prepared`) and :func:`planner.core.scoring.score_frame`
+scores them; :func:`write_scored` writes the result atomically with its manifest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from planner.config.scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
+from planner.core.layerset import LayerSet, parse_as_of
+from planner.core.prepared import Prepared
+from planner.core.scoring import score_frame
+from planner.errors import InputError
+from planner.inputs.sites import load_sites, write_sites
+from planner.render.outputs import write_manifest
+
+__all__ = ["score_sites", "write_scored"]
+
+
+def score_sites(
+    sites: gpd.GeoDataFrame | str | Path,
+    layers: LayerSet,
+    scenario: Scenario | str | Path = DEFAULT_SCENARIO,
+    as_of: dt.date | str | None = None,
+    why: bool = True,
+    network=None,
+) -> gpd.GeoDataFrame:
+    """Score candidate sites: sites + criteria + ``u_*`` + ``c_*`` + score + rank (+ why).
+
+    Parameters
+    ----------
+    sites
+        A sites table (see :mod:`planner.inputs.sites`), or a spec for
+        :func:`planner.inputs.sites.load_sites` ("builtin", "grid" or a file path).
+    layers
+        The :class:`~planner.core.layerset.LayerSet`.
+    scenario
+        Built-in name, TOML path or :class:`~planner.config.scenarios.Scenario`.
+    as_of
+        Date for zone statuses (default today).
+    why
+        Add ``why_ru`` / ``why_en`` reasons (skip for very large tables; see
+        :func:`planner.core.explain.why_texts` to explain chosen rows later).
+    network
+        Road network (:class:`planner.core.network.RoadNetwork`) for the travel-time
+        criteria (``time_*_min``), or None.
+
+    Returns
+    -------
+    GeoDataFrame on the sites' index, ``.attrs`` = scenario, scenario_hash, as_of
+    (see :func:`planner.core.scoring.score_frame`).
+    """
+    sc = load_scenario(scenario)
+    day = parse_as_of(as_of)
+    if not isinstance(sites, pd.DataFrame):
+        sites = load_sites(sites, layers)
+    return score_frame(sites, Prepared.of(layers, day).with_network(network), sc, why=why)
+
+
+def write_scored(
+    scored: gpd.GeoDataFrame,
+    path: str | Path,
+    overwrite: bool = False,
+    *,
+    inputs: Mapping[str, Any] | None = None,
+    command: Any = None,
+) -> Path:
+    """Write a :func:`score_sites` result and its ``<path>.manifest.json``, atomically.
+
+    The file gets three constant columns from ``scored.attrs`` (``scenario``,
+    ``scenario_hash``, ``as_of``) so the scenario travels with every copy of the table;
+    the manifest records the inputs' hashes, counts and versions.
+    """
+    attrs = dict(scored.attrs)
+    missing = [k for k in ("scenario", "scenario_hash", "as_of") if k not in attrs]
+    if missing:
+        raise InputError(
+            f"scored table has no {', '.join(missing)} in .attrs; make it with score_sites"
+        )
+    table = scored.copy()
+    for key in ("scenario", "scenario_hash", "as_of"):
+        table[key] = pd.array([str(attrs[key])] * len(table), dtype="str")
+    out = write_sites(table, path, overwrite=overwrite)
+    counts = {
+        "sites": len(scored),
+        "excluded": int(scored["excluded"].sum()) if "excluded" in scored else 0,
+        "ranked": int(scored["rank"].notna().sum()) if "rank" in scored else 0,
+    }
+    write_manifest(
+        out,
+        inputs=dict(inputs or {}),
+        scenario={"name": attrs["scenario"], "hash": attrs["scenario_hash"]},
+        as_of=attrs["as_of"],
+        counts=counts,
+        command=command,
+        overwrite=overwrite,
+    )
+    return out

@@ -1,0 +1,226 @@
+"""Suitability surfaces as files: compute one from the layers and write it, read it back.
+
+:func:`run_surface` is what ``planner surface`` runs: it resolves the layers for the date
+once, computes the surface (:func:`planner.core.surface.compute_surface`) and writes it
+(:func:`write_surface`: GeoTIFF, Parquet table of cells or ``.npz``), with an optional
+PNG overlay. :func:`read_surface` reads a ``.tif`` or ``.npz`` back (``planner map
+--surface``) and says clearly what is wrong with a missing, unsupported or damaged file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from planner._atomic import Output, atomic_output, check_outputs
+from planner.config.scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
+from planner.core.layerset import LayerSet
+from planner.core.prepared import Prepared
+from planner.core.surface import (
+    MAX_SURFACE_CELLS,
+    Grid,
+    Surface,
+    compute_surface,
+)
+from planner.errors import InputError, OutputError
+from planner.inputs.layers import load_layers
+from planner.render.surface_image import surface_overlay_png
+
+__all__ = [
+    "SURFACE_SUFFIXES",
+    "check_suffix",
+    "read_surface",
+    "run_surface",
+    "write_surface",
+]
+
+#: file types a surface is written as; .parquet (a table of cells) is not read back
+SURFACE_SUFFIXES = (".tif", ".tiff", ".parquet", ".npz")
+_READABLE = (".tif", ".tiff", ".npz")
+
+
+def check_suffix(path: str | os.PathLike) -> str:
+    """The suffix of a surface output, or an :class:`InputError` naming the ones allowed."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in SURFACE_SUFFIXES:
+        raise InputError(
+            f"output {str(path)!r}: unknown suffix {suffix or '(none)'!r}; use .tif (GeoTIFF, "
+            "needs rasterio), .parquet (cell centres, needs pyarrow) or .npz (numpy)"
+        )
+    return suffix
+
+
+def write_surface(surface: Surface, path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Write ``surface`` by suffix: ``.tif`` (2 bands: score float32 with NaN nodata, and
+    excluded uint8 0/1 with 255 outside the extent), ``.parquet`` (one row per cell of the
+    extent) or ``.npz``; refuses an existing file without ``overwrite``."""
+    path = Path(path)
+    suffix = check_suffix(path)
+    meta = surface.metadata()
+    if suffix in (".tif", ".tiff"):
+        try:
+            import rasterio
+            from rasterio.transform import Affine
+        except ImportError as exc:
+            raise OutputError(
+                f"writing {str(path)!r} needs rasterio (pip install rasterio); or write "
+                ".parquet or .npz instead"
+            ) from exc
+        excl = np.where(surface.in_extent, surface.excluded, 255).astype(np.uint8)
+        a, b, c, d, e, f = surface.grid.transform
+        profile = {
+            "driver": "GTiff",
+            "width": surface.grid.ncols,
+            "height": surface.grid.nrows,
+            "count": 2,
+            "dtype": "float32",
+            "crs": "EPSG:32643",
+            "transform": Affine(a, b, c, d, e, f),
+            "nodata": float("nan"),
+            "compress": "deflate",
+            "tiled": True,
+            "blockxsize": 256,
+            "blockysize": 256,
+        }
+        with atomic_output(path, overwrite) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+            dst.write(surface.score, 1)
+            dst.write(excl.astype(np.float32), 2)
+            dst.set_band_description(1, "score")
+            dst.set_band_description(2, "excluded")
+            dst.update_tags(**{k: json.dumps(v) for k, v in meta.items()})
+        return path
+    if suffix == ".parquet":
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError as exc:
+            raise OutputError(
+                f"writing {str(path)!r} needs pyarrow (pip install pyarrow); or write .npz"
+            ) from exc
+        table = pa.Table.from_pandas(surface.cells(), preserve_index=False)
+        table = table.replace_schema_metadata(
+            {**(table.schema.metadata or {}), b"planner": json.dumps(meta).encode()}
+        )
+        with atomic_output(path, overwrite) as tmp:
+            pq.write_table(table, tmp, compression="zstd")
+        return path
+    with atomic_output(path, overwrite) as tmp, open(tmp, "wb") as fh:
+        np.savez_compressed(
+            fh,
+            score=surface.score,
+            excluded=surface.excluded,
+            metadata=np.array(json.dumps(meta)),
+        )
+    return path
+
+
+def read_surface(path: str | os.PathLike) -> Surface:
+    """Read a surface written as ``.npz`` or ``.tif`` by :func:`write_surface`.
+
+    Raises an :class:`InputError` naming the file and the fix for a missing file, another
+    type (a ``.parquet`` surface is a table of cells: read it with pandas) or a file that
+    is damaged or not a planner surface.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in _READABLE:
+        hint = (
+            " (a .parquet surface is a table of cells; read it with pandas.read_parquet)"
+            if suffix == ".parquet"
+            else ""
+        )
+        raise InputError(
+            f"surface file {str(path)!r}: unknown type {path.suffix or '(none)'!r}{hint}; give "
+            "the .tif or .npz written by `planner surface`, e.g. --surface surface.npz"
+        )
+    if not path.is_file():
+        raise InputError(
+            f"surface file {str(path)!r} does not exist; check the path, or write one with "
+            "`planner surface -o surface.npz`"
+        )
+    try:
+        return _read(path, suffix)
+    except InputError:
+        raise
+    # numpy, zipfile, json and rasterio each raise their own errors on a damaged file
+    except Exception as exc:  # noqa: BLE001
+        raise InputError(
+            f"cannot read surface file {str(path)!r} ({type(exc).__name__}: {exc}); give the "
+            ".tif or .npz written by `planner surface`"
+        ) from exc
+
+
+def _read(path: Path, suffix: str) -> Surface:
+    if suffix == ".npz":
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["metadata"]))
+            score, excluded = z["score"], z["excluded"]
+    else:
+        import rasterio
+
+        with rasterio.open(path) as src:
+            meta = {k: json.loads(v) for k, v in src.tags().items() if k in _META_KEYS}
+            score = src.read(1)
+            excluded = src.read(2) == 1
+    a, _, c, _, e, f = meta["transform"]
+    nrows, ncols = meta["shape"]
+    grid = Grid(x0=c, y0=f, cell_m=a, nrows=nrows, ncols=ncols)
+    if score.shape != grid.shape or abs(e + a) > 1e-9:
+        raise InputError(f"{str(path)!r}: not a planner surface (shape or transform mismatch)")
+    return Surface(
+        grid=grid,
+        score=score,
+        excluded=excluded,
+        scenario=meta["scenario"],
+        scenario_hash=meta["scenario_hash"],
+        as_of=meta["as_of"],
+        extent=meta["extent"],
+    )
+
+
+_META_KEYS = ("scenario", "scenario_hash", "as_of", "extent", "cell_m", "crs", "transform",
+              "shape", "units")  # fmt: skip
+
+
+def run_surface(
+    output: str | os.PathLike,
+    layers: LayerSet | str | os.PathLike | None,
+    scenario: Scenario | str | Path = DEFAULT_SCENARIO,
+    as_of: dt.date | str | None = None,
+    *,
+    cell_m: float = 100.0,
+    extent: str = "region",
+    max_cells: int = MAX_SURFACE_CELLS,
+    png: str | os.PathLike | None = None,
+    overwrite: bool = False,
+) -> tuple[Surface, tuple[float, float, float, float] | None]:
+    """Compute a surface and write it (and a PNG overlay): what ``planner surface`` runs.
+
+    ``layers`` is a LayerSet, a path to replacement layers, or None for the built-in
+    ones. Outputs are checked before any work. Returns the surface and, with ``png``, the
+    overlay's bounds (west, south, east, north) in degrees.
+    """
+    sc = load_scenario(scenario)  # fail fast: bad scenario, bad suffix, existing outputs
+    check_outputs(
+        [
+            Output(Path(output), "surface file", SURFACE_SUFFIXES, "-o surface.tif"),
+            Output(Path(png), "overlay image", (".png",), "--png surface.png")
+            if png is not None else None,
+        ],
+        overwrite,
+    )  # fmt: skip
+    if not isinstance(layers, LayerSet):
+        layers = load_layers(layers)
+    prepared = Prepared.of(layers, as_of)
+    surface = compute_surface(prepared, sc, cell_m=cell_m, extent=extent, max_cells=max_cells)
+    write_surface(surface, output, overwrite=overwrite)
+    bounds = None
+    if png is not None:
+        image, bounds = surface_overlay_png(surface)
+        with atomic_output(png, overwrite) as tmp:
+            Path(tmp).write_bytes(image)
+    return surface, bounds
