@@ -84,6 +84,16 @@ class FakeLayers:
     def metric(self, name):
         return self._layers[name]
 
+    def names(self):
+        """Feature names per layer and language, as the reasons take them."""
+        from planner.core.prepared import FeatureNames
+
+        return FeatureNames({
+            layer: {lang: dict(zip(gdf["id"], gdf["name_en"], strict=True))
+                    for lang in ("ru", "kk", "en")}
+            for layer, gdf in self._layers.items()
+        })  # fmt: skip
+
     def __getitem__(self, name):
         return self._layers[name].to_crs(_crs.GEOGRAPHIC_CRS)
 
@@ -221,7 +231,7 @@ def test_a_site_too_far_from_any_road_has_no_road_access_and_says_why():
     assert table["u_time_almaty"].iloc[1] == 0.0
     assert table["u_time_almaty"].iloc[0] > 0.8
     texts = why_texts(pd.concat([crit.assign(excluded=False, exclusion_reason=""), table],
-                                axis=1), sc, layers)  # fmt: skip
+                                axis=1), sc, layers.names())  # fmt: skip
     assert texts["why_en"].iloc[1] == "no road within reach (nearest 5.0 km)"
     assert texts["why_ru"].iloc[1] == "нет дороги поблизости (ближайшая в 5,0 км)"
     assert "мин по дорогам до центра Алматы" in texts["why_ru"].iloc[0]

@@ -11,12 +11,12 @@ from typer.testing import CliRunner
 from planner.cli.app import app, register_commands
 from planner.config.scenarios import list_scenarios, load_scenario, scenario_from_dict
 from planner.config.sectors import load_sectors
-from planner.core.scoring import score_sites
 from planner.core.travel import TRAVEL_COLUMNS, prepare_travel
 from planner.errors import InputError, ScenarioError
 from planner.inputs.roads import builtin_roads
 from planner.inputs.sites import grid_sites
 from planner.jobs import dask_engine as engine
+from planner.jobs.score_sites import score_sites
 
 register_commands()
 runner = CliRunner()
@@ -109,7 +109,9 @@ def test_distance_scoring_is_unchanged_by_a_network(layers, network):
 @pytest.fixture(scope="module")
 def client():
     pytest.importorskip("distributed")
-    with engine.dask_client(n_workers=2, threads_per_worker=1, memory_limit="2GiB") as c:
+    from planner.jobs.dask_client import dask_client
+
+    with dask_client(n_workers=2, threads_per_worker=1, memory_limit="2GiB") as c:
         yield c
 
 
@@ -152,7 +154,8 @@ def test_cli_score_and_compare_with_a_network(tmp_path, monkeypatch):
     scored = tmp_path / "s.csv"
     res = runner.invoke(app, ["score-sites", "builtin", "-o", str(scored), "--scenario", TIME])
     assert res.exit_code == 0, res.output
-    assert "coarse built-in road network (INDICATIVE" in res.output
+    manifest = (tmp_path / "s.csv.manifest.json").read_text(encoding="utf-8")
+    assert "built-in coarse network (INDICATIVE)" in manifest  # what the scores rest on
     assert pd.read_csv(scored)["time_almaty_min"].notna().all()
 
 
@@ -162,7 +165,8 @@ def test_load_scenario_time_is_built_in():
 
 
 def test_a_surface_refuses_travel_time_scenarios(layers):
+    from planner.core.prepared import Prepared
     from planner.core.surface import compute_surface
 
     with pytest.raises(InputError, match="travel times by road"):
-        compute_surface(layers, TIME, as_of="2026-01-01", cell_m=5000)
+        compute_surface(Prepared.of(layers, "2026-01-01"), TIME, cell_m=5000)
