@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from planner.core.network import describe_dropped, load_network
+from planner.core import network as _roadnet
 from planner.inputs.layers import load_layers
 from planner.jobs import network as _network
 
@@ -116,7 +116,7 @@ def info_cmd(
     path: Annotated[Path, typer.Argument(help="Network file (.npz), e.g. network.npz")],
 ) -> None:
     """Describe a network file: source, size, classes, BAKAD, what the build dropped."""
-    net = load_network(path)
+    net = _roadnet.load_network(path)
     s = net.summary()
     meta = net.meta
     label = " (INDICATIVE)" if net.indicative else ""
@@ -128,7 +128,7 @@ def info_cmd(
         f"BAKAD {s['bakad_km']:.1f} km with {s['bakad_entries']} entries",
         "access leg: straight line x {detour:g} at {speed_kmh:g} km/h, sites farther than "
         "{max_snap_m:g} m from a road have no road access".format(**net.access),
-        describe_dropped(meta.get("dropped", {})),
+        _roadnet.describe_dropped(meta.get("dropped", {})),
         "km by class: " + ", ".join(f"{k} {v:,.1f}" for k, v in s["km_by_class"].items()),
     ]
     for line in lines:
