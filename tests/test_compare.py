@@ -358,7 +358,7 @@ def test_matrix_marks_the_best_cells(cmp_five):
     assert rows["score"].best == [True, False, False, False, False]
     assert rows["rank"].display[0] == "1 of 5"
     matrix = report.comparison_matrix(cmp_five, "en")
-    assert matrix.shape == (len(cmp_five.criteria) * 2 + 9, 6)  # + score ... verdict
+    assert matrix.shape == (len(cmp_five.criteria) * 2 + 12, 6)  # + score ... 3 methods, verdict
     # built-in sites are named like their zone, in the report's language
     assert matrix.columns[1] == "#1 Industrial zone Kairat" == "#1 " + cmp_five.names["en"][0]
     assert (

@@ -267,8 +267,10 @@ def method_scores(U, w, agg: Aggregation, feasible=None) -> np.ndarray:
             "utilities: NaN at a site that is ranked; check the criteria of these sites or "
             "mark them excluded"
         )
-    if agg.method == "wlc":
-        out[keep] = 100.0 * (sub @ w)
+    if agg.method == "wlc":  # the planner's one weighted sum, as score_table sums the points
+        from planner.core.scoring import weighted_sum
+
+        out[keep] = weighted_sum(sub, w * 100.0)
     elif agg.method == "topsis":
         out[keep] = topsis_scores(sub, w, agg.ideal or "feasible")
     elif agg.method == "promethee2":

@@ -49,9 +49,11 @@ from planner import crs as _crs
 from planner import i18n
 from planner.config.scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
 from planner.core.flips import flip_weight
+from planner.core.method_ranks import MethodRanks, method_ranks
+from planner.core.method_robustness import method_monte_carlo, method_terms
 from planner.core.prepared import Prepared
 from planner.core.ranking import rank_scores
-from planner.core.robustness import from_scored, monte_carlo
+from planner.core.robustness import from_scored
 from planner.core.scoring import score_frame
 from planner.core.verdicts import (
     flip_texts,
@@ -303,6 +305,9 @@ class Comparison:
         flip sentence; summary lines.
     also : TimeComparison or None
         The comparison as of ``also_as_of``.
+    methods : MethodRanks
+        The eligible sites ranked by each aggregation method, and whether the leader
+        depends on the method. ``monte_carlo`` and ``flip`` use the scenario's method.
     table : DataFrame
         One tidy row per site in ``order``: ids, position, score, rank, zone, statuses,
         criteria values and points, robustness figures, needs, verdicts.
@@ -333,6 +338,8 @@ class Comparison:
     robustness_texts: Mapping[str, tuple[str, ...]]
     also: TimeComparison | None
     table: pd.DataFrame
+    #: ranks under WLC, TOPSIS and PROMETHEE II (:mod:`planner.core.method_ranks`)
+    methods: MethodRanks | None = None
 
     @property
     def criteria(self) -> list[str]:
@@ -495,6 +502,8 @@ def _tidy_table(cmp_parts: dict[str, Any]) -> pd.DataFrame:
                                         dtype=object)  # fmt: skip
         cols["area_unknown"] = cmp_parts["area_unknown"][order]
     also = cmp_parts["also"]
+    for m, r in cmp_parts["methods"].ranks.items():
+        cols[f"rank_{m}"] = r[order]
     if also is not None:
         cols["rank_also"] = also.rank[order]
         cols["score_also"] = also.scored["score"].to_numpy("f8")[order]
@@ -518,12 +527,19 @@ def _eligible_and_rank(scored: gpd.GeoDataFrame, info: CompanyInfo | None, sc: S
     return needs, needs_met, failed, area_unknown, eligible, rank
 
 
-def _flip(U, weights, keys: list[str], rank, eligible, names):
-    """(flip, pair of rows, note, flip sentences) for ranks 1 and 2 of the eligible sites."""
+def _flip(U, weights, keys: list[str], rank, eligible, names, linear: bool = True):
+    """(flip, pair of rows, note, flip sentences) for ranks 1 and 2 of the eligible sites.
+
+    ``U``: what the score is a weighted sum of (utilities, or PROMETHEE's flows); not
+    ``linear`` (TOPSIS): no flip, a sentence saying why.
+    """
     n_eligible = int(eligible.sum())
     if n_eligible < 2:
         texts = flip_texts(None, None, names, keys, n_eligible)
         return None, None, "fewer than two eligible sites", texts
+    if not linear:
+        texts = {lang: i18n.t("compare.flip_nonlinear", lang) for lang in i18n.LANGS}
+        return None, None, "the score is not linear in the weights", texts
     r = rank.to_numpy(dtype="f8", na_value=np.nan)
     w = np.asarray(weights, dtype="f8") / np.sum(weights)
     flip = flip_weight(U, w, keys, excluded=~eligible)
@@ -575,9 +591,18 @@ def compare(
     )
     ru = from_scored(scored, sc_eff.weights)
     U = np.where(np.isnan(ru.U), 0.0, ru.U)  # NaN only where excluded (not ranked anyway)
-    mc = monte_carlo(U, ru.weights, draws=draws, spread=spread, seed=seed, excluded=~eligible)
+    agg = sc_eff.aggregation  # robustness of the scenario's own method
     names = site_names(scored, prepared.names)
-    flip, pair, note, flip_sentences = _flip(U, ru.weights, keys, rank, eligible, names)
+    by_method = method_ranks(U, ru.weights, agg, eligible, names)
+    if agg.method != "wlc":  # the method compares the eligible sites only (needs first)
+        rank = by_method.ranks[agg.method]
+        scored["score"] = np.where(eligible, by_method.scores[agg.method], scored["score"])
+        scored["rank"] = rank
+    mc = method_monte_carlo(U, ru.weights, agg, draws=draws, spread=spread, seed=seed,
+                            excluded=~eligible)  # fmt: skip
+    lin = method_terms(U, agg, eligible)
+    flip, pair, note, flip_sentences = _flip(lin.a, ru.weights, keys, rank, eligible, names,
+                                             lin.linear)  # fmt: skip
     verdict_texts = verdicts(
         scored, keys, rank, eligible, failed, needs, area_unknown, mc.p_first, names
     )
@@ -597,6 +622,7 @@ def compare(
             "scored": scored, "keys": keys, "order": order, "mc": mc, "rank": rank,
             "eligible": eligible, "company": info, "needs_met": needs_met, "failed": failed,
             "area_unknown": area_unknown, "also": later, "verdicts": verdict_texts,
+            "methods": by_method,
         }
     )  # fmt: skip
     log.info(
@@ -629,4 +655,5 @@ def compare(
         robustness_texts=rob,
         also=later,
         table=table,
+        methods=by_method,
     )

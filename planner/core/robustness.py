@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
@@ -46,7 +46,6 @@ from planner.core.flips import (
 from planner.core.weighted_ranks import (
     _PAIRWISE_MAX,  # noqa: F401 - the kernel's switch to sorting (tests check it)
     MAX_SITES,
-    base_ranks,
     check_utilities,
     check_weight_rows,
     check_weights,
@@ -72,6 +71,9 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: fills the rank histogram (companies, k, k) of a slice of companies for weight factors
+CountFn = Callable[[slice, np.ndarray, np.ndarray], None]
 
 #: largest number of draws (the factor matrix is draws x criteria float64)
 MAX_DRAWS = 1_000_000
@@ -366,8 +368,17 @@ def _monte_carlo_core(
     seed: int | None,
     keep_share: bool,
     chunk_companies: int | None = None,
+    count: CountFn | None = None,
 ) -> tuple[MonteCarloBatchResult, np.ndarray | None]:
-    """Run the kernel over chunks of companies; the rank histogram of company 0 if asked."""
+    """Run the kernel over chunks of companies; the rank histogram of company 0 if asked.
+
+    ``count(companies, factors, counts)`` fills the rank histogram of a slice of companies
+    for the given weight factors (default: the weighted sum of ``U3``, :func:`rank_counts`);
+    the methods of :mod:`planner.core.method_robustness` pass their own kernel.
+    """
+    if count is None:
+        def count(sl, F, out):
+            rank_counts(U3[sl], W2[sl], F, excl2[sl], out)
     n_comp, k, m = U3.shape
     F = draw_factors(draws, m, spread, seed)
     draws = F.shape[0]
@@ -392,7 +403,7 @@ def _monte_carlo_core(
     for start in range(0, n_comp, chunk):
         sl = slice(start, min(start + chunk, n_comp))
         counts = np.zeros((sl.stop - sl.start, k, k), dtype=np.int64)
-        rank_counts(U3[sl], W2[sl], F, excl2[sl], counts)
+        count(sl, F, counts)
         live = ~excl2[sl]
         cum = np.cumsum(counts, axis=-1) * 100  # integer test of "share >= q percent"
         p_first[sl] = counts[..., 0] / draws
@@ -401,7 +412,9 @@ def _monte_carlo_core(
         mean[sl] = np.where(live, counts @ ranks_1based / draws, np.nan)
         if keep_share:
             share = counts[0] / draws
-    base = base_ranks(U3, W2, excl2)
+    base_counts = np.zeros((n_comp, k, k), dtype=np.int64)
+    count(slice(0, n_comp), np.ones((1, m)), base_counts)  # the unperturbed weights
+    base = np.where(excl2, np.nan, np.argmax(base_counts, axis=-1) + 1.0)
     log.debug(
         "monte carlo: %d companies x %d sites x %d criteria, %d draws, spread %.3g: %.3f s",
         n_comp, k, m, draws, spread, time.perf_counter() - t0,

@@ -54,23 +54,36 @@ def rank_counts(U, W, F, excl, counts):  # pragma: no cover - compiled
                     for j in range(m):
                         acc += w[j] * U[c, i, j]
                     s[i] = acc
-            if k <= _PAIRWISE_MAX:
-                for i in range(k):
-                    if excl[c, i]:
-                        continue
-                    si = s[i]
-                    r = 0
-                    for q in range(k):
-                        sq = s[q]
-                        if sq > si or (sq == si and q < i):
-                            r += 1
-                    counts[c, i, r] += 1
-            else:
-                order = np.argsort(-s, kind="mergesort")  # stable: ties keep index order
-                for p in range(k):
-                    i = order[p]
-                    if not excl[c, i]:
-                        counts[c, i, p] += 1
+            count_ranks(s, excl[c], counts[c])
+
+
+@njit(cache=True)
+def count_ranks(s, excl, counts):  # pragma: no cover - compiled
+    """Add one to ``counts[i, rank_i - 1]`` for every site ``i`` not ``excl``, ranked by
+    descending score ``s`` (excluded sites must score -inf); ties go to the lower index.
+
+    The rank rule of the Monte Carlo kernels (``"order"`` of
+    :func:`planner.core.ranking.rank_scores`), shared with the method kernels of
+    :mod:`planner.core.method_robustness`.
+    """
+    k = s.shape[0]
+    if k <= _PAIRWISE_MAX:
+        for i in range(k):
+            if excl[i]:
+                continue
+            si = s[i]
+            r = 0
+            for q in range(k):
+                sq = s[q]
+                if sq > si or (sq == si and q < i):
+                    r += 1
+            counts[i, r] += 1
+    else:
+        order = np.argsort(-s, kind="mergesort")  # stable: ties keep index order
+        for p in range(k):
+            i = order[p]
+            if not excl[i]:
+                counts[i, p] += 1
 
 
 def base_ranks(U3: np.ndarray, W2: np.ndarray, excl2: np.ndarray) -> np.ndarray:

@@ -298,7 +298,6 @@ def score_companies(
     rows = CompanyRows.of(companies)
     sites = _check_sites(sites)
     sc = load_scenario(scenario)
-    _check_method_robustness(sc, opts.robustness)
     day = parse_as_of(as_of)
     warnings = rows.warnings + _preferred_zone_warnings(rows.valid, layers)
     run = _run_stages(rows, sites, layers, sc, day, opts, clock, network)
@@ -337,7 +336,7 @@ def _run_stages(rows: CompanyRows, sites, layers, sc: Scenario, day: dt.date,
                 else AllocStage(None, None)
     if opts.robustness:
         with clock.stage("robustness"):
-            robust = robustness_stage(st, rk, opts) if n_comp else None
+            robust = robustness_stage(st, rk, opts, sc.aggregation) if n_comp else None
     return BatchRun(rows, st, rk, alloc, robust, sc, layers, opts)
 
 
@@ -393,15 +392,6 @@ def _run_facts(run: BatchRun) -> dict[str, Any]:
     return extra
 
 
-def _check_method_robustness(sc: Scenario, robustness: bool) -> None:
-    if robustness and sc.method != "wlc":
-        raise InputError(
-            f"robustness: the Monte Carlo over weights ranks by the weighted sum, but scenario "
-            f"{sc.name!r} ranks by {sc.method}; drop --robustness, or see how the ranking "
-            "differs between methods with `planner compare` (section: ranking by method)"
-        )
-
-
 def run_batch(
     companies_path: str | os.PathLike,
     *,
@@ -449,9 +439,8 @@ def run_batch(
     from planner.inputs.layers import load_layers
     from planner.inputs.sites import load_sites
 
-    opts = BatchOptions(**options).checked()  # bad options fail before any reading
+    BatchOptions(**options).checked()  # bad options fail before any reading
     sc = load_scenario(scenario)  # a bad scenario fails before any reading
-    _check_method_robustness(sc, opts.robustness)
     parse_as_of(as_of)
     t0 = time.perf_counter()
     if progress is not None:

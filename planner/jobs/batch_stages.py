@@ -31,6 +31,7 @@ import pandas as pd
 from planner import crs as _crs
 from planner.config.scenarios import Scenario
 from planner.config.sectors import SectorCatalog, needs_arrays, weights_matrix
+from planner.config.weighting import Aggregation
 from planner.core.prepared import Prepared
 from planner.core.ranking import NeedArrays, RankResult, SiteArrays, binding_reasons, rank_companies
 from planner.core.scoring import utilities
@@ -383,19 +384,29 @@ def _site_groups(idx: np.ndarray, crit: pd.DataFrame, sites: pd.DataFrame, layer
 # 4. robustness
 
 
-def robustness_stage(st: SiteStage, rk: RankStage, opts: BatchOptions) -> RobustStage:
+def robustness_stage(st: SiteStage, rk: RankStage, opts: BatchOptions,
+                     agg: Aggregation | None = None) -> RobustStage:  # fmt: skip
+    """Monte Carlo over each company's top K ranked by ``agg.method`` (default: the
+    weighted sum); flip sentences where the score is linear in the weights (not TOPSIS)."""
     from planner import i18n
+    from planner.core.method_robustness import method_monte_carlo_batch, top_method_terms
     from planner.core.robustness import flip_text, flip_weight_batch, gather_top, monte_carlo_batch
 
     top_idx, keys = rk.top, st.keys
     names = st.sites["name"].astype(object).to_numpy()
-    U_top, pad = gather_top(st.U, top_idx)
-    mc = monte_carlo_batch(U_top, rk.W, draws=opts.draws, seed=opts.seed, excluded=pad)
-    fl = flip_weight_batch(U_top, rk.W, keys, excluded=pad)
+    if agg is None or agg.method == "wlc":
+        U_top, pad = gather_top(st.U, top_idx)
+        mc = monte_carlo_batch(U_top, rk.W, draws=opts.draws, seed=opts.seed, excluded=pad)
+        fl = flip_weight_batch(U_top, rk.W, keys, excluded=pad)
+    else:  # the method's terms over each company's feasible sites, drawn the same way
+        terms, pad = top_method_terms(st.U, top_idx, st.arrays, rk.needs, agg)
+        mc = method_monte_carlo_batch(terms, rk.W, draws=opts.draws, seed=opts.seed,
+                                      excluded=pad)  # fmt: skip
+        fl = flip_weight_batch(terms.a, rk.W, keys, excluded=pad) if terms.linear else None
     n = top_idx.shape[0]
     titles = {lang: {k: i18n.criterion_label(k, lang) for k in keys} for lang in ("en", "ru")}
     flip = {"en": np.full(n, "", dtype=object), "ru": np.full(n, "", dtype=object)}
-    for c in np.flatnonzero(fl.has_pair):  # one sentence per company: not a hot path
+    for c in np.flatnonzero(fl.has_pair) if fl is not None else ():  # not a hot path
         res = fl.company(int(c))
         pair = (str(names[top_idx[c, fl.a[c]]]), str(names[top_idx[c, fl.b[c]]]))
         for lang in ("en", "ru"):

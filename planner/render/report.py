@@ -101,6 +101,11 @@ def terminal_renderables(comparison: Comparison, lang: str = "ru") -> list:
     for line in c.robustness_texts[lang]:
         out.append(Text(line))
     out.append(Text(c.flip_texts[lang]))
+    if c.methods is not None:
+        out.append(Text(t["robust_methods"], style="bold"))
+        for j, line in enumerate(c.methods.texts[lang]):
+            out.append(Text(line, style="bold yellow" if j == 0 and c.methods.leader_changes
+                            else None))  # fmt: skip
     if c.also is not None:
         out.append(Text(c.also.summary[lang]))
     return out
@@ -236,6 +241,8 @@ def write_xlsx(
     rob = [{"item": "monte_carlo", "text": line} for line in c.robustness_texts[lang]] + [
         {"item": "flip", "text": c.flip_texts[lang]}
     ]
+    if c.methods is not None:
+        rob += [{"item": "methods", "text": line} for line in c.methods.texts[lang]]
     if c.flip is not None:
         f = c.flip
         rob.append(

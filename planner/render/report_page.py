@@ -269,7 +269,11 @@ def _robustness(c: Comparison, lang: str, t: dict) -> dict:
             "headline": a.headline[lang],
             "rows": rows,
         }
-    return {"mc": c.robustness_texts[lang], "flip": c.flip_texts[lang], "also": also}
+    methods = None
+    if c.methods is not None:
+        methods = {"lines": c.methods.texts[lang], "changes": c.methods.leader_changes}
+    return {"mc": c.robustness_texts[lang], "flip": c.flip_texts[lang], "also": also,
+            "methods": methods}  # fmt: skip
 
 
 def _scenario(c: Comparison, lang: str, t: dict) -> dict:

@@ -2,8 +2,9 @@
 
 The rows, in order: each criterion (raw value and points), the total score, the rank, the
 zone, the land, the company's hard needs (with a company), the share of Monte Carlo draws a
-site ranks first, its rank range, the rank and score at the second date (with one), and
-the verdict. The HTML report, the terminal table and the spreadsheet all read these rows.
+site ranks first, its rank range, the rank and score at the second date (with one), the
+rank under each aggregation method (WLC, TOPSIS, PROMETHEE II), and the verdict. The
+HTML report, the terminal table and the spreadsheet all read these rows.
 """
 
 from __future__ import annotations
@@ -218,6 +219,21 @@ def _robustness_rows(v: _View) -> list[MatrixRow]:
     return rows
 
 
+def _method_rows(v: _View) -> list[MatrixRow]:
+    """The rank under each aggregation method (the scenario's marked)."""
+    c, t, lang = v.c, v.t, v.lang
+    mr = c.methods
+    if mr is None:
+        return []
+    rows = []
+    for m in mr.methods:
+        label = t["rank_by"].format(method=i18n.t(f"method.{m}", lang))
+        if m == mr.scenario_method:
+            label += f" ({t['method_scenario']})"
+        rows.append(v.rank_row(f"rank_{m}", label, mr.ranks[m][c.order], int(c.eligible.sum())))
+    return rows
+
+
 def matrix_rows(comparison: Comparison, lang: str = "ru") -> list[MatrixRow]:
     """The comparison table: criteria (value + points), total, rank, zone, needs, robustness,
     the second date and the verdict, with the best cell of each row marked."""
@@ -226,7 +242,7 @@ def matrix_rows(comparison: Comparison, lang: str = "ru") -> list[MatrixRow]:
     # best values among the usable sites: eligible ones (not excluded, the company's needs met)
     usable = v.eligible if v.eligible.any() else ~v.s["excluded"].to_numpy(dtype=bool)
     rows = [_criterion_row(v, k, usable) for k in c.criteria]
-    rows += _site_rows(v) + _need_rows(v) + _robustness_rows(v)
+    rows += _site_rows(v) + _need_rows(v) + _robustness_rows(v) + _method_rows(v)
     verdicts = [c.verdicts[lang][i] for i in c.order]
     rows.append(v.text_row("verdict", v.t["verdict"], verdicts, verdicts))
     return rows
