@@ -25,6 +25,7 @@ FULL = [
     ("maps: 1k / 10k / 100k sites", ["bench_map.py"]),
     ("surface: Almaty Region at 100 m", ["bench_surface.py"]),
     ("dask: 1M..10M sites on a 2-worker LocalCluster", ["bench_dask.py"]),
+    ("tables: company and sites lists, 200k rows, vs pandas", ["bench_tables.py"]),
     ("network: 1M sites x 12 targets on a 1M-node road graph vs networkx", ["bench_network.py"]),
 ]
 QUICK = {
@@ -37,6 +38,7 @@ QUICK = {
     "bench_map.py": ["--sizes", "1000", "10000"],
     "bench_surface.py": ["--extent", "bakad:20km"],
     "bench_dask.py": ["--max-n", "1000000"],
+    "bench_tables.py": ["--rows", "20000", "--repeat", "1"],
     "bench_network.py": ["--side", "300", "--sites", "100000"],
 }
 

@@ -480,13 +480,13 @@ def test_readme_lists_the_columns():
 
 
 def test_column_aliases_are_unambiguous():
-    from planner.inputs.companies import _norm_header
+    from planner.inputs.columns import norm_header
 
     seen: dict[str, str] = {}
     for canon, aliases in COLUMN_ALIASES.items():
         assert canon in aliases
         for alias in aliases:
-            assert seen.setdefault(_norm_header(alias), canon) == canon, alias
+            assert seen.setdefault(norm_header(alias), canon) == canon, alias
 
 
 # --------------------------------------------------------------------------------------

@@ -20,8 +20,8 @@ from planner.inputs.sites import (
     grid_sites,
     load_sites,
     read_sites,
-    write_sites,
 )
+from planner.render.outputs import write_sites
 
 GEOD = Geod(ellps="WGS84")
 

@@ -13,6 +13,7 @@ from planner.config.scenarios import DEFAULT_SCENARIO
 from planner.inputs import sites as _sites
 from planner.inputs.layers import load_layers
 from planner.jobs import dask_engine as _engine
+from planner.render.outputs import write_sites
 
 from .app import app, command, command_line, job_args, out_console
 from .options import AsOfOpt, LayersOpt, NetworkOpt, OverwriteOpt, ScenarioOpt, parse_sites
@@ -67,7 +68,7 @@ def grid_cmd(
     gdf = _sites.grid_sites(
         ls, spacing_km=spacing_km, within_km=within_km, around=around, hexagonal=not square
     )
-    _sites.write_sites(gdf, output, overwrite=overwrite)
+    write_sites(gdf, output, overwrite=overwrite)
     kind = "square" if square else "hexagonal"
     out_console.print(
         f"wrote {escape(str(output))}: {len(gdf):,} sites on a {kind} lattice, "

@@ -214,7 +214,7 @@ def prepare(layers: LayerSet, as_of) -> PreparedLayers:
 
     Takes some milliseconds; reuse the result for repeated :func:`compute_criteria_prepared`
     calls with the same layers and date. Exclusions (national park, water, region) do not
-    depend on the date; zone statuses do (:func:`planner.inputs.layers.status_as_of`).
+    depend on the date; zone statuses do (:func:`planner.core.layerset.status_as_of`).
     """
     as_of = parse_as_of(as_of)
 

@@ -66,12 +66,9 @@ OPTIONAL_NUMBER_FIELDS = ("area_ha", "free_ha")
 
 #: the kind a required feature id must have (the scorer looks these up by id)
 REQUIRED_ID_KIND = {
-    "bakad": "ring_road",
-    "almaty": "city_outline",
-    "almaty-centre": "city_centre",
-    "konaev-centre": "city_centre",
-    "gate-city": "planned_district",
-}
+    "bakad": "ring_road", "almaty": "city_outline", "gate-city": "planned_district",
+    "almaty-centre": "city_centre", "konaev-centre": "city_centre",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)

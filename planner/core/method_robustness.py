@@ -46,6 +46,7 @@ from planner.core.weighted_ranks import (
     check_weight_rows,
     check_weights,
     count_ranks,
+    draw_weights,
 )
 from planner.errors import InputError
 
@@ -137,12 +138,9 @@ def topsis_rank_counts(GH, GL, W, F, excl, counts):  # pragma: no cover - compil
         w2 = np.empty(m)
         s = np.empty(k)
         for d in range(draws):
-            tot = 0.0
+            draw_weights(F[d], W[c], w2)
             for j in range(m):
-                w2[j] = F[d, j] * W[c, j]
-                tot += w2[j]
-            for j in range(m):
-                w2[j] = (w2[j] / tot) ** 2
+                w2[j] = w2[j] ** 2
             for i in range(k):
                 if excl[c, i]:
                     s[i] = -np.inf

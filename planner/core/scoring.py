@@ -299,9 +299,6 @@ def score_table(
     )
 
 
-_SITE_COLUMNS = ("site_id", "lon", "lat")
-
-
 def score_frame(
     sites: pd.DataFrame,
     prepared: Prepared,
@@ -329,23 +326,12 @@ def score_frame(
     Ranks tie to the smaller ``site_id``.
     """
     from planner.core.criteria import compute_criteria
+    from planner.core.sitetable import check_sites_table
 
     sc = load_scenario(scenario)
-    missing = [c for c in _SITE_COLUMNS if c not in sites.columns]
-    if missing:
-        raise InputError(
-            f"sites table has no column(s) {', '.join(missing)}; "
-            "load sites with planner.inputs.sites.load_sites"
-        )
+    check_sites_table(sites)
     lon = sites["lon"].to_numpy(dtype="f8", na_value=np.nan)
     lat = sites["lat"].to_numpy(dtype="f8", na_value=np.nan)
-    bad = np.flatnonzero(~(np.isfinite(lon) & np.isfinite(lat)))
-    if len(bad):
-        first = sites.iloc[bad[0]]
-        raise InputError(
-            f"{len(bad)} site(s) have no valid lon/lat, e.g. site_id {first['site_id']!r} "
-            f"(lon={first['lon']!r}, lat={first['lat']!r}); fix or remove them"
-        )
     crit = compute_criteria(lon, lat, prepared, index=sites.index)
     table = score_table(crit, sc, site_ids=sites["site_id"].to_numpy())
     replaced = set(crit.columns) | set(table.columns) | {"why_ru", "why_en"}

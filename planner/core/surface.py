@@ -371,7 +371,7 @@ class Surface:
     ``score`` float32 (rows, cols): 0-100, ``NaN`` outside the extent, 0 on excluded
     cells; ``excluded`` bool (national park, water, outside the region); ``criteria``
     (only with ``keep_criteria``) the grids behind the score: ``dist_*_km`` float32 km,
-    ``zone_rank``/``sez_rank`` int8 status ranks (:data:`planner.inputs.layers.STATUS_RANK`),
+    ``zone_rank``/``sez_rank`` int8 status ranks (:data:`planner.core.layerset.STATUS_RANK`),
     ``in_almaty`` bool.
     """
 

@@ -40,12 +40,7 @@ def rank_counts(U, W, F, excl, counts):  # pragma: no cover - compiled
         w = np.empty(m)
         s = np.empty(k)
         for d in range(draws):
-            tot = 0.0
-            for j in range(m):
-                w[j] = F[d, j] * W[c, j]
-                tot += w[j]
-            for j in range(m):
-                w[j] /= tot
+            draw_weights(F[d], W[c], w)
             for i in range(k):
                 if excl[c, i]:
                     s[i] = -np.inf
@@ -55,6 +50,17 @@ def rank_counts(U, W, F, excl, counts):  # pragma: no cover - compiled
                         acc += w[j] * U[c, i, j]
                     s[i] = acc
             count_ranks(s, excl[c], counts[c])
+
+
+@njit(cache=True)
+def draw_weights(factors, base, out):  # pragma: no cover - compiled
+    """``out`` = the base weights times one draw's factors, renormalized to sum to 1."""
+    tot = 0.0
+    for j in range(out.shape[0]):
+        out[j] = factors[j] * base[j]
+        tot += out[j]
+    for j in range(out.shape[0]):
+        out[j] /= tot
 
 
 @njit(cache=True)

@@ -30,9 +30,10 @@ The full alias list is :data:`COLUMN_ALIASES` (:func:`columns_markdown` renders 
 Decisions (documented for users in ``geodata/examples/README.md``):
 
 * Numbers take ``.`` or ``,`` as the decimal mark and spaces as thousands separators
-  (``1 200,5``). Units in a number cell (``12,5 га``) are rejected, with the fix
-  "use digits only, e.g. 12.5": the column header says the unit, and guessing units
-  (m² vs ha) silently would be worse than asking.
+  (``1 200,5``); an exponent (``1e-05``, how Excel shows tiny numbers) is read. Units
+  in a number cell (``12,5 га``) are rejected, with the fix "use digits only, e.g. 12.5":
+  the column header says the unit, and guessing units (m² vs ha) silently would be worse
+  than asking.
 * A ``?`` next to a Cyrillic letter (``?асымов``) is a Kazakh letter lost by a cp1251
   export: the row is kept (the name is still usable) and a warning says to save as UTF-8.
 * Rows are numbered as the user sees them: the header is row 1, so the first data row of a
@@ -40,18 +41,19 @@ Decisions (documented for users in ``geodata/examples/README.md``):
 * Nothing is lost: every non-blank data row ends up in ``valid`` or ``rejects`` (with every
   problem of that row in ``reason``); unknown columns are kept and reported as ignored.
 * Duplicate company names are kept (with distinct ``company_id``) and reported.
+
+The file is read by the one table reader (:mod:`planner.inputs.tables`: encoding,
+separator, Excel cells, row numbers) and checked column by column against
+:data:`COLUMNS` (:mod:`planner.inputs.columns`); the sector/OKED resolution, Excel codes
+that lost a zero, lost Kazakh letters and own-id uniqueness are the checks spanning
+columns.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import datetime as dt
 import hashlib
-import io
 import logging
 import re
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,8 +62,24 @@ import pandas as pd
 
 from planner.config.sectors import SectorCatalog, load_sectors, resolve_sector
 from planner.errors import InputError, SectorError
+from planner.inputs.columns import (
+    ColumnMatch,
+    ColumnSpec,
+    RowNotes,
+    Rule,
+    by_value,
+    check_column,
+    fold_text,
+    match_columns,
+    norm_header,
+    parse_decimal,
+    parse_text,
+    parse_yes_no,
+)
+from planner.inputs.tables import RawTable, TableKind, cell_frame, free_name, read_table
 
 __all__ = [
+    "COLUMNS",
     "COLUMN_ALIASES",
     "REQUIRED_COLUMNS",
     "CompanyTable",
@@ -72,125 +90,119 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: canonical column -> accepted header names (matched case-, space- and punctuation-insensitively)
-COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
-    "name": (
-        "name",
-        "company",
-        "company_name",
-        "наименование",
-        "название",
-        "компания",
-        "наименование компании",
-        "организация",
-        "предприятие",
-        "атауы",
-    ),
-    "land_ha": (
-        "land_ha",
-        "land",
-        "area_ha",
-        "land_area_ha",
-        "площадь_га",
-        "площадь, га",
-        "площадь (га)",
-        "площадь",
-        "площадь участка, га",
-        "потребность в земле, га",
-        "земля, га",
-    ),
-    "sector": ("sector", "industry", "отрасль", "сектор", "вид деятельности", "сала"),
-    "oked": ("oked", "окэд", "код окэд", "оквэд", "код оквэд"),
-    "employees": (
-        "employees",
-        "staff",
-        "jobs",
-        "численность",
-        "численность работников",
-        "число работников",
-        "сотрудники",
-        "работники",
-        "рабочие места",
-    ),
-    "needs_rail": (
-        "needs_rail",
-        "rail",
-        "ж/д",
-        "жд",
-        "железная дорога",
-        "нужна ж/д",
-        "ж/д тупик",
-    ),
-    "export_oriented": (
-        "export_oriented",
-        "export",
-        "exporter",
-        "экспорт",
-        "экспортер",
-        "экспортная ориентация",
-    ),
-    "hazard_class": (
-        "hazard_class",
-        "hazard",
-        "класс_опасности",
-        "класс опасности",
-        "санитарный класс",
-        "класс санитарной опасности",
-    ),
-    "max_dist_almaty_km": (
-        "max_dist_almaty_km",
-        "макс. до алматы, км",
-        "до алматы, км",
-        "макс. расстояние до алматы, км",
-        "максимальное расстояние до алматы, км",
-    ),
-    "preferred_zone": ("preferred_zone", "zone", "зона", "предпочтительная зона", "желаемая зона"),
-    "company_id": ("company_id", "id", "код компании", "идентификатор"),
-}
-REQUIRED_COLUMNS: tuple[str, ...] = ("name", "land_ha")
-_COLUMN_HELP = {
-    "name": "company name (text)",
-    "land_ha": "land needed, hectares (12.5 or 12,5; no units)",
-    "sector": "sector key, title or OKED code (23.61, 01111)",
-    "oked": "OKED code, used when sector is empty",
-    "employees": "number of jobs (whole number)",
-    "needs_rail": "needs a rail siding: yes/no, да/нет, 1/0",
-    "export_oriented": "exporter: yes/no, да/нет, 1/0",
-    "hazard_class": "sanitary class I-V or 1-5 (1000/500/300/100/50 m from housing)",
-    "max_dist_almaty_km": "farthest acceptable distance from Almaty centre, km",
-    "preferred_zone": "zone id the company prefers (e.g. aiz-1)",
-    "company_id": "your own unique id (else generated from the name)",
-}
-
-_TRUE = frozenset(
-    {"yes", "y", "true", "t", "1", "+", "да", "д", "истина", "иә", "ия", "x", "х", "✓"}
-)
-_FALSE = frozenset({"no", "n", "false", "f", "0", "-", "—", "–", "нет", "н", "ложь", "жоқ"})
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5}
 _ROMAN_FIX = str.maketrans(
     {"І": "I", "і": "I", "Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "IV", "Ⅴ": "V"}
 )
-_NUMBER_RE = r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)"
-_SPACES_RE = r"[\s\u00a0\u2007\u2009\u202f]+"
+_HAZARD = {**_ROMAN, **{str(i): i for i in range(1, 6)}}
 #: "?" next to a Cyrillic letter: a Kazakh letter lost by a cp1251 export
 _CYR = "А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі"
 #: a "?" where a letter should be: before a Cyrillic letter ("?асымов") or as an initial
 #: (" ?."); a question mark ending a word ("Где?") is not matched
 _LOST_LETTER_RE = rf"\?(?=[{_CYR}])|(?<!\S)\?(?=\.)"
-#: letters cp1251 gives for the kz1048 bytes of Kazakh letters (Serbian/Macedonian/Ukrainian)
-_CP1251_FOR_KZ = frozenset("ЌЋќћЎўЈҐЄЇґєјЅѕї")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-_CSV_SUFFIXES = (".csv", ".txt", ".tsv")
-_XLSX_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+_KIND = TableKind(
+    what="company file", noun="company list", item="company",
+    header_example="name;land_ha;sector",
+)
 
 
-def _norm_header(value: str) -> str:
-    return re.sub(r"[\W_]+", "", str(value).replace("\ufeff", "").casefold().replace("ё", "е"))
+@by_value
+def _parse_hazard(cells: pd.Series) -> tuple[pd.api.extensions.ExtensionArray, np.ndarray]:
+    """Sanitary class I-V (Roman, also Cyrillic І and the Unicode numerals) or 1-5."""
+    norm = (
+        cells.str.strip().str.replace(r"\s+", "", regex=True).str.translate(_ROMAN_FIX)
+        .str.upper()
+    )
+    vals = norm.map(_HAZARD)
+    bad = vals.isna().to_numpy(dtype=bool) & (norm != "").to_numpy(dtype=bool)
+    return pd.array(vals.to_numpy(dtype=object), dtype="Int64"), bad
 
 
-_ALIAS_INDEX: dict[str, str] = {
-    _norm_header(alias): canon for canon, aliases in COLUMN_ALIASES.items() for alias in aliases
-}
+_YES_NO = "{col}: {value} is not yes/no; use да/нет, yes/no, 1/0 or true/false"
+
+#: the columns of a company list, in the order of the docs
+COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec(
+        "name", parse_text, required=True, help="company name (text)",
+        empty="{col}: {value} is empty; every company needs a name",
+        aliases=("name", "company", "company_name", "наименование", "название", "компания",
+                 "наименование компании", "организация", "предприятие", "атауы"),
+    ),
+    ColumnSpec(
+        "land_ha", parse_decimal, required=True,
+        help="land needed, hectares (12.5 or 12,5; no units)",
+        invalid="{col}: {value} is not a number; use digits only, e.g. 12.5 (hectares, no units)",
+        empty="{col}: {value} is empty; give the land needed in hectares, e.g. 12.5",
+        rules=(
+            Rule(lambda v: v <= 0, "{col}: {value} must be more than 0 hectares, e.g. 0.5"),
+            Rule(
+                lambda v: v > 1000,
+                "{col}: {parsed:g} ha is very large (check the unit: hectares, not m²; "
+                "1 ha = 10,000 m²)",
+                warn=True,
+            ),
+        ),
+        aliases=("land_ha", "land", "area_ha", "land_area_ha", "площадь_га", "площадь, га",
+                 "площадь (га)", "площадь", "площадь участка, га", "потребность в земле, га",
+                 "земля, га"),
+    ),
+    ColumnSpec(
+        "sector", parse_text, help="sector key, title or OKED code (23.61, 01111)",
+        aliases=("sector", "industry", "отрасль", "сектор", "вид деятельности", "сала"),
+    ),
+    ColumnSpec(
+        "oked", parse_text, help="OKED code, used when sector is empty",
+        aliases=("oked", "окэд", "код окэд", "оквэд", "код оквэд"),
+    ),
+    ColumnSpec(
+        "employees", parse_decimal, help="number of jobs (whole number)",
+        invalid="{col}: {value} is not a number; use a whole number, e.g. 120",
+        rules=(
+            Rule(lambda v: (v < 0) | (v != np.round(v)),
+                 "{col}: {value} must be a whole number >= 0, e.g. 120"),
+        ),
+        aliases=("employees", "staff", "jobs", "численность", "численность работников",
+                 "число работников", "сотрудники", "работники", "рабочие места"),
+    ),
+    ColumnSpec(
+        "needs_rail", parse_yes_no, invalid=_YES_NO,
+        help="needs a rail siding: yes/no, да/нет, 1/0",
+        aliases=("needs_rail", "rail", "ж/д", "жд", "железная дорога", "нужна ж/д",
+                 "ж/д тупик"),
+    ),
+    ColumnSpec(
+        "export_oriented", parse_yes_no, invalid=_YES_NO,
+        help="exporter: yes/no, да/нет, 1/0",
+        aliases=("export_oriented", "export", "exporter", "экспорт", "экспортер",
+                 "экспортная ориентация"),
+    ),
+    ColumnSpec(
+        "hazard_class", _parse_hazard,
+        help="sanitary class I-V or 1-5 (1000/500/300/100/50 m from housing)",
+        invalid="{col}: {value} is not a sanitary class; use I, II, III, IV, V or 1-5",
+        aliases=("hazard_class", "hazard", "класс_опасности", "класс опасности",
+                 "санитарный класс", "класс санитарной опасности"),
+    ),
+    ColumnSpec(
+        "max_dist_almaty_km", parse_decimal,
+        help="farthest acceptable distance from Almaty centre, km",
+        invalid="{col}: {value} is not a number; use digits only, e.g. 60 (km, no units)",
+        rules=(Rule(lambda v: v <= 0, "{col}: {value} must be more than 0 km"),),
+        aliases=("max_dist_almaty_km", "макс. до алматы, км", "до алматы, км",
+                 "макс. расстояние до алматы, км", "максимальное расстояние до алматы, км"),
+    ),
+    ColumnSpec(
+        "preferred_zone", parse_text, help="zone id the company prefers (e.g. aiz-1)",
+        aliases=("preferred_zone", "zone", "зона", "предпочтительная зона", "желаемая зона"),
+    ),
+    ColumnSpec(
+        "company_id", parse_text, help="your own unique id (else generated from the name)",
+        aliases=("company_id", "id", "код компании", "идентификатор"),
+    ),
+)  # fmt: skip
+#: canonical column -> accepted header names (matched case-, space- and punctuation-insensitively)
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {s.name: s.aliases for s in COLUMNS}
+REQUIRED_COLUMNS: tuple[str, ...] = tuple(s.name for s in COLUMNS if s.required)
 
 
 def example_path() -> Path:
@@ -206,10 +218,10 @@ def columns_markdown() -> str:
         "| column | required | meaning | accepted header names |",
         "|---|---|---|---|",
     ]
-    for canon, aliases in COLUMN_ALIASES.items():
-        req = "yes" if canon in REQUIRED_COLUMNS else "no"
-        names = ", ".join(f"`{a}`" for a in aliases)
-        lines.append(f"| `{canon}` | {req} | {_COLUMN_HELP[canon]} | {names} |")
+    for spec in COLUMNS:
+        req = "yes" if spec.required else "no"
+        names = ", ".join(f"`{a}`" for a in spec.aliases)
+        lines.append(f"| `{spec.name}` | {req} | {spec.help} | {names} |")
     return "\n".join(lines) + "\n"
 
 
@@ -265,379 +277,14 @@ class CompanyTable:
         }
 
 
-# ---------------------------------------------------------------------------------------
-# raw reading: bytes -> header + text records with row numbers
-# ---------------------------------------------------------------------------------------
-@dataclass
-class _Raw:
-    header: list[str]
-    header_row: int
-    rows: list[int]  # row number of each record
-    records: list[list[str]]
-    blank_rows: int
-    encoding: str | None = None
-    separator: str | None = None
-    sheet: str | None = None
-    cell_problems: dict[int, list[str]] = field(default_factory=dict)  # row -> problems
-    #: Excel numeric cells: (row, column index, cell name, text) - OKED codes may have lost zeros
-    numeric_cells: list[tuple[int, int, str, str]] = field(default_factory=list)
-
-
 def _file_error(path: Path, what: str) -> InputError:
     return InputError(f"company file {str(path)!r}: {what}")
 
 
-def _decode(data: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
-    """Decode ``data``; detect UTF-8 (BOM or not), UTF-16 (BOM), cp1251 or kz1048."""
-    if encoding:
-        enc = encoding
-        try:
-            if codecs.lookup(enc).name == "utf-8" and data.startswith(codecs.BOM_UTF8):
-                enc = "utf-8-sig"
-            text = data.decode(enc)
-        except LookupError as exc:
-            raise _file_error(
-                path, f"unknown encoding {encoding!r}; use e.g. utf-8, cp1251 or kz1048"
-            ) from exc
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise _file_error(
-                path,
-                f"is not valid {encoding} (byte {data[exc.start]:#04x} on line {line}); "
-                "give the right encoding, or leave it out to detect it",
-            ) from exc
-        return _check_text(text, path), encoding
-    if data.startswith(codecs.BOM_UTF8):
-        return _strict(data, "utf-8-sig", path), "utf-8-sig"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _strict(data, "utf-16", path), "utf-16"
-    try:
-        return _check_text(data.decode("utf-8"), path), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    if b"\x00" in data:
-        raise _not_text(path)
-    as_1251 = data.decode("cp1251", errors="replace")  # 0x98 is undefined in cp1251
-    as_kz = data.decode("kz1048", errors="replace")
-    # The two differ only in 16 letters: Kazakh ones in kz1048, Serbian/Macedonian/
-    # Ukrainian ones in cp1251. Those never occur in Russian or Kazakh text, so any of them
-    # in the cp1251 reading means the file is kz1048.
-    if as_1251 != as_kz and any(ch in _CP1251_FOR_KZ for ch in as_1251):
-        return _strict(data, "kz1048", path), "kz1048"
-    return _strict(data, "cp1251", path), "cp1251"
-
-
-def _strict(data: bytes, enc: str, path: Path) -> str:
-    try:
-        text = data.decode(enc)
-    except UnicodeDecodeError as exc:
-        raise _not_text(path) from exc
-    return _check_text(text, path)
-
-
-def _not_text(path: Path) -> InputError:
-    return _file_error(
-        path,
-        "is not a text (CSV) file: it holds binary bytes in no known encoding (UTF-8, "
-        "cp1251, kz1048); export the list from Excel as 'CSV UTF-8' or save it as .xlsx",
-    )
-
-
-def _check_text(text: str, path: Path) -> str:
-    if "\ufffd" in text:
-        line = text[: text.index("\ufffd")].count("\n") + 1
-        raise _file_error(
-            path,
-            f"line {line} contains the replacement character U+FFFD: the text was already "
-            "damaged by a wrong encoding conversion before it reached this file; export the "
-            "list again from the original as 'CSV UTF-8'",
-        )
-    n_ctrl = len(_CONTROL_RE.findall(text))
-    if n_ctrl and (n_ctrl > 0.005 * len(text) or "\x00" in text):
-        raise _not_text(path)
-    return text
-
-
-def _sniff_separator(text: str) -> str:
-    """Pick ``;``, tab or ``,``: the one giving the widest header that data rows agree with."""
-    lines = [ln for ln in text.splitlines()[:60] if ln.strip()]
-    sample = "\n".join(lines)
-    best, best_score = ";", None
-    for pref, sep in enumerate((";", "\t", ",")):
-        rows = list(csv.reader(io.StringIO(sample), delimiter=sep))
-        if not rows:
-            continue
-        width = len(rows[0])
-        body = rows[1:] or rows
-        agree = sum(1 for r in body if len(r) == width) / len(body)
-        score = (width > 1, round(agree, 1), width, -pref)
-        if best_score is None or score > best_score:
-            best, best_score = sep, score
-    return best
-
-
-def _read_csv(path: Path, data: bytes, encoding: str | None) -> _Raw:
-    text, enc = _decode(data, path, encoding)
-    text = text.lstrip("\ufeff")
-    sep_line = re.match(r"\s*sep=(.)[ \t]*\r?\n", text, flags=re.IGNORECASE)
-    if sep_line:  # Excel's "sep=;" hint line: Excel hides it, so row numbers start after it
-        sep = sep_line.group(1)
-        text = text[sep_line.end() :]
-    else:
-        sep = _sniff_separator(text)
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=False))
-    except csv.Error as exc:
-        raise _file_error(
-            path, f'cannot be read as CSV ({exc}); check quotes (") in the file'
-        ) from exc
-    numbered = [(i + 1, rec) for i, rec in enumerate(records)]
-    return _split_header(path, numbered, encoding=enc, separator=sep)
-
-
-def _split_header(path: Path, numbered: list[tuple[int, list[str]]], **meta) -> _Raw:
-    def blank(rec: list[str]) -> bool:
-        return not any(str(c).strip() for c in rec)
-
-    nonblank = [i for i, (_, rec) in enumerate(numbered) if not blank(rec)]
-    if not nonblank:
-        raise _file_error(
-            path,
-            "has no header and no data (only blank lines or empty cells); the first row "
-            "must name the columns, e.g. name;land_ha;sector",
-        )
-    h = nonblank[0]
-    header_row, header = numbered[h]
-    body = numbered[h + 1 : nonblank[-1] + 1]  # trailing blank lines are not counted
-    rows = [r for r, rec in body if not blank(rec)]
-    records = [rec for _, rec in body if not blank(rec)]
-    return _Raw(
-        header=[str(c).replace("\ufeff", "").strip() for c in header],
-        header_row=header_row,
-        rows=rows,
-        records=records,
-        blank_rows=len(body) - len(records),
-        **meta,
-    )
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
-    if isinstance(value, dt.datetime | dt.date | dt.time):
-        return value.isoformat()
-    return str(value)
-
-
-def _read_xlsx(path: Path, sheet: str | int | None) -> _Raw:
-    try:
-        import openpyxl
-        from openpyxl.utils.exceptions import InvalidFileException
-    except ImportError as exc:  # pragma: no cover - a declared dependency
-        raise InputError("reading .xlsx needs openpyxl: pip install openpyxl") from exc
-    try:
-        wb_val = openpyxl.load_workbook(path, data_only=True)
-        wb_f = openpyxl.load_workbook(path, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise _file_error(
-            path,
-            f"is not a readable Excel workbook ({exc}); open it in Excel and save it "
-            "again as .xlsx, or export it as 'CSV UTF-8'",
-        ) from exc
-    names = wb_val.sheetnames
-    if sheet is None:
-        name = names[0]
-    elif isinstance(sheet, int) and not isinstance(sheet, bool):
-        if not 0 <= sheet < len(names):
-            raise _file_error(path, f"has no sheet number {sheet} (0-based); its sheets: {names}")
-        name = names[sheet]
-    elif str(sheet) in names:
-        name = str(sheet)
-    else:
-        raise _file_error(path, f"has no sheet {sheet!r}; its sheets are {names}")
-    ws_val, ws_f = wb_val[name], wb_f[name]
-    problems: dict[int, list[str]] = {}
-    numeric_cells: list[tuple[int, int, str, str]] = []  # row, col index, cell, text
-    numbered: list[tuple[int, list[str]]] = []
-    max_col = ws_val.max_column
-    for row_val, row_f in zip(
-        ws_val.iter_rows(min_col=1, max_col=max_col),
-        ws_f.iter_rows(min_col=1, max_col=max_col),
-        strict=True,
-    ):
-        texts = []
-        rownum = row_val[0].row
-        for cv, cf in zip(row_val, row_f, strict=True):
-            value = cv.value
-            if cf.data_type == "f" and value is None:
-                problems.setdefault(rownum, []).append(
-                    f"cell {cf.coordinate} holds a formula ({cf.value}) with no saved value; "
-                    "open the file in Excel and save it, or paste the values instead of formulas"
-                )
-            elif cv.data_type == "e":
-                problems.setdefault(rownum, []).append(
-                    f"cell {cv.coordinate} holds the Excel error {value}; fix or clear it"
-                )
-                value = None
-            elif (
-                cv.data_type == "n"
-                and isinstance(value, int | float)
-                and not isinstance(value, bool)
-            ):
-                numeric_cells.append((rownum, len(texts), cv.coordinate, _cell_text(value)))
-            texts.append(_cell_text(value))
-        numbered.append((rownum, texts))
-    raw = _split_header(path, numbered, sheet=name)
-    first_data = raw.rows[0] if raw.rows else raw.header_row + 1
-    raw.cell_problems = {r: p for r, p in problems.items() if r >= first_data}
-    # numeric cells where OKED codes may have lost a leading zero (checked once columns are known)
-    raw.numeric_cells = numeric_cells
-    return raw
-
-
-def _read_raw(path: Path, encoding: str | None, sheet: str | int | None) -> _Raw:
-    if not path.exists():
-        raise _file_error(path, "does not exist; check the path")
-    if path.is_dir():
-        raise _file_error(path, "is a folder, not a file; pass a .csv or .xlsx file")
-    data = path.read_bytes()
-    suffix = path.suffix.lower()
-    if not data:
-        raise _file_error(
-            path,
-            "is empty (0 bytes); export the company list again (header row + one row per company)",
-        )
-    is_zip = data[:4] == b"PK\x03\x04"
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise _file_error(
-            path,
-            "is an old Excel .xls workbook or a password-protected one; save it in Excel "
-            "as 'Excel Workbook (.xlsx)' without a password, or as 'CSV UTF-8'",
-        )
-    if suffix in _XLSX_SUFFIXES or (is_zip and suffix not in _CSV_SUFFIXES):
-        if not is_zip:
-            looks = "text (probably CSV)" if _looks_like_text(data) else "neither Excel nor text"
-            raise _file_error(
-                path,
-                f"has an Excel name but is not an Excel workbook: its content is {looks}; "
-                "rename it to .csv if it is CSV, or save it from Excel as .xlsx",
-            )
-        return _read_xlsx(path, sheet)
-    if is_zip:
-        raise _file_error(
-            path,
-            "is an Excel workbook (.xlsx) with a .csv name; rename it to .xlsx, or save it "
-            "from Excel as 'CSV UTF-8'",
-        )
-    if sheet is not None:
-        raise _file_error(path, f"is a CSV file: sheet={sheet!r} applies only to .xlsx workbooks")
-    return _read_csv(path, data, encoding)
-
-
-def _looks_like_text(data: bytes) -> bool:
-    try:
-        _decode(data[:65536], Path("probe"), None)
-    except InputError:
-        return False
-    return True
-
-
-# ---------------------------------------------------------------------------------------
-# columns and values
-# ---------------------------------------------------------------------------------------
-def _map_columns(path: Path, header: list[str]) -> tuple[dict[str, int], list[int]]:
-    mapping: dict[str, int] = {}
-    ignored: list[int] = []
-    clashes: list[str] = []
-    for i, name in enumerate(header):
-        canon = _ALIAS_INDEX.get(_norm_header(name)) if name else None
-        if canon is None:
-            ignored.append(i)
-        elif canon in mapping:
-            clashes.append(f"{header[mapping[canon]]!r} and {name!r} both mean {canon}")
-        else:
-            mapping[canon] = i
-    if clashes:
-        raise _file_error(path, f"has duplicate columns: {'; '.join(clashes)}; keep one of each")
-    missing = [c for c in REQUIRED_COLUMNS if c not in mapping]
-    if missing:
-        found = ", ".join(repr(h) for h in header) or "none"
-        accepted = "; ".join(f"{c}: {', '.join(COLUMN_ALIASES[c])}" for c in missing)
-        hint = ""
-        if len(header) == 1 and re.search(r"[;,\t]", header[0]):
-            hint = (
-                " The header was read as one column: the separator was not recognised; use "
-                "';' or ',' between columns (or add a first line 'sep=;')."
-            )
-        raise _file_error(
-            path,
-            f"required column(s) {', '.join(missing)} not found. Columns found: {found}. "
-            f"Accepted names (case and spaces do not matter): {accepted}.{hint}",
-        )
-    return mapping, ignored
-
-
-def _unique_headers(header: list[str]) -> list[str]:
-    out: list[str] = []
-    seen: set[str] = set()
-    for i, name in enumerate(header):
-        base = name or f"column_{i + 1}"
-        cand, k = base, 2
-        while cand in seen:
-            cand, k = f"{base} ({k})", k + 1
-        seen.add(cand)
-        out.append(cand)
-    return out
-
-
-def _parse_numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Text -> float; blank -> NaN. Returns (values, bad) where bad marks non-numbers."""
-    compact = s.str.replace(_SPACES_RE, "", regex=True)
-    ok = compact.str.fullmatch(_NUMBER_RE).fillna(False).to_numpy(dtype=bool)
-    blank = (compact == "").to_numpy(dtype=bool)
-    values = np.full(len(s), np.nan)
-    if ok.any():
-        values[ok] = compact[ok].str.replace(",", ".", regex=False).astype("float64").to_numpy()
-    return values, ~ok & ~blank
-
-
-def _parse_bools(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    norm = s.str.strip().str.casefold()
-    out = pd.Series(pd.NA, index=s.index, dtype="boolean")
-    is_true = norm.isin(_TRUE).to_numpy(dtype=bool)
-    is_false = norm.isin(_FALSE).to_numpy(dtype=bool)
-    out[is_true] = True
-    out[is_false] = False
-    bad = ~is_true & ~is_false & (norm != "").to_numpy(dtype=bool)
-    return out, bad
-
-
-def _parse_hazard(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    norm = s.str.strip().str.replace(r"\s+", "", regex=True).str.translate(_ROMAN_FIX).str.upper()
-    mapping = {**_ROMAN, **{str(i): i for i in range(1, 6)}}
-    vals = norm.map(mapping)
-    bad = vals.isna().to_numpy(dtype=bool) & (norm != "").to_numpy(dtype=bool)
-    return pd.array(vals.to_numpy(dtype=object), dtype="Int64"), bad
-
-
-def _clean_text(s: pd.Series) -> pd.Series:
-    """Line breaks, tabs and other control characters -> one space; trimmed."""
-    return s.str.replace(r"[\x00-\x1f\x7f]+", " ", regex=True).str.strip()
-
-
 def read_companies(
-    path: str | Path,
-    encoding: str | None = None,
-    sheet: str | int | None = None,
-    *,
+    path: str | Path, encoding: str | None = None, sheet: str | int | None = None, *,
     catalog: SectorCatalog | None = None,
-) -> CompanyTable:
+) -> CompanyTable:  # fmt: skip
     """Read a company list (CSV or ``.xlsx``) into a :class:`CompanyTable`.
 
     Parameters
@@ -647,7 +294,7 @@ def read_companies(
         ``sep=;`` first line is honoured) or ``.xlsx`` / ``.xlsm``.
     encoding
         CSV encoding; default: detected (UTF-8 with or without BOM, UTF-16 with BOM,
-        cp1251, kz1048).
+        cp1251, kz1048, cp866; see :func:`planner.inputs.tables.decode_text`).
     sheet
         Excel sheet name or 0-based index; default the first sheet.
     catalog
@@ -662,276 +309,112 @@ def read_companies(
     """
     path = Path(path)
     cat = catalog or load_sectors()
-    raw = _read_raw(path, encoding, sheet)
-    mapping, ignored_idx = _map_columns(path, raw.header)
+    raw = read_table(path, kind=_KIND, encoding=encoding, sheet=sheet)
+    match = _match_columns(path, raw.header)
     if not raw.records:
         raise _file_error(
             path,
             f"has a header ({', '.join(repr(h) for h in raw.header)}) but no data rows; "
             "add one company per row below the header",
         )
-    headers = _unique_headers(raw.header)
-    width = len(headers)
-    n = len(raw.records)
-    problems: list[list[str]] = [[] for _ in range(n)]
-    row_warnings: list[tuple[int, str]] = []
-    row_index = {r: i for i, r in enumerate(raw.rows)}
-    for r, probs in raw.cell_problems.items():
-        if r in row_index:
-            problems[row_index[r]].extend(probs)
+    text, notes = cell_frame(raw)
+    headers = list(text.columns[: len(raw.header)])
+    col = {canon: headers[i] for canon, i in match.found.items()}
+    values = _check_columns(text, col, notes)
+    _check_swapped(path, text, col, values["name"])
+    sector_key, oked = _resolve_sectors(values, col, cat, notes)
+    _warn_numeric_codes(raw, match, notes)
+    _warn_lost_letters(values, col, notes)
+    _check_own_ids(values["company_id"], col, raw.rows, notes)
 
-    # cells as a text frame under the file's own headers; surplus cells are kept
-    cells = [rec[:width] + [""] * (width - len(rec)) for rec in raw.records]
-    extras = [rec[width:] for rec in raw.records]
-    text = pd.DataFrame(cells, columns=headers, dtype=object)
-    surplus = [i for i, ex in enumerate(extras) if any(c.strip() for c in ex)]
-    if surplus:
-        sep = raw.separator or ";"
-        text[_free_name("extra_values", headers)] = [
-            sep.join(ex) if any(c.strip() for c in ex) else "" for ex in extras
-        ]
-        fix = "put it in double quotes"
-        if sep == ",":
-            fix += " (e.g. a comma decimal: \"12,5\"), or save the file with ';' as separator"
-        for i in surplus:
-            problems[i].append(
-                f"the row has {width + len(extras[i])} values but the header has {width} "
-                f"columns; a value probably contains the separator {_sep_name(sep)}: {fix}"
-            )
-
-    col = {canon: headers[i] for canon, i in mapping.items()}
-
-    def where(canon: str) -> str:
-        label = col[canon]
-        return (
-            f"column {canon}"
-            if _norm_header(label) == _norm_header(canon)
-            else (f"column {canon} ({label!r})")
-        )
-
-    def add(mask: np.ndarray, canon: str, fix: str) -> None:
-        values = text[col[canon]]
-        for i in np.flatnonzero(mask):
-            shown = repr(values.iat[i]) if values.iat[i].strip() else "the cell"
-            problems[i].append(f"{where(canon)}: {shown} {fix}")
-
-    def get(canon: str) -> pd.Series:
-        return (
-            text[col[canon]].astype(object) if canon in col else pd.Series([""] * n, dtype=object)
-        )
-
-    # name
-    names = _clean_text(get("name"))
-    add((names == "").to_numpy(dtype=bool), "name", "is empty; every company needs a name")
-
-    # land_ha (required, > 0)
-    land, bad = _parse_numbers(get("land_ha"))
-    _check_swapped(path, names, bad, col)
-    add(bad, "land_ha", "is not a number; use digits only, e.g. 12.5 (hectares, no units)")
-    add(np.isnan(land) & ~bad, "land_ha", "is empty; give the land needed in hectares, e.g. 12.5")
-    add(~np.isnan(land) & (land <= 0), "land_ha", "must be more than 0 hectares, e.g. 0.5")
-    big = np.flatnonzero(land > 1000)
-    for i in big:
-        row_warnings.append(
-            (
-                i,
-                f"{where('land_ha')}: {land[i]:g} ha is very large (check the unit: hectares, "
-                "not m²; 1 ha = 10,000 m²)",
-            )
-        )
-
-    # employees (whole number >= 0)
-    emp, bad = _parse_numbers(get("employees"))
-    if "employees" in col:
-        add(bad, "employees", "is not a number; use a whole number, e.g. 120")
-        frac = ~np.isnan(emp) & ((emp < 0) | (emp != np.round(emp)))
-        add(frac, "employees", "must be a whole number >= 0, e.g. 120")
-        emp = np.where(frac, np.nan, emp)
-    employees = pd.array(np.where(np.isnan(emp), None, emp).tolist(), dtype="Int64")
-
-    # yes/no columns
-    bools = {}
-    for canon in ("needs_rail", "export_oriented"):
-        vals, bad = _parse_bools(get(canon))
-        if canon in col:
-            add(bad, canon, "is not yes/no; use да/нет, yes/no, 1/0 or true/false")
-        bools[canon] = vals
-
-    # hazard class
-    hazard, bad = _parse_hazard(get("hazard_class"))
-    if "hazard_class" in col:
-        add(bad, "hazard_class", "is not a sanitary class; use I, II, III, IV, V or 1-5")
-
-    # max distance to Almaty (> 0)
-    max_alm, bad = _parse_numbers(get("max_dist_almaty_km"))
-    if "max_dist_almaty_km" in col:
-        add(bad, "max_dist_almaty_km", "is not a number; use digits only, e.g. 60 (km, no units)")
-        add(~np.isnan(max_alm) & (max_alm <= 0), "max_dist_almaty_km", "must be more than 0 km")
-
-    # sector / OKED: resolve each distinct value once
-    sector_in = _clean_text(get("sector"))
-    oked_in = _clean_text(get("oked"))
-    use_oked = (sector_in == "") & (oked_in != "")
-    source = sector_in.where(~use_oked, oked_in)
-    resolved: dict[str, tuple[str, str, str | None] | SectorError] = {}
-    for value in pd.unique(source.to_numpy()):
-        try:
-            resolved[value] = resolve_sector(value, cat)
-        except SectorError as exc:
-            resolved[value] = exc
-    src = pd.Series(source.to_numpy(dtype=object))
-    is_oked_col = use_oked.to_numpy(dtype=bool)
-    ok_res = {v: r for v, r in resolved.items() if not isinstance(r, SectorError)}
-    sector_key = src.map({v: r[0] for v, r in ok_res.items()}).astype(object)
-    sector_key = sector_key.fillna(cat.default_sector)
-    sector_key = sector_key.to_numpy(dtype=object)
-    has_digits = src.map(lambda v: v in ok_res and bool(ok_res[v][1]))
-    has_digits = has_digits.to_numpy(dtype=bool)
-    oked = np.where(has_digits, src.to_numpy(dtype=object), "")  # as typed: 01111 stays
-    failed = src.map(lambda v: isinstance(resolved[v], SectorError)).to_numpy(dtype=bool)
-    warned = src.map(lambda v: v in ok_res and ok_res[v][2] is not None).to_numpy(dtype=bool)
-    for i in np.flatnonzero(failed):
-        problems[i].append(f"{where('oked' if is_oked_col[i] else 'sector')}: {resolved[src[i]]}")
-    for i in np.flatnonzero(warned):
-        canon = "oked" if is_oked_col[i] else "sector"
-        row_warnings.append((i, f"{where(canon)}: {ok_res[src[i]][2]}"))
-    for i in np.flatnonzero(is_oked_col & ~failed & ~has_digits):
-        problems[i].append(f"{where('oked')}: {src[i]!r} is not an OKED code; use e.g. 23.61")
-
-    # Excel numeric cells in the sector / OKED column may have lost a leading zero
-    code_cols = {mapping[c] for c in ("sector", "oked") if c in mapping}
-    for r, cidx, cell, cell_text in raw.numeric_cells:
-        if cidx in code_cols and r in row_index and re.fullmatch(r"\d{1,4}", cell_text):
-            row_warnings.append(
-                (
-                    row_index[r],
-                    f"cell {cell}: OKED {cell_text} is stored as a number in Excel, so "
-                    "a leading zero may be lost (01111 becomes 1111); format the column as Text "
-                    "and type the code again",
-                )
-            )
-
-    zone = _clean_text(get("preferred_zone"))
-    own_id = _clean_text(get("company_id"))
-
-    # Kazakh letters lost to cp1251 ("?асымов"): keep the row, warn
-    for canon, series in (("name", names), ("preferred_zone", zone)):
-        lost = series.str.contains(_LOST_LETTER_RE, regex=True).to_numpy(dtype=bool)
-        for i in np.flatnonzero(lost):
-            row_warnings.append(
-                (
-                    i,
-                    f"{where(canon)}: {series.iat[i]!r} has '?' in place of a letter (Kazakh "
-                    "letters such as Қ, Ә, Ң are lost when a file is saved as cp1251/ANSI); "
-                    "the row is kept; save the file as 'CSV UTF-8' (or .xlsx) to keep the "
-                    "names intact",
-                )
-            )
-
-    # user ids must be unique
-    seen_ids: dict[str, int] = {}
-    for i, value in enumerate(own_id.to_numpy()):
-        if value and not problems[i]:
-            if value in seen_ids:
-                problems[i].append(
-                    f"{where('company_id')}: {value!r} is already used on row "
-                    f"{raw.rows[seen_ids[value]]}; give each company its own id"
-                )
-            else:
-                seen_ids[value] = i
-
-    ok = np.array([not p for p in problems], dtype=bool)
-    rows = np.asarray(raw.rows, dtype=np.int64)
-    extra_names = [headers[i] for i in ignored_idx]
-
-    valid = pd.DataFrame(
-        {
-            "company_id": _company_ids(names[ok], own_id[ok]),
-            "row": rows[ok],
-            "name": names[ok].to_numpy(),
-            "land_ha": land[ok],
-            "sector": sector_key[ok],
-            "oked": oked[ok],
-            "employees": employees[ok],
-            "needs_rail": bools["needs_rail"][ok].array,
-            "export_oriented": bools["export_oriented"][ok].array,
-            "hazard_class": hazard[ok],
-            "max_dist_almaty_km": max_alm[ok],
-            "preferred_zone": zone[ok].to_numpy(),
-        }
-    )
-    for name in ("company_id", "name", "sector", "oked", "preferred_zone"):
-        valid[name] = valid[name].astype("str")
+    ok = notes.ok()
+    extra_names = [headers[i] for i in match.ignored]
+    valid = _valid_table(values, sector_key, oked, np.asarray(raw.rows, dtype=np.int64), ok)
     for h in extra_names:
-        valid[_free_name(h, list(valid.columns))] = text[h][ok].astype("str").to_numpy()
-    valid.index = pd.RangeIndex(len(valid))
-
-    rejects = text[~ok].copy()
-    # "row" and "reason" are ours: a file column so named is renamed "row (file)"
-    rejects.columns = [
-        _free_name(h, [c for c in headers if c != h] + ["row", "reason"]) for h in rejects.columns
-    ]
-    rejects.insert(0, "row", rows[~ok])
-    rejects["reason"] = ["; ".join(p) for p, good in zip(problems, ok, strict=True) if not good]
-    rejects = rejects.astype({c: "str" for c in rejects.columns if rejects[c].dtype == object})
-    rejects.index = pd.RangeIndex(len(rejects))
-
-    warnings = _table_warnings(raw, headers, ignored_idx, valid)
+        valid[free_name(h, list(valid.columns))] = text[h][ok].astype("str").to_numpy()
+    rejects = _rejects_table(text, headers, raw.rows, notes, ok)
+    warnings = _table_warnings(raw, headers, match.ignored, valid)
     warnings += [
-        f"row {raw.rows[i]}, {msg}" for i, msg in sorted(row_warnings, key=lambda t: t[0]) if ok[i]
+        f"row {raw.rows[i]}, {msg}" for i, msg in sorted(notes.warnings, key=lambda t: t[0])
+        if ok[i]
     ]
-
+    n = len(raw.records)
     if n != len(valid) + len(rejects):  # internal invariant: nothing is lost
         raise RuntimeError(
             f"internal error reading {path}: {n} rows in, {len(valid)} valid + {len(rejects)} "
             "rejected; please report this bug"
         )
-    table = CompanyTable(
-        valid=valid,
-        rejects=rejects,
-        warnings=warnings,
-        rows_in=n,
-        path=path,
-        encoding=raw.encoding,
-        separator=raw.separator,
-        sheet=raw.sheet,
-        columns=col,
-        ignored_columns=extra_names,
-        blank_rows=raw.blank_rows,
-    )
     log.info(
         "read %s: %d rows, %d valid, %d rejected, %d warnings (encoding %s, separator %r)",
-        path,
-        n,
-        len(valid),
-        len(rejects),
-        len(warnings),
-        raw.encoding,
-        raw.separator,
+        path, n, len(valid), len(rejects), len(warnings), raw.encoding, raw.separator,
+    )  # fmt: skip
+    how_read = {k: getattr(raw, k) for k in ("encoding", "separator", "sheet", "blank_rows")}
+    return CompanyTable(
+        valid, rejects, warnings, n, path, columns=col, ignored_columns=extra_names, **how_read
     )
-    return table
 
 
-def _free_name(name: str, taken: list[str]) -> str:
-    """``name``, or ``name (file)``, ``name (file 2)``... if it is taken."""
-    cand, k = name, 1
-    while cand in taken:
-        cand = f"{name} (file)" if k == 1 else f"{name} (file {k})"
-        k += 1
-    return cand
+# ---------------------------------------------------------------------------------------
+# columns
+# ---------------------------------------------------------------------------------------
+def _match_columns(path: Path, header: list[str]) -> ColumnMatch:
+    match = match_columns(header, COLUMNS)
+    if match.clashes:
+        clashes = [
+            f"{header[idx[0]]!r} and {header[i]!r} both mean {canon}"
+            for canon, idx in match.clashes.items()
+            for i in idx[1:]
+        ]
+        raise _file_error(path, f"has duplicate columns: {'; '.join(clashes)}; keep one of each")
+    missing = match.missing(COLUMNS)
+    if missing:
+        found = ", ".join(repr(h) for h in header) or "none"
+        accepted = "; ".join(f"{c}: {', '.join(COLUMN_ALIASES[c])}" for c in missing)
+        hint = ""
+        if len(header) == 1 and re.search(r"[;,\t]", header[0]):
+            hint = (
+                " The header was read as one column: the separator was not recognised; use "
+                "';' or ',' between columns (or add a first line 'sep=;')."
+            )
+        raise _file_error(
+            path,
+            f"required column(s) {', '.join(missing)} not found. Columns found: {found}. "
+            f"Accepted names (case and spaces do not matter): {accepted}.{hint}",
+        )
+    return match
 
 
-def _sep_name(sep: str) -> str:
-    return {"\t": "tab", ";": "';'", ",": "','"}.get(sep, repr(sep))
+def _label(canon: str, col: dict[str, str]) -> str:
+    """``column land_ha``, or ``column land_ha ('Площадь, га')`` under another header."""
+    label = col[canon]
+    return (
+        f"column {canon}" if norm_header(label) == norm_header(canon)
+        else f"column {canon} ({label!r})"
+    )
 
 
-def _check_swapped(path: Path, names: pd.Series, land_bad: np.ndarray, col: dict[str, str]) -> None:
+def _check_columns(text: pd.DataFrame, col: dict[str, str], notes: RowNotes) -> dict:
+    """Every column of :data:`COLUMNS` parsed and checked (absent ones are blank)."""
+    blank = pd.Series([""] * len(text), dtype=object)
+    values = {}
+    for spec in COLUMNS:
+        if spec.name in col:
+            cells = text[col[spec.name]].astype(object).reset_index(drop=True)
+            label = _label(spec.name, col)
+        else:
+            cells, label = blank, f"column {spec.name}"
+        values[spec.name] = check_column(spec, cells, notes, col=label)
+    return values
+
+
+def _check_swapped(path: Path, text: pd.DataFrame, col: dict[str, str], names) -> None:
     """Raise when name and land_ha look swapped (names are numbers, areas are text)."""
+    _, land_bad = parse_decimal(text[col["land_ha"]])
     if len(names) < 2 or land_bad.mean() < 0.8:
         return
-    compact = names.str.replace(_SPACES_RE, "", regex=True)
-    numeric_names = compact.str.fullmatch(_NUMBER_RE).fillna(False).to_numpy(dtype=bool)
-    if numeric_names.mean() >= 0.8:
+    names = pd.Series(names, dtype=object)
+    _, refused = parse_decimal(names)
+    if (~refused & (names != "").to_numpy(dtype=bool)).mean() >= 0.8:
         raise _file_error(
             path,
             f"columns name ({col['name']!r}) and land_ha ({col['land_ha']!r}) look swapped: "
@@ -940,17 +423,140 @@ def _check_swapped(path: Path, names: pd.Series, land_bad: np.ndarray, col: dict
         )
 
 
+def _resolve_sectors(values: dict, col: dict[str, str], cat: SectorCatalog, notes: RowNotes):
+    """Sector keys and OKED codes: each distinct sector (or, when empty, OKED) value once."""
+    sector_in = pd.Series(values["sector"], dtype=object)
+    oked_in = pd.Series(values["oked"], dtype=object)
+    is_oked = ((sector_in == "") & (oked_in != "")).to_numpy(dtype=bool)
+    src = sector_in.where(~is_oked, oked_in)
+    codes, uniq = pd.factorize(src.to_numpy(dtype=object))
+    res: list[tuple[str, str, str | None] | SectorError] = []
+    for value in uniq:
+        try:
+            res.append(resolve_sector(value, cat))
+        except SectorError as exc:
+            res.append(exc)
+    failed = np.array([isinstance(r, SectorError) for r in res], dtype=bool)[codes]
+    ok_res = [None if isinstance(r, SectorError) else r for r in res]
+    sector_key = np.array(
+        [cat.default_sector if r is None else r[0] for r in ok_res], dtype=object
+    )[codes]
+    has_digits = np.array([r is not None and bool(r[1]) for r in ok_res], dtype=bool)[codes]
+    warned = np.array([r is not None and r[2] is not None for r in ok_res], dtype=bool)[codes]
+    oked = np.where(has_digits, src.to_numpy(dtype=object), "")  # as typed: 01111 stays
+
+    def where(i: int) -> str:
+        return _label("oked" if is_oked[i] else "sector", col)
+
+    notes.problem(np.flatnonzero(failed), lambda i: f"{where(i)}: {res[codes[i]]}")
+    notes.warn(np.flatnonzero(warned), lambda i: f"{where(i)}: {res[codes[i]][2]}")
+    notes.problem(
+        np.flatnonzero(is_oked & ~failed & ~has_digits),
+        lambda i: f"{_label('oked', col)}: {src[i]!r} is not an OKED code; use e.g. 23.61",
+    )
+    return sector_key, oked
+
+
+def _warn_numeric_codes(raw: RawTable, match: ColumnMatch, notes: RowNotes) -> None:
+    """Excel numeric cells in the sector / OKED column may have lost a leading zero."""
+    code_cols = {match.found[c] for c in ("sector", "oked") if c in match.found}
+    row_index = {r: i for i, r in enumerate(raw.rows)}
+    for r, cidx, cell, cell_text in raw.numeric_cells:
+        if cidx in code_cols and r in row_index and re.fullmatch(r"\d{1,4}", cell_text):
+            notes.warn(
+                [row_index[r]],
+                f"cell {cell}: OKED {cell_text} is stored as a number in Excel, so "
+                "a leading zero may be lost (01111 becomes 1111); format the column as Text "
+                "and type the code again",
+            )
+
+
+def _warn_lost_letters(values: dict, col: dict[str, str], notes: RowNotes) -> None:
+    """Kazakh letters lost to cp1251 ("?асымов"): keep the row, warn."""
+    for canon in ("name", "preferred_zone"):
+        if canon not in col:
+            continue
+        series = pd.Series(values[canon], dtype=object)
+        lost = series.str.contains("?", regex=False).to_numpy(dtype=bool, copy=True)  # cheap
+        lost[lost] = series[lost].str.contains(_LOST_LETTER_RE, regex=True).to_numpy(dtype=bool)
+        notes.warn(
+            np.flatnonzero(lost),
+            lambda i, canon=canon, series=series: (
+                f"{_label(canon, col)}: {series.iat[i]!r} has '?' in place of a letter (Kazakh "
+                "letters such as Қ, Ә, Ң are lost when a file is saved as cp1251/ANSI); "
+                "the row is kept; save the file as 'CSV UTF-8' (or .xlsx) to keep the "
+                "names intact"
+            ),
+        )
+
+
+def _check_own_ids(own_id: np.ndarray, col: dict[str, str], rows: list[int], notes) -> None:
+    """The file's own company ids must be unique (among rows without other problems)."""
+    seen: dict[str, int] = {}
+    for i, value in enumerate(own_id):
+        if value and not notes.of(i):
+            if value in seen:
+                notes.problem(
+                    [i],
+                    f"{_label('company_id', col)}: {value!r} is already used on row "
+                    f"{rows[seen[value]]}; give each company its own id",
+                )
+            else:
+                seen[value] = i
+
+
+# ---------------------------------------------------------------------------------------
+# tables
+# ---------------------------------------------------------------------------------------
+def _valid_table(values: dict, sector_key, oked, rows: np.ndarray, ok: np.ndarray):
+    names = pd.Series(values["name"], dtype=object)
+    emp = np.where(np.isnan(values["employees"]), None, values["employees"])
+    valid = pd.DataFrame(
+        {
+            "company_id": _company_ids(names[ok], pd.Series(values["company_id"])[ok]),
+            "row": rows[ok],
+            "name": names[ok].to_numpy(),
+            "land_ha": values["land_ha"][ok],
+            "sector": sector_key[ok],
+            "oked": oked[ok],
+            "employees": pd.array(emp[ok].tolist(), dtype="Int64"),
+            "needs_rail": values["needs_rail"][ok],
+            "export_oriented": values["export_oriented"][ok],
+            "hazard_class": values["hazard_class"][ok],
+            "max_dist_almaty_km": values["max_dist_almaty_km"][ok],
+            "preferred_zone": values["preferred_zone"][ok],
+        }
+    )
+    for name in ("company_id", "name", "sector", "oked", "preferred_zone"):
+        valid[name] = valid[name].astype("str")
+    valid.index = pd.RangeIndex(len(valid))
+    return valid
+
+
+def _rejects_table(text: pd.DataFrame, headers: list[str], rows, notes: RowNotes, ok):
+    rejects = text[~ok].copy()
+    # "row" and "reason" are ours: a file column so named is renamed "row (file)"
+    rejects.columns = [
+        free_name(h, [c for c in headers if c != h] + ["row", "reason"]) for h in rejects.columns
+    ]
+    rejects.insert(0, "row", np.asarray(rows, dtype=np.int64)[~ok])
+    rejects["reason"] = ["; ".join(notes.of(i)) for i in np.flatnonzero(~ok)]
+    rejects = rejects.astype({c: "str" for c in rejects.columns if rejects[c].dtype == object})
+    rejects.index = pd.RangeIndex(len(rejects))
+    return rejects
+
+
 def _company_ids(names: pd.Series, own: pd.Series) -> list[str]:
     """The file's own ids, else ``c-`` + 8 hex of the normalized name (+ ``-2``, ``-3``...)."""
     if not len(names):
         return []
     given = own.to_numpy(dtype=object)
-    key = names.str.casefold().str.replace(r"\s+", " ", regex=True).str.strip()
+    key = fold_text(names)
     digest = {
         k: "c-" + hashlib.sha1(k.encode("utf-8"), usedforsecurity=False).hexdigest()[:8]
-        for k in pd.unique(key.to_numpy(dtype=object))
+        for k in pd.unique(key)
     }
-    base = pd.Series(key.to_numpy(dtype=object)).map(digest)
+    base = pd.Series(key).map(digest)
     nth = base.where(given == "").groupby(base).cumcount().to_numpy() + 1
     base_arr = base.to_numpy(dtype=object)
     ids = np.where(nth == 1, base_arr, base_arr + "-" + nth.astype(str).astype(object))
@@ -966,7 +572,7 @@ def _company_ids(names: pd.Series, own: pd.Series) -> list[str]:
 
 
 def _table_warnings(
-    raw: _Raw, headers: list[str], ignored_idx: list[int], valid: pd.DataFrame
+    raw: RawTable, headers: list[str], ignored_idx: list[int], valid: pd.DataFrame
 ) -> list[str]:
     out: list[str] = []
     if ignored_idx:
@@ -983,7 +589,7 @@ def _table_warnings(
             f"the file is in {raw.encoding} (a legacy 'ANSI' encoding); it was read correctly, "
             "but 'CSV UTF-8' keeps every Kazakh letter"
         )
-    key = valid["name"].str.casefold().str.replace(r"\s+", " ", regex=True)
+    key = pd.Series(fold_text(valid["name"]), index=valid.index)
     dup = key.duplicated(keep=False).to_numpy(dtype=bool)
     if dup.any():
         groups = valid[dup].groupby(key[dup], sort=False)["row"]

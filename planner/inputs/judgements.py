@@ -34,6 +34,7 @@ from typing import Any
 from planner import i18n
 from planner.config.pairs_form import FIRST_ROW, META_SHEET, headers
 from planner.errors import InputError
+from planner.inputs.tables import cell_text
 
 __all__ = ["META_SHEET", "JudgementFile", "read_judgements"]
 
@@ -110,11 +111,7 @@ def _read_toml(p: Path) -> JudgementFile:
 
 
 def _text(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v).strip()
+    return cell_text(v).strip()
 
 
 def _read_xlsx(p: Path) -> JudgementFile:

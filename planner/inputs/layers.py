@@ -12,7 +12,6 @@ zone status by date) is the data model in :mod:`planner.core.layerset`.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import math
 import warnings
@@ -38,10 +37,12 @@ from planner.core.layerset import (
     STATUSES,
     TEXT_FIELDS,
     LayerSet,
+    LayerSpec,
     is_missing,
     parse_date,
 )
 from planner.errors import InputError, LayerError
+from planner.inputs.columns import ColumnSpec, RowNotes, Rule, check_column, per_value, show_value
 
 __all__ = [
     "builtin_geodata_dir",
@@ -74,36 +75,6 @@ def builtin_geodata_dir() -> Path:
 
 
 # --------------------------------------------------------------------------- value helpers
-
-
-def _fmt_val(v) -> str:
-    text = repr(v)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-
-
-def _as_bool(v) -> bool | None:
-    """A boolean from bool, 0/1 (GeoPackage without a boolean subtype) or 'true'/'false'."""
-    if isinstance(v, bool | np.bool_):
-        return bool(v)
-    if isinstance(v, int | np.integer) and v in (0, 1):
-        return bool(v)
-    if isinstance(v, str) and v.strip().lower() in ("true", "false"):
-        return v.strip().lower() == "true"
-    return None
-
-
-def _as_number(v) -> float | None:
-    """A finite float, None when missing; ValueError when not a number."""
-    if is_missing(v):
-        return None
-    if isinstance(v, bool | np.bool_):
-        raise ValueError("a boolean is not a number")
-    out = float(v.strip()) if isinstance(v, str) else float(v)
-    if not math.isfinite(out):
-        raise ValueError("not finite")
-    return out
 
 
 def _objects(s: pd.Series) -> np.ndarray:
@@ -189,7 +160,7 @@ def validate_layer(
 
     ids = _objects(gdf["id"])
     labels = [
-        f"{where}: feature {i + 1}" + ("" if is_missing(fid) else f" (id={_fmt_val(fid)})")
+        f"{where}: feature {i + 1}" + ("" if is_missing(fid) else f" (id={show_value(fid)})")
         for i, fid in enumerate(ids)
     ]
     kinds = _check_attributes(gdf, spec, cols, labels, problems, notes)
@@ -255,128 +226,174 @@ def _reproject(gdf, where, problems, notes):
     return out, True
 
 
+_METRES = "a distance in metres; use a number >= 0"
+_HECTARES = "an area in hectares; use a number >= 0 with a dot, e.g. 12.5"
+
+
+def _true_false(v) -> bool:
+    """A boolean from bool, 0/1 (GeoPackage without a boolean subtype) or 'true'/'false'."""
+    if isinstance(v, bool | np.bool_):
+        return bool(v)
+    if isinstance(v, int | np.integer) and v in (0, 1):
+        return bool(v)
+    if isinstance(v, str) and v.strip().lower() in ("true", "false"):
+        return v.strip().lower() == "true"
+    raise ValueError(f"{v!r} is not a boolean")
+
+
+def _as_number(v) -> float | None:
+    """A finite float, None when missing; ValueError when not a number."""
+    if is_missing(v):
+        return None
+    if isinstance(v, bool | np.bool_):
+        raise ValueError("a boolean is not a number")
+    out = float(v.strip()) if isinstance(v, str) else float(v)
+    if not math.isfinite(out):
+        raise ValueError("not finite")
+    return out
+
+
+def _one_of(allowed):
+    def check(v):
+        if is_missing(v):
+            return None
+        if v not in allowed:
+            raise ValueError(f"{v!r} is not allowed")
+        return v
+
+    return per_value(check)
+
+
+def _number_spec(fld: str, rule: str, required: bool) -> ColumnSpec:
+    return ColumnSpec(
+        fld, per_value(_as_number, float), invalid=f"{{col}}: {{value}} is not {rule}",
+        empty=f"{{col}} is empty; it must be {rule}" if required else None,
+        rules=(Rule(lambda v: v < 0, f"{{col}}: {{value}} is not {rule}"),),
+    )
+
+
+#: provenance and size fields, checked before the free <= area rule
+_FIELDS_SIZE: tuple[ColumnSpec, ...] = (
+    *(ColumnSpec(f, per_value(lambda v: v), empty="{col} is empty; fill it in")
+      for f in TEXT_FIELDS),
+    ColumnSpec(
+        "estimated", per_value(_true_false),
+        invalid="{col}: {value} is not a boolean; use true or false",
+        empty="{col}: {value} is not a boolean; use true or false",
+    ),
+    _number_spec("accuracy_m", _METRES, required=True),
+    _number_spec("area_ha", _HECTARES, required=False),
+    _number_spec("free_ha", _HECTARES, required=False),
+)  # fmt: skip
+_DATE_SPEC = dict(
+    parse=per_value(parse_date),
+    invalid="{col}: {value} is not a valid ISO date; use YYYY-MM-DD, e.g. 2024-06-30",
+)
+
+
+def _fields_kind_dates(spec: LayerSpec) -> tuple[ColumnSpec, ...]:
+    """Kind, status and date fields of layer ``spec`` (the rules depend on the layer)."""
+    status = (
+        f"{{col}}: {{value}} is not a known status; use one of {', '.join(STATUSES)}"
+        + ("" if spec.needs_status else " or leave it empty")
+    )
+    return (
+        ColumnSpec(
+            "kind", _one_of(spec.kinds),
+            invalid=f"{{col}}: {{value}} is not a kind of layer {spec.name!r}; use one of "
+            f"{', '.join(spec.kinds)}",
+        ),
+        ColumnSpec(
+            "status", _one_of(STATUSES), invalid=status,
+            empty=status if spec.needs_status else None,
+        ),
+        *(ColumnSpec(f, **_DATE_SPEC) for f in DATE_FIELDS),
+    )  # fmt: skip
+
+
+def _check_fields(gdf, specs, cols, rows: RowNotes) -> dict[str, np.ndarray]:
+    """Apply ``specs`` to the fields present (a missing required field is reported once,
+    by the caller; optional numbers and dates are checked even when absent: all empty)."""
+    out = {}
+    for fs in specs:
+        if fs.name not in cols and fs.name not in (*OPTIONAL_NUMBER_FIELDS, *DATE_FIELDS):
+            continue
+        cells = pd.Series(_objects(gdf[fs.name]), dtype=object)
+        out[fs.name] = check_column(fs, cells, rows, col=f"field `{fs.name}`", blank_as=None)
+    return out
+
+
 def _check_attributes(gdf, spec, cols, labels, problems, notes) -> list[str | None]:
-    """Field-by-field checks; returns each feature's kind (None when unusable)."""
+    """Field-by-field checks (column specs); returns each feature's kind (None: unusable)."""
     n = len(gdf)
-    per_row: list[list[str]] = [[] for _ in range(n)]
-    for fld in TEXT_FIELDS:
-        if fld not in cols:
-            continue
-        for i, v in enumerate(_objects(gdf[fld])):
-            if is_missing(v):
-                per_row[i].append(f"field `{fld}` is empty; fill it in")
-    if "estimated" in cols:
-        vals = _objects(gdf["estimated"])
-        fixed = [_as_bool(v) for v in vals]
-        for i, (v, b) in enumerate(zip(vals, fixed, strict=True)):
-            if b is None:
-                per_row[i].append(
-                    f"field `estimated`: {_fmt_val(v)} is not a boolean; use true or false"
-                )
-        gdf["estimated"] = pd.Series(fixed, index=gdf.index, dtype=object)
-    for fld, rule in (("accuracy_m", "a distance in metres; use a number >= 0"),
-                      ("area_ha", "an area in hectares; use a number >= 0 with a dot, e.g. 12.5"),
-                      ("free_ha", "an area in hectares; use a number >= 0 with a dot, e.g. 12.5")):
-        required = fld == "accuracy_m"
-        if required and fld not in cols:
-            continue
-        vals = _objects(gdf[fld])
-        nums = np.full(n, np.nan)
-        for i, v in enumerate(vals):
-            try:
-                x = _as_number(v)
-            except (TypeError, ValueError):
-                x = -1.0
-            if x is None:
-                if required:
-                    per_row[i].append(f"field `{fld}` is empty; it must be {rule}")
-                continue
-            if x < 0:
-                per_row[i].append(f"field `{fld}`: {_fmt_val(v)} is not {rule}")
-                continue
-            nums[i] = x
-        gdf[fld] = nums
+    rows = RowNotes(n)
+    values = _check_fields(gdf, _FIELDS_SIZE, cols, rows)
+    if "estimated" in values:
+        gdf["estimated"] = pd.Series(values["estimated"], index=gdf.index, dtype=object)
+    for fld in ("accuracy_m", *OPTIONAL_NUMBER_FIELDS):
+        if fld in values:
+            nums = values[fld]
+            gdf[fld] = np.where(nums < 0, np.nan, nums)
     over = gdf["free_ha"].to_numpy() > gdf["area_ha"].to_numpy() * (1 + 1e-9)
-    for i in np.flatnonzero(over):
-        per_row[i].append(
-            f"field `free_ha`: {gdf['free_ha'].iat[i]:g} is more than area_ha="
-            f"{gdf['area_ha'].iat[i]:g}; free land cannot exceed the zone's area"
-        )
+    rows.problem(
+        np.flatnonzero(over),
+        lambda i: f"field `free_ha`: {gdf['free_ha'].iat[i]:g} is more than area_ha="
+        f"{gdf['area_ha'].iat[i]:g}; free land cannot exceed the zone's area",
+    )
 
-    kinds: list[str | None] = [None] * n
-    if "kind" in cols:
-        for i, k in enumerate(_objects(gdf["kind"])):
-            if is_missing(k):
-                continue
-            if k in spec.kinds:
-                kinds[i] = k
-            else:
-                per_row[i].append(
-                    f"field `kind`: {_fmt_val(k)} is not a kind of layer {spec.name!r}; "
-                    f"use one of {', '.join(spec.kinds)}"
-                )
-    if "status" in cols:
-        for i, st in enumerate(_objects(gdf["status"])):
-            missing = is_missing(st)
-            if (missing and spec.needs_status) or (not missing and st not in STATUSES):
-                per_row[i].append(
-                    f"field `status`: {_fmt_val(st)} is not a known status; use one of "
-                    f"{', '.join(STATUSES)}" + ("" if spec.needs_status else " or leave it empty")
-                )
-
-    dates: dict[str, list[dt.date | None]] = {}
+    values = _check_fields(gdf, _fields_kind_dates(spec), cols, rows)
+    kinds = list(values["kind"]) if "kind" in values else [None] * n
     for fld in DATE_FIELDS:
-        parsed: list[dt.date | None] = []
-        for i, v in enumerate(_objects(gdf[fld])):
-            try:
-                parsed.append(parse_date(v))
-            except (TypeError, ValueError):
-                parsed.append(None)
-                per_row[i].append(
-                    f"field `{fld}`: {_fmt_val(v)} is not a valid ISO date; use YYYY-MM-DD, "
-                    "e.g. 2024-06-30"
-                )
-        dates[fld] = parsed
         gdf[fld] = pd.Series(
-            [d.isoformat() if d else None for d in parsed], index=gdf.index, dtype=object
+            [d.isoformat() if d else None for d in values[fld]], index=gdf.index, dtype=object
         )
-    for i in range(n):
-        ann, since, until = (dates[f][i] for f in ("announced", "status_since", "status_until"))
+    _check_date_order(values, rows)
+    if spec.name == "constraints":
+        _default_reasons(gdf, kinds, labels, rows, notes)
+    _note_parents(gdf, labels, notes)
+    problems.extend(rows.labelled(labels))
+    return kinds
+
+
+def _check_date_order(dates: dict, rows: RowNotes) -> None:
+    for i, (ann, since, until) in enumerate(
+        zip(dates["announced"], dates["status_since"], dates["status_until"], strict=True)
+    ):
         if since and until and until <= since:
-            per_row[i].append(
+            rows.problem(
+                [i],
                 f"field `status_until`: {until} is not after status_since {since}; "
-                "fix one of the dates"
+                "fix one of the dates",
             )
         if ann and since and ann > since:
-            per_row[i].append(
+            rows.problem(
+                [i],
                 f"field `announced`: {ann} is after status_since {since}; a feature cannot "
-                "have a status before it was announced: fix one of the dates"
+                "have a status before it was announced: fix one of the dates",
             )
 
-    if spec.name == "constraints":
-        reasons = _objects(gdf["reason"])
-        for i, (k, r) in enumerate(zip(kinds, reasons, strict=True)):
-            if not is_missing(r) or k is None:
-                continue
-            if k in _DEFAULT_REASON:
-                reasons[i] = _DEFAULT_REASON[k]
-                notes.append(f"{labels[i]}: empty `reason` set to {reasons[i]!r} (kind {k!r})")
-            else:
-                per_row[i].append(
-                    "field `reason` is empty; say why the area is excluded, "
-                    "e.g. national_park"
-                )
-        gdf["reason"] = pd.Series(reasons, index=gdf.index, dtype=object)
 
-    parents = _objects(gdf["parent_id"])
+def _default_reasons(gdf, kinds, labels, rows: RowNotes, notes: list[str]) -> None:
+    """Constraints: an empty ``reason`` implied by the kind is filled in (and noted)."""
+    reasons = _objects(gdf["reason"])
+    for i, (k, r) in enumerate(zip(kinds, reasons, strict=True)):
+        if not is_missing(r) or k is None:
+            continue
+        if k in _DEFAULT_REASON:
+            reasons[i] = _DEFAULT_REASON[k]
+            notes.append(f"{labels[i]}: empty `reason` set to {reasons[i]!r} (kind {k!r})")
+        else:
+            rows.problem(
+                [i], "field `reason` is empty; say why the area is excluded, e.g. national_park"
+            )
+    gdf["reason"] = pd.Series(reasons, index=gdf.index, dtype=object)
+
+
+def _note_parents(gdf, labels, notes: list[str]) -> None:
     known = {str(v) for v in _objects(gdf["id"]) if not is_missing(v)}
-    for i, p in enumerate(parents):
+    for i, p in enumerate(_objects(gdf["parent_id"])):
         if not is_missing(p) and str(p) not in known:
             notes.append(f"{labels[i]}: parent_id {p!r} is not an id in this layer")
-
-    for i, msgs in enumerate(per_row):
-        problems.extend(f"{labels[i]}: {m}" for m in msgs)
-    return kinds
 
 
 def _check_ids(ids: np.ndarray, where: str, problems: list[str]) -> None:

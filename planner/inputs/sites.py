@@ -12,12 +12,9 @@ silently dropped rows is worse than one that has to be fixed.
 
 from __future__ import annotations
 
-import codecs
-import io
 import logging
 import math
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,213 +23,106 @@ import pandas as pd
 import shapely
 
 from planner import crs as _crs
+from planner.core.sitetable import SITE_COLUMNS, builtin_sites, sites_table
 from planner.errors import InputError, SiteFileError
+from planner.inputs.columns import (
+    ColumnSpec,
+    RowNotes,
+    Rule,
+    check_column,
+    match_columns,
+    parse_decimal,
+    parse_degrees,
+    parse_text,
+)
+from planner.inputs.tables import TABLE_SUFFIXES, TableKind, cell_frame, cell_text, read_table
 
 __all__ = [
+    "COLUMNS",
     "SITE_COLUMNS",
     "builtin_sites",
     "grid_sites",
     "load_sites",
     "read_sites",
-    "write_sites",
 ]
 
 log = logging.getLogger(__name__)
 
-SITE_COLUMNS = ("site_id", "name", "lon", "lat", "area_ha", "free_ha", "site_source")
-TABLE_SUFFIXES = (".csv", ".txt", ".xlsx")
 GEO_SUFFIXES = (".geojson", ".json", ".gpkg")
 _MAX_LISTED = 50
 #: beyond this a grid is almost certainly a typo in --spacing-km
 MAX_GRID_SITES = 20_000_000
 
 
-# --------------------------------------------------------------------------- column names
+# --------------------------------------------------------------------------- columns
+
+_SITES_KIND = TableKind(
+    what="sites file", noun="sites list", item="site", header_example="site_id;name;lat;lon"
+)
+_HECTARES = dict(
+    parse=parse_decimal,
+    invalid="{col}: {value} is not a number; use hectares, e.g. 12.5 (or leave the cell empty)",
+    rules=(Rule(lambda v: v < 0, "{col}: {parsed:g} is negative; use hectares >= 0"),),
+)
+#: the columns of a sites table; lat/lon are the point (a geodata file has its geometry)
+COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec(
+        "lat", parse_degrees, required=True, aliases=("lat", "latitude", "широта"),
+        invalid="{col}: {value} is not a number; use decimal degrees, e.g. 43.52",
+        empty="{col} is empty; every site needs lat in decimal degrees, e.g. 43.52",
+    ),
+    ColumnSpec(
+        "lon", parse_degrees, required=True,
+        aliases=("lon", "lng", "long", "longitude", "долгота"),
+        invalid="{col}: {value} is not a number; use decimal degrees, e.g. 77.06",
+        empty="{col} is empty; every site needs lon in decimal degrees, e.g. 77.06",
+    ),
+    ColumnSpec(
+        "site_id", parse_text, aliases=("site_id", "id"), exact_wins=True,
+        empty="{col} is empty; give every site an id, or remove the column to number the "
+        "sites automatically ({prefix}-1, {prefix}-2, ...)",
+    ),
+    ColumnSpec("name", parse_text, aliases=("name", "наименование", "название")),
+    ColumnSpec("area_ha", aliases=("area_ha",), **_HECTARES),
+    ColumnSpec("free_ha", aliases=("free_ha",), **_HECTARES),
+)  # fmt: skip
+_ATTRIBUTES = tuple(s for s in COLUMNS if s.name not in ("lat", "lon"))
 
 
-def _norm(name: object) -> str:
-    return re.sub(r"[\s_\-]+", "", str(name).replace("\ufeff", "").strip().lower())
+def _find_columns(
+    columns: Sequence, specs: Sequence[ColumnSpec], where: str, problems: list[str]
+) -> dict[str, str]:
+    """Map our field -> the file's column (aliases as :func:`~.columns.norm_header`)."""
+    cols = [str(c) for c in columns if c != "geometry"]
+    match = match_columns(cols, specs)
+    for field, idx in match.clashes.items():
+        problems.append(
+            f"{where}: columns {', '.join(repr(cols[i]) for i in idx)} all mean `{field}`; "
+            "keep one of them"
+        )
+    return {field: cols[i] for field, i in match.found.items()}
 
 
-_ALIASES = {
-    "lat": ("lat", "latitude", "широта"),
-    "lon": ("lon", "lng", "long", "longitude", "долгота"),
-    "site_id": ("site_id", "id"),
-    "name": ("name", "наименование", "название"),
-    "area_ha": ("area_ha",),
-    "free_ha": ("free_ha",),
-}
+def _check_fields(
+    frame: pd.DataFrame, cols: dict[str, str], specs, notes: RowNotes, prefix: str,
+    as_text=None,
+) -> dict[str, np.ndarray]:
+    """Parse and check the columns of ``specs`` present in ``frame``.
 
-
-def _find_columns(columns: Iterable, where: str, problems: list[str]) -> dict[str, str]:
-    """Map our field -> the file's column (case/space-insensitive aliases)."""
-    cols = [c for c in columns if c != "geometry"]
-    found: dict[str, str] = {}
-    for field, aliases in _ALIASES.items():
-        wanted = [_norm(a) for a in aliases]
-        hits = [c for c in cols if _norm(c) in wanted]
-        if field == "site_id" and len(hits) > 1:  # both site_id and id: site_id wins
-            hits = sorted(hits, key=lambda c: wanted.index(_norm(c)))[:1]
-        if len(hits) > 1:
-            problems.append(
-                f"{where}: columns {', '.join(repr(h) for h in hits)} all mean `{field}`; "
-                "keep one of them"
+    ``as_text`` turns a column into text cells first (geodata attributes are typed).
+    """
+    out = {}
+    for spec in specs:
+        if spec.name in cols:
+            cells = frame[cols[spec.name]].reset_index(drop=True)
+            out[spec.name] = check_column(
+                spec, as_text(cells) if as_text else cells, notes,
+                col=f"column `{cols[spec.name]}`", context={"prefix": prefix},
             )
-        elif hits:
-            found[field] = hits[0]
-    return found
-
-
-# --------------------------------------------------------------------------- values
-
-
-def _text(values: pd.Series) -> pd.Series:
-    """Cell values as stripped text ('' for missing); integral floats lose their '.0'."""
-
-    def one(v) -> str:
-        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
-            return ""
-        if isinstance(v, float) and v.is_integer():
-            return str(int(v))
-        return str(v).strip()
-
-    return pd.Series(
-        [one(v) for v in values.astype(object).tolist()], index=values.index, dtype=object
-    )
-
-
-def _numbers(text: pd.Series) -> np.ndarray:
-    """Decimal numbers from text cells; comma decimals, spaces and a degree sign allowed."""
-    clean = (
-        text.str.replace("\u00a0", "", regex=False)
-        .str.replace(" ", "", regex=False)
-        .str.replace("°", "", regex=False)
-        .str.replace(",", ".", regex=False)
-    )
-    vals = pd.to_numeric(clean.where(clean != "", None), errors="coerce")
-    out = np.array(vals, dtype="f8")  # a copy: pandas hands out read-only views
-    out[~np.isfinite(out)] = np.nan
     return out
 
 
-def _fmt(v) -> str:
-    text = repr(v)
-    return text if len(text) <= 40 else text[:37] + "...'"
-
-
-# --------------------------------------------------------------------------- text files
-
-
-def _decode(data: bytes, where: str) -> str:
-    """Text of a CSV: BOM, then strict UTF-8, then Cyrillic single-byte (cp1251 / kz1048)."""
-    for bom, enc in (
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom):
-            try:
-                return data.decode(enc)
-            except UnicodeDecodeError as exc:
-                raise InputError(
-                    f"{where}: starts with a {enc} byte-order mark but byte {exc.start} is not "
-                    f"{enc}; save the file again as UTF-8"
-                ) from exc
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data, cp_isolation=["cp1251", "cp866"]).best()
-    if best is None:
-        raise InputError(
-            f"{where}: the text encoding is neither UTF-8 nor a Cyrillic code page; "
-            "save the file as UTF-8 (Excel: 'CSV UTF-8')"
-        )
-    enc = best.encoding
-    text = data.decode(enc, errors="replace")
-    if enc == "cp1251" and re.search("[ЌЋќћЎўЈҐЄЇґєјЅѕї]", text):
-        # Kazakh letters saved as kz1048 look like Serbian/Ukrainian letters in cp1251
-        enc, text = "kz1048", data.decode("kz1048", errors="replace")
-    log.info("%s: read as %s (not UTF-8)", where, enc)
-    return text
-
-
-def _separator(text: str) -> str:
-    header = next((ln for ln in text.splitlines() if ln.strip()), "")
-    counts = {sep: header.count(sep) for sep in (";", "\t", ",")}
-    best = max(counts, key=lambda s: counts[s])  # ties: ';' first (Russian-locale Excel)
-    return best if counts[best] else ","
-
-
-def _read_table(path: Path) -> pd.DataFrame:
-    where = str(path)
-    if path.suffix.lower() == ".xlsx":
-        try:
-            df = pd.read_excel(path, dtype=str, sheet_name=0, engine="openpyxl")
-        except Exception as exc:  # openpyxl raises many types for broken files
-            raise InputError(
-                f"cannot read {where} as an Excel workbook: {exc}; save it as .xlsx or CSV"
-            ) from exc
-        return df.astype(object).where(df.notna(), "")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {where}: {exc.strerror}; check the path") from exc
-    text = _decode(data, where)
-    sep = _separator(text)
-    try:
-        df = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=True,
-            skipinitialspace=True,
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(
-            f"cannot read {where} as a table separated by {sep!r}: {exc}; check that every row "
-            "has the same number of columns and that text with separators is in quotes"
-        ) from exc
-    return df
-
-
-# --------------------------------------------------------------------------- validation
-
-
-def _check_coordinates(
-    lon: np.ndarray, lat: np.ndarray, labels: Sequence[str], problems: list[str]
-) -> None:
-    west, south, east, north = _crs.REGION_BOUNDS_LONLAT
-    ok = np.isfinite(lon) & np.isfinite(lat)
-    inside = ok & (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
-    swapped = ok & ~inside & (lat >= west) & (lat <= east) & (lon >= south) & (lon <= north)
-    for r in np.flatnonzero(swapped):
-        problems.append(
-            f"{labels[r]}: lat={lat[r]:g}, lon={lon[r]:g} look swapped (Almaty Region is at lat "
-            f"{south}-{north}, lon {west}-{east}); swap the latitude and longitude values"
-        )
-    for r in np.flatnonzero(ok & ~inside & ~swapped):
-        problems.append(
-            f"{labels[r]}: lon={lon[r]:g}, lat={lat[r]:g} is outside Almaty Region "
-            f"({west}-{east} E, {south}-{north} N); check the coordinates (decimal degrees, WGS84)"
-        )
-
-
-def _ids(
-    raw: pd.Series | None, prefix: str, col: str | None, labels: Sequence[str], problems: list[str]
-) -> np.ndarray:
-    n = len(labels)
-    if raw is None:
-        return np.array([f"{prefix}-{i + 1}" for i in range(n)], dtype=object)
-    ids = _text(raw).to_numpy(dtype=object)
-    for r in np.flatnonzero(ids == ""):
-        problems.append(
-            f"{labels[r]}: column `{col}` is empty; give every site an id, or remove the "
-            f"column to number the sites automatically ({prefix}-1, {prefix}-2, ...)"
-        )
+def _check_unique_ids(ids: np.ndarray, col: str | None, labels, problems: list[str]) -> None:
     s = pd.Series(ids)
     dup = s[(s != "") & s.duplicated(keep=False)]
     for val, grp in dup.groupby(dup, sort=True):
@@ -240,7 +130,35 @@ def _ids(
         problems.append(
             f"column `{col}`: id {val!r} is used more than once ({where}); ids must be unique"
         )
-    return ids
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Typed attribute values as cell text (:func:`~planner.inputs.tables.cell_text`)."""
+    return pd.Series([cell_text(v) for v in values.astype(object).tolist()], dtype=object)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def _check_coordinates(lon: np.ndarray, lat: np.ndarray, notes: RowNotes) -> None:
+    """Points outside Almaty Region (and swapped lat/lon) are problems of their rows."""
+    west, south, east, north = _crs.REGION_BOUNDS_LONLAT
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    inside = ok & (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+    swapped = ok & ~inside & (lat >= west) & (lat <= east) & (lon >= south) & (lon <= north)
+    notes.problem(
+        np.flatnonzero(swapped),
+        lambda r: f"lat={lat[r]:g}, lon={lon[r]:g} look swapped (Almaty Region is at lat "
+        f"{south}-{north}, lon {west}-{east}); swap the latitude and longitude values",
+    )
+    notes.problem(
+        np.flatnonzero(ok & ~inside & ~swapped),
+        lambda r: f"lon={lon[r]:g}, lat={lat[r]:g} is outside Almaty Region "
+        f"({west}-{east} E, {south}-{north} N); check the coordinates (decimal degrees, WGS84)",
+    )
 
 
 def _raise(where: str, problems: list[str], unit: str) -> None:
@@ -253,104 +171,44 @@ def _raise(where: str, problems: list[str], unit: str) -> None:
     )
 
 
-def _assemble(ids, names, lon, lat, area_ha, free_ha, source, geometry) -> gpd.GeoDataFrame:
-    n = len(ids)
-    names = np.where(
-        pd.Series(names, dtype=object).fillna("").to_numpy(dtype=object) == "", ids, names
-    )
-    return gpd.GeoDataFrame(
-        {
-            "site_id": pd.array(np.asarray(ids, dtype=object), dtype="str"),
-            "name": pd.array(np.asarray(names, dtype=object), dtype="str"),
-            "lon": np.asarray(lon, dtype="f8"),
-            "lat": np.asarray(lat, dtype="f8"),
-            "area_ha": np.asarray(area_ha, dtype="f8")
-            if area_ha is not None
-            else np.full(n, np.nan),
-            "free_ha": np.asarray(free_ha, dtype="f8")
-            if free_ha is not None
-            else np.full(n, np.nan),
-            "site_source": pd.array([source] * n, dtype="str"),
-        },
-        geometry=geometry,
-        crs=_crs.GEOGRAPHIC_CRS,
-    )
-
-
-def _optional_numbers(df, cols, field, labels, problems) -> np.ndarray | None:
-    if field not in cols:
-        return None
-    text = _text(df[cols[field]])
-    vals = _numbers(text)
-    for r in np.flatnonzero(np.isnan(vals) & (text.to_numpy() != "")):
-        problems.append(
-            f"{labels[r]}: column `{cols[field]}`: {_fmt(text.iloc[r])} is not a number; "
-            "use hectares, e.g. 12.5 (or leave the cell empty)"
-        )
-    for r in np.flatnonzero(vals < 0):
-        problems.append(
-            f"{labels[r]}: column `{cols[field]}`: {vals[r]:g} is negative; use hectares >= 0"
-        )
-    return vals
-
-
-def _read_table_sites(path: Path) -> gpd.GeoDataFrame:
+def _read_table_sites(path: Path, encoding: str | None, sheet) -> gpd.GeoDataFrame:
     where = str(path)
-    df = _read_table(path)
+    raw = read_table(path, kind=_SITES_KIND, encoding=encoding, sheet=sheet)
+    text, notes = cell_frame(raw)
     problems: list[str] = []
-    cols = _find_columns(df.columns, where, problems)
-    for field, names in (("lat", "lat, latitude or широта"), ("lon", "lon, longitude or долгота")):
+    cols = _find_columns(text.columns, COLUMNS, where, problems)
+    for field, spec in ((s.name, s) for s in COLUMNS if s.required):
         if field not in cols:
+            names = ", ".join(spec.aliases[:-1]) + f" or {spec.aliases[-1]}"
             problems.append(
                 f"{where}: no {field} column "
-                f"(found columns: {', '.join(map(str, df.columns)) or 'none'}); "
+                f"(found columns: {', '.join(raw.header) or 'none'}); "
                 f"name it {names} (any case)"
             )
     if problems:
         _raise(where, problems, "rows are counted from 1 below the header")
-    if len(df) == 0:
+    if not raw.records:
         raise SiteFileError(f"{where}: the file has a header but no sites; add one row per site")
-    labels = [f"row {i + 1}" for i in range(len(df))]
-    coords = {}
-    for field in ("lat", "lon"):
-        col = cols[field]
-        text = _text(df[col])
-        vals = _numbers(text)
-        tx = text.to_numpy(dtype=object)
-        for r in np.flatnonzero(np.isnan(vals)):
-            if tx[r] == "":
-                problems.append(
-                    f"{labels[r]}: column `{col}` is empty; every site needs {field} "
-                    "in decimal degrees, e.g. " + ("43.52" if field == "lat" else "77.06")
-                )
-            else:
-                problems.append(
-                    f"{labels[r]}: column `{col}`: {_fmt(tx[r])} is not a number; use "
-                    "decimal degrees, e.g. " + ("43.52" if field == "lat" else "77.06")
-                )
-        coords[field] = vals
-    lon, lat = coords["lon"], coords["lat"]
-    _check_coordinates(lon, lat, labels, problems)
-    ids = _ids(
-        df[cols["site_id"]] if "site_id" in cols else None,
-        "row",
-        cols.get("site_id"),
-        labels,
-        problems,
-    )
-    area = _optional_numbers(df, cols, "area_ha", labels, problems)
-    free = _optional_numbers(df, cols, "free_ha", labels, problems)
+    n = len(raw.records)
+    labels = [f"row {i + 1}" for i in range(n)]
+    values = _check_fields(text, cols, COLUMNS, notes, "row")
+    lon, lat = values["lon"], values["lat"]
+    _check_coordinates(lon, lat, notes)
+    ids = values.get("site_id")
+    if ids is None:
+        ids = np.array([f"row-{i + 1}" for i in range(n)], dtype=object)
+    problems = notes.labelled(labels)
+    _check_unique_ids(ids, cols.get("site_id"), labels, problems)
     if problems:
         _raise(where, problems, "rows are counted from 1 below the header")
-    names = (
-        _text(df[cols["name"]]).to_numpy(dtype=object)
-        if "name" in cols
-        else np.full(len(df), "", dtype=object)
-    )
-    dropped = [c for c in df.columns if c not in cols.values()]
+    names = values.get("name", np.full(n, "", dtype=object))
+    dropped = [c for c in text.columns if c not in cols.values()]
     if dropped:
         log.info("%s: columns not used for sites: %s", where, ", ".join(map(str, dropped)))
-    return _assemble(ids, names, lon, lat, area, free, path.name, gpd.points_from_xy(lon, lat))
+    return sites_table(
+        ids, names, lon, lat, values.get("area_ha"), values.get("free_ha"), path.name,
+        gpd.points_from_xy(lon, lat),
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- geodata files
@@ -455,29 +313,24 @@ def _read_geo_sites(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     lat[good] = shapely.get_y(rep[good])
     for r in np.flatnonzero(good & ~(np.isfinite(lon) & np.isfinite(lat))):
         problems.append(f"{labels[r]}: coordinates are not numbers (NaN); fix the geometry")
-    _check_coordinates(lon, lat, labels, problems)
-    cols = _find_columns(gdf.columns, where, problems)
-    ids = _ids(
-        gdf[cols["site_id"]] if "site_id" in cols else None,
-        "feature",
-        cols.get("site_id"),
-        labels,
-        problems,
-    )
-    area_attr = _optional_numbers(gdf, cols, "area_ha", labels, problems)
-    free = _optional_numbers(gdf, cols, "free_ha", labels, problems)
+    notes = RowNotes(len(gdf))
+    _check_coordinates(lon, lat, notes)
+    cols = _find_columns(gdf.columns, _ATTRIBUTES, where, problems)
+    values = _check_fields(gdf, cols, _ATTRIBUTES, notes, "feature", as_text=_text)
+    problems += notes.labelled(labels)
+    ids = values.get("site_id")
+    if ids is None:
+        ids = np.array([f"feature-{i + 1}" for i in range(len(gdf))], dtype=object)
+    _check_unique_ids(ids, cols.get("site_id"), labels, problems)
+    area_attr, free = values.get("area_ha"), values.get("free_ha")
     if problems:
         _raise(where, problems, unit)
     area = np.full(len(gdf), np.nan) if area_attr is None else area_attr.copy()
     if poly.any():
         metric = gpd.GeoSeries(geoms[poly], crs=_crs.GEOGRAPHIC_CRS).to_crs(_crs.METRIC_CRS)
         area[poly] = metric.area.to_numpy() / 1e4
-    names = (
-        _text(gdf[cols["name"]]).to_numpy(dtype=object)
-        if "name" in cols
-        else np.full(len(gdf), "", dtype=object)
-    )
-    return _assemble(
+    names = values.get("name", np.full(len(gdf), "", dtype=object))
+    return sites_table(
         ids, names, lon, lat, area, free, path.name, gpd.GeoSeries(geoms, crs=_crs.GEOGRAPHIC_CRS)
     )
 
@@ -485,20 +338,32 @@ def _read_geo_sites(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
 # --------------------------------------------------------------------------- public API
 
 
-def read_sites(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
+def read_sites(
+    path: str | Path,
+    layer: str | None = None,
+    *,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+) -> gpd.GeoDataFrame:
     """Read and validate a user's sites file.
 
     Parameters
     ----------
     path
-        CSV/TXT (``;``, ``,`` or tab separated, comma decimals, UTF-8 with or without BOM,
-        cp1251 or kz1048), XLSX (first sheet), GeoJSON or GeoPackage (points, or polygons
-        = land parcels: representative point, ``area_ha`` computed in EPSG:32643).
-        Columns are found case/space-insensitively: ``lat``/``latitude``/``широта``,
-        ``lon``/``longitude``/``долгота``, ``site_id``/``id``, ``name``/``наименование``/
-        ``название``, ``area_ha``, ``free_ha``.
+        CSV/TXT/TSV or XLSX, read exactly as company lists are
+        (:func:`planner.inputs.tables.read_table`: ``;``, ``,`` or tab separated, comma
+        decimals, UTF-8 with or without BOM, UTF-16 with BOM, cp1251, kz1048 or cp866),
+        GeoJSON or GeoPackage (points, or polygons = land parcels: representative point,
+        ``area_ha`` computed in EPSG:32643). Columns (:data:`COLUMNS`) are found case-,
+        space- and punctuation-insensitively: ``lat``/``latitude``/``широта``,
+        ``lon``/``lng``/``long``/``longitude``/``долгота``, ``site_id``/``id``,
+        ``name``/``наименование``/``название``, ``area_ha``, ``free_ha``.
     layer
         GeoPackage layer (needed only when the file holds several).
+    encoding
+        CSV encoding; default: detected.
+    sheet
+        Excel sheet name or 0-based index; default the first sheet.
 
     Raises
     ------
@@ -516,7 +381,7 @@ def read_sites(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
         )
     suffix = path.suffix.lower()
     if suffix in TABLE_SUFFIXES:
-        gdf = _read_table_sites(path)
+        gdf = _read_table_sites(path, encoding, sheet)
     elif suffix in GEO_SUFFIXES:
         gdf = _read_geo_sites(path, layer)
     else:
@@ -526,33 +391,6 @@ def read_sites(path: str | Path, layer: str | None = None) -> gpd.GeoDataFrame:
         )
     log.info("%s: %d site(s) loaded", path, len(gdf))
     return gdf
-
-
-def builtin_sites(layers) -> gpd.GeoDataFrame:
-    """Every zone of the ``zones`` layer as a candidate site (id = zone id, source "builtin")."""
-    zones = layers["zones"]
-    geoms = zones.geometry.to_numpy()
-    rep = shapely.point_on_surface(geoms)
-    area = pd.to_numeric(zones["area_ha"], errors="coerce").to_numpy(dtype="f8", na_value=np.nan)
-    if np.isnan(area).any():
-        measured = layers.metric("zones").area.to_numpy() / 1e4
-        area = np.where(np.isnan(area), measured, area)
-    free = pd.to_numeric(zones["free_ha"], errors="coerce").to_numpy(dtype="f8", na_value=np.nan)
-    ids = zones["id"].astype(str).to_numpy(dtype=object)
-    name_ru = zones["name_ru"].astype(object).to_numpy()
-    name_en = zones["name_en"].astype(object).to_numpy()
-    names = np.where(pd.isna(name_ru) | (name_ru == ""), name_en, name_ru)
-    out = _assemble(
-        ids,
-        names,
-        shapely.get_x(rep),
-        shapely.get_y(rep),
-        area,
-        free,
-        "builtin",
-        gpd.GeoSeries(geoms, crs=_crs.GEOGRAPHIC_CRS),
-    )
-    return out
 
 
 def _around_geometry(layers, around: str | Sequence[str]):
@@ -675,7 +513,7 @@ def grid_sites(
         within_km,
         around,
     )
-    return _assemble(ids, ids, lon, lat, None, None, "grid", gpd.points_from_xy(lon, lat))
+    return sites_table(ids, ids, lon, lat, None, None, "grid", gpd.points_from_xy(lon, lat))
 
 
 def load_sites(spec: str | Path, layers, **grid_options) -> gpd.GeoDataFrame:
@@ -685,26 +523,3 @@ def load_sites(spec: str | Path, layers, **grid_options) -> gpd.GeoDataFrame:
     if not isinstance(spec, Path) and str(spec) == "grid":
         return grid_sites(layers, **grid_options)
     return read_sites(spec)
-
-
-# --------------------------------------------------------------------------- writing
-
-
-def write_sites(gdf: gpd.GeoDataFrame, path: str | Path, overwrite: bool = False) -> Path:
-    """Write a sites (or scored sites) table atomically: .gpkg, .geojson, .csv or .xlsx.
-
-    Delegates to :func:`planner.render.outputs.write_table`: CSV is UTF-8 with BOM, text cells
-    starting with ``= + - @`` tab or CR are prefixed with ``'`` (formula injection), and
-    GeoPackage/GeoJSON keep the geometry in EPSG:4326.
-    """
-    from planner.render.outputs import write_table
-
-    path = Path(path)
-    if path.suffix.lower() not in (".gpkg", ".geojson", ".csv", ".xlsx"):
-        raise InputError(
-            f"output {str(path)!r}: use a .gpkg, .geojson, .csv or .xlsx file name "
-            "(e.g. -o sites.gpkg)"
-        )
-    if isinstance(gdf, gpd.GeoDataFrame) and gdf.crs is not None:
-        gdf = _crs.to_geographic(gdf, what="sites")
-    return write_table(gdf, path, overwrite=overwrite, sheet_name="sites")

@@ -72,7 +72,7 @@ from planner.config.scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
 from planner.config.sectors import SectorCatalog
 from planner.core.ranking import REASONS, RankResult
 from planner.core.scoring import parse_as_of
-from planner.errors import InputError
+from planner.core.sitetable import check_sites_table
 from planner.inputs.companies import CompanyTable, read_companies
 
 from .batch_stages import (
@@ -192,30 +192,6 @@ class BatchResult:
         return lines
 
 
-def _check_sites(sites) -> gpd.GeoDataFrame:
-    if not isinstance(sites, pd.DataFrame):
-        raise TypeError(f"sites must be a sites GeoDataFrame, not {type(sites).__name__}")
-    missing = [c for c in ("site_id", "name", "lon", "lat", "area_ha", "free_ha") if c not in sites]
-    if missing:
-        raise InputError(
-            f"sites table lacks column(s) {', '.join(missing)}; load the sites with "
-            "planner.inputs.sites.load_sites (builtin, grid or a file)"
-        )
-    if len(sites) == 0:
-        raise InputError(
-            "the sites table has no sites; give a sites file with at least one site, or use "
-            "--sites builtin"
-        )
-    ids = sites["site_id"].astype(str)
-    dup = ids.duplicated(keep=False).to_numpy()
-    if dup.any():
-        raise InputError(
-            f"site_id values must be unique; {sorted(set(ids[dup]))[:5]} repeat; give each site "
-            "its own id"
-        )
-    return sites
-
-
 def _preferred_zone_warnings(valid: pd.DataFrame, layers) -> list[str]:
     if "preferred_zone" not in valid.columns or layers is None:
         return []
@@ -296,7 +272,9 @@ def score_companies(
     ).checked()  # fmt: skip
     clock = StageClock(progress, opts.stages)
     rows = CompanyRows.of(companies)
-    sites = _check_sites(sites)
+    sites = check_sites_table(
+        sites, ("site_id", "name", "lon", "lat", "area_ha", "free_ha"), allow_empty=False
+    )
     sc = load_scenario(scenario)
     day = parse_as_of(as_of)
     warnings = rows.warnings + _preferred_zone_warnings(rows.valid, layers)

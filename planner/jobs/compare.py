@@ -35,6 +35,7 @@ from planner.core.compare import (
 )
 from planner.core.layerset import LayerSet
 from planner.core.prepared import Prepared
+from planner.core.sitetable import check_sites_table
 from planner.errors import CompareError, InputError, UnknownSiteError
 from planner.inputs.companies import read_companies
 from planner.inputs.layers import load_layers
@@ -60,12 +61,7 @@ def known_sites(
     if sites is None:
         return builtin.reset_index(drop=True)
     user = sites if isinstance(sites, pd.DataFrame) else read_sites(sites)
-    missing = [c for c in ("site_id", "name", "lon", "lat") if c not in user.columns]
-    if missing:
-        raise CompareError(
-            f"sites table lacks column(s) {', '.join(missing)}; load it with "
-            "planner.inputs.sites.read_sites"
-        )
+    check_sites_table(user, ("site_id", "name", "lon", "lat"), error=CompareError)
     user_ids = set(user["site_id"].astype(str))
     shadowed = sorted(user_ids & set(builtin["site_id"].astype(str)))
     if shadowed:

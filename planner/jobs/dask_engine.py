@@ -50,6 +50,7 @@ from planner import crs as _crs
 from planner._atomic import Output, atomic_dir, check_outputs
 from planner.config.scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
 from planner.core.ranking import RankTable, global_rank, score_summary, tie_offsets
+from planner.core.sitetable import check_sites_table
 from planner.errors import EngineError, InputError, PlannerError
 
 from .dask_client import client_for, worker_count
@@ -81,37 +82,6 @@ def _check_engine(engine: str) -> str:
     if engine not in ENGINES:
         raise InputError(f"engine {engine!r} is not known; use one of {', '.join(ENGINES)}")
     return engine
-
-
-def _check_sites(sites: pd.DataFrame) -> None:
-    missing = [c for c in ("site_id", "lon", "lat") if c not in sites.columns]
-    if missing:
-        raise InputError(
-            f"sites table has no column(s) {', '.join(missing)}; load sites with "
-            "planner.inputs.sites.load_sites (columns site_id, lon, lat)"
-        )
-    lon = sites["lon"].to_numpy(dtype="f8", na_value=np.nan)
-    lat = sites["lat"].to_numpy(dtype="f8", na_value=np.nan)
-    with np.errstate(invalid="ignore"):
-        ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
-    if not ok.all():
-        bad = np.flatnonzero(~ok)
-        r = int(bad[0])
-        raise InputError(
-            f"{len(bad)} site(s) have no valid lon/lat, e.g. row {r + 1} site_id "
-            f"{sites['site_id'].iloc[r]!r} (lon={lon[r]!r}, lat={lat[r]!r}); give decimal "
-            "degrees (WGS84, lon -180..180, lat -90..90) or remove these rows"
-        )
-    ids = sites["site_id"]
-    if pd.Index(ids).is_unique:
-        return
-    dup = ids.duplicated(keep=False).to_numpy()
-    if dup.any():
-        first = np.flatnonzero(dup)[:2]
-        raise InputError(
-            f"site_id {ids.iloc[first[0]]!r} is not unique (rows {first[0] + 1} and "
-            f"{first[1] + 1}); global ranks need unique ids: rename or drop duplicates"
-        )
 
 
 def _check_npartitions(npartitions: int | None) -> None:
@@ -503,7 +473,7 @@ def _score_dask_gather(job: _ScoreJob) -> tuple[gpd.GeoDataFrame, int]:
     from planner.jobs.score_sites import score_sites
 
     sites, layers, sc, day, why = job.sites, job.layers, job.scenario, job.day, job.why
-    _check_sites(sites)
+    check_sites_table(sites)
     prepared = job.prepared()
     payload = pd.DataFrame(
         {
@@ -717,7 +687,7 @@ def _score_and_write(job: _ScoreJob, target: _Target) -> ScoreRun:
 def _score_parts_on_cluster(job: _ScoreJob, target: _Target) -> ScoreRun:
     """dask + parquet: the workers write the parts, nothing big comes back."""
     sites, sc = job.sites, job.scenario
-    _check_sites(sites)
+    check_sites_table(sites)
     prepared = job.prepared()
     payload, wkb_col = _payload_columns(sites, sc)
     eng = job.engine

@@ -28,6 +28,7 @@ from planner._atomic import Output, check_outputs
 from planner.config.scenarios import DEFAULT_SCENARIO, list_scenarios, load_scenario
 from planner.core.layerset import parse_as_of
 from planner.errors import InputError, MapInputError
+from planner.inputs.tables import TableKind, cell_frame, read_table
 from planner.render.map_data import texts as _texts
 from planner.render.maps import _require, build_map, save_map
 
@@ -63,28 +64,16 @@ def _read_any(path: Path, what: str) -> tuple[pd.DataFrame, str]:
         if gdf.geometry.name in gdf.columns and gdf.crs is None and gdf.geometry.notna().any():
             raise MapInputError(f"{what} file {str(path)!r} has no CRS; write it with EPSG:4326")
         return gdf, "feature"
-    if suffix == ".csv":
+    if suffix in (".csv", ".xlsx", ".xlsm"):  # the one table reader, as for every input
+        kind = TableKind(what=f"{what} file", noun=f"{what} table", item="row")
         try:
-            data = path.read_bytes()
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise MapInputError(
-                f"{what} file {str(path)!r} is not UTF-8 (byte {exc.start}); save it as UTF-8 "
-                "(planner writes UTF-8 with BOM)"
-            ) from exc
-        header = text.split("\n", 1)[0]
-        sep = max((",", ";", "\t"), key=header.count)
-        import io
-
-        df = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-        return df, "row"
-    if suffix in (".xlsx", ".xlsm"):
-        try:
-            df = pd.read_excel(path, dtype=str, engine="openpyxl").fillna("")
-        except Exception as exc:  # openpyxl raises zipfile/KeyError on non-xlsx data
-            raise MapInputError(
-                f"cannot read {what} file {str(path)!r} as Excel: {exc}; save it as .xlsx"
-            ) from exc
+            raw = read_table(path, kind=kind)
+        except InputError as exc:
+            raise MapInputError(str(exc)) from exc
+        df, notes = cell_frame(raw)
+        problems = notes.labelled([f"row {r}" for r in raw.rows])
+        if problems:
+            raise MapInputError(f"{what} file {str(path)!r}: " + "; ".join(problems[:10]))
         return df, "row"
     raise MapInputError(
         f"{what} file {str(path)!r}: unknown type {suffix or '(none)'}; use .gpkg, .geojson, "

@@ -21,8 +21,8 @@ from planner.core.layerset import LayerSet, parse_as_of
 from planner.core.prepared import Prepared
 from planner.core.scoring import score_frame
 from planner.errors import InputError
-from planner.inputs.sites import load_sites, write_sites
-from planner.render.outputs import write_manifest
+from planner.inputs.sites import load_sites
+from planner.render.outputs import write_manifest, write_sites
 
 __all__ = ["score_sites", "write_scored"]
 

@@ -45,6 +45,7 @@ __all__ = [
     "neutralize_cell",
     "neutralize_formulas",
     "write_manifest",
+    "write_sites",
     "write_table",
 ]
 
@@ -580,3 +581,25 @@ def write_manifest(
     with _Guard(target), atomic_output(target, overwrite) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return target
+
+
+def write_sites(gdf, path: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Write a sites (or scored sites) table atomically: .gpkg, .geojson, .csv or .xlsx.
+
+    Through :func:`write_table`: CSV is UTF-8 with BOM, text cells starting with
+    ``= + - @`` tab or CR are prefixed with ``'`` (formula injection), and
+    GeoPackage/GeoJSON keep the geometry in EPSG:4326.
+    """
+    import geopandas as gpd
+
+    from planner.crs import to_geographic
+
+    path = Path(path)
+    if path.suffix.lower() not in (".gpkg", ".geojson", ".csv", ".xlsx"):
+        raise InputError(
+            f"output {str(path)!r}: use a .gpkg, .geojson, .csv or .xlsx file name "
+            "(e.g. -o sites.gpkg)"
+        )
+    if isinstance(gdf, gpd.GeoDataFrame) and gdf.crs is not None:
+        gdf = to_geographic(gdf, what="sites")
+    return write_table(gdf, path, overwrite=overwrite, sheet_name="sites")

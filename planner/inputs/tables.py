@@ -1,0 +1,506 @@
+"""One reader for user tables (company lists, sites lists): bytes -> header + text records.
+
+Every CSV or Excel table a user gives the planner goes through :func:`read_table`, so a
+file is read the same way whichever command reads it:
+
+* **one decode rule** (:func:`decode_text`): a byte-order mark (UTF-8 or UTF-16) first,
+  then strict UTF-8, then the Cyrillic code page charset-normalizer finds most plausible
+  among :data:`CODE_PAGES` (ties go to cp1251, Russian-locale Excel's "ANSI"); kz1048 is
+  told from cp1251 by the 16 letters in which they differ. The text must decode strictly
+  and encode back to the same bytes: a file that does not round-trip, holds NUL bytes or
+  many control characters, or already contains U+FFFD (damaged before it reached the
+  file) is refused, never read with replacement characters.
+* **one separator sniffer** (:func:`sniff_separator`): ``;``, tab or ``,``, the one giving
+  the widest header that the data rows agree with; ties go to ``;`` (Russian-locale Excel),
+  then tab, then ``,``. An Excel ``sep=;`` first line is honoured (and not counted as a row).
+* **one row numbering**: rows as the user sees them (CSV: the header is row 1; Excel:
+  Excel's row numbers); blank rows are skipped and counted, trailing blank lines are not.
+* Excel workbooks (``.xlsx``/``.xlsm``) are read cell by cell with openpyxl: cells become
+  the text Excel shows for them, formulas without a saved value and error cells are
+  reported per row, numeric cells are listed (codes such as OKED may have lost a zero).
+
+Header aliases and per-column validation are :mod:`planner.inputs.columns`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import math
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from planner.errors import InputError
+from planner.inputs.columns import RowNotes
+
+__all__ = [
+    "CODE_PAGES",
+    "CSV_SUFFIXES",
+    "TABLE_SUFFIXES",
+    "XLSX_SUFFIXES",
+    "RawTable",
+    "TableKind",
+    "cell_frame",
+    "cell_text",
+    "decode_text",
+    "free_name",
+    "read_table",
+    "sniff_separator",
+]
+
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+XLSX_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+TABLE_SUFFIXES = (*CSV_SUFFIXES, *XLSX_SUFFIXES)
+#: single-byte code pages tried after UTF-8, in tie order (kz1048 is told from cp1251 apart)
+CODE_PAGES = ("cp1251", "cp866")
+#: letters cp1251 gives for the kz1048 bytes of Kazakh letters (Serbian/Macedonian/Ukrainian)
+_KZ_BYTES = "ЌЋќћЎўЈҐЄЇґєјЅѕї".encode("cp1251")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_SEPARATORS = (";", "\t", ",")
+#: bytes of a big file the code-page detection looks at (head and tail)
+_DETECT_BYTES = 1 << 20
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+@dataclass(frozen=True)
+class TableKind:
+    """How messages name a kind of table: ``company file``, a ``company list``, ..."""
+
+    what: str = "table file"
+    noun: str = "table"
+    item: str = "row"
+    header_example: str = "name;lat;lon"
+
+
+@dataclass
+class RawTable:
+    """A table as read: header and non-blank records as text, with their row numbers."""
+
+    path: Path
+    header: list[str]
+    header_row: int
+    rows: list[int]  # row number of each record, as the user sees it
+    records: list[list[str]]
+    blank_rows: int
+    encoding: str | None = None
+    separator: str | None = None
+    sheet: str | None = None
+    #: row number -> problems found in its cells (Excel formulas without values, errors)
+    cell_problems: dict[int, list[str]] = field(default_factory=dict)
+    #: Excel numeric cells: (row, column index, cell name, text)
+    numeric_cells: list[tuple[int, int, str, str]] = field(default_factory=list)
+
+
+class _Where:
+    """The file named in messages: ``company file '/path/c.csv': ...``."""
+
+    def __init__(self, path: Path, kind: TableKind) -> None:
+        self.path, self.kind = path, kind
+
+    def error(self, what: str) -> InputError:
+        return InputError(f"{self.kind.what} {str(self.path)!r}: {what}")
+
+    def not_text(self) -> InputError:
+        return self.error(
+            "is not a text (CSV) file: it holds binary bytes in no known encoding (UTF-8, "
+            f"UTF-16 with BOM, {', '.join(CODE_PAGES)}, kz1048); export the "
+            f"{self.kind.noun} from Excel as 'CSV UTF-8' or save it as .xlsx"
+        )
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def decode_text(
+    data: bytes, path: str | Path = "<bytes>", encoding: str | None = None,
+    kind: TableKind = TableKind(),
+) -> tuple[str, str]:
+    """Text of a CSV file and the encoding it was read with (see the module docstring).
+
+    ``encoding`` forces one encoding (still strict: a byte it cannot decode is an error
+    naming the byte and its line). Raises :class:`~planner.InputError` for text that
+    cannot be trusted.
+    """
+    where = _Where(Path(path), kind)
+    if encoding:
+        return _decode_as(data, encoding, where), encoding
+    for bom, enc, name in (
+        (codecs.BOM_UTF8, "utf-8", "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
+    ):
+        if data.startswith(bom):
+            body = data[len(bom) :]
+            try:
+                return _check_text(body.decode(enc), where), name
+            except UnicodeDecodeError as exc:
+                line = body[: exc.start].decode(enc).count("\n") + 1
+                raise where.error(
+                    f"starts with a {name} byte-order mark but byte {exc.start + len(bom)} "
+                    f"(line {line}) is not {name}; save the file again as 'CSV UTF-8'"
+                ) from exc
+    try:
+        return _check_text(data.decode("utf-8"), where), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data:
+        raise where.not_text()
+    enc = _code_page(data)
+    if enc is None:
+        raise where.not_text()
+    try:
+        text = data.decode(enc)
+    except UnicodeDecodeError as exc:  # e.g. 0x98, undefined in cp1251
+        raise where.not_text() from exc
+    if text.encode(enc) != data:
+        raise where.not_text()
+    return _check_text(text, where), enc
+
+
+def _code_page(data: bytes) -> str | None:
+    """The most plausible of :data:`CODE_PAGES` (or kz1048), None when none is."""
+    from charset_normalizer import from_bytes
+
+    # threshold=1: rank every code page that decodes; charset-normalizer's default (0.2)
+    # drops real cp1251 lists with many '?' (lost Kazakh letters) and short cells. A big
+    # file is judged on its head and tail (the whole file is then decoded strictly).
+    half = _DETECT_BYTES // 2
+    sample = data if len(data) <= _DETECT_BYTES else data[:half] + data[-half:]
+    best = from_bytes(sample, cp_isolation=list(CODE_PAGES), threshold=1.0).best()
+    if best is None:
+        return None
+    enc = codecs.lookup(best.encoding).name
+    if enc == "cp1251":
+        # The two differ only in 16 letters: Kazakh ones in kz1048, Serbian/Macedonian/
+        # Ukrainian ones in cp1251. Those never occur in Russian or Kazakh text, so any of
+        # them in the cp1251 reading means the file is kz1048.
+        if any(bytes([b]) in data for b in _KZ_BYTES):
+            return "kz1048"
+    return enc
+
+
+def _decode_as(data: bytes, encoding: str, where: _Where) -> str:
+    try:
+        enc = encoding
+        if codecs.lookup(enc).name == "utf-8" and data.startswith(codecs.BOM_UTF8):
+            enc = "utf-8-sig"
+        text = data.decode(enc)
+    except LookupError as exc:
+        raise where.error(
+            f"unknown encoding {encoding!r}; use e.g. utf-8, cp1251 or kz1048"
+        ) from exc
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise where.error(
+            f"is not valid {encoding} (byte {data[exc.start]:#04x} on line {line}); "
+            "give the right encoding, or leave it out to detect it",
+        ) from exc
+    return _check_text(text, where)
+
+
+def _check_text(text: str, where: _Where) -> str:
+    if "\ufffd" in text:
+        line = text[: text.index("\ufffd")].count("\n") + 1
+        raise where.error(
+            f"line {line} contains the replacement character U+FFFD: the text was already "
+            "damaged by a wrong encoding conversion before it reached this file; export the "
+            f"{where.kind.noun} again from the original as 'CSV UTF-8'",
+        )
+    n_ctrl = len(_CONTROL_RE.findall(text))
+    if n_ctrl and (n_ctrl > 0.005 * len(text) or "\x00" in text):
+        raise where.not_text()
+    return text
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def sniff_separator(text: str) -> str:
+    """``;``, tab or ``,``: the one giving the widest header that data rows agree with."""
+    lines = [ln for ln in text.splitlines()[:60] if ln.strip()]
+    sample = "\n".join(lines)
+    best, best_score = ";", None
+    for pref, sep in enumerate(_SEPARATORS):
+        rows = list(csv.reader(io.StringIO(sample), delimiter=sep))
+        if not rows:
+            continue
+        width = len(rows[0])
+        body = rows[1:] or rows
+        agree = sum(1 for r in body if len(r) == width) / len(body)
+        score = (width > 1, round(agree, 1), width, -pref)
+        if best_score is None or score > best_score:
+            best, best_score = sep, score
+    return best
+
+
+def _read_csv(data: bytes, encoding: str | None, where: _Where) -> RawTable:
+    text, enc = decode_text(data, where.path, encoding, where.kind)
+    text = text.lstrip("\ufeff")
+    sep_line = re.match(r"\s*sep=(.)[ \t]*\r?\n", text, flags=re.IGNORECASE)
+    if sep_line:  # Excel's "sep=;" hint line: Excel hides it, so row numbers start after it
+        sep = sep_line.group(1)
+        text = text[sep_line.end() :]
+    else:
+        sep = sniff_separator(text)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=False))
+    except csv.Error as exc:
+        raise where.error(f'cannot be read as CSV ({exc}); check quotes (") in the file') from exc
+    return _split_header(records, range(1, len(records) + 1), where, encoding=enc, separator=sep)
+
+
+def _split_header(
+    records: list[list[str]], numbers: Sequence[int], where: _Where, **meta
+) -> RawTable:
+    """The first non-blank record is the header; blank records are skipped and counted."""
+    nonblank = [i for i, rec in enumerate(records) if "".join(rec).strip()]
+    if not nonblank:
+        raise where.error(
+            "has no header and no data (only blank lines or empty cells); the first row "
+            f"must name the columns, e.g. {where.kind.header_example}",
+        )
+    h = nonblank[0]
+    body = nonblank[-1] - h  # records below the header; trailing blank lines are not counted
+    return RawTable(
+        path=where.path,
+        header=[str(c).replace("\ufeff", "").strip() for c in records[h]],
+        header_row=numbers[h],
+        rows=[numbers[i] for i in nonblank[1:]],
+        records=[records[i] for i in nonblank[1:]],
+        blank_rows=body - (len(nonblank) - 1),
+        **meta,
+    )
+
+
+# --------------------------------------------------------------------------- Excel
+
+
+def cell_text(value) -> str:
+    """The text of a typed cell (Excel, GeoPackage attribute): integral numbers without
+    ``.0``, booleans as ``true``/``false``, dates in ISO form, missing as ''."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _pick_sheet(names: list[str], sheet: str | int | None, where: _Where) -> str:
+    if sheet is None:
+        return names[0]
+    if isinstance(sheet, int) and not isinstance(sheet, bool):
+        if not 0 <= sheet < len(names):
+            raise where.error(f"has no sheet number {sheet} (0-based); its sheets: {names}")
+        return names[sheet]
+    if str(sheet) in names:
+        return str(sheet)
+    raise where.error(f"has no sheet {sheet!r}; its sheets are {names}")
+
+
+def _read_xlsx(sheet: str | int | None, where: _Where) -> RawTable:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        wb_val = openpyxl.load_workbook(where.path, data_only=True)
+        wb_f = openpyxl.load_workbook(where.path, data_only=False)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise where.error(
+            f"is not a readable Excel workbook ({exc}); open it in Excel and save it "
+            "again as .xlsx, or export it as 'CSV UTF-8'",
+        ) from exc
+    name = _pick_sheet(wb_val.sheetnames, sheet, where)
+    ws_val, ws_f = wb_val[name], wb_f[name]
+    problems: dict[int, list[str]] = {}
+    numeric_cells: list[tuple[int, int, str, str]] = []  # row, col index, cell, text
+    records: list[list[str]] = []
+    numbers: list[int] = []
+    max_col = ws_val.max_column
+    for row_val, row_f in zip(
+        ws_val.iter_rows(min_col=1, max_col=max_col),
+        ws_f.iter_rows(min_col=1, max_col=max_col),
+        strict=True,
+    ):
+        rownum = row_val[0].row
+        texts = []
+        for cv, cf in zip(row_val, row_f, strict=True):
+            value = cv.value
+            if cf.data_type == "f" and value is None:
+                problems.setdefault(rownum, []).append(
+                    f"cell {cf.coordinate} holds a formula ({cf.value}) with no saved value; "
+                    "open the file in Excel and save it, or paste the values instead of formulas"
+                )
+            elif cv.data_type == "e":
+                problems.setdefault(rownum, []).append(
+                    f"cell {cv.coordinate} holds the Excel error {value}; fix or clear it"
+                )
+                value = None
+            elif cv.data_type == "n" and isinstance(value, int | float) and not isinstance(
+                value, bool
+            ):
+                numeric_cells.append((rownum, len(texts), cv.coordinate, cell_text(value)))
+            texts.append(cell_text(value))
+        records.append(texts)
+        numbers.append(rownum)
+    raw = _split_header(records, numbers, where, sheet=name)
+    first_data = raw.rows[0] if raw.rows else raw.header_row + 1
+    raw.cell_problems = {r: p for r, p in problems.items() if r >= first_data}
+    raw.numeric_cells = numeric_cells
+    return raw
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def read_table(
+    path: str | Path,
+    *,
+    kind: TableKind = TableKind(),
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+) -> RawTable:
+    """Read a CSV (``.csv``/``.txt``/``.tsv``) or Excel (``.xlsx``/``.xlsm``) table.
+
+    Parameters
+    ----------
+    path
+        The file. An Excel workbook is recognised by its content as well as its name: a
+        workbook named ``.csv``, a CSV named ``.xlsx`` and an old binary ``.xls`` are
+        refused with the fix.
+    kind
+        How the messages name the file and its rows.
+    encoding
+        CSV encoding; default: detected by :func:`decode_text`.
+    sheet
+        Excel sheet name or 0-based index; default the first sheet.
+
+    Raises
+    ------
+    InputError
+        missing, empty, binary or undecodable file, a file whose name and content
+        disagree, a missing sheet, no header.
+    """
+    where = _Where(Path(path), kind)
+    if not where.path.exists():
+        raise where.error("does not exist; check the path")
+    if where.path.is_dir():
+        raise where.error("is a folder, not a file; pass a .csv or .xlsx file")
+    data = where.path.read_bytes()
+    suffix = where.path.suffix.lower()
+    if not data:
+        raise where.error(
+            f"is empty (0 bytes); export the {kind.noun} again (header row + one row per "
+            f"{kind.item})",
+        )
+    is_zip = data[:4] == _ZIP_MAGIC
+    if data[:8] == _OLE_MAGIC:
+        raise where.error(
+            "is an old Excel .xls workbook or a password-protected one; save it in Excel "
+            "as 'Excel Workbook (.xlsx)' without a password, or as 'CSV UTF-8'",
+        )
+    if suffix in XLSX_SUFFIXES or (is_zip and suffix not in CSV_SUFFIXES):
+        if not is_zip:
+            looks = "text (probably CSV)" if _looks_like_text(data) else "neither Excel nor text"
+            raise where.error(
+                f"has an Excel name but is not an Excel workbook: its content is {looks}; "
+                "rename it to .csv if it is CSV, or save it from Excel as .xlsx",
+            )
+        return _read_xlsx(sheet, where)
+    if is_zip:
+        raise where.error(
+            "is an Excel workbook (.xlsx) with a .csv name; rename it to .xlsx, or save it "
+            "from Excel as 'CSV UTF-8'",
+        )
+    if sheet is not None:
+        raise where.error(f"is a CSV file: sheet={sheet!r} applies only to .xlsx workbooks")
+    return _read_csv(data, encoding, where)
+
+
+def _looks_like_text(data: bytes) -> bool:
+    try:
+        decode_text(data[:65536])
+    except InputError:
+        return False
+    return True
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def _unique_headers(header: list[str]) -> list[str]:
+    """Header names made unique (``name (2)``); an empty one is ``column_<n>``."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for i, name in enumerate(header):
+        base = name or f"column_{i + 1}"
+        cand, k = base, 2
+        while cand in seen:
+            cand, k = f"{base} ({k})", k + 1
+        seen.add(cand)
+        out.append(cand)
+    return out
+
+
+def free_name(name: str, taken: list[str]) -> str:
+    """``name``, or ``name (file)``, ``name (file 2)``... if it is taken."""
+    cand, k = name, 1
+    while cand in taken:
+        cand = f"{name} (file)" if k == 1 else f"{name} (file {k})"
+        k += 1
+    return cand
+
+
+def _sep_name(sep: str) -> str:
+    return {"\t": "tab", ";": "';'", ",": "','"}.get(sep, repr(sep))
+
+
+def cell_frame(raw: RawTable) -> tuple[pd.DataFrame, RowNotes]:
+    """The records as a text frame under the (made unique) headers, and their problems.
+
+    A row with more values than the header keeps the surplus in an ``extra_values``
+    column and gets a problem naming the separator; a shorter row is padded with blanks.
+    Excel cell problems (formulas without values, error cells) are on their rows.
+    """
+    headers = _unique_headers(raw.header)
+    width = len(headers)
+    notes = RowNotes(len(raw.records))
+    row_index = {r: i for i, r in enumerate(raw.rows)}
+    for r, probs in raw.cell_problems.items():
+        if r in row_index:
+            for p in probs:
+                notes.problem([row_index[r]], p)
+    if set(map(len, raw.records)) <= {width}:  # the usual case: nothing to pad or cut
+        cells, extras = raw.records, []
+    else:
+        cells = [rec[:width] + [""] * (width - len(rec)) for rec in raw.records]
+        extras = [rec[width:] for rec in raw.records]
+    text = pd.DataFrame(cells, columns=headers, dtype=object)
+    surplus = [i for i, ex in enumerate(extras) if "".join(ex).strip()]
+    if surplus:
+        sep = raw.separator or ";"
+        text[free_name("extra_values", headers)] = [
+            sep.join(ex) if any(c.strip() for c in ex) else "" for ex in extras
+        ]
+        fix = "put it in double quotes"
+        if sep == ",":
+            fix += " (e.g. a comma decimal: \"12,5\"), or save the file with ';' as separator"
+        notes.problem(
+            surplus,
+            lambda i: f"the row has {width + len(extras[i])} values but the header has {width} "
+            f"columns; a value probably contains the separator {_sep_name(sep)}: {fix}",
+        )
+    return text, notes
