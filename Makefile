@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= out
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean app
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ demo: $(VENV)/.installed
 		-o $(OUT)/results_grid.gpkg --overwrite --quiet || test $$? -eq 3
 	$(BIN)/planner map --sites builtin -o maps/demo.html --overwrite
 	@echo "demo outputs: $(OUT)/results.xlsx, $(OUT)/rejects.csv, $(OUT)/results_grid.gpkg, maps/results.html, maps/demo.html"
+
+$(VENV)/.installed-app: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[app]'
+	touch $@ $(VENV)/.installed
+
+# The web app on http://127.0.0.1:8501 (this machine only; see README "Web app").
+app: $(VENV)/.installed-app
+	$(BIN)/planner app $(APP_ARGS)
 
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check planner tests bench

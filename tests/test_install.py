@@ -62,6 +62,7 @@ def test_wheel_contains_the_geodata_and_the_script(wheel):
             assert path.relative_to(ROOT).as_posix() in names, path
     for lang in ("ru", "kk", "en"):  # the language catalog is package data
         assert f"planner/i18n/messages/{lang}.toml" in names
+    assert "planner/webapp/streamlit_app.py" in names  # the script `planner app` runs
     assert "planner = planner.cli:main" in scripts
     assert not any(n.startswith("tests/") for n in names)
 

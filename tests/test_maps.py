@@ -505,7 +505,8 @@ def test_read_scored_takes_position_from_geometry_and_scenario_from_manifest(tmp
 def test_read_scored_names_missing_columns(tmp_path):
     pd.DataFrame({"id": ["a"], "x": [1], "y": [2]}).to_csv(tmp_path / "bad.csv", index=False)
     with pytest.raises(
-        InputError, match=r"bad\.csv.*`site_id`.*`score`.*`lon`.*`lat`.*columns found: id, x, y"
+        InputError,
+        match=r"bad\.csv.*`site_id`.*`score`.*`lon`.*`lat`.*columns found: 'id', 'x', 'y'",
     ):
         jobs_maps.read_scored(tmp_path / "bad.csv")
 

@@ -114,7 +114,8 @@ def test_every_bad_row_is_reported_at_once(tmp_path):
 
 
 def test_missing_coordinate_columns_list_what_was_found(tmp_path):
-    with pytest.raises(SiteFileError, match=r"no lat column \(found columns: id, name, x, y\)"):
+    with pytest.raises(SiteFileError,
+                       match=r"no lat column \(found columns: 'id', 'name', 'x', 'y'\)"):
         read_sites(_csv(tmp_path, "id,name,x,y\nA,a,77,43\n"))
 
 

@@ -17,9 +17,9 @@ from functools import wraps
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
+from planner.cli.terminal import SafeConsole, SafeFormatter
 from planner.errors import PlannerError
 
 try:  # typer >= 0.2x carries its own click
@@ -46,13 +46,14 @@ app = typer.Typer(
     add_completion=False,
 )
 
-err_console = Console(stderr=True, soft_wrap=True)
-out_console = Console(soft_wrap=True)
+err_console = SafeConsole(stderr=True, soft_wrap=True)
+out_console = SafeConsole(soft_wrap=True)
 
 #: subcommand modules registered on the app, in help order
 COMMAND_MODULES = (
     "layers", "scenarios", "sites", "companies", "score", "maps", "compare", "surface",
     "network",
+    "webapp",
 )
 
 
@@ -89,9 +90,9 @@ def root(
     level = logging.DEBUG if debug else (logging.INFO if verbose else logging.WARNING)
     # distributed configures its own INFO logging at import; keep a Dask run quiet by default
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", logging.getLevelName(level).lower())
-    logging.basicConfig(
-        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(SafeFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
 
 
 def print_error(message: str) -> None:
@@ -105,7 +106,8 @@ def handle_errors(func: Callable) -> Callable:
     Planner errors (bad input, existing outputs) and OS errors on user files print their
     own message; any other exception (a bug, or an input the planner does not handle yet)
     prints what failed, on which input, and to run again with ``--debug``, which shows
-    the traceback instead. Exits and usage errors pass through (codes 0, 2, 3).
+    the traceback instead. Exits and usage errors pass through (codes 0, 2, 3); Ctrl-C
+    exits 130 (the shell's code for SIGINT) after the writers removed their temporaries.
     """
 
     @wraps(func)
@@ -114,6 +116,12 @@ def handle_errors(func: Callable) -> Callable:
             return func(*args, **kwargs)
         except _PASS_THROUGH:
             raise
+        except KeyboardInterrupt:
+            print_error(
+                "interrupted (Ctrl-C): the file being written was removed; previous outputs "
+                "are unchanged"
+            )
+            raise typer.Exit(130) from None
         except Exception as exc:
             if State.debug:
                 raise

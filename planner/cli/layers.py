@@ -88,6 +88,10 @@ def export_cmd(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Write all layers into one GeoPackage that QGIS/ArcGIS can open."""
+    from planner._atomic import Output, check_outputs
+
+    check_outputs([Output(output, "layers file", (".gpkg",), "-o layers.gpkg")], overwrite,
+                  inputs=[layers])  # fmt: skip
     ls = _layers.load_layers(layers)
     _layers.export_layers(ls, output, overwrite=overwrite)
     _say(out_console, f"wrote {output} ({len(_layers.LAYER_NAMES)} layers, EPSG:4326)")

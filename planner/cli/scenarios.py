@@ -150,7 +150,8 @@ def weigh_cmd(
     from planner.jobs.weigh import weigh, write_weighed
 
     if out is not None:  # before any work
-        check_outputs([Output(out, "scenario file", (".toml",), "-o panel.toml")], overwrite)
+        check_outputs([Output(out, "scenario file", (".toml",), "-o panel.toml")], overwrite,
+                      inputs=[pairs, base])  # fmt: skip
     res = weigh(pairs, base=base, name=name, lang=lang.value)
     pw = res.pairwise
     table = Table(title=f"weights of {res.scenario.name} (hash {res.scenario.hash})")

@@ -162,11 +162,13 @@ def score_cmd(
 ) -> None:
     """Rank the candidate sites for every company of a list (see HELP)."""
     plan = _outputs.plan_outputs(
-        output, rejects, map_path, overwrite=overwrite, allocate=allocate, csv_sep=csv_sep
+        output, rejects, map_path, overwrite=overwrite, allocate=allocate, csv_sep=csv_sep,
+        inputs=[companies_path, sites, scenario, layers],
     )
     with _progress(not quiet and err_console.is_terminal) as progress:
         args = job_args(ctx, _batch.run_batch, BatchOptions, skip=_OUTPUT_OPTIONS,
-                        progress=progress)  # fmt: skip
+                        progress=progress,
+                        max_result_rows=_outputs.result_rows_limit(output))  # fmt: skip
         result = _batch.run_batch(**args)
     written = _outputs.write_batch(
         result, output, rejects=plan.rejects, map_path=map_path, overwrite=overwrite,

@@ -64,6 +64,10 @@ def grid_cmd(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Generate a lattice of candidate sites near BAKAD (or other features), no excluded land."""
+    from planner._atomic import Output, check_outputs
+
+    check_outputs([Output(Path(output), "sites file", (".gpkg", ".geojson", ".csv", ".xlsx"),
+                          "-o sites.gpkg")], overwrite, inputs=[layers])  # fmt: skip
     ls = load_layers(layers)
     gdf = _sites.grid_sites(
         ls, spacing_km=spacing_km, within_km=within_km, around=around, hexagonal=not square

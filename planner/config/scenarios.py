@@ -48,6 +48,7 @@ from pydantic import (
     model_validator,
 )
 
+from planner._infiles import refuse_special
 from planner.config.weighting import (
     Aggregation,
     Pairwise,
@@ -637,6 +638,7 @@ def load_scenario(name_or_path: str | Path | Scenario = DEFAULT_SCENARIO) -> Sce
             raise ScenarioError(f"built-in scenario file {text}.toml declares name {sc.name!r}")
         return sc
     path = Path(text)
+    refuse_special(path, "scenario file", ScenarioError)
     if path.is_file():
         return _load_file(path, str(path), path.stem)
     raise ScenarioError(

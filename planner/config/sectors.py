@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from planner._infiles import refuse_special
 from planner.config.scenarios import CRITERIA as _SCORING_CRITERIA
 from planner.errors import InputError, SectorError
 
@@ -242,6 +243,7 @@ def load_sectors(path: str | Path | None = None) -> SectorCatalog:
     if path is None:
         return _builtin_catalog()
     path = Path(path)
+    refuse_special(path, "sector file", SectorError)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

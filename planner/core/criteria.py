@@ -275,7 +275,13 @@ def prepare(layers: LayerSet, as_of) -> PreparedLayers:
 
 
 def _factorize_words(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes (n,) and the distinct rows (u, w) of a membership-bit matrix (n, w)."""
+    """Codes (n,) and the distinct rows (u, w) of a membership-bit matrix (n, w).
+
+    No features (w == 0, e.g. no zone exists yet at the scoring date): every row is the
+    one empty combination."""
+    if words.shape[1] == 0 or words.shape[0] == 0:
+        u = 1 if words.shape[0] else 0
+        return np.zeros(words.shape[0], dtype="i8"), np.zeros((u, words.shape[1]), np.uint64)
     codes, uniq = pd.factorize(words[:, 0])
     if words.shape[1] == 1:
         return codes.astype("i8"), np.asarray(uniq, dtype=np.uint64)[:, None]

@@ -212,7 +212,7 @@ def parse_decimal(cells: pd.Series, drop: str = "") -> tuple[np.ndarray, np.ndar
     blank = pc.equal(compact, "").to_numpy(zero_copy_only=False)
     ok = ok.to_numpy(zero_copy_only=False)
     bad = ok & ~np.isfinite(values)
-    values[bad] = np.nan  # 1e999: not a usable number
+    values[bad] = np.nan  # 1e999: not a usable number (check_column says "out of range")
     return values, (~ok & ~blank) | bad
 
 
@@ -330,10 +330,21 @@ def check_column(
             col=col, value=show_value(raw[i], blank[i], blank_as), parsed=values[i], **extra
         )
 
+    if refused.any() and isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        # 1e999 overflows a float: a number, out of range, not "not a number"
+        compact = pd.Series(raw[refused], dtype=object).astype(str).str.replace(
+            SPACES_RE, "", regex=True)
+        huge = np.zeros(len(raw), dtype=bool)
+        huge[np.flatnonzero(refused)] = compact.str.fullmatch(NUMBER_RE).to_numpy(dtype=bool)
+        notes.problem(np.flatnonzero(huge), fmt(
+            "{col}: {value} is a number, but out of range (too large to compute with); "
+            "check the cell: a unit, an ID or a pasted value in the wrong column?"))
+        refused = refused & ~huge
     notes.problem(np.flatnonzero(refused), fmt(spec.invalid))
     if spec.empty is not None:
         notes.problem(np.flatnonzero(blank), fmt(spec.empty))
-    readable = ~refused & ~blank
+    readable = ~refused & ~blank & ~np.isnan(np.asarray(values, dtype="f8")) if (
+        isinstance(values, np.ndarray) and values.dtype.kind == "f") else ~refused & ~blank
     for rule in spec.rules:
         rows = np.flatnonzero(np.asarray(rule.when(values), dtype=bool) & readable)
         (notes.warn if rule.warn else notes.problem)(rows, fmt(rule.message))

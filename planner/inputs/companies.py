@@ -135,6 +135,8 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         empty="{col}: {value} is empty; give the land needed in hectares, e.g. 12.5",
         rules=(
             Rule(lambda v: v <= 0, "{col}: {value} must be more than 0 hectares, e.g. 0.5"),
+            Rule(lambda v: v > 1e6, "{col}: {value} is out of range: more than 1,000,000 ha "
+                 "(10,000 km²) of land; give the land needed in hectares, e.g. 12.5"),
             Rule(
                 lambda v: v > 1000,
                 "{col}: {parsed:g} ha is very large (check the unit: hectares, not m²; "
@@ -160,6 +162,8 @@ COLUMNS: tuple[ColumnSpec, ...] = (
         rules=(
             Rule(lambda v: (v < 0) | (v != np.round(v)),
                  "{col}: {value} must be a whole number >= 0, e.g. 120"),
+            Rule(lambda v: v > 1e7, "{col}: {value} is out of range: more than 10,000,000 "
+                 "jobs; give the number of jobs, e.g. 120"),
         ),
         aliases=("employees", "staff", "jobs", "численность", "численность работников",
                  "число работников", "сотрудники", "работники", "рабочие места"),
@@ -369,7 +373,8 @@ def _match_columns(path: Path, header: list[str]) -> ColumnMatch:
     missing = match.missing(COLUMNS)
     if missing:
         found = ", ".join(repr(h) for h in header) or "none"
-        accepted = "; ".join(f"{c}: {', '.join(COLUMN_ALIASES[c])}" for c in missing)
+        # quoted: some names hold a comma ('площадь, га')
+        accepted = "; ".join(f"{c}: {', '.join(map(repr, COLUMN_ALIASES[c]))}" for c in missing)
         hint = ""
         if len(header) == 1 and re.search(r"[;,\t]", header[0]):
             hint = (

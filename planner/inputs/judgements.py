@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from planner import i18n
+from planner._infiles import refuse_special
 from planner.config.pairs_form import FIRST_ROW, META_SHEET, headers
 from planner.errors import InputError
 from planner.inputs.tables import cell_text
@@ -64,6 +65,7 @@ _META_KEYS = ("base", "name", "title_en", "title_ru", "description")
 def read_judgements(path: str | Path) -> JudgementFile:
     """Read a PAIRS file (``.toml`` or ``.xlsx``); see the module docstring."""
     p = Path(path)
+    refuse_special(p, "judgements file")
     if not p.is_file():
         raise InputError(f"judgements file {p}: not found; give the path to a .toml or .xlsx file")
     suffix = p.suffix.lower()

@@ -25,6 +25,7 @@ import shapely
 
 from planner import crs as _crs
 from planner._atomic import atomic_output
+from planner._infiles import refuse_special
 from planner.core.layerset import (
     DATE_FIELDS,
     LAYER_NAMES,
@@ -422,8 +423,10 @@ def _check_geometry(gdf, spec, kinds, labels, where, problems, notes) -> None:
         geoms = shapely.force_2d(geoms)
         notes.append(f"{where}: Z coordinates dropped (the planner works in 2D)")
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    bounds = shapely.bounds(geoms)
-    nonfinite = ~missing & ~np.isfinite(bounds).all(1)
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)  # bounds skip NaN
+    nonfinite = np.zeros(len(geoms), dtype=bool)
+    nonfinite[owner[~np.isfinite(coords).all(axis=1)]] = True
+    nonfinite &= ~missing
     area_ha = gdf["area_ha"].to_numpy()
     gtypes = np.array([None if g is None else g.geom_type for g in geoms], dtype=object)
     dropped = missing | nonfinite
@@ -553,6 +556,7 @@ def _read(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     if path.suffix.lower() in _GEOJSON_SUFFIXES:
         kwargs["DATE_AS_STRING"] = "YES"  # GDAL would otherwise fail on 2024-02-30
     what = f"{path}" + (f" layer {layer!r}" if layer else "")
+    refuse_special(path, "layer file", LayerError)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")

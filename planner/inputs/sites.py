@@ -23,6 +23,7 @@ import pandas as pd
 import shapely
 
 from planner import crs as _crs
+from planner._infiles import refuse_special
 from planner.core.sitetable import SITE_COLUMNS, builtin_sites, sites_table
 from planner.errors import InputError, SiteFileError
 from planner.inputs.columns import (
@@ -179,10 +180,10 @@ def _read_table_sites(path: Path, encoding: str | None, sheet) -> gpd.GeoDataFra
     cols = _find_columns(text.columns, COLUMNS, where, problems)
     for field, spec in ((s.name, s) for s in COLUMNS if s.required):
         if field not in cols:
-            names = ", ".join(spec.aliases[:-1]) + f" or {spec.aliases[-1]}"
+            names = ", ".join(f"`{a}`" for a in spec.aliases[:-1]) + f" or `{spec.aliases[-1]}`"
             problems.append(
                 f"{where}: no {field} column "
-                f"(found columns: {', '.join(raw.header) or 'none'}); "
+                f"(found columns: {', '.join(map(repr, raw.header)) or 'none'}); "
                 f"name it {names} (any case)"
             )
     if problems:
@@ -204,7 +205,7 @@ def _read_table_sites(path: Path, encoding: str | None, sheet) -> gpd.GeoDataFra
     names = values.get("name", np.full(n, "", dtype=object))
     dropped = [c for c in text.columns if c not in cols.values()]
     if dropped:
-        log.info("%s: columns not used for sites: %s", where, ", ".join(map(str, dropped)))
+        log.info("%s: columns not used for sites: %s", where, ", ".join(map(repr, dropped)))
     return sites_table(
         ids, names, lon, lat, values.get("area_ha"), values.get("free_ha"), path.name,
         gpd.points_from_xy(lon, lat),
@@ -245,6 +246,17 @@ def _read_geo(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     return gdf
 
 
+def _refuse_nan_coordinates(geoms, good, labels, problems) -> None:
+    """A feature with a NaN/infinite coordinate is a problem naming it (GEOS would raise)."""
+    idx = np.flatnonzero(good)
+    coords, owner = shapely.get_coordinates(geoms[idx], return_index=True)
+    bad = np.unique(owner[~np.isfinite(coords).all(axis=1)])
+    for r in idx[bad]:
+        problems.append(f"{labels[r]}: coordinates are not numbers (NaN or infinite); fix or "
+                        "redraw the geometry")
+        good[r] = False
+
+
 def _read_geo_sites(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     where = str(path)
     gdf = _read_geo(path, layer)
@@ -270,6 +282,7 @@ def _read_geo_sites(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
             "or a (Multi)Polygon land parcel"
         )
     good = ~missing & ~wrong
+    _refuse_nan_coordinates(geoms, good, labels, problems)
     if gdf.crs.is_geographic and good.any():
         b = shapely.total_bounds(geoms[good])
         beyond = (np.abs(b[[0, 2]]) > 180).any() or (np.abs(b[[1, 3]]) > 90).any()
@@ -285,6 +298,7 @@ def _read_geo_sites(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
         geoms = np.array(gdf.geometry.to_numpy(), dtype=object)  # writable copy
     poly = good & (types != 0)
     invalid = poly & ~shapely.is_valid(np.where(poly, geoms, None))
+    repaired: dict[int, str] = {}  # row -> why the polygon was invalid
     for r in np.flatnonzero(invalid):
         fixed = shapely.make_valid(geoms[r])
         if fixed.geom_type == "GeometryCollection":
@@ -298,12 +312,7 @@ def _read_geo_sites(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
             )
             good[r] = poly[r] = False
             continue
-        log.info(
-            "%s %s: invalid polygon (%s) repaired",
-            where,
-            labels[r],
-            shapely.is_valid_reason(geoms[r]),
-        )
+        repaired[int(r)] = shapely.is_valid_reason(geoms[r])
         geoms[r] = fixed
     rep = np.where(good, geoms, None)
     rep[poly] = shapely.point_on_surface(geoms[poly])
@@ -330,9 +339,36 @@ def _read_geo_sites(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
         metric = gpd.GeoSeries(geoms[poly], crs=_crs.GEOGRAPHIC_CRS).to_crs(_crs.METRIC_CRS)
         area[poly] = metric.area.to_numpy() / 1e4
     names = values.get("name", np.full(len(gdf), "", dtype=object))
-    return sites_table(
+    out = sites_table(
         ids, names, lon, lat, area, free, path.name, gpd.GeoSeries(geoms, crs=_crs.GEOGRAPHIC_CRS)
     )
+    out.attrs["site_notes"] = parcel_notes(ids, labels, area_attr, area, poly, repaired)
+    for note in out.attrs["site_notes"]:
+        log.warning("%s: %s", where, note)
+    return out
+
+
+def parcel_notes(ids, labels, stated, area, poly, repaired: dict[int, str]) -> list[str]:
+    """Per site id: a repaired invalid polygon, a stated area_ha replaced by the polygon's.
+
+    A stated area within 0.5% (or 0.01 ha) of the polygon's is not worth a word."""
+    notes = []
+    for r in np.flatnonzero(poly):
+        site = f"site {ids[r]!r} ({labels[r]})"
+        if int(r) in repaired:
+            notes.append(
+                f"{site}: invalid polygon ({repaired[int(r)]}) repaired (shapely make_valid); "
+                f"its area is now {area[r]:,.2f} ha; check the parcel outline and fix it at "
+                "the source"
+            )
+        s = np.nan if stated is None else float(stated[r])
+        if np.isfinite(s) and abs(s - area[r]) > max(0.005 * abs(area[r]), 0.01):
+            notes.append(
+                f"{site}: stated area_ha {s:,.2f} replaced by its polygon's area "
+                f"{area[r]:,.2f} ha (computed in EPSG:32643, {area[r] - s:+,.2f} ha); the "
+                "polygon is used for land checks: correct the outline or the stated area"
+            )
+    return notes
 
 
 # --------------------------------------------------------------------------- public API
@@ -374,6 +410,7 @@ def read_sites(
         unreadable file, no CRS, projected numbers labelled as degrees, unknown format.
     """
     path = Path(path)
+    refuse_special(path, "sites file")
     if not path.is_file():
         raise InputError(
             f"sites file {str(path)!r} does not exist; give a CSV, XLSX, GeoJSON or GeoPackage "

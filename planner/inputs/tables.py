@@ -30,13 +30,13 @@ import datetime as dt
 import io
 import math
 import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from planner._infiles import refuse_special
 from planner.errors import InputError
 from planner.inputs.columns import RowNotes
 
@@ -64,6 +64,8 @@ CODE_PAGES = ("cp1251", "cp866")
 _KZ_BYTES = "ЌЋќћЎўЈҐЄЇґєјЅѕї".encode("cp1251")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _SEPARATORS = (";", "\t", ",")
+#: what a UTF-8 line of a Russian/Kazakh table holds: ASCII, Latin-1, Cyrillic, punctuation
+_PLAUSIBLE_UTF8 = re.compile(r"[\x00-\x7f\u00a0-\u024f\u0400-\u04ff\u2000-\u206f\u2116\u20b8]*")
 #: bytes of a big file the code-page detection looks at (head and tail)
 _DETECT_BYTES = 1 << 20
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -142,6 +144,8 @@ def decode_text(
             try:
                 return _check_text(body.decode(enc), where), name
             except UnicodeDecodeError as exc:
+                if enc == "utf-8":
+                    _refuse_mixed(body, where)
                 line = body[: exc.start].decode(enc).count("\n") + 1
                 raise where.error(
                     f"starts with a {name} byte-order mark but byte {exc.start + len(bom)} "
@@ -153,6 +157,7 @@ def decode_text(
         pass
     if b"\x00" in data:
         raise where.not_text()
+    _refuse_mixed(data, where)
     enc = _code_page(data)
     if enc is None:
         raise where.not_text()
@@ -163,6 +168,52 @@ def decode_text(
     if text.encode(enc) != data:
         raise where.not_text()
     return _check_text(text, where), enc
+
+
+def _line_encodings(data: bytes) -> tuple[list[int], list[int]]:
+    """Numbers of the lines that are UTF-8 and of those that are not (ASCII lines in neither).
+
+    A line counts as UTF-8 when it decodes strictly, holds at least two bytes beyond its
+    characters (two Cyrillic letters, or one 3-byte character) and reads as Cyrillic,
+    Latin or common punctuation: single-byte Russian or Kazakh text essentially never does
+    (cp1251 lowercase letters are 0xE0-0xFF, UTF-8 lead bytes needing two or three
+    continuation bytes; the rare run that decodes gives Coptic or Tamil letters).
+    """
+    utf8, single = [], []
+    for n, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            single.append(n)
+            continue
+        if len(line) - len(text) >= 2 and _PLAUSIBLE_UTF8.fullmatch(text):
+            utf8.append(n)
+        elif not _PLAUSIBLE_UTF8.fullmatch(text):  # decodes, but to Coptic, Tamil, ...
+            single.append(n)
+    return utf8, single
+
+
+def _lines(numbers: list[int], limit: int = 10) -> str:
+    shown = ", ".join(map(str, numbers[:limit]))
+    return f"line{'s' if len(numbers) > 1 else ''} {shown}" + (
+        f" and {len(numbers) - limit} more" if len(numbers) > limit else ""
+    )
+
+
+def _refuse_mixed(data: bytes, where: _Where) -> None:
+    """Refuse a file mixing UTF-8 lines with single-byte (cp1251/kz1048/cp866) lines."""
+    utf8, single = _line_encodings(data)
+    if not (utf8 and single):
+        return
+    raise where.error(
+        f"mixes two encodings: {len(utf8)} line(s) are UTF-8 ({_lines(utf8)}) and "
+        f"{len(single)} are in a single-byte Cyrillic code page such as cp1251 "
+        f"({_lines(single)}), probably rows pasted from another file; no one encoding "
+        "reads them all correctly. Open the file in Excel or a text editor, retype or "
+        f"re-paste the listed lines, and save the whole {where.kind.noun} as 'CSV UTF-8'"
+    )
 
 
 def _code_page(data: bytes) -> str | None:
@@ -229,7 +280,10 @@ def sniff_separator(text: str) -> str:
     sample = "\n".join(lines)
     best, best_score = ";", None
     for pref, sep in enumerate(_SEPARATORS):
-        rows = list(csv.reader(io.StringIO(sample), delimiter=sep))
+        try:
+            rows = list(csv.reader(io.StringIO(sample), delimiter=sep))
+        except csv.Error:  # e.g. a cell over the field size limit
+            continue
         if not rows:
             continue
         width = len(rows[0])
@@ -250,6 +304,8 @@ def _read_csv(data: bytes, encoding: str | None, where: _Where) -> RawTable:
         text = text[sep_line.end() :]
     else:
         sep = sniff_separator(text)
+    if len(text) >= csv.field_size_limit():  # a cell may be longer than csv's 131,072
+        csv.field_size_limit(len(text) + 1)  # characters: read it (the file is in memory)
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=False))
     except csv.Error as exc:
@@ -312,55 +368,10 @@ def _pick_sheet(names: list[str], sheet: str | int | None, where: _Where) -> str
 
 
 def _read_xlsx(sheet: str | int | None, where: _Where) -> RawTable:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
+    """Streamed with bounded memory: :mod:`planner.inputs.workbook`."""
+    from planner.inputs.workbook import read_xlsx
 
-    try:
-        wb_val = openpyxl.load_workbook(where.path, data_only=True)
-        wb_f = openpyxl.load_workbook(where.path, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise where.error(
-            f"is not a readable Excel workbook ({exc}); open it in Excel and save it "
-            "again as .xlsx, or export it as 'CSV UTF-8'",
-        ) from exc
-    name = _pick_sheet(wb_val.sheetnames, sheet, where)
-    ws_val, ws_f = wb_val[name], wb_f[name]
-    problems: dict[int, list[str]] = {}
-    numeric_cells: list[tuple[int, int, str, str]] = []  # row, col index, cell, text
-    records: list[list[str]] = []
-    numbers: list[int] = []
-    max_col = ws_val.max_column
-    for row_val, row_f in zip(
-        ws_val.iter_rows(min_col=1, max_col=max_col),
-        ws_f.iter_rows(min_col=1, max_col=max_col),
-        strict=True,
-    ):
-        rownum = row_val[0].row
-        texts = []
-        for cv, cf in zip(row_val, row_f, strict=True):
-            value = cv.value
-            if cf.data_type == "f" and value is None:
-                problems.setdefault(rownum, []).append(
-                    f"cell {cf.coordinate} holds a formula ({cf.value}) with no saved value; "
-                    "open the file in Excel and save it, or paste the values instead of formulas"
-                )
-            elif cv.data_type == "e":
-                problems.setdefault(rownum, []).append(
-                    f"cell {cv.coordinate} holds the Excel error {value}; fix or clear it"
-                )
-                value = None
-            elif cv.data_type == "n" and isinstance(value, int | float) and not isinstance(
-                value, bool
-            ):
-                numeric_cells.append((rownum, len(texts), cv.coordinate, cell_text(value)))
-            texts.append(cell_text(value))
-        records.append(texts)
-        numbers.append(rownum)
-    raw = _split_header(records, numbers, where, sheet=name)
-    first_data = raw.rows[0] if raw.rows else raw.header_row + 1
-    raw.cell_problems = {r: p for r, p in problems.items() if r >= first_data}
-    raw.numeric_cells = numeric_cells
-    return raw
+    return read_xlsx(sheet, where)
 
 
 # --------------------------------------------------------------------------- entry point
@@ -399,6 +410,7 @@ def read_table(
         raise where.error("does not exist; check the path")
     if where.path.is_dir():
         raise where.error("is a folder, not a file; pass a .csv or .xlsx file")
+    refuse_special(where.path, kind.what)
     data = where.path.read_bytes()
     suffix = where.path.suffix.lower()
     if not data:
@@ -421,6 +433,9 @@ def read_table(
             )
         return _read_xlsx(sheet, where)
     if is_zip:
+        from planner.inputs.workbook import check_archive
+
+        check_archive(where)  # a ZIP that is not a workbook is named as such
         raise where.error(
             "is an Excel workbook (.xlsx) with a .csv name; rename it to .xlsx, or save it "
             "from Excel as 'CSV UTF-8'",

@@ -380,6 +380,7 @@ def run_batch(
     encoding: str | None = None,
     sheet: str | int | None = None,
     progress: ProgressFn | None = None,
+    max_result_rows: int | None = None,
     network: str | os.PathLike | None = None,
     **options,
 ) -> BatchResult:
@@ -400,6 +401,10 @@ def run_batch(
         For the company file (default: detected / the first sheet).
     progress
         ``progress(stage, done, total)`` callback.
+    max_result_rows
+        Most result rows the output holds (an Excel sheet's:
+        :func:`~planner.jobs.batch_outputs.result_rows_limit`); more companies x ``top_k``
+        is refused after reading the list and the sites, before any scoring.
     network
         A road network file (``planner network build``), ``"builtin"``, or None (a
         travel-time scenario then uses the coarse built-in network, with a warning).
@@ -417,7 +422,9 @@ def run_batch(
     from planner.inputs.layers import load_layers
     from planner.inputs.sites import load_sites
 
-    BatchOptions(**options).checked()  # bad options fail before any reading
+    from .batch_outputs import check_result_rows
+
+    opts = BatchOptions(**options).checked()  # bad options fail before any reading
     sc = load_scenario(scenario)  # a bad scenario fails before any reading
     parse_as_of(as_of)
     t0 = time.perf_counter()
@@ -433,6 +440,7 @@ def run_batch(
     else:
         site_table = load_sites(sites, ls)
         sites_input = Path(sites) if Path(str(sites)).is_file() else str(sites)
+    check_result_rows(len(table.valid), len(site_table), opts.top_k, max_result_rows)
     from planner.inputs.roads import network_for_scenario, network_inputs
 
     net, net_note = network_for_scenario(network, sc, ls)
@@ -443,6 +451,7 @@ def run_batch(
         result.warnings.append(net_note)
     for note in getattr(ls, "notes", []):
         result.warnings.append(f"layers: {note}")
+    result.warnings.extend(f"sites: {n}" for n in site_table.attrs.get("site_notes", []))
     scenario_input: Any = sc.name
     if not isinstance(scenario, Scenario) and Path(str(scenario)).is_file():
         scenario_input = Path(scenario)

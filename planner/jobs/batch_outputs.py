@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,11 @@ from planner.errors import InputError
 
 from .batch import BatchResult
 
-__all__ = ["OutputPlan", "default_rejects_path", "plan_outputs", "write_batch"]
+__all__ = ["EXCEL_DATA_ROWS", "OutputPlan", "check_result_rows", "default_rejects_path",
+           "plan_outputs", "result_rows_limit", "write_batch"]  # fmt: skip
+
+#: data rows an Excel sheet holds (1,048,576 rows, one of them the header)
+EXCEL_DATA_ROWS = 1_048_575
 
 RESULT_SUFFIXES = (".csv", ".xlsx", ".gpkg", ".geojson")
 REJECT_SUFFIXES = (".csv", ".xlsx")
@@ -52,6 +56,26 @@ class OutputPlan:
         ]  # fmt: skip
 
 
+def result_rows_limit(out: str | os.PathLike) -> int | None:
+    """Most result rows ``out`` can hold: an Excel sheet's, None for other formats."""
+    return EXCEL_DATA_ROWS if Path(out).suffix.lower() == ".xlsx" else None
+
+
+def check_result_rows(companies: int, sites: int, top_k: int, limit: int | None) -> None:
+    """Refuse, before scoring, a results table larger than its file can hold.
+
+    The results have ``min(top_k, sites)`` rows per company (one per ranked site); over
+    ``limit`` (an Excel sheet's rows) the run would fail only after scoring everything.
+    """
+    rows = companies * max(0, min(top_k, sites))
+    if limit is not None and rows > limit:
+        raise InputError(
+            f"{companies:,} companies x {min(top_k, sites)} sites each (--top {top_k}) make "
+            f"{rows:,} result rows, more than an Excel sheet holds ({limit:,}); write "
+            "-o results.csv or -o results.gpkg instead, lower --top, or split the company list"
+        )
+
+
 def default_rejects_path(out: str | os.PathLike) -> Path:
     """``<stem>.rejects.csv`` beside the results file."""
     out = Path(out)
@@ -66,11 +90,13 @@ def plan_outputs(
     overwrite: bool = False,
     allocate: bool = False,
     csv_sep: str = ",",
+    inputs: Iterable[str | os.PathLike | None] = (),
 ) -> OutputPlan:
     """The files a run writes (results, sibling tables, rejects, map and manifests), checked.
 
     Refuses before any work, with :func:`planner._atomic.check_outputs`, outputs that
-    exist (without ``overwrite``) or cannot be written. Raises
+    exist (without ``overwrite``), cannot be written or are one of ``inputs`` (the
+    company list, sites, layers, scenario file: refused even with ``overwrite``). Raises
     :class:`~planner.errors.OutputExistsError` / :class:`~planner.errors.OutputError` /
     :class:`~planner.errors.InputError`; writes nothing.
     """
@@ -85,8 +111,13 @@ def plan_outputs(
         sheets = {n: out.with_name(f"{out.stem}.{n}.csv") for n in names}
     rej = Path(rejects) if rejects is not None else default_rejects_path(out)
     plan = OutputPlan(out, sheets, rej, Path(map_path) if map_path is not None else None)
-    check_outputs(plan.outputs(), overwrite)
+    check_outputs(plan.outputs(), overwrite, inputs)
     return plan
+
+
+def _input_files(inputs: dict) -> list:
+    """The recorded inputs that are files (not specs such as "builtin")."""
+    return [v for v in inputs.values() if isinstance(v, str | os.PathLike)]
 
 
 def _written_sheet_tables(result: BatchResult) -> dict[str, pd.DataFrame]:
@@ -154,7 +185,8 @@ def write_batch(
         ``rejects``, ``map`` and their ``*_manifest``).
     """
     plan = plan_outputs(out, rejects, map_path, overwrite=overwrite,
-                        allocate=result.allocation is not None, csv_sep=csv_sep)  # fmt: skip
+                        allocate=result.allocation is not None, csv_sep=csv_sep,
+                        inputs=_input_files(result.inputs))  # fmt: skip
     m = None
     if plan.map is not None and result.counts["ranked"]:
         m = _build_map(result, map_lang)  # before any file is written: a failure leaves none

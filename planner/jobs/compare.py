@@ -310,6 +310,7 @@ def run_compare(
             if xlsx_path is not None else None,
         ],
         overwrite,
+        inputs=[layers_path, companies, sites_path, scenario],
     )  # fmt: skip
     layers = load_layers(layers_path)
     from planner.inputs.roads import network_for_scenario

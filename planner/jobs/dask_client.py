@@ -8,13 +8,22 @@ rest of the planner works and the dask engine says how to install it.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import stat
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from planner.errors import EngineError
+from planner.errors import EngineError, InputError
 
-__all__ = ["DASK_HINT", "client_for", "dask_client", "worker_count"]
+__all__ = ["DASK_HINT", "check_scheduler", "client_for", "dask_client", "worker_count"]
+
+_SCHEDULER_FIX = (
+    "give a running scheduler's address (--scheduler tcp://10.0.0.5:8786) or the file "
+    "`dask scheduler --scheduler-file FILE.json` wrote, or leave --scheduler out to use a "
+    "LocalCluster on this machine"
+)
 
 DASK_HINT = (
     "install the Dask extra: pip install 'bakad-siting-planner[dask]' "
@@ -28,6 +37,46 @@ def _import_distributed():
     except ImportError as exc:
         raise EngineError(f"the dask engine needs the `distributed` package; {DASK_HINT}") from exc
     return distributed
+
+
+def check_scheduler(scheduler: str | None) -> None:
+    """Refuse, before any work, a scheduler that cannot be reached as given.
+
+    An empty address is refused (it would silently start a LocalCluster); a scheduler file
+    (``*.json``) must be a readable regular file holding a JSON object with an
+    ``address`` (a missing file would be waited for forever, a bad one would fail with an
+    AssertionError deep in ``distributed``). Raises :class:`~planner.errors.InputError`.
+    """
+    if scheduler is None:
+        return
+    if not str(scheduler).strip():
+        raise InputError(f"--scheduler is empty; {_SCHEDULER_FIX}")
+    if not str(scheduler).lower().endswith(".json"):
+        return
+    path = Path(scheduler)
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise InputError(
+            f"scheduler file {str(path)!r} cannot be read ({exc.strerror or exc}); "
+            f"{_SCHEDULER_FIX}"
+        ) from exc
+    if not stat.S_ISREG(mode):
+        raise InputError(f"scheduler file {str(path)!r} is not a regular file; {_SCHEDULER_FIX}")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            doc = json.loads(fh.read(1_000_001))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(
+            f"scheduler file {str(path)!r} is not the JSON `dask scheduler --scheduler-file` "
+            f"writes ({exc}); {_SCHEDULER_FIX}"
+        ) from exc
+    address = doc.get("address") if isinstance(doc, dict) else None
+    if not isinstance(address, str) or not address.strip():
+        raise InputError(
+            f"scheduler file {str(path)!r} names no scheduler (no \"address\" in it); "
+            f"{_SCHEDULER_FIX}"
+        )
 
 
 @contextlib.contextmanager
@@ -52,20 +101,19 @@ def dask_client(
     timeout_s
         How long to wait for the scheduler.
     """
+    check_scheduler(scheduler)
     distributed = _import_distributed()
-    if scheduler:
-        kw = (
-            {"scheduler_file": scheduler}
-            if str(scheduler).endswith(".json")
-            else {"address": scheduler}
-        )
+    if scheduler is not None:
+        address = scheduler
+        if str(scheduler).lower().endswith(".json"):  # read here: distributed waits forever
+            address = json.loads(Path(scheduler).read_text(encoding="utf-8"))["address"]
         try:
-            client = distributed.Client(**kw, timeout=f"{timeout_s}s")
-        except (OSError, TimeoutError, ValueError) as exc:
+            client = distributed.Client(address=address, timeout=f"{timeout_s}s")
+        except Exception as exc:  # OSError, TimeoutError, ValueError, AssertionError ...
             raise EngineError(
-                f"cannot connect to the Dask scheduler {scheduler!r} ({exc}); check the address "
-                "(e.g. tcp://10.0.0.5:8786) and that `dask scheduler` runs there, or leave "
-                "--scheduler out to use a LocalCluster on this machine"
+                f"cannot connect to the Dask scheduler {scheduler!r} within {timeout_s:g} s "
+                f"({type(exc).__name__}: {exc}); check that `dask scheduler` runs there; "
+                f"{_SCHEDULER_FIX}"
             ) from exc
         try:
             yield client

@@ -53,8 +53,8 @@ from planner.core.ranking import RankTable, global_rank, score_summary, tie_offs
 from planner.core.sitetable import check_sites_table
 from planner.errors import EngineError, InputError, PlannerError
 
-from .dask_client import client_for, worker_count
-from .scored_parquet import is_parquet, write_part, write_scored_parquet
+from .dask_client import check_scheduler, client_for, worker_count
+from .scored_parquet import drop_partials, is_parquet, write_part, write_scored_parquet
 
 __all__ = [
     "DEFAULT_PARTITION_SITES",
@@ -67,6 +67,11 @@ __all__ = [
     "score_sites_engine",
     "spatial_partitions",
 ]
+
+#: times a part's write (and its rank) is retried after a worker died or the write failed
+WRITE_RETRIES = 3
+#: scoring + writing on the cluster, at most this many times when work is lost with a worker
+RUN_ATTEMPTS = 2
 
 log = logging.getLogger(__name__)
 
@@ -271,6 +276,10 @@ class _DaskRun:
     positions: list[np.ndarray]  # row positions of each partition in the input
     table: RankTable
     ranks: list  # futures of IntegerArray ranks per partition
+    # the scattered inputs (prepared layers, rank table), held while the run's futures
+    # live: a partition lost with a killed worker is recomputed from them (released, they
+    # would be forgotten and every task depending on them cancelled)
+    held: tuple = ()
 
 
 def _run_dask(
@@ -320,10 +329,12 @@ def _run_dask(
     ranks, k = [], 0
     for f, (rows, _, _) in zip(scored, tied, strict=True):
         ranks.append(
-            client.submit(_rank_task, f, table_f, rows, offsets[k : k + len(rows)], pure=False)
+            client.submit(_rank_task, f, table_f, rows, offsets[k : k + len(rows)], pure=False,
+                          retries=WRITE_RETRIES)  # fmt: skip
         )
         k += len(rows)
-    return _DaskRun(client=client, scored=scored, positions=positions, table=table, ranks=ranks)
+    return _DaskRun(client=client, scored=scored, positions=positions, table=table, ranks=ranks,
+                    held=(prepared_f, table_f))  # fmt: skip
 
 
 def _gather_checked(client, futures, what: str):
@@ -358,6 +369,8 @@ class EngineOptions:
     def checked(self) -> EngineOptions:
         _check_engine(self.engine)
         _check_npartitions(self.npartitions)
+        if self.client is None:
+            check_scheduler(self.scheduler)
         return self
 
     def on_cluster(self, n_sites: int) -> bool:
@@ -631,7 +644,8 @@ def run_score_sites(
     scenario = load_scenario(scenario)  # a bad scenario fails before any reading
     target = _Target(Path(str(output).rstrip("/\\")), overwrite, top, inputs, command)
     check_outputs([Output(target.path, "output", SCORED_SUFFIXES, "-o scored.gpkg",
-                          manifest=True)], overwrite)  # fmt: skip
+                          manifest=True)], overwrite,
+                  inputs=[sites, layers, scenario, inputs, scheduler])  # fmt: skip
     layers, sites = _read_inputs(layers, sites)
     from planner.inputs.roads import network_for_scenario, network_inputs
 
@@ -693,19 +707,24 @@ def _score_parts_on_cluster(job: _ScoreJob, target: _Target) -> ScoreRun:
     eng = job.engine
     with atomic_dir(target.path, target.overwrite) as tmp, \
             client_for(eng.client, eng.scheduler) as c:  # fmt: skip
-        run = _run_dask(c, payload, prepared.arrays, sc, eng.npartitions, prepared.travel)
         why_data = None
         if job.why:
-            why_data = c.scatter(
-                {"scenario": _pack_scenario(sc), "names": prepared.names}, broadcast=True,
-                hash=False,
-            )
-        writes = [
-            c.submit(_write_part, f, r, wkb_col, str(tmp / f"part.{i:05d}.parquet"), why_data,
-                     job.attrs, pure=False)
-            for i, (f, r) in enumerate(zip(run.scored, run.ranks, strict=True))
-        ]  # fmt: skip
-        results = _gather_checked(c, writes, "writing the GeoParquet parts")
+            # small: travels inside each write task, so a write retried after a worker died
+            # finds it (scattered, it was lost with the worker and the writes cancelled)
+            why_data = {"scenario": _pack_scenario(sc), "names": prepared.names}
+        for attempt in range(1, RUN_ATTEMPTS + 1):
+            run = _run_dask(c, payload, prepared.arrays, sc, eng.npartitions, prepared.travel)
+            try:
+                results = _write_parts(c, run, tmp, wkb_col, why_data, job.attrs)
+                break
+            except EngineError as exc:
+                if attempt == RUN_ATTEMPTS or not _lost_work(exc.__cause__):
+                    raise
+                log.warning("dask: work lost with a worker while writing the parts (%s); "
+                            "scoring and writing again", exc.__cause__)  # fmt: skip
+                for p in tmp.iterdir():
+                    p.unlink(missing_ok=True)
+        drop_partials(tmp)
         n = sum(r[0] for r in results)
         n_ex = sum(r[1] for r in results)
         if n != len(sites):
@@ -717,6 +736,27 @@ def _score_parts_on_cluster(job: _ScoreJob, target: _Target) -> ScoreRun:
     out = target.run(job, n, n_ex, len(run.positions), best.reset_index(drop=True))
     target.parquet_manifest(out)
     return out
+
+
+def _write_parts(c, run: _DaskRun, tmp: Path, wkb_col, why_data, attrs) -> list:
+    """Each partition written as ``tmp/part.NNNNN.parquet`` by a worker; their results.
+
+    A write whose worker dies is retried (each write replaces its own file); where the
+    cluster cannot recompute the inputs of a write any more (they were lost with the
+    worker: "already forgotten"), the caller scores and writes again.
+    """
+    writes = [
+        c.submit(_write_part, f, r, wkb_col, str(tmp / f"part.{i:05d}.parquet"), why_data,
+                 attrs, key=f"planner-write-{uuid.uuid4().hex[:12]}-{i}", pure=False,
+                 retries=WRITE_RETRIES)
+        for i, (f, r) in enumerate(zip(run.scored, run.ranks, strict=True))
+    ]  # fmt: skip
+    return _gather_checked(c, writes, "writing the GeoParquet parts")
+
+
+def _lost_work(exc: BaseException | None) -> bool:
+    """A task cancelled or killed with its worker (not an error of the task itself)."""
+    return type(exc).__name__ in ("FutureCancelledError", "CancelledError", "KilledWorker")
 
 
 def _payload_columns(sites: pd.DataFrame, sc: Scenario) -> tuple[pd.DataFrame, str | None]:

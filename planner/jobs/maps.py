@@ -25,12 +25,14 @@ import shapely
 from planner import crs as _crs
 from planner import i18n
 from planner._atomic import Output, check_outputs
+from planner._infiles import refuse_special
 from planner.config.scenarios import DEFAULT_SCENARIO, list_scenarios, load_scenario
 from planner.core.layerset import parse_as_of
 from planner.errors import InputError, MapInputError
 from planner.inputs.tables import TableKind, cell_frame, read_table
 from planner.render.map_data import texts as _texts
 from planner.render.maps import _require, build_map, save_map
+from planner.render.outputs import restore_formulas
 
 from .surface import read_surface
 
@@ -45,6 +47,7 @@ log = logging.getLogger(__name__)
 def _read_any(path: Path, what: str) -> tuple[pd.DataFrame, str]:
     """Read a .csv/.xlsx/.gpkg/.geojson table; returns it and the row-numbering unit."""
     suffix = path.suffix.lower()
+    refuse_special(path, f"{what} file", MapInputError)
     if not path.is_file():
         raise MapInputError(f"{what} file {str(path)!r} does not exist; check the path")
     if suffix in (".gpkg", ".geojson", ".json"):
@@ -74,7 +77,7 @@ def _read_any(path: Path, what: str) -> tuple[pd.DataFrame, str]:
         problems = notes.labelled([f"row {r}" for r in raw.rows])
         if problems:
             raise MapInputError(f"{what} file {str(path)!r}: " + "; ".join(problems[:10]))
-        return df, "row"
+        return restore_formulas(df), "row"
     raise MapInputError(
         f"{what} file {str(path)!r}: unknown type {suffix or '(none)'}; use .gpkg, .geojson, "
         ".csv or .xlsx"
@@ -106,7 +109,8 @@ def _numeric_column(
         vals = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
         vals = vals.to_numpy(dtype="f8", na_value=np.nan)
         missing = (text == "").to_numpy()
-    bad = ~np.isfinite(vals) if required else (~np.isfinite(vals) & ~missing)
+    # an optional distance may be inf, as written (no zone operating yet at the date)
+    bad = ~np.isfinite(vals) if required else (np.isnan(vals) & ~missing)
     if lo is not None:
         bad |= np.isfinite(vals) & ((vals < lo) | (vals > hi))
     for i in np.flatnonzero(bad)[:10]:
@@ -252,6 +256,7 @@ def read_results(path: str | Path) -> pd.DataFrame:
     df["company_name"] = _texts(df["company_name"])
     df.attrs = {k: v for k in ("scenario", "scenario_hash", "as_of") if (v := _attr_or_col(df, k))}
     df.attrs.update(_manifest_attrs(_read_manifest(path)))
+    df.attrs["company_column"] = cols["company"]  # messages name the user's column
     return df
 
 
@@ -434,7 +439,8 @@ def make_map(
     """
     out = Path(output)
     # fail before any scoring work
-    check_outputs([Output(out, "map file", (".html", ".htm"), "-o maps/demo.html")], overwrite)
+    check_outputs([Output(out, "map file", (".html", ".htm"), "-o maps/demo.html")], overwrite,
+                  inputs=[sites, results, surface, layers_path, scenario])  # fmt: skip
     i18n.check_lang(lang)
     got = read_map_inputs(sites, results, scenario, as_of, surface, layers_path)
     m = build_map(got.layers, company=company, lang=lang, basemap=basemap, top_k=top_k,

@@ -64,7 +64,10 @@ def score_sites(
     day = parse_as_of(as_of)
     if not isinstance(sites, pd.DataFrame):
         sites = load_sites(sites, layers)
-    return score_frame(sites, Prepared.of(layers, day).with_network(network), sc, why=why)
+    scored = score_frame(sites, Prepared.of(layers, day).with_network(network), sc, why=why)
+    if sites.attrs.get("site_notes"):  # repaired parcels, replaced areas: to the manifest
+        scored.attrs["site_notes"] = list(sites.attrs["site_notes"])
+    return scored
 
 
 def write_scored(
@@ -102,6 +105,7 @@ def write_scored(
         scenario={"name": attrs["scenario"], "hash": attrs["scenario_hash"]},
         as_of=attrs["as_of"],
         counts=counts,
+        warnings=[f"sites: {n}" for n in attrs.get("site_notes", [])] or None,
         command=command,
         overwrite=overwrite,
     )

@@ -15,10 +15,10 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from planner._atomic import atomic_dir
+from planner._atomic import atomic_dir, clean_leftovers
 from planner.errors import InputError
 
-__all__ = ["ATTR_COLUMNS", "is_parquet", "read_scored_parquet", "write_part",
+__all__ = ["ATTR_COLUMNS", "drop_partials", "is_parquet", "read_scored_parquet", "write_part",
            "write_scored_parquet"]  # fmt: skip
 
 #: constant columns that carry the scenario with every copy of a table (as write_scored)
@@ -31,13 +31,25 @@ def is_parquet(path: str | os.PathLike) -> bool:
 
 
 def write_part(gdf: gpd.GeoDataFrame, path, attrs: dict[str, str]) -> None:
-    """One part file: ``gdf`` with the constant attribute columns, geometry last."""
+    """One part file: ``gdf`` with the constant attribute columns, geometry last.
+
+    Written as ``<part>.PID.partial`` and renamed: a worker killed mid-write leaves no
+    half part (a retry writes it again; :func:`drop_partials` removes the leftover).
+    """
     geom = gdf.geometry.name
     table = gdf[[c for c in gdf.columns if c != geom]].copy()
     for key in ATTR_COLUMNS:
         table[key] = pd.array([str(attrs[key])] * len(table), dtype="str")
     table[geom] = gdf.geometry
-    gpd.GeoDataFrame(table, geometry=geom, crs=gdf.crs).to_parquet(path, index=False)
+    partial = f"{path}.{os.getpid()}.partial"
+    gpd.GeoDataFrame(table, geometry=geom, crs=gdf.crs).to_parquet(partial, index=False)
+    os.replace(partial, path)
+
+
+def drop_partials(folder: Path) -> None:
+    """Remove the half-written parts of killed workers from a folder about to be swapped in."""
+    for p in folder.glob("*.partial"):
+        p.unlink(missing_ok=True)
 
 
 def write_scored_parquet(
@@ -65,6 +77,8 @@ def read_scored_parquet(path: str | os.PathLike) -> gpd.GeoDataFrame:
     scenario, scenario_hash and as_of become ``.attrs``.
     """
     path = Path(path)
+    if not path.exists():  # a swap killed between its two renames: the previous folder back
+        clean_leftovers(path)
     files = sorted(path.glob("part.*.parquet")) if path.is_dir() else [path]
     if not files:
         raise InputError(

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from planner._atomic import Output, atomic_output, check_outputs
+from planner._infiles import refuse_special
 from planner.config.scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
 from planner.core.layerset import LayerSet
 from planner.core.prepared import Prepared
@@ -137,6 +138,7 @@ def read_surface(path: str | os.PathLike) -> Surface:
             f"surface file {str(path)!r}: unknown type {path.suffix or '(none)'!r}{hint}; give "
             "the .tif or .npz written by `planner surface`, e.g. --surface surface.npz"
         )
+    refuse_special(path, "surface file")
     if not path.is_file():
         raise InputError(
             f"surface file {str(path)!r} does not exist; check the path, or write one with "
@@ -212,6 +214,7 @@ def run_surface(
             if png is not None else None,
         ],
         overwrite,
+        inputs=[scenario, None if isinstance(layers, LayerSet) else layers],
     )  # fmt: skip
     if not isinstance(layers, LayerSet):
         layers = load_layers(layers)

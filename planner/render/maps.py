@@ -58,6 +58,7 @@ from planner.render.map_data import (
     zone_names,
 )
 from planner.render.map_layers import layer_payload
+from planner.render.reproducible import stable_ids
 from planner.render.surface_image import (
     add_surface_layer,
     as_surface,
@@ -94,7 +95,8 @@ def _require(
         else:
             found[field] = hit
     if missing:
-        shown = ", ".join(map(str, df.columns[:25])) + (", ..." if len(df.columns) > 25 else "")
+        shown = ", ".join(repr(str(c)) for c in df.columns[:25])
+        shown += ", ..." if len(df.columns) > 25 else ""
         raise MapInputError(
             f"{where}: required column(s) {'; '.join(missing)} missing "
             f"(columns found: {shown}); {fix}"
@@ -119,7 +121,7 @@ def select_company(results: pd.DataFrame, company: str) -> pd.DataFrame:
         raise MapInputError(
             f"company {company!r} is not in the results ({len(choices)} companies, e.g. "
             f"{', '.join(repr(c) for c in choices[:3])}); {hint}give the name as in column "
-            "`company_name` or the `company_id`"
+            f"`{results.attrs.get('company_column', 'company_name')}` or the `company_id`"
         )
     rows = results[hit]
     return rows.sort_values("rank", kind="stable")
@@ -416,8 +418,9 @@ def _rank_from_score(score: np.ndarray) -> np.ndarray:
 
 
 def map_html(m: folium.Map) -> str:
-    """The full HTML page of ``m``."""
-    return m.get_root().render()
+    """The full HTML page of ``m`` (folium's random element ids numbered: the same map
+    gives the same bytes)."""
+    return stable_ids(m.get_root().render())
 
 
 def save_map(

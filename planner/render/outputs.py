@@ -38,12 +38,14 @@ import pandas as pd
 
 from planner._atomic import atomic_output, check_writable, manifest_path
 from planner.errors import InputError, OutputError, PlannerError
+from planner.render.reproducible import output_datetime
 
 __all__ = [
     "FORMULA_TRIGGERS",
     "TABLE_SUFFIXES",
     "neutralize_cell",
     "neutralize_formulas",
+    "restore_formulas",
     "write_manifest",
     "write_sites",
     "write_table",
@@ -54,7 +56,7 @@ log = logging.getLogger(__name__)
 #: first characters that make a spreadsheet treat a cell as a formula
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 TABLE_SUFFIXES = (".csv", ".xlsx", ".gpkg", ".geojson")
-_TRIGGER_RE = r"^[=+\-@\t\r]"
+_TRIGGER_RE = r"^'*[=+\-@\t\r]"  # with leading apostrophes: the mark is reversible
 _EXCEL_MAX_ROWS = 1_048_576
 _EXCEL_MAX_CHARS = 32_767
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
@@ -65,10 +67,28 @@ _CSV_SEPS = {",": "comma", ";": "semicolon", "\t": "tab"}
 # cell safety
 # ---------------------------------------------------------------------------------------
 def neutralize_cell(value):
-    """``value`` with ``'`` before it if it is text a spreadsheet would read as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    """``value`` with ``'`` before it if it is text a spreadsheet would read as a formula.
+
+    Text already starting with ``'`` before a trigger gets one more, so that
+    :func:`restore_formulas` gives every original text back exactly."""
+    if isinstance(value, str) and value.lstrip("'").startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
+
+
+def restore_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Inverse of :func:`neutralize_formulas` for a table read back as text: the ``'``
+    added before a formula-like cell or header is removed (names match the originals)."""
+    out = df.rename(columns=lambda c: c[1:] if isinstance(c, str) and re.match(
+        _TRIGGER_RE, c) and c.startswith("'") else c)
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        if col.dtype == object or isinstance(col.dtype, pd.StringDtype):
+            text = col.astype("string")
+            hit = (text.str.match(_TRIGGER_RE) & text.str.startswith("'")).fillna(False)
+            if hit.any():
+                out.isetitem(i, col.where(~hit.to_numpy(dtype=bool), text.str[1:]))
+    return out
 
 
 def neutralize_formulas(df: pd.DataFrame) -> pd.DataFrame:
@@ -324,8 +344,10 @@ def _write_xlsx(df, geometry, sheets, path: Path, overwrite: bool, main: str) ->
         "strings_to_urls": False,
         "strings_to_numbers": False,
     }
-    with _Guard(path), atomic_output(path, overwrite) as tmp:
-        with pd.ExcelWriter(tmp, engine="xlsxwriter", engine_kwargs={"options": options}) as xw:
+    with _Guard(path), atomic_output(path, overwrite) as tmp, open(tmp, "wb") as fh:
+        # our own handle: closed even when xlsxwriter fails (pandas would leak its own)
+        with pd.ExcelWriter(fh, engine="xlsxwriter", engine_kwargs={"options": options}) as xw:
+            xw.book.set_properties({"created": output_datetime()})  # reproducible bytes
             for sheet, table in tables.items():
                 table.to_excel(xw, sheet_name=sheet, index=False, na_rep="")
                 ws = xw.sheets[sheet]
@@ -408,16 +430,18 @@ def _is_missing(value) -> bool:
 
 
 def _write_gis(df, geometry, sheets, path: Path, overwrite: bool, layer: str) -> None:
-    import pyogrio
+    from planner.render.reproducible import write_gis
 
     driver = "GPKG" if path.suffix.lower() == ".gpkg" else "GeoJSON"
     json_out = driver == "GeoJSON"
     gdf = _gis_ready(_as_geodataframe(df, geometry, f"table for {path.name}"), json_out)
+    # GeoJSON: named after the output, not the temporary file (its "name" member)
+    frames = [(gdf, path.stem if json_out else layer)]
+    for name, table in sheets.items():
+        extra = _gis_ready(pd.DataFrame(table.drop(columns=_geo_columns(table))), json_out)
+        frames.append((extra, str(name)))
     with _Guard(path), atomic_output(path, overwrite) as tmp:
-        pyogrio.write_dataframe(gdf, tmp, layer=None if json_out else layer, driver=driver)
-        for name, table in sheets.items():
-            extra = _gis_ready(pd.DataFrame(table.drop(columns=_geo_columns(table))), json_out)
-            pyogrio.write_dataframe(extra, tmp, layer=str(name), driver=driver, append=False)
+        write_gis(frames, tmp, driver)
 
 
 # ---------------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from planner.config.pairs_form import FIRST_ROW, META_SHEET, headers
 from planner.config.scenarios import Scenario
 from planner.errors import InputError
 from planner.render.outputs import neutralize_cell as _safe
+from planner.render.reproducible import output_datetime
 
 __all__ = ["write_template"]
 
@@ -78,6 +79,7 @@ def write_template(
             str(tmp),
             {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
         )
+        wb.set_properties({"created": output_datetime()})  # reproducible bytes
         bold = wb.add_format({"bold": True})
         wrap = wb.add_format({"text_wrap": True, "valign": "top"})
         head = wb.add_format({"bold": True, "text_wrap": True, "bg_color": "#DDEBF7", "border": 1})

@@ -39,6 +39,7 @@ from planner.render import assets as _assets
 from planner.render.report_page import page_context
 from planner.render.report_table import MatrixRow, comparison_matrix, matrix_rows, site_headers
 from planner.render.report_text import num, text
+from planner.render.reproducible import stable_ids
 
 __all__ = [
     "MatrixRow",
@@ -193,7 +194,7 @@ def render_report(comparison: Comparison, lang: str = "ru") -> str:
     fig.html.add_child(_assets.raw_element(top), name="report_before")
     script = _assets.script_tag(_assets.static_text("report.js"))
     _AfterMap(bottom + "\n" + script).add_to(m)
-    page = fig.render()
+    page = stable_ids(fig.render())  # folium ids numbered: reproducible bytes
     urls = _assets.external_urls(page)
     if urls:
         raise OutputError(
