@@ -27,6 +27,7 @@ FULL = [
     ("dask: 1M..10M sites on a 2-worker LocalCluster", ["bench_dask.py"]),
     ("tables: company and sites lists, 200k rows, vs pandas", ["bench_tables.py"]),
     ("web app: start to first page, 12-site comparison after a click", ["bench_app.py"]),
+    ("network: 1M sites x 12 targets on a 1M-node road graph vs networkx", ["bench_network.py"]),
 ]
 QUICK = {
     "bench_criteria.py": ["--n", "100000"],
@@ -40,6 +41,7 @@ QUICK = {
     "bench_dask.py": ["--max-n", "1000000"],
     "bench_tables.py": ["--rows", "20000", "--repeat", "1"],
     "bench_app.py": ["--repeat", "1"],
+    "bench_network.py": ["--side", "300", "--sites", "100000"],
 }
 
 

@@ -34,6 +34,7 @@ from .options import (
     AsOfOpt,
     EncodingOpt,
     LayersOpt,
+    NetworkOpt,
     OverwriteOpt,
     RejectsOpt,
     ScenarioOpt,
@@ -165,6 +166,7 @@ def score_cmd(
         ),
     ] = False,
     layers: LayersOpt = None,
+    network: NetworkOpt = None,
     encoding: EncodingOpt = None,
     sheet: SheetOpt = None,
     csv_sep: Annotated[

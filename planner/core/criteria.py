@@ -422,9 +422,12 @@ def _exclusion_columns(words: np.ndarray, p: PreparedLayers) -> dict:
 
 
 def compute_criteria_prepared(
-    x, y, prepared: PreparedLayers, index: pd.Index | None = None
+    x, y, prepared: PreparedLayers, index: pd.Index | None = None, travel=None
 ) -> pd.DataFrame:
     """Criteria for sites at metric ``x``/``y`` (EPSG:32643 metres) from prepared layers.
+
+    With ``travel`` (a :class:`planner.core.travel.PreparedTravel`) the travel-time
+    columns (:data:`planner.core.travel.TRAVEL_COLUMNS`) follow the distance ones.
 
     The core of :func:`compute_criteria`, for callers that already hold metric
     coordinates (e.g. one partition of a distributed table). The result has
@@ -438,7 +441,7 @@ def compute_criteria_prepared(
     if len(index) != len(x):
         raise ValueError(f"index has {len(index)} labels for {len(x)} sites")
     if len(x) == 0:
-        return empty_criteria(index)
+        return _with_travel(empty_criteria(index), x, y, travel)
     finite = np.isfinite(x) & np.isfinite(y)
     if not finite.all():
         r = int(np.flatnonzero(~finite)[0])
@@ -474,7 +477,16 @@ def compute_criteria_prepared(
     }
     cols.update(_zone_columns(words[:, p.words("zones")], dist[p.row("zones_operating")], p))
     cols.update(_exclusion_columns(words[:, p.words("constraints")], p))
-    return pd.DataFrame({c: cols[c] for c in CRITERIA_COLUMNS}, index=index, copy=False)
+    out = pd.DataFrame({c: cols[c] for c in CRITERIA_COLUMNS}, index=index, copy=False)
+    return _with_travel(out, x, y, travel)
+
+
+def _with_travel(out: pd.DataFrame, x, y, travel) -> pd.DataFrame:
+    if travel is None:
+        return out
+    from planner.core.travel import travel_criteria
+
+    return pd.concat([out, travel_criteria(x, y, travel, index=out.index)], axis=1)
 
 
 def empty_criteria(index: pd.Index | None = None) -> pd.DataFrame:
@@ -536,7 +548,9 @@ def compute_criteria(lon, lat, prepared, index: pd.Index | None = None) -> pd.Da
     prepared
         The layers resolved for the date zone statuses are taken at: a
         :class:`planner.core.prepared.Prepared` (``Prepared.of(layers, as_of)``) or its
-        :class:`PreparedLayers` arrays.
+        :class:`PreparedLayers` arrays. A ``Prepared`` with a road network
+        (:meth:`~planner.core.prepared.Prepared.with_network`) adds the travel-time
+        columns :data:`planner.core.travel.TRAVEL_COLUMNS`.
     index
         Index of the result (the sites' index). Default: ``lon``'s index when it is a
         pandas Series, else a ``RangeIndex``.
@@ -560,10 +574,11 @@ def compute_criteria(lon, lat, prepared, index: pd.Index | None = None) -> pd.Da
     elif not isinstance(index, pd.Index):
         index = pd.Index(index)
     lon_a, lat_a = _coordinates(lon, lat, index)
+    travel = getattr(prepared, "travel", None)
     if len(lon_a) == 0:
-        return empty_criteria(index)
+        return _with_travel(empty_criteria(index), np.empty(0), np.empty(0), travel)
     x, y = _project(lon_a, lat_a)
-    return compute_criteria_prepared(x, y, arrays, index=index)
+    return compute_criteria_prepared(x, y, arrays, index=index, travel=travel)
 
 
 def _project(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -255,6 +255,7 @@ def score_companies(
     min_score: float | None = None,
     unknown_area: str | float = "one",
     min_separation_km: float | None = None,
+    network=None,
 ) -> BatchResult:
     """Rank ``sites`` for every company (the in-memory part of :func:`run_batch`).
 
@@ -290,6 +291,9 @@ def score_companies(
         Add ``why_ru`` / ``why_en`` to the result rows.
     progress
         ``progress(stage, done, total)`` callback (e.g. a progress bar).
+    network
+        A road network (:class:`planner.core.network.RoadNetwork`) for the travel-time
+        criteria, or None.
     """
     opts = BatchOptions(
         top_k=top_k, allocate=allocate, max_share=max_share, robustness=robustness, draws=draws,
@@ -304,7 +308,7 @@ def score_companies(
     sc = load_scenario(scenario)
     day = parse_as_of(as_of)
     warnings = rows.warnings + _preferred_zone_warnings(rows.valid, layers)
-    run = _run_stages(rows, sites, layers, sc, day, opts, clock)
+    run = _run_stages(rows, sites, layers, sc, day, opts, clock, network)
     with clock.stage("results"):
         tables = build_tables(run)
     counts = _counts(run, tables)
@@ -326,10 +330,10 @@ def score_companies(
 
 
 def _run_stages(rows: CompanyRows, sites, layers, sc: Scenario, day: dt.date,
-                opts: BatchOptions, clock: StageClock) -> BatchRun:  # fmt: skip
+                opts: BatchOptions, clock: StageClock, network=None) -> BatchRun:  # fmt: skip
     """Stages 1-4 (criteria, ranking, allocation, robustness), each timed by ``clock``."""
     with clock.stage("criteria"):
-        st = criteria_stage(sites, layers, sc, day)
+        st = criteria_stage(sites, layers, sc, day, network)
     with clock.stage("ranking"):
         rk = rank_stage(rows.valid, st, sc, opts, clock)
     alloc = robust = None
@@ -416,6 +420,7 @@ def run_batch(
     sheet: str | int | None = None,
     progress: ProgressFn | None = None,
     max_result_rows: int | None = None,
+    network: str | os.PathLike | None = None,
     **options,
 ) -> BatchResult:
     """Read a company list and rank the candidate sites for every company.
@@ -439,6 +444,9 @@ def run_batch(
         Most result rows the output holds (an Excel sheet's:
         :func:`~planner.jobs.batch_outputs.result_rows_limit`); more companies x ``top_k``
         is refused after reading the list and the sites, before any scoring.
+    network
+        A road network file (``planner network build``), ``"builtin"``, or None (a
+        travel-time scenario then uses the coarse built-in network, with a warning).
     options
         The :class:`~planner.jobs.batch_stages.BatchOptions`, passed to
         :func:`score_companies`: ``top_k``, ``allocate``, ``max_share``, ``robustness``,
@@ -472,9 +480,14 @@ def run_batch(
         site_table = load_sites(sites, ls)
         sites_input = Path(sites) if Path(str(sites)).is_file() else str(sites)
     check_result_rows(len(table.valid), len(site_table), opts.top_k, max_result_rows)
+    from planner.inputs.roads import network_for_scenario, network_inputs
+
+    net, net_note = network_for_scenario(network, sc, ls)
     read_s = time.perf_counter() - t0
     result = score_companies(table, site_table, ls, scenario=sc, as_of=as_of, progress=progress,
-                             **options)  # fmt: skip
+                             network=net, **options)  # fmt: skip
+    if net_note:
+        result.warnings.append(net_note)
     for note in getattr(ls, "notes", []):
         result.warnings.append(f"layers: {note}")
     result.warnings.extend(f"sites: {n}" for n in site_table.attrs.get("site_notes", []))
@@ -489,6 +502,7 @@ def run_batch(
         "sites": sites_input,
         "scenario": scenario_input,
         "layers": layers_input,
+        **network_inputs(network, net),
     }
     result.extra["timings"]["read_s"] = round(read_s, 4)
     facts = ("encoding", "separator", "sheet", "columns", "ignored_columns")

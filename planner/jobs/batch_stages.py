@@ -307,11 +307,12 @@ class BatchRun:
 # 1. criteria and utilities, once for all sites
 
 
-def criteria_stage(sites: gpd.GeoDataFrame, layers, sc: Scenario, day) -> SiteStage:
+def criteria_stage(sites: gpd.GeoDataFrame, layers, sc: Scenario, day,
+                   network=None) -> SiteStage:  # fmt: skip
     from planner.core.criteria import compute_criteria
 
     keys = list(sc.weights)
-    prepared = Prepared.of(layers, day)
+    prepared = Prepared.of(layers, day).with_network(network)
     crit = compute_criteria(
         sites["lon"].to_numpy(dtype="f8", na_value=np.nan),
         sites["lat"].to_numpy(dtype="f8", na_value=np.nan),

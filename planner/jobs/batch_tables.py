@@ -166,7 +166,10 @@ def _site_columns(run: BatchRun, rows: ResultRows, c: pd.DataFrame, comp) -> dic
         else np.full(len(rows), "", dtype=object)
     cols["preferred_zone_match"] = _preferred_match(pref, cols["zone_ids"])
     for col in run.sites.crit.columns:
-        if col.startswith("dist_") or col in ("nearest_interchange", "in_almaty", "zone_free_ha"):
+        if col.startswith(("dist_", "time_")) or col in (
+            "nearest_interchange", "in_almaty", "zone_free_ha", "nearest_interchange_by_road",
+            "snap_m", "no_road_access",
+        ):  # fmt: skip
             cols[col] = c[col].to_numpy()
     return cols
 

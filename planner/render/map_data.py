@@ -121,6 +121,9 @@ def site_table(df: pd.DataFrame, lang: str, why_rows: np.ndarray | None = None) 
         if col in df.columns and col.endswith("_km"):
             raw.append(_floats(pd.to_numeric(df[col], errors="coerce"), 1))
             kinds.append("km")
+        elif col in df.columns and col.endswith("_min"):  # travel time by road
+            raw.append(_floats(pd.to_numeric(df[col], errors="coerce"), 1))
+            kinds.append("min")
         elif col in df.columns:
             raw.append(texts(df[col]))
             kinds.append("status")
