@@ -102,9 +102,10 @@ def quit_driver(driver, profile_dir: Path | None = None) -> None:
 
 # --------------------------------------------------------------------------- synthetic inputs
 
-CRITERIA_KEYS = tuple(SCORING_CRITERIA)
+#: the distance criteria (a scenario scores travel times instead of some of them, never both)
+CRITERIA_KEYS = tuple(k for k, col in SCORING_CRITERIA.items() if not col.endswith("_min"))
 #: criterion -> its raw distance column (the zone criterion scores a status, not a distance)
-RAW = {k: col for k, col in SCORING_CRITERIA.items() if k != "zone"}
+RAW = {k: col for k, col in SCORING_CRITERIA.items() if k != "zone" and k in CRITERIA_KEYS}
 HOSTILE = (
     "<img src=x onerror=window.__xss=1>",
     "${window.__xss=1}",

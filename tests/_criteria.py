@@ -9,14 +9,17 @@ import pandas as pd
 from planner.config.scenarios import CRITERIA
 
 DIST_COLUMNS = [c for c in CRITERIA.values() if c.startswith("dist_")]
+#: travel times by road (minutes), scored like distances
+TIME_COLUMNS = [c for c in CRITERIA.values() if c.endswith("_min")]
 
 
 def make_criteria(n: int = 1, index=None, **columns) -> pd.DataFrame:
     """A criteria table of ``n`` neutral sites; keyword arguments override columns.
 
-    Defaults: every distance 10 km, not in Almaty, no zone, not excluded.
+    Defaults: every distance 10 km and travel time 10 minutes, not in Almaty, no zone, not
+    excluded.
     """
-    data: dict[str, object] = {c: np.full(n, 10.0) for c in DIST_COLUMNS}
+    data: dict[str, object] = {c: np.full(n, 10.0) for c in [*DIST_COLUMNS, *TIME_COLUMNS]}
     data.update(
         nearest_interchange=np.full(n, "ic-a3", dtype=object),
         in_almaty=np.zeros(n, dtype=bool),

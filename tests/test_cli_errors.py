@@ -61,6 +61,9 @@ CASES = {
     "surface": (["-o", "{tmp}/s.npz", "--cell-m", "5000", "--as-of", AS_OF],
                 "planner.jobs.surface:compute_surface", ValueError),
     "app": (["--port", "8599"], "planner.webapp.server:serve", RuntimeError),
+    "network build": (["builtin", "-o", "{tmp}/n.npz"],
+                      "planner.jobs.network:build_network_file", ValueError),
+    "network info": (["{tmp}/n.npz"], "planner.core.network:load_network", KeyError),
 }  # fmt: skip
 
 

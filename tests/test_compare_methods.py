@@ -109,7 +109,8 @@ def test_a_topsis_scenario_compares_only_the_sites_meeting_the_needs(layers):
     sc = scenario_from_dict(
         {"name": "t", "method": "topsis", "criteria": data["criteria"], "needs": data["needs"]},
     )  # fmt: skip
-    refs = ["iz-kairat", "sez-alatau", "sez-pit", parse_at("43.53,77.05,Near Baiserke")]
+    # a plot north of Baiserke, clear of housing (43.53 N 77.05 E now lies in Gate City)
+    refs = ["iz-kairat", "sez-alatau", "sez-pit", parse_at("43.62,77.05,North of Baiserke")]
     c = compare_job.compare_sites(refs, layers=layers, as_of=AS_OF, scenario=sc, company=row,
                                   draws=200)  # fmt: skip
     assert c.eligible.tolist() == [False, True, False, True]  # rail need (as test_compare)

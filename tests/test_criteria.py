@@ -213,7 +213,9 @@ def test_nearest_interchange_matches_geodesic(crit, sites, layers):
         ("dist_highway_km", "transport", ("highway",), (), False),
         ("dist_rail_km", "transport", ("railway", "rail_station", "freight_yard"), (), False),
         ("dist_gate_city_km", "cities", (), ("gate-city",), True),
-        ("dist_housing_km", "cities", ("settlement", "city_outline"), (), True),
+        # housing: every place people live or will live (planner.core.housing; issue 11)
+        ("dist_housing_km", "cities", ("settlement", "city_outline", "planned_district"), (),
+         True),
         ("dist_zone_km", "zones", (), OPERATING_2025, True),
     ],
 )
@@ -258,7 +260,7 @@ def test_kernel_is_exact_against_shapely_in_metric_crs(layers):
         "dist_airport_km": metric("transport", ("airport",)),
         "dist_highway_km": metric("transport", ("highway",)),
         "dist_khorgos_km": metric("transport", ("logistics_target",)),
-        "dist_housing_km": metric("cities", ("settlement", "city_outline")),
+        "dist_housing_km": metric("cities", ("settlement", "city_outline", "planned_district")),
     }
     for col, geom in checks.items():
         want = shapely.distance(pts, geom) / 1000.0

@@ -19,7 +19,9 @@ from planner.config.scenarios import (
     scenario_from_dict,
 )
 
-BUILTIN = ("bakad-perimeter", "konaev-countermagnet", "export-logistics")
+BUILTIN = (
+    "bakad-perimeter", "bakad-perimeter-time", "konaev-countermagnet", "export-logistics",
+)
 
 MINIMAL = """
 name = "mine"

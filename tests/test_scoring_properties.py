@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from _criteria import DIST_COLUMNS, make_criteria, point_sites
+from _criteria import DIST_COLUMNS, TIME_COLUMNS, make_criteria, point_sites
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -33,7 +33,8 @@ distance = st.one_of(st.floats(0, 500, allow_nan=False), st.just(0.0), st.just(n
 @st.composite
 def criteria_tables(draw, min_size=1, max_size=30):
     n = draw(st.integers(min_size, max_size))
-    cols = {c: draw(st.lists(distance, min_size=n, max_size=n)) for c in DIST_COLUMNS}
+    cols = {c: draw(st.lists(distance, min_size=n, max_size=n))
+            for c in [*DIST_COLUMNS, *TIME_COLUMNS]}  # fmt: skip
     cols["in_almaty"] = draw(st.lists(st.booleans(), min_size=n, max_size=n))
     cols["zone_status"] = draw(st.lists(st.sampled_from(STATUSES), min_size=n, max_size=n))
     cols["sez_status"] = draw(st.lists(st.sampled_from(STATUSES), min_size=n, max_size=n))
@@ -110,13 +111,15 @@ def test_distance_utilities_are_monotone(name, d):
     """Nearer is never worse for every nearer-is-better transform (and the reverse)."""
     sc = load_scenario(name)
     d = np.sort(np.asarray(d))
-    crit = make_criteria(len(d), **{c: d for c in DIST_COLUMNS})
+    crit = make_criteria(len(d), **{c: d for c in [*DIST_COLUMNS, *TIME_COLUMNS]})
     u = utilities(crit, sc)
     for key, t in sc.criteria.items():
         if t.transform in ("categorical", "band"):
             continue
         values = u[f"u_{key}"].to_numpy()
-        farther_better = t.transform == "linear" and t.full_at_km > t.zero_at_km
+        full, zero = (getattr(t, f"{p}_km", getattr(t, f"{p}_min", 0.0))
+                      for p in ("full_at", "zero_at"))  # fmt: skip
+        farther_better = t.transform == "linear" and full > zero
         steps = np.diff(values)
         assert (steps >= -1e-12).all() if farther_better else (steps <= 1e-12).all(), key
 
@@ -131,6 +134,18 @@ def points_and_fractions(draw):
     lat = draw(st.lists(st.floats(43.1, 43.9), min_size=n, max_size=n))
     frac = draw(st.lists(st.floats(0.05, 1.0), min_size=n, max_size=n))
     return np.array(lon), np.array(lat), np.array(frac)
+
+
+_NETWORK: dict = {}
+
+
+def _network(layers):
+    """The coarse built-in road network (for the travel-time scenarios), made once."""
+    if "net" not in _NETWORK:
+        from planner.inputs.roads import builtin_roads
+
+        _NETWORK["net"] = builtin_roads(layers).network
+    return _NETWORK["net"]
 
 
 def _sites(lon, lat, prefix="p"):
@@ -150,7 +165,8 @@ def test_moving_towards_bakad_never_lowers_the_bakad_utility(layers, pts):
     lon2, lat2 = metric_to_lonlat(x2, y2)
     sites = _sites(np.concatenate([lon, lon2]), np.concatenate([lat, lat2]))
     for name in SCENARIOS:
-        out = score_sites(sites, layers, scenario=name, as_of="2025-11-01", why=False)
+        out = score_sites(sites, layers, scenario=name, as_of="2025-11-01", why=False,
+                          network=_network(layers))  # fmt: skip
         n = len(lon)
         d = out["dist_bakad_km"].to_numpy()
         assert (d[n:] <= d[:n] + 1e-9).all()
@@ -181,9 +197,11 @@ def test_a_zone_opening_never_lowers_its_sites_scores(layers, data):
     keep = shapely.contains_xy(poly, lon, lat)
     sites = _sites(lon[keep], lat[keep])
     as_of = "2023-01-01"  # all three are planned or under construction then
-    before = score_sites(sites, layers, scenario=name, as_of=as_of, why=False)
+    net = _network(layers)
+    before = score_sites(sites, layers, scenario=name, as_of=as_of, why=False, network=net)
     after = score_sites(
-        sites, _with_zone_operating(layers, zone_id), scenario=name, as_of=as_of, why=False
+        sites, _with_zone_operating(layers, zone_id), scenario=name, as_of=as_of, why=False,
+        network=net,
     )
     assert (after["zone_status"] == "operating").all()
     assert (after["score"].to_numpy() >= before["score"].to_numpy() - 1e-9).all()
@@ -208,7 +226,7 @@ def test_excluded_sites_score_zero_with_layers(layers, name):
     water = layers["constraints"].set_index("id").geometry["water-kapchagay"]
     pts = [park.representative_point(), water.representative_point(), shapely.Point(85.0, 45.0)]
     sites = _sites(np.array([p.x for p in pts]), np.array([p.y for p in pts]))
-    out = score_sites(sites, layers, scenario=name, as_of="2025-11-01")
+    out = score_sites(sites, layers, scenario=name, as_of="2025-11-01", network=_network(layers))
     assert out["excluded"].all() and out["rank"].isna().all() and (out["score"] == 0).all()
     assert out["why_en"].tolist()[:2] == ["excluded: national park", "excluded: water body"]
     assert "outside Almaty Region" in out["why_en"].iloc[2]

@@ -233,6 +233,7 @@ judgements = { interchange = { zone = 8, almaty = 8 }, zone = { almaty = 1 } }
 def test_builtin_scenarios_keep_their_hash_and_wlc():
     assert {s.name: s.hash for s in list_scenarios()} == {
         "bakad-perimeter": "cb52f3e1b518",
+        "bakad-perimeter-time": "fa73267e455f",
         "export-logistics": "70ccb2047164",
         "konaev-countermagnet": "88ec7fc47d88",
     }

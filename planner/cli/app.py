@@ -52,6 +52,7 @@ out_console = SafeConsole(soft_wrap=True)
 #: subcommand modules registered on the app, in help order
 COMMAND_MODULES = (
     "layers", "scenarios", "sites", "companies", "score", "maps", "compare", "surface",
+    "network",
     "webapp",
 )
 

@@ -24,6 +24,7 @@ from .options import (
     Lang,
     LangOpt,
     LayersOpt,
+    NetworkOpt,
     OverwriteOpt,
     ScenarioOpt,
     date_option,
@@ -134,6 +135,7 @@ def compare_cmd(
         typer.Option("--seed", help="Seed of the random weight draws (same seed, same result)."),
     ] = 0,
     layers_path: LayersOpt = None,
+    network: NetworkOpt = None,
     sites_path: Annotated[
         Path | None,
         typer.Option(

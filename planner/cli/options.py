@@ -23,6 +23,7 @@ __all__ = [
     "Lang",
     "LangOpt",
     "LayersOpt",
+    "NetworkOpt",
     "OverwriteOpt",
     "RejectsOpt",
     "ScenarioOpt",
@@ -140,5 +141,16 @@ SheetOpt = Annotated[
         "--sheet",
         help="Excel sheet of the company list, e.g. --sheet Companies. Default: the first "
         "sheet.",
+    ),
+]
+
+NetworkOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--network",
+        help="Road network for the travel-time criteria (time_*_min): a .npz from `planner "
+        "network build`, or builtin (the coarse, indicative network of the built-in BAKAD, "
+        "interchanges and highways), e.g. --network network.npz. Default: none, or builtin "
+        "when the scenario scores travel times.",
     ),
 ]

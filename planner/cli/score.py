@@ -34,6 +34,7 @@ from .options import (
     AsOfOpt,
     EncodingOpt,
     LayersOpt,
+    NetworkOpt,
     OverwriteOpt,
     RejectsOpt,
     ScenarioOpt,
@@ -131,6 +132,31 @@ def score_cmd(
             "take, 0-1, e.g. 0.3 (default no limit).",
         ),
     ] = None,
+    min_separation_km: Annotated[
+        float | None,
+        typer.Option(
+            "--min-separation-km",
+            help="Least distance between the sites listed for one company, km (default 2 "
+            "for a generated grid, 0 for named sites): top 5 means five distinct options.",
+        ),
+    ] = None,
+    min_score: Annotated[
+        float | None,
+        typer.Option(
+            "--min-score",
+            help="With --allocate: least score (0-100) of a site given to a company; below it "
+            "the company gets no site, with the reason (default: the scenario's [allocation] "
+            "min_score, 25).",
+        ),
+    ] = None,
+    unknown_area: Annotated[
+        str,
+        typer.Option(
+            "--unknown-area",
+            help="With --allocate: capacity of a site of unknown area: one (one company, the "
+            "default), unlimited (land not checked) or HA, e.g. 20 (assume 20 ha).",
+        ),
+    ] = "one",
     robustness: Annotated[
         bool,
         typer.Option(
@@ -140,6 +166,7 @@ def score_cmd(
         ),
     ] = False,
     layers: LayersOpt = None,
+    network: NetworkOpt = None,
     encoding: EncodingOpt = None,
     sheet: SheetOpt = None,
     csv_sep: Annotated[

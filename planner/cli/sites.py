@@ -16,7 +16,7 @@ from planner.jobs import dask_engine as _engine
 from planner.render.outputs import write_sites
 
 from .app import app, command, command_line, job_args, out_console
-from .options import AsOfOpt, LayersOpt, OverwriteOpt, ScenarioOpt, parse_sites
+from .options import AsOfOpt, LayersOpt, NetworkOpt, OverwriteOpt, ScenarioOpt, parse_sites
 
 sites_app = typer.Typer(
     help="Candidate sites: generate a lattice, check a file.", no_args_is_help=True
@@ -144,6 +144,7 @@ def score_sites_cmd(
             help="Dask partitions (default ~250,000 sites each, at least 2 per worker).",
         ),
     ] = None,
+    network: NetworkOpt = None,
 ) -> None:
     """Score every site (criteria, utilities, points, score 0-100, rank, reasons) and write them."""
     inputs = {"sites": sites, "layers": layers, "scenario": scenario}

@@ -38,7 +38,15 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    model_validator,
+)
 
 from planner._infiles import refuse_special
 from planner.config.weighting import (
@@ -52,12 +60,18 @@ from planner.errors import ScenarioError
 
 __all__ = [
     "CRITERIA",
+    "DEFAULT_MIN_SCORE",
     "DEFAULT_SCENARIO",
+    "AllocationRules",
+    "TIME_CRITERIA",
     "ZONE_STATUSES",
     "Band",
+    "BandMin",
     "Categorical",
     "Exponential",
+    "ExponentialMin",
     "Linear",
+    "LinearMin",
     "Needs",
     "Scenario",
     "list_scenarios",
@@ -82,17 +96,29 @@ CRITERIA: Mapping[str, str] = MappingProxyType(
         "highway": "dist_highway_km",
         "khorgos": "dist_khorgos_km",
         "housing": "dist_housing_km",
+        # travel time by road (minutes; needs a road network, planner.core.travel)
+        "time_interchange": "time_interchange_min",
+        "time_almaty": "time_almaty_min",
+        "time_konaev": "time_konaev_min",
+        "time_gate_city": "time_gate_city_min",
+        "time_rail": "time_rail_min",
+        "time_airport": "time_airport_min",
     }
 )
+#: the criteria scored in minutes of travel by road (transforms take ``*_min`` keys)
+TIME_CRITERIA: frozenset[str] = frozenset(k for k, c in CRITERIA.items() if c.endswith("_min"))
 DEFAULT_SCENARIO = "bakad-perimeter"
 ZONE_STATUSES = ("operating", "under_construction", "planned", "none")
 
 CriterionKey = Literal[
     "bakad", "interchange", "almaty", "konaev", "gate_city", "zone", "zone_proximity",
     "rail", "airport", "highway", "khorgos", "housing",
+    "time_interchange", "time_almaty", "time_konaev", "time_gate_city", "time_rail",
+    "time_airport",
 ]  # fmt: skip
 
 _Km = Annotated[float, Field(ge=0, allow_inf_nan=False, description="distance in km")]
+_Min = Annotated[float, Field(ge=0, allow_inf_nan=False, description="travel time in minutes")]
 _Unit = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 _Weight = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
@@ -176,8 +202,101 @@ class Categorical(_Strict):
     sez_bonus: _Unit = 0.0
 
 
+class LinearMin(_Strict):
+    """:class:`Linear` for a travel time: utility 1 at ``full_at_min``, 0 at ``zero_at_min``."""
+
+    transform: Literal["linear"]
+    weight: _Weight
+    full_at_min: _Min
+    zero_at_min: _Min
+
+    @model_validator(mode="after")
+    def _distinct(self) -> LinearMin:
+        if self.full_at_min == self.zero_at_min:
+            raise ValueError(
+                f"full_at_min and zero_at_min are both {self.full_at_min:g}; they must differ "
+                "(full_at_min < zero_at_min: quicker is better)"
+            )
+        return self
+
+    def unitless(self) -> Linear:
+        """The same ramp as a :class:`Linear` (the utility math does not care for units)."""
+        return Linear.model_construct(transform="linear", weight=self.weight,
+                                      full_at_km=self.full_at_min, zero_at_km=self.zero_at_min)
+
+
+class ExponentialMin(_Strict):
+    """:class:`Exponential` for a travel time: utility ``0.5 ** (minutes / half_min)``."""
+
+    transform: Literal["exponential"]
+    weight: _Weight
+    half_min: Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+    def unitless(self) -> Exponential:
+        return Exponential.model_construct(transform="exponential", weight=self.weight,
+                                           half_km=self.half_min)
+
+
+class BandMin(_Strict):
+    """:class:`Band` for a travel time, in minutes (``inside_value``: time_almaty only)."""
+
+    transform: Literal["band"]
+    weight: _Weight
+    zero_below_min: _Min
+    full_from_min: _Min
+    full_to_min: _Min
+    zero_above_min: _Min
+    inside_value: _Unit | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BandMin:
+        a, b, c, d = self.zero_below_min, self.full_from_min, self.full_to_min, self.zero_above_min
+        if not (a < b <= c < d):
+            raise ValueError(
+                f"need zero_below_min < full_from_min <= full_to_min < zero_above_min, got "
+                f"{a:g}, {b:g}, {c:g}, {d:g}; put the four times in increasing order"
+            )
+        return self
+
+    def unitless(self) -> Band:
+        return Band.model_construct(
+            transform="band", weight=self.weight, zero_below_km=self.zero_below_min,
+            full_from_km=self.full_from_min, full_to_km=self.full_to_min,
+            zero_above_km=self.zero_above_min, inside_value=self.inside_value,
+        )  # fmt: skip
+
+
+_MINUTE_TAGS = ("linear_min", "exponential_min", "band_min")
+
+
+def _transform_tag(value: Any) -> Any:
+    """The union member of a criterion table: its ``transform``, with ``_min`` when the
+    table's parameters are in minutes (``full_at_min`` ...)."""
+    if isinstance(value, BaseModel):
+        minutes = isinstance(value, LinearMin | ExponentialMin | BandMin)
+        return f"{value.transform}_min" if minutes else value.transform
+    if not isinstance(value, Mapping):
+        return "linear"  # not a table: let a model report "should be a valid dictionary"
+    if "transform" not in value:
+        return None
+    tag = value["transform"]
+    if tag in ("linear", "exponential", "band") and any(
+        str(k).endswith("_min") for k in value
+    ):
+        return f"{tag}_min"
+    return tag
+
+
 Transform = Annotated[
-    Linear | Exponential | Band | Categorical | PointTable, Field(discriminator="transform")
+    Annotated[Linear, Tag("linear")]
+    | Annotated[Exponential, Tag("exponential")]
+    | Annotated[Band, Tag("band")]
+    | Annotated[Categorical, Tag("categorical")]
+    | Annotated[PointTable, Tag("points")]
+    | Annotated[LinearMin, Tag("linear_min")]
+    | Annotated[ExponentialMin, Tag("exponential_min")]
+    | Annotated[BandMin, Tag("band_min")],
+    Discriminator(_transform_tag),
 ]
 
 
@@ -205,6 +324,18 @@ class Needs(_Strict):
         return getattr(self, key, default) if key in type(self).model_fields else default
 
 
+#: default least score (0-100) of a site the allocation may give a company: under a quarter
+#: of the scenario's points the site meets too little of the policy to be defended
+DEFAULT_MIN_SCORE = 25.0
+
+
+class AllocationRules(_Strict):
+    """``[allocation]``: ``min_score``, the least score (0-100) of a site the allocation
+    may give a company; below it the answer is "no acceptable site"."""
+
+    min_score: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = DEFAULT_MIN_SCORE
+
+
 class _ScenarioFile(_Strict):
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")] | None = None
     title_en: str = ""
@@ -212,6 +343,7 @@ class _ScenarioFile(_Strict):
     description: str = ""
     criteria: Annotated[dict[CriterionKey, Transform], Field(min_length=1)]
     needs: Needs = Needs()
+    allocation: AllocationRules = AllocationRules()
     method: Literal["wlc", "topsis", "promethee2"] = "wlc"
     aggregation: dict[str, Any] | None = None  # parameters, validated by Aggregation
 
@@ -233,6 +365,8 @@ class Scenario:
     aggregation: Aggregation = Aggregation()
     #: the pairwise comparisons the weights were derived from, if any
     pairwise: Pairwise | None = None
+    #: ``[allocation]`` rules (minimum acceptable score)
+    allocation: AllocationRules = AllocationRules()
 
     @property
     def method(self) -> str:
@@ -268,6 +402,7 @@ class Scenario:
             needs=self.needs,
             source=f"{self.source} (weights changed)",
             aggregation=self.aggregation,
+            allocation=self.allocation,
         )
 
     def describe(self) -> dict[str, Any]:
@@ -284,6 +419,7 @@ class Scenario:
                 for k, t in self.criteria.items()
             },
             "needs": self.needs.model_dump(),
+            "allocation": self.allocation.model_dump(),
             **({"aggregation": self.aggregation.canonical()} if self.method != "wlc" else {}),
             **({"pairwise": self.pairwise.record()} if self.pairwise is not None else {}),
         }
@@ -296,7 +432,9 @@ def _canonical_weight(w: float) -> float:
 def _build(
     *, name, title_en, title_ru, description, criteria, needs, source,
     aggregation: Aggregation | None = None, pairwise: Pairwise | None = None,
+    allocation: AllocationRules | None = None,
 ) -> Scenario:  # fmt: skip
+    allocation = allocation if allocation is not None else AllocationRules()
     aggregation = aggregation if aggregation is not None else Aggregation()
     total = sum(t.weight for t in criteria.values())
     weights = {k: _canonical_weight(t.weight / total) for k, t in criteria.items()}
@@ -309,6 +447,8 @@ def _build(
     }
     if aggregation.method != "wlc":  # WLC scenarios keep the hash they always had
         canonical["aggregation"] = aggregation.canonical()
+    if allocation != AllocationRules():  # scenarios on the default keep their hash
+        canonical["allocation"] = allocation.model_dump()
     blob = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     digest = hashlib.sha256(blob.encode()).hexdigest()[:12]
     return Scenario(
@@ -323,6 +463,7 @@ def _build(
         source=source,
         aggregation=aggregation,
         pairwise=pairwise,
+        allocation=allocation,
     )
 
 
@@ -338,9 +479,8 @@ _FIX_HINTS = {
 
 
 def _loc(loc: tuple) -> str:
-    parts = [
-        str(p) for p in loc if p not in ("linear", "exponential", "band", "categorical", "points")
-    ]
+    tags = ("linear", "exponential", "band", "categorical", "points", *_MINUTE_TAGS)
+    parts = [str(p) for p in loc if p not in tags]
     if parts and parts[-1] == "[key]":
         parts = parts[:-1]
     return ".".join(parts) or "(top level)"
@@ -350,8 +490,13 @@ def _format_validation(exc: ValidationError) -> list[str]:
     problems = []
     for err in exc.errors():
         loc = _loc(err["loc"])
+        if len(err["loc"]) > 1 and err["loc"][1] in TIME_CRITERIA:
+            loc = loc.replace("_km", "_min")  # a time table missing its parameters
         typ = err["type"]
         msg = err["msg"].removeprefix("Value error, ")
+        msg = msg.replace("discriminator _transform_tag()", "discriminator 'transform'")
+        msg = msg.replace("dictionary or instance of Linear", "dictionary or object to extract "
+                          "fields from")  # fmt: skip
         if typ == "literal_error" and err["loc"][-1] == "[key]":
             msg = f"unknown criterion {err['input']!r}; use one of {', '.join(CRITERIA)}"
         elif typ == "extra_forbidden":
@@ -410,6 +555,13 @@ def scenario_from_dict(
         raise ScenarioError(_summary(source, msgs)) from exc
     problems = []
     for key, t in spec.criteria.items():
+        if isinstance(t, PointTable) and key in TIME_CRITERIA:
+            problems.append(
+                f"`criteria.{key}`: point tables turn straight-line km into minutes at a "
+                "speed; a travel time by road is already in minutes: use linear, "
+                "exponential or band with _min keys (e.g. full_at_min, zero_at_min)"
+            )
+            continue
         if isinstance(t, PointTable):
             problems += check_point_table(key, t)
             continue
@@ -424,7 +576,25 @@ def scenario_from_dict(
                 f"`criteria.{key}.transform`: categorical only applies to `zone`; "
                 "use linear, exponential or band for a distance"
             )
-        if key != "almaty" and isinstance(t, Band) and t.inside_value is not None:
+        minutes = isinstance(t, LinearMin | ExponentialMin | BandMin)
+        if key in TIME_CRITERIA and isinstance(t, Linear | Exponential | Band):
+            problems.append(
+                f"`criteria.{key}`: a travel-time criterion is scored in minutes; write "
+                f"its {t.transform} parameters with _min (e.g. full_at_min, zero_at_min, "
+                "half_min), not _km"
+            )
+        if key not in TIME_CRITERIA and minutes:
+            problems.append(
+                f"`criteria.{key}`: a distance criterion is scored in km; write its "
+                f"{t.transform} parameters with _km (e.g. full_at_km), or use the travel-time "
+                f"criterion time_{key} for minutes"
+                if f"time_{key}" in CRITERIA
+                else f"`criteria.{key}`: a distance criterion is scored in km; write its "
+                f"{t.transform} parameters with _km (e.g. full_at_km), not _min"
+            )
+        if key == "time_almaty" and isinstance(t, BandMin):
+            continue
+        if key != "almaty" and isinstance(t, Band | BandMin) and t.inside_value is not None:
             problems.append(
                 f"`criteria.{key}.inside_value`: only the `almaty` criterion has an "
                 "inside value (sites within the city limits); remove it"
@@ -446,6 +616,7 @@ def scenario_from_dict(
         source=source,
         aggregation=aggregation,
         pairwise=pairwise,
+        allocation=spec.allocation,
     )
 
 

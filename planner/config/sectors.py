@@ -130,8 +130,10 @@ class SectorProfile(BaseModel):
         return value
 
     def multiplier(self, criterion: str) -> float:
-        """Multiplier of ``criterion`` (1.0 when the profile does not list it)."""
-        return float(self.multipliers.get(criterion, 1.0))
+        """Multiplier of ``criterion`` (1.0 when the profile does not list it); a travel
+        time (``time_rail``) takes its distance criterion's (``rail``) unless listed."""
+        twin = criterion.removeprefix("time_")
+        return float(self.multipliers.get(criterion, self.multipliers.get(twin, 1.0)))
 
     @property
     def housing_km(self) -> float:

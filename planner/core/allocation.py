@@ -68,6 +68,7 @@ UNASSIGNED_REASONS: tuple[str, ...] = (
     "capacity_taken",  # its best candidate site has too little land left
     "group_share_limit",  # its best candidate site's group holds its share of companies
     "left_unassigned_by_optimum",  # its best candidate had room: score <= 0 or not optimal
+    "below_min_score",  # feasible sites exist but none scores the minimum acceptable score
 )
 
 _CAP_TOL = 1e-6  # ha; HiGHS feasibility tolerance is 1e-6 on rows

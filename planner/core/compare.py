@@ -487,7 +487,7 @@ def _tidy_table(cmp_parts: dict[str, Any]) -> pd.DataFrame:
 
     for k in keys:
         col = CRITERIA[k]
-        if col.endswith("_km"):
+        if col.endswith(("_km", "_min")):
             cols[col] = scored[col].to_numpy("f8", na_value=np.nan)[order]
         cols[f"c_{k}"] = scored[f"c_{k}"].to_numpy("f8", na_value=np.nan)[order]
     cols["p_first"] = mc.p_first[order]

@@ -80,6 +80,7 @@ CRITERIA_DTYPES: dict[str, str] = {
     "dist_highway_km": _FLOAT,
     "dist_khorgos_km": _FLOAT,
     "dist_housing_km": _FLOAT,
+    "nearest_housing": _CAT,
     "excluded": _BOOL,
     "exclusion_reason": _CAT,
 }
@@ -111,7 +112,7 @@ _GROUPS: tuple[tuple[str, int], ...] = (
     ("airport", MODE_NEAREST),
     ("highway", MODE_NEAREST),
     ("khorgos", MODE_NEAREST),
-    ("housing", MODE_NEAREST | MODE_INSIDE),
+    ("housing", MODE_NEAREST | MODE_INSIDE | MODE_FEATURE),
     ("constraints", MODE_INSIDE),
 )
 
@@ -204,6 +205,16 @@ def _kinds(layers: LayerSet, layer: str, *kinds: str, column: str) -> SegmentSet
     return _geoms(gdf)
 
 
+def _housing(layers: LayerSet, as_of: dt.date) -> SegmentSet:
+    """Every place people live or will live on ``as_of`` (:mod:`planner.core.housing`)."""
+    from planner.core.housing import housing_features
+
+    gdf = housing_features(layers, as_of)
+    if gdf.empty:
+        log.warning("layer 'cities' has no housing feature: dist_housing_km will be inf")
+    return _geoms(gdf)
+
+
 def _xy(geom) -> tuple[float, float]:
     c = geom if geom.geom_type == "Point" else geom.centroid
     return float(c.x), float(c.y)
@@ -264,7 +275,7 @@ def prepare(layers: LayerSet, as_of) -> PreparedLayers:
         airport=_kinds(layers, "transport", "airport", column="dist_airport_km"),
         highway=_kinds(layers, "transport", "highway", column="dist_highway_km"),
         khorgos=_kinds(layers, "transport", "logistics_target", column="dist_khorgos_km"),
-        housing=_kinds(layers, "cities", "settlement", "city_outline", column="dist_housing_km"),
+        housing=_housing(layers, as_of),
         constraints=_geoms(cons),
         constraint_reason=np.array(reasons, dtype=object),
         constraint_region=is_region,
@@ -292,6 +303,17 @@ def _factorize_words(words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     first = np.empty(int(codes.max()) + 1, dtype="i8")
     first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # first row of every code
     return codes, words[first]
+
+
+def _first_member(words: np.ndarray) -> np.ndarray:
+    """Per row, the lowest set bit of the membership words (the feature index), -1 if none."""
+    out = np.full(words.shape[0], -1, dtype=np.int64)
+    for j in range(words.shape[1] - 1, -1, -1):  # lower words win: go down to word 0
+        w = words[:, j].astype(np.uint64)
+        hit = w != 0
+        low = w[hit] & (~w[hit] + np.uint64(1))
+        out[hit] = 64 * j + np.round(np.log2(low.astype(np.float64))).astype(np.int64)
+    return out
 
 
 def _members(row: np.ndarray, n_features: int) -> list[int]:
@@ -400,9 +422,12 @@ def _exclusion_columns(words: np.ndarray, p: PreparedLayers) -> dict:
 
 
 def compute_criteria_prepared(
-    x, y, prepared: PreparedLayers, index: pd.Index | None = None
+    x, y, prepared: PreparedLayers, index: pd.Index | None = None, travel=None
 ) -> pd.DataFrame:
     """Criteria for sites at metric ``x``/``y`` (EPSG:32643 metres) from prepared layers.
+
+    With ``travel`` (a :class:`planner.core.travel.PreparedTravel`) the travel-time
+    columns (:data:`planner.core.travel.TRAVEL_COLUMNS`) follow the distance ones.
 
     The core of :func:`compute_criteria`, for callers that already hold metric
     coordinates (e.g. one partition of a distributed table). The result has
@@ -416,7 +441,7 @@ def compute_criteria_prepared(
     if len(index) != len(x):
         raise ValueError(f"index has {len(index)} labels for {len(x)} sites")
     if len(x) == 0:
-        return empty_criteria(index)
+        return _with_travel(empty_criteria(index), x, y, travel)
     finite = np.isfinite(x) & np.isfinite(y)
     if not finite.all():
         r = int(np.flatnonzero(~finite)[0])
@@ -430,6 +455,11 @@ def compute_criteria_prepared(
     ic = feat[p.row("interchange", feature=True)]
     ic[ic < 0] = p.interchange.n_features  # no interchange at all: ""
     ic_ids = [*p.interchange.ids, ""]
+    hs = feat[p.row("housing", feature=True)]
+    inside = _first_member(words[:, p.words("housing")])  # inside a place: that place
+    hs = np.where(inside >= 0, inside, hs)
+    hs[hs < 0] = p.housing.n_features
+    hs_ids = [*p.housing.ids, ""]
     cols: dict[str, object] = {
         "dist_bakad_km": dist[p.row("bakad")],
         "dist_interchange_km": dist[p.row("interchange")],
@@ -443,10 +473,20 @@ def compute_criteria_prepared(
         "dist_highway_km": dist[p.row("highway")],
         "dist_khorgos_km": dist[p.row("khorgos")],
         "dist_housing_km": dist[p.row("housing")],
+        "nearest_housing": _label_array(hs_ids, hs, hs_ids),
     }
     cols.update(_zone_columns(words[:, p.words("zones")], dist[p.row("zones_operating")], p))
     cols.update(_exclusion_columns(words[:, p.words("constraints")], p))
-    return pd.DataFrame({c: cols[c] for c in CRITERIA_COLUMNS}, index=index, copy=False)
+    out = pd.DataFrame({c: cols[c] for c in CRITERIA_COLUMNS}, index=index, copy=False)
+    return _with_travel(out, x, y, travel)
+
+
+def _with_travel(out: pd.DataFrame, x, y, travel) -> pd.DataFrame:
+    if travel is None:
+        return out
+    from planner.core.travel import travel_criteria
+
+    return pd.concat([out, travel_criteria(x, y, travel, index=out.index)], axis=1)
 
 
 def empty_criteria(index: pd.Index | None = None) -> pd.DataFrame:
@@ -508,7 +548,9 @@ def compute_criteria(lon, lat, prepared, index: pd.Index | None = None) -> pd.Da
     prepared
         The layers resolved for the date zone statuses are taken at: a
         :class:`planner.core.prepared.Prepared` (``Prepared.of(layers, as_of)``) or its
-        :class:`PreparedLayers` arrays.
+        :class:`PreparedLayers` arrays. A ``Prepared`` with a road network
+        (:meth:`~planner.core.prepared.Prepared.with_network`) adds the travel-time
+        columns :data:`planner.core.travel.TRAVEL_COLUMNS`.
     index
         Index of the result (the sites' index). Default: ``lon``'s index when it is a
         pandas Series, else a ``RangeIndex``.
@@ -532,10 +574,11 @@ def compute_criteria(lon, lat, prepared, index: pd.Index | None = None) -> pd.Da
     elif not isinstance(index, pd.Index):
         index = pd.Index(index)
     lon_a, lat_a = _coordinates(lon, lat, index)
+    travel = getattr(prepared, "travel", None)
     if len(lon_a) == 0:
-        return empty_criteria(index)
+        return _with_travel(empty_criteria(index), np.empty(0), np.empty(0), travel)
     x, y = _project(lon_a, lat_a)
-    return compute_criteria_prepared(x, y, arrays, index=index)
+    return compute_criteria_prepared(x, y, arrays, index=index, travel=travel)
 
 
 def _project(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

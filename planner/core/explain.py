@@ -59,6 +59,36 @@ def _km(d: np.ndarray) -> Facts:
     return out
 
 
+def _time_fact(col: str, key: str, labels: Callable | None = None, inside: str | None = None):
+    """Facts for a travel-time column: "18 мин по дорогам до ..." (``why.<key>``); a site
+    with no road within reach, or no way to the target, says so instead."""
+
+    def make(df: pd.DataFrame, rows: np.ndarray) -> Facts:
+        m = df[col].to_numpy(dtype="f8", na_value=np.nan)[rows]
+        minutes = _km(m)  # minutes take the same rounding and number format as km
+        names = labels(df, rows) if labels else {}
+        out = {}
+        far = np.zeros(len(rows), dtype=bool)
+        if "no_road_access" in df.columns:
+            far = df["no_road_access"].to_numpy(dtype=bool, na_value=False)[rows]
+        snap_km = _km(df["snap_m"].to_numpy(dtype="f8", na_value=np.nan)[rows] / 1000.0) \
+            if far.any() else None
+        lost = ~np.isfinite(m) & ~far
+        for lang in WHY_LANGS:
+            extra = {"name": names[lang]} if labels else {}
+            text = i18n.fill_array(f"why.{key}", lang, min=minutes[lang], **extra)
+            if inside is not None:
+                text[m == 0] = i18n.t(f"why.{inside}", lang)
+            if lost.any():
+                text[lost] = i18n.t("why.no_route", lang)
+            if far.any():
+                text[far] = i18n.fill_array("why.no_road", lang, km=snap_km[lang][far])
+            out[lang] = text
+        return out
+
+    return make
+
+
 def _lookup(values: pd.Series, table: Mapping[str, str]) -> np.ndarray:
     """Map ids to names (unknown ids stay as they are), vectorised over distinct ids."""
     codes, uniq = pd.factorize(values.astype(object).fillna(""))
@@ -98,6 +128,10 @@ def _fact_makers(names: FeatureNames) -> dict[str, Callable[[pd.DataFrame, np.nd
             )
             for lang in WHY_LANGS
         }
+
+    def interchange_by_road(df: pd.DataFrame, rows: np.ndarray) -> dict[str, np.ndarray]:
+        ids = df["nearest_interchange_by_road"].iloc[rows]
+        return {lang: _lookup(ids, ic_names[lang]) for lang in WHY_LANGS}
 
     def almaty(df: pd.DataFrame, rows: np.ndarray) -> Facts:
         km = _km(df["dist_almaty_km"].to_numpy(dtype="f8", na_value=np.nan)[rows])
@@ -147,7 +181,15 @@ def _fact_makers(names: FeatureNames) -> dict[str, Callable[[pd.DataFrame, np.nd
         "highway": dist("dist_highway_km", "highway"),
         "khorgos": dist("dist_khorgos_km", "khorgos"),
         "housing": dist("dist_housing_km", "housing", "housing_inside"),
-    }
+        "time_interchange": _time_fact("time_interchange_min", "time_interchange",
+                                       interchange_by_road),
+        "time_almaty": _time_fact("time_almaty_min", "time_almaty"),
+        "time_konaev": _time_fact("time_konaev_min", "time_konaev"),
+        "time_gate_city": _time_fact("time_gate_city_min", "time_gate_city",
+                                     inside="gate_city_inside"),
+        "time_rail": _time_fact("time_rail_min", "time_rail"),
+        "time_airport": _time_fact("time_airport_min", "time_airport"),
+    }  # fmt: skip
 
 
 def _excluded_texts(reasons: pd.Series) -> Facts:

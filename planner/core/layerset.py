@@ -109,6 +109,7 @@ LAYER_SPECS: dict[str, LayerSpec] = {
                 "settlement": POLYGON_TYPES,
                 # a city administration's or district's territory: context, not housing
                 "admin_boundary": POLYGON_TYPES,
+                "residential": POLYGON_TYPES,  # any housing a user adds (planner.core.housing)
             },
             required_ids=("almaty", "almaty-centre", "konaev-centre", "gate-city"),
         ),

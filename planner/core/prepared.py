@@ -75,12 +75,31 @@ class Prepared:
     layers
         The source layers, for what is drawn (maps, reports) and for geometry lookups
         that are not criteria (a surface's extent).
+    travel
+        Travel times by road to the layers' targets
+        (:class:`planner.core.travel.PreparedTravel`, see :meth:`with_network`), or None:
+        the criteria then have no ``time_*`` columns.
     """
 
     as_of: dt.date
     arrays: PreparedLayers
     names: FeatureNames
     layers: LayerSet = field(repr=False)
+    travel: Any = field(default=None, repr=False)
+
+    def with_network(self, network) -> Prepared:
+        """A copy with travel times on ``network`` (a
+        :class:`planner.core.network.RoadNetwork`, or prepared travel times); one Dijkstra
+        per target group, done here once for every site scored with the copy."""
+        if network is None:
+            return self
+        from planner.core.travel import PreparedTravel, prepare_travel
+
+        travel = network if isinstance(network, PreparedTravel) else prepare_travel(
+            network, self.layers
+        )
+        return Prepared(as_of=self.as_of, arrays=self.arrays, names=self.names,
+                        layers=self.layers, travel=travel)  # fmt: skip
 
     @classmethod
     def of(cls, layers: LayerSet, as_of: dt.date | str | None = None) -> Prepared:
@@ -103,7 +122,7 @@ class Prepared:
         if day == self.as_of:
             return self
         return Prepared(as_of=day, arrays=prepare(self.layers, day), names=self.names,
-                        layers=self.layers)  # fmt: skip
+                        layers=self.layers, travel=self.travel)  # fmt: skip
 
 
 def part_of(obj: Any, kind: type, user: str):

@@ -62,6 +62,12 @@ _STATUS_CODE = {s: i for i, s in enumerate(ZONE_STATUSES)}
 
 
 def _column(df: pd.DataFrame, col: str, key: str) -> pd.Series:
+    if col not in df.columns and col.endswith("_min"):
+        raise InputError(
+            f"criteria table has no column `{col}` (needed by the travel-time criterion "
+            f"{key!r}); compute the criteria with a road network (--network network.npz from "
+            "`planner network build`, or --network builtin for the coarse indicative one)"
+        )
     if col not in df.columns:
         raise InputError(
             f"criteria table has no column `{col}` (needed by criterion {key!r}); "
@@ -159,6 +165,8 @@ def _utility(df: pd.DataFrame, key: str, t) -> np.ndarray:
             u = np.fmin(u + t.sez_bonus * sez, 1.0)
         return u
     d = _distance(df, col, key)
+    if hasattr(t, "unitless"):  # a travel time in minutes: the same ramps as for km
+        t = t.unitless()
     if isinstance(t, Linear):
         return _ramp(d, t.zero_at_km, t.full_at_km)
     if isinstance(t, Exponential):

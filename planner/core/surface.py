@@ -545,6 +545,13 @@ def compute_surface(
     mask = mask_fn(grid)
 
     needed = {CRITERIA[k] for k in sc.criteria}
+    timed = sorted(k for k in sc.criteria if CRITERIA[k].endswith("_min"))
+    if timed:
+        raise InputError(
+            f"scenario {sc.name!r} scores travel times by road ({', '.join(timed)}); a "
+            "surface is made of straight-line distances: use a distance scenario (e.g. "
+            "bakad-perimeter), or score sites with `planner score-sites --network`"
+        )
     grids = _distance_grids(grid, arrays, needed)
     zone_rank = sez_rank = None
     if "zone_status" in needed:

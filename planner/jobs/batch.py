@@ -189,6 +189,25 @@ class BatchResult:
                 why = pd.Series(a.reason[a.reason != ""]).value_counts()
                 line += "; unassigned: " + ", ".join(f"{k} {v}" for k, v in why.items())
             lines.append(line)
+            lines.extend(self._allocation_rules_lines())
+        return lines
+
+    def _allocation_rules_lines(self) -> list[str]:
+        """The allocation's rules as applied, then every unplaced company and why."""
+        from planner.core.allocation_rules import UnknownArea
+
+        facts = self.extra.get("allocation", {})
+        lines = []
+        if "min_score" in facts:
+            policy = UnknownArea.parse(facts.get("unknown_area", "one"))
+            lines.append(f"allocation rules: minimum acceptable score {facts['min_score']:g} "
+                         f"of 100; {policy.label}")  # fmt: skip
+        tab = self.allocation
+        if tab is not None and len(tab):
+            lost = tab[~tab["allocated"].to_numpy(dtype=bool)]
+            ids = lost["company_id"] if "company_id" in lost else lost.index
+            for cid, name, note in zip(ids, lost["name"], lost["note"], strict=True):
+                lines.append(f"  not placed: {name} ({cid}): {note}")
         return lines
 
 
@@ -233,6 +252,10 @@ def score_companies(
     why: bool = True,
     catalog: SectorCatalog | None = None,
     progress: ProgressFn | None = None,
+    min_score: float | None = None,
+    unknown_area: str | float = "one",
+    min_separation_km: float | None = None,
+    network=None,
 ) -> BatchResult:
     """Rank ``sites`` for every company (the in-memory part of :func:`run_batch`).
 
@@ -257,14 +280,25 @@ def score_companies(
         ``K`` and the flip-weight sentence for ranks 1-2.
     alloc_candidates
         Candidate sites per company in the allocation model (at least ``top_k``).
+    min_separation_km
+        Least distance between the sites listed for one company (None: 2 km when the sites
+        are a generated grid, else 0); see :mod:`planner.core.separation`.
+    min_score, unknown_area
+        Allocation rules (:mod:`planner.core.allocation_rules`): least score of an
+        allocated site (None: the scenario's ``[allocation] min_score``) and the capacity
+        of a site of unknown area (``"one"``, ``"unlimited"`` or hectares).
     why
         Add ``why_ru`` / ``why_en`` to the result rows.
     progress
         ``progress(stage, done, total)`` callback (e.g. a progress bar).
+    network
+        A road network (:class:`planner.core.network.RoadNetwork`) for the travel-time
+        criteria, or None.
     """
     opts = BatchOptions(
         top_k=top_k, allocate=allocate, max_share=max_share, robustness=robustness, draws=draws,
         seed=seed, alloc_candidates=alloc_candidates, why=why, catalog=catalog,
+        min_score=min_score, unknown_area=unknown_area, min_separation_km=min_separation_km,
     ).checked()  # fmt: skip
     clock = StageClock(progress, opts.stages)
     rows = CompanyRows.of(companies)
@@ -274,7 +308,7 @@ def score_companies(
     sc = load_scenario(scenario)
     day = parse_as_of(as_of)
     warnings = rows.warnings + _preferred_zone_warnings(rows.valid, layers)
-    run = _run_stages(rows, sites, layers, sc, day, opts, clock)
+    run = _run_stages(rows, sites, layers, sc, day, opts, clock, network)
     with clock.stage("results"):
         tables = build_tables(run)
     counts = _counts(run, tables)
@@ -296,17 +330,17 @@ def score_companies(
 
 
 def _run_stages(rows: CompanyRows, sites, layers, sc: Scenario, day: dt.date,
-                opts: BatchOptions, clock: StageClock) -> BatchRun:  # fmt: skip
+                opts: BatchOptions, clock: StageClock, network=None) -> BatchRun:  # fmt: skip
     """Stages 1-4 (criteria, ranking, allocation, robustness), each timed by ``clock``."""
     with clock.stage("criteria"):
-        st = criteria_stage(sites, layers, sc, day)
+        st = criteria_stage(sites, layers, sc, day, network)
     with clock.stage("ranking"):
         rk = rank_stage(rows.valid, st, sc, opts, clock)
     alloc = robust = None
     n_comp = len(rows.valid)
     if opts.allocate:
         with clock.stage("allocation"):
-            alloc = allocation_stage(st, rk, layers, opts.max_share) if n_comp \
+            alloc = allocation_stage(st, rk, layers, opts, sc) if n_comp \
                 else AllocStage(None, None)
     if opts.robustness:
         with clock.stage("robustness"):
@@ -341,6 +375,7 @@ def _run_facts(run: BatchRun) -> dict[str, Any]:
     opts, rr, layers = run.options, run.rank.rr, run.layers
     extra: dict[str, Any] = {
         "top_k": opts.top_k,
+        "min_separation_km": run.rank.separation_km,
         "filtered_sites_total": {
             r: int(rr.reason_counts[:, j].sum()) for j, r in enumerate(REASONS)
         },
@@ -358,12 +393,20 @@ def _run_facts(run: BatchRun) -> dict[str, Any]:
             "max_share": opts.max_share,
             "candidates_per_company": run.rank.k_rank,
             "unknown_site_max_companies": alloc.unknown_site_max_companies,
+            "unknown_area": opts.unknown_area,
+            "min_score": _min_score(run),
             "solve_s": alloc.solve_s,
         }
     if opts.robustness:
         extra["robustness"] = {"draws": opts.draws, "spread": 0.25, "seed": opts.seed,
                                "over_top_k": opts.top_k}  # fmt: skip
     return extra
+
+
+def _min_score(run: BatchRun) -> float:
+    """The minimum acceptable score the allocation used (option, else the scenario's)."""
+    given = run.options.min_score
+    return float(given if given is not None else run.scenario.allocation.min_score)
 
 
 def run_batch(
@@ -377,6 +420,7 @@ def run_batch(
     sheet: str | int | None = None,
     progress: ProgressFn | None = None,
     max_result_rows: int | None = None,
+    network: str | os.PathLike | None = None,
     **options,
 ) -> BatchResult:
     """Read a company list and rank the candidate sites for every company.
@@ -400,6 +444,9 @@ def run_batch(
         Most result rows the output holds (an Excel sheet's:
         :func:`~planner.jobs.batch_outputs.result_rows_limit`); more companies x ``top_k``
         is refused after reading the list and the sites, before any scoring.
+    network
+        A road network file (``planner network build``), ``"builtin"``, or None (a
+        travel-time scenario then uses the coarse built-in network, with a warning).
     options
         The :class:`~planner.jobs.batch_stages.BatchOptions`, passed to
         :func:`score_companies`: ``top_k``, ``allocate``, ``max_share``, ``robustness``,
@@ -433,9 +480,14 @@ def run_batch(
         site_table = load_sites(sites, ls)
         sites_input = Path(sites) if Path(str(sites)).is_file() else str(sites)
     check_result_rows(len(table.valid), len(site_table), opts.top_k, max_result_rows)
+    from planner.inputs.roads import network_for_scenario, network_inputs
+
+    net, net_note = network_for_scenario(network, sc, ls)
     read_s = time.perf_counter() - t0
     result = score_companies(table, site_table, ls, scenario=sc, as_of=as_of, progress=progress,
-                             **options)  # fmt: skip
+                             network=net, **options)  # fmt: skip
+    if net_note:
+        result.warnings.append(net_note)
     for note in getattr(ls, "notes", []):
         result.warnings.append(f"layers: {note}")
     result.warnings.extend(f"sites: {n}" for n in site_table.attrs.get("site_notes", []))
@@ -450,6 +502,7 @@ def run_batch(
         "sites": sites_input,
         "scenario": scenario_input,
         "layers": layers_input,
+        **network_inputs(network, net),
     }
     result.extra["timings"]["read_s"] = round(read_s, 4)
     facts = ("encoding", "separator", "sheet", "columns", "ignored_columns")

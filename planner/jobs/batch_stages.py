@@ -87,6 +87,12 @@ class BatchOptions:
     alloc_candidates: int = ALLOCATION_CANDIDATES
     why: bool = True
     catalog: SectorCatalog | None = None
+    #: least score of an allocated site (None: the scenario's ``[allocation] min_score``)
+    min_score: float | None = None
+    #: capacity of a site of unknown area: "one", "unlimited" or hectares
+    unknown_area: str | float = "one"
+    #: least distance between a company's listed sites (None: 2 km on grids, else 0)
+    min_separation_km: float | None = None
 
     def checked(self) -> BatchOptions:
         """The options with ``top_k`` and ``max_share`` validated (and made int / float)."""
@@ -94,6 +100,8 @@ class BatchOptions:
             self,
             top_k=_check_top_k(self.top_k),
             max_share=_check_max_share(self.max_share, self.allocate),
+            **_check_allocation_rules(self),
+            min_separation_km=_check_separation(self.min_separation_km),
         )
 
     @property
@@ -112,6 +120,32 @@ def _check_top_k(top_k) -> int:
             "e.g. --top 10 lists the 10 best sites per company"
         )
     return int(top_k)
+
+
+def _check_allocation_rules(opts: BatchOptions) -> dict:
+    from planner.core.allocation_rules import UnknownArea, check_min_score
+
+    policy = UnknownArea.parse(opts.unknown_area)
+    given = [o for o, v in (("--min-score", opts.min_score is not None),
+                            ("--unknown-area", policy.mode != "one")) if v]  # fmt: skip
+    if given and not opts.allocate:
+        raise InputError(
+            f"{' and '.join(given)} only apply to the allocation; add --allocate, or drop them"
+        )
+    min_score = None if opts.min_score is None else check_min_score(opts.min_score)
+    return {"min_score": min_score, "unknown_area": policy.record()}
+
+
+def _check_separation(value) -> float | None:
+    if value is None:
+        return None
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+    if not ok or not (0 <= float(value) < 1000):
+        raise InputError(
+            f"min_separation_km (--min-separation-km) {value!r} must be a distance in km >= 0, "
+            "e.g. 2 (the sites listed for a company at least 2 km apart) or 0 (no limit)"
+        )
+    return float(value)
 
 
 def _check_max_share(max_share, allocate: bool) -> float | None:
@@ -233,6 +267,10 @@ class RankStage:
     reasons: np.ndarray
     k_rank: int
     top: np.ndarray  # rr.top_idx cut to the top_k columns listed in the results
+    #: (n_companies, top_k) positions in rr.top_idx of the sites offered (-1 padded): the
+    #: best first, each at least ``separation_km`` from the others (planner.core.separation)
+    offered: np.ndarray | None = None
+    separation_km: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -269,11 +307,12 @@ class BatchRun:
 # 1. criteria and utilities, once for all sites
 
 
-def criteria_stage(sites: gpd.GeoDataFrame, layers, sc: Scenario, day) -> SiteStage:
+def criteria_stage(sites: gpd.GeoDataFrame, layers, sc: Scenario, day,
+                   network=None) -> SiteStage:  # fmt: skip
     from planner.core.criteria import compute_criteria
 
     keys = list(sc.weights)
-    prepared = Prepared.of(layers, day)
+    prepared = Prepared.of(layers, day).with_network(network)
     crit = compute_criteria(
         sites["lon"].to_numpy(dtype="f8", na_value=np.nan),
         sites["lat"].to_numpy(dtype="f8", na_value=np.nan),
@@ -306,6 +345,9 @@ def rank_stage(
     W = weights_matrix(valid, st.keys, sc.weights, opts.catalog)
     needs = NeedArrays(**needs_arrays(valid, sc.needs, opts.catalog))
     k_rank = max(opts.top_k, int(opts.alloc_candidates)) if opts.allocate else opts.top_k
+    sep_km = _separation_km(st, opts)
+    if sep_km > 0:  # look deeper: the neighbours of the kept sites are skipped
+        k_rank = max(k_rank, opts.top_k * _SEARCH_DEPTH)
     k_rank = max(1, min(k_rank, len(st.sites)))
     rr = _rank(st.U, W, st.arrays, needs, k_rank, clock)
     if sc.method != "wlc":  # the same needs filter, then the method among each company's sites
@@ -313,7 +355,27 @@ def rank_stage(
 
         rr = rank_companies_by_method(st.U, W, st.arrays, needs, k_rank, sc.aggregation, rr)
     top = rr.top_idx[:, : min(opts.top_k, rr.k)]
-    return RankStage(W, needs, rr, binding_reasons(rr), k_rank, top)
+    offered = _offered(st, rr, opts.top_k, sep_km)
+    return RankStage(W, needs, rr, binding_reasons(rr), k_rank, top, offered, sep_km)
+
+
+#: ranked sites searched per site offered when alternatives must be apart
+_SEARCH_DEPTH = 20
+
+
+def _separation_km(st: SiteStage, opts: BatchOptions) -> float:
+    from planner.core.separation import default_separation_km
+
+    if opts.min_separation_km is not None:
+        return float(opts.min_separation_km)
+    return default_separation_km(st.sites["site_source"].astype(str).to_numpy(dtype=object))
+
+
+def _offered(st: SiteStage, rr: RankResult, top_k: int, sep_km: float) -> np.ndarray:
+    from planner.core.separation import separated_slots
+
+    x, y = _crs.lonlat_to_metric(st.sites["lon"].to_numpy("f8"), st.sites["lat"].to_numpy("f8"))
+    return separated_slots(rr.top_idx, x, y, top_k, sep_km)
 
 
 _RANK_FIELDS = ("top_idx", "top_score", "top_area_unknown", "n_feasible", "reason_counts",
@@ -341,15 +403,20 @@ def _rank(U, W, sa: SiteArrays, needs: NeedArrays, k: int, clock: StageClock) ->
 # 3. allocation
 
 
-def allocation_stage(st: SiteStage, rk: RankStage, layers, max_share) -> AllocStage:
-    from planner.core.allocation import allocate_ranked
+def allocation_stage(st: SiteStage, rk: RankStage, layers, opts: BatchOptions,
+                     sc: Scenario) -> AllocStage:  # fmt: skip
+    """The allocation under the scenario's minimum score (or ``opts.min_score``) and the
+    unknown-area policy (:mod:`planner.core.allocation_rules`)."""
+    from planner.core.allocation_rules import allocate_with_rules
 
     rr, sa = rk.rr, st.arrays
     used = np.unique(rr.top_idx[rr.top_idx >= 0])
     group = np.full(sa.n_sites, None, dtype=object)
     if used.size:
         group[used] = _site_groups(used, st.crit, st.sites, layers)
-    alloc = allocate_ranked(rr, rk.needs.land_ha, sa.capacity_ha, group, max_share)
+    min_score = opts.min_score if opts.min_score is not None else sc.allocation.min_score
+    alloc = allocate_with_rules(rr, rk.needs.land_ha, sa.capacity_ha, group, opts.max_share,
+                                min_score=min_score, unknown_area=opts.unknown_area)  # fmt: skip
     return AllocStage(alloc, group)
 
 

@@ -59,6 +59,11 @@ class ResultRows:
         rr = run.rank.rr
         keep = rr.top_idx >= 0
         keep[:, run.options.top_k :] = False
+        offered = run.rank.offered
+        if offered is not None and run.rank.separation_km > 0:  # options apart, true ranks
+            keep[:] = False
+            ci, j = np.nonzero(offered >= 0)
+            keep[ci, offered[ci, j]] = True
         if run.alloc is not None and run.alloc.alloc is not None:
             # the allocated site's row, also when it ranks below top_k
             site_idx = run.alloc.alloc.site_idx
@@ -161,7 +166,10 @@ def _site_columns(run: BatchRun, rows: ResultRows, c: pd.DataFrame, comp) -> dic
         else np.full(len(rows), "", dtype=object)
     cols["preferred_zone_match"] = _preferred_match(pref, cols["zone_ids"])
     for col in run.sites.crit.columns:
-        if col.startswith("dist_") or col in ("nearest_interchange", "in_almaty", "zone_free_ha"):
+        if col.startswith(("dist_", "time_")) or col in (
+            "nearest_interchange", "in_almaty", "zone_free_ha", "nearest_interchange_by_road",
+            "snap_m", "no_road_access",
+        ):  # fmt: skip
             cols[col] = c[col].to_numpy()
     return cols
 
@@ -255,7 +263,7 @@ _NEED_HINTS = {
     "rail": "rail: it needs rail within {need:g} km, the nearest usable site is {best:.1f} km "
             "from rail",
     "hazard": "hazard: its hazard class keeps it {need:g} km from housing, the farthest usable "
-              "site is {best:.2f} km away",
+              "site {site} is {best:.2f} km from {place}",
     "max_dist_almaty": "max_dist_almaty: it wants at most {need:g} km from Almaty, the nearest "
                        "usable site is {best:.1f} km away",
     "in_almaty": "in_almaty: the only sites meeting its other needs are inside Almaty",
@@ -279,6 +287,18 @@ def _need_and_best(run: BatchRun) -> dict[str, tuple[np.ndarray, float]]:
     return out
 
 
+def _farthest_from_housing(run: BatchRun) -> dict:
+    """The usable site farthest from housing, its distance and the housing place it is
+    nearest to (a city, settlement or residential district: planner.core.housing)."""
+    st = run.sites
+    live = np.flatnonzero(~st.arrays.excluded)
+    i = int(live[np.argmax(st.arrays.dist_housing_km[live])])
+    hid = str(st.crit["nearest_housing"].iloc[i])
+    name = st.prepared.names.of("cities", "en").get(hid, hid) if hid else "no housing"
+    return {"site": str(st.ids[i]), "best": float(st.arrays.dist_housing_km[i]),
+            "place": f"{name} ({hid})" if hid else name}  # fmt: skip
+
+
 def _binding_details(run: BatchRun, rows: np.ndarray) -> list[str]:
     """One English sentence per company in ``rows`` (each without a feasible site)."""
     rr, reasons, n_sites = run.rank.rr, run.rank.reasons, run.sites.arrays.n_sites
@@ -290,7 +310,9 @@ def _binding_details(run: BatchRun, rows: np.ndarray) -> list[str]:
             f"{r} {int(n)}" for r, n in zip(REASONS, rr.reason_counts[c], strict=True) if n
         )
         head = f"none of the {n_sites} sites meets every need (sites failing each: {counts})"
-        if why in figures:
+        if why == "hazard" and "hazard" in figures:
+            hint = _NEED_HINTS[why].format(need=figures[why][0][c], **_farthest_from_housing(run))
+        elif why in figures:
             need, best = figures[why]
             hint = _NEED_HINTS[why].format(need=need[c], best=best)
         elif why in ("in_almaty", "excluded"):
@@ -363,27 +385,57 @@ def allocation_table(run: BatchRun) -> pd.DataFrame:
     return out
 
 
+def _needs_text(valid: pd.DataFrame, i: int, land_ha: float) -> str:
+    """A company's hard needs in a few words: land, rail, hazard class."""
+    row = valid.iloc[i]
+    parts = [f"{land_ha:g} ha" if land_ha > 0 else "no stated land"]
+    rail = row.get("needs_rail")
+    if rail is not None and not pd.isna(rail) and bool(rail):
+        parts.append("rail")
+    hc = row.get("hazard_class")
+    if hc is not None and not pd.isna(hc) and str(hc).strip():
+        parts.append(f"hazard class {hc}")
+    return "needs " + ", ".join(parts)
+
+
 def _unassigned_note(run: BatchRun, i: int, occ: _Occupancy, ids, names) -> str:
     alloc, sa = run.alloc.alloc, run.sites.arrays
+    valid = run.companies.valid
     why = alloc.reason[i]
     b = int(alloc.blocked_site[i])
+    needs = _needs_text(valid, i, float(occ.land_ha[i]))
     if why == "no_feasible_site" or b < 0:
-        return "no site meets its needs (see no_site_reason in the companies table)"
+        return f"no site meets its needs ({needs}; see no_site_reason in the companies table)"
     site = f"{names[b]} ({ids[b]})" if names[b] and names[b] != ids[b] else str(ids[b])
+    if why == "below_min_score":
+        given = run.options.min_score
+        floor = given if given is not None else run.scenario.allocation.min_score
+        best = float(run.rank.rr.top_score[i, 0])
+        return (
+            f"no acceptable site: its best feasible site {site} scores {best:.1f}, below the "
+            f"minimum acceptable score {floor:g} ({needs})"
+        )
+    holders = np.flatnonzero(alloc.site_idx == b)
+    who = ", ".join(str(n) for n in valid["name"].to_numpy(dtype=object)[holders[:5]])
+    who += f" and {holders.size - 5} more" if holders.size > 5 else ""
     if why == "capacity_taken" and np.isnan(sa.capacity_ha[b]):
         return (
             f"its best candidate {site} has an unknown area and already holds "
-            f"{int(occ.n_at[b])} company(ies), the most a site of unknown size takes"
+            f"{int(occ.n_at[b])} company(ies), the most a site of unknown size takes "
+            f"(taken by {who}; {needs}; see --unknown-area)"
         )
     if why == "capacity_taken":
         left = sa.capacity_ha[b] - occ.used_ha[b]
-        return f"its best candidate {site} has {left:.1f} ha left, it needs {occ.land_ha[i]:g} ha"
+        return (
+            f"its best candidate {site} has {left:.1f} ha left, it needs {occ.land_ha[i]:g} ha "
+            f"(taken by {who})"
+        )
     if why == "group_share_limit":
         return (
             f"its best candidate {site} is in group {occ.group[b]!r}, which already holds "
-            f"{alloc.group_limit} companies (the --max-share limit)"
+            f"{alloc.group_limit} companies (the --max-share limit; {needs})"
         )
-    return f"left unassigned by the optimum although its best candidate {site} had room"
+    return f"left unassigned by the optimum although its best candidate {site} had room ({needs})"
 
 
 # ---------------------------------------------------------------------------------------

@@ -223,6 +223,7 @@ def compare_sites(
     also_as_of: dt.date | str | None = None,
     sites: gpd.GeoDataFrame | str | Path | None = None,
     spread: float = SPREAD,
+    network=None,
 ) -> Comparison:
     """Compare 2-12 candidate sites side by side.
 
@@ -248,13 +249,16 @@ def compare_sites(
         A second date (e.g. ``2030-01-01``): the same comparison then, and why sites move.
     sites
         A sites table or file whose ids ``site_refs`` may name.
+    network
+        A road network (:class:`planner.core.network.RoadNetwork`) for the travel-time
+        criteria, or None.
 
     Returns
     -------
     Comparison
     """
     sc = load_scenario(scenario)  # fail fast: scenario, date, sites, before any work
-    prepared = Prepared.of(layers, as_of)
+    prepared = Prepared.of(layers, as_of).with_network(network)
     resolved = resolve_sites(site_refs, layers, sites)
     also = prepared.at(also_as_of) if also_as_of is not None else None
     return compare(
@@ -280,12 +284,15 @@ def run_compare(
     layers_path: str | Path | None = None,
     sites_path: str | Path | None = None,
     overwrite: bool = False,
+    network: str | Path | None = None,
 ) -> tuple[Comparison, dict[str, Path]]:
     """What ``planner compare`` runs: read the inputs, compare, write the outputs.
 
     ``site_refs`` are site ids (or names), ``at`` the ``LAT,LON[,LABEL]`` strings of
     ``--at`` (parsed with :func:`planner.core.compare.parse_at`). Outputs are checked before any
     work. Returns the comparison and the files written (``{"html": ..., "xlsx": ...}``).
+    ``network``: a road network file or ``"builtin"`` (a travel-time scenario without it
+    uses the coarse built-in network, with a logged note).
     """
     i18n.check_lang(lang)
     refs = [*list(site_refs), *(parse_at(a) for a in at)]
@@ -306,6 +313,12 @@ def run_compare(
         inputs=[layers_path, companies, sites_path, scenario],
     )  # fmt: skip
     layers = load_layers(layers_path)
+    from planner.inputs.roads import network_for_scenario
+
+    net, note = network_for_scenario(network, load_scenario(scenario or DEFAULT_SCENARIO),
+                                     layers)  # fmt: skip
+    if note:
+        log.warning("%s", note)
     row = None
     if company is not None:
         row = find_company(read_companies(companies), company)
@@ -319,6 +332,7 @@ def run_compare(
         seed=seed,
         also_as_of=also_as_of,
         sites=sites_path,
+        network=net,
     )
     written: dict[str, Path] = {}
     if html_path is not None:

@@ -180,14 +180,17 @@ def _unpack_scenario(data: dict[str, Any]) -> Scenario:
 # Module-level functions so that workers import them from planner (no pickled closures).
 
 
-def _score_part(part: pd.DataFrame, prepared, scenario_data: dict) -> pd.DataFrame:
-    """One partition: the part's columns + criteria + u_/c_ + score (no rank)."""
+def _score_part(part: pd.DataFrame, prepared, scenario_data: dict, travel=None) -> pd.DataFrame:
+    """One partition: the part's columns + criteria + u_/c_ + score (no rank).
+
+    ``travel`` (broadcast once) holds the node x target times: the part only snaps its
+    sites to the road network and looks their times up."""
     from planner.core.criteria import compute_criteria_prepared
     from planner.core.scoring import score_table
 
     sc = _unpack_scenario(scenario_data)
     x, y = _crs.lonlat_to_metric(part["lon"].to_numpy(dtype="f8"), part["lat"].to_numpy(dtype="f8"))
-    crit = compute_criteria_prepared(x, y, prepared, index=part.index)
+    crit = compute_criteria_prepared(x, y, prepared, index=part.index, travel=travel)
     table = score_table(crit, sc, site_ids=part["site_id"].to_numpy())
     return pd.concat([part, crit, table.drop(columns="rank")], axis=1)
 
@@ -285,6 +288,7 @@ def _run_dask(
     prepared,
     sc: Scenario,
     npartitions: int | None,
+    travel=None,
 ) -> _DaskRun:
     """Score ``payload`` (site_id, lon, lat, ... on a RangeIndex) on the cluster."""
     import dask
@@ -295,6 +299,7 @@ def _run_dask(
     token = uuid.uuid4().hex[:12]
     scenario_data = _pack_scenario(sc)
     prepared_f = client.scatter(prepared, broadcast=True, hash=False)
+    travel_f = None if travel is None else client.scatter(travel, broadcast=True, hash=False)
     log.info(
         "dask: %d sites in %d partitions on %d workers", n, len(positions), worker_count(client)
     )
@@ -307,7 +312,7 @@ def _run_dask(
     with dask.config.set({"distributed.admin.large-graph-warning-threshold": threshold}):
         scored = [
             client.submit(
-                _score_part, payload.iloc[pos], prepared_f, scenario_data,
+                _score_part, payload.iloc[pos], prepared_f, scenario_data, travel_f,
                 key=f"planner-score-{token}-{i}", pure=False,
             )
             for i, pos in enumerate(positions)
@@ -383,9 +388,11 @@ class _ScoreJob:
     day: dt.date
     why: bool
     engine: EngineOptions
+    network: Any = None  # a RoadNetwork, its prepared travel times, or None
 
     @classmethod
-    def make(cls, sites, layers, scenario, as_of, why: bool, engine: EngineOptions) -> _ScoreJob:
+    def make(cls, sites, layers, scenario, as_of, why: bool, engine: EngineOptions,
+             network=None) -> _ScoreJob:  # fmt: skip
         from planner.core.scoring import parse_as_of
 
         engine = engine.checked()
@@ -394,7 +401,14 @@ class _ScoreJob:
             from planner.core.aggregation import require_chunkable
 
             require_chunkable(sc, "the Dask engine")
-        return cls(sites, layers, sc, parse_as_of(as_of), why, engine)
+        return cls(sites, layers, sc, parse_as_of(as_of), why, engine, network)
+
+    def prepared(self):
+        """The layers resolved for the date, with the travel times on the network (one
+        Dijkstra per target group, here, before any partition is sent)."""
+        from planner.core.prepared import Prepared
+
+        return Prepared.of(self.layers, self.day).with_network(self.network)
 
     @property
     def attrs(self) -> dict[str, str]:
@@ -406,7 +420,8 @@ class _ScoreJob:
         """The local engine: :func:`planner.jobs.score_sites.score_sites` in this process."""
         from planner.jobs.score_sites import score_sites
 
-        return score_sites(self.sites, self.layers, self.scenario, self.day, why=self.why)
+        return score_sites(self.sites, self.layers, self.scenario, self.day, why=self.why,
+                           network=self.network)  # fmt: skip
 
 
 def score_sites_engine(
@@ -420,6 +435,7 @@ def score_sites_engine(
     npartitions: int | None = None,
     why: bool = False,
     client=None,
+    network=None,
 ) -> gpd.GeoDataFrame:
     """Score sites with the chosen engine; both give the same table.
 
@@ -434,6 +450,10 @@ def score_sites_engine(
         cluster).
     why
         Add ``why_ru``/``why_en`` (computed on the gathered table).
+    network
+        A road network (:class:`planner.core.network.RoadNetwork`) or its prepared travel
+        times, for the travel-time criteria: the Dask engine computes the node x target
+        times once and broadcasts them.
 
     Returns
     -------
@@ -441,7 +461,8 @@ def score_sites_engine(
     order, ``.attrs`` = scenario, scenario_hash, as_of.
     """
     job = _ScoreJob.make(sites, layers, scenario, as_of, why,
-                         EngineOptions(engine, scheduler, npartitions, client))  # fmt: skip
+                         EngineOptions(engine, scheduler, npartitions, client),
+                         network)  # fmt: skip
     if not job.engine.on_cluster(len(sites)):
         return job.score_here()
     return _score_dask_gather(job)[0]
@@ -450,10 +471,11 @@ def score_sites_engine(
 def _result_columns(sc: Scenario) -> set[str]:
     """Columns that scoring (re)computes: a sites column of the same name is replaced."""
     from planner.core.criteria import CRITERIA_COLUMNS
+    from planner.core.travel import TRAVEL_COLUMNS
 
     keys = list(sc.criteria)
     return {
-        *CRITERIA_COLUMNS, *(f"u_{k}" for k in keys), *(f"c_{k}" for k in keys),
+        *CRITERIA_COLUMNS, *TRAVEL_COLUMNS, *(f"u_{k}" for k in keys), *(f"c_{k}" for k in keys),
         "score", "rank", "why_ru", "why_en",
     }  # fmt: skip
 
@@ -461,12 +483,11 @@ def _result_columns(sc: Scenario) -> set[str]:
 def _score_dask_gather(job: _ScoreJob) -> tuple[gpd.GeoDataFrame, int]:
     """Score on the cluster and gather the table (as the local engine's); also the number
     of partitions."""
-    from planner.core.prepared import Prepared
     from planner.jobs.score_sites import score_sites
 
     sites, layers, sc, day, why = job.sites, job.layers, job.scenario, job.day, job.why
     check_sites_table(sites)
-    prepared = Prepared.of(layers, day)
+    prepared = job.prepared()
     payload = pd.DataFrame(
         {
             "site_id": sites["site_id"].array,  # Arrow-backed text pickles as buffers
@@ -475,7 +496,8 @@ def _score_dask_gather(job: _ScoreJob) -> tuple[gpd.GeoDataFrame, int]:
         }
     )
     with client_for(job.engine.client, job.engine.scheduler) as c:
-        run = _run_dask(c, payload, prepared.arrays, sc, job.engine.npartitions)
+        run = _run_dask(c, payload, prepared.arrays, sc, job.engine.npartitions,
+                        prepared.travel)  # fmt: skip
         scored = _gather_checked(c, run.scored, "scoring the partitions")
         ranks = _gather_checked(c, run.ranks, "ranking")
     n = len(sites)
@@ -513,7 +535,7 @@ def _score_dask_gather(job: _ScoreJob) -> tuple[gpd.GeoDataFrame, int]:
         out["why_ru"] = texts["why_ru"]
         out["why_en"] = texts["why_en"]
     # the local engine's column order, taken from scoring one site the local way
-    template = score_sites(sites.iloc[:1], layers, sc, day, why=why)
+    template = score_sites(sites.iloc[:1], layers, sc, day, why=why, network=prepared.travel)
     if set(template.columns) == set(out.columns):
         out = out[list(template.columns)]
     out.attrs = job.attrs
@@ -598,6 +620,7 @@ def run_score_sites(
     client=None,
     inputs: dict | None = None,
     command=None,
+    network=None,
 ) -> ScoreRun:
     """Score ``sites`` and write them: the function ``planner score-sites`` calls.
 
@@ -612,7 +635,9 @@ def run_score_sites(
     ``<output>.manifest.json`` beside it; any other suffix goes through
     :func:`planner.jobs.score_sites.write_scored` (.gpkg, .geojson, .csv, .xlsx) after gathering.
     ``inputs`` and ``command`` are recorded in the manifest (see
-    :func:`planner.render.outputs.write_manifest`).
+    :func:`planner.render.outputs.write_manifest`). ``network`` is a road network file
+    (``planner network build``), ``"builtin"`` or None; a travel-time scenario without
+    one uses the coarse built-in network (logged, and recorded in the manifest).
     """
     t0 = time.perf_counter()
     engine_opts = EngineOptions(engine, scheduler, npartitions, client).checked()
@@ -622,7 +647,16 @@ def run_score_sites(
                           manifest=True)], overwrite,
                   inputs=[sites, layers, scenario, inputs, scheduler])  # fmt: skip
     layers, sites = _read_inputs(layers, sites)
-    job = _ScoreJob.make(sites, layers, scenario, as_of, why, engine_opts)
+    from planner.inputs.roads import network_for_scenario, network_inputs
+
+    net, note = network_for_scenario(network, scenario, layers)
+    if note:
+        log.warning("%s", note)
+    if net is not None:
+        target = dataclasses.replace(
+            target, inputs={**(target.inputs or {}), **network_inputs(network, net)}
+        )
+    job = _ScoreJob.make(sites, layers, scenario, as_of, why, engine_opts, net)
     if job.engine.on_cluster(len(sites)) and is_parquet(target.path):
         run = _score_parts_on_cluster(job, target)
     else:
@@ -666,11 +700,9 @@ def _score_and_write(job: _ScoreJob, target: _Target) -> ScoreRun:
 
 def _score_parts_on_cluster(job: _ScoreJob, target: _Target) -> ScoreRun:
     """dask + parquet: the workers write the parts, nothing big comes back."""
-    from planner.core.prepared import Prepared
-
     sites, sc = job.sites, job.scenario
     check_sites_table(sites)
-    prepared = Prepared.of(job.layers, job.day)
+    prepared = job.prepared()
     payload, wkb_col = _payload_columns(sites, sc)
     eng = job.engine
     with atomic_dir(target.path, target.overwrite) as tmp, \
@@ -681,7 +713,7 @@ def _score_parts_on_cluster(job: _ScoreJob, target: _Target) -> ScoreRun:
             # finds it (scattered, it was lost with the worker and the writes cancelled)
             why_data = {"scenario": _pack_scenario(sc), "names": prepared.names}
         for attempt in range(1, RUN_ATTEMPTS + 1):
-            run = _run_dask(c, payload, prepared.arrays, sc, eng.npartitions)
+            run = _run_dask(c, payload, prepared.arrays, sc, eng.npartitions, prepared.travel)
             try:
                 results = _write_parts(c, run, tmp, wkb_col, why_data, job.attrs)
                 break

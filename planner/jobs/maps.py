@@ -309,6 +309,8 @@ class _Asked:
     surface: str | Path | None
     day: dt.date | None
     sc_hash: str | None
+    #: True when the user gave --as-of; False when ``day`` came from the surface (or none)
+    day_given: bool = False
 
 
 @dataclass(frozen=True)
@@ -360,7 +362,7 @@ def read_map_inputs(
         day = day or parse_as_of(surf.as_of)
     if sites is None and results is None:
         sites = "builtin"
-    asked = _Asked(sites, results, scenario, surface, day, sc_hash)
+    asked = _Asked(sites, results, scenario, surface, day, sc_hash, as_of is not None)
     scored = _scored_sites(asked, layers, surf) if sites is not None else None
     res = None
     if results is not None:
@@ -390,10 +392,10 @@ def _scored_sites(asked: _Asked, layers, surf) -> gpd.GeoDataFrame:
     _check_consistent(
         "scenario hash", scored.attrs.get("scenario_hash"), asked.sc_hash, "--scenario", sites
     )
-    _check_consistent(
-        "as-of date", scored.attrs.get("as_of"), asked.day and asked.day.isoformat(), "--as-of",
-        sites,
-    )  # fmt: skip
+    if asked.day_given:  # a date taken from the surface is checked against it below
+        _check_consistent(
+            "as-of date", scored.attrs.get("as_of"), asked.day.isoformat(), "--as-of", sites
+        )
     return scored
 
 

@@ -33,6 +33,7 @@ def score_sites(
     scenario: Scenario | str | Path = DEFAULT_SCENARIO,
     as_of: dt.date | str | None = None,
     why: bool = True,
+    network=None,
 ) -> gpd.GeoDataFrame:
     """Score candidate sites: sites + criteria + ``u_*`` + ``c_*`` + score + rank (+ why).
 
@@ -50,6 +51,9 @@ def score_sites(
     why
         Add ``why_ru`` / ``why_en`` reasons (skip for very large tables; see
         :func:`planner.core.explain.why_texts` to explain chosen rows later).
+    network
+        Road network (:class:`planner.core.network.RoadNetwork`) for the travel-time
+        criteria (``time_*_min``), or None.
 
     Returns
     -------
@@ -60,7 +64,7 @@ def score_sites(
     day = parse_as_of(as_of)
     if not isinstance(sites, pd.DataFrame):
         sites = load_sites(sites, layers)
-    scored = score_frame(sites, Prepared.of(layers, day), sc, why=why)
+    scored = score_frame(sites, Prepared.of(layers, day).with_network(network), sc, why=why)
     if sites.attrs.get("site_notes"):  # repaired parcels, replaced areas: to the manifest
         scored.attrs["site_notes"] = list(sites.attrs["site_notes"])
     return scored

@@ -91,6 +91,8 @@ _STYLES: dict[str, dict[str, Any]] = {
                          "fillColor": "#c2a5cf", "fillOpacity": 0.3},
     "settlement": {"color": "#969696", "weight": 0.8, "fillColor": "#d9d9d9",
                    "fillOpacity": 0.55},
+    "residential": {"color": "#969696", "weight": 0.8, "dashArray": "4 3",
+                    "fillColor": "#d9d9d9", "fillOpacity": 0.45},
     "city_centre": {"radius": 4, "color": "#000000", "weight": 1, "fillColor": "#000000",
                     "fillOpacity": 1},
     "highway": {"color": "#e08214", "weight": 3, "opacity": 0.9},

@@ -121,6 +121,9 @@ def site_table(df: pd.DataFrame, lang: str, why_rows: np.ndarray | None = None) 
         if col in df.columns and col.endswith("_km"):
             raw.append(_floats(pd.to_numeric(df[col], errors="coerce"), 1))
             kinds.append("km")
+        elif col in df.columns and col.endswith("_min"):  # travel time by road
+            raw.append(_floats(pd.to_numeric(df[col], errors="coerce"), 1))
+            kinds.append("min")
         elif col in df.columns:
             raw.append(texts(df[col]))
             kinds.append("status")
@@ -174,7 +177,8 @@ def best_per_company(results: pd.DataFrame) -> tuple[pd.DataFrame, list, list]:
     key = "company_id" if "company_id" in results.columns else "company_name"
     unallocated = np.zeros(len(results), dtype=bool)
     if "allocated" in results.columns:
-        flag = pd.Series(results["allocated"]).astype("boolean").fillna(False).to_numpy(bool)
+        # as written (bool), or read back from .xlsx/.csv as text ("True", "1", "да", ...)
+        flag = _bools(results["allocated"])
         if flag.any():
             unallocated = ~flag
     best = (

@@ -104,6 +104,12 @@ def _criterion_row(v: _View, k: str, usable: np.ndarray) -> MatrixRow:
                 for d, a in zip(disp, in_alm, strict=True)
             ]
         return MatrixRow(k, label, "km", vals.tolist(), disp, pts.tolist(), _best_mask(pts, usable))
+    if col.endswith("_min"):  # travel time by road
+        vals = s[col].to_numpy("f8", na_value=np.nan)
+        disp = [f"{num(x, 0 if x >= 10 else 1, lang)} {i18n.label('min', lang)}"
+                if np.isfinite(x) else "\u2014" for x in vals]  # fmt: skip
+        return MatrixRow(k, label, "min", vals.tolist(), disp, pts.tolist(),
+                         _best_mask(pts, usable))  # fmt: skip
     st = s["zone_status"].astype(str).tolist()
     sez = s["sez_status"].astype(str).tolist()
     zid = s["zone_id"].astype(str).tolist()
@@ -269,8 +275,8 @@ def comparison_matrix(comparison: Comparison, lang: str = "ru") -> pd.DataFrame:
     recs: list[list[Any]] = []
     labels: list[str] = []
     for row in matrix_rows(comparison, lang):
-        if row.kind == "km":
-            labels.append(f"{row.label}, {i18n.label('km', lang)}")
+        if row.kind in ("km", "min"):
+            labels.append(f"{row.label}, {i18n.label(row.kind, lang)}")
             recs.append(_rounded(row.values, 3))
         elif row.kind in ("score", "pct"):
             labels.append(row.label)

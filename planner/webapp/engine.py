@@ -125,6 +125,11 @@ def run_comparison(
 
     refs = candidate_refs(site_ids, points)
     check_site_count(len(refs))
+    from planner.config.scenarios import load_scenario
+    from planner.inputs.roads import network_for_scenario
+
+    # a travel-time scenario compares on the coarse built-in road network (indicative)
+    network, _ = network_for_scenario(None, load_scenario(scenario), layers)
     return compare_sites(
         refs,
         layers=layers,
@@ -135,6 +140,7 @@ def run_comparison(
         seed=seed,
         also_as_of=also_as_of,
         sites=sites,
+        network=network,
     )
 
 

@@ -66,6 +66,9 @@
       if (T.crit[j] === 'almaty' && T.inA && T.inA[i]) { txt += ' (' + D.t.in_almaty + ')'; }
       return txt;
     }
+    if (kind === 'min') {
+      return v === null || v === undefined ? '\u2013' : num(v, v < 10 ? 1 : 0) + ' ' + D.t.min;
+    }
     return v === null || v === undefined ? '\u2013' : String(v);
   }
 

@@ -46,7 +46,7 @@ def _score_cols(df: pd.DataFrame) -> list[str]:
 
 
 def fingerprints() -> dict[str, dict[str, str]]:
-    from planner.config.scenarios import list_scenarios
+    from planner.config.scenarios import TIME_CRITERIA, list_scenarios
     from planner.inputs.layers import load_layers
     from planner.inputs.sites import load_sites
     from planner.jobs.batch import run_batch
@@ -56,6 +56,8 @@ def fingerprints() -> dict[str, dict[str, str]]:
     grid = load_sites("grid", layers)
     out: dict[str, dict[str, str]] = {}
     for sc in list_scenarios():
+        if any(k in TIME_CRITERIA for k in sc.criteria):
+            continue  # travel times need a road network (issue 15): not in this reference
         rec: dict[str, str] = {"hash": sc.hash}
         for label, sites in (("builtin", "builtin"), ("grid", grid)):
             scored = score_sites(sites, layers, sc, as_of=AS_OF, why=(label == "builtin"))
