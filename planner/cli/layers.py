@@ -31,8 +31,8 @@ def list_cmd(layers: LayersOpt = None) -> None:
         _say(err_console, f"note: {note}")
     title = "planner layers " + (f"({layers})" if layers else "(built-in, indicative)")
     table = Table(title=escape(title))
-    for col in ("layer", "kinds", "features", "statuses", "estimated", "source"):
-        table.add_column(col, overflow="fold")
+    for col in ("layer", "kinds", "features", "statuses", "estimated", "source", "licences"):
+        table.add_column(col, overflow="fold", no_wrap=col == "layer")
     for name in _layers.LAYER_NAMES:
         gdf = ls[name]
         kinds = ", ".join(f"{k} {n}" for k, n in gdf["kind"].value_counts().sort_index().items())
@@ -41,11 +41,17 @@ def list_cmd(layers: LayersOpt = None) -> None:
         src = ls.sources[name]
         if src == "builtin":
             src = "built-in; " + _source_summary(gdf)
+        lic = gdf["licence"].fillna("not given").str.split(":").str[0].value_counts()
         table.add_row(name, escape(kinds), str(len(gdf)), escape(statuses),
-                      f"{int(gdf['estimated'].sum())}/{len(gdf)}", escape(src))
+                      f"{int(gdf['estimated'].sum())}/{len(gdf)}", escape(src),
+                      escape(", ".join(f"{k} {n}" for k, n in lic.items())))
     out_console.print(table)
-    _say(out_console, "Built-in geometry is indicative (approximate; see geodata/README.md); "
-         "© OpenStreetMap contributors where derived from OSM.")
+    if "builtin" in ls.sources.values():
+        _say(out_console, "Built-in geometry is indicative where `estimated` (see "
+             "geodata/README.md); boundaries from geokz / OCHA COD-AB, settlements and "
+             "places from OpenStreetMap.")
+    for credit in ls.licences():
+        _say(out_console, f"Licence and credit: {credit}")
 
 
 def _source_summary(gdf) -> str:
@@ -95,3 +101,52 @@ def export_cmd(
     ls = _layers.load_layers(layers)
     _layers.export_layers(ls, output, overwrite=overwrite)
     _say(out_console, f"wrote {output} ({len(_layers.LAYER_NAMES)} layers, EPSG:4326)")
+
+
+@command(layers_app, "from-osm")
+def from_osm_cmd(
+    extract: Annotated[
+        Path,
+        typer.Argument(help="OpenStreetMap extract (.osm.pbf or .osm) of the region, e.g. "
+                       "almaty.osm.pbf cut with `osmium extract`"),
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="GeoPackage of layers to write, e.g. "
+                           "official.gpkg (use it with --layers)")
+    ],
+    candidates: Annotated[
+        Path | None,
+        typer.Option("--candidates", help="GeoPackage of candidate sites (landuse=industrial "
+                     "land) to write. Default: <output>_candidates.gpkg beside the output."),
+    ] = None,
+    bakad_relation: Annotated[
+        int | None,
+        typer.Option("--bakad-relation", help="OSM id of BAKAD's route relation, when its "
+                     "ways are not named БАКАД/BAKAD, e.g. 12345678.", min=1),
+    ] = None,
+    min_water_ha: Annotated[
+        float,
+        typer.Option("--min-water-ha", help="Leave out water polygons smaller than this, "
+                     "hectares (e.g. 1).", min=0.0),
+    ] = 1.0,
+    clip: Annotated[
+        bool,
+        typer.Option("--clip/--no-clip", help="Cut features to Almaty Region and Almaty city "
+                     "(default) or keep everything in the extract."),
+    ] = True,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Turn an OpenStreetMap extract into planner layers (exit 1 when it holds none)."""
+    from planner.inputs.osm import OSM_LICENCE
+    from planner.jobs.osm_layers import layers_from_osm_job
+
+    result, out, cand = layers_from_osm_job(
+        extract, output, candidates=candidates, bakad_relation=bakad_relation,
+        min_water_ha=min_water_ha, clip=clip, overwrite=overwrite,
+    )
+    _say(out_console, result.report())
+    _say(out_console, f"wrote {out} (layers {', '.join(result.layers)}; EPSG:4326; "
+         f"{OSM_LICENCE}); check it with `planner layers check {out}`")
+    if cand is not None:
+        _say(out_console, f"wrote {cand} ({len(result.candidates)} candidate sites: "
+             f"planner score-sites {cand} --layers {out} -o scored.gpkg)")

@@ -8,7 +8,7 @@ After validation every layer is a GeoDataFrame in EPSG:4326 with the provenance 
 ``id`` (str, unique), ``name_en``, ``name_ru``, ``name_kk``, ``kind``, ``source`` (str),
 ``estimated`` (bool), ``accuracy_m`` (float64), the dates ``status_since``,
 ``status_until``, ``planned_open``, ``announced`` (ISO ``YYYY-MM-DD`` strings or None),
-``status``, ``sectors``, ``reason``, ``parent_id`` (text, missing allowed) and
+``status``, ``sectors``, ``reason``, ``parent_id``, ``licence`` (text, missing allowed) and
 ``area_ha``, ``free_ha`` (float64, NaN unknown).
 """
 
@@ -61,7 +61,7 @@ PROVENANCE_FIELDS = (
 )
 DATE_FIELDS = ("status_since", "status_until", "planned_open", "announced")
 TEXT_FIELDS = ("id", "name_en", "name_ru", "name_kk", "kind", "source")
-OPTIONAL_TEXT_FIELDS = ("status", "sectors", "reason", "parent_id")
+OPTIONAL_TEXT_FIELDS = ("status", "sectors", "reason", "parent_id", "licence")
 OPTIONAL_NUMBER_FIELDS = ("area_ha", "free_ha")
 
 #: the kind a required feature id must have (the scorer looks these up by id)
@@ -107,6 +107,8 @@ LAYER_SPECS: dict[str, LayerSpec] = {
                 "city_centre": POINT_TYPES,
                 "planned_district": POLYGON_TYPES,
                 "settlement": POLYGON_TYPES,
+                # a city administration's or district's territory: context, not housing
+                "admin_boundary": POLYGON_TYPES,
                 "residential": POLYGON_TYPES,  # any housing a user adds (planner.core.housing)
             },
             required_ids=("almaty", "almaty-centre", "konaev-centre", "gate-city"),
@@ -177,6 +179,19 @@ class LayerSet:
         if hit.empty:
             raise KeyError(f"layer {name!r} has no feature with id {feature_id!r}")
         return hit.geometry.iloc[0]
+
+    def licences(self) -> list[str]:
+        """The distinct ``licence`` values of the features, in layer order: the credits a
+        map or report drawn from these layers must show."""
+        seen: dict[str, None] = {}
+        for name in LAYER_NAMES:
+            gdf = self.layers[name]
+            if "licence" not in gdf.columns:
+                continue
+            for v in gdf["licence"].dropna():
+                if str(v).strip():
+                    seen.setdefault(str(v).strip())
+        return list(seen)
 
     def fingerprint(self) -> str:
         """Short hash of the layer contents (goes into manifests)."""

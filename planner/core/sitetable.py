@@ -121,11 +121,26 @@ def sites_table(ids, names, lon, lat, area_ha, free_ha, source, geometry) -> gpd
     )
 
 
+def _zone_site_points(zones: pd.DataFrame, geoms: np.ndarray) -> np.ndarray:
+    """Each zone's point as a candidate site: ``site_lon``/``site_lat`` when given and inside
+    the zone (a large SEZ drawn with a stand-in outline), else a point on its surface."""
+    rep = shapely.point_on_surface(geoms)
+    if not {"site_lon", "site_lat"} <= set(zones.columns):
+        return rep
+    lon, lat = (
+        pd.to_numeric(zones[c], errors="coerce").to_numpy(dtype="f8", na_value=np.nan)
+        for c in ("site_lon", "site_lat")
+    )
+    given = np.isfinite(lon) & np.isfinite(lat)
+    pts = shapely.points(np.where(given, lon, 0.0), np.where(given, lat, 0.0))
+    return np.where(given & shapely.covers(geoms, pts), pts, rep)
+
+
 def builtin_sites(layers) -> gpd.GeoDataFrame:
     """Every zone of the ``zones`` layer as a candidate site (id = zone id, source "builtin")."""
     zones = layers["zones"]
     geoms = zones.geometry.to_numpy()
-    rep = shapely.point_on_surface(geoms)
+    rep = _zone_site_points(zones, geoms)
     area = pd.to_numeric(zones["area_ha"], errors="coerce").to_numpy(dtype="f8", na_value=np.nan)
     if np.isnan(area).any():
         measured = layers.metric("zones").area.to_numpy() / 1e4

@@ -108,6 +108,7 @@ _STYLES: dict[str, dict[str, Any]] = {
     "exclusion": {"color": "#238b45", "weight": 1, "fillColor": "#74c476", "fillOpacity": 0.28},
     "water": {"color": "#4292c6", "weight": 1, "fillColor": "#9ecae1", "fillOpacity": 0.8},
     "city_limits": {"color": "#525252", "weight": 1.5, "dashArray": "3 4", "fill": False},
+    "admin_boundary": {"color": "#8c6d31", "weight": 1, "dashArray": "2 4", "fill": False},
 }  # fmt: skip
 _DEFAULT_STYLE = {"color": "#555555", "weight": 1.5, "fillOpacity": 0.2}
 
@@ -147,7 +148,8 @@ def page_colors() -> dict:
     """The colours the page's script draws sites and the legend with, as JSON-ready data.
 
     ``ramp`` (score ramp stops), ``excluded`` (excluded sites), ``siteOutline`` (the circle
-    around a site), ``zones`` (status -> fill), ``zoneOpacity``, ``sez`` and ``lines``
+    around a site), ``zones`` (status -> fill), ``zoneOpacity``, ``sez``, ``approximate``
+    (a zone of unknown outline) and ``lines``
     (symbols for the SEZ outline, BAKAD, its interchanges, highways and railways, from the
     same styles the map draws them with).
     """
@@ -160,6 +162,9 @@ def page_colors() -> dict:
         "zoneOpacity": 0.75,
         "sez": {"shape": "swatch", "fill": "#ffffff", "stroke": _ZONE_OUTLINE, "width": 2,
                 "dash": True},
+        # a zone of unknown outline: the dashed circle of its placement error
+        "approximate": {"shape": "dot", "fill": "#ffffff", "stroke": _ZONE_OUTLINE,
+                        "width": 1.5, "dash": True},
         "lines": {
             "legend_bakad": _line("ring_road", 4),
             "legend_interchange": {"shape": "dot", "fill": ic["fillColor"], "stroke": ic["color"],

@@ -253,6 +253,8 @@ def provenance_lines(layers, lang: str) -> list[str]:
     user = [n for n in LAYER_NAMES if layers.sources.get(n) != "builtin"]
     if user:
         lines.append(t["note_user_layers"].format(names=", ".join(user)))
+    if layers.licences():  # the attribution every licence of the data asks for
+        lines.append(t["note_credits"].format(credits=" · ".join(layers.licences())))
     return lines
 
 

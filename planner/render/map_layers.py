@@ -18,6 +18,7 @@ import shapely
 
 from planner import i18n
 from planner.core.layerset import status_as_of
+from planner.render import placeholders
 from planner.render.colors import feature_style
 
 __all__ = ["COORD_DP", "layer_payload", "round_geom"]
@@ -86,20 +87,22 @@ def _features(
         }
         if kind in labelled_kinds:
             props["lbl"] = 1
+        if rec.get("approximate") is True:  # outline unknown: the uncertainty circle
+            props["s"] = {**props["s"], **placeholders.STYLE}
         feats.append({"type": "Feature", "geometry": geom.__geo_interface__, "properties": props})
     return {"type": "FeatureCollection", "features": feats}
 
 
 def layer_payload(layers, lang: str, basemap: str, as_of: dt.date) -> dict[str, dict]:
     cons = layers["constraints"]
-    zones = layers["zones"]
+    zones = placeholders.as_placeholders(layers["zones"])
     statuses = status_as_of(zones, as_of)
     area = pd.to_numeric(zones["area_ha"], errors="coerce").fillna(0.0).to_numpy()
     order = np.argsort(-area, kind="stable")  # big zones first, so small ones are drawn on top
     transport = layers["transport"]
     tkind = transport["kind"].to_numpy()
     t_order = np.argsort(np.select([np.isin(tkind, ["highway", "railway"])], [0], 1), kind="stable")
-    cities = layers["cities"]
+    cities = placeholders.as_placeholders(layers["cities"])
     c_order = np.argsort(
         np.select([cities["kind"].to_numpy() == "city_centre"], [1], 0), kind="stable"
     )

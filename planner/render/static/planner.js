@@ -256,6 +256,7 @@
         sw('background:' + C.zones[k] + ';opacity:' + C.zoneOpacity, D.status[k]);
       });
       sw(symbolCss(C.sez), D.t.legend_sez);
+      sw(symbolCss(C.approximate), D.t.legend_approximate);
       h.push('<div class="lg-title">' + esc(D.t.legend_lines) + '</div>');
       Object.keys(C.lines).forEach(function (k) {
         var sym = C.lines[k];

@@ -1,0 +1,45 @@
+"""The ``planner layers from-osm`` job: check the outputs, read the extract, write the layers.
+
+:func:`layers_from_osm_job` refuses outputs it could not write before the (long) read, then
+runs :func:`planner.inputs.osm.layers_from_osm` and writes the layers' GeoPackage and the
+candidate sites with :func:`planner.inputs.osm.write_osm_layers`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from planner._atomic import Output, check_outputs
+from planner.inputs import osm
+
+__all__ = ["layers_from_osm_job"]
+
+
+def layers_from_osm_job(
+    extract: str | Path,
+    output: str | Path,
+    candidates: str | Path | None = None,
+    bakad_relation: int | None = None,
+    min_water_ha: float = 1.0,
+    clip: bool = True,
+    overwrite: bool = False,
+) -> tuple[osm.OsmLayers, Path, Path | None]:
+    """Layers from an OpenStreetMap extract, written to ``output`` (+ the candidate sites).
+
+    Returns the result (with its report) and the two paths written (the second ``None``
+    when the extract has no industrial land).
+    """
+    output = Path(output)
+    cand_path = Path(candidates) if candidates else osm.candidates_path(output)
+    check_outputs(
+        [
+            Output(output, "layers file", (".gpkg",), "-o official.gpkg"),
+            Output(cand_path, "candidate sites file", (".gpkg",),
+                   "--candidates candidates.gpkg"),
+        ],
+        overwrite,
+    )
+    result = osm.layers_from_osm(extract, bakad_relation=bakad_relation, clip=clip,
+                                 min_water_ha=min_water_ha)
+    out, cand = osm.write_osm_layers(result, output, cand_path, overwrite=overwrite)
+    return result, out, cand
