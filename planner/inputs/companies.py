@@ -76,7 +76,15 @@ from planner.inputs.columns import (
     parse_text,
     parse_yes_no,
 )
-from planner.inputs.tables import RawTable, TableKind, cell_frame, free_name, read_table
+from planner.inputs.rejects import rejects_table
+from planner.inputs.tables import (
+    RawTable,
+    TableKind,
+    cell_frame,
+    free_name,
+    read_table,
+    row_label,
+)
 
 __all__ = [
     "COLUMNS",
@@ -336,11 +344,12 @@ def read_companies(
     valid = _valid_table(values, sector_key, oked, np.asarray(raw.rows, dtype=np.int64), ok)
     for h in extra_names:
         valid[free_name(h, list(valid.columns))] = text[h][ok].astype("str").to_numpy()
-    rejects = _rejects_table(text, headers, raw.rows, notes, ok)
+    ids = np.where(values["company_id"] != "", values["company_id"], values["name"])
+    rejects = rejects_table(text, raw.rows, notes, ok, ids)
     warnings = _table_warnings(raw, headers, match.ignored, valid)
     warnings += [
-        f"row {raw.rows[i]}, {msg}" for i, msg in sorted(notes.warnings, key=lambda t: t[0])
-        if ok[i]
+        f"{row_label(raw.rows[i])}, {msg}"
+        for i, msg in sorted(notes.warnings, key=lambda t: t[0]) if ok[i]
     ]
     n = len(raw.records)
     if n != len(valid) + len(rejects):  # internal invariant: nothing is lost
@@ -408,7 +417,8 @@ def _check_columns(text: pd.DataFrame, col: dict[str, str], notes: RowNotes) -> 
             label = _label(spec.name, col)
         else:
             cells, label = blank, f"column {spec.name}"
-        values[spec.name] = check_column(spec, cells, notes, col=label)
+        values[spec.name] = check_column(spec, cells, notes, col=label,
+                                         header=col.get(spec.name, spec.name))
     return values
 
 
@@ -503,8 +513,9 @@ def _check_own_ids(own_id: np.ndarray, col: dict[str, str], rows: list[int], not
             if value in seen:
                 notes.problem(
                     [i],
-                    f"{_label('company_id', col)}: {value!r} is already used on row "
-                    f"{rows[seen[value]]}; give each company its own id",
+                    f"{_label('company_id', col)}: {value!r} is already used on "
+                    f"{row_label(rows[seen[value]])}; give each company its own id",
+                    column=col["company_id"], value=lambda _i, v=value: v,
                 )
             else:
                 seen[value] = i
@@ -536,19 +547,6 @@ def _valid_table(values: dict, sector_key, oked, rows: np.ndarray, ok: np.ndarra
         valid[name] = valid[name].astype("str")
     valid.index = pd.RangeIndex(len(valid))
     return valid
-
-
-def _rejects_table(text: pd.DataFrame, headers: list[str], rows, notes: RowNotes, ok):
-    rejects = text[~ok].copy()
-    # "row" and "reason" are ours: a file column so named is renamed "row (file)"
-    rejects.columns = [
-        free_name(h, [c for c in headers if c != h] + ["row", "reason"]) for h in rejects.columns
-    ]
-    rejects.insert(0, "row", np.asarray(rows, dtype=np.int64)[~ok])
-    rejects["reason"] = ["; ".join(notes.of(i)) for i in np.flatnonzero(~ok)]
-    rejects = rejects.astype({c: "str" for c in rejects.columns if rejects[c].dtype == object})
-    rejects.index = pd.RangeIndex(len(rejects))
-    return rejects
 
 
 def _company_ids(names: pd.Series, own: pd.Series) -> list[str]:
