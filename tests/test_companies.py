@@ -287,6 +287,10 @@ def test_every_problem_of_a_row_is_reported(tmp_path):
         assert part in reason
     assert table.rejects.columns.tolist() == [
         "row",
+        "id",
+        "column",
+        "value",
+        "reason",
         "name",
         "land_ha",
         "employees",
@@ -294,9 +298,12 @@ def test_every_problem_of_a_row_is_reported(tmp_path):
         "hazard_class",
         "sector",
         "max_dist_almaty_km",
-        "reason",
     ]
     assert table.rejects.iloc[0]["land_ha"] == "abc"  # original text kept
+    # the cells the problems are about, in the order found, with their values as typed
+    assert table.rejects.iloc[0]["column"] == (
+        "name; land_ha; employees; needs_rail; hazard_class; max_dist_almaty_km; sector")
+    assert table.rejects.iloc[0]["value"] == "; abc; 12,5; может быть; VI; -5; металлургия"
 
 
 @pytest.mark.parametrize(

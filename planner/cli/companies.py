@@ -18,7 +18,7 @@ from planner.inputs import companies as _companies
 from planner.render import outputs as _outputs
 
 from .app import app, command, err_console, out_console
-from .options import EncodingOpt, OverwriteOpt, SheetOpt
+from .options import CsvSepOpt, EncodingOpt, OverwriteOpt, SheetOpt
 
 companies_app = typer.Typer(
     help="Check company lists (CSV/Excel) and list the sector profiles.", no_args_is_help=True
@@ -43,6 +43,7 @@ def check_cmd(
             "e.g. rejects.csv",
         ),
     ] = None,
+    csv_sep: CsvSepOpt = None,
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Read a company list and report valid rows, rejected rows and warnings."""
@@ -65,11 +66,17 @@ def check_cmd(
     for msg in table.warnings:
         err_console.print(f"[yellow]warning:[/] {escape(msg)}", highlight=False)
     if len(table.rejects):
-        for row, reason in zip(table.rejects["row"], table.rejects["reason"], strict=True):
-            err_console.print(f"[red]rejected row {row}:[/] {escape(reason)}", highlight=False)
+        from planner.inputs.rejects import row_problems
+
+        for line in row_problems(table.rejects, what="company"):
+            err_console.print(f"[red]rejected[/] {escape(line)}", highlight=False)
         if rejects is not None:
-            sep = ";" if table.separator == ";" else ","
-            _outputs.write_table(table.rejects, rejects, overwrite=overwrite, csv_sep=sep)
+            from planner.jobs.table_files import CsvStyle
+
+            style = CsvStyle.follow({"separator": table.separator, "encoding": table.encoding},
+                                    csv_sep)  # fmt: skip
+            _outputs.write_table(table.rejects, rejects, overwrite=overwrite, lang="ru",
+                                 sheet_name="rejects", **style.write_args())  # fmt: skip
             out_console.print(f"wrote {escape(str(rejects))}", highlight=False)
         raise typer.Exit(EXIT_REJECTS)
 

@@ -463,7 +463,10 @@ def _resolve_sectors(values: dict, col: dict[str, str], cat: SectorCatalog, note
     def where(i: int) -> str:
         return _label("oked" if is_oked[i] else "sector", col)
 
-    notes.problem(np.flatnonzero(failed), lambda i: f"{where(i)}: {res[codes[i]]}")
+    for from_oked, canon in ((False, "sector"), (True, "oked")):
+        rows = np.flatnonzero(failed & (is_oked == from_oked))
+        notes.problem(rows, lambda i: f"{where(i)}: {res[codes[i]]}",
+                      column=col.get(canon, canon), value=lambda i: src[i])  # fmt: skip
     notes.warn(np.flatnonzero(warned), lambda i: f"{where(i)}: {res[codes[i]][2]}")
     notes.problem(
         np.flatnonzero(is_oked & ~failed & ~has_digits),

@@ -647,7 +647,8 @@ def write_manifest(
     return target
 
 
-def write_sites(gdf, path: str | os.PathLike, overwrite: bool = False) -> Path:
+def write_sites(gdf, path: str | os.PathLike, overwrite: bool = False, *,
+                lang: str | None = None, about: Mapping[str, Any] | None = None) -> Path:
     """Write a sites (or scored sites) table atomically: .gpkg, .geojson, .csv or .xlsx.
 
     Through :func:`write_table`: CSV is UTF-8 with BOM, text cells starting with
@@ -666,4 +667,4 @@ def write_sites(gdf, path: str | os.PathLike, overwrite: bool = False) -> Path:
         )
     if isinstance(gdf, gpd.GeoDataFrame) and gdf.crs is not None:
         gdf = to_geographic(gdf, what="sites")
-    return write_table(gdf, path, overwrite=overwrite, sheet_name="sites")
+    return write_table(gdf, path, overwrite=overwrite, sheet_name="sites", lang=lang, about=about)
