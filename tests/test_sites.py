@@ -120,24 +120,15 @@ def test_every_bad_row_is_reported_at_once(tmp_path):
 
 def test_bad_rows_go_to_rejects_the_rest_is_read(tmp_path):
     text = (
-        "id;name;lat;lon
-"
-        "A;ok;43,38;77,06
-"
-        "B;swapped;76,95;43,24
-"
-        "C;far;55,75;37,62
-"
-        "D;empty;;77,0
-"
-        "E;text;43°15′;77,0
-"
-        "A;dup;43,5;77,05
-"
-        ";noid;43,5;77,05
-"
-        "F;ok too;43,5;77,05
-"
+        "id;name;lat;lon\n"
+        "A;ok;43,38;77,06\n"
+        "B;swapped;76,95;43,24\n"
+        "C;far;55,75;37,62\n"
+        "D;empty;;77,0\n"
+        "E;text;43°15′;77,0\n"
+        "A;dup;43,5;77,05\n"
+        ";noid;43,5;77,05\n"
+        "F;ok too;43,5;77,05\n"
     )
     gdf = read_sites(_csv(tmp_path, text), strict=False)
     _check_contract(gdf)
@@ -159,9 +150,7 @@ def test_bad_rows_go_to_rejects_the_rest_is_read(tmp_path):
 
 def test_a_file_with_no_usable_row_is_refused_even_when_lenient(tmp_path):
     with pytest.raises(SiteFileError, match=r"row 2 \(site 'B'\).*swapped"):
-        read_sites(_csv(tmp_path, "id;lat;lon
-B;76,9;43,2
-"), strict=False)
+        read_sites(_csv(tmp_path, "id;lat;lon\nB;76,9;43,2\n"), strict=False)
 
 
 def test_missing_coordinate_columns_list_what_was_found(tmp_path):

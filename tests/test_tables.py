@@ -127,7 +127,7 @@ def test_xlsx_is_read_alike_and_cell_problems_reach_both(tmp_path):
         read_sites(path)
     # one row numbering for every reader: Excel's row 5, for companies and sites alike
     assert any(
-        p.startswith("row 5 (site 'row-5'): cell C5 holds a formula (=C2*2) with no saved value")
+        p.startswith("row 5 (site 'D'): cell C5 holds a formula (=C2*2) with no saved value")
         for p in info.value.problems
     )
     lenient = read_sites(path, strict=False)

@@ -27,7 +27,7 @@ CYRILLIC = re.compile("[\u0400-\u04ff]")
 HEADERS = {
     "ru": {"score": "Балл", "rank": "Место", "site_id": "Код площадки",
            "dist_bakad_km": "До БАКАД, км", "allocated": "Назначена", "p_first": "Доля побед"},
-    "kk": {"score": "Балл", "rank": "Орын", "site_id": "Алаң коды",
+    "kk": {"score": "Жалпы балл", "rank": "Орын", "site_id": "Алаң коды",
            "dist_bakad_km": "ҮАААЖ-ге дейін, км", "allocated": "Бекітілді",
            "p_first": "Бірінші болу үлесі"},
     "en": {"score": "Score", "rank": "Rank", "site_id": "Site id",

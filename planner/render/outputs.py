@@ -294,15 +294,14 @@ def _has_active_geometry(df) -> bool:
 
 def _write_csv(df: pd.DataFrame, path: Path, overwrite: bool, sep: str, decimal: str,
                encoding: str = "utf-8-sig") -> None:  # fmt: skip
-    text = df.to_csv(sep=sep, decimal=decimal, index=False, lineterminator="\r\n", na_rep="")
-    try:
-        data = text.encode(encoding)
-    except UnicodeEncodeError as exc:
-        log.warning("%s: %r has no byte for %r; written as UTF-8 with BOM instead", path,
-                    encoding, exc.object[exc.start : exc.end])  # fmt: skip
-        data = text.encode("utf-8-sig")
+    opts = dict(sep=sep, decimal=decimal, index=False, lineterminator="\r\n", na_rep="")
     with _Guard(path), atomic_output(path, overwrite) as tmp:
-        tmp.write_bytes(data)
+        try:
+            df.to_csv(tmp, encoding=encoding, **opts)
+        except UnicodeEncodeError as exc:  # a code page without a byte for some text
+            log.warning("%s: %r has no byte for %r; written as UTF-8 with BOM instead", path,
+                        encoding, exc.object[exc.start : exc.end])  # fmt: skip
+            df.to_csv(tmp, encoding="utf-8-sig", **opts)
 
 
 def _sheet_names(main: str, sheets: Mapping[str, pd.DataFrame]) -> dict[str, str]:

@@ -54,6 +54,8 @@ _FORMATS = {
     "m": "#,##0", "utility": "0.00", "share": "0.0%", "rank": "0", "count": "#,##0",
     "row": "0", "degrees": "0.00000", "weight": "0.000",
 }  # fmt: skip
+#: unit words the catalog has already (else ``xlsx.unit_<unit>``)
+_UNIT_KEYS = {"km": "map.km", "min": "map.min", "ha": "map.ha"}
 #: unit of the columns whose unit is not in their name
 _UNITS = {
     "row": "row", "land_ha": "ha", "employees": "count", "needs_rail": "yes_no",
@@ -174,10 +176,10 @@ def _about_rows(about: Mapping[str, Any], sheets: list[str], lang: str) -> list[
         return i18n.t(f"xlsx.{key}", lang, **f)
 
     rows = [(tr("about_title"), "")]
-    for key, label in (("scenario", "about_scenario"), ("scenario_hash", "about_scenario_hash"),
-                       ("as_of", "about_as_of")):  # fmt: skip
+    for key, label in (("scenario", "report.scenario"), ("scenario_hash", "xlsx.about_scenario_hash"),
+                       ("as_of", "xlsx.about_as_of")):  # fmt: skip
         if about.get(key):
-            rows.append((tr(label), str(about[key])))
+            rows.append((i18n.t(label, lang), str(about[key])))
     for label, value in (about.get("inputs") or {}).items():
         if value is None:
             text = "builtin"
@@ -253,8 +255,8 @@ def write_book(
         for sheet in order:
             table, info = _prepared(tables[sheet], lang)
             _write_sheet(xw, book, sheet, table, info, fmts)
-            unit_word = {u: i18n.t(f"xlsx.unit_{u}", lang) for u in _FORMATS.keys() | {
-                "yes_no", "text", "date"}}  # fmt: skip
+            unit_word = {u: i18n.t(_UNIT_KEYS.get(u, f"xlsx.unit_{u}"), lang)
+                         for u in _FORMATS.keys() | {"yes_no", "text", "date"}}  # fmt: skip
             catalog_rows += [(sheet, machine, header, unit_word.get(unit, ""), definition)
                              for header, machine, unit, definition in info]  # fmt: skip
         cols = pd.DataFrame(catalog_rows)
