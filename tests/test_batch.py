@@ -21,8 +21,8 @@ import openpyxl
 import pandas as pd
 import pyogrio
 import pytest
-from _book import read_book
 import shapely
+from _book import read_book
 from pyproj import Geod
 
 from planner import OutputError, OutputExistsError

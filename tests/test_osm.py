@@ -8,10 +8,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pytest
-from _book import read_book
 import shapely
+from _book import read_book
 from _osm import OsmBuilder
 from pyproj import Geod
 

@@ -529,9 +529,8 @@ def run_batch(
     facts = ("encoding", "separator", "sheet", "columns", "ignored_columns")
     result.extra["company_file"] = {k: getattr(table, k) for k in facts}
     if "site_file" in site_table.attrs:  # a sites file: its rejected rows are reported
-        from planner.inputs.sites import site_rejects
-
         from planner.inputs.rejects import row_problems
+        from planner.inputs.sites import site_rejects
 
         result.site_rejects = site_rejects(site_table)
         result.counts["sites_rejected"] = len(result.site_rejects)

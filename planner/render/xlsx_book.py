@@ -176,7 +176,8 @@ def _about_rows(about: Mapping[str, Any], sheets: list[str], lang: str) -> list[
         return i18n.t(f"xlsx.{key}", lang, **f)
 
     rows = [(tr("about_title"), "")]
-    for key, label in (("scenario", "report.scenario"), ("scenario_hash", "xlsx.about_scenario_hash"),
+    for key, label in (("scenario", "report.scenario"),
+                       ("scenario_hash", "xlsx.about_scenario_hash"),
                        ("as_of", "xlsx.about_as_of")):  # fmt: skip
         if about.get(key):
             rows.append((i18n.t(label, lang), str(about[key])))
