@@ -406,7 +406,7 @@ def test_existing_output_refused_before_anything(example, tmp_path):
     with pytest.raises(OutputExistsError):
         plan_outputs(out)  # the CLI calls this before any work
     write_batch(example, out, overwrite=True)
-    assert rej.read_text(encoding="utf-8-sig").startswith("row,")
+    assert rej.read_text(encoding="utf-8-sig").startswith("row;id;column;value;reason;")
 
 
 def test_stale_manifest_is_refused_too(tmp_path):
@@ -489,7 +489,7 @@ def test_hostile_names_are_inert(layers, tmp_path):
     write_batch(r, out_csv, map_path=tmp_path / "m.html")
     write_batch(r, out_xlsx)
     with out_csv.open(encoding="utf-8-sig", newline="") as fh:
-        table = list(csv.reader(fh))
+        table = list(csv.reader(fh, delimiter=";"))  # a ";" list in: ";" results out
     col = table[0].index("name")
     cells = [row[col] for row in table[1:]]
     for cell in cells:

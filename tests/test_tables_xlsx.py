@@ -28,7 +28,7 @@ HEADERS = {
     "ru": {"score": "Балл", "rank": "Место", "site_id": "Код площадки",
            "dist_bakad_km": "До БАКАД, км", "allocated": "Назначена", "p_first": "Доля побед"},
     "kk": {"score": "Жалпы балл", "rank": "Орын", "site_id": "Алаң коды",
-           "dist_bakad_km": "ҮАААЖ-ге дейін, км", "allocated": "Бекітілді",
+           "dist_bakad_km": "ҮАААЖ-ге дейін (км)", "allocated": "Бекітілді",
            "p_first": "Бірінші болу үлесі"},
     "en": {"score": "Score", "rank": "Rank", "site_id": "Site id",
            "dist_bakad_km": "To BAKAD, km", "allocated": "Allocated", "p_first": "Share first"},
@@ -58,7 +58,7 @@ def _header(ws) -> list[str]:
 
 def _col(ws, header: str) -> list:
     j = _header(ws).index(header)
-    return [row[j] for row in ws.iter_rows(min_row=2)]
+    return [row[j].value for row in ws.iter_rows(min_row=2)]
 
 
 @pytest.mark.parametrize("lang", ["ru", "kk", "en"])

@@ -138,19 +138,20 @@ def _check_fields(
 
 def _reject_repeated_ids(ids: np.ndarray, col: str | None, labels, notes: RowNotes) -> None:
     """A site id used again (among rows without other problems) rejects the later rows."""
-    seen: dict[str, int] = {}
-    for i, value in enumerate(ids):
-        if value == "" or notes.of(i):
-            continue
-        if value in seen:
-            notes.problem(
-                [i],
-                f"column `{col}`: id {value!r} is already used on {labels[seen[value]]}; "
-                "ids must be unique: give each site its own id",
-                column=col, value=lambda _i, v=value: v,
-            )
-        else:
-            seen[value] = i
+    ids_s = pd.Series(ids, dtype=object)
+    usable = notes.ok() & (ids_s != "").to_numpy(dtype=bool)
+    cand = ids_s[usable]
+    again = cand.duplicated(keep="first")
+    if not again.any():
+        return
+    first = cand[~again].reset_index().set_index(0)["index"] if len(cand) else None
+    first_of = {v: int(first[v]) for v in cand[again].unique()}
+    notes.problem(
+        again.index[again.to_numpy()],
+        lambda i: f"column `{col}`: id {ids[i]!r} is already used on {labels[first_of[ids[i]]]}; "
+        "ids must be unique: give each site its own id",
+        column=col, value=lambda i: ids[i],
+    )
 
 
 # --------------------------------------------------------------------------- values

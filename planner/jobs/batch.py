@@ -173,7 +173,10 @@ class BatchResult:
         lines = self._summary_lines(rejects_path)
         n = self.counts.get("sites_rejected", 0)
         if n:
-            line = f"sites file: {n} row(s) rejected"
+            rej = self.site_rejects
+            shown = ", ".join(f"row {r} ({i!r})" for r, i in zip(rej["row"][:5], rej["id"][:5],
+                                                                  strict=True))  # fmt: skip
+            line = f"sites file: {n} row(s) rejected: {shown}" + (", ..." if n > 5 else "")
             if site_rejects_path is not None:
                 line += f" -> {site_rejects_path}"
             lines.insert(1, line + f"; {self.counts['sites']:,} sites scored")

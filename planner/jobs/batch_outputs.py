@@ -235,14 +235,13 @@ def write_batch(
     return written
 
 
-def _about(result: BatchResult, command) -> dict[str, Any]:
+def _about(result: BatchResult) -> dict[str, Any]:
     """What the ``about`` sheet of the XLSX says."""
     from planner._version import __version__
 
     return {"scenario": result.scenario_name, "scenario_hash": result.scenario_hash,
             "as_of": result.as_of.isoformat(), "inputs": dict(result.inputs),
-            "command": command if isinstance(command, str | None) else " ".join(
-                map(str, command)), "version": __version__}  # fmt: skip
+            "version": __version__}  # fmt: skip
 
 
 def _write_tables(result: BatchResult, plan: OutputPlan, overwrite: bool,
@@ -254,7 +253,7 @@ def _write_tables(result: BatchResult, plan: OutputPlan, overwrite: bool,
     c = result.counts
     written: dict[str, Path] = {}
     style = CsvStyle.follow(result.extra.get("company_file"), csv_sep).write_args()
-    book = {"lang": lang, "about": _about(result, command)}
+    book = {"lang": lang, "about": _about(result)}
     if c["valid"]:
         sheets = {n: _for_files(t) for n, t in _written_sheet_tables(result).items()}
         main = _for_files(result.results)

@@ -194,8 +194,6 @@ def _about_rows(about: Mapping[str, Any], sheets: list[str], lang: str) -> list[
     shown = [f"{s}: {tr(described[s])}" if s in described else s for s in sheets]
     rows.append((tr("about_sheets"), "; ".join([*shown, COLUMNS_SHEET, ABOUT_SHEET])))
     rows.append((tr("about_columns"), COLUMNS_SHEET))
-    if about.get("command"):
-        rows.append((tr("about_command"), str(about["command"])))
     if about.get("version"):
         rows.append((tr("about_version"), str(about["version"])))
     rows.append((tr("about_note"), tr("data_note")))
