@@ -208,3 +208,22 @@ def test_cli_csv_round_trip(cli, tmp_path):
     r = cli("score", src, "-o", tmp_path / "o2.csv", "--top", "2", "--quiet", "--csv-sep", "tab",
             "--as-of", AS_OF)  # fmt: skip
     assert (tmp_path / "o2.csv").read_bytes().decode("cp1251").splitlines()[0].count("\t") > 5
+
+
+def test_map_inputs_count_rows_as_a_spreadsheet_does(batch, tmp_path):
+    from planner.errors import MapInputError
+    from planner.jobs.maps import read_results
+
+    out = tmp_path / "r.csv"
+    write_batch(batch, out, csv_sep=",")
+    import csv
+
+    with out.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    # a bad score on the 5th data row, after a blank line: the spreadsheet shows it as row 7
+    rows[5][rows[0].index("score")] = "много"
+    rows.insert(3, [])
+    with out.open("w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    with pytest.raises(MapInputError, match=r"row 7, column `score`: 'много'"):
+        read_results(out)
