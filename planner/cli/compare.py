@@ -21,6 +21,7 @@ from planner.render import report as _report
 from .app import app, command, job_args, out_console, print_written
 from .options import (
     AsOfOpt,
+    DemOpt,
     Lang,
     LangOpt,
     LayersOpt,
@@ -136,6 +137,7 @@ def compare_cmd(
     ] = 0,
     layers_path: LayersOpt = None,
     network: NetworkOpt = None,
+    dem: DemOpt = None,
     sites_path: Annotated[
         Path | None,
         typer.Option(

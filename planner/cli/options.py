@@ -19,6 +19,7 @@ import typer
 __all__ = [
     "DATE_METAVAR",
     "AsOfOpt",
+    "DemOpt",
     "EncodingOpt",
     "Lang",
     "LangOpt",
@@ -152,5 +153,16 @@ NetworkOpt = Annotated[
         "network build`, or builtin (the coarse, indicative network of the built-in BAKAD, "
         "interchanges and highways), e.g. --network network.npz. Default: none, or builtin "
         "when the scenario scores travel times.",
+    ),
+]
+
+DemOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--dem",
+        help="Elevation model (GeoTIFF, any CRS, metres), e.g. --dem srtm.tif: adds "
+        "elevation_m and slope_pct and excludes sites over the scenario's [terrain] limits "
+        "(max_slope_pct, default 10; max_elevation_m). Sites where the DEM has no value are "
+        "kept and marked 'terrain unknown'. Needs the [raster] extra.",
     ),
 ]

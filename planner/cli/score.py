@@ -32,6 +32,7 @@ from .app import (
 )
 from .options import (
     AsOfOpt,
+    DemOpt,
     EncodingOpt,
     LayersOpt,
     NetworkOpt,
@@ -167,6 +168,7 @@ def score_cmd(
     ] = False,
     layers: LayersOpt = None,
     network: NetworkOpt = None,
+    dem: DemOpt = None,
     encoding: EncodingOpt = None,
     sheet: SheetOpt = None,
     csv_sep: Annotated[
@@ -188,7 +190,7 @@ def score_cmd(
     """Rank the candidate sites for every company of a list (see HELP)."""
     plan = _outputs.plan_outputs(
         output, rejects, map_path, overwrite=overwrite, allocate=allocate, csv_sep=csv_sep,
-        inputs=[companies_path, sites, scenario, layers],
+        inputs=[companies_path, sites, scenario, layers, dem],
     )
     with _progress(not quiet and err_console.is_terminal) as progress:
         args = job_args(ctx, _batch.run_batch, BatchOptions, skip=_OUTPUT_OPTIONS,
