@@ -489,7 +489,7 @@ def build(pub: Public, files: dict[str, list[dict]]) -> tuple[dict[str, list[dic
         "estimated": True,
         "accuracy_m": MOUNTAIN_FRONT_ACCURACY_M,
         "reason": "mountain_front",
-        "licence": LICENCE_ESTIMATE,
+        "licence": LICENCE_OSM,  # drawn against the OSM village nodes
         "area_ha": round(area_km2(front) * 100, 0),
     }, front)
     res = pub.reservoir
