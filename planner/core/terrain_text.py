@@ -14,22 +14,29 @@ __all__ = ["excluded_texts", "number", "unknown_terrain"]
 
 
 def number(value: float, lang: str, limit: float | None = None, digits: int = 0) -> str:
-    """A slope (``digits=0``: 14 %) or elevation (1 350 m) for people; one decimal more
-    where the rounded value would equal the limit it is over (10.4 % > 10 %, not 10 % > 10 %)."""
+    """A slope (``digits=0``: 14 %) or elevation (1 350 m) for people, with at least the
+    decimals of the ``limit`` it is compared with (1,8 % > 1,5 %), and one more where the
+    rounded value would not show it is over the limit (10,4 % > 10 %, not 10 % > 10 %)."""
     v = float(value)
-    if limit is not None and round(v, digits) <= float(limit):
-        digits += 1
+    if limit is not None:
+        digits = max(digits, _decimals(limit))
+        if round(v, digits) <= float(limit):
+            digits += 1
     return format_number(v, lang, digits, grouping=True)
+
+
+def _decimals(limit: float) -> int:
+    return 0 if float(limit) % 1 == 0 else 1
 
 
 def _part(code: str, slope: float, elev: float, limits, lang: str, words) -> str:
     top_slope, top_elev = limits.max_slope_pct, limits.max_elevation_m
     if code == "steep_slope" and top_slope is not None and np.isfinite(slope):
         return i18n.t("why.terrain.slope", lang, pct=number(slope, lang, top_slope),
-                      max=number(top_slope, lang, digits=0 if top_slope % 1 == 0 else 1))
+                      max=number(top_slope, lang, digits=_decimals(top_slope)))
     if code == "high_elevation" and top_elev is not None and np.isfinite(elev):
         return i18n.t("why.terrain.elevation", lang, m=number(elev, lang, top_elev),
-                      max=number(top_elev, lang))  # fmt: skip
+                      max=number(top_elev, lang, digits=_decimals(top_elev)))
     return words.get(code, code)
 
 

@@ -13,6 +13,7 @@ A file that is not a raster, has no CRS, holds no data, or covers none of the si
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +54,9 @@ def read_dem(path: str | Path) -> Terrain:
                     "cannot be placed; assign it (gdal_edit.py -a_srs EPSG:4326 FILE, or the "
                     f"CRS it was made in) or {_FIX}"
                 )
-            return _reproject(src, path)
+            with warnings.catch_warnings():  # rasterio's own Affine products (affine 3.x)
+                warnings.filterwarnings("ignore", "Use `@` matmul", PendingDeprecationWarning)
+                return _reproject(src, path)
     except RasterioError as exc:
         raise InputError(
             f"DEM {str(path)!r} is not a raster rasterio can read ({exc}); {_FIX}"

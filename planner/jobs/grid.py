@@ -22,8 +22,8 @@ from planner.config.scenarios import DEFAULT_SCENARIO, load_scenario
 from planner.core.criteria import compute_criteria
 from planner.core.prepared import Prepared
 from planner.core.terrain_text import excluded_texts
+from planner.inputs import sites as _sites
 from planner.inputs.dem import check_coverage, load_terrain
-from planner.inputs.sites import grid_sites
 
 __all__ = ["GridRun", "make_grid"]
 
@@ -52,7 +52,7 @@ def make_grid(layers, *, spacing_km: float = 1.0, within_km: float = 20.0,
     """
     sc = load_scenario(scenario)
     terrain = load_terrain(dem)
-    gdf = grid_sites(layers, spacing_km=spacing_km, within_km=within_km, around=around,
+    gdf = _sites.grid_sites(layers, spacing_km=spacing_km, within_km=within_km, around=around,
                      hexagonal=hexagonal, keep_excluded=True)  # fmt: skip
     lon = gdf["lon"].to_numpy(dtype="f8")
     lat = gdf["lat"].to_numpy(dtype="f8")

@@ -311,6 +311,8 @@ class _Asked:
     sc_hash: str | None
     #: True when the user gave --as-of; False when ``day`` came from the surface (or none)
     day_given: bool = False
+    #: an elevation model (GeoTIFF) for scoring the built-in sites here, or None
+    dem: str | Path | None = None
 
 
 @dataclass(frozen=True)
@@ -339,6 +341,7 @@ def read_map_inputs(
     as_of: dt.date | str | None = None,
     surface: str | Path | None = None,
     layers_path: str | Path | None = None,
+    dem: str | Path | None = None,
 ) -> MapInputs:
     """Read the layers, sites, results and surface of a map (see :func:`make_map`).
 
@@ -362,7 +365,13 @@ def read_map_inputs(
         day = day or parse_as_of(surf.as_of)
     if sites is None and results is None:
         sites = "builtin"
-    asked = _Asked(sites, results, scenario, surface, day, sc_hash, as_of is not None)
+    asked = _Asked(sites, results, scenario, surface, day, sc_hash, as_of is not None, dem)
+    if dem is not None and (sites is None or str(sites) != "builtin"):
+        raise InputError(
+            f"--dem {str(dem)!r} applies when the map scores the built-in sites (--sites "
+            "builtin); a scored file already holds its exclusions: score it with `planner "
+            "score-sites ... --dem FILE` instead, or drop --dem"
+        )
     scored = _scored_sites(asked, layers, surf) if sites is not None else None
     res = None
     if results is not None:
@@ -387,7 +396,8 @@ def _scored_sites(asked: _Asked, layers, surf) -> gpd.GeoDataFrame:
         if scenario is None and surf is not None:
             scenario = _surface_scenario(surf, asked.surface)
         table = load_sites("builtin", layers)
-        return score_sites(table, layers, scenario=scenario or DEFAULT_SCENARIO, as_of=asked.day)
+        return score_sites(table, layers, scenario=scenario or DEFAULT_SCENARIO, as_of=asked.day,
+                           terrain=asked.dem)  # fmt: skip
     scored = read_scored(sites)
     _check_consistent(
         "scenario hash", scored.attrs.get("scenario_hash"), asked.sc_hash, "--scenario", sites
@@ -430,6 +440,7 @@ def make_map(
     layers_path: str | Path | None = None,
     overwrite: bool = False,
     surface: str | Path | None = None,
+    dem: str | Path | None = None,
 ) -> Path:
     """Read the inputs, build the map and save it (what ``planner map`` runs).
 
@@ -438,13 +449,15 @@ def make_map(
     ``results`` the built-in sites are used. ``surface`` is a ``.tif``/``.npz`` written by
     ``planner surface``, drawn under the sites; its scenario and date must agree with
     ``scenario``/``as_of`` and with the sites' (built-in sites are scored with them).
+    ``dem`` (with the built-in sites): an elevation model for the scenario's ``[terrain]``
+    limits.
     """
     out = Path(output)
     # fail before any scoring work
     check_outputs([Output(out, "map file", (".html", ".htm"), "-o maps/demo.html")], overwrite,
-                  inputs=[sites, results, surface, layers_path, scenario])  # fmt: skip
+                  inputs=[sites, results, surface, layers_path, scenario, dem])  # fmt: skip
     i18n.check_lang(lang)
-    got = read_map_inputs(sites, results, scenario, as_of, surface, layers_path)
+    got = read_map_inputs(sites, results, scenario, as_of, surface, layers_path, dem)
     m = build_map(got.layers, company=company, lang=lang, basemap=basemap, top_k=top_k,
                   **got.drawn())  # fmt: skip
     return save_map(m, out, overwrite=overwrite)
