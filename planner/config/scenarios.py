@@ -16,6 +16,10 @@ A scenario is a TOML file (the built-in ones live in ``planner/config/data/scena
     [needs]
     rail_max_km = 3                 # a site this close to rail "has rail"
 
+    [terrain]                       # applied only with a DEM (--dem FILE.tif)
+    max_slope_pct = 10              # steeper sites are excluded (default 10)
+    max_elevation_m = 1200          # higher sites are excluded (default: no limit)
+
 It is validated strictly (pydantic, ``extra="forbid"``): unknown keys, unknown criteria or
 transforms, missing parameters, negative or all-zero weights and degenerate ramps are
 :class:`~planner.ScenarioError` naming the file and the key. The scenario hash is the
