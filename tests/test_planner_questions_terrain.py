@@ -269,11 +269,12 @@ def test_slope_of_a_hand_made_grid():
     np.testing.assert_allclose(slope_pct(z, 100.0), 5.0, rtol=1e-6)  # 3-4-5 triangle
 
 
-def test_dem_in_utm_limits_slope_and_elevation(cli, tmp_path, dem_utm, terrain_sites):
+def test_dem_in_utm_limits_slope_and_elevation(cli, tmp_path, dem_utm, terrain_sites, caplog):
     out = tmp_path / "scored.csv"
     r = cli("score-sites", terrain_sites, "-o", out, "--dem", dem_utm,
             "--scenario", _scenario(tmp_path, 10, 1200))  # fmt: skip
     assert r.exit_code == 0, r.output
+    assert "has no value at 1 of 4 sites" in caplog.text  # said, not passed silently
     df = pd.read_csv(out).set_index("site_id")
     ex = df["excluded"].astype(str).str.lower().eq("true")
     # by hand: the flat 800 m, the ramp 800 + 0.14 x (6015 - 4000) m at 14 %, the plateau

@@ -22,7 +22,7 @@ from planner import crs as _crs
 from planner.core.terrain import Terrain
 from planner.errors import InputError
 
-__all__ = ["MAX_DEM_CELLS", "check_coverage", "load_terrain", "read_dem"]
+__all__ = ["MAX_DEM_CELLS", "check_coverage", "load_terrain", "read_dem", "unknown_note"]
 
 #: refuse a DEM larger than this after reprojection (about 1.6 GB of float32 grids)
 MAX_DEM_CELLS = 200_000_000
@@ -141,3 +141,21 @@ def load_terrain(dem) -> Terrain | None:
     if dem is None or isinstance(dem, Terrain):
         return dem
     return read_dem(dem)
+
+
+def unknown_note(terrain: Terrain | None, sites) -> str | None:
+    """For the run's warnings: how many ``sites`` (a table with ``lon``/``lat``) the DEM
+    does not cover (their terrain is unknown, so not checked against the limits); None when
+    it covers them all. A DEM that covers none is an InputError (:func:`check_coverage`)."""
+    if terrain is None or not len(sites):
+        return None
+    x, y = _crs.lonlat_to_metric(sites["lon"].to_numpy(dtype="f8", na_value=np.nan),
+                                 sites["lat"].to_numpy(dtype="f8", na_value=np.nan))  # fmt: skip
+    unknown = check_coverage(terrain, x, y)
+    if not unknown:
+        return None
+    return (
+        f"DEM {terrain.source!r} has no value at {unknown:,} of {len(sites):,} sites: their "
+        "terrain is unknown and was not checked against max_slope_pct / max_elevation_m "
+        "(their reasons say so); give a DEM that covers them"
+    )

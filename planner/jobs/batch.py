@@ -492,14 +492,17 @@ def run_batch(
     from planner.inputs.roads import network_for_scenario, network_inputs
 
     net, net_note = network_for_scenario(network, sc, ls)
-    from planner.inputs.dem import load_terrain
+    from planner.inputs.dem import load_terrain, unknown_note
 
     terrain = load_terrain(dem)
+    dem_note = unknown_note(terrain, site_table)  # a DEM over none of the sites: refused here
     read_s = time.perf_counter() - t0
     result = score_companies(table, site_table, ls, scenario=sc, as_of=as_of, progress=progress,
                              network=net, terrain=terrain, **options)  # fmt: skip
     if net_note:
         result.warnings.append(net_note)
+    if dem_note:
+        result.warnings.append(dem_note)
     for note in getattr(ls, "notes", []):
         result.warnings.append(f"layers: {note}")
     result.warnings.extend(f"sites: {n}" for n in site_table.attrs.get("site_notes", []))

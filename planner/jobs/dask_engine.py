@@ -666,11 +666,13 @@ def run_score_sites(
         target = dataclasses.replace(
             target, inputs={**(target.inputs or {}), **network_inputs(network, net)}
         )
-    from planner.inputs.dem import check_coverage, load_terrain
+    from planner.inputs.dem import load_terrain, unknown_note
 
     terrain = load_terrain(dem)
     if terrain is not None:
-        check_coverage(terrain, *_crs_metric(sites))
+        note = unknown_note(terrain, sites)
+        if note:
+            log.warning("%s", note)
         target = dataclasses.replace(target, inputs={**(target.inputs or {}), "dem": dem})
     job = _ScoreJob.make(sites, layers, scenario, as_of, why, engine_opts, net, terrain)
     if job.engine.on_cluster(len(sites)) and is_parquet(target.path):
@@ -678,13 +680,6 @@ def run_score_sites(
     else:
         run = _score_and_write(job, target)
     return dataclasses.replace(run, seconds=time.perf_counter() - t0)
-
-
-def _crs_metric(sites: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    from planner import crs
-
-    return crs.lonlat_to_metric(sites["lon"].to_numpy(dtype="f8", na_value=np.nan),
-                                sites["lat"].to_numpy(dtype="f8", na_value=np.nan))  # fmt: skip
 
 
 def _read_inputs(layers, sites) -> tuple[Any, pd.DataFrame]:
