@@ -380,3 +380,35 @@ def test_bad_dem_is_one_paragraph_naming_the_file(cli, tmp_path, case):
     text = " ".join(r.output.split())
     assert words in text and path.name in text and "Traceback" not in r.output
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_cli_limits_override_the_scenario(cli, tmp_path, dem_utm, terrain_sites):
+    out = tmp_path / "o.csv"
+    r = cli("score-sites", terrain_sites, "-o", out, "--dem", dem_utm, "--max-slope-pct", "20",
+            "--max-elevation-m", "1000")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    df = pd.read_csv(out).set_index("site_id")
+    # the ramp site (1,082 m at 14 %) now fails on elevation only; the hash says the
+    # limits differ from the scenario's own
+    assert df.loc["ramp", "exclusion_reason"] == "high_elevation"
+    assert _norm(df.loc["ramp", "why_en"]) == "excluded: elevation 1 082 m > 1 000 m"
+    from planner.config.scenarios import load_scenario
+
+    assert df["scenario_hash"].iloc[0] != load_scenario("bakad-perimeter").hash
+
+
+@pytest.mark.parametrize(
+    "table, words",
+    [("max_slope_pct = -1", "max_slope_pct"), ("max_slope = 5", "max_slope"),
+     ('max_elevation_m = "high"', "max_elevation_m")],
+)  # fmt: skip
+def test_terrain_table_is_validated(tmp_path, table, words):
+    from planner.config.scenarios import load_scenario
+    from planner.errors import ScenarioError
+
+    path = tmp_path / "bad.toml"
+    path.write_text('[criteria.interchange]\nweight = 1\ntransform = "linear"\n'
+                    f"full_at_km = 3\nzero_at_km = 40\n[terrain]\n{table}\n",
+                    encoding="utf-8")  # fmt: skip
+    with pytest.raises(ScenarioError, match=words):
+        load_scenario(path)

@@ -25,10 +25,13 @@ from .options import (
     Lang,
     LangOpt,
     LayersOpt,
+    MaxElevationOpt,
+    MaxSlopeOpt,
     NetworkOpt,
     OverwriteOpt,
     ScenarioOpt,
     date_option,
+    terrain_scenario,
 )
 
 
@@ -138,6 +141,8 @@ def compare_cmd(
     layers_path: LayersOpt = None,
     network: NetworkOpt = None,
     dem: DemOpt = None,
+    max_slope_pct: MaxSlopeOpt = None,
+    max_elevation_m: MaxElevationOpt = None,
     sites_path: Annotated[
         Path | None,
         typer.Option(
@@ -159,7 +164,9 @@ def compare_cmd(
             "give the company list with --companies FILE",
             param_hint="--company / --companies",
         )
-    args = job_args(ctx, _compare_job.run_compare, site_refs=list(site_refs or []))
+    args = job_args(ctx, _compare_job.run_compare, skip=("max_slope_pct", "max_elevation_m"),
+                    site_refs=list(site_refs or []),
+                    scenario=terrain_scenario(scenario, max_slope_pct, max_elevation_m))
     comparison, written = _compare_job.run_compare(**args)
     for item in _report.terminal_renderables(comparison, lang.value):
         out_console.print(item, highlight=False)

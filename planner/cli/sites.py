@@ -22,11 +22,17 @@ from .options import (
     Lang,
     LangOpt,
     LayersOpt,
+    MaxElevationOpt,
+    MaxSlopeOpt,
     NetworkOpt,
     OverwriteOpt,
     ScenarioOpt,
     parse_sites,
+    terrain_scenario,
 )
+
+#: the terrain overrides, turned into the scenario by the command itself
+TERRAIN_OPTIONS = ("max_slope_pct", "max_elevation_m")
 
 sites_app = typer.Typer(
     help="Candidate sites: generate a lattice, check a file.", no_args_is_help=True
@@ -80,6 +86,8 @@ def grid_cmd(
             "max_elevation_m): a built-in name or a .toml path.",
         ),
     ] = DEFAULT_SCENARIO,
+    max_slope_pct: MaxSlopeOpt = None,
+    max_elevation_m: MaxElevationOpt = None,
     keep_excluded: Annotated[
         bool,
         typer.Option(
@@ -100,7 +108,8 @@ def grid_cmd(
                           "-o sites.gpkg")], overwrite, inputs=[layers, dem])  # fmt: skip
     ls = load_layers(layers)
     run = make_grid(ls, spacing_km=spacing_km, within_km=within_km, around=around,
-                    hexagonal=not square, dem=dem, scenario=scenario,
+                    hexagonal=not square, dem=dem,
+                    scenario=terrain_scenario(scenario, max_slope_pct, max_elevation_m),
                     keep_excluded=keep_excluded, lang=lang.value)  # fmt: skip
     write_sites(run.sites, output, overwrite=overwrite)
     kind = "square" if square else "hexagonal"
@@ -178,11 +187,15 @@ def score_sites_cmd(
     ] = None,
     network: NetworkOpt = None,
     dem: DemOpt = None,
+    max_slope_pct: MaxSlopeOpt = None,
+    max_elevation_m: MaxElevationOpt = None,
 ) -> None:
     """Score every site (criteria, utilities, points, score 0-100, rank, reasons) and write them."""
     inputs = {"sites": sites, "layers": layers, "scenario": scenario}
     run = _engine.run_score_sites(
-        **job_args(ctx, _engine.run_score_sites, inputs=inputs, command=command_line(ctx))
+        **job_args(ctx, _engine.run_score_sites, skip=TERRAIN_OPTIONS, inputs=inputs,
+                   command=command_line(ctx),
+                   scenario=terrain_scenario(scenario, max_slope_pct, max_elevation_m))
     )
     out_console.print(
         f"wrote {escape(str(run.output))}: {run.n_sites:,} sites ({run.n_excluded:,} excluded), "

@@ -432,6 +432,32 @@ class Scenario:
             terrain=self.terrain,
         )
 
+    def with_terrain(self, max_slope_pct: float | None = None,
+                     max_elevation_m: float | None = None) -> Scenario:  # fmt: skip
+        """A copy with other ``[terrain]`` limits (None keeps the scenario's own); the
+        hash changes with them, as they change which sites are excluded with a DEM."""
+        data = self.terrain.model_dump()
+        if max_slope_pct is not None:
+            data["max_slope_pct"] = max_slope_pct
+        if max_elevation_m is not None:
+            data["max_elevation_m"] = max_elevation_m
+        try:
+            terrain = TerrainLimits(**data)
+        except ValidationError as exc:
+            raise ScenarioError(
+                f"terrain limits {data!r}: {exc.errors()[0]['msg']}; give max_slope_pct > 0 "
+                "and max_elevation_m in metres, e.g. --max-slope-pct 8 --max-elevation-m 1200"
+            ) from None
+        if terrain == self.terrain:
+            return self
+        return _build(
+            name=self.name, title_en=self.title_en, title_ru=self.title_ru,
+            description=self.description, criteria=dict(self.criteria), needs=self.needs,
+            source=f"{self.source} (terrain limits {terrain.model_dump()})",
+            aggregation=self.aggregation, pairwise=self.pairwise, allocation=self.allocation,
+            terrain=terrain,
+        )  # fmt: skip
+
     def describe(self) -> dict[str, Any]:
         """Plain data for display and manifests."""
         return {
