@@ -22,14 +22,18 @@ from .app import app, command, job_args, out_console, print_written
 from .options import (
     AsOfOpt,
     CsvSepOpt,
+    DemOpt,
     Lang,
     LangOpt,
     LayersOpt,
+    MaxElevationOpt,
+    MaxSlopeOpt,
     NetworkOpt,
     OverwriteOpt,
     ScenarioOpt,
     StrictOpt,
     date_option,
+    terrain_scenario,
 )
 
 
@@ -139,6 +143,9 @@ def compare_cmd(
     ] = 0,
     layers_path: LayersOpt = None,
     network: NetworkOpt = None,
+    dem: DemOpt = None,
+    max_slope_pct: MaxSlopeOpt = None,
+    max_elevation_m: MaxElevationOpt = None,
     sites_path: Annotated[
         Path | None,
         typer.Option(
@@ -172,8 +179,9 @@ def compare_cmd(
             param_hint="--company / --companies",
         )
     rejected: list[str] = []
-    args = job_args(ctx, _compare_job.run_compare, site_refs=list(site_refs or []),
-                    rejected=rejected)  # fmt: skip
+    args = job_args(ctx, _compare_job.run_compare, skip=("max_slope_pct", "max_elevation_m"),
+                    site_refs=list(site_refs or []), rejected=rejected,
+                    scenario=terrain_scenario(scenario, max_slope_pct, max_elevation_m))
     comparison, written = _compare_job.run_compare(**args)
     for item in _report.terminal_renderables(comparison, lang.value):
         out_console.print(item, highlight=False)

@@ -33,8 +33,11 @@ from .app import (
 from .options import (
     AsOfOpt,
     CsvSepOpt,
+    DemOpt,
     EncodingOpt,
     LayersOpt,
+    MaxElevationOpt,
+    MaxSlopeOpt,
     NetworkOpt,
     OverwriteOpt,
     RejectsOpt,
@@ -43,6 +46,7 @@ from .options import (
     SitesRejectsOpt,
     StrictOpt,
     parse_sites,
+    terrain_scenario,
 )
 
 #: warnings listed on the terminal; the manifest holds them all
@@ -164,6 +168,9 @@ def score_cmd(
     ] = False,
     layers: LayersOpt = None,
     network: NetworkOpt = None,
+    dem: DemOpt = None,
+    max_slope_pct: MaxSlopeOpt = None,
+    max_elevation_m: MaxElevationOpt = None,
     encoding: EncodingOpt = None,
     sheet: SheetOpt = None,
     csv_sep: CsvSepOpt = None,
@@ -179,10 +186,13 @@ def score_cmd(
     """Rank the candidate sites for every company of a list (see HELP)."""
     plan = _outputs.plan_outputs(
         output, rejects, map_path, overwrite=overwrite, allocate=allocate, csv_sep=csv_sep,
-        inputs=[companies_path, sites, scenario, layers], sites=sites, site_rejects=site_rejects,
+        inputs=[companies_path, sites, scenario, layers, dem], sites=sites,
+        site_rejects=site_rejects,
     )
     with _progress(not quiet and err_console.is_terminal) as progress:
-        args = job_args(ctx, _batch.run_batch, BatchOptions, skip=_OUTPUT_OPTIONS,
+        args = job_args(ctx, _batch.run_batch, BatchOptions,
+                        skip=(*_OUTPUT_OPTIONS, "max_slope_pct", "max_elevation_m"),
+                        scenario=terrain_scenario(scenario, max_slope_pct, max_elevation_m),
                         progress=progress,
                         max_result_rows=_outputs.result_rows_limit(output))  # fmt: skip
         result = _batch.run_batch(**args)

@@ -224,6 +224,7 @@ def compare_sites(
     sites: gpd.GeoDataFrame | str | Path | None = None,
     spread: float = SPREAD,
     network=None,
+    terrain=None,
 ) -> Comparison:
     """Compare 2-12 candidate sites side by side.
 
@@ -252,13 +253,16 @@ def compare_sites(
     network
         A road network (:class:`planner.core.network.RoadNetwork`) for the travel-time
         criteria, or None.
+    terrain
+        A DEM (:class:`planner.core.terrain.Terrain`): sites over the scenario's
+        ``[terrain]`` limits are excluded, with the slope or elevation in the reason.
 
     Returns
     -------
     Comparison
     """
     sc = load_scenario(scenario)  # fail fast: scenario, date, sites, before any work
-    prepared = Prepared.of(layers, as_of).with_network(network)
+    prepared = Prepared.of(layers, as_of).with_network(network).with_terrain(terrain, sc)
     resolved = resolve_sites(site_refs, layers, sites)
     also = prepared.at(also_as_of) if also_as_of is not None else None
     return compare(
@@ -289,6 +293,7 @@ def run_compare(
     strict: bool = False,
     csv_sep: str | None = None,
     rejected: list[str] | None = None,
+    dem: str | Path | None = None,
 ) -> tuple[Comparison, dict[str, Path]]:
     """What ``planner compare`` runs: read the inputs, compare, write the outputs.
 
@@ -296,7 +301,8 @@ def run_compare(
     ``--at`` (parsed with :func:`planner.core.compare.parse_at`). Outputs are checked before any
     work. Returns the comparison and the files written (``{"html": ..., "xlsx": ...}``).
     ``network``: a road network file or ``"builtin"`` (a travel-time scenario without it
-    uses the coarse built-in network, with a logged note).
+    uses the coarse built-in network, with a logged note). ``dem``: an elevation model
+    (GeoTIFF, any CRS) for the scenario's ``[terrain]`` limits.
 
     Bad rows of ``sites_path`` are left out (``strict``: the file is refused) and written
     to ``rejects`` (default ``<stem>.sites.rejects.csv`` beside the XLSX or HTML output,
@@ -320,9 +326,12 @@ def run_compare(
             rej_out := _rejects_output(sites_path, rejects, xlsx_path or html_path),
         ],
         overwrite,
-        inputs=[layers_path, companies, sites_path, scenario],
+        inputs=[layers_path, companies, sites_path, scenario, dem],
     )  # fmt: skip
     layers = load_layers(layers_path)
+    from planner.inputs.dem import load_terrain
+
+    terrain = load_terrain(dem)
     user_sites = None
     if sites_path is not None:
         user_sites = read_sites(sites_path, strict=strict)
@@ -347,6 +356,7 @@ def run_compare(
         also_as_of=also_as_of,
         sites=user_sites,
         network=net,
+        terrain=terrain,
     )
     written: dict[str, Path] = {}
     if user_sites is not None:
