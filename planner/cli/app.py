@@ -206,11 +206,24 @@ def job_args(
     return {**args, **extra}
 
 
-def print_written(written: dict[str, Any]) -> None:
-    """``wrote <path> (<label>)`` for every file written (manifests go unmentioned)."""
+def print_written(written: dict[str, Any], lang: str = "en") -> None:
+    """``wrote <path> (<label>)`` in ``lang`` for every file written (manifests go
+    unmentioned; catalog ``cli.wrote``, labels ``cli.output.*``)."""
+    from planner import i18n
+
+    words = i18n.section("cli.output", lang)
     for label, path in written.items():
         if not label.endswith("_manifest"):
-            out_console.print(f"wrote {escape(str(path))} ({label})", highlight=False)
+            line = i18n.t("cli.wrote", lang, path=path, what=words.get(label, label))
+            out_console.print(escape(line), highlight=False)
+
+
+def print_warning(message: str, lang: str = "en") -> None:
+    """``warning: <message>`` on stderr, the word in ``lang`` (catalog ``cli.warning``)."""
+    from planner import i18n
+
+    word = escape(i18n.t("cli.warning", lang))
+    err_console.print(f"[yellow]{word}:[/] {escape(message)}", highlight=False)
 
 
 def register_commands() -> None:

@@ -115,7 +115,7 @@ def score_sites_cmd(
         bool,
         typer.Option(
             "--why/--no-why",
-            help="Write why_ru/why_en reasons (--no-why is faster for very large grids).",
+            help="Write why_ru/why_kk/why_en reasons (--no-why is faster for very large grids).",
         ),
     ] = True,
     top: Annotated[
