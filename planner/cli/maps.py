@@ -91,4 +91,8 @@ def map_cmd(
 
     path = _maps.make_map(**job_args(ctx, _maps.make_map))
     size_mb = path.stat().st_size / 1e6
-    out_console.print(f"wrote {escape(str(path))} ({size_mb:.1f} MB)", highlight=False)
+    from planner import i18n
+
+    mb = i18n.format_number(size_mb, lang.value, 1)
+    out_console.print(escape(i18n.t("cli.wrote_size", lang.value, path=path, mb=mb)),
+                      highlight=False)  # fmt: skip

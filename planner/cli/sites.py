@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from planner import i18n
 from planner.config.scenarios import DEFAULT_SCENARIO
 from planner.inputs import sites as _sites
 from planner.inputs.layers import load_layers
@@ -16,7 +17,23 @@ from planner.jobs import dask_engine as _engine
 from planner.render.outputs import write_sites
 
 from .app import app, command, command_line, job_args, out_console
-from .options import AsOfOpt, LayersOpt, NetworkOpt, OverwriteOpt, ScenarioOpt, parse_sites
+from .options import (
+    AsOfOpt,
+    Lang,
+    LangOpt,
+    LayersOpt,
+    NetworkOpt,
+    OverwriteOpt,
+    ScenarioOpt,
+    parse_sites,
+)
+
+
+def _n(value: float, lang: str, digits: int | None = 0, **kw) -> str:
+    """A number for a terminal line (Babel, :func:`planner.i18n.format_number`)."""
+    if digits is None:
+        return i18n.format_number(value, lang, significant=6)
+    return i18n.format_number(value, lang, digits, grouping=True, **kw)
 
 sites_app = typer.Typer(
     help="Candidate sites: generate a lattice, check a file.", no_args_is_help=True
@@ -62,6 +79,7 @@ def grid_cmd(
     ] = False,
     layers: LayersOpt = None,
     overwrite: OverwriteOpt = False,
+    lang: LangOpt = Lang.ru,
 ) -> None:
     """Generate a lattice of candidate sites near BAKAD (or other features), no excluded land."""
     from planner._atomic import Output, check_outputs
@@ -73,25 +91,21 @@ def grid_cmd(
         ls, spacing_km=spacing_km, within_km=within_km, around=around, hexagonal=not square
     )
     write_sites(gdf, output, overwrite=overwrite)
-    kind = "square" if square else "hexagonal"
-    out_console.print(
-        f"wrote {escape(str(output))}: {len(gdf):,} sites on a {kind} lattice, "
-        f"{spacing_km:g} km apart, "
-        f"within {within_km:g} km of {escape(around)}",
-        highlight=False,
-    )
+    lg = lang.value
+    line = i18n.t("cli.grid_square" if square else "cli.grid_hex", lg, path=output,
+                  n=_n(len(gdf), lg), spacing=_n(spacing_km, lg, None),
+                  within=_n(within_km, lg, None), around=around)  # fmt: skip
+    out_console.print(escape(line), highlight=False)
 
 
 @command(sites_app, "check")
-def check_cmd(path: SitesFileArg) -> None:
+def check_cmd(path: SitesFileArg, lang: LangOpt = Lang.ru) -> None:
     """Validate a sites file and print every problem (exit 0 valid, 1 problems)."""
     gdf = _sites.read_sites(path)
     n_poly = int((gdf.geometry.geom_type != "Point").sum())
-    out_console.print(
-        f"ok: {escape(str(path))}: {len(gdf):,} sites ({n_poly} parcels with area), ids unique, "
-        "coordinates inside Almaty Region",
-        highlight=False,
-    )
+    line = i18n.t("cli.sites_ok", lang.value, path=path, n=_n(len(gdf), lang.value),
+                  parcels=_n(n_poly, lang.value))  # fmt: skip
+    out_console.print(escape(line), highlight=False)
 
 
 @command(app, "score-sites")
@@ -145,36 +159,42 @@ def score_sites_cmd(
         ),
     ] = None,
     network: NetworkOpt = None,
+    lang: LangOpt = Lang.ru,
 ) -> None:
     """Score every site (criteria, utilities, points, score 0-100, rank, reasons) and write them."""
     inputs = {"sites": sites, "layers": layers, "scenario": scenario}
     run = _engine.run_score_sites(
-        **job_args(ctx, _engine.run_score_sites, inputs=inputs, command=command_line(ctx))
+        **job_args(ctx, _engine.run_score_sites, inputs=inputs, command=command_line(ctx),
+                   skip=("lang",))  # fmt: skip
     )
-    out_console.print(
-        f"wrote {escape(str(run.output))}: {run.n_sites:,} sites ({run.n_excluded:,} excluded), "
-        f"scenario {escape(run.scenario)} (hash {run.scenario_hash}), as of {run.as_of}, "
-        f"engine {run.engine} ({run.n_partitions} partition(s), {run.seconds:.1f} s)",
-        highlight=False,
-    )
+    lg = lang.value
+    line = i18n.t(
+        "cli.scored", lg, path=run.output, n=_n(run.n_sites, lg), excluded=_n(run.n_excluded, lg),
+        scenario=run.scenario, hash=run.scenario_hash, date=run.as_of, engine=run.engine,
+        parts=_n(run.n_partitions, lg), seconds=_n(run.seconds, lg, 1),
+    )  # fmt: skip
+    out_console.print(escape(line), highlight=False)
     if top and len(run.top):
-        out_console.print(_top_table(run.top, why))
+        out_console.print(_top_table(run.top, why, lg))
 
 
-def _top_table(best, why: bool) -> Table:
+def _top_table(best, why: bool, lang: str) -> Table:
     """The best sites: rank, id, name (when any differs from the id), score, reasons."""
     named = bool((best["name"].astype(str) != best["site_id"].astype(str)).any())
     cols = ["rank", "site_id", *(["name"] if named else []), "score", *(["why"] if why else [])]
-    table = Table(title=f"top {len(best)}")
+    heads = {"rank": "col_rank", "site_id": "col_site", "name": "col_name", "score": "col_score",
+             "why": "col_why"}  # fmt: skip
+    table = Table(title=escape(i18n.t("cli.top", lang, n=len(best))))
     for col in cols:
-        table.add_column(col, overflow="fold")
-    for rec in best.itertuples(index=False):
+        table.add_column(escape(i18n.t(f"cli.{heads[col]}", lang)), overflow="fold")
+    why_col = f"why_{lang}"
+    for rec in best.to_dict("records"):
         cells = {
-            "rank": str(rec.rank),
-            "site_id": escape(str(rec.site_id)),
-            "name": escape(str(rec.name)),
-            "score": f"{rec.score:.1f}",
-            "why": escape(str(rec.why_en)) if why else "",
+            "rank": str(rec["rank"]),
+            "site_id": escape(str(rec["site_id"])),
+            "name": escape(str(rec["name"])),
+            "score": _n(rec["score"], lang, 1),
+            "why": escape(str(rec.get(why_col, ""))) if why else "",
         }
         table.add_row(*(cells[c] for c in cols))
     return table

@@ -261,7 +261,8 @@ def _write_part(
 
 
 def _top_rows(df: pd.DataFrame, why: bool, n: int = 100) -> pd.DataFrame:
-    cols = ["rank", "site_id", "name", "score"] + (["why_en"] if why and "why_en" in df else [])
+    whys = [f"why_{lang}" for lang in i18n.LANGS if why and f"why_{lang}" in df]
+    cols = ["rank", "site_id", "name", "score", *whys]
     cols = [c for c in cols if c in df.columns]
     ranked = df[df["rank"].notna()]
     return pd.DataFrame(ranked[cols]).sort_values("rank").head(n)
@@ -558,7 +559,7 @@ class ScoreRun:
     scenario: str
     scenario_hash: str
     as_of: str
-    top: pd.DataFrame  # rank, site_id, name, score (+ why_en), best first
+    top: pd.DataFrame  # rank, site_id, name, score (+ why_ru, why_kk, why_en), best first
     seconds: float
 
 

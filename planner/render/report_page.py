@@ -46,7 +46,7 @@ def _header(c: Comparison, lang: str, t: dict) -> dict:
     return {
         "subtitle": t["subtitle"].format(n=len(c.scored)),
         "scenario": sc.name,
-        "scenario_title": sc.title_en if lang == "en" else sc.title_ru,
+        "scenario_title": sc.title(lang),
         "hash": sc.hash,
         "as_of": c.as_of.isoformat(),
         "also_as_of": c.also.as_of.isoformat() if c.also is not None else None,
@@ -298,7 +298,7 @@ def _scenario(c: Comparison, lang: str, t: dict) -> dict:
         seed=c.seed,
     )
     return {
-        "description": sc.description.strip(),
+        "description": sc.description_in(lang),
         "weights": weights,
         "needs": ", ".join(f"{k} = {v}" for k, v in needs.items() if v is not None),
         "draws": draws,
