@@ -317,6 +317,7 @@ def test_cli_score_sites_engine_dask_uses_the_scheduler(cli, client, layers, tmp
 
 
 def test_cli_score_sites_unknown_engine_is_an_error(cli, tmp_path):
-    res = cli("score-sites", "builtin", "-o", tmp_path / "x.csv", "--engine", "spark")
+    res = cli("score-sites", "--lang", "en",
+              "builtin", "-o", tmp_path / "x.csv", "--engine", "spark")
     assert res.exit_code == 1
     assert "spark" in res.output

@@ -66,7 +66,8 @@ def test_kazakh_text_is_kazakh_and_languages_differ():
     cyrillic = [k for k, v in en.items() if re.search("[\u0400-\u04ff]", v)]
     assert cyrillic == [], cyrillic
     same = [k for k, v in i18n.messages("kk").items() if v == i18n.messages("ru")[k]]
-    assert len(same) < 30, same  # hashes, "{zone}: {st1} → {st2}", "Компания", ...
+    # hashes, "{zone}: {st1} → {st2}", "Компания", "хеш", "{ha} га" ...: a few percent at most
+    assert len(same) < 0.08 * len(en), same
 
 
 # --------------------------------------------------------------------------- loud lookups

@@ -95,9 +95,15 @@ def root(
     logging.basicConfig(level=level, handlers=[handler])
 
 
-def print_error(message: str) -> None:
-    """One-paragraph error on stderr (markup in ``message`` is escaped)."""
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+def print_error(message: str, lang: str | None = None) -> None:
+    """One-paragraph error on stderr (markup in ``message`` is escaped); with ``lang`` the
+    word "error" in that language (catalog ``cli.error``), for messages from the catalog."""
+    word = "error"
+    if lang is not None:
+        from planner import i18n
+
+        word = escape(i18n.t("cli.error", lang))
+    err_console.print(f"[bold red]{word}:[/] {escape(message)}", highlight=False)
 
 
 def handle_errors(func: Callable) -> Callable:

@@ -235,6 +235,6 @@ def _report(result: _batch.BatchResult, written: dict, plan, quiet: bool) -> Non
     code = result.exit_code
     if code == 1:
         key = "none_ranked_rejected" if not result.counts["valid"] else "none_ranked_sites"
-        print_error(i18n.t(f"cli.{key}", lang))
+        print_error(i18n.t(f"cli.{key}", lang), lang)
     if code:
         raise typer.Exit(code)

@@ -48,8 +48,8 @@ def _header(c: Comparison, lang: str, t: dict) -> dict:
         "scenario": sc.name,
         "scenario_title": sc.title(lang),
         "hash": sc.hash,
-        "as_of": c.as_of.isoformat(),
-        "also_as_of": c.also.as_of.isoformat() if c.also is not None else None,
+        "as_of": i18n.format_date(c.as_of, lang),
+        "also_as_of": i18n.format_date(c.also.as_of, lang) if c.also is not None else None,
         "company": company,
         "weights_hash": c.effective_hash,
         "provenance": _provenance(c, lang),
@@ -208,7 +208,7 @@ def _card_facts(c: Comparison, i: int, row, lang: str, t: dict, names: dict) -> 
         r2 = c.also.rank[i]
         facts.append(
             (
-                t["rank_at"].format(date=c.also.as_of.isoformat()),
+                t["rank_at"].format(date=i18n.format_date(c.also.as_of, lang)),
                 (t["not_ranked"] if pd.isna(r2) else str(int(r2)))
                 + f" ({num(c.also.scored['score'].iloc[i], 1, lang)})",
             )
@@ -265,7 +265,7 @@ def _robustness(c: Comparison, lang: str, t: dict) -> dict:
                 }
             )
         also = {
-            "title": t["robust_time"].format(date=a.as_of.isoformat()),
+            "title": t["robust_time"].format(date=i18n.format_date(a.as_of, lang)),
             "headline": a.headline[lang],
             "rows": rows,
         }
