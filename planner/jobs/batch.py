@@ -501,7 +501,7 @@ def run_batch(
     if isinstance(sites, pd.DataFrame):
         site_table, sites_input = sites, "table in memory"
     else:
-        site_table = load_sites(sites, ls)
+        site_table = load_sites(sites, ls, opts.lang)
         sites_input = Path(sites) if Path(str(sites)).is_file() else str(sites)
     check_result_rows(len(table.valid), len(site_table), opts.top_k, max_result_rows)
     from planner.inputs.roads import network_for_scenario, network_inputs

@@ -462,7 +462,7 @@ def robustness_stage(st: SiteStage, rk: RankStage, opts: BatchOptions,
     from planner.core.robustness import flip_text, flip_weight_batch, gather_top, monte_carlo_batch
 
     top_idx, keys = rk.top, st.keys
-    names = st.sites["name"].astype(object).to_numpy()
+    names = {lang: _site_names(st, lang) for lang in i18n.LANGS}
     if agg is None or agg.method == "wlc":
         U_top, pad = gather_top(st.U, top_idx)
         mc = monte_carlo_batch(U_top, rk.W, draws=opts.draws, seed=opts.seed, excluded=pad)
@@ -477,7 +477,22 @@ def robustness_stage(st: SiteStage, rk: RankStage, opts: BatchOptions,
     flip = {lang: np.full(n, "", dtype=object) for lang in i18n.LANGS}
     for c in np.flatnonzero(fl.has_pair) if fl is not None else ():  # not a hot path
         res = fl.company(int(c))
-        pair = (str(names[top_idx[c, fl.a[c]]]), str(names[top_idx[c, fl.b[c]]]))
+        a, b = top_idx[c, fl.a[c]], top_idx[c, fl.b[c]]
         for lang in i18n.LANGS:
+            pair = (str(names[lang][a]), str(names[lang][b]))
             flip[lang][c] = flip_text(res, lang, titles[lang], names=pair)
     return RobustStage(mc, flip)
+
+
+def _site_names(st: SiteStage, lang: str) -> np.ndarray:
+    """The sites' names for sentences in ``lang``: a built-in site (a zone) by its name in
+    that language, any other by the name it was given."""
+    names = st.sites["name"].astype(object).to_numpy().copy()
+    if "site_source" not in st.sites:
+        return names
+    builtin = (st.sites["site_source"].astype(str) == "builtin").to_numpy()
+    if builtin.any():
+        table = st.prepared.names.of("zones", lang)
+        ids = st.sites["site_id"].astype(str).to_numpy(dtype=object)[builtin]
+        names[builtin] = [table.get(i, n) for i, n in zip(ids, names[builtin], strict=True)]
+    return names

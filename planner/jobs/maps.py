@@ -339,8 +339,10 @@ def read_map_inputs(
     as_of: dt.date | str | None = None,
     surface: str | Path | None = None,
     layers_path: str | Path | None = None,
+    lang: str = "ru",
 ) -> MapInputs:
-    """Read the layers, sites, results and surface of a map (see :func:`make_map`).
+    """Read the layers, sites, results and surface of a map (see :func:`make_map`); the
+    built-in sites are named in ``lang``.
 
     Raises :class:`~planner.errors.InputError` when their scenarios or dates disagree.
     """
@@ -363,7 +365,7 @@ def read_map_inputs(
     if sites is None and results is None:
         sites = "builtin"
     asked = _Asked(sites, results, scenario, surface, day, sc_hash, as_of is not None)
-    scored = _scored_sites(asked, layers, surf) if sites is not None else None
+    scored = _scored_sites(asked, layers, surf, lang) if sites is not None else None
     res = None
     if results is not None:
         res = read_results(results)
@@ -375,7 +377,7 @@ def read_map_inputs(
     return MapInputs(layers, scored, res, surf, day, sc_name, sc_hash)
 
 
-def _scored_sites(asked: _Asked, layers, surf) -> gpd.GeoDataFrame:
+def _scored_sites(asked: _Asked, layers, surf, lang: str = "ru") -> gpd.GeoDataFrame:
     """The built-in sites scored now (as the surface was, if any), or a scored file."""
     sites = asked.sites
     if str(sites) == "builtin" and not Path(str(sites)).is_file():
@@ -386,7 +388,7 @@ def _scored_sites(asked: _Asked, layers, surf) -> gpd.GeoDataFrame:
         scenario = asked.scenario
         if scenario is None and surf is not None:
             scenario = _surface_scenario(surf, asked.surface)
-        table = load_sites("builtin", layers)
+        table = load_sites("builtin", layers, lang)
         return score_sites(table, layers, scenario=scenario or DEFAULT_SCENARIO, as_of=asked.day)
     scored = read_scored(sites)
     _check_consistent(
@@ -444,7 +446,7 @@ def make_map(
     check_outputs([Output(out, "map file", (".html", ".htm"), "-o maps/demo.html")], overwrite,
                   inputs=[sites, results, surface, layers_path, scenario])  # fmt: skip
     i18n.check_lang(lang)
-    got = read_map_inputs(sites, results, scenario, as_of, surface, layers_path)
+    got = read_map_inputs(sites, results, scenario, as_of, surface, layers_path, lang)
     m = build_map(got.layers, company=company, lang=lang, basemap=basemap, top_k=top_k,
                   **got.drawn())  # fmt: skip
     return save_map(m, out, overwrite=overwrite)

@@ -300,7 +300,8 @@ def _scenario(c: Comparison, lang: str, t: dict) -> dict:
     return {
         "description": sc.description_in(lang),
         "weights": weights,
-        "needs": ", ".join(f"{k} = {v}" for k, v in needs.items() if v is not None),
+        "needs": ", ".join(f"{k} = {_need_value(v, lang)}" for k, v in needs.items()
+                           if v is not None),  # fmt: skip
         "draws": draws,
         "generated": t["generated"].format(version=__version__, fp=c.layers.fingerprint()),
     }
@@ -319,3 +320,10 @@ def page_context(c: Comparison, lang: str, t: dict[str, str]) -> dict[str, Any]:
         "robustness": _robustness(c, lang, t),
         "scenario": _scenario(c, lang, t),
     }
+
+
+def _need_value(value, lang: str) -> str:
+    """A scenario need's value as the language writes numbers (Babel); other values as is."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return i18n.format_number(value, lang, significant=6)
+    return str(value)
