@@ -6,7 +6,8 @@ For each language the catalog's texts are cut into phrases (the literal text bet
 also occurs in the chosen language's catalog (numbers, units, proper names such as
 "Gate City" or "TOPSIS" are the same in several languages and prove nothing). The outputs
 are the ones a user reads: the terminal summary of ``planner score``, the sentence columns
-of its XLSX (``why_<lang>``, ``flip_<lang>``, ``no_site_detail``, ``note``), the HTML of
+of its XLSX (``why_<lang>``, ``flip_<lang>``, ``no_site_detail``, ``note``) and of its
+rejects file (``reason``: what is wrong and the fix), the HTML of
 ``planner compare`` and of ``planner map``. User-supplied text (the example's company
 names, written in Russian) is removed before searching: it is the user's, not ours.
 
@@ -178,7 +179,8 @@ def test_score_tables_speak_one_language(runs, lang):
             text = _without_user_text("\n".join(res[col].dropna().astype(str)))
             assert text.strip(), col
             assert foreign_in(text, col_lang) == [], col
-    sentences = [comp["no_site_detail"], alloc["note"]]
+    rejects = pd.read_csv(runs[lang]["dir"] / "results.rejects.csv", encoding="utf-8-sig")
+    sentences = [comp["no_site_detail"], alloc["note"], rejects["reason"]]
     text = _without_user_text("\n".join(s.dropna().astype(str).str.cat(sep="\n")
                                         for s in sentences))  # fmt: skip
     assert text.strip()

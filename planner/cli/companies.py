@@ -49,7 +49,7 @@ def check_cmd(
 ) -> None:
     """Read a company list and report valid rows, rejected rows and warnings."""
     lg = lang.value
-    table = _companies.read_companies(path, encoding=encoding, sheet=sheet)
+    table = _companies.read_companies(path, encoding=encoding, sheet=sheet, lang=lg)
     counts = table.counts()
     if table.sheet:
         where = i18n.t("cli.where_sheet", lg, sheet=i18n.quote(str(table.sheet), lg))

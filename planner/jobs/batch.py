@@ -494,7 +494,7 @@ def run_batch(
     if progress is not None:
         progress("reading companies", 0, 1)
     table = read_companies(companies_path, encoding=encoding, sheet=sheet,
-                           catalog=options.get("catalog"))  # fmt: skip
+                           catalog=options.get("catalog"), lang=opts.lang)  # fmt: skip
     ls = layers if isinstance(layers, LayerSet) else load_layers(layers)
     if progress is not None:
         progress("loading sites", 0, 1)
