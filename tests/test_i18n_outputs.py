@@ -80,7 +80,7 @@ def _user_texts() -> tuple[str, ...]:
     import planner
 
     table = read_companies(example_path())
-    vals = set()
+    vals = {h for h in table.columns.values() if len(h) > 2}  # the file's own headers
     for col in table.valid.columns:
         if table.valid[col].dtype == object or str(table.valid[col].dtype).startswith("str"):
             vals |= {str(v) for v in table.valid[col].dropna() if len(str(v)) > 2}

@@ -120,6 +120,10 @@ def _parse_hazard(cells: pd.Series) -> tuple[pd.api.extensions.ExtensionArray, n
 
 
 _YES_NO = "rejects.yes_no"  # messages "rejects.*" are keys of the language catalog
+#: the words a yes/no cell may hold, as the fix of a refused one names them (every language)
+_YES_NO_WORDS = "да/нет, иә/жоқ, yes/no, 1/0, true/false"
+#: Kazakh letters a cp1251 file loses, named in the warning
+_KAZAKH_LETTERS = "Қ, Ә, Ң"
 
 #: the columns of a company list, in the order of the docs
 COLUMNS: tuple[ColumnSpec, ...] = (
@@ -324,8 +328,8 @@ def read_companies(
     values = _check_columns(text, col, notes, lang)
     _check_swapped(path, text, col, values["name"])
     sector_key, oked = _resolve_sectors(values, col, cat, notes, lang)
-    _warn_numeric_codes(raw, match, notes)
-    _warn_lost_letters(values, col, notes)
+    _warn_numeric_codes(raw, match, notes, lang)
+    _warn_lost_letters(values, col, notes, lang)
     _check_own_ids(values["company_id"], col, raw.rows, notes, lang)
 
     ok = notes.ok()
@@ -406,7 +410,8 @@ def _check_columns(text: pd.DataFrame, col: dict[str, str], notes: RowNotes,
         else:
             cells = blank
         label = _label(spec.name, col, lang)
-        values[spec.name] = check_column(spec, cells, notes, col=label, lang=lang)
+        values[spec.name] = check_column(spec, cells, notes, col=label, lang=lang,
+                                         context={"accepted": _YES_NO_WORDS})  # fmt: skip
     return values
 
 
@@ -461,21 +466,19 @@ def _resolve_sectors(values: dict, col: dict[str, str], cat: SectorCatalog, note
     return sector_key, oked
 
 
-def _warn_numeric_codes(raw: RawTable, match: ColumnMatch, notes: RowNotes) -> None:
+def _warn_numeric_codes(raw: RawTable, match: ColumnMatch, notes: RowNotes,
+                        lang: str = "en") -> None:  # fmt: skip
     """Excel numeric cells in the sector / OKED column may have lost a leading zero."""
     code_cols = {match.found[c] for c in ("sector", "oked") if c in match.found}
     row_index = {r: i for i, r in enumerate(raw.rows)}
     for r, cidx, cell, cell_text in raw.numeric_cells:
         if cidx in code_cols and r in row_index and re.fullmatch(r"\d{1,4}", cell_text):
-            notes.warn(
-                [row_index[r]],
-                f"cell {cell}: OKED {cell_text} is stored as a number in Excel, so "
-                "a leading zero may be lost (01111 becomes 1111); format the column as Text "
-                "and type the code again",
-            )
+            notes.warn([row_index[r]], i18n.t("rejects.oked_number", lang, cell=cell,
+                                              code=cell_text))  # fmt: skip
 
 
-def _warn_lost_letters(values: dict, col: dict[str, str], notes: RowNotes) -> None:
+def _warn_lost_letters(values: dict, col: dict[str, str], notes: RowNotes,
+                       lang: str = "en") -> None:  # fmt: skip
     """Kazakh letters lost to cp1251 ("?асымов"): keep the row, warn."""
     for canon in ("name", "preferred_zone"):
         if canon not in col:
@@ -485,11 +488,9 @@ def _warn_lost_letters(values: dict, col: dict[str, str], notes: RowNotes) -> No
         lost[lost] = series[lost].str.contains(_LOST_LETTER_RE, regex=True).to_numpy(dtype=bool)
         notes.warn(
             np.flatnonzero(lost),
-            lambda i, canon=canon, series=series: (
-                f"{_label(canon, col)}: {series.iat[i]!r} has '?' in place of a letter (Kazakh "
-                "letters such as Қ, Ә, Ң are lost when a file is saved as cp1251/ANSI); "
-                "the row is kept; save the file as 'CSV UTF-8' (or .xlsx) to keep the "
-                "names intact"
+            lambda i, canon=canon, series=series: i18n.t(
+                "rejects.lost_letter", lang, col=_label(canon, col, lang),
+                value=repr(series.iat[i]), letters=_KAZAKH_LETTERS,
             ),
         )
 
