@@ -174,7 +174,7 @@ def test_duplicate_names_are_reported_and_kept(tmp_path, layers):
         tmp_path / "dup.csv",
         [["Same Name", "2", "it", "", ""], ["Same Name", "3", "food", "", ""]],
     )
-    r = run_batch(path, layers=layers, as_of=AS_OF)
+    r = run_batch(path, layers=layers, as_of=AS_OF, lang="en")
     assert any("duplicate company name" in w for w in r.warnings)
     assert r.counts["ranked"] == 2 and r.results["company_id"].nunique() == 2
     assert r.exit_code == 0

@@ -19,14 +19,21 @@ from planner.render.outputs import write_sites
 from .app import app, command, command_line, job_args, out_console
 from .options import (
     AsOfOpt,
+    DemOpt,
     Lang,
     LangOpt,
     LayersOpt,
+    MaxElevationOpt,
+    MaxSlopeOpt,
     NetworkOpt,
     OverwriteOpt,
     ScenarioOpt,
     parse_sites,
+    terrain_scenario,
 )
+
+#: the terrain overrides, turned into the scenario by the command itself
+TERRAIN_OPTIONS = ("max_slope_pct", "max_elevation_m")
 
 
 def _n(value: float, lang: str, digits: int | None = 0, **kw) -> str:
@@ -78,23 +85,49 @@ def grid_cmd(
         bool, typer.Option("--square", help="Square lattice instead of hexagonal.")
     ] = False,
     layers: LayersOpt = None,
-    overwrite: OverwriteOpt = False,
+    dem: DemOpt = None,
+    scenario: Annotated[
+        str,
+        typer.Option(
+            "--scenario",
+            help="Scenario whose [terrain] limits apply with --dem (max_slope_pct, "
+            "max_elevation_m): a built-in name or a .toml path.",
+        ),
+    ] = DEFAULT_SCENARIO,
+    max_slope_pct: MaxSlopeOpt = None,
+    max_elevation_m: MaxElevationOpt = None,
+    keep_excluded: Annotated[
+        bool,
+        typer.Option(
+            "--keep-excluded",
+            help="Keep the points on excluded land (park, mountain front, water, outside the "
+            "region, over the DEM limits) with columns excluded and excluded_reason, instead "
+            "of dropping them.",
+        ),
+    ] = False,
     lang: LangOpt = Lang.ru,
+    overwrite: OverwriteOpt = False,
 ) -> None:
     """Generate a lattice of candidate sites near BAKAD (or other features), no excluded land."""
     from planner._atomic import Output, check_outputs
+    from planner.jobs.grid import make_grid
 
     check_outputs([Output(Path(output), "sites file", (".gpkg", ".geojson", ".csv", ".xlsx"),
-                          "-o sites.gpkg")], overwrite, inputs=[layers])  # fmt: skip
+                          "-o sites.gpkg")], overwrite, inputs=[layers, dem])  # fmt: skip
     ls = load_layers(layers)
-    gdf = _sites.grid_sites(
-        ls, spacing_km=spacing_km, within_km=within_km, around=around, hexagonal=not square
-    )
-    write_sites(gdf, output, overwrite=overwrite)
+    run = make_grid(ls, spacing_km=spacing_km, within_km=within_km, around=around,
+                    hexagonal=not square, dem=dem,
+                    scenario=terrain_scenario(scenario, max_slope_pct, max_elevation_m),
+                    keep_excluded=keep_excluded, lang=lang.value)  # fmt: skip
+    write_sites(run.sites, output, overwrite=overwrite)
     lg = lang.value
+    excluded = i18n.t("cli.grid_marked" if keep_excluded else "cli.grid_dropped", lg,
+                      n=_n(run.n_excluded, lg), points=_n(run.n_points, lg))  # fmt: skip
+    if run.n_unknown:
+        excluded += i18n.t("cli.grid_unknown", lg, n=_n(run.n_unknown, lg))
     line = i18n.t("cli.grid_square" if square else "cli.grid_hex", lg, path=output,
-                  n=_n(len(gdf), lg), spacing=_n(spacing_km, lg, None),
-                  within=_n(within_km, lg, None), around=around)  # fmt: skip
+                  n=_n(len(run.sites), lg), spacing=_n(spacing_km, lg, None),
+                  within=_n(within_km, lg, None), around=around, excluded=excluded)  # fmt: skip
     out_console.print(escape(line), highlight=False)
 
 
@@ -159,13 +192,17 @@ def score_sites_cmd(
         ),
     ] = None,
     network: NetworkOpt = None,
+    dem: DemOpt = None,
+    max_slope_pct: MaxSlopeOpt = None,
+    max_elevation_m: MaxElevationOpt = None,
     lang: LangOpt = Lang.ru,
 ) -> None:
     """Score every site (criteria, utilities, points, score 0-100, rank, reasons) and write them."""
     inputs = {"sites": sites, "layers": layers, "scenario": scenario}
     run = _engine.run_score_sites(
-        **job_args(ctx, _engine.run_score_sites, inputs=inputs, command=command_line(ctx),
-                   skip=("lang",))  # fmt: skip
+        **job_args(ctx, _engine.run_score_sites, skip=(*TERRAIN_OPTIONS, "lang"), inputs=inputs,
+                   command=command_line(ctx),
+                   scenario=terrain_scenario(scenario, max_slope_pct, max_elevation_m))
     )
     lg = lang.value
     line = i18n.t(
