@@ -666,12 +666,13 @@ def _off_excluded_land(layers, x: np.ndarray, y: np.ndarray, keep: np.ndarray) -
     return keep
 
 
-def load_sites(spec: str | Path, layers, *, strict: bool = True,
+def load_sites(spec: str | Path, layers, lang: str = "ru", *, strict: bool = True,
                **grid_options) -> gpd.GeoDataFrame:  # fmt: skip
-    """Sites from ``"builtin"`` (the zones), ``"grid"`` (:func:`grid_sites`) or a file path
-    (:func:`read_sites`; ``strict=False`` leaves bad rows out, see :func:`site_rejects`)."""
+    """Sites from ``"builtin"`` (the zones, named in ``lang``), ``"grid"``
+    (:func:`grid_sites`) or a file path (:func:`read_sites`; ``strict=False`` leaves bad
+    rows out, see :func:`site_rejects`)."""
     if not isinstance(spec, Path) and str(spec) == "builtin":
-        return builtin_sites(layers)
+        return builtin_sites(layers, lang)
     if not isinstance(spec, Path) and str(spec) == "grid":
         return grid_sites(layers, **grid_options)
     return read_sites(spec, strict=strict)
