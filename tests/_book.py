@@ -35,6 +35,9 @@ def read_book(path: str | Path, sheet: str | None = None) -> pd.DataFrame | dict
 def read_out_csv(path: str | Path, encoding: str = "utf-8-sig", **kw) -> pd.DataFrame:
     """A CSV the planner wrote, in the convention of its input: ``;`` with decimal commas
     (a Russian-Excel list in), else ``,`` or tab with decimal points."""
+    with open(path, "rb") as fh:  # UTF-8 with BOM when the text has no byte in the code page
+        if fh.read(3) == b"\xef\xbb\xbf":
+            encoding = "utf-8-sig"
     with open(path, encoding=encoding, newline="") as fh:
         first = fh.readline()
     sep = ";" if ";" in first else ("\t" if "\t" in first else ",")

@@ -705,7 +705,7 @@ def test_cli_check_example_writes_rejects(companies_cli, tmp_path):
     result = companies_cli("companies", "check", "--lang", "en", EXAMPLE, "--rejects", rejects)
     assert result.exit_code == 3, result.output
     assert "52 rows, 50 valid, 2 rejected" in result.output
-    assert "rejected row 20 (company '" in result.output  # the row and its id
+    assert "row 20 ('" in result.output  # the row and its id
     assert "'много' is not a number" in result.output
     back = read_companies(rejects)  # `;` like the input, and readable again
     assert back.separator == ";" and back.rejects["row (file)"].tolist() == ["20", "38"]
