@@ -16,6 +16,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from _book import read_book
 
 from tests._browser import browser_problem
 
@@ -171,7 +172,7 @@ def _score_cli(csv: Path, out: Path) -> pd.DataFrame:
         env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert res.returncode in (0, 3), res.stderr
-    return pd.read_excel(out, sheet_name="results")
+    return read_book(out, "results")
 
 
 def test_batch_upload_cp1251_hostile_same_as_cli(app_url, driver, tmp_path):
@@ -205,8 +206,8 @@ def test_batch_upload_cp1251_hostile_same_as_cli(app_url, driver, tmp_path):
     _shot(d, tmp_path, "app_batch_hostile")
     cells = _cells(d)
     assert "много" in " ".join(cells)  # the rejected row is listed with its reason
-    got = pd.read_excel(_download(d, tmp_path / "downloads", "Скачать results.xlsx", ".xlsx"),
-                        sheet_name="results")  # fmt: skip
+    got = read_book(_download(d, tmp_path / "downloads", "Скачать results.xlsx", ".xlsx"),
+                    "results")  # by machine names
     keys = ["company_id", "name", "rank", "site_id"]
     pd.testing.assert_frame_equal(
         got[keys].reset_index(drop=True), cli[keys].reset_index(drop=True)

@@ -22,6 +22,7 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
+from _book import read_book
 from pyproj import Geod
 
 from planner import OutputError, OutputExistsError
@@ -358,7 +359,7 @@ def test_each_format_written_and_readable(example, tmp_path, suffix):
         assert len(comp) == 50 and written["companies"].name == "res.companies.csv"
         assert (tmp_path / "res.allocation.csv").exists()
     elif suffix == ".xlsx":
-        book = pd.read_excel(out, sheet_name=None)
+        book = read_book(out)  # by machine names (headers are in Russian)
         assert set(book) == {"results", "companies", "allocation"}
         assert len(book["results"]) == n and len(book["companies"]) == 50
         assert {"best_site_id", "best_score", "n_feasible", "filtered_land",
@@ -405,7 +406,7 @@ def test_existing_output_refused_before_anything(example, tmp_path):
     with pytest.raises(OutputExistsError):
         plan_outputs(out)  # the CLI calls this before any work
     write_batch(example, out, overwrite=True)
-    assert rej.read_text(encoding="utf-8-sig").startswith("row,")
+    assert rej.read_text(encoding="utf-8-sig").startswith("row;id;column;value;reason;")
 
 
 def test_stale_manifest_is_refused_too(tmp_path):
@@ -488,7 +489,7 @@ def test_hostile_names_are_inert(layers, tmp_path):
     write_batch(r, out_csv, map_path=tmp_path / "m.html")
     write_batch(r, out_xlsx)
     with out_csv.open(encoding="utf-8-sig", newline="") as fh:
-        table = list(csv.reader(fh))
+        table = list(csv.reader(fh, delimiter=";"))  # a ";" list in: ";" results out
     col = table[0].index("name")
     cells = [row[col] for row in table[1:]]
     for cell in cells:

@@ -8,6 +8,7 @@ import shutil
 import geopandas as gpd
 import pandas as pd
 import pytest
+from _book import read_book, read_out_csv
 
 from planner.inputs.companies import example_path
 
@@ -38,10 +39,10 @@ def test_example_gives_exit_3_and_the_summary_line(cli, companies, tmp_path):
     assert "allocation: " in res.stderr and "Traceback" not in res.output
     assert "warning: ignored column(s) 'Примечание'" in res.stderr
     assert f"wrote {out}" in res.stdout
-    book = pd.read_excel(out, sheet_name=None)
+    book = read_book(out)
     assert set(book) == {"results", "companies", "allocation"}
     assert book["companies"]["company_id"].nunique() == 50
-    rejects = pd.read_csv(rej, encoding="utf-8-sig")
+    rejects = read_out_csv(rej)  # ";" as the example list
     assert rejects["row"].tolist() == [20, 38] and rejects["reason"].str.len().min() > 10
     man = json.loads((tmp_path / "out" / "results.xlsx.manifest.json").read_text("utf-8"))
     assert man["command_line"].startswith("planner score ")
@@ -73,7 +74,7 @@ def test_no_feasible_site_for_anyone_exit_1(cli, tmp_path):
     res = cli("score", "--lang", "en", src, "-o", tmp_path / "r.csv", "--as-of", AS_OF)
     assert res.exit_code == 1
     assert "0 ranked, 1 without a feasible site (land)" in res.stderr
-    comp = pd.read_csv(tmp_path / "r.companies.csv", encoding="utf-8-sig")
+    comp = read_out_csv(tmp_path / "r.companies.csv")
     assert comp.loc[0, "no_site_reason"] == "land" and "90000" in comp.loc[0, "no_site_detail"]
 
 
@@ -117,7 +118,8 @@ def test_existing_output_without_overwrite_touches_nothing(cli, companies, tmp_p
     assert res.exit_code == 1 and not out.exists()
     res = cli("score", "--lang", "en", companies, "-o", out, "--overwrite", "--as-of", AS_OF)
     assert res.exit_code == 3 and out.exists()
-    assert (tmp_path / "r.rejects.csv").read_text("utf-8-sig").startswith("row,")
+    # the example is a ";" list: its rejects are too
+    assert (tmp_path / "r.rejects.csv").read_text("utf-8-sig").startswith("row;id;column;value;")
 
 
 def test_unwritable_output_folder(cli, companies, tmp_path):
@@ -134,7 +136,7 @@ def test_allocate_max_share_and_robustness(cli, companies, tmp_path):
     res = cli("score", "--lang", "en", companies, "-o", out, "--allocate", "--max-share", "0.1",
               "--robustness", "--top", "5", "--as-of", AS_OF)  # fmt: skip
     assert res.exit_code == 3, res.output
-    book = pd.read_excel(out, sheet_name=None)
+    book = read_book(out)
     results, alloc = book["results"], book["allocation"]
     assert {"allocated", "p_first", "rank_p5", "rank_p95", "flip_en", "flip_ru"} <= set(
         results.columns
@@ -200,4 +202,5 @@ def test_xlsx_company_list_with_sheet_and_cp1251_csv(cli, tmp_path):
               tmp_path / "l.csv", "--encoding", "cp1251", "-o", tmp_path / "b.csv",
               "--as-of", AS_OF)  # fmt: skip
     assert res.exit_code == 0, res.output
-    assert pd.read_csv(tmp_path / "b.csv", encoding="utf-8-sig").loc[0, "name"] == "Омега"
+    # a ";" cp1251 list in: ";" cp1251 results out
+    assert read_out_csv(tmp_path / "b.csv", encoding="cp1251").loc[0, "name"] == "Омега"

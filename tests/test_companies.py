@@ -287,6 +287,10 @@ def test_every_problem_of_a_row_is_reported(tmp_path):
         assert part in reason
     assert table.rejects.columns.tolist() == [
         "row",
+        "id",
+        "column",
+        "value",
+        "reason",
         "name",
         "land_ha",
         "employees",
@@ -294,9 +298,12 @@ def test_every_problem_of_a_row_is_reported(tmp_path):
         "hazard_class",
         "sector",
         "max_dist_almaty_km",
-        "reason",
     ]
     assert table.rejects.iloc[0]["land_ha"] == "abc"  # original text kept
+    # the cells the problems are about, in the order found, with their values as typed
+    assert table.rejects.iloc[0]["column"] == (
+        "name; land_ha; employees; needs_rail; hazard_class; max_dist_almaty_km; sector")
+    assert table.rejects.iloc[0]["value"] == "; abc; 12,5; может быть; VI; -5; металлургия"
 
 
 @pytest.mark.parametrize(
@@ -698,7 +705,8 @@ def test_cli_check_example_writes_rejects(companies_cli, tmp_path):
     result = companies_cli("companies", "check", "--lang", "en", EXAMPLE, "--rejects", rejects)
     assert result.exit_code == 3, result.output
     assert "52 rows, 50 valid, 2 rejected" in result.output
-    assert "rejected row 20:" in result.output and "'много' is not a number" in result.output
+    assert "row 20 ('" in result.output  # the row and its id
+    assert "'много' is not a number" in result.output
     back = read_companies(rejects)  # `;` like the input, and readable again
     assert back.separator == ";" and back.rejects["row (file)"].tolist() == ["20", "38"]
     again = companies_cli("companies", "check", "--lang", "en", EXAMPLE, "--rejects", rejects)

@@ -422,7 +422,7 @@ def test_xlsx_is_readable_and_formula_safe(cmp_hostile, tmp_path):
     assert formulas == []
     ws = wb["sites"]
     header = [c.value for c in ws[1]]
-    names = [r[header.index("name")] for r in ws.iter_rows(min_row=2, values_only=True)]
+    names = [r[header.index("Название")] for r in ws.iter_rows(min_row=2, values_only=True)]
     assert "'" + HOSTILE[5] in names and HOSTILE[0] in names
     main = wb["comparison"]
     heads = [c.value for c in main[1]]

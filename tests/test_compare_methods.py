@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
+from _book import read_book
 
 from planner.config.scenarios import load_scenario, scenario_from_dict
 from planner.config.weighting import Aggregation
@@ -66,9 +66,9 @@ def test_the_outputs_show_the_methods(cmp3, tmp_path):
     lines = [str(getattr(r, "plain", "")) for r in report.terminal_renderables(cmp3, "en")]
     assert any(t.startswith("The leader depends on the method") for t in lines)
     path = report.write_xlsx(cmp3, tmp_path / "c.xlsx", lang="en")
-    sites = pd.read_excel(path, sheet_name="sites")
+    sites = read_book(path, "sites")
     assert {"rank_wlc", "rank_topsis", "rank_promethee2"} <= set(sites.columns)
-    rob = pd.read_excel(path, sheet_name="robustness")
+    rob = read_book(path, "robustness")
     assert (rob["item"] == "methods").sum() == 2
 
 

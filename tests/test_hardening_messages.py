@@ -54,7 +54,7 @@ def test_nan_polygon_coordinates_name_the_feature(tmp_path):
     ]
     src = tmp_path / "s.geojson"
     src.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), "utf-8")
-    with pytest.raises(SiteFileError, match=r"feature 2: coordinates are not numbers"):
+    with pytest.raises(SiteFileError, match=r"feature 2 \(site 'b'\): coordinates are not numbers"):
         read_sites(src)
     layers = tmp_path / "layers"
     layers.mkdir()

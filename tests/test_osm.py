@@ -8,9 +8,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pytest
 import shapely
+from _book import read_book
 from _osm import OsmBuilder
 from pyproj import Geod
 
@@ -313,7 +313,7 @@ def test_cli_writes_checks_and_scores(cli, extract, tmp_path):
     res = cli("score", example, "--layers", out, "--sites", cand, "-o", xlsx,
               "--as-of", "2026-01-01")
     assert res.exit_code == 3, res.output
-    assert set(pd.read_excel(xlsx)["site_id"].dropna()) <= set(got["site_id"])
+    assert set(read_book(xlsx, "results")["site_id"].dropna()) <= set(got["site_id"])
 
 
 def test_layers_list_shows_the_osm_licence(cli, extract, tmp_path):

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _book import read_book, read_out_csv
 from test_maps import payload_of
 
 from planner.core.prepared import Prepared
@@ -55,7 +56,7 @@ def _expected_best_counts(results: pd.DataFrame) -> Counter:
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_map_of_the_demos_allocated_results(cli, tmp_path, demo_allocated, fmt):
-    results = pd.read_excel(demo_allocated, sheet_name="results", engine="openpyxl")
+    results = read_book(demo_allocated, "results")
     assert _truthy(results["allocated"]).any(), "the demo places companies"
     src = demo_allocated
     if fmt == "csv":  # the same table as a spreadsheet user re-saves it: flags as text
@@ -135,7 +136,7 @@ def _allocate(cli, tmp_path, layers, *options) -> tuple[pd.DataFrame, pd.DataFra
             "-o", out,
             "--rejects", tmp_path / "rejects.csv", "--quiet")  # fmt: skip
     assert r.exit_code in (0, 3), r.output
-    book = pd.read_excel(out, sheet_name=None, engine="openpyxl")
+    book = read_book(out)
     return book["results"], book["allocation"], " ".join(r.output.split())
 
 
@@ -277,7 +278,7 @@ def test_no_hazardous_plant_within_its_gap_of_any_housing(cli, tmp_path, layers,
     r = cli("score", _hazard_companies(tmp_path / "c.csv"), "--sites", sites, "--layers", lay,
             "--as-of", as_of, "--top", "1000", "-o", out, "--quiet")  # fmt: skip
     assert r.exit_code in (0, 3), r.output
-    res = pd.read_csv(out.with_name("r.results.csv") if not out.exists() else out)
+    res = read_out_csv(out)
     import geopandas as gpd
 
     pts = gpd.GeoSeries(gpd.points_from_xy(res["lon"], res["lat"]), crs=4326).to_crs(32643)
@@ -311,7 +312,7 @@ def test_hazard_reason_names_the_housing(cli, tmp_path, layers):
             "--as-of",
             "2030-01-01", "-o", out, "--quiet")  # fmt: skip
     assert r.exit_code in (0, 3), r.output
-    comp = pd.read_excel(out, sheet_name="companies", engine="openpyxl").set_index("name")
+    comp = read_book(out, "companies").set_index("name")
     for name in ("Class I plant", "Class II plant"):
         detail = str(comp.at[name, "no_site_detail"])
         assert detail.startswith("hazard:"), detail
@@ -341,7 +342,7 @@ def grid_top5(cli, tmp_path_factory) -> pd.DataFrame:
     out = tmp_path_factory.mktemp("grid") / "g.csv"
     r = cli("score", DEMO_COMPANIES, "--sites", "grid", "--top", "5", "-o", out, "--quiet")
     assert r.exit_code in (0, 3), r.output
-    return pd.read_csv(out.with_name("g.results.csv") if not out.exists() else out)
+    return read_out_csv(out)
 
 
 def test_grid_top5_are_at_least_2km_apart(grid_top5):
@@ -362,8 +363,83 @@ def test_named_sites_keep_neighbours_unless_asked(cli, tmp_path, grid_top5):
         r = cli("score", DEMO_COMPANIES, "--sites", sites, "--top", "5", "-o", out, "--quiet",
                 *extra)  # fmt: skip
         assert r.exit_code in (0, 3), r.output
-        res = pd.read_csv(out.with_name(f"n{floor}.results.csv") if not out.exists() else out)
+        res = read_out_csv(out)
         gaps = _pairwise_min_km(res)
         assert (gaps >= floor - 1e-6).all()
         if floor == 0.0:
             assert (gaps < 1.0).any(), "named plots are each an option however close"
+
+
+# --------------------------------------------------------------------------- 6: sites rejects
+
+
+def _bad_sites_rows(layers) -> tuple[list[list[str]], dict[str, int]]:
+    """Zone points as a sites list: one row with lat/lon swapped, one with both empty.
+
+    Returns the rows (header first; a blank row in the middle, as lists have) and the row
+    each bad site is on as a spreadsheet shows it (header = row 1, blank rows counted)."""
+    zones = layers["zones"]
+    pts = zones.geometry.representative_point()
+    rows = [["id", "наименование", "широта", "долгота"]]
+    for i, (zid, p) in enumerate(zip(zones["id"].astype(str), pts, strict=True)):
+        lat, lon = f"{p.y:.5f}".replace(".", ","), f"{p.x:.5f}".replace(".", ",")
+        if i == 1:
+            lat, lon = lon, lat  # swapped
+        if i == 3:
+            lat = lon = ""  # empty
+        if i == 2:
+            rows.append(["", "", "", ""])  # a blank row: skipped, but it has a number
+        rows.append([f"s-{zid}", f"Участок {i}", lat, lon])
+    bad = {rows[r][0]: r + 1 for r in range(1, len(rows)) if rows[r][0] and (
+        rows[r][2] == "" or float(rows[r][2].replace(",", ".")) > 60)}  # fmt: skip
+    return rows, bad
+
+
+def _write_sites(rows, path: Path) -> Path:
+    if path.suffix == ".csv":  # as Russian Excel saves it: ';', cp1251, comma decimals
+        path.write_bytes(("\r\n".join(";".join(r) for r in rows) + "\r\n").encode("cp1251"))
+    else:
+        import openpyxl
+
+        wb = openpyxl.Workbook()
+        for r in rows:
+            wb.active.append([c if c else None for c in r])
+        wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_sites_file_with_a_swapped_and_an_empty_row(cli, tmp_path, layers, suffix):
+    rows, bad = _bad_sites_rows(layers)
+    assert len(bad) == 2
+    sites = _write_sites(rows, tmp_path / f"sites{suffix}")
+    good = [r[0] for r in rows[1:] if r[0] and r[0] not in bad]
+    out = tmp_path / "r.csv"
+    r = cli("score", DEMO_COMPANIES, "--sites", sites, "--top", "50", "-o", out, "--quiet")
+    assert r.exit_code == 3, r.output
+    res = pd.read_csv(out, sep=None, engine="python", encoding="utf-8-sig", dtype=str)
+    assert set(res["site_id"]) <= set(good) and set(res["site_id"]) & set(good)
+    assert not set(res["site_id"]) & set(bad)
+    rej_path = tmp_path / "r.sites.rejects.csv"
+    enc = "cp1251" if suffix == ".csv" else "utf-8-sig"
+    sep = ";" if suffix == ".csv" else ","
+    rej = pd.read_csv(rej_path, sep=sep, encoding=enc, dtype=str, keep_default_na=False)
+    assert dict(zip(rej["id"], rej["row"].astype(int), strict=True)) == bad
+    said = " ".join(r.output.split())  # the summary names each rejected row and its id
+    for ident, line in bad.items():
+        assert f"row {line} ('{ident}')" in said
+    # score-sites and compare read the file the same way
+    r = cli("score-sites", sites, "-o", tmp_path / "s.csv", "--top", "0")
+    assert r.exit_code == 3, r.output
+    rej2 = pd.read_csv(tmp_path / "s.rejects.csv", sep=sep, encoding=enc, dtype=str)
+    assert dict(zip(rej2["id"], rej2["row"].astype(int), strict=True)) == bad
+    assert len(pd.read_csv(tmp_path / "s.csv", dtype=str)) == len(good)
+    r = cli("compare", *good[:2], "--sites", sites, "--xlsx", tmp_path / "c.xlsx")
+    assert r.exit_code == 3, r.output
+    assert (tmp_path / "c.sites.rejects.csv").exists()
+    # --strict keeps all-or-nothing
+    r = cli("score-sites", sites, "-o", tmp_path / "strict.csv", "--strict")
+    assert r.exit_code == 1 and not (tmp_path / "strict.csv").exists()
+    assert all(f"row {n} (site '{i}')" in " ".join(r.output.split()) for i, n in bad.items())
+    r = cli("score", DEMO_COMPANIES, "--sites", sites, "-o", tmp_path / "s2.csv", "--strict")
+    assert r.exit_code == 1 and "--strict" in r.output and not (tmp_path / "s2.csv").exists()

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from _book import read_out_csv
 from pyproj import Geod, Transformer
 
 rasterio = pytest.importorskip("rasterio")
@@ -171,11 +172,11 @@ def demo_runs(cli, tmp_path_factory) -> dict[str, pd.DataFrame]:
     out = {}
     r = cli("score", DEMO_COMPANIES, "--sites", "grid", "--top", "5", "-o", d / "g.csv", "-q")
     assert r.exit_code in (0, 3), r.output
-    out["grid"] = pd.read_csv(d / "g.csv")
+    out["grid"] = read_out_csv(d / "g.csv")  # ";" like the example list
     r = cli("score", DEMO_COMPANIES, "--sites", "builtin", "--allocate", "-o", d / "b.csv",
             "-q")  # fmt: skip
     assert r.exit_code in (0, 3), r.output
-    out["builtin"] = pd.read_csv(d / "b.csv")
+    out["builtin"] = read_out_csv(d / "b.csv")
     r = cli("score-sites", "grid", "-o", d / "s.csv", "--no-why", "--top", "0")
     assert r.exit_code == 0, r.output
     out["scored"] = pd.read_csv(d / "s.csv")
@@ -341,7 +342,7 @@ def test_grid_and_batch_with_a_dem(cli, tmp_path, dem_utm):
     r = cli("score", DEMO_COMPANIES, "--sites", sites, "--dem", dem_utm, "--scenario", sc,
             "-o", out, "-q")  # fmt: skip
     assert r.exit_code in (0, 3), r.output
-    res = pd.read_csv(out)
+    res = read_out_csv(out)  # ";" like the example list
     res = res[res["site_id"].notna()]
     assert len(res) and not ((res["slope_pct"] > 10) | (res["elevation_m"] > 1200)).any()
 

@@ -20,6 +20,7 @@ from planner.inputs.sites import (
     grid_sites,
     load_sites,
     read_sites,
+    site_rejects,
 )
 from planner.render.outputs import write_sites
 
@@ -77,8 +78,9 @@ def test_kz1048_keeps_kazakh_letters(tmp_path):
 def test_default_ids_names_and_optional_areas(tmp_path):
     text = 'lat,lon,area_ha,free_ha\n43.38,77.06,"12,5",\n43.5,77.05,,3\n'
     gdf = read_sites(_csv(tmp_path, text))
-    assert gdf["site_id"].tolist() == ["row-1", "row-2"]
-    assert gdf["name"].tolist() == ["row-1", "row-2"]
+    # ids by the row a spreadsheet shows (the header is row 1)
+    assert gdf["site_id"].tolist() == ["row-2", "row-3"]
+    assert gdf["name"].tolist() == ["row-2", "row-3"]
     np.testing.assert_allclose(gdf["area_ha"], [12.5, np.nan])
     np.testing.assert_allclose(gdf["free_ha"], [np.nan, 3.0])
 
@@ -104,13 +106,51 @@ def test_every_bad_row_is_reported_at_once(tmp_path):
     msg = str(info.value)
     problems = info.value.problems
     assert "sites.csv" in msg and "nothing was loaded" in msg
-    assert any("row 2" in p and "swapped" in p and "lat=76.95" in p for p in problems)
-    assert any("row 3" in p and "outside Almaty Region" in p and "lon=37.62" in p for p in problems)
-    assert any("row 4" in p and "column `lat` is empty" in p for p in problems)
-    assert any("row 5" in p and "'43°15′' is not a number" in p for p in problems)
-    assert any("id 'A' is used more than once (row 1, row 6)" in p for p in problems)
-    assert any("row 7" in p and "column `id` is empty" in p for p in problems)
+    # rows as a spreadsheet shows them (header = row 1), each with the row's id
+    assert any("row 3 (site 'B')" in p and "swapped" in p and "lat=76.95" in p for p in problems)
+    assert any("row 4 (site 'C')" in p and "outside Almaty Region" in p and "lon=37.62" in p
+               for p in problems)
+    assert any("row 5 (site 'D')" in p and "column `lat` is empty" in p for p in problems)
+    assert any("row 6 (site 'E')" in p and "'43°15′' is not a number" in p for p in problems)
+    assert any("row 7 (site 'A')" in p and "id 'A' is already used on row 2" in p
+               for p in problems)
+    assert any("row 8 (no id)" in p and "column `id` is empty" in p for p in problems)
     assert len(problems) == 6
+
+
+def test_bad_rows_go_to_rejects_the_rest_is_read(tmp_path):
+    text = (
+        "id;name;lat;lon\n"
+        "A;ok;43,38;77,06\n"
+        "B;swapped;76,95;43,24\n"
+        "C;far;55,75;37,62\n"
+        "D;empty;;77,0\n"
+        "E;text;43°15′;77,0\n"
+        "A;dup;43,5;77,05\n"
+        ";noid;43,5;77,05\n"
+        "F;ok too;43,5;77,05\n"
+    )
+    gdf = read_sites(_csv(tmp_path, text), strict=False)
+    _check_contract(gdf)
+    assert gdf["site_id"].tolist() == ["A", "F"]
+    rej = site_rejects(gdf)
+    assert list(rej.columns[:5]) == ["row", "id", "column", "value", "reason"]
+    assert rej["row"].tolist() == [3, 4, 5, 6, 7, 8]
+    assert rej["id"].tolist() == ["B", "C", "D", "E", "A", ""]
+    assert rej["column"].tolist() == ["lat; lon", "lat; lon", "lat", "lat", "id", "id"]
+    assert rej.loc[3, "value"] == "43°15′" and rej.loc[4, "value"] == "A"
+    assert "swap the latitude and longitude" in rej.loc[0, "reason"]
+    # the row's own cells follow, under the file's headers ("id" is ours: renamed)
+    assert rej.loc[0, ["id (file)", "name", "lat", "lon"]].tolist() == ["B", "swapped", "76,95",
+                                                                       "43,24"]
+    facts = gdf.attrs["site_file"]
+    assert (facts["rows_in"], facts["valid"], facts["rejected"]) == (8, 2, 6)
+    assert facts["separator"] == ";"
+
+
+def test_a_file_with_no_usable_row_is_refused_even_when_lenient(tmp_path):
+    with pytest.raises(SiteFileError, match=r"row 2 \(site 'B'\).*swapped"):
+        read_sites(_csv(tmp_path, "id;lat;lon\nB;76,9;43,2\n"), strict=False)
 
 
 def test_missing_coordinate_columns_list_what_was_found(tmp_path):
@@ -254,8 +294,12 @@ def test_geojson_bad_features(tmp_path):
     problems = info.value.problems
     assert any("feature 2" in p and "LineString" in p for p in problems)
     assert any("feature 3" in p and "no geometry" in p for p in problems)
-    assert any("feature 4" in p and "swapped" in p for p in problems)
-    assert any("'ok' is used more than once (feature 1, feature 5)" in p for p in problems)
+    assert any("feature 4 (site 'swap')" in p and "swapped" in p for p in problems)
+    assert any("feature 5 (site 'ok')" in p and "'ok' is already used on feature 1" in p
+               for p in problems)
+    kept = read_sites(path, strict=False)
+    assert kept["site_id"].tolist() == ["ok"]
+    assert site_rejects(kept)["row"].tolist() == [2, 3, 4, 5]
 
 
 def test_gpkg_with_several_layers_asks_for_one(tmp_path):
@@ -359,7 +403,7 @@ def test_load_sites_dispatch(layers, tmp_path):
     assert len(load_sites("builtin", layers)) == len(layers["zones"])
     assert (load_sites("grid", layers, spacing_km=5)["site_source"] == "grid").all()
     path = _csv(tmp_path, "lat,lon\n43.4,77.0\n")
-    assert load_sites(str(path), layers)["site_id"].tolist() == ["row-1"]
+    assert load_sites(str(path), layers)["site_id"].tolist() == ["row-2"]
 
 
 def test_write_sites_round_trip(tmp_path, layers):
@@ -391,4 +435,11 @@ def test_cli_sites_grid_and_check(cli, tmp_path):
     assert res.exit_code == 0 and "ok:" in res.output
     bad = _csv(tmp_path, "id;lat;lon\nA;76,9;43,2\n")
     res = cli("sites", "check", "--lang", "en", bad)
-    assert res.exit_code == 1 and "row 1" in res.output and "swapped" in res.output
+    assert res.exit_code == 1 and "row 2 (site 'A')" in res.output and "swapped" in res.output
+    some = _csv(tmp_path, "id;lat;lon\nA;76,9;43,2\nB;43,4;77,0\n", name="some.csv")
+    res = cli("sites", "check", some, "--rejects", tmp_path / "r.csv")
+    assert res.exit_code == 3 and "row 2 (site 'A')" in res.output
+    rej = pd.read_csv(tmp_path / "r.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    assert rej[["row", "id", "column"]].values.tolist() == [["2", "A", "lat; lon"]]
+    res = cli("sites", "check", some, "--strict")
+    assert res.exit_code == 1 and "nothing was loaded" in res.output

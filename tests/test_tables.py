@@ -19,7 +19,7 @@ from planner import InputError
 from planner.errors import SiteFileError
 from planner.inputs import columns as cols
 from planner.inputs.companies import read_companies
-from planner.inputs.sites import read_sites
+from planner.inputs.sites import read_sites, site_rejects
 from planner.inputs.tables import cell_frame, decode_text, read_table, sniff_separator
 
 KAZ = "ИП Қасымов Әлібек"
@@ -125,10 +125,13 @@ def test_xlsx_is_read_alike_and_cell_problems_reach_both(tmp_path):
     assert "cell C5 holds a formula (=C2*2) with no saved value" in companies.rejects["reason"][0]
     with pytest.raises(SiteFileError) as info:
         read_sites(path)
+    # one row numbering for every reader: Excel's row 5, for companies and sites alike
     assert any(
-        p.startswith("row 4: cell C5 holds a formula (=C2*2) with no saved value")
+        p.startswith("row 5 (site 'D'): cell C5 holds a formula (=C2*2) with no saved value")
         for p in info.value.problems
     )
+    lenient = read_sites(path, strict=False)
+    assert site_rejects(lenient)["row"].tolist() == companies.rejects["row"].tolist() == [5]
     ws.delete_rows(5)
     wb.save(path)
     sites = read_sites(path)
@@ -144,7 +147,7 @@ def test_a_row_with_the_separator_in_a_value_is_refused_alike(tmp_path):
     assert reason in companies.rejects["reason"].iat[0]
     with pytest.raises(SiteFileError) as info:
         read_sites(path)
-    assert any(p.startswith(f"row 1: {reason}") for p in info.value.problems)
+    assert any(p.startswith(f"row 2 (site 'row-2'): {reason}") for p in info.value.problems)
 
 
 # --------------------------------------------------------------------------- decoding

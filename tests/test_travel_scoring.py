@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from _book import read_out_csv
 from typer.testing import CliRunner
 
 from planner.cli.app import app, register_commands
@@ -144,7 +145,7 @@ def test_cli_score_and_compare_with_a_network(tmp_path, monkeypatch):
     res = runner.invoke(app, ["score", str(companies), "-o", str(out), "--scenario", TIME,
                               "--network", str(net), "-q"])  # fmt: skip
     assert res.exit_code == 3, res.output  # the example has 2 rejected rows
-    table = pd.read_csv(out)
+    table = read_out_csv(out)  # ";" with decimal commas, as the example list
     assert {"time_interchange_min", "c_time_interchange"} <= set(table.columns)
     assert table["why_ru"].str.contains("мин по дорогам").any()
     res = runner.invoke(app, ["compare", "iz-kairat", "aiz-1", "--scenario", TIME,

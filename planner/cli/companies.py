@@ -19,7 +19,7 @@ from planner.inputs import companies as _companies
 from planner.render import outputs as _outputs
 
 from .app import app, command, err_console, out_console, print_warning
-from .options import EncodingOpt, Lang, LangOpt, OverwriteOpt, SheetOpt
+from .options import CsvSepOpt, EncodingOpt, Lang, LangOpt, OverwriteOpt, SheetOpt
 
 companies_app = typer.Typer(
     help="Check company lists (CSV/Excel) and list the sector profiles.", no_args_is_help=True
@@ -44,6 +44,7 @@ def check_cmd(
             "e.g. rejects.csv",
         ),
     ] = None,
+    csv_sep: CsvSepOpt = None,
     overwrite: OverwriteOpt = False,
     lang: LangOpt = Lang.ru,
 ) -> None:
@@ -66,12 +67,18 @@ def check_cmd(
     for msg in table.warnings:
         print_warning(msg, lg)
     if len(table.rejects):
-        for row, reason in zip(table.rejects["row"], table.rejects["reason"], strict=True):
-            head = escape(i18n.t("cli.rejected_row", lg, row=row))
+        ids = table.rejects["id"] if "id" in table.rejects else [""] * len(table.rejects)
+        for row, ident, reason in zip(table.rejects["row"], ids, table.rejects["reason"],
+                                      strict=True):  # fmt: skip
+            head = escape(i18n.t("cli.rejected_row", lg, row=f"{row} ({ident!r})"))
             err_console.print(f"[red]{head}[/] {escape(reason)}", highlight=False)
         if rejects is not None:
-            sep = ";" if table.separator == ";" else ","
-            _outputs.write_table(table.rejects, rejects, overwrite=overwrite, csv_sep=sep)
+            from planner.jobs.table_files import CsvStyle
+
+            style = CsvStyle.follow({"separator": table.separator, "encoding": table.encoding},
+                                    csv_sep)  # fmt: skip
+            _outputs.write_table(table.rejects, rejects, overwrite=overwrite, lang=lg,
+                                 sheet_name="rejects", **style.write_args())  # fmt: skip
             out_console.print(escape(i18n.t("cli.wrote_file", lg, path=rejects)),
                               highlight=False)  # fmt: skip
         raise typer.Exit(EXIT_REJECTS)

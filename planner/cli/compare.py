@@ -21,6 +21,7 @@ from planner.render import report as _report
 from .app import app, command, job_args, out_console, print_written
 from .options import (
     AsOfOpt,
+    CsvSepOpt,
     DemOpt,
     Lang,
     LangOpt,
@@ -30,6 +31,7 @@ from .options import (
     NetworkOpt,
     OverwriteOpt,
     ScenarioOpt,
+    StrictOpt,
     date_option,
     terrain_scenario,
 )
@@ -59,7 +61,8 @@ HELP = (
     "  planner compare iz-kairat iz-kairat-2 --also-as-of 2030-01-01 --xlsx out/compare.xlsx\n\n"
     '  planner compare iz-kairat sez-alatau --company "ООО «СтройБлок Восток»" '
     "--companies geodata/examples/companies.csv --lang ru\n\n"
-    "Exit codes: 0 ok; 1 error (unknown site id, company not found, unreadable file, output "
+    "Exit codes: 0 ok; 3 ok, but rows of --sites FILE were rejected (left out, listed, "
+    "written with --rejects); 1 error (unknown site id, company not found, unreadable file, output "
     "exists without --overwrite); 2 usage error (fewer than 2 or more than 12 sites, a bad "
     "--at or date, --company without --companies)."
 )
@@ -151,6 +154,17 @@ def compare_cmd(
             "e.g. --sites my_plots.csv",
         ),
     ] = None,
+    rejects: Annotated[
+        Path | None,
+        typer.Option(
+            "--rejects",
+            help="Where to write the rejected rows of --sites FILE (.csv or .xlsx). Default: "
+            "<stem>.sites.rejects.csv beside --xlsx or --html (none without them; the rows "
+            "are listed on the terminal either way).",
+        ),
+    ] = None,
+    strict: StrictOpt = False,
+    csv_sep: CsvSepOpt = None,
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Compare 2-12 candidate sites side by side (see HELP)."""
@@ -164,10 +178,13 @@ def compare_cmd(
             "give the company list with --companies FILE",
             param_hint="--company / --companies",
         )
+    rejected: list[str] = []
     args = job_args(ctx, _compare_job.run_compare, skip=("max_slope_pct", "max_elevation_m"),
-                    site_refs=list(site_refs or []),
+                    site_refs=list(site_refs or []), rejected=rejected,
                     scenario=terrain_scenario(scenario, max_slope_pct, max_elevation_m))
     comparison, written = _compare_job.run_compare(**args)
     for item in _report.terminal_renderables(comparison, lang.value):
         out_console.print(item, highlight=False)
     print_written(written, lang.value)
+    if rejected:
+        raise typer.Exit(3)  # some rows of the sites file were left out (logged above)

@@ -31,6 +31,9 @@ __all__ = [
     "RejectsOpt",
     "ScenarioOpt",
     "SheetOpt",
+    "SitesRejectsOpt",
+    "StrictOpt",
+    "CsvSepOpt",
     "date_option",
     "parse_date",
     "parse_sites",
@@ -156,6 +159,49 @@ NetworkOpt = Annotated[
         "network build`, or builtin (the coarse, indicative network of the built-in BAKAD, "
         "interchanges and highways), e.g. --network network.npz. Default: none, or builtin "
         "when the scenario scores travel times.",
+    ),
+]
+
+StrictOpt = Annotated[
+    bool,
+    typer.Option(
+        "--strict",
+        help="All or nothing: refuse the input when any row of it cannot be used (exit 1, "
+        "every bad row listed). Default: leave the bad rows out, write them to the rejects "
+        "file with row, id, column, value and the fix, use the rest, exit 3.",
+    ),
+]
+
+SitesRejectsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--sites-rejects",
+        help="Where to write the rejected rows of a sites file (.csv or .xlsx), e.g. "
+        "--sites-rejects sites.rejects.csv. Default: <stem>.sites.rejects.csv beside the "
+        "results; written only when rows are rejected.",
+    ),
+]
+
+
+def parse_csv_sep(value: str | None) -> str | None:
+    """Callback of ``--csv-sep``: ``,`` ``;`` or tab (also ``comma``, ``semicolon``, ``tab``)."""
+    if value is None:
+        return None
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";"}
+    sep = named.get(value.strip().lower(), value)
+    if sep not in (",", ";", "\t"):
+        raise typer.BadParameter(f"{value!r} is not a separator; use ',' , ';' or tab")
+    return sep
+
+
+CsvSepOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--csv-sep",
+        callback=parse_csv_sep,
+        help="Separator of CSV outputs (results, rejects): ',' or ';' (Russian Excel; "
+        "decimal commas) or tab. Default: the input's own (a ';' list gets ';' files, "
+        "in its encoding).",
     ),
 ]
 

@@ -34,6 +34,7 @@ from .app import (
 )
 from .options import (
     AsOfOpt,
+    CsvSepOpt,
     DemOpt,
     EncodingOpt,
     Lang,
@@ -46,6 +47,8 @@ from .options import (
     RejectsOpt,
     ScenarioOpt,
     SheetOpt,
+    SitesRejectsOpt,
+    StrictOpt,
     parse_sites,
     terrain_scenario,
 )
@@ -53,15 +56,8 @@ from .options import (
 #: warnings listed on the terminal; the manifest holds them all
 _MAX_WARNINGS_SHOWN = 20
 #: options of the outputs and the terminal, not of the ranking
-_OUTPUT_OPTIONS = ("output", "rejects", "map_path", "csv_sep", "overwrite", "quiet")
-
-
-def _csv_sep(value: str) -> str:
-    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";"}
-    sep = named.get(value.strip().lower(), value)
-    if sep not in (",", ";", "\t"):
-        raise typer.BadParameter(f"{value!r} is not a separator; use ',' , ';' or tab")
-    return sep
+_OUTPUT_OPTIONS = ("output", "rejects", "map_path", "csv_sep", "overwrite", "quiet",
+                   "site_rejects")  # fmt: skip
 
 
 HELP = (
@@ -73,7 +69,8 @@ HELP = (
     "with no feasible site), the rejected rows, a manifest beside each file, and optionally "
     "an allocation and a map. The summary line goes to stderr.\n\n"
     "Exit codes: 0 every row ranked (companies without a feasible site are listed in the "
-    "companies table); 3 finished, but some rows were rejected (see the rejects file); "
+    "companies table); 3 finished, but some rows of the company list or the sites file "
+    "were rejected (see the rejects files; --strict refuses them instead); "
     "1 no company could be ranked, or an error (existing outputs are refused before any "
     "work; nothing is half-written); 2 usage error."
 )
@@ -180,15 +177,9 @@ def score_cmd(
     max_elevation_m: MaxElevationOpt = None,
     encoding: EncodingOpt = None,
     sheet: SheetOpt = None,
-    csv_sep: Annotated[
-        str,
-        typer.Option(
-            "--csv-sep",
-            callback=_csv_sep,
-            help="Separator of CSV outputs: ',' (default) or ';' (Russian Excel; decimal "
-            "commas) or tab.",
-        ),
-    ] = ",",
+    csv_sep: CsvSepOpt = None,
+    strict: StrictOpt = False,
+    site_rejects: SitesRejectsOpt = None,
     lang: LangOpt = Lang.ru,
     overwrite: OverwriteOpt = False,
     quiet: Annotated[
@@ -200,7 +191,8 @@ def score_cmd(
     """Rank the candidate sites for every company of a list (see HELP)."""
     plan = _outputs.plan_outputs(
         output, rejects, map_path, overwrite=overwrite, allocate=allocate, csv_sep=csv_sep,
-        inputs=[companies_path, sites, scenario, layers, dem],
+        inputs=[companies_path, sites, scenario, layers, dem], sites=sites,
+        site_rejects=site_rejects,
     )
     with _progress(not quiet and err_console.is_terminal) as progress:
         args = job_args(ctx, _batch.run_batch, BatchOptions,
@@ -212,6 +204,7 @@ def score_cmd(
     written = _outputs.write_batch(
         result, output, rejects=plan.rejects, map_path=map_path, overwrite=overwrite,
         csv_sep=csv_sep, command=command_line(ctx), map_lang=result.lang,
+        site_rejects=plan.site_rejects,
     )  # fmt: skip
     _report(result, written, plan, quiet)
 
@@ -239,7 +232,8 @@ def _report(result: _batch.BatchResult, written: dict, plan, quiet: bool) -> Non
             more = len(result.warnings) - _MAX_WARNINGS_SHOWN
             print_warning(i18n.t("cli.warnings_more", lang, n=more), lang)
         print_written(written, lang)
-    for line in result.summary_lines(plan.rejects if "rejects" in written else None):
+    for line in result.summary_lines(plan.rejects if "rejects" in written else None,
+                                     written.get("site_rejects")):
         err_console.print(escape(line), highlight=False)
     code = result.exit_code
     if code == 1:

@@ -16,9 +16,10 @@ from planner.inputs.layers import load_layers
 from planner.jobs import dask_engine as _engine
 from planner.render.outputs import write_sites
 
-from .app import app, command, command_line, job_args, out_console
+from .app import app, command, command_line, err_console, job_args, out_console
 from .options import (
     AsOfOpt,
+    CsvSepOpt,
     DemOpt,
     Lang,
     LangOpt,
@@ -27,11 +28,14 @@ from .options import (
     MaxSlopeOpt,
     NetworkOpt,
     OverwriteOpt,
+    RejectsOpt,
     ScenarioOpt,
+    StrictOpt,
     parse_sites,
     terrain_scenario,
 )
 
+EXIT_REJECTS = 3
 #: the terrain overrides, turned into the scenario by the command itself
 TERRAIN_OPTIONS = ("max_slope_pct", "max_elevation_m")
 
@@ -132,13 +136,45 @@ def grid_cmd(
 
 
 @command(sites_app, "check")
-def check_cmd(path: SitesFileArg, lang: LangOpt = Lang.ru) -> None:
-    """Validate a sites file and print every problem (exit 0 valid, 1 problems)."""
-    gdf = _sites.read_sites(path)
+def check_cmd(
+    path: SitesFileArg,
+    rejects: RejectsOpt = None,
+    csv_sep: CsvSepOpt = None,
+    strict: StrictOpt = False,
+    overwrite: OverwriteOpt = False,
+    lang: LangOpt = Lang.ru,
+) -> None:
+    """Validate a sites file and print every problem with its row and id (exit 0 valid,
+    3 some rows rejected: written with --rejects, 1 nothing usable or --strict)."""
+    from planner._atomic import Output, check_outputs
+    from planner.inputs.rejects import row_problems
+    from planner.jobs.table_files import REJECT_SUFFIXES, CsvStyle, write_rejects
+
+    if rejects is not None:
+        check_outputs([Output(rejects, "rejects file", REJECT_SUFFIXES, "--rejects r.csv",
+                              manifest=True)], overwrite, inputs=[path])  # fmt: skip
+    gdf = _sites.read_sites(path, strict=strict)
+    table = _sites.site_rejects(gdf)
+    facts = gdf.attrs.get("site_file", {})
     n_poly = int((gdf.geometry.geom_type != "Point").sum())
-    line = i18n.t("cli.sites_ok", lang.value, path=path, n=_n(len(gdf), lang.value),
-                  parcels=_n(n_poly, lang.value))  # fmt: skip
-    out_console.print(escape(line), highlight=False)
+    if not len(table):
+        line = i18n.t("cli.sites_ok", lang.value, path=path, n=_n(len(gdf), lang.value),
+                      parcels=_n(n_poly, lang.value))  # fmt: skip
+        out_console.print(escape(line), highlight=False)
+        return
+    out_console.print(
+        f"{escape(str(path))}: {facts.get('rows_in', 0):,} rows, {len(gdf):,} valid, "
+        f"{len(table):,} rejected (rows as a spreadsheet shows them: the header is row 1)",
+        highlight=False,
+    )
+    for line in row_problems(table, unit=facts.get("unit", "row")):
+        err_console.print(f"[red]rejected {escape(line)}[/]", highlight=False)
+    if rejects is not None:
+        write_rejects(table, rejects, overwrite=overwrite, style=CsvStyle.follow(facts, csv_sep),
+                      lang="ru", inputs={"sites": path}, command=None,
+                      counts={k: facts.get(k) for k in ("rows_in", "valid", "rejected")})
+        out_console.print(f"wrote {escape(str(rejects))}", highlight=False)
+    raise typer.Exit(EXIT_REJECTS)
 
 
 @command(app, "score-sites")
@@ -192,12 +228,17 @@ def score_sites_cmd(
         ),
     ] = None,
     network: NetworkOpt = None,
+    rejects: RejectsOpt = None,
+    strict: StrictOpt = False,
+    csv_sep: CsvSepOpt = None,
     dem: DemOpt = None,
     max_slope_pct: MaxSlopeOpt = None,
     max_elevation_m: MaxElevationOpt = None,
     lang: LangOpt = Lang.ru,
 ) -> None:
-    """Score every site (criteria, utilities, points, score 0-100, rank, reasons) and write them."""
+    """Score every site (criteria, utilities, points, score 0-100, rank, reasons) and write
+    them. Bad rows of a sites file are left out and written to --rejects (default
+    <stem>.rejects.csv beside the output; exit 3); --strict refuses the file instead."""
     inputs = {"sites": sites, "layers": layers, "scenario": scenario}
     run = _engine.run_score_sites(
         **job_args(ctx, _engine.run_score_sites, skip=(*TERRAIN_OPTIONS, "lang"), inputs=inputs,
@@ -213,6 +254,12 @@ def score_sites_cmd(
     out_console.print(escape(line), highlight=False)
     if top and len(run.top):
         out_console.print(_top_table(run.top, why, lg))
+    if run.n_rejected:
+        err_console.print(
+            f"sites file: {run.n_rejected} row(s) rejected -> {escape(str(run.rejects))}",
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_REJECTS)
 
 
 def _top_table(best, why: bool, lang: str) -> Table:

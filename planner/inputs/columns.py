@@ -273,12 +273,26 @@ class RowNotes:
     def __init__(self, n: int) -> None:
         self.n = n
         self._problems: dict[int, list[str]] = {}
+        #: row -> (column, value as typed) of each problem that names one cell
+        self._cells: dict[int, list[tuple[str, str]]] = {}
         self.warnings: list[tuple[int, str]] = []
 
-    def problem(self, rows: Iterable[int], message: str | Callable[[int], str]) -> None:
+    def problem(
+        self, rows: Iterable[int], message: str | Callable[[int], str], *,
+        column: str | None = None, value: Callable[[int], object] | None = None,
+    ) -> None:
+        """Record a problem on each of ``rows``; ``column`` (the file's header) and
+        ``value(i)`` (the cell as typed) say which cell it is about, for rejects files."""
         for i in rows:
             text = message(int(i)) if callable(message) else message
             self._problems.setdefault(int(i), []).append(text)
+            if column is not None:
+                cell = "" if value is None else value(int(i))
+                self._cells.setdefault(int(i), []).append((column, _cell_str(cell)))
+
+    def cells(self, row: int) -> list[tuple[str, str]]:
+        """(column, value) of the problems of one row that name a cell, in the order found."""
+        return self._cells.get(row, [])
 
     def warn(self, rows: Iterable[int], message: str | Callable[[int], str]) -> None:
         for i in rows:
@@ -297,6 +311,17 @@ class RowNotes:
     def labelled(self, labels: Sequence[str]) -> list[str]:
         """Every problem as ``<label>: <problem>``, row by row."""
         return [f"{labels[i]}: {m}" for i in sorted(self._problems) for m in self._problems[i]]
+
+
+def _cell_str(value: object) -> str:
+    if value is None:
+        return ""
+    try:
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value)
 
 
 def show_value(value: object, blank: bool = False, blank_as: str | None = "the cell") -> str:
@@ -318,6 +343,7 @@ def check_column(
     col: str,
     blank_as: str | None = "the cell",
     context: Mapping[str, object] | None = None,
+    header: str | None = None,
     lang: str = "en",
 ) -> Any:
     """Parse ``cells`` with ``spec``, record every problem in ``notes``, return the values.
@@ -326,6 +352,7 @@ def check_column(
     values breaking a rule that rule's message (a problem, or a warning). A message that
     is a catalog key (``rejects.*``) is told in ``lang``, its ``{parsed}`` number written
     as the language writes numbers; the default ``blank_as`` is "the cell" in ``lang``.
+    ``header`` (the file's column name, default ``spec.name``) is recorded with each problem.
     """
     values, refused = spec.parse(cells)
     blank = blank_cells(cells)
@@ -334,6 +361,7 @@ def check_column(
     extra = dict(context or {})
     if blank_as == "the cell":
         blank_as = i18n.t("rejects.cell", lang)
+    cell = {"column": header or spec.name, "value": lambda i: raw[i]}
 
     def fmt(template: str) -> Callable[[int], str]:
         if template.startswith(_CATALOG):  # a message of the catalog, in ``lang``
@@ -352,14 +380,17 @@ def check_column(
             SPACES_RE, "", regex=True)
         huge = np.zeros(len(raw), dtype=bool)
         huge[np.flatnonzero(refused)] = compact.str.fullmatch(NUMBER_RE).to_numpy(dtype=bool)
-        notes.problem(np.flatnonzero(huge), fmt("rejects.huge_number"))
+        notes.problem(np.flatnonzero(huge), fmt("rejects.huge_number"), **cell)
         refused = refused & ~huge
-    notes.problem(np.flatnonzero(refused), fmt(spec.invalid))
+    notes.problem(np.flatnonzero(refused), fmt(spec.invalid), **cell)
     if spec.empty is not None:
-        notes.problem(np.flatnonzero(blank), fmt(spec.empty))
+        notes.problem(np.flatnonzero(blank), fmt(spec.empty), **cell)
     readable = ~refused & ~blank & ~np.isnan(np.asarray(values, dtype="f8")) if (
         isinstance(values, np.ndarray) and values.dtype.kind == "f") else ~refused & ~blank
     for rule in spec.rules:
         rows = np.flatnonzero(np.asarray(rule.when(values), dtype=bool) & readable)
-        (notes.warn if rule.warn else notes.problem)(rows, fmt(rule.message))
+        if rule.warn:
+            notes.warn(rows, fmt(rule.message))
+        else:
+            notes.problem(rows, fmt(rule.message), **cell)
     return values

@@ -77,7 +77,14 @@ from planner.inputs.columns import (
     parse_text,
     parse_yes_no,
 )
-from planner.inputs.tables import RawTable, TableKind, cell_frame, free_name, read_table
+from planner.inputs.rejects import rejects_table
+from planner.inputs.tables import (
+    RawTable,
+    TableKind,
+    cell_frame,
+    free_name,
+    read_table,
+)
 
 __all__ = [
     "COLUMNS",
@@ -337,7 +344,8 @@ def read_companies(
     valid = _valid_table(values, sector_key, oked, np.asarray(raw.rows, dtype=np.int64), ok)
     for h in extra_names:
         valid[free_name(h, list(valid.columns))] = text[h][ok].astype("str").to_numpy()
-    rejects = _rejects_table(text, headers, raw.rows, notes, ok)
+    ids = np.where(values["company_id"] != "", values["company_id"], values["name"])
+    rejects = rejects_table(text, raw.rows, notes, ok, ids)
     warnings = _table_warnings(raw, headers, match.ignored, valid, lang)
     warnings += [
         i18n.t("rejects.row", lang, row=raw.rows[i], text=msg)
@@ -411,7 +419,8 @@ def _check_columns(text: pd.DataFrame, col: dict[str, str], notes: RowNotes,
             cells = blank
         label = _label(spec.name, col, lang)
         values[spec.name] = check_column(spec, cells, notes, col=label, lang=lang,
-                                         context={"accepted": _YES_NO_WORDS})  # fmt: skip
+                                         context={"accepted": _YES_NO_WORDS},
+                                         header=col.get(spec.name, spec.name))  # fmt: skip
     return values
 
 
@@ -457,7 +466,10 @@ def _resolve_sectors(values: dict, col: dict[str, str], cat: SectorCatalog, note
     def where(i: int) -> str:
         return _label("oked" if is_oked[i] else "sector", col, lang)
 
-    notes.problem(np.flatnonzero(failed), lambda i: f"{where(i)}: {res[codes[i]]}")
+    for from_oked, canon in ((False, "sector"), (True, "oked")):
+        rows = np.flatnonzero(failed & (is_oked == from_oked))
+        notes.problem(rows, lambda i: f"{where(i)}: {res[codes[i]]}",
+                      column=col.get(canon, canon), value=lambda i: src[i])  # fmt: skip
     notes.warn(np.flatnonzero(warned), lambda i: f"{where(i)}: {res[codes[i]][2]}")
     notes.problem(
         np.flatnonzero(is_oked & ~failed & ~has_digits),
@@ -505,7 +517,7 @@ def _check_own_ids(own_id: np.ndarray, col: dict[str, str], rows: list[int], not
                 notes.problem([i], i18n.t(
                     "rejects.duplicate_id", lang, col=_label("company_id", col, lang),
                     value=repr(value), row=rows[seen[value]],
-                ))  # fmt: skip
+                ), column=col["company_id"], value=lambda _i, v=value: v)  # fmt: skip
             else:
                 seen[value] = i
 
@@ -536,19 +548,6 @@ def _valid_table(values: dict, sector_key, oked, rows: np.ndarray, ok: np.ndarra
         valid[name] = valid[name].astype("str")
     valid.index = pd.RangeIndex(len(valid))
     return valid
-
-
-def _rejects_table(text: pd.DataFrame, headers: list[str], rows, notes: RowNotes, ok):
-    rejects = text[~ok].copy()
-    # "row" and "reason" are ours: a file column so named is renamed "row (file)"
-    rejects.columns = [
-        free_name(h, [c for c in headers if c != h] + ["row", "reason"]) for h in rejects.columns
-    ]
-    rejects.insert(0, "row", np.asarray(rows, dtype=np.int64)[~ok])
-    rejects["reason"] = ["; ".join(notes.of(i)) for i in np.flatnonzero(~ok)]
-    rejects = rejects.astype({c: "str" for c in rejects.columns if rejects[c].dtype == object})
-    rejects.index = pd.RangeIndex(len(rejects))
-    return rejects
 
 
 def _company_ids(names: pd.Series, own: pd.Series) -> list[str]:

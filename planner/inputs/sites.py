@@ -5,9 +5,12 @@ Every sites table is a GeoDataFrame in EPSG:4326 with :data:`SITE_COLUMNS`:
 point), ``area_ha`` / ``free_ha`` (float64, NaN = unknown), ``site_source`` ("builtin",
 "grid" or the input file name) and ``geometry`` (the point, or the parcel polygon).
 
-User files are validated once, here, and a file with any bad row is refused as a whole
-(:class:`SiteFileError` lists every problem with its row and column): a siting list with
-silently dropped rows is worse than one that has to be fixed.
+User files are validated once, here. As for company lists, a bad row (empty or swapped
+coordinates, a point outside the region, a repeated id...) is left out and kept in a
+rejects table (row, id, column, value, fix; :mod:`planner.inputs.rejects`) that the
+commands write beside their output (exit 3); nothing is dropped silently. ``strict=True``
+(``--strict``) keeps all-or-nothing: :class:`SiteFileError` lists every problem with its
+row and id and nothing is loaded.
 """
 
 from __future__ import annotations
@@ -36,7 +39,15 @@ from planner.inputs.columns import (
     parse_degrees,
     parse_text,
 )
-from planner.inputs.tables import TABLE_SUFFIXES, TableKind, cell_frame, cell_text, read_table
+from planner.inputs.rejects import REJECT_COLUMNS, rejects_table, row_problems
+from planner.inputs.tables import (
+    TABLE_SUFFIXES,
+    TableKind,
+    cell_frame,
+    cell_text,
+    read_table,
+    row_label,
+)
 
 __all__ = [
     "COLUMNS",
@@ -45,6 +56,7 @@ __all__ = [
     "grid_sites",
     "load_sites",
     "read_sites",
+    "site_rejects",
 ]
 
 log = logging.getLogger(__name__)
@@ -81,7 +93,7 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec(
         "site_id", parse_text, aliases=("site_id", "id"), exact_wins=True,
         empty="{col} is empty; give every site an id, or remove the column to number the "
-        "sites automatically ({prefix}-1, {prefix}-2, ...)",
+        "sites automatically ({prefix}-N for {prefix} N)",
     ),
     ColumnSpec("name", parse_text, aliases=("name", "наименование", "название")),
     ColumnSpec("area_ha", aliases=("area_ha",), **_HECTARES),
@@ -119,18 +131,27 @@ def _check_fields(
             out[spec.name] = check_column(
                 spec, as_text(cells) if as_text else cells, notes,
                 col=f"column `{cols[spec.name]}`", context={"prefix": prefix},
+                header=cols[spec.name],
             )
     return out
 
 
-def _check_unique_ids(ids: np.ndarray, col: str | None, labels, problems: list[str]) -> None:
-    s = pd.Series(ids)
-    dup = s[(s != "") & s.duplicated(keep=False)]
-    for val, grp in dup.groupby(dup, sort=True):
-        where = ", ".join(labels[i] for i in grp.index[:10])
-        problems.append(
-            f"column `{col}`: id {val!r} is used more than once ({where}); ids must be unique"
-        )
+def _reject_repeated_ids(ids: np.ndarray, col: str | None, labels, notes: RowNotes) -> None:
+    """A site id used again (among rows without other problems) rejects the later rows."""
+    ids_s = pd.Series(ids, dtype=object)
+    usable = notes.ok() & (ids_s != "").to_numpy(dtype=bool)
+    cand = ids_s[usable]
+    again = cand.duplicated(keep="first")
+    if not again.any():
+        return
+    first = cand[~again].reset_index().set_index(0)["index"] if len(cand) else None
+    first_of = {v: int(first[v]) for v in cand[again].unique()}
+    notes.problem(
+        again.index[again.to_numpy()],
+        lambda i: f"column `{col}`: id {ids[i]!r} is already used on {labels[first_of[ids[i]]]}; "
+        "ids must be unique: give each site its own id",
+        column=col, value=lambda i: ids[i],
+    )
 
 
 # --------------------------------------------------------------------------- values
@@ -144,21 +165,26 @@ def _text(values: pd.Series) -> pd.Series:
 # --------------------------------------------------------------------------- validation
 
 
-def _check_coordinates(lon: np.ndarray, lat: np.ndarray, notes: RowNotes) -> None:
+def _check_coordinates(
+    lon: np.ndarray, lat: np.ndarray, notes: RowNotes, columns: str = "geometry"
+) -> None:
     """Points outside Almaty Region (and swapped lat/lon) are problems of their rows."""
     west, south, east, north = _crs.REGION_BOUNDS_LONLAT
     ok = np.isfinite(lon) & np.isfinite(lat)
     inside = ok & (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
     swapped = ok & ~inside & (lat >= west) & (lat <= east) & (lon >= south) & (lon <= north)
+    cell = {"column": columns, "value": lambda r: f"{lat[r]:g}; {lon[r]:g}"}
     notes.problem(
         np.flatnonzero(swapped),
         lambda r: f"lat={lat[r]:g}, lon={lon[r]:g} look swapped (Almaty Region is at lat "
         f"{south}-{north}, lon {west}-{east}); swap the latitude and longitude values",
+        **cell,
     )
     notes.problem(
         np.flatnonzero(ok & ~inside & ~swapped),
         lambda r: f"lon={lon[r]:g}, lat={lat[r]:g} is outside Almaty Region "
         f"({west}-{east} E, {south}-{north} N); check the coordinates (decimal degrees, WGS84)",
+        **cell,
     )
 
 
@@ -170,6 +196,51 @@ def _raise(where: str, problems: list[str], unit: str) -> None:
         "fix them and run again:\n  - " + "\n  - ".join(shown) + more,
         problems,
     )
+
+
+_TABLE_UNIT = "rows as a spreadsheet shows them: the header is row 1"
+_GEO_UNIT = "features are counted from 1 in file order"
+
+
+def _finish(
+    path: Path, cells: pd.DataFrame, rows, notes: RowNotes, ids, fields: dict, geometry,
+    unit: str, facts: dict,
+) -> gpd.GeoDataFrame:  # fmt: skip
+    """The sites table of the rows without problems; the others as rejects in ``.attrs``.
+
+    ``fields`` holds ``name``, ``lon``, ``lat``, ``area_ha``, ``free_ha`` (arrays of all
+    rows, or None); ``.attrs["site_rejects"]`` the rejected rows as records
+    (:func:`planner.inputs.rejects.rejects_table`), ``.attrs["site_file"]`` how the file
+    was read. A file with no usable row is refused (:class:`SiteFileError`).
+    """
+    ok = notes.ok()
+    rejects = rejects_table(cells, rows, notes, ok, ids)
+    what = "row" if unit == _TABLE_UNIT else "feature"
+    if not ok.any():
+        _raise(str(path), row_problems(rejects, unit=what), unit)
+
+    def keep(v):
+        return None if v is None else np.asarray(v)[ok]
+
+    geoms = np.asarray(geometry, dtype=object)[ok]
+    out = sites_table(
+        np.asarray(ids, dtype=object)[ok], keep(fields["name"]), keep(fields["lon"]),
+        keep(fields["lat"]), keep(fields["area_ha"]), keep(fields["free_ha"]), path.name,
+        gpd.GeoSeries(geoms, crs=_crs.GEOGRAPHIC_CRS),
+    )  # fmt: skip
+    out.attrs["site_rejects"] = rejects.to_dict("records")
+    out.attrs["site_file"] = {
+        "path": str(path), "rows_in": len(ok), "valid": int(ok.sum()),
+        "rejected": len(rejects), "unit": what, **facts,
+    }  # fmt: skip
+    return out
+
+
+def site_rejects(sites: pd.DataFrame) -> pd.DataFrame:
+    """The rejected rows of a sites file read with ``strict=False`` (empty: none)."""
+    records = sites.attrs.get("site_rejects") or []
+    return pd.DataFrame.from_records(records) if records else pd.DataFrame(
+        columns=list(REJECT_COLUMNS))
 
 
 def _read_table_sites(path: Path, encoding: str | None, sheet) -> gpd.GeoDataFrame:
@@ -187,29 +258,28 @@ def _read_table_sites(path: Path, encoding: str | None, sheet) -> gpd.GeoDataFra
                 f"name it {names} (any case)"
             )
     if problems:
-        _raise(where, problems, "rows are counted from 1 below the header")
+        _raise(where, problems, _TABLE_UNIT)
     if not raw.records:
         raise SiteFileError(f"{where}: the file has a header but no sites; add one row per site")
     n = len(raw.records)
-    labels = [f"row {i + 1}" for i in range(n)]
+    labels = raw.labels()
     values = _check_fields(text, cols, COLUMNS, notes, "row")
     lon, lat = values["lon"], values["lat"]
-    _check_coordinates(lon, lat, notes)
+    _check_coordinates(lon, lat, notes, f"{cols['lat']}; {cols['lon']}")
     ids = values.get("site_id")
     if ids is None:
-        ids = np.array([f"row-{i + 1}" for i in range(n)], dtype=object)
-    problems = notes.labelled(labels)
-    _check_unique_ids(ids, cols.get("site_id"), labels, problems)
-    if problems:
-        _raise(where, problems, "rows are counted from 1 below the header")
+        ids = np.array([f"row-{r}" for r in raw.rows], dtype=object)
+    _reject_repeated_ids(ids, cols.get("site_id"), labels, notes)
     names = values.get("name", np.full(n, "", dtype=object))
     dropped = [c for c in text.columns if c not in cols.values()]
     if dropped:
         log.info("%s: columns not used for sites: %s", where, ", ".join(map(repr, dropped)))
-    return sites_table(
-        ids, names, lon, lat, values.get("area_ha"), values.get("free_ha"), path.name,
-        gpd.points_from_xy(lon, lat),
-    )  # fmt: skip
+    fields = {"name": names, "lon": lon, "lat": lat, "area_ha": values.get("area_ha"),
+              "free_ha": values.get("free_ha")}  # fmt: skip
+    facts = {k: getattr(raw, k) for k in ("encoding", "separator", "sheet", "blank_rows")}
+    return _finish(path, text, raw.rows, notes, ids, fields,
+                   gpd.points_from_xy(np.nan_to_num(lon), np.nan_to_num(lat)), _TABLE_UNIT,
+                   facts)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- geodata files
@@ -246,43 +316,34 @@ def _read_geo(path: Path, layer: str | None) -> gpd.GeoDataFrame:
     return gdf
 
 
-def _refuse_nan_coordinates(geoms, good, labels, problems) -> None:
+def _refuse_nan_coordinates(geoms, good, notes: RowNotes) -> None:
     """A feature with a NaN/infinite coordinate is a problem naming it (GEOS would raise)."""
     idx = np.flatnonzero(good)
     coords, owner = shapely.get_coordinates(geoms[idx], return_index=True)
-    bad = np.unique(owner[~np.isfinite(coords).all(axis=1)])
-    for r in idx[bad]:
-        problems.append(f"{labels[r]}: coordinates are not numbers (NaN or infinite); fix or "
-                        "redraw the geometry")
-        good[r] = False
+    bad = idx[np.unique(owner[~np.isfinite(coords).all(axis=1)])]
+    notes.problem(bad, "coordinates are not numbers (NaN or infinite); fix or redraw the "
+                  "geometry", column="geometry")  # fmt: skip
+    good[bad] = False
 
 
-def _read_geo_sites(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
-    where = str(path)
-    gdf = _read_geo(path, layer)
-    unit = "features are counted from 1 in file order"
-    if gdf.crs is None:
-        raise InputError(
-            f"{where}: no CRS is declared; save it with its CRS (GeoJSON: EPSG:4326 lon/lat; "
-            "GeoPackage: set the layer's SRS), the planner does not guess"
-        )
-    if len(gdf) == 0:
-        raise SiteFileError(f"{where}: the file has no features; add one point or polygon per site")
-    problems: list[str] = []
-    labels = [f"feature {i + 1}" for i in range(len(gdf))]
-    geoms = np.array(gdf.geometry.to_numpy(), dtype=object)  # writable copy
+def _geometry_problems(geoms, notes: RowNotes) -> tuple[np.ndarray, np.ndarray]:
+    """Features without a usable geometry are problems; (usable, polygon type) masks."""
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     types = shapely.get_type_id(geoms)  # 0 point, 3 polygon, 6 multipolygon
     wrong = ~missing & ~np.isin(types, (0, 3, 6))
-    for r in np.flatnonzero(missing):
-        problems.append(f"{labels[r]}: has no geometry; give it a point or polygon or remove it")
-    for r in np.flatnonzero(wrong):
-        problems.append(
-            f"{labels[r]}: geometry {geoms[r].geom_type} is not a site; use a Point "
-            "or a (Multi)Polygon land parcel"
-        )
+    notes.problem(np.flatnonzero(missing), "has no geometry; give it a point or polygon or "
+                  "remove it", column="geometry")  # fmt: skip
+    notes.problem(
+        np.flatnonzero(wrong),
+        lambda r: f"geometry {geoms[r].geom_type} is not a site; use a Point or a "
+        "(Multi)Polygon land parcel", column="geometry",
+    )
     good = ~missing & ~wrong
-    _refuse_nan_coordinates(geoms, good, labels, problems)
+    _refuse_nan_coordinates(geoms, good, notes)
+    return good, types
+
+
+def _refuse_projected(where: str, gdf, geoms, good) -> None:
     if gdf.crs.is_geographic and good.any():
         b = shapely.total_bounds(geoms[good])
         beyond = (np.abs(b[[0, 2]]) > 180).any() or (np.abs(b[[1, 3]]) > 90).any()
@@ -292,13 +353,12 @@ def _read_geo_sites(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
                 f"although the file says {gdf.crs.to_string()}; the data is projected (e.g. "
                 "UTM 43N metres): declare its real CRS in the file, or reproject it to EPSG:4326"
             )
-    if not gdf.crs.equals(_crs.GEOGRAPHIC_CRS):
-        log.info("%s: reprojected from %s to EPSG:4326", where, gdf.crs.to_string())
-        gdf = gdf.to_crs(_crs.GEOGRAPHIC_CRS)
-        geoms = np.array(gdf.geometry.to_numpy(), dtype=object)  # writable copy
-    poly = good & (types != 0)
+
+
+def _repair_polygons(geoms, good, poly, notes: RowNotes) -> dict[int, str]:
+    """Invalid parcels made valid (row -> why it was invalid); unrepairable ones rejected."""
     invalid = poly & ~shapely.is_valid(np.where(poly, geoms, None))
-    repaired: dict[int, str] = {}  # row -> why the polygon was invalid
+    repaired: dict[int, str] = {}
     for r in np.flatnonzero(invalid):
         fixed = shapely.make_valid(geoms[r])
         if fixed.geom_type == "GeometryCollection":
@@ -306,44 +366,70 @@ def _read_geo_sites(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
                 [g for g in fixed.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
             )
         if fixed.is_empty or fixed.geom_type not in ("Polygon", "MultiPolygon"):
-            problems.append(
-                f"{labels[r]}: invalid polygon ({shapely.is_valid_reason(geoms[r])}) "
-                "cannot be repaired; redraw it"
-            )
+            notes.problem([r], f"invalid polygon ({shapely.is_valid_reason(geoms[r])}) cannot "
+                          "be repaired; redraw it", column="geometry")  # fmt: skip
             good[r] = poly[r] = False
             continue
         repaired[int(r)] = shapely.is_valid_reason(geoms[r])
         geoms[r] = fixed
+    return repaired
+
+
+def _read_geo_sites(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
+    where = str(path)
+    gdf = _read_geo(path, layer)
+    if gdf.crs is None:
+        raise InputError(
+            f"{where}: no CRS is declared; save it with its CRS (GeoJSON: EPSG:4326 lon/lat; "
+            "GeoPackage: set the layer's SRS), the planner does not guess"
+        )
+    if len(gdf) == 0:
+        raise SiteFileError(f"{where}: the file has no features; add one point or polygon per site")
+    problems: list[str] = []
+    n = len(gdf)
+    labels = [row_label(i + 1, "feature") for i in range(n)]
+    notes = RowNotes(n)
+    geoms = np.array(gdf.geometry.to_numpy(), dtype=object)  # writable copy
+    good, types = _geometry_problems(geoms, notes)
+    _refuse_projected(where, gdf, geoms, good)
+    if not gdf.crs.equals(_crs.GEOGRAPHIC_CRS):
+        log.info("%s: reprojected from %s to EPSG:4326", where, gdf.crs.to_string())
+        gdf = gdf.to_crs(_crs.GEOGRAPHIC_CRS)
+        geoms = np.array(gdf.geometry.to_numpy(), dtype=object)  # writable copy
+    poly = good & (types != 0)
+    repaired = _repair_polygons(geoms, good, poly, notes)
     rep = np.where(good, geoms, None)
     rep[poly] = shapely.point_on_surface(geoms[poly])
-    lon = np.full(len(gdf), np.nan)
-    lat = np.full(len(gdf), np.nan)
+    lon = np.full(n, np.nan)
+    lat = np.full(n, np.nan)
     lon[good] = shapely.get_x(rep[good])
     lat[good] = shapely.get_y(rep[good])
-    for r in np.flatnonzero(good & ~(np.isfinite(lon) & np.isfinite(lat))):
-        problems.append(f"{labels[r]}: coordinates are not numbers (NaN); fix the geometry")
-    notes = RowNotes(len(gdf))
+    notes.problem(np.flatnonzero(good & ~(np.isfinite(lon) & np.isfinite(lat))),
+                  "coordinates are not numbers (NaN); fix the geometry", column="geometry")
     _check_coordinates(lon, lat, notes)
     cols = _find_columns(gdf.columns, _ATTRIBUTES, where, problems)
+    if problems:
+        _raise(where, problems, _GEO_UNIT)
     values = _check_fields(gdf, cols, _ATTRIBUTES, notes, "feature", as_text=_text)
-    problems += notes.labelled(labels)
     ids = values.get("site_id")
     if ids is None:
-        ids = np.array([f"feature-{i + 1}" for i in range(len(gdf))], dtype=object)
-    _check_unique_ids(ids, cols.get("site_id"), labels, problems)
-    area_attr, free = values.get("area_ha"), values.get("free_ha")
-    if problems:
-        _raise(where, problems, unit)
-    area = np.full(len(gdf), np.nan) if area_attr is None else area_attr.copy()
+        ids = np.array([f"feature-{i + 1}" for i in range(n)], dtype=object)
+    _reject_repeated_ids(ids, cols.get("site_id"), labels, notes)
+    area_attr = values.get("area_ha")
+    area = np.full(n, np.nan) if area_attr is None else area_attr.copy()
+    poly &= notes.ok()
     if poly.any():
         metric = gpd.GeoSeries(geoms[poly], crs=_crs.GEOGRAPHIC_CRS).to_crs(_crs.METRIC_CRS)
         area[poly] = metric.area.to_numpy() / 1e4
-    names = values.get("name", np.full(len(gdf), "", dtype=object))
-    out = sites_table(
-        ids, names, lon, lat, area, free, path.name, gpd.GeoSeries(geoms, crs=_crs.GEOGRAPHIC_CRS)
-    )
-    out.attrs["site_notes"] = parcel_notes(ids, labels, area_attr, area, poly, repaired)
-    for note in out.attrs["site_notes"]:
+    names = values.get("name", np.full(n, "", dtype=object))
+    attrs = pd.DataFrame({c: _text(gdf[c]).to_numpy() for c in gdf.columns
+                          if c != gdf.geometry.name})  # fmt: skip
+    fields = {"name": names, "lon": lon, "lat": lat, "area_ha": area,
+              "free_ha": values.get("free_ha")}  # fmt: skip
+    out = _finish(path, attrs, range(1, n + 1), notes, ids, fields, geoms, _GEO_UNIT, {})
+    notes_ok = parcel_notes(ids, labels, area_attr, area, poly, repaired)
+    out.attrs["site_notes"] = notes_ok
+    for note in notes_ok:
         log.warning("%s: %s", where, note)
     return out
 
@@ -380,6 +466,7 @@ def read_sites(
     *,
     encoding: str | None = None,
     sheet: str | int | None = None,
+    strict: bool = True,
 ) -> gpd.GeoDataFrame:
     """Read and validate a user's sites file.
 
@@ -400,12 +487,22 @@ def read_sites(
         CSV encoding; default: detected.
     sheet
         Excel sheet name or 0-based index; default the first sheet.
+    strict
+        All or nothing (the default here): any bad row refuses the file. With
+        ``strict=False`` (what the commands do unless ``--strict``) bad rows are left out
+        and kept, with their row, id, column, value and fix, in ``.attrs["site_rejects"]``
+        (:func:`site_rejects` gives them as a table); ``.attrs["site_file"]`` says how
+        the file was read (rows in, valid, rejected, encoding, separator).
+
+    Rows are numbered as a spreadsheet shows them (the header is row 1; Excel's row
+    numbers), features of a GeoJSON/GeoPackage from 1; every message names the row's id.
 
     Raises
     ------
     SiteFileError
         listing every bad row (empty or non-numeric coordinates, swapped lat/lon, points
-        outside Almaty Region, empty or duplicate ids); nothing is loaded.
+        outside Almaty Region, empty or repeated ids) with its id; nothing is loaded
+        (``strict``, or no row is usable).
     InputError
         unreadable file, no CRS, projected numbers labelled as degrees, unknown format.
     """
@@ -426,7 +523,12 @@ def read_sites(
             f"sites file {str(path)!r}: unknown format {suffix or '(no suffix)'!r}; use "
             f"{', '.join(TABLE_SUFFIXES + GEO_SUFFIXES)}"
         )
-    log.info("%s: %d site(s) loaded", path, len(gdf))
+    rejects = site_rejects(gdf)
+    if strict and len(rejects):
+        facts = gdf.attrs["site_file"]
+        unit = _TABLE_UNIT if facts["unit"] == "row" else _GEO_UNIT
+        _raise(str(path), row_problems(rejects, unit=facts["unit"]), unit)
+    log.info("%s: %d site(s) loaded, %d rejected", path, len(gdf), len(rejects))
     return gdf
 
 
@@ -564,11 +666,13 @@ def _off_excluded_land(layers, x: np.ndarray, y: np.ndarray, keep: np.ndarray) -
     return keep
 
 
-def load_sites(spec: str | Path, layers, lang: str = "ru", **grid_options) -> gpd.GeoDataFrame:
+def load_sites(spec: str | Path, layers, lang: str = "ru", *, strict: bool = True,
+               **grid_options) -> gpd.GeoDataFrame:  # fmt: skip
     """Sites from ``"builtin"`` (the zones, named in ``lang``), ``"grid"``
-    (:func:`grid_sites`) or a file path."""
+    (:func:`grid_sites`) or a file path (:func:`read_sites`; ``strict=False`` leaves bad
+    rows out, see :func:`site_rejects`)."""
     if not isinstance(spec, Path) and str(spec) == "builtin":
         return builtin_sites(layers, lang)
     if not isinstance(spec, Path) and str(spec) == "grid":
         return grid_sites(layers, **grid_options)
-    return read_sites(spec)
+    return read_sites(spec, strict=strict)

@@ -52,6 +52,7 @@ __all__ = [
     "decode_text",
     "free_name",
     "read_table",
+    "row_label",
     "sniff_separator",
 ]
 
@@ -99,6 +100,17 @@ class RawTable:
     cell_problems: dict[int, list[str]] = field(default_factory=dict)
     #: Excel numeric cells: (row, column index, cell name, text)
     numeric_cells: list[tuple[int, int, str, str]] = field(default_factory=list)
+
+    def labels(self) -> list[str]:
+        """``row N`` of each record (:func:`row_label`)."""
+        return [row_label(r) for r in self.rows]
+
+
+def row_label(line: int, unit: str = "row") -> str:
+    """How every message names a row: ``row 3`` is the row a spreadsheet shows as 3 (the
+    header is row 1 of a CSV; Excel rows are Excel's numbers); ``feature 3`` is the third
+    feature of a GeoJSON/GeoPackage. The one numbering of every reader and rejects file."""
+    return f"{unit} {line}"
 
 
 class _Where:
@@ -367,11 +379,11 @@ def _pick_sheet(names: list[str], sheet: str | int | None, where: _Where) -> str
     raise where.error(f"has no sheet {sheet!r}; its sheets are {names}")
 
 
-def _read_xlsx(sheet: str | int | None, where: _Where) -> RawTable:
+def _read_xlsx(sheet: str | int | None, where: _Where, prefer: str | None = None) -> RawTable:
     """Streamed with bounded memory: :mod:`planner.inputs.workbook`."""
     from planner.inputs.workbook import read_xlsx
 
-    return read_xlsx(sheet, where)
+    return read_xlsx(sheet, where, prefer)
 
 
 # --------------------------------------------------------------------------- entry point
@@ -383,6 +395,7 @@ def read_table(
     kind: TableKind = TableKind(),
     encoding: str | None = None,
     sheet: str | int | None = None,
+    prefer_sheet: str | None = None,
 ) -> RawTable:
     """Read a CSV (``.csv``/``.txt``/``.tsv``) or Excel (``.xlsx``/``.xlsm``) table.
 
@@ -398,6 +411,9 @@ def read_table(
         CSV encoding; default: detected by :func:`decode_text`.
     sheet
         Excel sheet name or 0-based index; default the first sheet.
+    prefer_sheet
+        Without ``sheet``: the sheet to read when the workbook has one so named (e.g.
+        ``results`` of the planner's own XLSX), else the first.
 
     Raises
     ------
@@ -431,7 +447,7 @@ def read_table(
                 f"has an Excel name but is not an Excel workbook: its content is {looks}; "
                 "rename it to .csv if it is CSV, or save it from Excel as .xlsx",
             )
-        return _read_xlsx(sheet, where)
+        return _read_xlsx(sheet, where, prefer_sheet)
     if is_zip:
         from planner.inputs.workbook import check_archive
 

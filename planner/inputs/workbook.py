@@ -162,7 +162,7 @@ def _drop_empty_columns(header, records, numeric_cells):
     return cut(header), [cut(r) for r in records], numeric
 
 
-def read_xlsx(sheet: str | int | None, where: _Where) -> RawTable:
+def read_xlsx(sheet: str | int | None, where: _Where, prefer: str | None = None) -> RawTable:
     """The chosen sheet as a :class:`~planner.inputs.tables.RawTable` (see module doc)."""
     from planner.inputs.tables import _pick_sheet, _split_header
 
@@ -174,6 +174,8 @@ def read_xlsx(sheet: str | int | None, where: _Where) -> RawTable:
         wb_val.close()
         raise
     try:
+        if sheet is None and prefer in wb_val.sheetnames:
+            sheet = prefer
         name = _pick_sheet(wb_val.sheetnames, sheet, where)
         ws_val, ws_f = wb_val[name], wb_f[name]
         for ws in (ws_val, ws_f):
@@ -193,6 +195,9 @@ def read_xlsx(sheet: str | int | None, where: _Where) -> RawTable:
             if texts:
                 records.append(texts)
                 numbers.append(rownum)
+        from planner.inputs.planner_book import machine_names
+
+        book = machine_names(wb_val, name)  # the planner's own XLSX: by machine names
     finally:
         wb_val.close()
         wb_f.close()
@@ -200,6 +205,9 @@ def read_xlsx(sheet: str | int | None, where: _Where) -> RawTable:
         header, body, numeric_cells = _drop_empty_columns(records[0], records[1:], numeric_cells)
         records = [header, *body]
     raw = _split_header(records, numbers, where, sheet=name)
+    if book is not None:
+        raw.header = book.header(raw.header)
+        book.records(raw.header, raw.records)
     raw.blank_rows = (raw.rows[-1] - raw.header_row - len(raw.rows)) if raw.rows else 0
     first_data = raw.rows[0] if raw.rows else raw.header_row + 1
     raw.cell_problems = {r: p for r, p in problems.items() if r >= first_data}

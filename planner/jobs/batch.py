@@ -75,6 +75,7 @@ from planner.config.sectors import SectorCatalog
 from planner.core.ranking import REASONS, RankResult
 from planner.core.scoring import parse_as_of
 from planner.core.sitetable import check_sites_table
+from planner.errors import InputError
 from planner.inputs.companies import CompanyTable, read_companies
 
 from .batch_stages import (
@@ -142,6 +143,8 @@ class BatchResult:
     rank: RankResult | None = None
     alloc: Any = None
     lang: str = "ru"
+    #: rejected rows of a sites file (row, id, column, value, reason + cells); None: no file
+    site_rejects: pd.DataFrame | None = None
 
     @property
     def scenario_name(self) -> str:
@@ -165,12 +168,27 @@ class BatchResult:
         """
         if self.counts["ranked"] == 0:
             return 1
-        return 3 if self.counts["rejected"] else 0
+        return 3 if self.counts["rejected"] or self.counts.get("sites_rejected") else 0
 
     def summary_lines(self, rejects_path: str | os.PathLike | None = None,
+                      site_rejects_path: str | os.PathLike | None = None,
                       lang: str | None = None) -> list[str]:  # fmt: skip
         """The run in a few plain lines in ``lang`` (default: the run's), e.g.
         ``48 ranked, 2 rejected -> out/rejects.csv`` (catalog ``cli.*``)."""
+        lines = self._summary_lines(rejects_path, lang)
+        n = self.counts.get("sites_rejected", 0)
+        if n:
+            rej = self.site_rejects
+            shown = ", ".join(f"row {r} ({i!r})" for r, i in zip(rej["row"][:5], rej["id"][:5],
+                                                                  strict=True))  # fmt: skip
+            line = f"sites file: {n} row(s) rejected: {shown}" + (", ..." if n > 5 else "")
+            if site_rejects_path is not None:
+                line += f" -> {site_rejects_path}"
+            lines.insert(1, line + f"; {self.counts['sites']:,} sites scored")
+        return lines
+
+    def _summary_lines(self, rejects_path: str | os.PathLike | None = None,
+                       lang: str | None = None) -> list[str]:  # fmt: skip
         lang = i18n.check_lang(lang or self.lang)
         c = self.counts
 
@@ -450,6 +468,7 @@ def run_batch(
     progress: ProgressFn | None = None,
     max_result_rows: int | None = None,
     network: str | os.PathLike | None = None,
+    strict: bool = False,
     dem: str | os.PathLike | None = None,
     **options,
 ) -> BatchResult:
@@ -477,6 +496,10 @@ def run_batch(
     network
         A road network file (``planner network build``), ``"builtin"``, or None (a
         travel-time scenario then uses the coarse built-in network, with a warning).
+    strict
+        All or nothing: a rejected row of the company list or of a sites file refuses the
+        run (:class:`~planner.errors.InputError` listing them) instead of leaving the row
+        out (in ``rejects`` / ``site_rejects``, exit code 3).
     dem
         An elevation model file (GeoTIFF, any CRS) or None: see :func:`score_companies`
         ``terrain``.
@@ -504,13 +527,15 @@ def run_batch(
         progress("reading companies", 0, 1)
     table = read_companies(companies_path, encoding=encoding, sheet=sheet,
                            catalog=options.get("catalog"), lang=opts.lang)  # fmt: skip
+    if strict and len(table.rejects):
+        _refuse_rejects(companies_path, table.rejects)
     ls = layers if isinstance(layers, LayerSet) else load_layers(layers)
     if progress is not None:
         progress("loading sites", 0, 1)
     if isinstance(sites, pd.DataFrame):
         site_table, sites_input = sites, "table in memory"
     else:
-        site_table = load_sites(sites, ls, opts.lang)
+        site_table = load_sites(sites, ls, opts.lang, strict=strict)
         sites_input = Path(sites) if Path(str(sites)).is_file() else str(sites)
     check_result_rows(len(table.valid), len(site_table), opts.top_k, max_result_rows)
     from planner.inputs.roads import network_for_scenario, network_inputs
@@ -548,4 +573,28 @@ def run_batch(
     result.extra["timings"]["read_s"] = round(read_s, 4)
     facts = ("encoding", "separator", "sheet", "columns", "ignored_columns")
     result.extra["company_file"] = {k: getattr(table, k) for k in facts}
+    if "site_file" in site_table.attrs:  # a sites file: its rejected rows are reported
+        from planner.inputs.rejects import row_problems
+        from planner.inputs.sites import site_rejects
+
+        result.site_rejects = site_rejects(site_table)
+        result.counts["sites_rejected"] = len(result.site_rejects)
+        unit = site_table.attrs["site_file"]["unit"]
+        result.warnings.extend(f"sites file, rejected {line}" for line in
+                               row_problems(result.site_rejects, unit=unit))  # fmt: skip
+        result.extra["sites_file"] = dict(site_table.attrs["site_file"])
     return result
+
+
+def _refuse_rejects(path, rejects: pd.DataFrame) -> None:
+    """--strict: a company list with rejected rows is refused, every row named."""
+    from planner.inputs.rejects import row_problems
+
+    lines = row_problems(rejects, what="company")
+    shown = "\n  - ".join(lines[:50]) + (f"\n  ... and {len(lines) - 50} more"
+                                         if len(lines) > 50 else "")  # fmt: skip
+    raise InputError(
+        f"company file {str(path)!r}: {len(lines)} row(s) cannot be used and --strict was "
+        f"given, so nothing was scored; fix them (or run without --strict to score the "
+        f"others and write these rows to the rejects file):\n  - {shown}"
+    )

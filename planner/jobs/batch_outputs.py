@@ -42,6 +42,8 @@ class OutputPlan:
     sheets: dict[str, Path]  # sibling files (CSV / GeoJSON outputs): name -> path
     rejects: Path
     map: Path | None
+    #: the rejected rows of a sites file (only when the sites are a file)
+    site_rejects: Path | None = None
 
     def outputs(self) -> list[Output | None]:
         """The files as :class:`~planner._atomic.Output` s (results, rejects and map
@@ -53,6 +55,9 @@ class OutputPlan:
                    manifest=True),  # fmt: skip
             Output(self.map, "map file", MAP_SUFFIXES, "--map maps/results.html", manifest=True)
             if self.map is not None else None,
+            Output(self.site_rejects, "sites rejects file", REJECT_SUFFIXES,
+                   "--sites-rejects sites.rejects.csv", manifest=True)
+            if self.site_rejects is not None else None,
         ]  # fmt: skip
 
 
@@ -82,6 +87,11 @@ def default_rejects_path(out: str | os.PathLike) -> Path:
     return out.with_name(f"{out.stem}.rejects.csv")
 
 
+def _sites_file(sites) -> bool:
+    return sites is not None and not isinstance(sites, pd.DataFrame) and str(sites) not in (
+        "builtin", "grid")
+
+
 def plan_outputs(
     out: str | os.PathLike,
     rejects: str | os.PathLike | None = None,
@@ -89,8 +99,10 @@ def plan_outputs(
     *,
     overwrite: bool = False,
     allocate: bool = False,
-    csv_sep: str = ",",
+    csv_sep: str | None = None,
     inputs: Iterable[str | os.PathLike | None] = (),
+    sites: Any = None,
+    site_rejects: str | os.PathLike | None = None,
 ) -> OutputPlan:
     """The files a run writes (results, sibling tables, rejects, map and manifests), checked.
 
@@ -98,9 +110,10 @@ def plan_outputs(
     exist (without ``overwrite``), cannot be written or are one of ``inputs`` (the
     company list, sites, layers, scenario file: refused even with ``overwrite``). Raises
     :class:`~planner.errors.OutputExistsError` / :class:`~planner.errors.OutputError` /
-    :class:`~planner.errors.InputError`; writes nothing.
+    :class:`~planner.errors.InputError`; writes nothing. With ``sites`` a file, its
+    rejects file (``site_rejects``, default ``<stem>.sites.rejects.csv``) is planned too.
     """
-    if csv_sep not in _CSV_SEPS:
+    if csv_sep is not None and csv_sep not in _CSV_SEPS:
         raise InputError(
             f"csv separator {csv_sep!r} is not supported; use ',' , ';' (Russian Excel) or tab"
         )
@@ -110,7 +123,13 @@ def plan_outputs(
     if out.suffix.lower() in (".csv", ".geojson"):  # one table per file: the others beside it
         sheets = {n: out.with_name(f"{out.stem}.{n}.csv") for n in names}
     rej = Path(rejects) if rejects is not None else default_rejects_path(out)
-    plan = OutputPlan(out, sheets, rej, Path(map_path) if map_path is not None else None)
+    site_rej = None
+    if _sites_file(sites) or site_rejects is not None:
+        from .table_files import rejects_output
+
+        site_rej = rejects_output(out, site_rejects, "sites.rejects").path
+    plan = OutputPlan(out, sheets, rej, Path(map_path) if map_path is not None else None,
+                      site_rej)  # fmt: skip
     check_outputs(plan.outputs(), overwrite, inputs)
     return plan
 
@@ -149,10 +168,12 @@ def write_batch(
     rejects: str | os.PathLike | None = None,
     map_path: str | os.PathLike | None = None,
     overwrite: bool = False,
-    csv_sep: str = ",",
+    csv_sep: str | None = None,
     *,
     command: Sequence[str] | str | None = None,
     map_lang: str = "ru",
+    lang: str | None = None,
+    site_rejects: str | os.PathLike | None = None,
 ) -> dict[str, Path]:
     """Write the results, sibling tables, rejects and map, each atomically, and manifests.
 
@@ -174,9 +195,16 @@ def write_batch(
         Replace existing files; without it every target is checked first and nothing is
         written if one exists.
     csv_sep
-        CSV separator (``","``, ``";"`` with decimal commas, or tab).
+        CSV separator (``","``, ``";"`` with decimal commas, or tab); default: the
+        company list's (:class:`~planner.jobs.table_files.CsvStyle`: a ``;`` cp1251 list
+        gets ``;`` cp1251 CSV results and rejects).
     command
         The command line, recorded in the manifests.
+    lang
+        Language of the XLSX headers, yes/no and the ``columns`` / ``about`` sheets
+        (default ``map_lang``).
+    site_rejects
+        Where the rejected rows of a sites file go (default ``<stem>.sites.rejects.csv``).
 
     Returns
     -------
@@ -186,7 +214,10 @@ def write_batch(
     """
     plan = plan_outputs(out, rejects, map_path, overwrite=overwrite,
                         allocate=result.allocation is not None, csv_sep=csv_sep,
-                        inputs=_input_files(result.inputs))  # fmt: skip
+                        inputs=_input_files(result.inputs),
+                        site_rejects=site_rejects if result.site_rejects is not None
+                        else None, sites=result.inputs.get("sites")
+                        if result.site_rejects is not None else None)  # fmt: skip
     m = None
     if plan.map is not None and result.counts["ranked"]:
         m = _build_map(result, map_lang)  # before any file is written: a failure leaves none
@@ -194,7 +225,7 @@ def write_batch(
         note = f"map {plan.map} not written: no company could be ranked"
         if note not in result.warnings:
             result.warnings.append(note)
-    written = _write_tables(result, plan, overwrite, csv_sep)
+    written = _write_tables(result, plan, overwrite, csv_sep, lang or map_lang, command)
     if m is not None:
         from planner.render.maps import save_map
 
@@ -204,30 +235,49 @@ def write_batch(
     return written
 
 
+def _about(result: BatchResult) -> dict[str, Any]:
+    """What the ``about`` sheet of the XLSX says."""
+    from planner._version import __version__
+
+    return {"scenario": result.scenario_name, "scenario_hash": result.scenario_hash,
+            "as_of": result.as_of.isoformat(), "inputs": dict(result.inputs),
+            "version": __version__}  # fmt: skip
+
+
 def _write_tables(result: BatchResult, plan: OutputPlan, overwrite: bool,
-                  csv_sep: str) -> dict[str, Path]:  # fmt: skip
+                  csv_sep: str | None, lang: str, command=None) -> dict[str, Path]:  # fmt: skip
     from planner.render.outputs import write_table
+
+    from .table_files import CsvStyle
 
     c = result.counts
     written: dict[str, Path] = {}
+    style = CsvStyle.follow(result.extra.get("company_file"), csv_sep).write_args()
+    book = {"lang": lang, "about": _about(result)}
     if c["valid"]:
         sheets = {n: _for_files(t) for n, t in _written_sheet_tables(result).items()}
         main = _for_files(result.results)
         if plan.results.suffix.lower() == ".geojson":
             write_table(main, plan.results, overwrite=overwrite, sheet_name="results")
             for n, p in plan.sheets.items():
-                write_table(sheets[n], p, overwrite=overwrite, csv_sep=csv_sep)
+                write_table(sheets[n], p, overwrite=overwrite, **style)
         else:
-            write_table(main, plan.results, overwrite=overwrite, csv_sep=csv_sep, sheets=sheets,
-                        sheet_name="results")  # fmt: skip
+            write_table(main, plan.results, overwrite=overwrite, sheets=sheets,
+                        sheet_name="results", **style, **book)  # fmt: skip
         written["results"] = plan.results
         for n in sheets:
             if n in plan.sheets:
                 written[n] = plan.sheets[n]
     if c["rejected"]:
         write_table(_for_files(result.rejects), plan.rejects, overwrite=overwrite,
-                    csv_sep=csv_sep, sheet_name="rejects")  # fmt: skip
+                    sheet_name="rejects", **style, **book)  # fmt: skip
         written["rejects"] = plan.rejects
+    site_rej = result.site_rejects
+    if site_rej is not None and len(site_rej) and plan.site_rejects is not None:
+        site_style = CsvStyle.follow(result.extra.get("sites_file"), csv_sep).write_args()
+        write_table(site_rej, plan.site_rejects, overwrite=overwrite, sheet_name="rejects",
+                    **site_style, **book)  # fmt: skip
+        written["site_rejects"] = plan.site_rejects
     return written
 
 
@@ -245,7 +295,7 @@ def _write_manifests(result: BatchResult, written: dict[str, Path], command,
     }
     inputs = dict(result.inputs)
     extra = {**result.extra, "files": {k: _file_facts(p) for k, p in written.items()}}
-    for label in ("results", "rejects", "map"):
+    for label in ("results", "rejects", "site_rejects", "map"):
         if label in written:
             written[f"{label}_manifest"] = write_manifest(
                 written[label], inputs=inputs, extra={**extra, "this_file": label}, **common

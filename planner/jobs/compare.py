@@ -289,6 +289,10 @@ def run_compare(
     sites_path: str | Path | None = None,
     overwrite: bool = False,
     network: str | Path | None = None,
+    rejects: str | Path | None = None,
+    strict: bool = False,
+    csv_sep: str | None = None,
+    rejected: list[str] | None = None,
     dem: str | Path | None = None,
 ) -> tuple[Comparison, dict[str, Path]]:
     """What ``planner compare`` runs: read the inputs, compare, write the outputs.
@@ -299,6 +303,11 @@ def run_compare(
     ``network``: a road network file or ``"builtin"`` (a travel-time scenario without it
     uses the coarse built-in network, with a logged note). ``dem``: an elevation model
     (GeoTIFF, any CRS) for the scenario's ``[terrain]`` limits.
+
+    Bad rows of ``sites_path`` are left out (``strict``: the file is refused) and written
+    to ``rejects`` (default ``<stem>.sites.rejects.csv`` beside the XLSX or HTML output,
+    none without outputs) in the file's CSV convention (``csv_sep`` overrides); each is
+    logged with its row and id and appended to ``rejected`` when a list is given.
     """
     i18n.check_lang(lang)
     refs = [*list(site_refs), *(parse_at(a) for a in at)]
@@ -314,6 +323,7 @@ def run_compare(
             if html_path is not None else None,
             Output(Path(xlsx_path), "spreadsheet", (".xlsx",), "--xlsx out/compare.xlsx")
             if xlsx_path is not None else None,
+            rej_out := _rejects_output(sites_path, rejects, xlsx_path or html_path),
         ],
         overwrite,
         inputs=[layers_path, companies, sites_path, scenario, dem],
@@ -322,6 +332,10 @@ def run_compare(
     from planner.inputs.dem import load_terrain
 
     terrain = load_terrain(dem)
+    user_sites = None
+    if sites_path is not None:
+        user_sites = read_sites(sites_path, strict=strict)
+        _refuse_rejected_refs(refs, user_sites)
     from planner.inputs.roads import network_for_scenario
 
     net, note = network_for_scenario(network, load_scenario(scenario or DEFAULT_SCENARIO),
@@ -340,13 +354,68 @@ def run_compare(
         draws=draws,
         seed=seed,
         also_as_of=also_as_of,
-        sites=sites_path,
+        sites=user_sites,
         network=net,
         terrain=terrain,
     )
     written: dict[str, Path] = {}
+    if user_sites is not None:
+        written.update(_site_rejects(user_sites, rej_out, overwrite, csv_sep, lang, rejected))
     if html_path is not None:
         written["html"] = write_report(comparison, html_path, lang=lang, overwrite=overwrite)
     if xlsx_path is not None:
         written["xlsx"] = write_xlsx(comparison, xlsx_path, lang=lang, overwrite=overwrite)
     return comparison, written
+
+
+def _refuse_rejected_refs(refs, user_sites) -> None:
+    """A site asked for whose row of the sites file was rejected: say why, not "unknown"."""
+    from planner.inputs.rejects import row_problems
+    from planner.inputs.sites import site_rejects
+
+    table = site_rejects(user_sites)
+    if not len(table):
+        return
+    valid = set(user_sites["site_id"].astype(str))
+    asked = {r for r in refs if isinstance(r, str) and r not in valid}
+    hit = table[table["id"].astype(str).isin(asked)]
+    if len(hit):
+        lines = row_problems(hit, unit=user_sites.attrs["site_file"]["unit"])
+        raise CompareError(
+            f"sites file {user_sites.attrs['site_file']['path']!r}: the site(s) asked for "
+            "could not be read, so they cannot be compared; fix the row(s) and run again: "
+            + "; ".join(lines)
+        )
+
+
+def _rejects_output(sites_path, rejects, beside) -> Output | None:
+    if sites_path is None or (rejects is None and beside is None):
+        return None
+    from .table_files import rejects_output
+
+    return rejects_output(beside or rejects, rejects, "sites.rejects")
+
+
+def _site_rejects(user_sites, out: Output | None, overwrite: bool, csv_sep, lang: str,
+                  rejected: list[str] | None) -> dict[str, Path]:  # fmt: skip
+    """Log (and collect) the rejected rows of the sites file; write them when planned."""
+    from planner.inputs.rejects import row_problems
+    from planner.inputs.sites import site_rejects
+
+    from .table_files import CsvStyle, write_rejects
+
+    table = site_rejects(user_sites)
+    if not len(table):
+        return {}
+    facts = user_sites.attrs.get("site_file", {})
+    lines = row_problems(table, unit=facts.get("unit", "row"))
+    for line in lines:
+        log.warning("sites file %s, rejected %s", facts.get("path", ""), line)
+    if rejected is not None:
+        rejected.extend(lines)
+    if out is None:
+        return {}
+    return write_rejects(table, out.path, overwrite=overwrite,
+                         style=CsvStyle.follow(facts, csv_sep), lang=lang,
+                         inputs={"sites": facts.get("path")}, command=None,
+                         counts={k: facts.get(k) for k in ("rows_in", "valid", "rejected")})

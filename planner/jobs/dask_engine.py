@@ -569,6 +569,9 @@ class ScoreRun:
     as_of: str
     top: pd.DataFrame  # rank, site_id, name, score (+ why_ru, why_kk, why_en), best first
     seconds: float
+    #: rows of a sites file left out (written to ``rejects``); exit code 3 when any
+    n_rejected: int = 0
+    rejects: Path | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -580,6 +583,7 @@ class _Target:
     top: int
     inputs: dict | None
     command: Any
+    lang: str | None = None
 
     def run(self, job: _ScoreJob, n: int, n_ex: int, parts: int, top: pd.DataFrame) -> ScoreRun:
         sc = job.scenario
@@ -631,6 +635,10 @@ def run_score_sites(
     inputs: dict | None = None,
     command=None,
     network=None,
+    rejects: str | os.PathLike | None = None,
+    strict: bool = False,
+    csv_sep: str | None = None,
+    lang: str = "ru",
     dem=None,
 ) -> ScoreRun:
     """Score ``sites`` and write them: the function ``planner score-sites`` calls.
@@ -650,15 +658,23 @@ def run_score_sites(
     (``planner network build``), ``"builtin"`` or None; a travel-time scenario without
     one uses the coarse built-in network (logged, and recorded in the manifest). ``dem``
     is an elevation model file (GeoTIFF, any CRS) for the scenario's ``[terrain]`` limits.
+
+    A sites file's bad rows are left out and written to ``rejects`` (default
+    ``<stem>.rejects.csv`` beside ``output``; in the file's CSV convention or ``csv_sep``,
+    :mod:`planner.jobs.table_files`); ``strict`` refuses such a file instead. ``lang``:
+    an ``.xlsx`` output for people in that language (:mod:`planner.render.xlsx_book`).
     """
     t0 = time.perf_counter()
     engine_opts = EngineOptions(engine, scheduler, npartitions, client).checked()
     scenario = load_scenario(scenario)  # a bad scenario fails before any reading
-    target = _Target(Path(str(output).rstrip("/\\")), overwrite, top, inputs, command)
+    target = _Target(Path(str(output).rstrip("/\\")), overwrite, top, inputs, command, lang)
+    from .table_files import rejects_output
+
+    rej = rejects_output(target.path, rejects) if _is_file(sites) else None
     check_outputs([Output(target.path, "output", SCORED_SUFFIXES, "-o scored.gpkg",
-                          manifest=True)], overwrite,
+                          manifest=True), rej], overwrite,
                   inputs=[sites, layers, scenario, inputs, scheduler, dem])  # fmt: skip
-    layers, sites = _read_inputs(layers, sites)
+    layers, sites = _read_inputs(layers, sites, strict)
     from planner.inputs.roads import network_for_scenario, network_inputs
 
     net, note = network_for_scenario(network, scenario, layers)
@@ -681,10 +697,35 @@ def run_score_sites(
         run = _score_parts_on_cluster(job, target)
     else:
         run = _score_and_write(job, target)
-    return dataclasses.replace(run, seconds=time.perf_counter() - t0)
+    n_rej, rej_path = _write_site_rejects(sites, rej, target, run, csv_sep)
+    return dataclasses.replace(run, seconds=time.perf_counter() - t0, n_rejected=n_rej,
+                               rejects=rej_path)  # fmt: skip
 
 
-def _read_inputs(layers, sites) -> tuple[Any, pd.DataFrame]:
+def _is_file(sites) -> bool:
+    return not isinstance(sites, pd.DataFrame) and str(sites) not in ("builtin", "grid")
+
+
+def _write_site_rejects(sites, rej, target: _Target, run: ScoreRun, csv_sep):
+    """The rejected rows of a sites file, written beside the output: (count, path)."""
+    from planner.inputs.sites import site_rejects
+
+    from .table_files import CsvStyle, write_rejects
+
+    table = site_rejects(sites)
+    if rej is None or not len(table):
+        return 0, None
+    facts = sites.attrs.get("site_file", {})
+    write_rejects(table, rej.path, overwrite=target.overwrite,
+                  style=CsvStyle.follow(facts, csv_sep), lang=target.lang or "ru",
+                  inputs=dict(target.inputs or {}), command=target.command,
+                  counts={k: facts.get(k) for k in ("rows_in", "valid", "rejected")},
+                  scenario={"name": run.scenario, "hash": run.scenario_hash},
+                  as_of=run.as_of)  # fmt: skip
+    return len(table), rej.path
+
+
+def _read_inputs(layers, sites, strict: bool = True) -> tuple[Any, pd.DataFrame]:
     """The LayerSet and the sites table, read from their specs when not given as objects."""
     from planner.core.layerset import LayerSet
 
@@ -695,7 +736,7 @@ def _read_inputs(layers, sites) -> tuple[Any, pd.DataFrame]:
     if not isinstance(sites, pd.DataFrame):
         from planner.inputs.sites import load_sites
 
-        sites = load_sites(sites, layers)
+        sites = load_sites(sites, layers, strict=strict)
     return layers, sites
 
 
@@ -714,7 +755,7 @@ def _score_and_write(job: _ScoreJob, target: _Target) -> ScoreRun:
         target.parquet_manifest(run)
     else:
         write_scored(scored, target.path, overwrite=target.overwrite, inputs=target.inputs,
-                     command=target.command)  # fmt: skip
+                     command=target.command, lang=target.lang)  # fmt: skip
     return run
 
 

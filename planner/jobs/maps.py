@@ -33,7 +33,7 @@ from planner.core.layerset import parse_as_of
 from planner.core.travel import prepare_travel
 from planner.errors import InputError, MapInputError
 from planner.inputs.roads import network_for_scenario, resolve_network
-from planner.inputs.tables import TableKind, cell_frame, read_table
+from planner.inputs.tables import TableKind, cell_frame, read_table, row_label
 from planner.render.map_data import texts as _texts
 from planner.render.maps import _require, build_map, save_map
 from planner.render.outputs import restore_formulas
@@ -48,8 +48,13 @@ log = logging.getLogger(__name__)
 # --------------------------------------------------------------------------- reading tables
 
 
-def _read_any(path: Path, what: str) -> tuple[pd.DataFrame, str]:
-    """Read a .csv/.xlsx/.gpkg/.geojson table; returns it and the row-numbering unit."""
+def _read_any(path: Path, what: str) -> tuple[pd.DataFrame, str | list[int]]:
+    """Read a .csv/.xlsx/.gpkg/.geojson table; returns it and its row numbers as the user
+    sees them (a spreadsheet's rows), or ``"feature"`` (features counted from 1).
+
+    An ``.xlsx`` written by the planner is read from its ``results`` / ``sites`` sheet by
+    machine names, whatever language its headers are in (:mod:`planner.inputs.planner_book`).
+    """
     suffix = path.suffix.lower()
     refuse_special(path, f"{what} file", MapInputError)
     if not path.is_file():
@@ -74,23 +79,26 @@ def _read_any(path: Path, what: str) -> tuple[pd.DataFrame, str]:
     if suffix in (".csv", ".xlsx", ".xlsm"):  # the one table reader, as for every input
         kind = TableKind(what=f"{what} file", noun=f"{what} table", item="row")
         try:
-            raw = read_table(path, kind=kind)
+            want = {"results": "results", "scored sites": "sites"}.get(what)
+            raw = read_table(path, kind=kind, prefer_sheet=want)
         except InputError as exc:
             raise MapInputError(str(exc)) from exc
         df, notes = cell_frame(raw)
-        problems = notes.labelled([f"row {r}" for r in raw.rows])
+        problems = notes.labelled(raw.labels())
         if problems:
             raise MapInputError(f"{what} file {str(path)!r}: " + "; ".join(problems[:10]))
-        return restore_formulas(df), "row"
+        return restore_formulas(df), list(raw.rows)
     raise MapInputError(
         f"{what} file {str(path)!r}: unknown type {suffix or '(none)'}; use .gpkg, .geojson, "
         ".csv or .xlsx"
     )
 
 
-def _row_labeller(unit: str):
-    # spreadsheet rows as the user sees them: header is row 1, first data row is 2
-    return (lambda i: f"row {i + 2}") if unit == "row" else (lambda i: f"feature {i + 1}")
+def _row_labeller(unit: str | list[int]):
+    # rows as a spreadsheet shows them (tables.row_label); features counted from 1
+    if isinstance(unit, str):
+        return lambda i: row_label(i + 1, "feature")
+    return lambda i: row_label(unit[i])
 
 
 def _numeric_column(

@@ -92,12 +92,14 @@ def write_scored(
     *,
     inputs: Mapping[str, Any] | None = None,
     command: Any = None,
+    lang: str | None = None,
 ) -> Path:
     """Write a :func:`score_sites` result and its ``<path>.manifest.json``, atomically.
 
     The file gets three constant columns from ``scored.attrs`` (``scenario``,
     ``scenario_hash``, ``as_of``) so the scenario travels with every copy of the table;
-    the manifest records the inputs' hashes, counts and versions.
+    the manifest records the inputs' hashes, counts and versions. ``lang``: an ``.xlsx``
+    for people in that language (headers, yes/no, ``columns`` and ``about`` sheets).
     """
     attrs = dict(scored.attrs)
     missing = [k for k in ("scenario", "scenario_hash", "as_of") if k not in attrs]
@@ -108,7 +110,9 @@ def write_scored(
     table = scored.copy()
     for key in ("scenario", "scenario_hash", "as_of"):
         table[key] = pd.array([str(attrs[key])] * len(table), dtype="str")
-    out = write_sites(table, path, overwrite=overwrite)
+    about = {"scenario": attrs["scenario"], "scenario_hash": attrs["scenario_hash"],
+             "as_of": attrs["as_of"], "inputs": dict(inputs or {})}  # fmt: skip
+    out = write_sites(table, path, overwrite=overwrite, lang=lang, about=about)
     counts = {
         "sites": len(scored),
         "excluded": int(scored["excluded"].sum()) if "excluded" in scored else 0,

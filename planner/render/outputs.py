@@ -123,6 +123,9 @@ def write_table(
     *,
     decimal: str | None = None,
     sheet_name: str = "table",
+    encoding: str = "utf-8-sig",
+    lang: str | None = None,
+    about: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write ``df`` to ``path`` safely; the format follows the extension.
 
@@ -152,6 +155,16 @@ def write_table(
         CSV decimal mark; default ``","`` when ``csv_sep=";"``, else ``"."``.
     sheet_name
         Name of the main sheet (``.xlsx``) or layer (``.gpkg``; default the file stem).
+    encoding
+        CSV encoding: ``utf-8-sig`` (UTF-8 with BOM, default), or the single-byte code page
+        of the input (``cp1251``, ``kz1048``, ``cp866``) when every character of the table
+        has a byte there; otherwise UTF-8 with BOM all the same (logged).
+    lang
+        ``.xlsx`` for people (:mod:`planner.render.xlsx_book`): headers, yes/no and the
+        ``columns`` / ``about`` sheets in ``ru``, ``kk`` or ``en``, number formats. None
+        (default) writes plain sheets under the machine names.
+    about
+        With ``lang``: what the ``about`` sheet says (scenario, hash, date, inputs...).
 
     Returns
     -------
@@ -190,10 +203,13 @@ def write_table(
         for target in (path, *targets.values()):  # refuse before writing anything
             check_writable(target, overwrite)
         dec = decimal or ("," if csv_sep == ";" else ".")
-        _write_csv(_tabular(df, geometry), path, overwrite, csv_sep, dec)
+        _write_csv(_tabular(df, geometry), path, overwrite, csv_sep, dec, encoding)
         for name, target in targets.items():
-            _write_csv(_tabular(table := sheets[name], None), target, overwrite, csv_sep, dec)
+            _write_csv(_tabular(table := sheets[name], None), target, overwrite, csv_sep, dec,
+                       encoding)  # fmt: skip
             log.debug("wrote sheet %r (%d rows) to %s", name, len(table), target)
+    elif suffix == ".xlsx" and lang is not None:
+        _write_book(df, geometry, sheets, path, overwrite, sheet_name, lang, about or {})
     elif suffix == ".xlsx":
         _write_xlsx(df, geometry, sheets, path, overwrite, sheet_name)
     else:
@@ -276,17 +292,16 @@ def _has_active_geometry(df) -> bool:
     return True
 
 
-def _write_csv(df: pd.DataFrame, path: Path, overwrite: bool, sep: str, decimal: str) -> None:
+def _write_csv(df: pd.DataFrame, path: Path, overwrite: bool, sep: str, decimal: str,
+               encoding: str = "utf-8-sig") -> None:  # fmt: skip
+    opts = dict(sep=sep, decimal=decimal, index=False, lineterminator="\r\n", na_rep="")
     with _Guard(path), atomic_output(path, overwrite) as tmp:
-        df.to_csv(
-            tmp,
-            sep=sep,
-            decimal=decimal,
-            index=False,
-            encoding="utf-8-sig",
-            lineterminator="\r\n",
-            na_rep="",
-        )
+        try:
+            df.to_csv(tmp, encoding=encoding, **opts)
+        except UnicodeEncodeError as exc:  # a code page without a byte for some text
+            log.warning("%s: %r has no byte for %r; written as UTF-8 with BOM instead", path,
+                        encoding, exc.object[exc.start : exc.end])  # fmt: skip
+            df.to_csv(tmp, encoding="utf-8-sig", **opts)
 
 
 def _sheet_names(main: str, sheets: Mapping[str, pd.DataFrame]) -> dict[str, str]:
@@ -332,6 +347,30 @@ def _excel_ready(df: pd.DataFrame, what: str) -> pd.DataFrame:
                 )
                 out.isetitem(i, cut)
     return out
+
+
+_XLSX_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
+
+
+def _write_book(df, geometry, sheets, path: Path, overwrite: bool, main: str, lang: str,
+                about: Mapping[str, Any]) -> None:  # fmt: skip
+    """An XLSX for people (:mod:`planner.render.xlsx_book`), atomically."""
+    from planner.render.xlsx_book import ABOUT_SHEET, COLUMNS_SHEET, write_book
+
+    names = _sheet_names(main, sheets)
+    for name, clean in names.items():
+        if clean.casefold() in (COLUMNS_SHEET, ABOUT_SHEET):
+            raise InputError(f"sheet name {name!r} is reserved for the {clean} sheet; "
+                             "choose another name")  # fmt: skip
+    tables = {names[main]: _excel_ready(_tabular(df, geometry), f"table for {path.name}")}
+    for name, table in sheets.items():
+        tables[names[name]] = _excel_ready(_tabular(table, None), f"sheet {name!r}")
+    with _Guard(path), atomic_output(path, overwrite) as tmp:
+        write_book(tables, tmp, lang, about, _XLSX_OPTIONS)
 
 
 def _write_xlsx(df, geometry, sheets, path: Path, overwrite: bool, main: str) -> None:
@@ -607,7 +646,8 @@ def write_manifest(
     return target
 
 
-def write_sites(gdf, path: str | os.PathLike, overwrite: bool = False) -> Path:
+def write_sites(gdf, path: str | os.PathLike, overwrite: bool = False, *,
+                lang: str | None = None, about: Mapping[str, Any] | None = None) -> Path:
     """Write a sites (or scored sites) table atomically: .gpkg, .geojson, .csv or .xlsx.
 
     Through :func:`write_table`: CSV is UTF-8 with BOM, text cells starting with
@@ -626,4 +666,4 @@ def write_sites(gdf, path: str | os.PathLike, overwrite: bool = False) -> Path:
         )
     if isinstance(gdf, gpd.GeoDataFrame) and gdf.crs is not None:
         gdf = to_geographic(gdf, what="sites")
-    return write_table(gdf, path, overwrite=overwrite, sheet_name="sites")
+    return write_table(gdf, path, overwrite=overwrite, sheet_name="sites", lang=lang, about=about)

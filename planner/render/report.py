@@ -227,8 +227,9 @@ def write_xlsx(
 
     Sheets: ``comparison`` (the table: rows = values, columns = sites), ``sites`` (one
     tidy row per site), ``needs`` (with a company), ``robustness``, ``also_as_of`` (with
-    a second date) and ``scenario`` (weights). Text cells that would start a formula are
-    prefixed with ``'``.
+    a second date) and ``scenario`` (weights), with headers in ``lang``, the ``columns`` and
+    ``about`` sheets and number formats (:mod:`planner.render.xlsx_book`). Text cells that
+    would start a formula are prefixed with ``'``.
     """
     from planner.render.outputs import write_table
 
@@ -273,7 +274,9 @@ def write_xlsx(
             "as_of": c.as_of.isoformat(),
         }
     )
+    about = {"scenario": c.scenario.name, "scenario_hash": c.scenario.hash,
+             "as_of": c.as_of.isoformat()}  # fmt: skip
     return write_table(
         comparison_matrix(c, lang), path, overwrite=overwrite, sheets=sheets,
-        sheet_name="comparison",
+        sheet_name="comparison", lang=lang, about=about,
     )  # fmt: skip
