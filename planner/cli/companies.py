@@ -81,14 +81,15 @@ def sectors_cmd(
         typer.Option("--sectors", help="Another sector catalog (TOML). Default: built-in."),
     ] = None,
 ) -> None:
-    """Table of sector profiles: multipliers, hazard class, rail, city, OKED prefixes."""
+    """Table of sector profiles: multipliers, own transforms, hazard class, rail, city, OKED
+    prefixes."""
     cat = _sectors.load_sectors(sectors_file)
     prefixes: dict[str, list[str]] = {}
     for prefix, key in cat.oked.items():
         prefixes.setdefault(key, []).append(prefix)
     table = Table(title="sector profiles" + ("" if sectors_file else " (built-in)"))
     table.add_column("sector", no_wrap=True)
-    for col in ("title", "multipliers", "hazard", "rail", "in Almaty", "OKED"):
+    for col in ("title", "multipliers", "own transforms", "hazard", "rail", "in Almaty", "OKED"):
         table.add_column(col, overflow="fold")
     for key, prof in cat.sectors.items():
         mult = ", ".join(f"{c} x{v:g}" for c, v in prof.multipliers.items()) or "-"
@@ -96,10 +97,17 @@ def sectors_cmd(
             f"{prof.hazard_class} ({prof.housing_km * 1000:.0f} m)" if prof.hazard_class else "-"
         )
         rail = "needed" if prof.needs_rail else "-"
+        own = "; ".join(
+            f"{c}: {t.transform} "
+            + ", ".join(f"{k}={v}" for k, v in t.model_dump(exclude={"transform", "weight"},
+                                                              exclude_none=True).items())
+            for c, t in prof.transforms.items()
+        ) or "-"  # fmt: skip
         table.add_row(
             escape(key),
             escape(f"{prof.title_en} / {prof.title_ru}"),
             escape(mult),
+            escape(own),
             hazard,
             rail,
             "yes" if prof.allow_in_almaty else "no",

@@ -74,6 +74,7 @@ __all__ = [
     "LinearMin",
     "Needs",
     "Scenario",
+    "check_transform",
     "list_scenarios",
     "load_scenario",
     "scenario_from_dict",
@@ -405,6 +406,23 @@ class Scenario:
             allocation=self.allocation,
         )
 
+    def with_transforms(self, transforms: Mapping[str, Any], label: str = "") -> Scenario:
+        """A copy scoring the criteria of ``transforms`` (criterion key -> a transform from
+        :func:`check_transform`) with those transforms, each keeping this scenario's
+        weight: what a sector profile's ``[transforms]`` do. Keys this scenario does not
+        score are ignored; no key left: this scenario itself."""
+        use = {k: t for k, t in transforms.items() if k in self.criteria}
+        if not use:
+            return self
+        crit = {k: (use[k] if k in use else t).model_copy(update={"weight": t.weight})
+                for k, t in self.criteria.items()}  # fmt: skip
+        return _build(
+            name=self.name, title_en=self.title_en, title_ru=self.title_ru,
+            description=self.description, criteria=crit, needs=self.needs,
+            source=f"{self.source} ({label or 'transforms changed'})",
+            aggregation=self.aggregation, pairwise=self.pairwise, allocation=self.allocation,
+        )  # fmt: skip
+
     def describe(self) -> dict[str, Any]:
         """Plain data for display and manifests."""
         return {
@@ -529,6 +547,94 @@ def _summary(source: str, problems: list[str]) -> str:
     return f"scenario {source} has {len(problems)} problems: " + "; ".join(problems)
 
 
+def _criterion_problems(key: str, t) -> list[str]:
+    """What is wrong with transform ``t`` for criterion ``key`` beyond its own fields
+    (the kind and units the criterion takes); each problem names `criteria.<key>`."""
+    problems: list[str] = []
+    if isinstance(t, PointTable) and key in TIME_CRITERIA:
+        problems.append(
+            f"`criteria.{key}`: point tables turn straight-line km into minutes at a "
+            "speed; a travel time by road is already in minutes: use linear, "
+            "exponential or band with _min keys (e.g. full_at_min, zero_at_min)"
+        )
+        return problems
+    if isinstance(t, PointTable):
+        return check_point_table(key, t)
+    if key == "zone" and not isinstance(t, Categorical):
+        problems.append(
+            f"`criteria.zone.transform`: {t.transform!r} cannot score a zone status; "
+            'use transform = "categorical" with a [criteria.zone.values] table '
+            '(or transform = "points" with category rows)'
+        )
+    if key != "zone" and isinstance(t, Categorical):
+        problems.append(
+            f"`criteria.{key}.transform`: categorical only applies to `zone`; "
+            "use linear, exponential or band for a distance"
+        )
+    minutes = isinstance(t, LinearMin | ExponentialMin | BandMin)
+    if key in TIME_CRITERIA and isinstance(t, Linear | Exponential | Band):
+        problems.append(
+            f"`criteria.{key}`: a travel-time criterion is scored in minutes; write "
+            f"its {t.transform} parameters with _min (e.g. full_at_min, zero_at_min, "
+            "half_min), not _km"
+        )
+    if key not in TIME_CRITERIA and minutes:
+        problems.append(
+            f"`criteria.{key}`: a distance criterion is scored in km; write its "
+            f"{t.transform} parameters with _km (e.g. full_at_km), or use the travel-time "
+            f"criterion time_{key} for minutes"
+            if f"time_{key}" in CRITERIA
+            else f"`criteria.{key}`: a distance criterion is scored in km; write its "
+            f"{t.transform} parameters with _km (e.g. full_at_km), not _min"
+        )
+    if key == "time_almaty" and isinstance(t, BandMin):
+        return problems
+    if key != "almaty" and isinstance(t, Band | BandMin) and t.inside_value is not None:
+        problems.append(
+            f"`criteria.{key}.inside_value`: only the `almaty` criterion has an "
+            "inside value (sites within the city limits); remove it"
+        )
+    return problems
+
+
+class _OneCriterion(_Strict):
+    criteria: dict[CriterionKey, Transform]
+
+
+def check_transform(key: str, table: Any, where: str) -> Any:
+    """One criterion's transform table (as in a scenario's ``[criteria.<key>]``, without
+    ``weight``), validated exactly as a scenario's: a transform object with weight 1.
+
+    Raises
+    ------
+    ValueError
+        naming ``where`` (e.g. ``[sectors.it.transforms.almaty]``), the key and the fix.
+    """
+    if not isinstance(table, Mapping):
+        raise ValueError(f"{where}: must be a table such as {{ transform = \"linear\", "
+                         "full_at_km = 0, zero_at_km = 30 }")
+    if "weight" in table:
+        raise ValueError(f"{where}.weight: a sector's transform keeps the scenario's weight; "
+                         "remove `weight` (change the weight with [multipliers])")
+    try:
+        spec = _OneCriterion.model_validate({"criteria": {key: {**table, "weight": 1.0}}})
+    except ValidationError as exc:
+        problems = _format_validation(exc)
+        raise ValueError(_one_criterion_message(where, key, problems)) from exc
+    t = spec.criteria[key]
+    problems = _criterion_problems(key, t)
+    if problems:
+        raise ValueError(_one_criterion_message(where, key, problems))
+    return t
+
+
+def _one_criterion_message(where: str, key: str, problems: list[str]) -> str:
+    """``where`` and the problems, their keys relative to the criterion's table."""
+    cut = [p.replace(f"`criteria.{key}.", "`").replace(f"`criteria.{key}`", "`transform`")
+           for p in problems]  # fmt: skip
+    return f"{where} " + "; ".join(cut)
+
+
 def scenario_from_dict(
     data: Mapping[str, Any], source: str = "<memory>", name: str | None = None
 ) -> Scenario:
@@ -553,52 +659,7 @@ def scenario_from_dict(
             if isinstance(exc, ValidationError) else [str(exc)]
         )  # fmt: skip
         raise ScenarioError(_summary(source, msgs)) from exc
-    problems = []
-    for key, t in spec.criteria.items():
-        if isinstance(t, PointTable) and key in TIME_CRITERIA:
-            problems.append(
-                f"`criteria.{key}`: point tables turn straight-line km into minutes at a "
-                "speed; a travel time by road is already in minutes: use linear, "
-                "exponential or band with _min keys (e.g. full_at_min, zero_at_min)"
-            )
-            continue
-        if isinstance(t, PointTable):
-            problems += check_point_table(key, t)
-            continue
-        if key == "zone" and not isinstance(t, Categorical):
-            problems.append(
-                f"`criteria.zone.transform`: {t.transform!r} cannot score a zone status; "
-                'use transform = "categorical" with a [criteria.zone.values] table '
-                '(or transform = "points" with category rows)'
-            )
-        if key != "zone" and isinstance(t, Categorical):
-            problems.append(
-                f"`criteria.{key}.transform`: categorical only applies to `zone`; "
-                "use linear, exponential or band for a distance"
-            )
-        minutes = isinstance(t, LinearMin | ExponentialMin | BandMin)
-        if key in TIME_CRITERIA and isinstance(t, Linear | Exponential | Band):
-            problems.append(
-                f"`criteria.{key}`: a travel-time criterion is scored in minutes; write "
-                f"its {t.transform} parameters with _min (e.g. full_at_min, zero_at_min, "
-                "half_min), not _km"
-            )
-        if key not in TIME_CRITERIA and minutes:
-            problems.append(
-                f"`criteria.{key}`: a distance criterion is scored in km; write its "
-                f"{t.transform} parameters with _km (e.g. full_at_km), or use the travel-time "
-                f"criterion time_{key} for minutes"
-                if f"time_{key}" in CRITERIA
-                else f"`criteria.{key}`: a distance criterion is scored in km; write its "
-                f"{t.transform} parameters with _km (e.g. full_at_km), not _min"
-            )
-        if key == "time_almaty" and isinstance(t, BandMin):
-            continue
-        if key != "almaty" and isinstance(t, Band | BandMin) and t.inside_value is not None:
-            problems.append(
-                f"`criteria.{key}.inside_value`: only the `almaty` criterion has an "
-                "inside value (sites within the city limits); remove it"
-            )
+    problems = [p for key, t in spec.criteria.items() for p in _criterion_problems(key, t)]
     if spec.criteria and all(t.weight == 0 for t in spec.criteria.values()):
         problems.append(
             "`criteria.*.weight`: all weights are 0; give at least one criterion a weight > 0"
