@@ -504,6 +504,23 @@ def test_compare_for_an_it_company_puts_the_pit_in_the_top_2(cli, tmp_path):
             assert inside.any() and (table.loc[inside, "c_almaty"] == 0).all()
 
 
+@pytest.mark.parametrize("sector", ["ИТ", "62.01"])
+def test_score_sites_as_an_it_company_puts_the_pit_in_the_top_2(cli, tmp_path, sector):
+    out = tmp_path / "s.csv"
+    r = cli("score-sites", "builtin", "--sector", sector, "-o", out, "--top", "0")
+    assert r.exit_code == 0, r.output
+    sites = pd.read_csv(out)
+    assert (sites["scenario"] == f"{SCENARIO}@it").all()
+    pts = _expected_points(sites, "it")
+    for k in pts.columns:
+        assert np.allclose(sites[f"c_{k}"], pts[k], atol=1e-6), k
+    assert np.allclose(sites["score"], pts.sum(axis=1), atol=1e-6)
+    best2 = sites.loc[pts.sum(axis=1).sort_values(ascending=False).index[:2], "site_id"]
+    assert PIT in set(best2)
+    assert int(sites.loc[sites["site_id"] == PIT, "rank"].iloc[0]) <= 2
+    assert not sites["why_ru"].str.contains("2022").any()
+
+
 def test_a_sector_transform_is_checked_like_a_scenario(cli, tmp_path):
     text = SECTORS_TOML.read_text(encoding="utf-8")
     bad = text.replace("[sectors.it.transforms.almaty]\ntransform = \"linear\"\nfull_at_km = 25\n",

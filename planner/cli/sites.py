@@ -145,6 +145,15 @@ def score_sites_cmd(
         ),
     ] = None,
     network: NetworkOpt = None,
+    sector: Annotated[
+        str | None,
+        typer.Option(
+            "--sector",
+            help="Score the sites as a company of this sector would: its weights and its own "
+            "transforms (e.g. --sector it: no penalty inside Almaty). A sector key, title or "
+            "OKED code (`planner companies sectors`); its hard needs are not applied.",
+        ),
+    ] = None,
 ) -> None:
     """Score every site (criteria, utilities, points, score 0-100, rank, reasons) and write them."""
     inputs = {"sites": sites, "layers": layers, "scenario": scenario}

@@ -61,6 +61,7 @@ __all__ = [
     "needs_arrays",
     "normalize_oked",
     "resolve_sector",
+    "scenario_for_sector",
     "sector_scenario",
     "transform_variants",
     "weights_matrix",
@@ -475,6 +476,19 @@ def sector_scenario(scenario, sector: str | SectorProfile, catalog: SectorCatalo
     cat = catalog or load_sectors()
     prof = sector if isinstance(sector, SectorProfile) else _profile(cat, sector)
     return scenario.with_transforms(prof.transforms, label=f"sector {prof.key!r}")
+
+
+def scenario_for_sector(scenario, sector: str, catalog: SectorCatalog | None = None):
+    """The scenario as a company of ``sector`` (a key, title, alias or OKED code, as in a
+    company list) scores every site: its transforms and its weights (scenario weights times
+    the multipliers), named ``<scenario>@<sector key>``. Its hard needs are not applied."""
+    import dataclasses
+
+    cat = catalog or load_sectors()
+    key, _, _ = resolve_sector(sector, cat)
+    sc = sector_scenario(scenario, key, cat)
+    sc = sc.with_weights(company_weights(scenario.weights, key, cat))
+    return dataclasses.replace(sc, name=f"{scenario.name}@{key}")
 
 
 def transform_variants(

@@ -621,6 +621,7 @@ def run_score_sites(
     inputs: dict | None = None,
     command=None,
     network=None,
+    sector: str | None = None,
 ) -> ScoreRun:
     """Score ``sites`` and write them: the function ``planner score-sites`` calls.
 
@@ -638,10 +639,17 @@ def run_score_sites(
     :func:`planner.render.outputs.write_manifest`). ``network`` is a road network file
     (``planner network build``), ``"builtin"`` or None; a travel-time scenario without
     one uses the coarse built-in network (logged, and recorded in the manifest).
+    ``sector`` (a sector key, title or OKED code) scores the sites as a company of that
+    sector would (:func:`planner.config.sectors.scenario_for_sector`: its weights and
+    transforms; the scenario is then named ``<scenario>@<sector>``).
     """
     t0 = time.perf_counter()
     engine_opts = EngineOptions(engine, scheduler, npartitions, client).checked()
     scenario = load_scenario(scenario)  # a bad scenario fails before any reading
+    if sector is not None:
+        from planner.config.sectors import scenario_for_sector
+
+        scenario = scenario_for_sector(scenario, sector)
     target = _Target(Path(str(output).rstrip("/\\")), overwrite, top, inputs, command)
     check_outputs([Output(target.path, "output", SCORED_SUFFIXES, "-o scored.gpkg",
                           manifest=True)], overwrite,
