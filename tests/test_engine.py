@@ -218,11 +218,11 @@ def test_dask_engine_equals_local_on_100k_sites(client, layers):
 def test_dask_engine_scores_a_sector_like_the_local_engine(client, layers, tmp_path):
     """A sector's own transforms (IT: no penalty inside Almaty) reach the workers."""
     runs = {}
-    for engine in ("local", "dask"):
-        out = tmp_path / f"{engine}.csv"
-        run_score_sites("builtin", layers, out, as_of=AS_OF, engine=engine, sector="it",
-                        **({"client": client, "npartitions": 2} if engine == "dask" else {}))
-        runs[engine] = pd.read_csv(out).sort_values("site_id").reset_index(drop=True)
+    for kind in ("local", "dask"):
+        out = tmp_path / f"{kind}.csv"
+        run_score_sites("builtin", layers, out, as_of=AS_OF, engine=kind, sector="it",
+                        **({"client": client, "npartitions": 2} if kind == "dask" else {}))
+        runs[kind] = pd.read_csv(out).sort_values("site_id").reset_index(drop=True)
     local, dask = runs["local"], runs["dask"]
     assert (local["scenario"] == "bakad-perimeter@it").all()
     cols = [c for c in local.columns if c.startswith(("u_", "c_"))] + ["score", "rank", "why_ru"]
