@@ -519,7 +519,6 @@ def robustness_stage(st: SiteStage, rk: RankStage, opts: BatchOptions,
         mc = monte_carlo_batch(U_top, rk.W, draws=opts.draws, seed=opts.seed, excluded=pad)
         fl = flip_weight_batch(U_top, rk.W, keys, excluded=pad)
     else:  # the method's terms over each company's feasible sites, drawn the same way
-        from planner.core.variants import take_needs
 
         def terms_of(U, rows):
             t, p = top_method_terms(U, top_idx[rows], st.arrays, take_needs(rk.needs, rows), agg)
