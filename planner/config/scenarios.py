@@ -3,9 +3,12 @@
 A scenario is a TOML file (the built-in ones live in ``planner/config/data/scenarios/*.toml``)::
 
     name = "my-scenario"
+    title_ru = "..."                # titles and descriptions in Russian, Kazakh, English;
+    title_kk = "..."                # a missing one falls back to Russian, then English
     title_en = "..."
-    title_ru = "..."
-    description = "..."
+    description_ru = "..."
+    description_kk = "..."
+    description = "..."             # English
 
     [criteria.interchange]          # criterion key, see CRITERIA
     weight = 25                     # any non-negative number; weights are normalised to sum 1
@@ -80,7 +83,6 @@ __all__ = [
     "LinearMin",
     "Needs",
     "Scenario",
-    "check_transform",
     "list_scenarios",
     "load_scenario",
     "scenario_from_dict",
@@ -364,7 +366,10 @@ class _ScenarioFile(_Strict):
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")] | None = None
     title_en: str = ""
     title_ru: str = ""
+    title_kk: str = ""
     description: str = ""
+    description_ru: str = ""
+    description_kk: str = ""
     criteria: Annotated[dict[CriterionKey, Transform], Field(min_length=1)]
     needs: Needs = Needs()
     allocation: AllocationRules = AllocationRules()
@@ -394,6 +399,29 @@ class Scenario:
     allocation: AllocationRules = AllocationRules()
     #: ``[terrain]`` limits, applied with a DEM (``--dem``)
     terrain: TerrainLimits = TerrainLimits()
+    #: Kazakh title; Russian and Kazakh descriptions (``description`` is the English one)
+    title_kk: str = ""
+    description_ru: str = ""
+    description_kk: str = ""
+
+    def title(self, lang: str) -> str:
+        """The title in ``lang`` (ru, kk, en); a missing one falls back to Russian, then
+        English, then the name."""
+        own = {"ru": self.title_ru, "kk": self.title_kk, "en": self.title_en}.get(lang, "")
+        return own or self.title_ru or self.title_en or self.name
+
+    def description_in(self, lang: str) -> str:
+        """The description in ``lang`` (ru, kk, en), one line; a missing one falls back to
+        Russian, then English."""
+        own = {"ru": self.description_ru, "kk": self.description_kk,
+               "en": self.description}.get(lang, "")  # fmt: skip
+        return " ".join((own or self.description_ru or self.description).split())
+
+    def _texts(self) -> dict[str, str]:
+        """The titles and descriptions (for a copy with other weights)."""
+        return {"title_en": self.title_en, "title_ru": self.title_ru, "title_kk": self.title_kk,
+                "description": self.description, "description_ru": self.description_ru,
+                "description_kk": self.description_kk}  # fmt: skip
 
     @property
     def method(self) -> str:
@@ -422,9 +450,7 @@ class Scenario:
         crit = {k: t.model_copy(update={"weight": raw[k]}) for k, t in self.criteria.items()}
         return _build(
             name=self.name,
-            title_en=self.title_en,
-            title_ru=self.title_ru,
-            description=self.description,
+            **self._texts(),
             criteria=crit,
             needs=self.needs,
             source=f"{self.source} (weights changed)",
@@ -435,9 +461,9 @@ class Scenario:
 
     def with_transforms(self, transforms: Mapping[str, Any], label: str = "") -> Scenario:
         """A copy scoring the criteria of ``transforms`` (criterion key -> a transform from
-        :func:`check_transform`) with those transforms, each keeping this scenario's
-        weight: what a sector profile's ``[transforms]`` do. Keys this scenario does not
-        score are ignored; no key left: this scenario itself."""
+        :func:`planner.config.transform_check.check_transform`) with those transforms, each
+        keeping this scenario's weight: what a sector profile's ``[transforms]`` do. Keys
+        this scenario does not score are ignored; no key left: this scenario itself."""
         use = {k: t for k, t in transforms.items() if k in self.criteria}
         if not use:
             return self
@@ -470,8 +496,7 @@ class Scenario:
         if terrain == self.terrain:
             return self
         return _build(
-            name=self.name, title_en=self.title_en, title_ru=self.title_ru,
-            description=self.description, criteria=dict(self.criteria), needs=self.needs,
+            name=self.name, **self._texts(), criteria=dict(self.criteria), needs=self.needs,
             source=f"{self.source} (terrain limits {terrain.model_dump()})",
             aggregation=self.aggregation, pairwise=self.pairwise, allocation=self.allocation,
             terrain=terrain,
@@ -482,9 +507,7 @@ class Scenario:
         return {
             "name": self.name,
             "hash": self.hash,
-            "title_en": self.title_en,
-            "title_ru": self.title_ru,
-            "description": self.description,
+            **self._texts(),
             "source": self.source,
             "criteria": {
                 k: {**t.model_dump(exclude_none=True), "weight": self.weights[k]}
@@ -506,6 +529,7 @@ def _build(
     *, name, title_en, title_ru, description, criteria, needs, source,
     aggregation: Aggregation | None = None, pairwise: Pairwise | None = None,
     allocation: AllocationRules | None = None, terrain: TerrainLimits | None = None,
+    title_kk: str = "", description_ru: str = "", description_kk: str = "",
 ) -> Scenario:  # fmt: skip
     terrain = terrain if terrain is not None else TerrainLimits()
     allocation = allocation if allocation is not None else AllocationRules()
@@ -541,6 +565,9 @@ def _build(
         pairwise=pairwise,
         allocation=allocation,
         terrain=terrain,
+        title_kk=title_kk,
+        description_ru=description_ru,
+        description_kk=description_kk,
     )
 
 
@@ -656,44 +683,6 @@ def _criterion_problems(key: str, t) -> list[str]:
     return problems
 
 
-class _OneCriterion(_Strict):
-    criteria: dict[CriterionKey, Transform]
-
-
-def check_transform(key: str, table: Any, where: str) -> Any:
-    """One criterion's transform table (as in a scenario's ``[criteria.<key>]``, without
-    ``weight``), validated exactly as a scenario's: a transform object with weight 1.
-
-    Raises
-    ------
-    ValueError
-        naming ``where`` (e.g. ``[sectors.it.transforms.almaty]``), the key and the fix.
-    """
-    if not isinstance(table, Mapping):
-        raise ValueError(f"{where}: must be a table such as {{ transform = \"linear\", "
-                         "full_at_km = 0, zero_at_km = 30 }")
-    if "weight" in table:
-        raise ValueError(f"{where}.weight: a sector's transform keeps the scenario's weight; "
-                         "remove `weight` (change the weight with [multipliers])")
-    try:
-        spec = _OneCriterion.model_validate({"criteria": {key: {**table, "weight": 1.0}}})
-    except ValidationError as exc:
-        problems = _format_validation(exc)
-        raise ValueError(_one_criterion_message(where, key, problems)) from exc
-    t = spec.criteria[key]
-    problems = _criterion_problems(key, t)
-    if problems:
-        raise ValueError(_one_criterion_message(where, key, problems))
-    return t
-
-
-def _one_criterion_message(where: str, key: str, problems: list[str]) -> str:
-    """``where`` and the problems, their keys relative to the criterion's table."""
-    cut = [p.replace(f"`criteria.{key}.", "`").replace(f"`criteria.{key}`", "`transform`")
-           for p in problems]  # fmt: skip
-    return f"{where} " + "; ".join(cut)
-
-
 def scenario_from_dict(
     data: Mapping[str, Any], source: str = "<memory>", name: str | None = None
 ) -> Scenario:
@@ -730,7 +719,10 @@ def scenario_from_dict(
         name=final_name,
         title_en=spec.title_en,
         title_ru=spec.title_ru,
+        title_kk=spec.title_kk,
         description=spec.description,
+        description_ru=spec.description_ru,
+        description_kk=spec.description_kk,
         criteria=dict(spec.criteria),
         needs=spec.needs,
         source=source,

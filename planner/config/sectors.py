@@ -44,7 +44,7 @@ from pydantic import (
 
 from planner._infiles import refuse_special
 from planner.config.scenarios import CRITERIA as _SCORING_CRITERIA
-from planner.config.scenarios import check_transform
+from planner.config.transform_check import check_transform
 from planner.errors import InputError, SectorError
 
 __all__ = [
@@ -120,7 +120,10 @@ class SectorProfile(BaseModel):
     key: str = ""
     title_ru: str = Field(min_length=1)
     title_en: str = Field(min_length=1)
+    #: Kazakh title and rationale (optional: a missing one falls back to Russian)
+    title_kk: str = ""
     rationale_ru: str = ""
+    rationale_kk: str = ""
     rationale_en: str = ""
     aliases: tuple[str, ...] = ()
     multipliers: dict[str, float] = Field(default_factory=dict)
@@ -143,6 +146,12 @@ class SectorProfile(BaseModel):
             str(k): check_transform(str(k), t, f"[sectors.{sector}.transforms.{k}]")
             for k, t in value.items()
         }
+
+    def title(self, lang: str) -> str:
+        """The title in ``lang`` (ru, kk, en); a missing Kazakh title falls back to Russian."""
+        return {"ru": self.title_ru, "kk": self.title_kk, "en": self.title_en}.get(
+            lang, ""
+        ) or self.title_ru
 
     @field_validator("multipliers")
     @classmethod
@@ -210,7 +219,7 @@ class SectorCatalog(BaseModel):
                 )
         seen: dict[str, str] = {}
         for key, prof in self.sectors.items():
-            for name in {key, prof.title_ru, prof.title_en, *prof.aliases}:
+            for name in {key, prof.title_ru, prof.title_en, prof.title_kk, *prof.aliases}:
                 norm = _norm_text(name)
                 if not norm:
                     continue
@@ -226,7 +235,7 @@ class SectorCatalog(BaseModel):
     def _alias_index(self) -> dict[str, str]:
         out: dict[str, str] = {}
         for key, prof in self.sectors.items():
-            for name in (key, prof.title_ru, prof.title_en, *prof.aliases):
+            for name in (key, prof.title_ru, prof.title_en, prof.title_kk, *prof.aliases):
                 if _norm_text(name):
                     out[_norm_text(name)] = key
         return out
