@@ -13,8 +13,9 @@ why_en).
 The first call (numba cache load, first layer preparation) is reported separately; the
 figure is the best of ``--repeat`` warm runs.
 
-Baseline, same process: the same criteria and utilities, then per company a pandas
-filter of the sites table by its needs, ``score = U @ w``, a stable sort and ``head(k)``,
+Baseline, same process: the same criteria and utilities (a sector with its own transforms:
+its own utilities), then per company a pandas filter of the sites table by its needs,
+``score = U @ w``, a stable sort and ``head(k)``,
 and one ``concat`` of the rows (no why texts). Both must agree on every company's top-k
 (ids, scores within 1e-6; an id swap only between scores equal within 1e-9) and on the
 number of feasible sites, else exit 1.
@@ -38,7 +39,7 @@ import pandas as pd
 
 import planner
 from planner.config.scenarios import load_scenario
-from planner.config.sectors import SECTOR_KEYS, needs_arrays, weights_matrix
+from planner.config.sectors import SECTOR_KEYS, needs_arrays, sector_scenario, weights_matrix
 from planner.core.criteria import compute_criteria
 from planner.core.prepared import Prepared
 from planner.core.scoring import utilities
@@ -119,7 +120,11 @@ def baseline(companies, sites, layers, scenario, k: int):
             )},
         }
     )  # fmt: skip
-    U = u[[f"u_{k}" for k in keys]]
+    cols = [f"u_{k}" for k in keys]
+    U = u[cols]
+    # a sector with its own transforms (IT) scores its companies with its own utilities
+    own_U = {key: utilities(crit, sector_scenario(sc, key))[cols]
+             for key in SECTOR_KEYS if sector_scenario(sc, key) is not sc}  # fmt: skip
     W = weights_matrix(companies, keys, sc.weights)
     needs = pd.DataFrame(needs_arrays(companies, sc.needs))
     rows, n_feasible = [], []
@@ -133,7 +138,7 @@ def baseline(companies, sites, layers, scenario, k: int):
             & (nd.allow_in_almaty | ~table["in_almaty"])
         )
         n_feasible.append(int(ok.sum()))
-        score = 100.0 * U[ok].dot(W[c])
+        score = 100.0 * own_U.get(companies["sector"].iat[c], U)[ok].dot(W[c])
         top = score.sort_values(ascending=False, kind="stable").head(k)
         rows.append(
             pd.DataFrame(

@@ -27,7 +27,7 @@ from pyproj import Geod
 
 from planner import OutputError, OutputExistsError
 from planner.config.scenarios import load_scenario
-from planner.config.sectors import company_weights
+from planner.config.sectors import company_weights, sector_scenario
 from planner.core.criteria import compute_criteria
 from planner.core.prepared import Prepared
 from planner.core.scoring import score_table
@@ -137,6 +137,7 @@ def test_points_use_each_companys_own_weights(example, layers):
     pts = res[[f"c_{k}" for k in keys]].to_numpy()
     assert np.allclose(pts.sum(axis=1), res["score"], atol=1e-6)
     # and equal the score_table points of the scenario re-weighted by the company's sector
+    # (and scored with the sector's own transforms: IT's Almaty and zone)
     for sector in ("building_materials", "it", "logistics", "food"):
         rows = res[(res["sector"] == sector) & (res["rank"] == 1)].head(2)
         assert len(rows), sector
@@ -144,7 +145,7 @@ def test_points_use_each_companys_own_weights(example, layers):
         crit = compute_criteria(
             rows["lon"], rows["lat"], Prepared.of(layers, AS_OF), index=rows.index
         )
-        expect = score_table(crit, sc.with_weights(w))
+        expect = score_table(crit, sector_scenario(sc, sector).with_weights(w))
         assert np.allclose(rows["score"], expect["score"], atol=1e-6)
         for k in keys:
             assert np.allclose(rows[f"c_{k}"], expect[f"c_{k}"], atol=1e-6), (sector, k)

@@ -677,9 +677,16 @@ def _dump_toml(raw: dict) -> str:
     lines = [f"{k} = {val(v)}" for k, v in raw.items() if not isinstance(v, dict)]
     for key, prof in raw["sectors"].items():
         lines.append(f"[sectors.{key}]")
-        lines += [f"{k} = {val(v)}" for k, v in prof.items() if k != "multipliers"]
+        lines += [f"{k} = {val(v)}" for k, v in prof.items()
+                  if k not in ("multipliers", "transforms")]  # fmt: skip
         lines.append(f"[sectors.{key}.multipliers]")
         lines += [f"{k} = {val(v)}" for k, v in prof.get("multipliers", {}).items()]
+        for crit, table in prof.get("transforms", {}).items():  # a sector's own transforms
+            lines.append(f"[sectors.{key}.transforms.{crit}]")
+            lines += [f"{k} = {val(v)}" for k, v in table.items() if not isinstance(v, dict)]
+            for sub, inner in ((k, v) for k, v in table.items() if isinstance(v, dict)):
+                lines.append(f"[sectors.{key}.transforms.{crit}.{sub}]")
+                lines += [f"{k} = {val(v)}" for k, v in inner.items()]
     lines.append("[oked]")
     lines += [f"{val(k)} = {val(v)}" for k, v in raw["oked"].items()]
     return "\n".join(lines) + "\n"

@@ -215,6 +215,21 @@ def test_dask_engine_equals_local_on_100k_sites(client, layers):
     assert got["rank"].dropna().is_unique
 
 
+def test_dask_engine_scores_a_sector_like_the_local_engine(client, layers, tmp_path):
+    """A sector's own transforms (IT: no penalty inside Almaty) reach the workers."""
+    runs = {}
+    for kind in ("local", "dask"):
+        out = tmp_path / f"{kind}.csv"
+        run_score_sites("builtin", layers, out, as_of=AS_OF, engine=kind, sector="it",
+                        **({"client": client, "npartitions": 2} if kind == "dask" else {}))
+        runs[kind] = pd.read_csv(out).sort_values("site_id").reset_index(drop=True)
+    local, dask = runs["local"], runs["dask"]
+    assert (local["scenario"] == "bakad-perimeter@it").all()
+    cols = [c for c in local.columns if c.startswith(("u_", "c_"))] + ["score", "rank", "why_ru"]
+    pd.testing.assert_frame_equal(local[cols], dask[cols])
+    assert int(local.loc[local["site_id"] == "sez-pit", "rank"].iloc[0]) <= 2
+
+
 def test_dask_engine_breaks_ties_by_site_id_as_text(client, layers):
     # 30 sites at 3 places (equal scores within a place), in 4 partitions; as numbers the
     # ids would sort s2 < s10, as text (the rule) s10 < s2

@@ -443,3 +443,221 @@ def test_sites_file_with_a_swapped_and_an_empty_row(cli, tmp_path, layers, suffi
     assert all(f"row {n} (site '{i}')" in " ".join(r.output.split()) for i, n in bad.items())
     r = cli("score", DEMO_COMPANIES, "--sites", sites, "-o", tmp_path / "s2.csv", "--strict")
     assert r.exit_code == 1 and "--strict" in r.output and not (tmp_path / "s2.csv").exists()
+# --------------------------------------------------------------------------- 4: IT near the PIT
+
+PKG = ROOT / "planner"
+SECTORS_TOML = PKG / "config" / "data" / "sectors.toml"
+SCENARIO_TOML = PKG / "config" / "data" / "scenarios" / f"{SCENARIO}.toml"
+#: the sector cell as analysts write it: key, Russian title, alias, OKED codes
+IT_SPELLINGS = ("it", "ИТ и разработка", "информационные технологии", "62.01", "63.11")
+PIT = "sez-pit"
+_COLUMN = {"bakad": "dist_bakad_km", "interchange": "dist_interchange_km",
+           "almaty": "dist_almaty_km", "konaev": "dist_konaev_km",
+           "gate_city": "dist_gate_city_km", "zone_proximity": "dist_zone_km",
+           "rail": "dist_rail_km", "airport": "dist_airport_km", "highway": "dist_highway_km",
+           "khorgos": "dist_khorgos_km", "housing": "dist_housing_km"}  # fmt: skip
+
+
+def _toml(path: Path) -> dict:
+    import tomllib
+
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def _utility(spec: dict, rows: pd.DataFrame, key: str) -> np.ndarray:
+    """One criterion's utility, from the TOML table and the written columns (our own maths)."""
+    kind = spec["transform"]
+    if kind == "categorical":
+        u = rows["zone_status"].fillna("none").map(spec["values"]).to_numpy(dtype=float)
+        sez = rows["sez_status"].astype(str).eq("operating").to_numpy()
+        return np.minimum(u + spec.get("sez_bonus", 0.0) * sez, 1.0)
+    d = rows[_COLUMN[key]].to_numpy(dtype=float)
+    if kind == "linear":
+        full, zero = spec["full_at_km"], spec["zero_at_km"]
+        return np.clip((zero - d) / (zero - full), 0, 1)
+    if kind == "exponential":
+        return 0.5 ** (d / spec["half_km"])
+    assert kind == "band", kind
+    up = np.clip((d - spec["zero_below_km"]) / (spec["full_from_km"] - spec["zero_below_km"]), 0, 1)
+    down = np.clip((spec["zero_above_km"] - d) / (spec["zero_above_km"] - spec["full_to_km"]), 0, 1)
+    u = np.minimum(up, down)
+    if spec.get("inside_value") is not None:
+        u = np.where(_truthy(rows["in_almaty"]).to_numpy(), spec["inside_value"], u)
+    return u
+
+
+def _expected_points(rows: pd.DataFrame, sector: str) -> pd.DataFrame:
+    """The points of each row for a company of ``sector``, from the two TOML files."""
+    scenario, sectors = _toml(SCENARIO_TOML), _toml(SECTORS_TOML)["sectors"][sector]
+    mult, own = sectors.get("multipliers", {}), sectors.get("transforms", {})
+    w = {k: c["weight"] * mult.get(k, 1.0) for k, c in scenario["criteria"].items()}
+    total = sum(w.values())
+    return pd.DataFrame({
+        k: 100 * w[k] / total * _utility(own.get(k, c), rows, k)
+        for k, c in scenario["criteria"].items()
+    }, index=rows.index)  # fmt: skip
+
+
+def _company_file(path: Path) -> Path:
+    """A companies list as an analyst types it: Russian headers, ';', comma decimals."""
+    names = [f"ТОО «Софт {i}»" for i in range(len(IT_SPELLINGS))] + [
+        "ТОО «Швейный цех»", "ТОО «Хлебозавод»"]  # fmt: skip
+    sectors = [*IT_SPELLINGS, "Лёгкая промышленность", "пищевая промышленность"]
+    text = "Наименование;Площадь, га;Отрасль;Численность\n" + "".join(
+        f"{n};0,5;{s};40\n" for n, s in zip(names, sectors, strict=True)
+    )
+    path.write_text(text, encoding="utf-8-sig")
+    return path
+
+
+@pytest.fixture(scope="module")
+def it_results(cli, tmp_path_factory) -> pd.DataFrame:
+    out = tmp_path_factory.mktemp("it") / "r.csv"
+    src = _company_file(out.with_name("companies.csv"))
+    r = cli("score", src, "--sites", "builtin", "--top", "10", "-o", out, "--quiet")
+    assert r.exit_code == 0, r.output
+    return pd.read_csv(out)
+
+
+def test_it_company_gets_the_pit_in_its_top_2(it_results):
+    res = it_results
+    for i, spelling in enumerate(IT_SPELLINGS):
+        rows = res[res["name"] == f"ТОО «Софт {i}»"].sort_values("rank")
+        assert len(rows) == 8, f"{spelling}: every built-in site is open to an IT office"
+        pts = _expected_points(rows, "it")
+        # the written points and score are what the TOML files say, independently computed
+        for k in pts.columns:
+            assert np.allclose(rows[f"c_{k}"], pts[k], atol=1e-6), (spelling, k)
+        assert np.allclose(rows["score"], pts.sum(axis=1), atol=1e-6), spelling
+        best2 = rows.loc[pts.sum(axis=1).sort_values(ascending=False).index[:2], "site_id"]
+        assert PIT in set(best2), (spelling, best2.tolist())
+        assert PIT in set(rows.head(2)["site_id"]), (spelling, rows.head(3).to_dict("records"))
+        pit = rows[rows["site_id"] == PIT].iloc[0]
+        assert _truthy([pit["in_almaty"]]).iloc[0] and pit["c_almaty"] > 0
+        assert "2022" not in pit["why_ru"], "no production rule for an IT office"
+
+
+def test_production_in_the_city_gets_0_with_the_reason(it_results, cli, tmp_path):
+    from planner import i18n
+
+    res = it_results
+    for name in ("ТОО «Швейный цех»", "ТОО «Хлебозавод»"):  # the city is housing: no plant
+        rows = res[res["name"] == name]
+        assert len(rows) and not _truthy(rows["in_almaty"]).any(), name
+        assert not rows["why_ru"].str.contains("2022").any()
+    # the same rule with no company: every in-city site, in all three languages
+    out = tmp_path / "s.csv"
+    r = cli("score-sites", "builtin", "-o", out, "--top", "0")
+    assert r.exit_code == 0, r.output
+    sites = pd.read_csv(out)
+    city = sites[_truthy(sites["in_almaty"]).to_numpy()]
+    assert len(city) >= 2 and (city["c_almaty"] == 0).all()
+    assert np.allclose(city["c_almaty"], _expected_points(city, "other")["almaty"])
+    assert PIT in set(city["site_id"])
+    for lang, col in (("ru", "why_ru"), ("en", "why_en")):
+        assert city[col].str.endswith(i18n.t("why.city_rule.zero", lang)).all(), col
+    kk = i18n.t("why.city_rule.zero", "kk")
+    assert kk.startswith("Алматы ішінде") and "2022" in kk and "0 балл" in kk
+    for lang in i18n.LANGS:
+        assert "2022" in i18n.t("why.city_rule.points", lang, points="3,0")
+
+
+def test_compare_for_an_it_company_puts_the_pit_in_the_top_2(cli, tmp_path):
+    src = _company_file(tmp_path / "c.csv")
+    sites = ["iz-kairat", "iz-bereke", PIT, "aiz-1", "iz-kairat-2", "sez-alatau"]
+    for name, sector in (("ТОО «Софт 1»", "it"), ("ТОО «Швейный цех»", "light_industry")):
+        out = tmp_path / f"{sector}.xlsx"
+        r = cli("compare", *sites, "--company", name, "--companies", src, "--xlsx", out)
+        assert r.exit_code == 0, r.output
+        book = pd.read_excel(out, sheet_name=None, engine="openpyxl")
+        table = next(df for df in book.values() if {"site_id", "rank", "c_almaty"} <= set(df))
+        pts = _expected_points(table, sector)
+        assert np.allclose(table["score"], pts.sum(axis=1), atol=1e-6), sector
+        if sector == "it":
+            assert int(table.loc[table["site_id"] == PIT, "rank"].iloc[0]) <= 2
+        else:
+            inside = _truthy(table["in_almaty"]).to_numpy()
+            assert inside.any() and (table.loc[inside, "c_almaty"] == 0).all()
+
+
+@pytest.mark.parametrize("sector", ["ИТ", "62.01"])
+def test_score_sites_as_an_it_company_puts_the_pit_in_the_top_2(cli, tmp_path, sector):
+    out = tmp_path / "s.csv"
+    r = cli("score-sites", "builtin", "--sector", sector, "-o", out, "--top", "0")
+    assert r.exit_code == 0, r.output
+    sites = pd.read_csv(out)
+    assert (sites["scenario"] == f"{SCENARIO}@it").all()
+    pts = _expected_points(sites, "it")
+    for k in pts.columns:
+        assert np.allclose(sites[f"c_{k}"], pts[k], atol=1e-6), k
+    assert np.allclose(sites["score"], pts.sum(axis=1), atol=1e-6)
+    best2 = sites.loc[pts.sum(axis=1).sort_values(ascending=False).index[:2], "site_id"]
+    assert PIT in set(best2)
+    assert int(sites.loc[sites["site_id"] == PIT, "rank"].iloc[0]) <= 2
+    assert not sites["why_ru"].str.contains("2022").any()
+
+
+def test_a_sector_transform_is_checked_like_a_scenario(cli, tmp_path):
+    text = SECTORS_TOML.read_text(encoding="utf-8")
+    bad = text.replace("[sectors.it.transforms.almaty]\ntransform = \"linear\"\nfull_at_km = 25\n",
+                       "[sectors.it.transforms.almaty]\ntransform = \"linear\"\nful_at_km = 25\n")
+    assert bad != text
+    path = tmp_path / "my_sectors.toml"
+    path.write_text(bad, encoding="utf-8")
+    r = cli("companies", "sectors", "--sectors", path)
+    msg = " ".join(r.output.split())
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert "my_sectors.toml" in msg and "[sectors.it.transforms.almaty]" in msg
+    assert "ful_at_km" in msg and "full_at_km" in msg
+    wrong_kind = text.replace("[sectors.it.transforms.time_almaty]\ntransform = \"linear\"\n"
+                              "full_at_min = 30\nzero_at_min = 75\n",
+                              "[sectors.it.transforms.time_almaty]\ntransform = \"linear\"\n"
+                              "full_at_km = 30\nzero_at_km = 75\n")  # fmt: skip
+    path.write_text(wrong_kind, encoding="utf-8")
+    r = cli("companies", "sectors", "--sectors", path)
+    msg = " ".join(r.output.split())
+    assert r.exit_code == 1 and "[sectors.it.transforms.time_almaty]" in msg and "_min" in msg
+
+
+# --------------------------------------------------------------------------- robustness on a grid
+
+
+def test_grid_robustness_covers_every_listed_alternative(cli, tmp_path):
+    src = _company_file(tmp_path / "c.csv")
+    out = tmp_path / "g.csv"
+    r = cli("score", src, "--sites", "grid", "--top", "5", "--robustness",
+            "-o", out, "--quiet")  # fmt: skip
+    assert r.exit_code == 0, r.output
+    res = pd.read_csv(out)
+    assert (res["rank"] > 5).any(), "the alternatives apart go below the raw top 5"
+    assert res["p_first"].notna().all() and res["rank_p5"].notna().all()
+    assert res["rank_p95"].between(1, 5).all() and (res["rank_p5"] <= res["rank_p95"]).all()
+    for _, g in res.groupby("company_id"):
+        assert abs(g["p_first"].sum() - 1.0) < 1e-9, "each draw has one first place"
+
+
+# --------------------------------------------------------------------------- compare: which housing
+
+
+def test_compare_hazard_line_names_the_housing(cli, tmp_path, layers):
+    src = tmp_path / "c.csv"
+    src.write_text("name;land_ha;sector;hazard_class\nХимзавод;2;chemicals;I\n", encoding="utf-8")
+    housing = _housing_metric(layers["cities"], "2030-01-01")
+    from planner.inputs.sites import load_sites
+
+    builtin = load_sites("builtin", layers)
+    import geopandas as gpd
+
+    for lang in ("ru", "kk", "en"):
+        out = tmp_path / f"{lang}.xlsx"
+        r = cli("compare", "iz-kairat", "iz-bereke", "--company", "Химзавод", "--companies", src,
+                "--as-of", "2030-01-01", "--lang", lang, "--xlsx", out)  # fmt: skip
+        assert r.exit_code == 0, r.output
+        text = " ".join(r.output.split())
+        for sid in ("iz-kairat", "iz-bereke"):
+            row = builtin[builtin["site_id"] == sid].iloc[0]
+            p = gpd.GeoSeries(gpd.points_from_xy([row["lon"]], [row["lat"]]), crs=4326)
+            d = housing.distance(p.to_crs(32643).iloc[0]).to_numpy()
+            assert d.min() < 1000, f"{sid} is within the class I gap of some housing"
+            place = housing.iloc[int(d.argmin())]
+            assert str(place[f"name_{lang}"]) in text, (lang, sid, place[f"name_{lang}"])

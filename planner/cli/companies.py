@@ -92,7 +92,8 @@ def sectors_cmd(
     ] = None,
     lang: LangOpt = Lang.ru,
 ) -> None:
-    """Table of sector profiles: multipliers, hazard class, rail, city, OKED prefixes."""
+    """Table of sector profiles: multipliers, own transforms, hazard class, rail, city, OKED
+    prefixes."""
     cat = _sectors.load_sectors(sectors_file)
     prefixes: dict[str, list[str]] = {}
     for prefix, key in cat.oked.items():
@@ -101,8 +102,8 @@ def sectors_cmd(
     w = i18n.section("cli", lg)
     table = Table(title=escape(w["sectors_title"] if sectors_file else w["sectors_builtin"]))
     table.add_column(escape(w["col_sector"]), no_wrap=True)
-    for col in ("col_title", "col_multipliers", "col_hazard", "col_rail", "col_in_almaty",
-                "col_oked"):  # fmt: skip
+    for col in ("col_title", "col_multipliers", "col_transforms", "col_hazard", "col_rail",
+                "col_in_almaty", "col_oked"):  # fmt: skip
         table.add_column(escape(w[col]), overflow="fold")
     for key, prof in cat.sectors.items():
         mult = ", ".join(
@@ -112,10 +113,17 @@ def sectors_cmd(
             f"{prof.hazard_class} ({i18n.format_number(prof.housing_km * 1000, lg)} "
             f"{i18n.t('cli.unit_m', lg)})" if prof.hazard_class else "-"
         )  # fmt: skip
+        own = "; ".join(
+            f"{c}: {t.transform} "
+            + ", ".join(f"{k}={v}" for k, v in t.model_dump(exclude={"transform", "weight"},
+                                                              exclude_none=True).items())
+            for c, t in prof.transforms.items()
+        ) or "-"  # fmt: skip
         table.add_row(
             escape(key),
             escape(prof.title(lg)),
             escape(mult),
+            escape(own),
             hazard,
             escape(w["needed"]) if prof.needs_rail else "-",
             escape(w["yes"] if prof.allow_in_almaty else w["no"]),

@@ -231,6 +231,15 @@ def score_sites_cmd(
     rejects: RejectsOpt = None,
     strict: StrictOpt = False,
     csv_sep: CsvSepOpt = None,
+    sector: Annotated[
+        str | None,
+        typer.Option(
+            "--sector",
+            help="Score the sites as a company of this sector would: its weights and its own "
+            "transforms (e.g. --sector it: no penalty inside Almaty). A sector key, title or "
+            "OKED code (`planner companies sectors`); its hard needs are not applied.",
+        ),
+    ] = None,
     dem: DemOpt = None,
     max_slope_pct: MaxSlopeOpt = None,
     max_elevation_m: MaxElevationOpt = None,

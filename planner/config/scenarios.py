@@ -459,6 +459,24 @@ class Scenario:
             terrain=self.terrain,
         )
 
+    def with_transforms(self, transforms: Mapping[str, Any], label: str = "") -> Scenario:
+        """A copy scoring the criteria of ``transforms`` (criterion key -> a transform from
+        :func:`planner.config.transform_check.check_transform`) with those transforms, each
+        keeping this scenario's weight: what a sector profile's ``[transforms]`` do. Keys
+        this scenario does not score are ignored; no key left: this scenario itself."""
+        use = {k: t for k, t in transforms.items() if k in self.criteria}
+        if not use:
+            return self
+        crit = {k: (use[k] if k in use else t).model_copy(update={"weight": t.weight})
+                for k, t in self.criteria.items()}  # fmt: skip
+        return _build(
+            name=self.name, title_en=self.title_en, title_ru=self.title_ru,
+            description=self.description, criteria=crit, needs=self.needs,
+            source=f"{self.source} ({label or 'transforms changed'})",
+            aggregation=self.aggregation, pairwise=self.pairwise, allocation=self.allocation,
+            terrain=self.terrain,
+        )  # fmt: skip
+
     def with_terrain(self, max_slope_pct: float | None = None,
                      max_elevation_m: float | None = None) -> Scenario:  # fmt: skip
         """A copy with other ``[terrain]`` limits (None keeps the scenario's own); the
@@ -615,6 +633,56 @@ def _summary(source: str, problems: list[str]) -> str:
     return f"scenario {source} has {len(problems)} problems: " + "; ".join(problems)
 
 
+def _criterion_problems(key: str, t) -> list[str]:
+    """What is wrong with transform ``t`` for criterion ``key`` beyond its own fields
+    (the kind and units the criterion takes); each problem names `criteria.<key>`."""
+    problems: list[str] = []
+    if isinstance(t, PointTable) and key in TIME_CRITERIA:
+        problems.append(
+            f"`criteria.{key}`: point tables turn straight-line km into minutes at a "
+            "speed; a travel time by road is already in minutes: use linear, "
+            "exponential or band with _min keys (e.g. full_at_min, zero_at_min)"
+        )
+        return problems
+    if isinstance(t, PointTable):
+        return check_point_table(key, t)
+    if key == "zone" and not isinstance(t, Categorical):
+        problems.append(
+            f"`criteria.zone.transform`: {t.transform!r} cannot score a zone status; "
+            'use transform = "categorical" with a [criteria.zone.values] table '
+            '(or transform = "points" with category rows)'
+        )
+    if key != "zone" and isinstance(t, Categorical):
+        problems.append(
+            f"`criteria.{key}.transform`: categorical only applies to `zone`; "
+            "use linear, exponential or band for a distance"
+        )
+    minutes = isinstance(t, LinearMin | ExponentialMin | BandMin)
+    if key in TIME_CRITERIA and isinstance(t, Linear | Exponential | Band):
+        problems.append(
+            f"`criteria.{key}`: a travel-time criterion is scored in minutes; write "
+            f"its {t.transform} parameters with _min (e.g. full_at_min, zero_at_min, "
+            "half_min), not _km"
+        )
+    if key not in TIME_CRITERIA and minutes:
+        problems.append(
+            f"`criteria.{key}`: a distance criterion is scored in km; write its "
+            f"{t.transform} parameters with _km (e.g. full_at_km), or use the travel-time "
+            f"criterion time_{key} for minutes"
+            if f"time_{key}" in CRITERIA
+            else f"`criteria.{key}`: a distance criterion is scored in km; write its "
+            f"{t.transform} parameters with _km (e.g. full_at_km), not _min"
+        )
+    if key == "time_almaty" and isinstance(t, BandMin):
+        return problems
+    if key != "almaty" and isinstance(t, Band | BandMin) and t.inside_value is not None:
+        problems.append(
+            f"`criteria.{key}.inside_value`: only the `almaty` criterion has an "
+            "inside value (sites within the city limits); remove it"
+        )
+    return problems
+
+
 def scenario_from_dict(
     data: Mapping[str, Any], source: str = "<memory>", name: str | None = None
 ) -> Scenario:
@@ -639,52 +707,7 @@ def scenario_from_dict(
             if isinstance(exc, ValidationError) else [str(exc)]
         )  # fmt: skip
         raise ScenarioError(_summary(source, msgs)) from exc
-    problems = []
-    for key, t in spec.criteria.items():
-        if isinstance(t, PointTable) and key in TIME_CRITERIA:
-            problems.append(
-                f"`criteria.{key}`: point tables turn straight-line km into minutes at a "
-                "speed; a travel time by road is already in minutes: use linear, "
-                "exponential or band with _min keys (e.g. full_at_min, zero_at_min)"
-            )
-            continue
-        if isinstance(t, PointTable):
-            problems += check_point_table(key, t)
-            continue
-        if key == "zone" and not isinstance(t, Categorical):
-            problems.append(
-                f"`criteria.zone.transform`: {t.transform!r} cannot score a zone status; "
-                'use transform = "categorical" with a [criteria.zone.values] table '
-                '(or transform = "points" with category rows)'
-            )
-        if key != "zone" and isinstance(t, Categorical):
-            problems.append(
-                f"`criteria.{key}.transform`: categorical only applies to `zone`; "
-                "use linear, exponential or band for a distance"
-            )
-        minutes = isinstance(t, LinearMin | ExponentialMin | BandMin)
-        if key in TIME_CRITERIA and isinstance(t, Linear | Exponential | Band):
-            problems.append(
-                f"`criteria.{key}`: a travel-time criterion is scored in minutes; write "
-                f"its {t.transform} parameters with _min (e.g. full_at_min, zero_at_min, "
-                "half_min), not _km"
-            )
-        if key not in TIME_CRITERIA and minutes:
-            problems.append(
-                f"`criteria.{key}`: a distance criterion is scored in km; write its "
-                f"{t.transform} parameters with _km (e.g. full_at_km), or use the travel-time "
-                f"criterion time_{key} for minutes"
-                if f"time_{key}" in CRITERIA
-                else f"`criteria.{key}`: a distance criterion is scored in km; write its "
-                f"{t.transform} parameters with _km (e.g. full_at_km), not _min"
-            )
-        if key == "time_almaty" and isinstance(t, BandMin):
-            continue
-        if key != "almaty" and isinstance(t, Band | BandMin) and t.inside_value is not None:
-            problems.append(
-                f"`criteria.{key}.inside_value`: only the `almaty` criterion has an "
-                "inside value (sites within the city limits); remove it"
-            )
+    problems = [p for key, t in spec.criteria.items() for p in _criterion_problems(key, t)]
     if spec.criteria and all(t.weight == 0 for t in spec.criteria.values()):
         problems.append(
             "`criteria.*.weight`: all weights are 0; give at least one criterion a weight > 0"

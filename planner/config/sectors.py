@@ -32,10 +32,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from planner._infiles import refuse_special
 from planner.config.scenarios import CRITERIA as _SCORING_CRITERIA
+from planner.config.transform_check import check_transform
 from planner.errors import InputError, SectorError
 
 __all__ = [
@@ -52,6 +61,9 @@ __all__ = [
     "needs_arrays",
     "normalize_oked",
     "resolve_sector",
+    "scenario_for_sector",
+    "sector_scenario",
+    "transform_variants",
     "weights_matrix",
 ]
 
@@ -120,6 +132,20 @@ class SectorProfile(BaseModel):
     rail_max_km: float | None = Field(default=None, gt=0)
     allow_in_almaty: bool = False
     max_dist_almaty_km: float | None = Field(default=None, gt=0)
+    #: criterion key -> the transform the sector scores it with instead of the scenario's
+    #: (the scenario's weight times the multiplier stays); validated like a scenario's
+    transforms: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("transforms", mode="before")
+    @classmethod
+    def _check_transforms(cls, value: Any, info: ValidationInfo) -> dict[str, Any]:
+        if not isinstance(value, Mapping):
+            raise ValueError("must be a table of [transforms.<criterion>] tables")
+        sector = info.data.get("key") or "?"
+        return {
+            str(k): check_transform(str(k), t, f"[sectors.{sector}.transforms.{k}]")
+            for k, t in value.items()
+        }
 
     def title(self, lang: str) -> str:
         """The title in ``lang`` (ru, kk, en); a missing Kazakh title falls back to Russian."""
@@ -277,15 +303,19 @@ def _parse_catalog(text: str, where: str) -> SectorCatalog:
     try:
         return SectorCatalog.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {err['msg']}"
-            for err in exc.errors()
-        )
+        problems = "; ".join(_problem(err) for err in exc.errors())
         raise SectorError(
             f"sector file {where} is invalid: {problems}. See planner/config/data/sectors.toml "
             "for the "
             "expected keys"
         ) from exc
+
+
+def _problem(err) -> str:
+    msg = err["msg"].removeprefix("Value error, ")
+    if msg.startswith("[sectors."):  # it names its section and key itself
+        return msg
+    return f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {msg}"
 
 
 def resolve_sector(
@@ -444,6 +474,53 @@ def weights_matrix(
             "raise a multiplier above 0 or give the scenario weight on other criteria"
         )
     return w / total
+
+
+
+# -- transforms ----------------------------------------------------------------------------
+def sector_scenario(scenario, sector: str | SectorProfile, catalog: SectorCatalog | None = None):
+    """The scenario as a company of ``sector`` is scored with: its criteria that the
+    sector's ``[transforms]`` name take the sector's transform (weights unchanged; apply
+    :func:`company_weights` for those). A sector without transforms: ``scenario`` itself."""
+    cat = catalog or load_sectors()
+    prof = sector if isinstance(sector, SectorProfile) else _profile(cat, sector)
+    return scenario.with_transforms(prof.transforms, label=f"sector {prof.key!r}")
+
+
+def scenario_for_sector(scenario, sector: str, catalog: SectorCatalog | None = None):
+    """The scenario as a company of ``sector`` (a key, title, alias or OKED code, as in a
+    company list) scores every site: its transforms and its weights (scenario weights times
+    the multipliers), named ``<scenario>@<sector key>``. Its hard needs are not applied."""
+    import dataclasses
+
+    cat = catalog or load_sectors()
+    key, _, _ = resolve_sector(sector, cat)
+    sc = sector_scenario(scenario, key, cat)
+    sc = sc.with_weights(company_weights(scenario.weights, key, cat))
+    return dataclasses.replace(sc, name=f"{scenario.name}@{key}")
+
+
+def transform_variants(
+    companies, scenario, catalog: SectorCatalog | None = None
+) -> tuple[list, np.ndarray]:
+    """The distinct scenarios the companies are scored with and each company's.
+
+    Returns ``(scenarios, of_company)``: ``scenarios[0]`` is ``scenario`` itself, the
+    others the variants made by sector ``[transforms]`` (:func:`sector_scenario`; sectors
+    with the same transforms share one), only those some company uses;
+    ``of_company[i]`` is the index of company i's scenario.
+    """
+    cat = catalog or load_sectors()
+    keys, codes = _sector_codes(companies, cat)
+    variants = [scenario]
+    by_hash = {scenario.hash: 0}
+    of_sector = np.zeros(len(keys), dtype=np.intp)
+    for j in np.unique(codes).tolist():
+        sc = sector_scenario(scenario, cat.sectors[keys[j]], cat)
+        of_sector[j] = by_hash.setdefault(sc.hash, len(variants))
+        if of_sector[j] == len(variants):
+            variants.append(sc)
+    return variants, of_sector[codes]
 
 
 # -- needs ---------------------------------------------------------------------------------

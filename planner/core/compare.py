@@ -447,6 +447,24 @@ def _needs_check(scored: pd.DataFrame, company: CompanyInfo | None, sc: Scenario
     return table, needs_met, failed, np.isnan(cap) & applies["land"]
 
 
+def _with_housing_names(needs: pd.DataFrame, scored: pd.DataFrame, names) -> pd.DataFrame:
+    """``place_id`` and ``place_<lang>`` on the hazard rows: the housing (a city,
+    settlement or residential district) nearest to the site, the one its gap is measured to."""
+    out = needs.copy()
+    if "nearest_housing" not in scored.columns:
+        return out
+    by_site = dict(zip(scored["site_id"].astype(str), scored["nearest_housing"].astype(object)
+                       .fillna("").astype(str), strict=False))  # fmt: skip
+    hazard = (out["need"] == "hazard").to_numpy()
+    pid = np.where(hazard, out["site_id"].map(by_site).fillna("").to_numpy(dtype=object), "")
+    out["place_id"] = pd.array(pid.astype(str), dtype="str")
+    for lang in i18n.LANGS:
+        table = names.of("cities", lang)
+        out[f"place_{lang}"] = pd.array([table.get(p, p) if p else "" for p in pid.tolist()],
+                                        dtype="str")  # fmt: skip
+    return out
+
+
 def _rank(score: np.ndarray, eligible: np.ndarray) -> pd.arrays.IntegerArray:
     # ties keep the order the sites were given in (the rule of planner.core.robustness)
     return rank_scores(np.where(eligible, score, 0.0), ~eligible, ties="order")
@@ -516,10 +534,20 @@ def _tidy_table(cmp_parts: dict[str, Any]) -> pd.DataFrame:
     return df
 
 
+def _company_scenario(info: CompanyInfo, sc: Scenario) -> Scenario:
+    """The scenario as the company's sector scores it (its ``[transforms]``)."""
+    from planner.config.sectors import transform_variants
+
+    scenarios, of = transform_variants(info.row.to_frame().T.infer_objects(), sc)
+    return scenarios[int(of[0])]
+
+
 def _eligible_and_rank(scored: gpd.GeoDataFrame, info: CompanyInfo | None, sc: Scenario,
-                       keys: list[str]):  # fmt: skip
+                       keys: list[str], names=None):  # fmt: skip
     """Score-independent needs check, eligibility and the comparison rank (set on ``scored``)."""
     needs, needs_met, failed, area_unknown = _needs_check(scored, info, sc, keys)
+    if needs is not None and names is not None:
+        needs = _with_housing_names(needs, scored, names)
     eligible = ~scored["excluded"].to_numpy(dtype=bool) & needs_met
     rank = _rank(scored["score"].to_numpy(dtype="f8"), eligible)
     scored["rank"] = rank
@@ -582,12 +610,13 @@ def compare(
     check_site_count(len(sites))
     sc = load_scenario(scenario)
     info = _company_info(company, sc) if company is not None else None
-    sc_eff = sc.with_weights(info.weights) if info is not None else sc
+    # a company: its sector's transforms (e.g. IT not penalised inside Almaty), its weights
+    sc_eff = _company_scenario(info, sc).with_weights(info.weights) if info is not None else sc
     keys = list(sc_eff.weights)
 
     scored = _score(sites, prepared, sc_eff)
     needs, needs_met, failed, area_unknown, eligible, rank = _eligible_and_rank(
-        scored, info, sc, keys
+        scored, info, sc, keys, prepared.names
     )
     ru = from_scored(scored, sc_eff.weights)
     U = np.where(np.isnan(ru.U), 0.0, ru.U)  # NaN only where excluded (not ranked anyway)
@@ -612,7 +641,7 @@ def compare(
     later = None
     if also is not None:
         scored2 = _score(sites, also, sc_eff)
-        *_, elig2, rank2 = _eligible_and_rank(scored2, info, sc, keys)
+        *_, elig2, rank2 = _eligible_and_rank(scored2, info, sc, keys, also.names)
         later = TimeComparison(**time_comparison(
             scored, rank, scored2, rank2, elig2, keys, also.as_of, prepared.names, names
         ))  # fmt: skip

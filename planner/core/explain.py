@@ -235,8 +235,9 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, names, rows=None) 
             f"{sc.name!r} first (planner.jobs.score_sites.score_sites)"
         )
     n = len(df)
-    facts = {lang: np.full((n, _N_FACTS), "", dtype=object) for lang in WHY_LANGS}
+    facts = {lang: np.full((n, _N_FACTS + 1), "", dtype=object) for lang in WHY_LANGS}
     excluded = df["excluded"].to_numpy(dtype=bool, na_value=False)
+    held_down = _city_rule_rows(df, sc, ~excluded)  # key -> rows the city rule keeps low
     if n and keys:
         points = np.column_stack([df[f"c_{k}"].to_numpy(dtype="f8", na_value=0.0) for k in keys])
         w = np.array([sc.weights[k] for k in keys])
@@ -257,7 +258,8 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, names, rows=None) 
         makers = _fact_makers(names)
         live = ~excluded
         for j, key in enumerate(keys):
-            hit_rows, hit_pos = np.nonzero((top == j) & live[:, None])
+            told = live & ~held_down.get(key, np.zeros(n, dtype=bool))  # told by the rule
+            hit_rows, hit_pos = np.nonzero((top == j) & told[:, None])
             if not len(hit_rows):
                 continue
             if CRITERIA[key] not in df.columns:
@@ -267,6 +269,10 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, names, rows=None) 
                 made = _with_points(df, hit_rows, key, sc.criteria[key], made)
             for lang in WHY_LANGS:
                 facts[lang][hit_rows, hit_pos] = made[lang]
+    for key, rows in held_down.items():  # why an in-city site scores low: the last fact
+        made = _city_rule_facts(df[f"c_{key}"].to_numpy(dtype="f8", na_value=0.0)[rows])
+        for lang in WHY_LANGS:
+            facts[lang][rows, _N_FACTS] = made[lang]
     out = {lang: _join(facts[lang]) for lang in WHY_LANGS}
     from planner.core import terrain_text
 
@@ -284,6 +290,41 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, names, rows=None) 
         {f"why_{lang}": pd.array(out[lang], dtype="str") for lang in WHY_LANGS},
         index=df.index,
     )
+
+
+def _city_rule_rows(df: pd.DataFrame, sc: Scenario, live: np.ndarray) -> dict[str, np.ndarray]:
+    """Criterion key -> the live rows inside Almaty that the scenario's city rule
+    (``inside_value`` / ``inside_points`` below full marks: the 2022 policy of no production
+    inside the city) scores low, for the ``almaty`` and ``time_almaty`` criteria."""
+    if "in_almaty" not in df.columns:
+        return {}
+    inside = df["in_almaty"].to_numpy(dtype=bool, na_value=False) & live
+    out = {}
+    for key in ("almaty", "time_almaty"):
+        t = sc.criteria.get(key)
+        if t is None or f"c_{key}" not in df.columns:
+            continue
+        if isinstance(t, PointTable):
+            low = t.inside_points is not None and t.inside_points < t.scale
+        else:
+            low = getattr(t, "inside_value", None) is not None and t.inside_value < 1.0
+        if low and inside.any():
+            out[key] = inside
+    return out
+
+
+def _city_rule_facts(points: np.ndarray) -> Facts:
+    """"внутри Алматы: 0 баллов по политике 2022 г. ..." (or the points left) per language."""
+    zero = np.round(points, 1) <= 0
+    out = {}
+    for lang in WHY_LANGS:
+        text = np.full(len(points), i18n.t("why.city_rule.zero", lang), dtype=object)
+        if (~zero).any():
+            pts = np.array([i18n.format_number(v, lang, 1) for v in points[~zero].tolist()],
+                           dtype=object)  # fmt: skip
+            text[~zero] = i18n.fill_array("why.city_rule.points", lang, points=pts)
+        out[lang] = text
+    return out
 
 
 def _with_points(df, rows, key, t, made: Facts) -> Facts:

@@ -56,8 +56,12 @@ def flip_texts(
     return out
 
 
-def need_text(key: str, required: float, value: float, lang: str) -> str:
+def need_text(key: str, required: float, value: float, lang: str, place: str = "") -> str:
+    """One need of a company at a site; ``place``: the housing a hazard gap is measured to."""
     t = i18n.section("compare", lang)
+    if key == "hazard" and place:
+        return i18n.t("compare.housing.need_hazard", lang, place=_q(place, lang),
+                      value=_n(value, 1, lang), required=_n(required, 1, lang))  # fmt: skip
     if key == "land" and not np.isfinite(value):
         return t["need_land_unknown"].format(required=_n(required, 1, lang))
     if key == "in_almaty":
@@ -134,7 +138,8 @@ def verdicts(
             if not eligible[i]:
                 rows = needs[(needs["site_id"] == str(scored["site_id"].iloc[i]))]
                 parts = [
-                    need_text(rw.need, rw.required, rw.value, lang)
+                    need_text(rw.need, rw.required, rw.value, lang,
+                              str(getattr(rw, f"place_{lang}", "") or ""))
                     for rw in rows.itertuples()
                     if rw.need in failed[i]
                 ]

@@ -36,6 +36,7 @@ from planner.config.weighting import Aggregation
 from planner.core.prepared import Prepared
 from planner.core.ranking import NeedArrays, RankResult, SiteArrays, binding_reasons, rank_companies
 from planner.core.scoring import utilities
+from planner.core.variants import UtilityVariants, rank_by_variant, take_needs, take_result
 from planner.errors import InputError
 from planner.inputs.companies import CompanyTable
 
@@ -275,6 +276,31 @@ class RankStage:
     #: best first, each at least ``separation_km`` from the others (planner.core.separation)
     offered: np.ndarray | None = None
     separation_km: float = 0.0
+    #: the utilities each company is scored with (its sector may transform a criterion its
+    #: own way: planner.config.sectors.transform_variants); None: the sites' ``U`` for all
+    variants: UtilityVariants | None = None
+
+    @property
+    def listed(self) -> np.ndarray:
+        """``(n_companies, top_k)`` site rows of the sites listed for each company, best
+        first, -1 padded: the offered sites when alternatives must be apart, else the top K."""
+        if self.offered is None or self.separation_km <= 0:
+            return self.top
+        return np.where(self.offered >= 0,
+                        np.take_along_axis(self.rr.top_idx, np.maximum(self.offered, 0), 1),
+                        -1)  # fmt: skip
+
+    def listed_position(self) -> np.ndarray:
+        """``(n_companies, rr.k)``: the position in :attr:`listed` of each ranked slot, -1
+        when the slot's site is not listed."""
+        n, k = self.rr.top_idx.shape
+        pos = np.full((n, k), -1, dtype=np.int64)
+        if self.offered is None or self.separation_km <= 0:
+            pos[:, : self.top.shape[1]] = np.arange(self.top.shape[1])
+            return pos
+        ci, j = np.nonzero(self.offered >= 0)
+        pos[ci, self.offered[ci, j]] = j
+        return pos
 
 
 @dataclass(frozen=True)
@@ -350,19 +376,38 @@ def rank_stage(
 ) -> RankStage:
     W = weights_matrix(valid, st.keys, sc.weights, opts.catalog)
     needs = NeedArrays(**needs_arrays(valid, sc.needs, opts.catalog))
+    variants = _variants(valid, st, sc, opts)
     k_rank = max(opts.top_k, int(opts.alloc_candidates)) if opts.allocate else opts.top_k
     sep_km = _separation_km(st, opts)
     if sep_km > 0:  # look deeper: the neighbours of the kept sites are skipped
         k_rank = max(k_rank, opts.top_k * _SEARCH_DEPTH)
     k_rank = max(1, min(k_rank, len(st.sites)))
-    rr = _rank(st.U, W, st.arrays, needs, k_rank, clock)
+    rr = _rank(variants, W, needs, st.arrays, k_rank, clock)
     if sc.method != "wlc":  # the same needs filter, then the method among each company's sites
         from planner.core.aggregation import rank_companies_by_method
 
-        rr = rank_companies_by_method(st.U, W, st.arrays, needs, k_rank, sc.aggregation, rr)
+        base = rr
+
+        def by_method(U, rows):
+            return rank_companies_by_method(U, W[rows], st.arrays, take_needs(needs, rows),
+                                            k_rank, sc.aggregation, take_result(base, rows))
+
+        rr = rank_by_variant(variants, by_method)
     top = rr.top_idx[:, : min(opts.top_k, rr.k)]
     offered = _offered(st, rr, opts.top_k, sep_km)
-    return RankStage(W, needs, rr, binding_reasons(rr), k_rank, top, offered, sep_km)
+    return RankStage(W, needs, rr, binding_reasons(rr), k_rank, top, offered, sep_km, variants)
+
+
+def _variants(valid: pd.DataFrame, st: SiteStage, sc: Scenario,
+              opts: BatchOptions) -> UtilityVariants:  # fmt: skip
+    """Each company's utilities: the sites' ``U``, or its sector's transforms applied."""
+    from planner.config.sectors import transform_variants
+
+    scs, of = transform_variants(valid, sc, opts.catalog)
+    cols = [f"u_{k}" for k in st.keys]
+    U = [st.U] + [np.ascontiguousarray(utilities(st.crit, v)[cols].to_numpy("f8"))
+                  for v in scs[1:]]  # fmt: skip
+    return UtilityVariants(tuple(U), of, tuple(scs))
 
 
 #: ranked sites searched per site offered when alternatives must be apart
@@ -388,19 +433,22 @@ _RANK_FIELDS = ("top_idx", "top_score", "top_area_unknown", "n_feasible", "reaso
                 "sole_reason_counts")  # fmt: skip
 
 
-def _rank(U, W, sa: SiteArrays, needs: NeedArrays, k: int, clock: StageClock) -> RankResult:
+def _rank(variants: UtilityVariants, W, needs: NeedArrays, sa: SiteArrays, k: int,
+          clock: StageClock) -> RankResult:  # fmt: skip
+    def part(var: UtilityVariants, w, nd: NeedArrays) -> RankResult:
+        return rank_by_variant(var, lambda U, rows: rank_companies(
+            U, w[rows], sa, take_needs(nd, rows), k=k))  # fmt: skip
+
     n = W.shape[0]
     if n <= 2 * _RANK_CHUNK or clock.progress is None:
-        return rank_companies(U, W, sa, needs, k=k)
+        return part(variants, W, needs)
     # long runs: rank in chunks of companies so the progress bar moves (each chunk is
     # one pass over the sites; blocks of 64 companies inside a chunk keep the kernel fast)
     parts = []
     for c0 in range(0, n, _RANK_CHUNK):
         c1 = min(n, c0 + _RANK_CHUNK)
-        sub = NeedArrays(
-            **{f: getattr(needs, f)[c0:c1] for f in NeedArrays.__dataclass_fields__}
-        )
-        parts.append(rank_companies(U, W[c0:c1], sa, sub, k=k))
+        rows = np.arange(c0, c1)
+        parts.append(part(variants.take(rows), W[rows], take_needs(needs, rows)))
         clock.report(f"ranking ({c1:,} of {n:,} companies)", "ranking")
     return RankResult(*(np.concatenate([getattr(p, f) for p in parts]) for f in _RANK_FIELDS))
 
@@ -458,19 +506,31 @@ def _site_groups(idx: np.ndarray, crit: pd.DataFrame, sites: pd.DataFrame, layer
 
 def robustness_stage(st: SiteStage, rk: RankStage, opts: BatchOptions,
                      agg: Aggregation | None = None) -> RobustStage:  # fmt: skip
-    """Monte Carlo over each company's top K ranked by ``agg.method`` (default: the
+    """Monte Carlo over the sites listed for each company (its top K, or with
+    ``--min-separation-km`` the alternatives apart) ranked by ``agg.method`` (default: the
     weighted sum); flip sentences where the score is linear in the weights (not TOPSIS)."""
-    from planner.core.method_robustness import method_monte_carlo_batch, top_method_terms
-    from planner.core.robustness import flip_text, flip_weight_batch, gather_top, monte_carlo_batch
+    from planner.core.method_robustness import (
+        MethodTerms,
+        method_monte_carlo_batch,
+        top_method_terms,
+    )
+    from planner.core.robustness import flip_text, flip_weight_batch, monte_carlo_batch
 
-    top_idx, keys = rk.top, st.keys
+    top_idx, keys = rk.listed, st.keys
     names = {lang: _site_names(st, lang) for lang in i18n.LANGS}
+    variants = rk.variants or UtilityVariants.single(st.U, top_idx.shape[0])
     if agg is None or agg.method == "wlc":
-        U_top, pad = gather_top(st.U, top_idx)
+        U_top, pad = _gather_listed(variants, top_idx)
         mc = monte_carlo_batch(U_top, rk.W, draws=opts.draws, seed=opts.seed, excluded=pad)
         fl = flip_weight_batch(U_top, rk.W, keys, excluded=pad)
     else:  # the method's terms over each company's feasible sites, drawn the same way
-        terms, pad = top_method_terms(st.U, top_idx, st.arrays, rk.needs, agg)
+
+        def terms_of(U, rows):
+            t, p = top_method_terms(U, top_idx[rows], st.arrays, take_needs(rk.needs, rows), agg)
+            return (t.a, p) if t.b is None else (t.a, p, t.b)
+
+        a, pad, *b = variants.per_company(terms_of, top_idx.shape[0])
+        terms = MethodTerms(agg.method, a, b[0] if b else None)
         mc = method_monte_carlo_batch(terms, rk.W, draws=opts.draws, seed=opts.seed,
                                       excluded=pad)  # fmt: skip
         fl = flip_weight_batch(terms.a, rk.W, keys, excluded=pad) if terms.linear else None
@@ -484,6 +544,16 @@ def robustness_stage(st: SiteStage, rk: RankStage, opts: BatchOptions,
             pair = (str(names[lang][a]), str(names[lang][b]))
             flip[lang][c] = flip_text(res, lang, titles[lang], names=pair)
     return RobustStage(mc, flip)
+
+
+def _gather_listed(variants: UtilityVariants, top_idx: np.ndarray):
+    """``(U_top, pad)`` of :func:`planner.core.robustness.gather_top`, each company's rows
+    from its own utilities."""
+    from planner.core.robustness import gather_top
+
+    if len(variants.U) == 1:
+        return gather_top(variants.U[0], top_idx)
+    return variants.per_company(lambda U, rows: gather_top(U, top_idx[rows]), top_idx.shape[0])
 
 
 def _site_names(st: SiteStage, lang: str) -> np.ndarray:

@@ -111,14 +111,11 @@ def results_table(run: BatchRun, rows: ResultRows) -> gpd.GeoDataFrame:
         cols["score_wlc"] = points.sum(axis=1)
     out = pd.concat([comp, pd.DataFrame(cols)], axis=1)
     if run.options.why:
-        from planner.core.explain import WHY_COLUMNS, why_texts
+        from planner.core.explain import WHY_COLUMNS
 
-        texts = why_texts(
-            pd.concat([out[[f"c_{k}" for k in st.keys]], c], axis=1), run.scenario,
-            st.prepared.names,
-        ) if n else pd.DataFrame({c: [] for c in WHY_COLUMNS}, dtype="str")
+        texts = _why(run, rows, pd.concat([out[[f"c_{k}" for k in st.keys]], c], axis=1))
         for col in WHY_COLUMNS:
-            out[col] = texts[col].to_numpy()
+            out[col] = texts[col]
     sites = st.sites
     lon = sites["lon"].to_numpy(dtype="f8")[si]
     lat = sites["lat"].to_numpy(dtype="f8")[si]
@@ -132,19 +129,38 @@ def results_table(run: BatchRun, rows: ResultRows) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(out, geometry=gpd.points_from_xy(lon, lat), crs=_crs.GEOGRAPHIC_CRS)
 
 
+def _why(run: BatchRun, rows: ResultRows, scored: pd.DataFrame) -> dict[str, np.ndarray]:
+    """``why_ru`` / ``why_en`` of the result rows, each told with its company's scenario
+    (a sector's own transform, e.g. no penalty inside Almaty, changes what is said)."""
+    from planner.core.explain import WHY_COLUMNS, why_texts
+
+    out = {col: np.full(len(rows), "", dtype=object) for col in WHY_COLUMNS}
+    var = run.rank.variants
+    of_row = var.of_company[rows.company] if var is not None else np.zeros(len(rows), int)
+    for v in np.unique(of_row).tolist():
+        hit = of_row == v
+        sc = var.scenarios[v] if var is not None and var.scenarios else run.scenario
+        texts = why_texts(scored[hit], sc, run.sites.prepared.names)
+        for col in out:
+            out[col][hit] = texts[col].to_numpy(dtype=object)
+    return out
+
+
 def _robust_columns(run: BatchRun, rows: ResultRows) -> dict[str, Any]:
-    """p_first, rank_p5, rank_p95 within the top K; the flip sentences on ranks 1-2."""
+    """p_first, rank_p5, rank_p95 of every listed site (the Monte Carlo draws over the sites
+    listed for the company); an allocated site listed only because it was allocated has
+    none. The flip sentences on ranks 1-2."""
     mc, flip = run.robust.mc, run.robust.flip
-    ci, slot = rows.company, rows.slot
-    k_top = run.rank.top.shape[1]
-    in_top = slot < k_top
-    s = np.minimum(slot, k_top - 1)
+    ci = rows.company
+    pos = run.rank.listed_position()[ci, rows.slot]
+    in_top = pos >= 0
+    s = np.maximum(pos, 0)
     cols: dict[str, Any] = {"p_first": np.where(in_top, mc.p_first[ci, s], np.nan)}
     for name, arr in (("rank_p5", mc.rank_p5), ("rank_p95", mc.rank_p95)):
         vals = np.where(in_top, arr[ci, s], np.nan)
         cols[name] = pd.array(np.where(np.isfinite(vals), vals, 0).astype(np.int64), dtype="Int64")
         cols[name][~np.isfinite(vals)] = pd.NA
-    first2 = slot < 2
+    first2 = in_top & (pos < 2)
     for lang in i18n.LANGS:
         cols[f"flip_{lang}"] = np.where(first2, flip[lang][ci], "").astype(object)
     return cols
@@ -178,8 +194,9 @@ def _site_columns(run: BatchRun, rows: ResultRows, c: pd.DataFrame, comp) -> dic
 def _points(run: BatchRun, rows: ResultRows, score: np.ndarray) -> np.ndarray:
     """The company's own points ``c_k = 100 * w_company_k * u_site_k`` (they sum to the score)."""
     n = len(rows)
-    points = 100.0 * run.rank.W[rows.company] * run.sites.U[rows.site] if n \
-        else np.zeros((0, len(run.sites.keys)))
+    var = run.rank.variants
+    U = var.rows(rows.company, rows.site) if var is not None else run.sites.U[rows.site]
+    points = 100.0 * run.rank.W[rows.company] * U if n else np.zeros((0, len(run.sites.keys)))
     if n and run.scenario.method == "wlc":  # another method's score is not the sum
         off = np.abs(points.sum(axis=1) - score)
         if not (off <= _SCORE_TOL).all():

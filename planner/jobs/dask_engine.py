@@ -639,6 +639,7 @@ def run_score_sites(
     strict: bool = False,
     csv_sep: str | None = None,
     lang: str = "ru",
+    sector: str | None = None,
     dem=None,
 ) -> ScoreRun:
     """Score ``sites`` and write them: the function ``planner score-sites`` calls.
@@ -663,10 +664,17 @@ def run_score_sites(
     ``<stem>.rejects.csv`` beside ``output``; in the file's CSV convention or ``csv_sep``,
     :mod:`planner.jobs.table_files`); ``strict`` refuses such a file instead. ``lang``:
     an ``.xlsx`` output for people in that language (:mod:`planner.render.xlsx_book`).
+    ``sector`` (a sector key, title or OKED code) scores the sites as a company of that
+    sector would (:func:`planner.config.sectors.scenario_for_sector`: its weights and
+    transforms; the scenario is then named ``<scenario>@<sector>``).
     """
     t0 = time.perf_counter()
     engine_opts = EngineOptions(engine, scheduler, npartitions, client).checked()
     scenario = load_scenario(scenario)  # a bad scenario fails before any reading
+    if sector is not None:
+        from planner.config.sectors import scenario_for_sector
+
+        scenario = scenario_for_sector(scenario, sector)
     target = _Target(Path(str(output).rstrip("/\\")), overwrite, top, inputs, command, lang)
     from .table_files import rejects_output
 

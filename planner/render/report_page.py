@@ -169,7 +169,8 @@ def _needs(c: Comparison, site_id: str, lang: str) -> list[dict] | None:
             {
                 "cls": "unk" if unknown else ("met" if rw.met else "fail"),
                 "mark": "?" if unknown else ("\u2713" if rw.met else "\u2717"),
-                "text": _need_text(rw.need, rw.required, rw.value, lang),
+                "text": _need_text(rw.need, rw.required, rw.value, lang,
+                                   str(getattr(rw, f"place_{lang}", "") or "")),
             }
         )
     return out
