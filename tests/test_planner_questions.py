@@ -516,7 +516,7 @@ def it_results(cli, tmp_path_factory) -> pd.DataFrame:
     src = _company_file(out.with_name("companies.csv"))
     r = cli("score", src, "--sites", "builtin", "--top", "10", "-o", out, "--quiet")
     assert r.exit_code == 0, r.output
-    return pd.read_csv(out)
+    return read_out_csv(out)
 
 
 def test_it_company_gets_the_pit_in_its_top_2(it_results):
@@ -549,7 +549,7 @@ def test_production_in_the_city_gets_0_with_the_reason(it_results, cli, tmp_path
     out = tmp_path / "s.csv"
     r = cli("score-sites", "builtin", "-o", out, "--top", "0")
     assert r.exit_code == 0, r.output
-    sites = pd.read_csv(out)
+    sites = read_out_csv(out)
     city = sites[_truthy(sites["in_almaty"]).to_numpy()]
     assert len(city) >= 2 and (city["c_almaty"] == 0).all()
     assert np.allclose(city["c_almaty"], _expected_points(city, "other")["almaty"])
@@ -569,7 +569,7 @@ def test_compare_for_an_it_company_puts_the_pit_in_the_top_2(cli, tmp_path):
         out = tmp_path / f"{sector}.xlsx"
         r = cli("compare", *sites, "--company", name, "--companies", src, "--xlsx", out)
         assert r.exit_code == 0, r.output
-        book = pd.read_excel(out, sheet_name=None, engine="openpyxl")
+        book = read_book(out)
         table = next(df for df in book.values() if {"site_id", "rank", "c_almaty"} <= set(df))
         pts = _expected_points(table, sector)
         assert np.allclose(table["score"], pts.sum(axis=1), atol=1e-6), sector
@@ -585,7 +585,7 @@ def test_score_sites_as_an_it_company_puts_the_pit_in_the_top_2(cli, tmp_path, s
     out = tmp_path / "s.csv"
     r = cli("score-sites", "builtin", "--sector", sector, "-o", out, "--top", "0")
     assert r.exit_code == 0, r.output
-    sites = pd.read_csv(out)
+    sites = read_out_csv(out)
     assert (sites["scenario"] == f"{SCENARIO}@it").all()
     pts = _expected_points(sites, "it")
     for k in pts.columns:
@@ -628,7 +628,7 @@ def test_grid_robustness_covers_every_listed_alternative(cli, tmp_path):
     r = cli("score", src, "--sites", "grid", "--top", "5", "--robustness",
             "-o", out, "--quiet")  # fmt: skip
     assert r.exit_code == 0, r.output
-    res = pd.read_csv(out)
+    res = read_out_csv(out)
     assert (res["rank"] > 5).any(), "the alternatives apart go below the raw top 5"
     assert res["p_first"].notna().all() and res["rank_p5"].notna().all()
     assert res["rank_p95"].between(1, 5).all() and (res["rank_p5"] <= res["rank_p95"]).all()
