@@ -53,6 +53,7 @@ __all__ = [
     "external_urls",
     "static_text",
     "planner_js",
+    "planner_layout_js",
     "planner_css",
     "html_text",
     "render_template",
@@ -266,6 +267,7 @@ def inline_assets(m, lang: str = "ru", allow_osm: bool = False) -> None:
         script_tag(jquery_js()),
         script_tag(fullscreen_js()),
         script_tag(measure_js(lang)),
+        script_tag(planner_layout_js()),
         script_tag(planner_js()),
     ]
     for i, part in enumerate(parts):
@@ -302,6 +304,11 @@ def static_text(name: str) -> str:
 def planner_js() -> str:
     """The script that draws the planner's data on a map (``static/planner.js``)."""
     return static_text("planner.js")
+
+
+def planner_layout_js() -> str:
+    """Marker spreading, popup panning, label decluttering (``static/planner_layout.js``)."""
+    return static_text("planner_layout.js")
 
 
 def planner_css() -> str:

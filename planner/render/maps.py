@@ -58,6 +58,7 @@ from planner.render.map_data import (
     zone_names,
 )
 from planner.render.map_layers import layer_payload
+from planner.render.map_pack import packed_table, plain_table, site_columns
 from planner.render.reproducible import stable_ids
 from planner.render.surface_image import (
     add_surface_layer,
@@ -67,6 +68,7 @@ from planner.render.surface_image import (
 
 __all__ = [
     "BASEMAPS",
+    "SITE_ENCODINGS",
     "build_map",
     "save_map",
     "select_company",
@@ -76,6 +78,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 BASEMAPS = ("none", "osm")
+#: how the layer of scored sites reaches the page (see planner.render.map_pack)
+SITE_ENCODINGS = ("packed", "json")
 #: the vector layer groups, bottom to top in the layer control
 _LAYER_GROUPS = ("context", "constraints", "cities", "zones", "transport", "bakad")
 
@@ -175,10 +179,14 @@ class _MapParts:
     surface: dict | None = None
 
 
-def _check_options(lang: str, basemap: str, top_k) -> None:
+def _check_options(lang: str, basemap: str, top_k, site_encoding: str = "packed") -> None:
     i18n.check_lang(lang)
     if basemap not in BASEMAPS:
         raise InputError(f"basemap {basemap!r} is not known; use one of {', '.join(BASEMAPS)}")
+    if site_encoding not in SITE_ENCODINGS:
+        raise InputError(
+            f"site_encoding {site_encoding!r} is not known; use one of {', '.join(SITE_ENCODINGS)}"
+        )
     if not isinstance(top_k, int | np.integer) or top_k < 1:
         raise InputError(f"top_k {top_k!r} must be a whole number >= 1, e.g. 10")
 
@@ -214,7 +222,7 @@ def _base_map(basemap: str, t: dict) -> folium.Map:
 def _base_payload(layers, lang: str, basemap: str, day: dt.date, surface: dict | None) -> dict:
     return {
         "lang": lang,
-        "t": i18n.labels(lang),
+        "t": {**i18n.labels(lang), **i18n.section("map_layout", lang)},
         "crit": dict(i18n.section("criterion", lang)),
         "status": dict(i18n.section("status", lang)),
         "colors": page_colors(),
@@ -228,7 +236,9 @@ def _base_payload(layers, lang: str, basemap: str, day: dt.date, surface: dict |
     }
 
 
-def _add_scored(m: folium.Map, parts: _MapParts, scored, lang: str, top_k: int, numbered: bool):
+def _add_scored(
+    m: folium.Map, parts: _MapParts, scored, lang: str, top_k: int, numbered: bool, encoding: str
+):
     """Scored sites: one canvas layer; the ``top_k`` best numbered too if ``numbered``."""
     t = parts.payload["t"]
     _require(
@@ -257,7 +267,8 @@ def _add_scored(m: folium.Map, parts: _MapParts, scored, lang: str, top_k: int, 
     why_rows = None
     if len(df) > WHY_MAX_SITES:
         why_rows = np.flatnonzero(np.isfinite(rank) & (rank <= WHY_MAX_SITES))
-    parts.payload["sites"] = site_table(df, lang, why_rows)
+    cols = site_columns(df, lang, why_rows)
+    parts.payload["sites"] = packed_table(cols) if encoding == "packed" else plain_table(cols)
     parts.n_sites = len(df)
     parts.scores.append(score[included])
     parts.groups["sites"] = _group(m, t["layer_sites"])
@@ -267,7 +278,8 @@ def _add_scored(m: folium.Map, parts: _MapParts, scored, lang: str, top_k: int, 
         parts.tables.append(parts.payload["top"])
         parts.groups["top"] = _group(m, t["layer_top"].format(k=len(top)))
     elif len(top) == 0:
-        parts.tables.append(parts.payload["sites"])
+        lon, lat = cols.nums["lon"], cols.nums["lat"]
+        parts.tables.append({"lon": lon.q / 10**lon.dp, "lat": lat.q / 10**lat.dp})
 
 
 def _add_results(m: folium.Map, parts: _MapParts, results, company, lang: str, top_k: int):
@@ -329,7 +341,7 @@ def _finish(m: folium.Map, parts: _MapParts, lang: str, basemap: str, title: str
         primary_area_unit="hectares",
         secondary_area_unit="sqmeters",
     ).add_to(m)
-    folium.LayerControl(position="topright", collapsed=False).add_to(m)
+    folium.LayerControl(position="topright", collapsed=True).add_to(m)
     m.get_root().header.add_child(
         _assets.raw_element(_assets.title_tag(title)), name="planner_title"
     )
@@ -348,6 +360,7 @@ def build_map(
     scenario_name: str | None = None,
     scenario_hash: str | None = None,
     surface=None,
+    site_encoding: str = "packed",
 ) -> folium.Map:
     """Build the interactive map of the layers and (optionally) scored sites and results.
 
@@ -374,13 +387,18 @@ def build_map(
         A :class:`planner.core.surface.Surface` (a file is read by
         :func:`planner.jobs.surface.read_surface`): drawn as an image layer (toggle in the
         layer control, colour ramp in the legend) under the zones and sites.
+    site_encoding
+        ``packed`` (default): the layer of scored sites travels quantised and deflated, and
+        the page inflates it (:mod:`planner.render.map_pack`; about a third of the bytes);
+        ``json``: plain JSON columns (the encoding of earlier versions, e.g. to read the page's
+        data by eye). Both draw the same map.
 
     Returns
     -------
     folium.Map
         With every asset inlined; ``m.planner_data`` holds the JSON payload drawn.
     """
-    _check_options(lang, basemap, top_k)
+    _check_options(lang, basemap, top_k, site_encoding)
     surface = as_surface(surface) if surface is not None else None
     day, scenario_name, scenario_hash = _provenance(
         scored, results, surface, as_of, scenario_name, scenario_hash
@@ -392,7 +410,7 @@ def build_map(
         parts.groups["surface"], parts.surface = add_surface_layer(m, surface, lang)
     parts.payload = _base_payload(layers, lang, basemap, day, parts.surface)
     if scored is not None:
-        _add_scored(m, parts, scored, lang, top_k, numbered=results is None)
+        _add_scored(m, parts, scored, lang, top_k, results is None, site_encoding)
     if results is not None:
         _add_results(m, parts, results, company, lang, top_k)
     elif company is not None:
