@@ -206,7 +206,7 @@ def test_page_colours_are_the_python_palette(driver, demo):
     for text, css in got["nums"]:
         i = top["rank"].index(int(text))
         t = (top["score"][i] - scale["lo"]) / ((scale["hi"] - scale["lo"]) or 1)
-        want = np.array(colors.SCORE_RAMP.rgba_floats_tuple(100 * min(max(t, 0), 1))[:3]) * 255
+        want = np.array(colors.SITE_RAMP.rgba_floats_tuple(100 * min(max(t, 0), 1))[:3]) * 255
         have = np.array([int(v) for v in css[css.index("(") + 1 : -1].split(",")[:3]])
         assert np.abs(have - want).max() <= 1.01, (text, css, want)
     assert severe(driver) == []

@@ -258,7 +258,7 @@ def _add_scored(
         if "rank" in df
         else _rank_from_score(score)
     )
-    df = df.assign(rank=rank)
+    df = _localized_builtin_names(df.assign(rank=rank), parts.payload["zoneNames"])
     included = np.isfinite(rank)
     # draw order: excluded first, then ascending score, so the best lie on top
     order = np.lexsort((np.where(included, score, -np.inf), included))
@@ -280,6 +280,20 @@ def _add_scored(
     elif len(top) == 0:
         lon, lat = cols.nums["lon"], cols.nums["lat"]
         parts.tables.append({"lon": lon.q / 10**lon.dp, "lat": lat.q / 10**lat.dp})
+
+
+def _localized_builtin_names(df: pd.DataFrame, zone_names: dict[str, str]) -> pd.DataFrame:
+    """Built-in sites (one per zone, named in Russian) named in the map's language."""
+    if "site_source" not in df.columns or "site_id" not in df.columns:
+        return df
+    ids = pd.Series(texts(df["site_id"]), index=df.index)
+    hit = (pd.Series(texts(df["site_source"]), index=df.index) == "builtin") & ids.isin(
+        list(zone_names)
+    )
+    if not hit.any():
+        return df
+    names = df["name"].astype(object) if "name" in df.columns else ids.astype(object)
+    return df.assign(name=names.where(~hit, ids.map(zone_names)))
 
 
 def _add_results(m: folium.Map, parts: _MapParts, results, company, lang: str, top_k: int):

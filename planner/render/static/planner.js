@@ -264,7 +264,8 @@
       return;
     }
     var digits = s.hi - s.lo < 3 ? 1 : 0, mid = (s.lo + s.hi) / 2;
-    h.push('<div class="lg-ramp" style="background:' + esc(rampCss(C.ramp)) + '"></div>');
+    h.push('<div class="lg-ramp lg-site-ramp" style="background:' + esc(rampCss(C.ramp)) +
+      '"></div>');
     h.push('<div class="lg-ticks"><span>' + esc(num(s.lo, digits)) + '</span><span>' +
       esc(num(mid, digits)) + '</span><span>' + esc(num(s.hi, digits)) + '</span></div>');
   }

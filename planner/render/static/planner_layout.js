@@ -82,43 +82,52 @@
 
   function popup(html) { return new PlannerPopup().setContent(html); }
 
-  // Numbered markers (L.Marker with ._home, their true place) that would overlap at this zoom
-  // move onto a ring around their group's centre; a leader line joins each to its true place,
-  // marked by a small dot. `size` is the icon's diameter in pixels.
+  // Numbered markers (L.Marker with ._home, their true place) whose boxes would overlap at this
+  // zoom move onto a ring around their group's centre; a leader line joins each to its true
+  // place, marked by a small dot. `size` is the icon's diameter in pixels. Boxes, not circles:
+  // two markers are apart when they are D apart along x or along y.
   function spread(map, markers, leaders, size, colors) {
     var D = size + 4, n = markers.length;
+    var apart = function (a, b) { return Math.max(Math.abs(a.x - b.x), Math.abs(a.y - b.y)) >= D; };
     var home = markers.map(function (m) { return map.latLngToLayerPoint(m._home); });
     var group = markers.map(function (m, i) { return i; });
     function find(i) { while (group[i] !== i) { i = group[i] = group[group[i]]; } return i; }
     function join(i, j) { group[find(i)] = find(j); }
     for (var i = 0; i < n; i++) {
-      for (var j = i + 1; j < n; j++) { if (home[i].distanceTo(home[j]) < D) { join(i, j); } }
+      for (var j = i + 1; j < n; j++) { if (!apart(home[i], home[j])) { join(i, j); } }
     }
     var pos = home.slice();
-    for (var round = 0; round < 12; round++) {
-      var members = {};
-      for (i = 0; i < n; i++) { (members[find(i)] = members[find(i)] || []).push(i); }
-      Object.keys(members).forEach(function (g) {
-        var ms = members[g], k = ms.length;
-        if (k === 1) { pos[ms[0]] = home[ms[0]]; return; }
-        var c = ms.reduce(function (a, m) { return a.add(home[m]); }, L.point(0, 0))
-          .divideBy(k);
-        var R = Math.max(D * 0.75, D / (2 * Math.sin(Math.PI / k)));
-        var ang = function (m) {
-          var d = home[m].subtract(c);
-          return d.x || d.y ? Math.atan2(d.y, d.x) : -Math.PI / 2;
-        };
-        ms.sort(function (a, b) { return ang(a) - ang(b) || a - b; });
-        var a0 = ang(ms[0]);
+    function ring(ms) {
+      var k = ms.length;
+      var c = ms.reduce(function (a, m) { return a.add(home[m]); }, L.point(0, 0)).divideBy(k);
+      var ang = function (m) {
+        var d = home[m].subtract(c);
+        return d.x || d.y ? Math.atan2(d.y, d.x) : -Math.PI / 2;
+      };
+      ms.sort(function (a, b) { return ang(a) - ang(b) || a - b; });
+      var a0 = ang(ms[0]), R = Math.max(D * 0.75, D / (2 * Math.sin(Math.PI / k)));
+      for (var grow = 0; grow < 20; grow++, R *= 1.12) {
         ms.forEach(function (m, q) {
           var a = a0 + 2 * Math.PI * q / k;
           pos[m] = c.add(L.point(Math.cos(a) * R, Math.sin(a) * R));
         });
+        var ok = ms.every(function (m, q) {
+          return ms.every(function (m2, q2) { return q2 <= q || apart(pos[m], pos[m2]); });
+        });
+        if (ok) { return; }
+      }
+    }
+    for (var round = 0; round < 12; round++) {
+      var members = {};
+      for (i = 0; i < n; i++) { (members[find(i)] = members[find(i)] || []).push(i); }
+      Object.keys(members).forEach(function (g) {
+        var ms = members[g];
+        if (ms.length === 1) { pos[ms[0]] = home[ms[0]]; } else { ring(ms); }
       });
       var merged = false;
       for (i = 0; i < n; i++) {
         for (j = i + 1; j < n; j++) {
-          if (find(i) !== find(j) && pos[i].distanceTo(pos[j]) < D) { join(i, j); merged = true; }
+          if (find(i) !== find(j) && !apart(pos[i], pos[j])) { join(i, j); merged = true; }
         }
       }
       if (!merged) { break; }
