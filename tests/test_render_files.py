@@ -69,12 +69,14 @@ def test_surface_ramp_is_branca_viridis_sampled_evenly():
         assert np.abs(lut[i] - want).max() <= 0.5 + 1e-9
 
 
-def test_site_ramp_is_yellow_orange_red_and_distinct_from_the_surface():
+def test_site_ramp_is_red_purple_and_distinct_from_surface_and_isochrones():
     stops = colors.SITE_STOPS
     assert len(stops) == colors.RAMP_STOPS
     for p, hex_color in stops:
-        assert hex_color == linear.YlOrRd_09.rgb_hex_str(p / 100)
-    assert not set(c for _, c in stops) & set(c for _, c in colors.SURFACE_STOPS)
+        assert hex_color == linear.RdPu_09.rgb_hex_str(0.25 + 0.75 * p / 100)
+    sites = {c for _, c in stops}
+    assert not sites & {c for _, c in colors.SURFACE_STOPS}
+    assert not sites & set(colors.isochrone_colors(6))
 
 
 def test_the_page_scripts_have_no_colours_of_their_own():

@@ -3,8 +3,9 @@
 * Two score ramps, distinct so that sites drawn over the surface stand apart from it, each
   labelled in the legend: :data:`SURFACE_RAMP` colours the suitability surface image
   (branca's viridis: perceptually uniform, readable for colour-blind users) and
-  :data:`SITE_RAMP` the sites and numbered markers (ColorBrewer YlOrRd, pale yellow to dark
-  red; sequential and colour-blind safe). Each is sampled at :data:`RAMP_STOPS` evenly spaced
+  :data:`SITE_RAMP` the sites and numbered markers (ColorBrewer RdPu from its lightest
+  quarter on, pink to dark purple, so that low scores stay visible on the pale map;
+  sequential, colour-blind safe; isochrone bands use YlOrRd, so all three ramps differ). Each is sampled at :data:`RAMP_STOPS` evenly spaced
   stops that the browser interpolates between; :data:`SURFACE_STOPS` and :data:`SITE_STOPS`
   list them as ``(percent, "#rrggbb")``.
 * :data:`STATUS_COLORS`: zone fill by status as of the map date.
@@ -46,8 +47,9 @@ __all__ = [
 RAMP_STOPS = 9
 
 
-def _sampled(cmap) -> LinearColormap:
-    lo, hi = cmap.vmin, cmap.vmax
+def _sampled(cmap, start: float = 0.0) -> LinearColormap:
+    """``cmap`` from the fraction ``start`` of its range to its end, at RAMP_STOPS stops."""
+    lo, hi = cmap.vmin + (cmap.vmax - cmap.vmin) * start, cmap.vmax
     return LinearColormap(
         [cmap.rgba_floats_tuple(lo + (hi - lo) * k / (RAMP_STOPS - 1)) for k in range(RAMP_STOPS)],
         vmin=0.0,
@@ -61,8 +63,8 @@ def _stops(ramp: LinearColormap) -> tuple[tuple[float, str], ...]:
 
 #: suitability surface scores 0-100 to colours: branca's viridis
 SURFACE_RAMP = _sampled(linear.viridis)
-#: site scores (on the map's scale, lowest to highest) to colours: ColorBrewer YlOrRd
-SITE_RAMP = _sampled(linear.YlOrRd_09)
+#: site scores (on the map's scale, lowest to highest) to colours: ColorBrewer RdPu
+SITE_RAMP = _sampled(linear.RdPu_09, start=0.25)
 #: the ramps' stops as (score 0-100, "#rrggbb")
 SURFACE_STOPS = _stops(SURFACE_RAMP)
 SITE_STOPS = _stops(SITE_RAMP)
@@ -218,3 +220,14 @@ def ink(hex_color: str) -> str:
     r, g, b = (int(hex_color[k : k + 2], 16) / 255 for k in (1, 3, 5))
     lum = 0.2126 * r + 0.7152 * g + 0.0722 * b
     return "#000" if lum > 0.5 else "#fff"
+
+
+def isochrone_colors(n: int) -> list[str]:
+    """``n`` fill colours of isochrone bands, nearest band first: branca's YlOrRd reversed
+    (dark red near, pale yellow far), a ramp distinct from the surface's viridis and the
+    sites' RdPu."""
+    ramp = linear.YlOrRd_09
+    if n <= 1:
+        return [ramp.rgb_hex_str(ramp.vmax)]
+    return [ramp.rgb_hex_str(ramp.vmax - (ramp.vmax - ramp.vmin) * k / (n - 1) * 0.85)
+            for k in range(n)]  # fmt: skip
