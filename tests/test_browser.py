@@ -22,7 +22,7 @@ from _browser import (
 
 import planner
 from planner import i18n
-from planner.render import maps
+from planner.render import map_pack, maps
 
 pytestmark = pytest.mark.browser
 
@@ -257,7 +257,7 @@ def test_popup_shows_the_score_breakdown(driver, demo):
         "l.fire('click', {latlng: l.getLatLng()}, true);"
         "return l.getPopup().getElement().innerText;"
     )
-    first = m.planner_data["sites"]
+    first = map_pack.unpack_table(m.planner_data["sites"])
     name = first["name"][0] or first["id"][0]
     assert name in text and "Итого" in text
     # a zone: name, status as of the date

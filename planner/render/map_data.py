@@ -24,6 +24,8 @@ from planner.render.map_pack import bools as _bools
 
 #: site rows whose `why` text goes into the page when there are many sites (best ranks first)
 WHY_MAX_SITES = 5000
+#: a site table up to this size is framed whole; a bigger one by its 1st-99th percentiles
+FRAME_ALL_SITES = 1000
 #: companies listed in one site's popup on the best-site-per-company map
 COMPANIES_PER_POPUP = 30
 _JINJA_OPEN = re.compile(r"\{(?=[{%#])")
@@ -127,7 +129,8 @@ def with_site_names(rows: pd.DataFrame) -> pd.DataFrame:
 
 def map_bounds(layers, tables: list[dict], boxes=()) -> list[list[float]]:
     """[[south, west], [north, east]] around BAKAD, the city centres, the sites of
-    ``tables`` (1st-99th percentile) and ``boxes`` (west, south, east, north)."""
+    ``tables`` (all of them; the 1st-99th percentile of a table of more than
+    :data:`FRAME_ALL_SITES`) and ``boxes`` (west, south, east, north)."""
     b = layers["bakad"].total_bounds
     west, south, east, north = b
     for w, s, e, n in boxes:
@@ -146,8 +149,10 @@ def map_bounds(layers, tables: list[dict], boxes=()) -> list[list[float]]:
         ok = np.isfinite(lon) & np.isfinite(lat)
         lon, lat = lon[ok], lat[ok]
         if len(lon):
-            west, east = min(west, np.percentile(lon, 1)), max(east, np.percentile(lon, 99))
-            south, north = min(south, np.percentile(lat, 1)), max(north, np.percentile(lat, 99))
+            q = (1, 99) if len(lon) > FRAME_ALL_SITES else (0, 100)  # outliers of big grids out
+            west, east = min(west, np.percentile(lon, q[0])), max(east, np.percentile(lon, q[1]))
+            south = min(south, np.percentile(lat, q[0]))
+            north = max(north, np.percentile(lat, q[1]))
     pad_x, pad_y = (east - west) * 0.03, (north - south) * 0.03
     return [
         [round(south - pad_y, 5), round(west - pad_x, 5)],
