@@ -589,13 +589,13 @@ def test_save_requires_html_suffix(tmp_path, demo_map):
         maps.save_map(demo_map, tmp_path / "m.png")
 
 
-def test_bytes_per_site_keep_100k_under_25_mb(layers):
+def test_bytes_per_site_keep_100k_under_8_mb(layers):
     n = 20_000
     m = maps.build_map(layers, scored=synthetic_scored(n, seed=9))
     base = len(maps.map_html(maps.build_map(layers)).encode())
     size = len(maps.map_html(m).encode())
     per_site = (size - base) / n
-    assert per_site * 100_000 + base < 25e6, f"{per_site:.0f} bytes per site"
+    assert per_site * 100_000 + base < 8e6, f"{per_site:.0f} bytes per site"
     # `why` texts are kept for every site up to WHY_MAX_SITES, then for the best ranks only
     assert len(sites_of(m.planner_data)["why"]) == map_data.WHY_MAX_SITES
 

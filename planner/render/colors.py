@@ -5,8 +5,9 @@
   (branca's viridis: perceptually uniform, readable for colour-blind users) and
   :data:`SITE_RAMP` the sites and numbered markers (ColorBrewer RdPu from its lightest
   quarter on, pink to dark purple, so that low scores stay visible on the pale map;
-  sequential, colour-blind safe; isochrone bands use YlOrRd, so all three ramps differ). Each is sampled at :data:`RAMP_STOPS` evenly spaced
-  stops that the browser interpolates between; :data:`SURFACE_STOPS` and :data:`SITE_STOPS`
+  sequential, colour-blind safe; isochrone bands use YlOrRd, so all three ramps differ).
+  Each is sampled at :data:`RAMP_STOPS` evenly spaced stops that the browser interpolates
+  between; :data:`SURFACE_STOPS` and :data:`SITE_STOPS`
   list them as ``(percent, "#rrggbb")``.
 * :data:`STATUS_COLORS`: zone fill by status as of the map date.
 * :func:`feature_style`: the Leaflet style of each layer feature kind.
@@ -170,10 +171,10 @@ def page_colors() -> dict:
     """The colours the page's script draws sites and the legend with, as JSON-ready data.
 
     ``ramp`` (the sites' score ramp stops), ``surfaceRamp`` (the surface's), ``leader`` (the
-    line to a numbered marker's true place) and ``leaderDot`` (the dot there), ``excluded`` (excluded sites), ``siteOutline`` (the circle
-    around a site), ``zones`` (status -> fill), ``zoneOpacity``, ``sez``, ``approximate``
-    (a zone of unknown outline) and ``lines``
-    (symbols for the SEZ outline, BAKAD, its interchanges, highways and railways, from the
+    line to a numbered marker's true place) and ``leaderDot`` (the dot there), ``excluded``
+    (excluded sites), ``siteOutline`` (the circle around a site), ``zones`` (status ->
+    fill), ``zoneOpacity``, ``sez``, ``approximate`` (a zone of unknown outline) and
+    ``lines`` (symbols for the SEZ outline, BAKAD, its interchanges, highways and railways, from the
     same styles the map draws them with).
     """
     ic = _STYLES["interchange"]

@@ -109,8 +109,10 @@ class Num:
     def plain(self) -> list:
         ok = np.isfinite(self.q)
         vals = (self.q / 10**self.dp) if self.dp else self.q
-        out = vals.tolist() if self.dp else [int(v) if o else None for v, o in zip(vals, ok)]
-        if self.dp and not ok.all():
+        if not self.dp:
+            return [int(v) if o else None for v, o in zip(vals.tolist(), ok, strict=True)]
+        out = vals.tolist()
+        if not ok.all():
             for i in np.flatnonzero(~ok):
                 out[i] = None
         return out
@@ -234,8 +236,8 @@ def _planes(q: np.ndarray) -> tuple[dict, bytes]:
     hi = int(q[ok].max()) if ok.any() else 0
     span = hi - lo + (0 if ok.all() else 1)  # the code after the maximum means "missing"
     w = next((b for b in (1, 2, 3, 4) if span < 256**b), 0)
-    if w == 0:  # beyond 2**32: keep it exact as text
-        raise ValueError("column span exceeds 32 bits")
+    if w == 0:  # a span beyond 32 bits (absurd distances): the column as JSON instead
+        return {"j": Num(q, 0).plain()}, b""
     u = np.where(ok, q - lo, span).astype("<u4")
     planes = u.view("u1").reshape(len(u), 4)[:, :w].T.tobytes()
     return {"o": lo, "w": w, "z": None if ok.all() else span}, planes
@@ -243,6 +245,9 @@ def _planes(q: np.ndarray) -> tuple[dict, bytes]:
 
 def _num_spec(num: Num, chunks: list[bytes], pos: list[int]) -> dict:
     spec, data = _planes(num.q)
+    if "j" in spec:  # quantised integers as JSON; the page divides them like the planes
+        spec.update(d=num.dp)
+        return spec
     spec.update(d=num.dp, at=pos[0])
     chunks.append(data)
     pos[0] += len(data)
@@ -295,6 +300,9 @@ def packed_table(c: SiteColumns, level: int = ZLIB_LEVEL) -> dict:
 
 
 def _unplane(spec: dict, n: int, data: memoryview) -> list:
+    if "j" in spec:
+        q = np.array([np.nan if v is None else v for v in spec["j"]], dtype="f8")
+        return Num(q, spec["d"]).plain()
     w, at = spec["w"], spec["at"]
     planes = np.frombuffer(data[at : at + w * n], dtype="u1").reshape(w, n).astype("i8")
     u = sum(planes[b] << (8 * b) for b in range(w)) if n else np.zeros(0, "i8")

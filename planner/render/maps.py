@@ -208,7 +208,11 @@ def _base_map(basemap: str, t: dict) -> folium.Map:
     # zoom in quarter steps, so the first view fits the data closely (the +/- buttons and
     # the mouse wheel still step by a whole zoom level)
     m = folium.Map(
-        location=[43.45, 77.0], zoom_start=9, tiles=None, prefer_canvas=True, control_scale=False,
+        location=[43.45, 77.0],
+        zoom_start=9,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=False,
         zoom_snap=0.25,
     )
     if basemap == "osm":

@@ -337,8 +337,11 @@
   // Each number is an unsigned offset from the column's minimum `o` in `w` byte planes;
   // the code `z` means missing (null); `d` decimals. Rebuilds the plain table exactly.
   function planes(spec, n, u8) {
-    var out = new Array(n), w = spec.w, at = spec.at, o = spec.o, z = spec.z;
     var f = Math.pow(10, spec.d);
+    if (spec.j) {  // a column too wide for 32 bits: its integers as JSON
+      return spec.j.map(function (v) { return v === null ? null : (spec.d ? v / f : v); });
+    }
+    var out = new Array(n), w = spec.w, at = spec.at, o = spec.o, z = spec.z;
     for (var i = 0; i < n; i++) {
       var u = u8[at + i];
       if (w > 1) { u += u8[at + n + i] * 256; }
