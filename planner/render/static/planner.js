@@ -341,13 +341,14 @@
     if (spec.j) {  // a column too wide for 32 bits: its integers as JSON
       return spec.j.map(function (v) { return v === null ? null : (spec.d ? v / f : v); });
     }
-    var out = new Array(n), w = spec.w, at = spec.at, o = spec.o, z = spec.z;
+    // filled by push, not new Array(n): an array of numbers only then stays unboxed
+    var out = [], w = spec.w, at = spec.at, o = spec.o, z = spec.z;
     for (var i = 0; i < n; i++) {
       var u = u8[at + i];
       if (w > 1) { u += u8[at + n + i] * 256; }
       if (w > 2) { u += u8[at + 2 * n + i] * 65536; }
       if (w > 3) { u += u8[at + 3 * n + i] * 16777216; }
-      out[i] = (z !== null && u === z) ? null : (spec.d ? (u + o) / f : u + o);
+      out.push((z !== null && u === z) ? null : (spec.d ? (u + o) / f : u + o));
     }
     return out;
   }
