@@ -212,7 +212,8 @@ ALL_TEXT = """
 var o = window.plannerMaps[0], out = [document.title];
 var walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT), node;
 while ((node = walk.nextNode())) {  // every text node but scripts and styles, hidden or not
-  if (!/^(SCRIPT|STYLE|NOSCRIPT)$/.test(node.parentNode.nodeName)) { out.push(node.data); }
+  // machine names (criterion keys, hashes) are shown as <code> on purpose
+  if (!/^(SCRIPT|STYLE|NOSCRIPT|CODE)$/.test(node.parentNode.nodeName)) { out.push(node.data); }
 }
 Array.from(document.querySelectorAll('[title], [placeholder], [aria-label]')).forEach(
   function (el) { out.push(el.title || '', el.placeholder || '',

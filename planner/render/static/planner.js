@@ -402,7 +402,10 @@
   // then the lines and points people orient by (transport, BAKAD), so sites never hide BAKAD.
   var ORDER = ['context', 'constraints', 'cities', 'zones', 'sites', 'best', 'transport', 'bakad'];
 
-  // numbered markers apart and city labels clear of them, at the current zoom
+  // city labels give way to sites on maps with up to this many
+  var LABEL_AVOID_SITES = 300;
+
+  // numbered markers apart and city labels clear of them and of the sites, at this zoom
   function layout(out) {
     var map = out.map;
     if (out.layers.top && map.hasLayer(out.groups.top)) {
@@ -412,6 +415,12 @@
     var c = map.getContainer();
     c.querySelectorAll('.planner-label').forEach(function (el) { labels.push(el); });
     c.querySelectorAll('.planner-num').forEach(function (el) { avoid.push(el); });
+    // the sites too, where they are few enough to be told apart (a grid of thousands is not)
+    ['best', 'sites'].forEach(function (k) {
+      var layer = out.layers[k], g = out.groups[k];
+      if (!layer || !map.hasLayer(g) || layer.getLayers().length > LABEL_AVOID_SITES) { return; }
+      avoid = avoid.concat(LAY.circleRects(map, layer.getLayers()));
+    });
     LAY.declutter(map, labels, avoid);
   }
 

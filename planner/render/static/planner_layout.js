@@ -148,14 +148,15 @@
   }
 
   // Permanent labels (tooltips) that overlap a marker or an earlier label are tried above and
-  // below their place, then hidden until the zoom gives them room.
+  // below their place, then hidden until the zoom gives them room. `avoid`: elements, or
+  // rectangles {l, t, r, b} in container pixels.
   function declutter(map, labels, avoid) {
     var c = map.getContainer().getBoundingClientRect(), taken = [];
     function rect(el) {
       var r = el.getBoundingClientRect();
       return {l: r.left - c.left, t: r.top - c.top, r: r.right - c.left, b: r.bottom - c.top};
     }
-    avoid.forEach(function (el) { taken.push(rect(el)); });
+    avoid.forEach(function (a) { taken.push(a.nodeType ? rect(a) : a); });
     labels.forEach(function (el) {
       var found = false;
       var tries = [0, -1, 1];
@@ -195,7 +196,16 @@
     return {paddingTopLeft: [x(e.left), y(e.top)], paddingBottomRight: [x(e.right), y(e.bottom)]};
   }
 
+  // container-pixel rectangles of the circle markers of `layers` (canvas sites)
+  function circleRects(map, layers) {
+    return layers.map(function (l) {
+      var p = map.latLngToContainerPoint(l.getLatLng()), r = l.getRadius() + 1;
+      return {l: p.x - r, t: p.y - r, r: p.x + r, b: p.y + r};
+    });
+  }
+
   global.plannerLayout = {
+    circleRects: circleRects,
     controlRects: controlRects,
     clearShift: clearShift,
     overlaps: overlaps,
