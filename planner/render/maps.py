@@ -29,11 +29,11 @@ import datetime as dt
 import difflib
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
 import folium
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 from branca.element import MacroElement
@@ -47,6 +47,7 @@ from planner.render import assets as _assets
 from planner.render.colors import page_colors
 from planner.render.isochrone_layer import add_isochrone_layer
 from planner.render.map_data import (
+    RAW_COLUMNS,
     WHY_MAX_SITES,
     best_per_company,
     json_for_script,
@@ -149,13 +150,33 @@ class _PlannerLayers(MacroElement):
         self.groups_js = (
             "{" + ",".join(f"{json.dumps(k)}:{g.get_name()}" for k, g in groups.items()) + "}"
         )
-        self.payload_js = json_for_script(payload)
+        self.payload_js = _payload_js(payload)
 
     def render(self, **kwargs) -> None:
         js = _assets.render_template_around(
             "map_call.js.j2", self.payload_js, map=self._parent.get_name(), groups=self.groups_js
         )
         self.get_root().script.add_child(_assets.raw_element(js), name=self.get_name())
+
+
+_B64_SLOT = "\u0000planner-b64\u0000"
+_B64_CHARS = re.compile(r"[A-Za-z0-9+/=]*")
+
+
+def _payload_js(payload: dict) -> str:
+    """:func:`json_for_script` of the payload; a packed site table's base64 (megabytes of
+    characters that need no escaping, checked here) is put in after, not scanned again."""
+    sites = payload.get("sites")
+    if not (isinstance(sites, dict) and sites.get("packed")):
+        return json_for_script(payload)
+    b64 = sites["b64"]
+    if not _B64_CHARS.fullmatch(b64):
+        raise AssertionError("packed site table is not base64")  # pragma: no cover
+    head = json_for_script({**payload, "sites": {**sites, "b64": _B64_SLOT}})
+    slot = json_for_script(_B64_SLOT)[1:-1]
+    if head.count(slot) != 1:  # pragma: no cover - the slot is in no text of the catalog
+        raise AssertionError("packed site slot not found exactly once")
+    return head.replace(slot, b64)
 
 
 def _group(m: folium.Map, text: str, show: bool = True) -> folium.FeatureGroup:
@@ -244,6 +265,15 @@ def _base_payload(layers, lang: str, basemap: str, day: dt.date, surface: dict |
     }
 
 
+#: the columns of a scored-sites table the map uses (site_columns, the names, the draw order)
+_SHOWN = re.compile(
+    r"^(?:site_id|site_source|name|lon|lat|score|rank|zone_id|zone_status|in_almaty|"
+    r"exclusion_reason|why_\w+|c_\w+|"
+    + "|".join(re.escape(c) for c in sorted(set(RAW_COLUMNS.values())))
+    + r")$"
+)
+
+
 def _add_scored(
     m: folium.Map, parts: _MapParts, scored, lang: str, top_k: int, numbered: bool, encoding: str
 ):
@@ -255,23 +285,22 @@ def _add_scored(
         "scored sites",
         "pass the output of planner.core.scoring.score_sites or read_scored()",
     )
-    df = pd.DataFrame(
-        scored.drop(columns=[scored.geometry.name])
-        if isinstance(scored, gpd.GeoDataFrame)
-        else scored
-    )
-    score = pd.to_numeric(df["score"], errors="coerce").to_numpy("f8")
+    # only the columns the page shows: reordering a 100k-row table copies every column
+    shown = pd.DataFrame(scored[[c for c in scored.columns if _SHOWN.match(str(c))]])
+    score = pd.to_numeric(shown["score"], errors="coerce").to_numpy("f8")
     rank = (
-        pd.to_numeric(df["rank"], errors="coerce").to_numpy("f8")
-        if "rank" in df
+        pd.to_numeric(shown["rank"], errors="coerce").to_numpy("f8")
+        if "rank" in shown
         else _rank_from_score(score)
     )
-    df = _localized_builtin_names(df.assign(rank=rank), parts.payload["zoneNames"])
     included = np.isfinite(rank)
     # draw order: excluded first, then ascending score, so the best lie on top
     order = np.lexsort((np.where(included, score, -np.inf), included))
-    df = df.iloc[order].reset_index(drop=True)
+    df = shown.take(order)  # the one copy of the table
+    df.index = pd.RangeIndex(len(df))
     rank = rank[order]
+    df["rank"] = rank
+    df = _localized_builtin_names(df, parts.payload["zoneNames"])
     why_rows = None
     if len(df) > WHY_MAX_SITES:
         why_rows = np.flatnonzero(np.isfinite(rank) & (rank <= WHY_MAX_SITES))
@@ -294,10 +323,11 @@ def _localized_builtin_names(df: pd.DataFrame, zone_names: dict[str, str]) -> pd
     """Built-in sites (one per zone, named in Russian) named in the map's language."""
     if "site_source" not in df.columns or "site_id" not in df.columns:
         return df
+    builtin = df["site_source"].to_numpy(dtype=object) == "builtin"
+    if not builtin.any():  # e.g. a grid of 100k sites: no text conversion at all
+        return df
     ids = pd.Series(texts(df["site_id"]), index=df.index)
-    hit = (pd.Series(texts(df["site_source"]), index=df.index) == "builtin") & ids.isin(
-        list(zone_names)
-    )
+    hit = builtin & ids.isin(list(zone_names)).to_numpy()
     if not hit.any():
         return df
     names = df["name"].astype(object) if "name" in df.columns else ids.astype(object)
