@@ -296,12 +296,13 @@ def test_markers_on_one_place_spread_with_leader_lines(driver, layers_, out_dir,
         "  return l instanceof L.Polyline; }).length;"
     )
     assert leaders >= 12  # every marker moved off the shared spot has its line
+    time.sleep(0.3)  # the last popup fades out
+    assert driver.save_screenshot(str(shots / "stacked.png"))
     # zoomed in far enough, the near ones need no spreading any more, the stacked still do
     driver.execute_script("var o = window.plannerMaps[0]; o.map.setView([43.25, 76.95], 17);")
     time.sleep(0.4)
     again = check_layout(driver)
     assert len(again["nums"]) == 15
-    assert driver.save_screenshot(str(shots / "stacked.png"))
     assert severe(driver) == []
 
 
