@@ -16,9 +16,11 @@
   function own(obj, key) {
     return obj && Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : null;
   }
+  // decimal mark and minus sign of the map's language, from Babel (D.numfmt, set below)
+  var NF = {decimal: '.', minus: '-'};
   function num(v, digits) {
     if (v === null || v === undefined || typeof v !== 'number' || !isFinite(v)) { return '\u2013'; }
-    return v.toFixed(digits);
+    return v.toFixed(digits).replace('-', NF.minus).replace('.', NF.decimal);
   }
   // the score ramp arrives as data (planner.render.colors): [[percent, '#rrggbb'], ...]
   function hexRgb(h) {
@@ -308,7 +310,8 @@
         }
         if (D.best) { h.push('<div class="lg-row">' + esc(D.t.legend_best) + '</div>'); }
       }
-      h.push('<div class="lg-title">' + esc(fill(D.t.legend_zones, {date: D.asOf})) + '</div>');
+      h.push('<div class="lg-title">' + esc(fill(D.t.legend_zones, {date: D.asOfText || D.asOf})) +
+        '</div>');
       Object.keys(C.zones).forEach(function (k) {
         sw('background:' + C.zones[k] + ';opacity:' + C.zoneOpacity, D.status[k]);
       });
@@ -490,6 +493,7 @@
   // a 'plannerready' event) when everything is on the map.
   global.plannerMap = function (map, G, D) {
     D.ramp = makeRamp(D.colors.ramp);
+    NF = D.numfmt || NF;
     var out = {map: map, groups: G, data: D, layers: {}, counts: {}};
     var sites = D.sites && D.sites.packed ? unpack(D.sites) : Promise.resolve(D.sites);
     out.ready = sites.then(function (T) {
