@@ -29,13 +29,6 @@ from planner.render import map_pack, maps
 pytestmark = pytest.mark.browser
 
 LANGS = ("ru", "kk", "en")
-#: Kazakh reasons (why_kk) and scenario descriptions in three languages come with the language
-#: work of issue 13 (branch lang13, marked by i18n.format_date); until it is merged, the kk
-#: map and the ru/kk reports still quote Russian reasons and English scenario descriptions
-LANG_WORK = hasattr(i18n, "format_date")
-_NEEDS_LANG_WORK = pytest.mark.xfail(
-    not LANG_WORK, strict=True, reason="why_kk and scenario texts per language not merged yet"
-)
 
 
 @pytest.fixture(scope="module")
@@ -263,7 +256,7 @@ def check_language(driver, lang: str) -> None:
     assert not found, f"{lang} page holds text of another language: {found[:8]}"
 
 
-@pytest.mark.parametrize("lang", ["ru", pytest.param("kk", marks=_NEEDS_LANG_WORK), "en"])
+@pytest.mark.parametrize("lang", LANGS)
 def test_demo_map_reads_clean(driver, demo_maps, shots, lang):
     open_page(driver, demo_maps[lang])
     check_framed(driver, driver.execute_script(RECTS))  # before popups pan the map
@@ -273,10 +266,7 @@ def test_demo_map_reads_clean(driver, demo_maps, shots, lang):
     assert severe(driver) == []
 
 
-@pytest.mark.parametrize(
-    "lang",
-    [pytest.param("ru", marks=_NEEDS_LANG_WORK), pytest.param("kk", marks=_NEEDS_LANG_WORK), "en"],
-)
+@pytest.mark.parametrize("lang", LANGS)
 def test_compare_report_reads_clean(driver, reports, shots, lang):
     open_page(driver, reports[lang])
     driver.execute_script(
