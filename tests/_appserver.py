@@ -77,30 +77,9 @@ def app_driver(profile_dir: Path, downloads: Path | None = None):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    from tests._browser import CHROMEDRIVER, CHROMIUM
+    from tests._browser import CHROMEDRIVER, LOOPBACK_ONLY, chromium_options
 
-    os.environ.setdefault("SE_OFFLINE", "true")
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--no-default-browser-check",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-extensions",
-        "--disable-features=Translate,MediaRouter,OptimizationHints",
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
-        "--proxy-server=127.0.0.1:9",
-        "--window-size=1500,1100",
-        f"--user-data-dir={profile_dir}",
-    ):
-        opts.add_argument(arg)
+    opts = chromium_options(profile_dir, "--window-size=1500,1100", hosts=LOOPBACK_ONLY)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     if downloads is not None:
         opts.add_experimental_option(

@@ -30,37 +30,52 @@ def browser_problem() -> str | None:
     return None
 
 
-def make_driver(profile_dir: Path):
-    """A headless Chrome WebDriver with networking off and browser console logging on."""
+#: Chromium switches of every browser test: headless, no background traffic, no network
+#: (every host unresolvable, a dead proxy). ``tests/_appserver.py`` adds loopback exceptions.
+CHROMIUM_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-extensions",
+    "--disable-features=Translate,MediaRouter,OptimizationHints",
+    "--metrics-recording-only",
+    "--proxy-server=127.0.0.1:9",
+)
+#: no host name resolves (file:// pages need none)
+NO_HOSTS = "--host-resolver-rules=MAP * ~NOTFOUND"
+#: ... except the loopback addresses (a local server, e.g. the web app)
+LOOPBACK_ONLY = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"
+
+
+def chromium_options(profile_dir: Path, *extra: str, hosts: str = NO_HOSTS):
+    """ChromeOptions with :data:`CHROMIUM_FLAGS`, ``hosts``, ``extra`` and a fresh profile."""
     from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
 
     # the driver path is explicit, so selenium-manager (which may download) is not needed;
     # should anything still call it, keep it offline
     os.environ.setdefault("SE_OFFLINE", "true")
     opts = webdriver.ChromeOptions()
     opts.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--no-default-browser-check",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-extensions",
-        "--disable-features=Translate,MediaRouter,OptimizationHints",
-        "--metrics-recording-only",
-        "--host-resolver-rules=MAP * ~NOTFOUND",
-        "--proxy-server=127.0.0.1:9",
-        "--proxy-bypass-list=<-loopback>",
-        "--window-size=1400,1000",
-        f"--user-data-dir={profile_dir}",
-    ):
+    for arg in (*CHROMIUM_FLAGS, hosts, *extra, f"--user-data-dir={profile_dir}"):
         opts.add_argument(arg)
+    return opts
+
+
+def make_driver(profile_dir: Path):
+    """A headless Chrome WebDriver with networking off and browser console logging on."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = chromium_options(
+        profile_dir, "--proxy-bypass-list=<-loopback>", "--window-size=1400,1000"
+    )
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     service = Service(executable_path=str(CHROMEDRIVER))
     driver = webdriver.Chrome(service=service, options=opts)

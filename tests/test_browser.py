@@ -22,7 +22,7 @@ from _browser import (
 
 import planner
 from planner import i18n
-from planner.render import maps
+from planner.render import map_pack, maps
 
 pytestmark = pytest.mark.browser
 
@@ -207,7 +207,7 @@ def test_page_colours_are_the_python_palette(driver, demo):
     for text, css in got["nums"]:
         i = top["rank"].index(int(text))
         t = (top["score"][i] - scale["lo"]) / ((scale["hi"] - scale["lo"]) or 1)
-        want = np.array(colors.SCORE_RAMP.rgba_floats_tuple(100 * min(max(t, 0), 1))[:3]) * 255
+        want = np.array(colors.SITE_RAMP.rgba_floats_tuple(100 * min(max(t, 0), 1))[:3]) * 255
         have = np.array([int(v) for v in css[css.index("(") + 1 : -1].split(",")[:3]])
         assert np.abs(have - want).max() <= 1.01, (text, css, want)
     assert severe(driver) == []
@@ -258,7 +258,7 @@ def test_popup_shows_the_score_breakdown(driver, demo):
         "l.fire('click', {latlng: l.getLatLng()}, true);"
         "return l.getPopup().getElement().innerText;"
     )
-    first = m.planner_data["sites"]
+    first = map_pack.unpack_table(m.planner_data["sites"])
     name = first["name"][0] or first["id"][0]
     assert name in text and "Итого" in text
     # a zone: name, status as of the date

@@ -19,7 +19,7 @@ from planner.errors import InputError
 from planner.jobs.surface import read_surface, write_surface
 from planner.render import assets as _assets
 from planner.render import maps
-from planner.render.colors import COLOUR_STOPS
+from planner.render.colors import SITE_STOPS, SURFACE_STOPS
 from planner.render.surface_image import SURFACE_MAX_PX, surface_overlay_png
 
 AS_OF = "2025-06-01"
@@ -69,7 +69,8 @@ def test_surface_is_one_png_overlay_with_its_bounds(tmp_path, layers, surface, l
     assert _assets.external_urls(page) == []
     # legend ramp and provenance from the surface
     data = payload_of(page)
-    assert data["colors"]["ramp"] == [[v, c] for v, c in COLOUR_STOPS]
+    assert data["colors"]["surfaceRamp"] == [[v, c] for v, c in SURFACE_STOPS]
+    assert data["colors"]["ramp"] == [[v, c] for v, c in SITE_STOPS]  # the sites: distinct
     assert data["surface"]["bounds"] == [[south, west], [north, east]]
     day = i18n.format_date(AS_OF, lang)
     assert any(surface.scenario_hash in line and day in line for line in data["note"])

@@ -27,9 +27,15 @@ from planner.core.layerset import LAYER_SPECS
 from planner.errors import AssetError, InputError, OutputError, OutputExistsError
 from planner.jobs import maps as jobs_maps
 from planner.render import assets as _assets
-from planner.render import colors, map_data, maps
+from planner.render import colors, map_data, map_pack, maps
 
 # --------------------------------------------------------------------------- helpers
+
+
+def sites_of(payload: dict) -> dict:
+    """The plain site table of a payload (unpacked if packed, see planner.render.map_pack)."""
+    sites = payload["sites"]
+    return map_pack.unpack_table(sites) if sites and sites.get("packed") else sites
 
 
 def payload_of(page: str) -> dict:
@@ -169,7 +175,7 @@ def test_payload_in_page_equals_map_data(demo_map, demo_page):
 
 
 def test_sites_payload_coordinates_scores_and_order(demo_page, scored):
-    sites = payload_of(demo_page)["sites"]
+    sites = sites_of(payload_of(demo_page))
     assert len(sites["lon"]) == len(scored)
     by_id = scored.set_index("site_id")
     for k in range(len(sites["id"])):
@@ -356,14 +362,16 @@ def test_hostile_text_never_reaches_the_page_raw(hostile_page):
     # parsed as a browser does, the page has exactly our script elements, and the data
     # arrives whole inside one of them: no "</script>" from the data ended it early
     scripts = script_elements(page)
-    assert len(scripts) == 8  # 6 inlined assets, folium's settings, the map script
+    assert len(scripts) == 9  # 7 inlined assets, folium's settings, the map script
     main = [s for s in scripts if "plannerMap(map_" in s]
     assert len(main) == 1
     payload = payload_of(main[0])
     # jinja never saw the data ({{ 7*7 }} would have become 49)
+    payload["sites"] = sites_of(payload)
     assert "{{ 7*7 }}" in json.dumps(payload, ensure_ascii=False)
     # the data survived intact, to be escaped by the page's own esc() at display time
     assert HOSTILE[0] in payload["top"]["company"]
+    assert set(HOSTILE[:3]) <= set(sites_of(payload)["name"])
     # (aiz-2's outline is unknown: its name ends in "(location approximate)")
     approx = f" ({i18n.label('location_approximate', 'ru')})"
     assert any(
@@ -389,8 +397,8 @@ def test_jinja_never_evaluates_user_text(layers, scored):
     page = maps.map_html(
         maps.build_map(layers, scored=s, results=res, company="{{ 7*7 }} <b>x</b>")
     )
-    assert "7*7" in page and "42" not in payload_of(page)["sites"]["name"]
-    assert sorted(payload_of(page)["sites"]["name"]) == sorted(s["name"])
+    assert "7*7" in page and "42" not in sites_of(payload_of(page))["name"]
+    assert sorted(sites_of(payload_of(page))["name"]) == sorted(s["name"])
     assert "Лучшие 1: 49" not in page
 
 
@@ -581,15 +589,15 @@ def test_save_requires_html_suffix(tmp_path, demo_map):
         maps.save_map(demo_map, tmp_path / "m.png")
 
 
-def test_bytes_per_site_keep_100k_under_25_mb(layers):
+def test_bytes_per_site_keep_100k_under_8_mb(layers):
     n = 20_000
     m = maps.build_map(layers, scored=synthetic_scored(n, seed=9))
     base = len(maps.map_html(maps.build_map(layers)).encode())
     size = len(maps.map_html(m).encode())
     per_site = (size - base) / n
-    assert per_site * 100_000 + base < 25e6, f"{per_site:.0f} bytes per site"
+    assert per_site * 100_000 + base < 8e6, f"{per_site:.0f} bytes per site"
     # `why` texts are kept for every site up to WHY_MAX_SITES, then for the best ranks only
-    assert len(m.planner_data["sites"]["why"]) == map_data.WHY_MAX_SITES
+    assert len(sites_of(m.planner_data)["why"]) == map_data.WHY_MAX_SITES
 
 
 def test_top_k_must_be_positive(layers):
@@ -615,7 +623,7 @@ def test_cli_map_from_scored_file(cli, tmp_path, scored_file):
     assert r.exit_code == 0, r.output
     assert "wrote" in r.output
     data = payload_of(out.read_text(encoding="utf-8"))
-    assert len(data["sites"]["id"]) == 300 and data["top"]["rank"] == [1, 2, 3]
+    assert len(sites_of(data)["id"]) == 300 and data["top"]["rank"] == [1, 2, 3]
     assert data["t"]["layer_zones"] == "Industrial zones and SEZs"
     r = cli("map", "--sites", scored_file, "-o", out)
     assert r.exit_code == 1 and "already exists" in r.output and "Traceback" not in r.output
@@ -675,7 +683,7 @@ def test_cli_builtin_sites_scored_with_the_scenario(cli, tmp_path):
     data = payload_of(out.read_text(encoding="utf-8"))
     assert f"Сценарий: {sc.name} (хеш {sc.hash})" in data["note"]
     assert "Дата оценки: 1 января 2030\u202fг." in data["note"]
-    assert sorted(data["sites"]["id"]) == sorted(planner.load_layers()["zones"]["id"])
+    assert sorted(sites_of(data)["id"]) == sorted(planner.load_layers()["zones"]["id"])
 
 
 def test_build_map_accepts_score_sites_output(layers):
@@ -685,4 +693,4 @@ def test_build_map_accepts_score_sites_output(layers):
     m = maps.build_map(layers, scored=s)
     assert m.planner_data["asOf"] == "2030-01-01"
     assert any(s.attrs["scenario_hash"] in line for line in m.planner_data["note"])
-    assert isinstance(s, gpd.GeoDataFrame) and len(m.planner_data["sites"]["id"]) == len(s)
+    assert isinstance(s, gpd.GeoDataFrame) and len(sites_of(m.planner_data)["id"]) == len(s)

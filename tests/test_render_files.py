@@ -53,8 +53,8 @@ def test_inline_tags_hold_code_as_is_and_refuse_early_ends():
         assets.style_tag("x</STYLE>")
 
 
-def test_score_ramp_is_branca_viridis_sampled_evenly():
-    stops = colors.COLOUR_STOPS
+def test_surface_ramp_is_branca_viridis_sampled_evenly():
+    stops = colors.SURFACE_STOPS
     assert len(stops) == colors.RAMP_STOPS
     assert [p for p, _ in stops] == pytest.approx(np.linspace(0, 100, colors.RAMP_STOPS))
     for p, hex_color in stops:
@@ -65,14 +65,24 @@ def test_score_ramp_is_branca_viridis_sampled_evenly():
     assert lut[0].tolist() == ends[0] and lut[-1].tolist() == ends[1]
     # between the stops the LUT is the ramp's own linear interpolation
     for i in (37, 128, 201):
-        want = np.array(colors.SCORE_RAMP.rgba_floats_tuple(i / 255 * 100)[:3]) * 255
+        want = np.array(colors.SURFACE_RAMP.rgba_floats_tuple(i / 255 * 100)[:3]) * 255
         assert np.abs(lut[i] - want).max() <= 0.5 + 1e-9
 
 
-def test_the_page_script_has_no_colours_of_its_own():
-    js = assets.planner_js()
-    assert not re.findall(r"#[0-9a-fA-F]{3}\b|#[0-9a-fA-F]{6}\b|rgba?\(\s*\d", js)
-    assert "D.colors" in js
+def test_site_ramp_is_red_purple_and_distinct_from_surface_and_isochrones():
+    stops = colors.SITE_STOPS
+    assert len(stops) == colors.RAMP_STOPS
+    for p, hex_color in stops:
+        assert hex_color == linear.RdPu_09.rgb_hex_str(0.25 + 0.75 * p / 100)
+    sites = {c for _, c in stops}
+    assert not sites & {c for _, c in colors.SURFACE_STOPS}
+    assert not sites & set(colors.isochrone_colors(6))
+
+
+def test_the_page_scripts_have_no_colours_of_their_own():
+    for js in (assets.planner_js(), assets.planner_layout_js()):
+        assert not re.findall(r"#[0-9a-fA-F]{3}\b|#[0-9a-fA-F]{6}\b|rgba?\(\s*\d", js)
+    assert "D.colors" in assets.planner_js() and "colors.leader" in assets.planner_layout_js()
 
 
 def test_legend_symbols_use_the_colours_the_map_draws_with():
@@ -91,7 +101,8 @@ def test_legend_symbols_use_the_colours_the_map_draws_with():
         assert lines[key]["stroke"] == style(kind, None, 0.0, "none")["color"], key
         assert lines[key]["dash"] == ("dashArray" in style(kind, None, 0.0, "none")), key
     assert lines["legend_interchange"]["fill"] == style("interchange", None, 0, "none")["fillColor"]
-    assert page["ramp"] == [[p, c] for p, c in colors.COLOUR_STOPS]
+    assert page["ramp"] == [[p, c] for p, c in colors.SITE_STOPS]
+    assert page["surfaceRamp"] == [[p, c] for p, c in colors.SURFACE_STOPS]
     assert page["excluded"] == colors.EXCLUDED_COLOR
 
 

@@ -27,7 +27,7 @@ from planner.core.surface import (
 )
 from planner.errors import InputError, OutputExistsError
 from planner.jobs.surface import read_surface, write_surface
-from planner.render.colors import COLOUR_STOPS
+from planner.render.colors import SURFACE_STOPS
 from planner.render.surface_image import png_data_uri, surface_overlay_png
 
 AS_OF = "2025-06-01"
@@ -315,8 +315,8 @@ def test_overlay_png_is_web_mercator_and_coloured(region_surface):
 
     px = int((lon[0] - west) / (east - west) * w)
     py = int((merc(north) - merc(lat[0])) / (merc(north) - merc(south)) * h)
-    top = np.array([int(COLOUR_STOPS[-1][1][i : i + 2], 16) for i in (1, 3, 5)])
-    bottom = np.array([int(COLOUR_STOPS[0][1][i : i + 2], 16) for i in (1, 3, 5)])
+    top = np.array([int(SURFACE_STOPS[-1][1][i : i + 2], 16) for i in (1, 3, 5)])
+    bottom = np.array([int(SURFACE_STOPS[0][1][i : i + 2], 16) for i in (1, 3, 5)])
     patch = img[max(py - 1, 0) : py + 2, max(px - 1, 0) : px + 2, :3].reshape(-1, 3).astype(int)
     d_top = np.abs(patch - top).sum(axis=1).min()
     assert d_top < np.abs(top - bottom).sum() / 3

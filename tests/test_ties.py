@@ -18,7 +18,7 @@ from planner.core.scoring import score_table
 from planner.errors import InputError
 from planner.jobs import compare as compare_job
 from planner.jobs.score_sites import score_sites
-from planner.render import maps
+from planner.render import map_pack, maps
 
 AS_OF = "2025-06-01"
 
@@ -151,7 +151,8 @@ def test_map_of_a_table_without_ranks_uses_the_same_rule(layers):
     table = scored.drop(columns="rank")
     table.loc[3, "score"] = np.nan  # a row without a score gets no rank
     m = maps.build_map(layers, scored=table, as_of=AS_OF, top_k=2)
-    shown = dict(zip(m.planner_data["sites"]["id"], m.planner_data["sites"]["rank"], strict=True))
+    sites = map_pack.unpack_table(m.planner_data["sites"])
+    shown = dict(zip(sites["id"], sites["rank"], strict=True))
     score = table["score"].to_numpy(dtype="f8")
     want = rank_scores(score, ~np.isfinite(score), ties="order")
     assert shown == {

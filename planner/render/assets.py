@@ -53,6 +53,7 @@ __all__ = [
     "external_urls",
     "static_text",
     "planner_js",
+    "planner_layout_js",
     "planner_css",
     "html_text",
     "render_template",
@@ -173,9 +174,29 @@ def fullscreen_css() -> str:
 
 @functools.cache
 def measure_js(lang: str = "ru") -> str:
-    """leaflet-measure 3.1.0; the Russian build for ru and kk (there is no Kazakh one)."""
+    """leaflet-measure 3.1.0: its en or ru build; for any other language (kk, which the
+    plugin has no build for) the ru build with each phrase of the catalog's ``measure``
+    section replaced by that language's."""
     build = "en" if lang == "en" else "ru"
-    return _strip_js(_read(VENDOR_DIR / "leaflet-measure" / f"leaflet-measure.{build}.js"))
+    js = _strip_js(_read(VENDOR_DIR / "leaflet-measure" / f"leaflet-measure.{build}.js"))
+    return js if lang in ("en", "ru") else _translated_measure(js, lang)
+
+
+def _translated_measure(js: str, lang: str) -> str:
+    from planner import i18n
+
+    pairs = [(i18n.t(f"measure.{k}", "ru"), i18n.t(f"measure.{k}", lang))
+             for k in i18n.keys("measure")]  # fmt: skip
+    for ru, text in sorted(pairs, key=lambda p: -len(p[0])):  # "Измерение" after longer ones
+        # a whole phrase between markup or quotes: text of the plugin's HTML templates
+        pattern = re.compile(r"(?<=[>\"'])" + re.escape(ru) + r"(?=[<\"'])")
+        js, n = pattern.subn(lambda _m, text=text: text, js)
+        if n == 0:
+            raise AssetError(
+                f"leaflet-measure's ru build has no phrase {ru!r} to translate to {lang}; "
+                "install the vendored 3.1.0 build or update the catalog's [measure] section"
+            )
+    return js
 
 
 @functools.cache
@@ -266,6 +287,7 @@ def inline_assets(m, lang: str = "ru", allow_osm: bool = False) -> None:
         script_tag(jquery_js()),
         script_tag(fullscreen_js()),
         script_tag(measure_js(lang)),
+        script_tag(planner_layout_js()),
         script_tag(planner_js()),
     ]
     for i, part in enumerate(parts):
@@ -302,6 +324,11 @@ def static_text(name: str) -> str:
 def planner_js() -> str:
     """The script that draws the planner's data on a map (``static/planner.js``)."""
     return static_text("planner.js")
+
+
+def planner_layout_js() -> str:
+    """Marker spreading, popup panning, label decluttering (``static/planner_layout.js``)."""
+    return static_text("planner_layout.js")
 
 
 def planner_css() -> str:

@@ -1,9 +1,14 @@
 """Every colour of the maps and the comparison report, in one place.
 
-* :data:`SCORE_RAMP`: the one colour ramp for scores (sites on the map, the suitability
-  surface image and both legend ramps): branca's viridis (perceptually uniform, readable for
-  colour-blind users), sampled at :data:`RAMP_STOPS` evenly spaced stops that the browser
-  interpolates between; :data:`COLOUR_STOPS` lists them as ``(percent, "#rrggbb")``.
+* Two score ramps, distinct so that sites drawn over the surface stand apart from it, each
+  labelled in the legend: :data:`SURFACE_RAMP` colours the suitability surface image
+  (branca's viridis: perceptually uniform, readable for colour-blind users) and
+  :data:`SITE_RAMP` the sites and numbered markers (ColorBrewer RdPu from its lightest
+  quarter on, pink to dark purple, so that low scores stay visible on the pale map;
+  sequential, colour-blind safe; isochrone bands use YlOrRd, so all three ramps differ).
+  Each is sampled at :data:`RAMP_STOPS` evenly spaced stops that the browser interpolates
+  between; :data:`SURFACE_STOPS` and :data:`SITE_STOPS`
+  list them as ``(percent, "#rrggbb")``.
 * :data:`STATUS_COLORS`: zone fill by status as of the map date.
 * :func:`feature_style`: the Leaflet style of each layer feature kind.
 * :func:`page_colors`: the colours the page's script draws with (site colours, the legend),
@@ -21,12 +26,15 @@ import numpy as np
 from branca.colormap import LinearColormap, linear
 
 __all__ = [
-    "COLOUR_STOPS",
     "CRITERION_COLORS",
     "EXCLUDED_COLOR",
+    "LEADER_COLOR",
     "SITE_OUTLINE_COLOR",
     "RAMP_STOPS",
-    "SCORE_RAMP",
+    "SITE_RAMP",
+    "SITE_STOPS",
+    "SURFACE_RAMP",
+    "SURFACE_STOPS",
     "STATUS_COLORS",
     "SURFACE_EXCLUDED_RGBA",
     "criterion_color",
@@ -38,16 +46,31 @@ __all__ = [
 
 #: stops of the score ramp the browser interpolates between (site colours, legend gradients)
 RAMP_STOPS = 9
-#: scores 0-100 to colours: branca's viridis at RAMP_STOPS evenly spaced stops
-SCORE_RAMP = LinearColormap(
-    [linear.viridis.rgba_floats_tuple(k / (RAMP_STOPS - 1)) for k in range(RAMP_STOPS)],
-    vmin=0.0,
-    vmax=100.0,
-)
-#: the ramp's stops as (score 0-100, "#rrggbb")
-COLOUR_STOPS: tuple[tuple[float, str], ...] = tuple(
-    (float(v), SCORE_RAMP.rgb_hex_str(v)) for v in SCORE_RAMP.index
-)
+
+
+def _sampled(cmap, start: float = 0.0) -> LinearColormap:
+    """``cmap`` from the fraction ``start`` of its range to its end, at RAMP_STOPS stops."""
+    lo, hi = cmap.vmin + (cmap.vmax - cmap.vmin) * start, cmap.vmax
+    return LinearColormap(
+        [cmap.rgba_floats_tuple(lo + (hi - lo) * k / (RAMP_STOPS - 1)) for k in range(RAMP_STOPS)],
+        vmin=0.0,
+        vmax=100.0,
+    )
+
+
+def _stops(ramp: LinearColormap) -> tuple[tuple[float, str], ...]:
+    return tuple((float(v), ramp.rgb_hex_str(v)) for v in ramp.index)
+
+
+#: suitability surface scores 0-100 to colours: branca's viridis
+SURFACE_RAMP = _sampled(linear.viridis)
+#: site scores (on the map's scale, lowest to highest) to colours: ColorBrewer RdPu
+SITE_RAMP = _sampled(linear.RdPu_09, start=0.25)
+#: the ramps' stops as (score 0-100, "#rrggbb")
+SURFACE_STOPS = _stops(SURFACE_RAMP)
+SITE_STOPS = _stops(SITE_RAMP)
+#: the line from a numbered marker moved aside to its true place, and the dot there
+LEADER_COLOR = "#111111"
 #: sites excluded from the ranking (national park, water, outside the region)
 EXCLUDED_COLOR = "#9e9e9e"
 #: the outline of a site's circle (drawn up to 5,000 sites)
@@ -147,15 +170,19 @@ def _line(kind: str, width: int) -> dict:
 def page_colors() -> dict:
     """The colours the page's script draws sites and the legend with, as JSON-ready data.
 
-    ``ramp`` (score ramp stops), ``excluded`` (excluded sites), ``siteOutline`` (the circle
-    around a site), ``zones`` (status -> fill), ``zoneOpacity``, ``sez``, ``approximate``
-    (a zone of unknown outline) and ``lines``
-    (symbols for the SEZ outline, BAKAD, its interchanges, highways and railways, from the
+    ``ramp`` (the sites' score ramp stops), ``surfaceRamp`` (the surface's), ``leader`` (the
+    line to a numbered marker's true place) and ``leaderDot`` (the dot there), ``excluded``
+    (excluded sites), ``siteOutline`` (the circle around a site), ``zones`` (status ->
+    fill), ``zoneOpacity``, ``sez``, ``approximate`` (a zone of unknown outline) and
+    ``lines`` (symbols for the SEZ outline, BAKAD, its interchanges, highways and railways, from the
     same styles the map draws them with).
     """
     ic = _STYLES["interchange"]
     return {
-        "ramp": [[p, c] for p, c in COLOUR_STOPS],
+        "ramp": [[p, c] for p, c in SITE_STOPS],
+        "surfaceRamp": [[p, c] for p, c in SURFACE_STOPS],
+        "leader": LEADER_COLOR,
+        "leaderDot": "#ffffff",
         "excluded": EXCLUDED_COLOR,
         "siteOutline": SITE_OUTLINE_COLOR,
         "zones": dict(STATUS_COLORS),
@@ -177,9 +204,9 @@ def page_colors() -> dict:
 
 @functools.cache
 def ramp_lut() -> np.ndarray:
-    """256 RGB colours of :data:`SCORE_RAMP` (index = round(score * 2.55)), uint8."""
-    values = np.linspace(SCORE_RAMP.vmin, SCORE_RAMP.vmax, 256)
-    rgb = np.array([SCORE_RAMP.rgba_floats_tuple(v)[:3] for v in values])
+    """256 RGB colours of :data:`SURFACE_RAMP` (index = round(score * 2.55)), uint8."""
+    values = np.linspace(SURFACE_RAMP.vmin, SURFACE_RAMP.vmax, 256)
+    rgb = np.array([SURFACE_RAMP.rgba_floats_tuple(v)[:3] for v in values])
     lut = np.round(rgb * 255).astype(np.uint8)
     lut.setflags(write=False)
     return lut
@@ -198,7 +225,8 @@ def ink(hex_color: str) -> str:
 
 def isochrone_colors(n: int) -> list[str]:
     """``n`` fill colours of isochrone bands, nearest band first: branca's YlOrRd reversed
-    (dark red near, pale yellow far), a ramp distinct from the scores' viridis."""
+    (dark red near, pale yellow far), a ramp distinct from the surface's viridis and the
+    sites' RdPu."""
     ramp = linear.YlOrRd_09
     if n <= 1:
         return [ramp.rgb_hex_str(ramp.vmax)]

@@ -18,14 +18,14 @@ import numpy as np
 import pandas as pd
 
 from planner import i18n
-from planner.config.scenarios import CRITERIA
 from planner.core.layerset import LAYER_NAMES
-from planner.render.map_layers import COORD_DP
+from planner.render.map_pack import RAW_COLUMNS, plain_table, site_columns, texts
+from planner.render.map_pack import bools as _bools
 
-#: criterion key -> the raw column shown beside its points in popups (contract)
-RAW_COLUMNS = CRITERIA
 #: site rows whose `why` text goes into the page when there are many sites (best ranks first)
 WHY_MAX_SITES = 5000
+#: a site table up to this size is framed whole; a bigger one by its 1st-99th percentiles
+FRAME_ALL_SITES = 1000
 #: companies listed in one site's popup on the best-site-per-company map
 COMPANIES_PER_POPUP = 30
 _JINJA_OPEN = re.compile(r"\{(?=[{%#])")
@@ -66,106 +66,24 @@ def json_for_script(obj: Any) -> str:
     )
 
 
-def _floats(values, digits: int) -> list:
-    arr = np.asarray(values, dtype="f8")
-    out = np.round(arr, digits).tolist()
-    bad = ~np.isfinite(arr)
-    if bad.any():
-        for i in np.flatnonzero(bad):
-            out[i] = None
-    return out
-
-
-def texts(values) -> list[str]:
-    s = pd.Series(values, dtype=object)
-    return s.where(s.notna(), "").astype(str).tolist()
-
-
-def _categorical(values) -> dict:
-    """``{"v": distinct values, "c": code per row}``: small for repetitive text columns."""
-    codes, uniques = pd.factorize(pd.Series(texts(values), dtype=object), sort=False)
-    return {"v": [str(u) for u in uniques], "c": codes.tolist()}
-
-
-def _bools(values) -> np.ndarray:
-    s = pd.Series(values, dtype=object)
-    text = s.astype(str).str.strip().str.lower()
-    return text.isin(["true", "1", "yes", "да", "1.0"]).to_numpy()
-
-
-def _criteria_keys(df: pd.DataFrame) -> list[str]:
-    keys = [c[2:] for c in df.columns if c.startswith("c_") and len(c) > 2]
-    known = [k for k in i18n.keys("criterion") if k in keys]
-    return known + sorted(k for k in keys if k not in known)
-
-
-def _why_column(df: pd.DataFrame, lang: str) -> str | None:
-    for col in (f"why_{lang}", "why_ru", "why_en"):
-        if col in df.columns:
-            return col
-    return None
-
-
 def site_table(df: pd.DataFrame, lang: str, why_rows: np.ndarray | None = None) -> dict:
-    """Columns of the sites for the page (rows in ``df`` order)."""
-    n = len(df)
-    rank = (
-        pd.to_numeric(df["rank"], errors="coerce") if "rank" in df else pd.Series(np.nan, df.index)
-    )
-    ids = texts(df["site_id"]) if "site_id" in df else [str(i + 1) for i in range(n)]
-    names = texts(df["name"]) if "name" in df else ids
-    keys = _criteria_keys(df)
-    raw, kinds = [], []
-    for k in keys:
-        col = RAW_COLUMNS.get(k)
-        if col in df.columns and col.endswith("_km"):
-            raw.append(_floats(pd.to_numeric(df[col], errors="coerce"), 1))
-            kinds.append("km")
-        elif col in df.columns and col.endswith("_min"):  # travel time by road
-            raw.append(_floats(pd.to_numeric(df[col], errors="coerce"), 1))
-            kinds.append("min")
-        elif col in df.columns:
-            raw.append(texts(df[col]))
-            kinds.append("status")
-        else:
-            raw.append([None] * n)
-            kinds.append("none")
-    table: dict[str, Any] = {
-        "lon": _floats(df["lon"], COORD_DP),
-        "lat": _floats(df["lat"], COORD_DP),
-        "score": _floats(pd.to_numeric(df["score"], errors="coerce"), 1),
-        "rank": [None if pd.isna(r) else int(r) for r in rank.tolist()],
-        "id": ids,
-        "name": [None if nm == i else nm for nm, i in zip(names, ids, strict=True)],
-        "zone": _categorical(df["zone_id"]) if "zone_id" in df else None,
-        "zs": _categorical(df["zone_status"]) if "zone_status" in df else None,
-        "crit": keys,
-        "kind": kinds,
-        "raw": raw,
-        "pts": [_floats(pd.to_numeric(df[f"c_{k}"], errors="coerce"), 1) for k in keys],
-    }
-    if "in_almaty" in df.columns:
-        table["inA"] = [bool(v) for v in _bools(df["in_almaty"])]
-    if "exclusion_reason" in df.columns:
-        excl = _categorical(df["exclusion_reason"])  # label the few distinct values only
-        excl["v"] = [i18n.exclusion_label(v, lang) for v in excl["v"]]
-        table["excl"] = excl
-    wcol = _why_column(df, lang)
-    if wcol is not None:
-        rows = np.arange(n) if why_rows is None else why_rows
-        why = texts(df[wcol].iloc[rows]) if len(rows) else []
-        table["why"] = {str(int(i)): t for i, t in zip(rows, why, strict=True) if t}
-    return table
+    """Columns of the sites for the page (rows in ``df`` order), as JSON-ready lists."""
+    return plain_table(site_columns(df, lang, why_rows))
 
 
 def score_range(scores: np.ndarray) -> dict:
+    """The colour scale of the sites: ``lo``/``hi`` (whole points around the scores), ``n``
+    scores, and ``same``: the score (1 decimal) when every score rounds to it (one site, or
+    ties), else ``None`` (the legend then shows that value, not a ramp)."""
     s = scores[np.isfinite(scores)]
     if len(s) == 0:
-        return {"lo": 0.0, "hi": 100.0}
+        return {"lo": 0.0, "hi": 100.0, "n": 0, "same": None}
     lo, hi = math.floor(float(s.min())), math.ceil(float(s.max()))
     if hi - lo < 1:
         lo, hi = max(0, hi - 1), max(hi, 1)
-    return {"lo": float(lo), "hi": float(hi)}
+    r = np.round(s, 1)
+    same = float(r[0]) if (r == r[0]).all() else None
+    return {"lo": float(lo), "hi": float(hi), "n": int(len(s)), "same": same}
 
 
 def best_per_company(results: pd.DataFrame) -> tuple[pd.DataFrame, list, list]:
@@ -211,7 +129,8 @@ def with_site_names(rows: pd.DataFrame) -> pd.DataFrame:
 
 def map_bounds(layers, tables: list[dict], boxes=()) -> list[list[float]]:
     """[[south, west], [north, east]] around BAKAD, the city centres, the sites of
-    ``tables`` (1st-99th percentile) and ``boxes`` (west, south, east, north)."""
+    ``tables`` (all of them; the 1st-99th percentile of a table of more than
+    :data:`FRAME_ALL_SITES`) and ``boxes`` (west, south, east, north)."""
     b = layers["bakad"].total_bounds
     west, south, east, north = b
     for w, s, e, n in boxes:
@@ -225,12 +144,15 @@ def map_bounds(layers, tables: list[dict], boxes=()) -> list[list[float]]:
             max(east, cb[2]),
             max(north, cb[3]),
         )
-    for t in tables:
-        lon = np.array([v for v in t["lon"] if v is not None], dtype="f8")
-        lat = np.array([v for v in t["lat"] if v is not None], dtype="f8")
+    for t in tables:  # lists (None = missing) or float arrays (NaN = missing)
+        lon, lat = np.array(t["lon"], dtype="f8"), np.array(t["lat"], dtype="f8")
+        ok = np.isfinite(lon) & np.isfinite(lat)
+        lon, lat = lon[ok], lat[ok]
         if len(lon):
-            west, east = min(west, np.percentile(lon, 1)), max(east, np.percentile(lon, 99))
-            south, north = min(south, np.percentile(lat, 1)), max(north, np.percentile(lat, 99))
+            q = (1, 99) if len(lon) > FRAME_ALL_SITES else (0, 100)  # outliers of big grids out
+            west, east = min(west, np.percentile(lon, q[0])), max(east, np.percentile(lon, q[1]))
+            south = min(south, np.percentile(lat, q[0]))
+            north = max(north, np.percentile(lat, q[1]))
     pad_x, pad_y = (east - west) * 0.03, (north - south) * 0.03
     return [
         [round(south - pad_y, 5), round(west - pad_x, 5)],

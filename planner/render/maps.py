@@ -29,11 +29,11 @@ import datetime as dt
 import difflib
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
 import folium
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 from branca.element import MacroElement
@@ -47,6 +47,7 @@ from planner.render import assets as _assets
 from planner.render.colors import page_colors
 from planner.render.isochrone_layer import add_isochrone_layer
 from planner.render.map_data import (
+    RAW_COLUMNS,
     WHY_MAX_SITES,
     best_per_company,
     json_for_script,
@@ -59,6 +60,7 @@ from planner.render.map_data import (
     zone_names,
 )
 from planner.render.map_layers import layer_payload
+from planner.render.map_pack import packed_table, plain_table, site_columns
 from planner.render.reproducible import stable_ids
 from planner.render.surface_image import (
     add_surface_layer,
@@ -68,6 +70,7 @@ from planner.render.surface_image import (
 
 __all__ = [
     "BASEMAPS",
+    "SITE_ENCODINGS",
     "build_map",
     "save_map",
     "select_company",
@@ -77,6 +80,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 BASEMAPS = ("none", "osm")
+#: how the layer of scored sites reaches the page (see planner.render.map_pack)
+SITE_ENCODINGS = ("packed", "json")
 #: the vector layer groups, bottom to top in the layer control
 _LAYER_GROUPS = ("context", "constraints", "cities", "zones", "transport", "bakad")
 
@@ -145,13 +150,33 @@ class _PlannerLayers(MacroElement):
         self.groups_js = (
             "{" + ",".join(f"{json.dumps(k)}:{g.get_name()}" for k, g in groups.items()) + "}"
         )
-        self.payload_js = json_for_script(payload)
+        self.payload_js = _payload_js(payload)
 
     def render(self, **kwargs) -> None:
         js = _assets.render_template_around(
             "map_call.js.j2", self.payload_js, map=self._parent.get_name(), groups=self.groups_js
         )
         self.get_root().script.add_child(_assets.raw_element(js), name=self.get_name())
+
+
+_B64_SLOT = "\u0000planner-b64\u0000"
+_B64_CHARS = re.compile(r"[A-Za-z0-9+/=]*")
+
+
+def _payload_js(payload: dict) -> str:
+    """:func:`json_for_script` of the payload; a packed site table's base64 (megabytes of
+    characters that need no escaping, checked here) is put in after, not scanned again."""
+    sites = payload.get("sites")
+    if not (isinstance(sites, dict) and sites.get("packed")):
+        return json_for_script(payload)
+    b64 = sites["b64"]
+    if not _B64_CHARS.fullmatch(b64):
+        raise AssertionError("packed site table is not base64")  # pragma: no cover
+    head = json_for_script({**payload, "sites": {**sites, "b64": _B64_SLOT}})
+    slot = json_for_script(_B64_SLOT)[1:-1]
+    if head.count(slot) != 1:  # pragma: no cover - the slot is in no text of the catalog
+        raise AssertionError("packed site slot not found exactly once")
+    return head.replace(slot, b64)
 
 
 def _group(m: folium.Map, text: str, show: bool = True) -> folium.FeatureGroup:
@@ -176,10 +201,14 @@ class _MapParts:
     surface: dict | None = None
 
 
-def _check_options(lang: str, basemap: str, top_k) -> None:
+def _check_options(lang: str, basemap: str, top_k, site_encoding: str = "packed") -> None:
     i18n.check_lang(lang)
     if basemap not in BASEMAPS:
         raise InputError(f"basemap {basemap!r} is not known; use one of {', '.join(BASEMAPS)}")
+    if site_encoding not in SITE_ENCODINGS:
+        raise InputError(
+            f"site_encoding {site_encoding!r} is not known; use one of {', '.join(SITE_ENCODINGS)}"
+        )
     if not isinstance(top_k, int | np.integer) or top_k < 1:
         raise InputError(f"top_k {top_k!r} must be a whole number >= 1, e.g. 10")
 
@@ -197,8 +226,15 @@ def _provenance(scored, results, surface, as_of, name, shash) -> tuple[dt.date, 
 
 
 def _base_map(basemap: str, t: dict) -> folium.Map:
+    # zoom in quarter steps, so the first view fits the data closely (the +/- buttons and
+    # the mouse wheel still step by a whole zoom level)
     m = folium.Map(
-        location=[43.45, 77.0], zoom_start=9, tiles=None, prefer_canvas=True, control_scale=False
+        location=[43.45, 77.0],
+        zoom_start=9,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=False,
+        zoom_snap=0.25,
     )
     if basemap == "osm":
         folium.TileLayer(
@@ -215,7 +251,7 @@ def _base_map(basemap: str, t: dict) -> folium.Map:
 def _base_payload(layers, lang: str, basemap: str, day: dt.date, surface: dict | None) -> dict:
     return {
         "lang": lang,
-        "t": i18n.labels(lang),
+        "t": {**i18n.labels(lang), **i18n.section("map_layout", lang)},
         "crit": dict(i18n.section("criterion", lang)),
         "status": dict(i18n.section("status", lang)),
         "colors": page_colors(),
@@ -232,7 +268,18 @@ def _base_payload(layers, lang: str, basemap: str, day: dt.date, surface: dict |
     }
 
 
-def _add_scored(m: folium.Map, parts: _MapParts, scored, lang: str, top_k: int, numbered: bool):
+#: the columns of a scored-sites table the map uses (site_columns, the names, the draw order)
+_SHOWN = re.compile(
+    r"^(?:site_id|site_source|name|lon|lat|score|rank|zone_id|zone_status|in_almaty|"
+    r"exclusion_reason|why_\w+|c_\w+|"
+    + "|".join(re.escape(c) for c in sorted(set(RAW_COLUMNS.values())))
+    + r")$"
+)
+
+
+def _add_scored(
+    m: folium.Map, parts: _MapParts, scored, lang: str, top_k: int, numbered: bool, encoding: str
+):
     """Scored sites: one canvas layer; the ``top_k`` best numbered too if ``numbered``."""
     t = parts.payload["t"]
     _require(
@@ -241,27 +288,27 @@ def _add_scored(m: folium.Map, parts: _MapParts, scored, lang: str, top_k: int, 
         "scored sites",
         "pass the output of planner.core.scoring.score_sites or read_scored()",
     )
-    df = pd.DataFrame(
-        scored.drop(columns=[scored.geometry.name])
-        if isinstance(scored, gpd.GeoDataFrame)
-        else scored
-    )
-    score = pd.to_numeric(df["score"], errors="coerce").to_numpy("f8")
+    # only the columns the page shows: reordering a 100k-row table copies every column
+    shown = pd.DataFrame(scored[[c for c in scored.columns if _SHOWN.match(str(c))]])
+    score = pd.to_numeric(shown["score"], errors="coerce").to_numpy("f8")
     rank = (
-        pd.to_numeric(df["rank"], errors="coerce").to_numpy("f8")
-        if "rank" in df
+        pd.to_numeric(shown["rank"], errors="coerce").to_numpy("f8")
+        if "rank" in shown
         else _rank_from_score(score)
     )
-    df = df.assign(rank=rank)
     included = np.isfinite(rank)
     # draw order: excluded first, then ascending score, so the best lie on top
     order = np.lexsort((np.where(included, score, -np.inf), included))
-    df = df.iloc[order].reset_index(drop=True)
+    df = shown.take(order)  # the one copy of the table
+    df.index = pd.RangeIndex(len(df))
     rank = rank[order]
+    df["rank"] = rank
+    df = _localized_builtin_names(df, parts.payload["zoneNames"])
     why_rows = None
     if len(df) > WHY_MAX_SITES:
         why_rows = np.flatnonzero(np.isfinite(rank) & (rank <= WHY_MAX_SITES))
-    parts.payload["sites"] = site_table(df, lang, why_rows)
+    cols = site_columns(df, lang, why_rows)
+    parts.payload["sites"] = packed_table(cols) if encoding == "packed" else plain_table(cols)
     parts.n_sites = len(df)
     parts.scores.append(score[included])
     parts.groups["sites"] = _group(m, t["layer_sites"])
@@ -271,7 +318,23 @@ def _add_scored(m: folium.Map, parts: _MapParts, scored, lang: str, top_k: int, 
         parts.tables.append(parts.payload["top"])
         parts.groups["top"] = _group(m, t["layer_top"].format(k=len(top)))
     elif len(top) == 0:
-        parts.tables.append(parts.payload["sites"])
+        lon, lat = cols.nums["lon"], cols.nums["lat"]
+        parts.tables.append({"lon": lon.q / 10**lon.dp, "lat": lat.q / 10**lat.dp})
+
+
+def _localized_builtin_names(df: pd.DataFrame, zone_names: dict[str, str]) -> pd.DataFrame:
+    """Built-in sites (one per zone, named in Russian) named in the map's language."""
+    if "site_source" not in df.columns or "site_id" not in df.columns:
+        return df
+    builtin = df["site_source"].to_numpy(dtype=object) == "builtin"
+    if not builtin.any():  # e.g. a grid of 100k sites: no text conversion at all
+        return df
+    ids = pd.Series(texts(df["site_id"]), index=df.index)
+    hit = builtin & ids.isin(list(zone_names)).to_numpy()
+    if not hit.any():
+        return df
+    names = df["name"].astype(object) if "name" in df.columns else ids.astype(object)
+    return df.assign(name=names.where(~hit, ids.map(zone_names)))
 
 
 def _add_results(m: folium.Map, parts: _MapParts, results, company, lang: str, top_k: int):
@@ -333,7 +396,7 @@ def _finish(m: folium.Map, parts: _MapParts, lang: str, basemap: str, title: str
         primary_area_unit="hectares",
         secondary_area_unit="sqmeters",
     ).add_to(m)
-    folium.LayerControl(position="topright", collapsed=False).add_to(m)
+    folium.LayerControl(position="topright", collapsed=True).add_to(m)
     m.get_root().header.add_child(
         _assets.raw_element(_assets.title_tag(title)), name="planner_title"
     )
@@ -352,6 +415,7 @@ def build_map(
     scenario_name: str | None = None,
     scenario_hash: str | None = None,
     surface=None,
+    site_encoding: str = "packed",
     isochrones=None,
     isochrones_indicative: bool = False,
 ) -> folium.Map:
@@ -380,6 +444,11 @@ def build_map(
         A :class:`planner.core.surface.Surface` (a file is read by
         :func:`planner.jobs.surface.read_surface`): drawn as an image layer (toggle in the
         layer control, colour ramp in the legend) under the zones and sites.
+    site_encoding
+        ``packed`` (default): the layer of scored sites travels quantised and deflated, and
+        the page inflates it (:mod:`planner.render.map_pack`; about a third of the bytes);
+        ``json``: plain JSON columns (the encoding of earlier versions, e.g. to read the page's
+        data by eye). Both draw the same map.
     isochrones, isochrones_indicative
         Travel-time bands of :func:`planner.core.isochrones.isochrone_bands`: one layer of
         polygons under the zones and sites, a tooltip per band, a line in the note
@@ -390,7 +459,7 @@ def build_map(
     folium.Map
         With every asset inlined; ``m.planner_data`` holds the JSON payload drawn.
     """
-    _check_options(lang, basemap, top_k)
+    _check_options(lang, basemap, top_k, site_encoding)
     surface = as_surface(surface) if surface is not None else None
     day, scenario_name, scenario_hash = _provenance(
         scored, results, surface, as_of, scenario_name, scenario_hash
@@ -410,7 +479,7 @@ def build_map(
     if parts.surface is not None or iso is not None:
         parts.payload["contextPane"] = (parts.surface or iso)["contextPane"]
     if scored is not None:
-        _add_scored(m, parts, scored, lang, top_k, numbered=results is None)
+        _add_scored(m, parts, scored, lang, top_k, results is None, site_encoding)
     if results is not None:
         _add_results(m, parts, results, company, lang, top_k)
     elif company is not None:

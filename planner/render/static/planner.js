@@ -1,5 +1,6 @@
 (function (global) {
   'use strict';
+  var LAY = global.plannerLayout;
   var ESC = {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;',
              '`': '&#96;', '=': '&#61;'};
   function esc(v) {
@@ -55,6 +56,7 @@
   function scoreColor(D, T, i) {
     if (T.rank[i] === null) { return D.colors.excluded; }
     var s = D.scale;
+    if (s.same !== undefined && s.same !== null) { return rampColor(D.ramp, 1); }
     return rampColor(D.ramp, (T.score[i] - s.lo) / ((s.hi - s.lo) || 1));
   }
 
@@ -148,7 +150,7 @@
         } else if (p.t) {
           l.bindTooltip(esc(p.t), {sticky: true});
         }
-        l.bindPopup(featurePopup(p), {maxWidth: 380});
+        l.bindPopup(LAY.popup(featurePopup(p)));
       }
     };
     if (pane) { opts.pane = pane; }  // its own canvas in that pane
@@ -177,7 +179,7 @@
     layer.on('click', function (e) {
       var l = e.layer;
       if (!l.getPopup()) {
-        l.bindPopup(sitePopup(D, T, l.feature.properties.i), {maxWidth: 380});
+        l.bindPopup(LAY.popup(sitePopup(D, T, l.feature.properties.i)));
         l.openPopup();
       }
     });
@@ -192,16 +194,29 @@
     return layer;
   }
 
+  // 'dark' or 'light' text, whichever reads better on an 'rgb(r,g,b)' background
+  function inkOn(rgb) {
+    var c = rgb.match(/\d+/g).map(Number);
+    return (0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]) / 255 > 0.5 ? 'dark' : 'light';
+  }
+
+  var NUM_SIZE = 26;  // the numbered marker's diameter in pixels (planner.css .planner-num)
+
   function addNumbered(D, group, T) {
     var layers = [];
     for (var i = T.lon.length - 1; i >= 0; i--) {
-      var icon = L.divIcon({className: 'planner-num-icon', iconSize: [26, 26], iconAnchor: [13, 13],
-        html: '<div class="planner-num" style="background:' + scoreColor(D, T, i) + '">' +
+      if (T.lat[i] === null || T.lon[i] === null) { continue; }
+      var bg = scoreColor(D, T, i);
+      var icon = L.divIcon({className: 'planner-num-icon', iconSize: [NUM_SIZE, NUM_SIZE],
+        iconAnchor: [NUM_SIZE / 2, NUM_SIZE / 2],
+        html: '<div class="planner-num planner-ink-' + inkOn(bg) +
+          '" style="background:' + bg + '">' +
           esc(T.rank[i] === null ? '\u00d7' : T.rank[i]) + '</div>'});
       var m = L.marker([T.lat[i], T.lon[i]], {icon: icon, riseOnHover: true,
         zIndexOffset: 1000 - (T.rank[i] || 999)});
+      m._home = L.latLng(T.lat[i], T.lon[i]);  // its true place (spread() may move the icon)
       m.feature = {type: 'Feature', properties: {i: i}};  // same lookup as the sites layer
-      m.bindPopup(sitePopup(D, T, i), {maxWidth: 380});
+      m.bindPopup(LAY.popup(sitePopup(D, T, i)));
       m.bindTooltip(siteTooltip(D, T, i));
       m.addTo(group);
       layers.push(m);
@@ -209,12 +224,27 @@
     return layers;
   }
 
-  // a box on the map (legend, note): fill(div) puts its content in
-  function boxControl(map, position, cls, fill, keepScroll) {
+  // A box on the map (legend, note) with a title bar that collapses it: fill(body) puts the
+  // content in. It starts collapsed on a small map (it would cover most of it).
+  function boxControl(map, D, position, cls, title, fill, keepScroll) {
     var c = L.control({position: position});
     c.onAdd = function () {
       var div = L.DomUtil.create('div', 'planner-box ' + cls);
-      fill(div);
+      var head = L.DomUtil.create('button', 'planner-box-head', div);
+      head.type = 'button';
+      var body = L.DomUtil.create('div', 'planner-box-body', div);
+      fill(body);
+      function set(open) {
+        div.classList.toggle('planner-collapsed', !open);
+        head.setAttribute('aria-expanded', open ? 'true' : 'false');
+        head.title = open ? D.t.box_collapse : D.t.box_expand;
+        head.textContent = (open ? '\u25be ' : '\u25b8 ') + title;
+      }
+      var size = map.getSize();
+      set(size.x >= 700 && size.y >= 560);
+      L.DomEvent.on(head, 'click', function () {
+        set(div.classList.contains('planner-collapsed'));
+      });
       L.DomEvent.disableClickPropagation(div);
       if (keepScroll) { L.DomEvent.disableScrollPropagation(div); }
       return div;
@@ -223,8 +253,27 @@
     return c;
   }
 
+  // the score legend of the sites: a ramp over the map's scale, or one value when every
+  // site has the same score (or there is only one)
+  function siteScale(D, h) {
+    var C = D.colors, s = D.scale;
+    h.push('<div class="lg-title">' + esc(D.t.legend_score) + '</div>');
+    if (s.same !== undefined && s.same !== null) {
+      var text = fill(s.n === 1 ? D.t.legend_single : D.t.legend_same, {score: num(s.same, 1)});
+      h.push('<div class="lg-row"><span class="lg-sw" style="' +
+        esc('background:' + rampColor(D.ramp, 1)) + '"></span><span>' + esc(text) +
+        '</span></div>');
+      return;
+    }
+    var digits = s.hi - s.lo < 3 ? 1 : 0, mid = (s.lo + s.hi) / 2;
+    h.push('<div class="lg-ramp lg-site-ramp" style="background:' + esc(rampCss(C.ramp)) +
+      '"></div>');
+    h.push('<div class="lg-ticks"><span>' + esc(num(s.lo, digits)) + '</span><span>' +
+      esc(num(mid, digits)) + '</span><span>' + esc(num(s.hi, digits)) + '</span></div>');
+  }
+
   function legend(map, D) {
-    return boxControl(map, 'bottomright', 'planner-legend', function (div) {
+    return boxControl(map, D, 'bottomright', 'planner-legend', D.t.legend_title, function (div) {
       var h = [];
       function sw(style, text) {
         h.push('<div class="lg-row"><span class="lg-sw" style="' + esc(style) + '"></span><span>' +
@@ -238,7 +287,8 @@
       if (D.surface) {
         h.push('<div class="lg-surface"><div class="lg-title">' + esc(D.t.legend_surface) +
           '</div>');
-        h.push('<div class="lg-ramp" style="background:' + esc(rampCss(C.ramp)) + '"></div>');
+        h.push('<div class="lg-ramp" style="background:' + esc(rampCss(C.surfaceRamp)) +
+          '"></div>');
         h.push('<div class="lg-ticks"><span>0</span><span>50</span><span>100</span></div>');
         sw('background:' + D.surface.excludedColor, D.t.legend_excluded);
         h.push('</div>');
@@ -252,13 +302,12 @@
         h.push('</div>');
       }
       if (D.sites || D.top || D.best) {
-        h.push('<div class="lg-title">' + esc(D.t.legend_score) + '</div>');
-        h.push('<div class="lg-ramp" style="background:' + esc(rampCss(C.ramp)) + '"></div>');
-        var s = D.scale, mid = (s.lo + s.hi) / 2;
-        h.push('<div class="lg-ticks"><span>' + esc(num(s.lo, 0)) + '</span><span>' +
-          esc(num(mid, 0)) + '</span><span>' + esc(num(s.hi, 0)) + '</span></div>');
+        siteScale(D, h);
         sw('background:' + C.excluded, D.t.legend_excluded);
-        if (D.top) { h.push('<div class="lg-row">' + esc(D.t.legend_top) + '</div>'); }
+        if (D.top) {
+          h.push('<div class="lg-row">' + esc(D.t.legend_top) + '</div>');
+          line('border-top:1.5px solid ' + C.leader, D.t.legend_leader);
+        }
         if (D.best) { h.push('<div class="lg-row">' + esc(D.t.legend_best) + '</div>'); }
       }
       h.push('<div class="lg-title">' + esc(fill(D.t.legend_zones, {date: D.asOfText || D.asOf})) +
@@ -278,7 +327,7 @@
   }
 
   function note(map, D) {
-    return boxControl(map, 'bottomleft', 'planner-note', function (div) {
+    return boxControl(map, D, 'bottomleft', 'planner-note', D.t.note_title, function (div) {
       D.note.forEach(function (text) {
         var line = L.DomUtil.create('div', '', div);
         line.textContent = text;
@@ -286,17 +335,100 @@
     }, false);
   }
 
+  // ------------------------------------------------------------------ packed site tables
+  // planner.render.map_pack: base64(zlib(4-byte header length, JSON header, byte planes)).
+  // Each number is an unsigned offset from the column's minimum `o` in `w` byte planes;
+  // the code `z` means missing (null); `d` decimals. Rebuilds the plain table exactly.
+  function planes(spec, n, u8) {
+    var f = Math.pow(10, spec.d);
+    if (spec.j) {  // a column too wide for 32 bits: its integers as JSON
+      return spec.j.map(function (v) { return v === null ? null : (spec.d ? v / f : v); });
+    }
+    // filled by push, not new Array(n): an array of numbers only then stays unboxed
+    var out = [], w = spec.w, at = spec.at, o = spec.o, z = spec.z;
+    for (var i = 0; i < n; i++) {
+      var u = u8[at + i];
+      if (w > 1) { u += u8[at + n + i] * 256; }
+      if (w > 2) { u += u8[at + 2 * n + i] * 65536; }
+      if (w > 3) { u += u8[at + 3 * n + i] * 16777216; }
+      out.push((z !== null && u === z) ? null : (spec.d ? (u + o) / f : u + o));
+    }
+    return out;
+  }
+
+  function unpackBytes(u8) {
+    var size = u8[0] | (u8[1] << 8) | (u8[2] << 16) | (u8[3] * 16777216);
+    var head = JSON.parse(new TextDecoder('utf-8').decode(u8.subarray(4, 4 + size)));
+    var data = u8.subarray(4 + size), n = head.n;
+    var cat = function (s) { return s ? {v: s.v, c: planes(s.c, n, data)} : null; };
+    var T = {};
+    Object.keys(head.nums).forEach(function (k) { T[k] = planes(head.nums[k], n, data); });
+    T.id = head.id;
+    T.name = head.name;
+    T.zone = cat(head.cats.zone);
+    T.zs = cat(head.cats.zs);
+    T.crit = head.crit;
+    T.kind = head.kind;
+    T.raw = head.raw.map(function (col) {
+      if (!col) { return new Array(n).fill(null); }
+      if (col.num) { return planes(col.num, n, data); }
+      var c = cat(col.cat);
+      return c.c.map(function (k) { return c.v[k]; });
+    });
+    T.pts = head.pts.map(function (s) { return planes(s, n, data); });
+    if (head.inA) { T.inA = planes(head.inA, n, data).map(function (v) { return v === 1; }); }
+    if (head.cats.excl) { T.excl = cat(head.cats.excl); }
+    if (head.why) { T.why = head.why; }
+    return T;
+  }
+
+  // a Promise of the plain table of a packed one (the browser's own inflate)
+  function unpack(P) {
+    var bin = atob(P.b64), u8 = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { u8[i] = bin.charCodeAt(i); }
+    if (typeof DecompressionStream === 'undefined') {
+      return Promise.reject(new Error('this browser cannot open the map: it has no ' +
+        'DecompressionStream (Chrome 80+, Firefox 113+, Safari 16.4+)'));
+    }
+    var stream = new Blob([u8]).stream().pipeThrough(new DecompressionStream('deflate'));
+    return new Response(stream).arrayBuffer().then(function (buf) {
+      return unpackBytes(new Uint8Array(buf));
+    });
+  }
+
   global.plannerEsc = esc;
+  global.plannerUnpack = unpack;
+  global.plannerSitePopup = sitePopup;
   global.plannerMaps = global.plannerMaps || [];
 
   // Draw order (one shared canvas: later is on top): the schematic region, areas, sites,
   // then the lines and points people orient by (transport, BAKAD), so sites never hide BAKAD.
   var ORDER = ['context', 'constraints', 'cities', 'zones', 'sites', 'best', 'transport', 'bakad'];
 
-  global.plannerMap = function (map, G, D) {
-    D.ramp = makeRamp(D.colors.ramp);
-    NF = D.numfmt || NF;
-    var out = {map: map, groups: G, data: D, layers: {}, counts: {}};
+  // city labels give way to sites on maps with up to this many
+  var LABEL_AVOID_SITES = 300;
+
+  // numbered markers apart and city labels clear of them and of the sites, at this zoom
+  function layout(out) {
+    var map = out.map;
+    if (out.layers.top && map.hasLayer(out.groups.top)) {
+      LAY.spread(map, out.layers.top, out.leaders, NUM_SIZE, out.data.colors);
+    }
+    var labels = [], avoid = [];
+    var c = map.getContainer();
+    c.querySelectorAll('.planner-label').forEach(function (el) { labels.push(el); });
+    c.querySelectorAll('.planner-num').forEach(function (el) { avoid.push(el); });
+    // the sites too, where they are few enough to be told apart (a grid of thousands is not)
+    ['best', 'sites'].forEach(function (k) {
+      var layer = out.layers[k], g = out.groups[k];
+      if (!layer || !map.hasLayer(g) || layer.getLayers().length > LABEL_AVOID_SITES) { return; }
+      avoid = avoid.concat(LAY.circleRects(map, layer.getLayers()));
+    });
+    LAY.declutter(map, labels, avoid);
+  }
+
+  function draw(out) {
+    var map = out.map, G = out.groups, D = out.data;
     ORDER.forEach(function (k) {
       if (!G[k]) { return; }
       if (k === 'sites' && D.sites) {
@@ -315,6 +447,7 @@
     if (D.top && G.top) {
       out.layers.top = addNumbered(D, G.top, D.top);  // markers: their own pane, above all
       out.counts.top = out.layers.top.length;
+      out.leaders = L.layerGroup().addTo(G.top);
     }
     // a group switched back on is drawn last: lift the groups that belong above it again
     map.on('overlayadd', function (e) {
@@ -343,8 +476,38 @@
         if (el) { el.style.display = e.type === 'overlayadd' ? '' : 'none'; }
       });
     }
-    if (D.bounds) { map.fitBounds(D.bounds); }
-    global.plannerMaps.push(out);
+    out.fit = function (bounds, opts) {
+      var pad = LAY.fitPadding(map);
+      map.fitBounds(bounds || D.bounds, L.extend({animate: false}, pad, opts || {}));
+      layout(out);
+    };
+    if (D.bounds) { out.fit(); }
+    map.on('zoomend', function () { layout(out); });
+    map.on('overlayadd', function () { layout(out); });
+    out.layout = function () { layout(out); };
+  }
+
+  // Draws the data D on the map with the feature groups G. The sites may arrive packed
+  // (planner.render.map_pack); the map is drawn once they are unpacked: the returned
+  // object's `ready` is a Promise of it, and it joins window.plannerMaps (and the window gets
+  // a 'plannerready' event) when everything is on the map.
+  global.plannerMap = function (map, G, D) {
+    D.ramp = makeRamp(D.colors.ramp);
+    NF = D.numfmt || NF;
+    var out = {map: map, groups: G, data: D, layers: {}, counts: {}};
+    var sites = D.sites && D.sites.packed ? unpack(D.sites) : Promise.resolve(D.sites);
+    out.ready = sites.then(function (T) {
+      D.sites = T;
+      draw(out);
+      global.plannerMaps.push(out);
+      global.dispatchEvent(new CustomEvent('plannerready', {detail: out}));
+      return out;
+    });
+    out.ready.catch(function (err) {
+      console.error('planner map: ' + err.message);
+      var box = L.DomUtil.create('div', 'planner-box planner-error', map.getContainer());
+      box.textContent = err.message;
+    });
     return out;
   };
 })(window);
