@@ -18,7 +18,7 @@ from planner.errors import CompareError, SiteCountError
 from planner.jobs import compare as _compare_job
 from planner.render import report as _report
 
-from .app import app, command, job_args, out_console, print_written
+from .app import app, command, command_line, job_args, out_console, print_written
 from .options import (
     AsOfOpt,
     Lang,
@@ -157,7 +157,8 @@ def compare_cmd(
             "give the company list with --companies FILE",
             param_hint="--company / --companies",
         )
-    args = job_args(ctx, _compare_job.run_compare, site_refs=list(site_refs or []))
+    args = job_args(ctx, _compare_job.run_compare, site_refs=list(site_refs or []),
+                    command=command_line(ctx))
     comparison, written = _compare_job.run_compare(**args)
     for item in _report.terminal_renderables(comparison, lang.value):
         out_console.print(item, highlight=False)

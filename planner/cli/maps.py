@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from .app import app, command, job_args, out_console
+from .app import app, command, command_line, job_args, out_console
 from .options import Lang, LangOpt, LayersOpt, OverwriteOpt, date_option
 
 
@@ -89,6 +89,6 @@ def map_cmd(
     """Write an interactive map that opens offline: layers, sites coloured by score, top-K."""
     from planner.jobs import maps as _maps
 
-    path = _maps.make_map(**job_args(ctx, _maps.make_map))
+    path = _maps.make_map(**job_args(ctx, _maps.make_map, command=command_line(ctx)))
     size_mb = path.stat().st_size / 1e6
     out_console.print(f"wrote {escape(str(path))} ({size_mb:.1f} MB)", highlight=False)

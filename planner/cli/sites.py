@@ -37,6 +37,7 @@ SitesFileArg = Annotated[
 
 @command(sites_app, "grid")
 def grid_cmd(
+    ctx: typer.Context,
     output: OutputOpt,
     spacing_km: Annotated[
         float, typer.Option("--spacing-km", help="Distance between sites, km (e.g. 1).", min=0.01)
@@ -65,14 +66,20 @@ def grid_cmd(
 ) -> None:
     """Generate a lattice of candidate sites near BAKAD (or other features), no excluded land."""
     from planner._atomic import Output, check_outputs
+    from planner.render.outputs import write_manifest
 
     check_outputs([Output(Path(output), "sites file", (".gpkg", ".geojson", ".csv", ".xlsx"),
-                          "-o sites.gpkg")], overwrite, inputs=[layers])  # fmt: skip
+                          "-o sites.gpkg", manifest=True)], overwrite, inputs=[layers])  # fmt: skip
     ls = load_layers(layers)
     gdf = _sites.grid_sites(
         ls, spacing_km=spacing_km, within_km=within_km, around=around, hexagonal=not square
     )
     write_sites(gdf, output, overwrite=overwrite)
+    write_manifest(output, inputs={"layers": layers}, counts={"sites": len(gdf)},
+                   extra={"spacing_km": spacing_km, "within_km": within_km, "around": around,
+                          "lattice": "square" if square else "hexagonal",
+                          "layers_fingerprint": ls.fingerprint()},
+                   command=command_line(ctx), overwrite=overwrite)  # fmt: skip
     kind = "square" if square else "hexagonal"
     out_console.print(
         f"wrote {escape(str(output))}: {len(gdf):,} sites on a {kind} lattice, "

@@ -285,6 +285,7 @@ def run_compare(
     sites_path: str | Path | None = None,
     overwrite: bool = False,
     network: str | Path | None = None,
+    command: list[str] | str | None = None,
 ) -> tuple[Comparison, dict[str, Path]]:
     """What ``planner compare`` runs: read the inputs, compare, write the outputs.
 
@@ -304,10 +305,10 @@ def run_compare(
         )
     check_outputs(
         [
-            Output(Path(html_path), "report file", (".html", ".htm"), "--html maps/compare.html")
-            if html_path is not None else None,
-            Output(Path(xlsx_path), "spreadsheet", (".xlsx",), "--xlsx out/compare.xlsx")
-            if xlsx_path is not None else None,
+            Output(Path(html_path), "report file", (".html", ".htm"), "--html maps/compare.html",
+                   manifest=True) if html_path is not None else None,
+            Output(Path(xlsx_path), "spreadsheet", (".xlsx",), "--xlsx out/compare.xlsx",
+                   manifest=True) if xlsx_path is not None else None,
         ],
         overwrite,
         inputs=[layers_path, companies, sites_path, scenario],
@@ -339,4 +340,32 @@ def run_compare(
         written["html"] = write_report(comparison, html_path, lang=lang, overwrite=overwrite)
     if xlsx_path is not None:
         written["xlsx"] = write_xlsx(comparison, xlsx_path, lang=lang, overwrite=overwrite)
+    inputs = {"layers": layers_path, "sites": sites_path, "companies": companies,
+              "scenario": scenario, "network": network}
+    for label, path in list(written.items()):
+        written[f"{label}_manifest"] = _compare_manifest(
+            comparison, path, inputs, refs, note, command, overwrite)
     return comparison, written
+
+
+def _compare_manifest(comparison: Comparison, path: Path, inputs: dict, refs: list, note,
+                      command, overwrite: bool) -> Path:
+    """``<report>.manifest.json``: inputs' sha256, scenario and hash, date, sites compared."""
+    from planner.render.outputs import write_manifest
+
+    sc = comparison.scenario
+    also = comparison.also.as_of if comparison.also is not None else None
+    return write_manifest(
+        path,
+        inputs={k: (str(v) if isinstance(v, Path) else v) for k, v in inputs.items()
+                if v is not None or k == "layers"},  # fmt: skip
+        scenario={"name": sc.name, "hash": sc.hash, "effective_hash": comparison.effective_hash},
+        as_of=comparison.as_of,
+        counts={"sites": len(comparison.sites), "eligible": int(comparison.eligible.sum())},
+        warnings=[note] if note else [],
+        extra={"sites": [r if isinstance(r, str) else {"lat": r.lat, "lon": r.lon, "label": r.label}
+                         for r in refs],
+               "also_as_of": also, "draws": comparison.draws, "seed": comparison.seed,
+               "company": comparison.company.name if comparison.company else None},
+        command=command, overwrite=overwrite,
+    )
