@@ -9,6 +9,7 @@ missing output is never clobbered without --overwrite.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from _manifests import check_manifest
 
@@ -58,3 +59,15 @@ def test_a_left_manifest_is_not_clobbered_without_overwrite(cli, tmp_path):
         res = cli(*args, tmp_path / name, "--overwrite")
         assert res.exit_code == 0, res.output
         check_manifest(tmp_path / name)
+
+
+def test_companies_check_rejects_have_a_manifest(cli, tmp_path):
+    import planner.cli.companies  # noqa: F401 - registers `planner companies`
+
+    example = Path(__file__).resolve().parents[1] / "geodata" / "examples" / "companies.csv"
+    rejects = tmp_path / "rejects.csv"
+    res = cli("companies", "check", example, "--rejects", rejects)
+    assert res.exit_code == 3, res.output
+    man = check_manifest(rejects)
+    assert man["inputs"]["companies"]["sha256"] == _sha256_file(example)
+    assert man["counts"]["rejected"] == 2 and man["counts"]["rows_in"] == 52

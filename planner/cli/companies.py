@@ -17,7 +17,7 @@ from planner.config import sectors as _sectors
 from planner.inputs import companies as _companies
 from planner.render import outputs as _outputs
 
-from .app import app, command, err_console, out_console
+from .app import app, command, command_line, err_console, out_console
 from .options import EncodingOpt, OverwriteOpt, SheetOpt
 
 companies_app = typer.Typer(
@@ -30,6 +30,7 @@ EXIT_REJECTS = 3
 
 @command(companies_app, "check")
 def check_cmd(
+    ctx: typer.Context,
     path: Annotated[
         Path, typer.Argument(help="Company list: .csv (; , or tab) or .xlsx, e.g. companies.csv")
     ],
@@ -46,6 +47,11 @@ def check_cmd(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Read a company list and report valid rows, rejected rows and warnings."""
+    from planner._atomic import Output, check_outputs
+
+    if rejects is not None:  # before reading
+        check_outputs([Output(rejects, "rejects file", (".csv", ".xlsx"), "--rejects rejects.csv",
+                              manifest=True)], overwrite, inputs=[path])  # fmt: skip
     table = _companies.read_companies(path, encoding=encoding, sheet=sheet)
     counts = table.counts()
     where = f"sheet {table.sheet!r}" if table.sheet else f"{table.encoding}, separator "
@@ -70,6 +76,9 @@ def check_cmd(
         if rejects is not None:
             sep = ";" if table.separator == ";" else ","
             _outputs.write_table(table.rejects, rejects, overwrite=overwrite, csv_sep=sep)
+            _outputs.write_manifest(rejects, inputs={"companies": path}, counts=counts,
+                                    warnings=table.warnings, command=command_line(ctx),
+                                    overwrite=overwrite)  # fmt: skip
             out_console.print(f"wrote {escape(str(rejects))}", highlight=False)
         raise typer.Exit(EXIT_REJECTS)
 
