@@ -21,13 +21,17 @@ from planner.render import report as _report
 from .app import app, command, command_line, job_args, out_console, print_written
 from .options import (
     AsOfOpt,
+    DemOpt,
     Lang,
     LangOpt,
     LayersOpt,
+    MaxElevationOpt,
+    MaxSlopeOpt,
     NetworkOpt,
     OverwriteOpt,
     ScenarioOpt,
     date_option,
+    terrain_scenario,
 )
 
 
@@ -136,6 +140,9 @@ def compare_cmd(
     ] = 0,
     layers_path: LayersOpt = None,
     network: NetworkOpt = None,
+    dem: DemOpt = None,
+    max_slope_pct: MaxSlopeOpt = None,
+    max_elevation_m: MaxElevationOpt = None,
     sites_path: Annotated[
         Path | None,
         typer.Option(
@@ -157,7 +164,9 @@ def compare_cmd(
             "give the company list with --companies FILE",
             param_hint="--company / --companies",
         )
-    args = job_args(ctx, _compare_job.run_compare, site_refs=list(site_refs or []),
+    args = job_args(ctx, _compare_job.run_compare, skip=("max_slope_pct", "max_elevation_m"),
+                    site_refs=list(site_refs or []),
+                    scenario=terrain_scenario(scenario, max_slope_pct, max_elevation_m),
                     command=command_line(ctx))
     comparison, written = _compare_job.run_compare(**args)
     for item in _report.terminal_renderables(comparison, lang.value):
