@@ -250,8 +250,27 @@ def _from_tests(module: str):
 def _stand_in(name: str, folder: Path) -> None:
     if name.endswith(".osm.pbf"):  # a small extract: BAKAD, roads, rail, places, land use
         _from_tests("test_osm").build_extract(folder / name)
+    elif name.endswith(".tif"):  # an SRTM-like DEM tile: degrees, metres, mountains south
+        _dem(folder / name)
     else:
         raise AssertionError(f"no stand-in known for {name!r}; add one to tests/test_readme.py")
+
+
+def _dem(path: Path) -> None:
+    """A GeoTIFF elevation model in EPSG:4326 over the area the README grids cover: plains
+    at 500-700 m rising steeply south of 43.3 N into the Ile-Alatau foothills."""
+    import numpy as np
+    import rasterio
+    from affine import Affine
+
+    west, north, res = 76.2, 44.2, 0.01
+    lon = west + res * (np.arange(160) + 0.5)
+    lat = north - res * (np.arange(140) + 0.5)
+    z = 500 + 200 * (lon[None, :] - west) + 9000 * np.clip(43.3 - lat[:, None], 0, None)
+    with rasterio.open(path, "w", driver="GTiff", height=z.shape[0], width=z.shape[1], count=1,
+                       dtype="float32", crs="EPSG:4326", nodata=-9999.0,
+                       transform=Affine(res, 0, west, 0, -res, north)) as dst:  # fmt: skip
+        dst.write(z.astype("float32"), 1)
 
 
 def _fill(name: str, folder: Path) -> None:
