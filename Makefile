@@ -29,7 +29,7 @@ demo: $(VENV)/.installed
 	$(BIN)/planner score geodata/examples/companies.csv --sites grid --top 5 \
 		-o $(OUT)/results_grid.gpkg --overwrite --quiet || test $$? -eq 3
 	$(BIN)/planner map --sites builtin -o maps/demo.html --overwrite
-	@echo "demo outputs: $(OUT)/results.xlsx, $(OUT)/rejects.csv, $(OUT)/results_grid.gpkg, maps/results.html, maps/demo.html"
+	@echo "demo outputs: $(OUT)/results.xlsx, $(OUT)/rejects.csv, $(OUT)/results_grid.gpkg, $(OUT)/results_grid.rejects.csv, maps/results.html, maps/demo.html (each with its .manifest.json)"
 
 $(VENV)/.installed-app: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[app]'

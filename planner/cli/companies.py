@@ -18,7 +18,7 @@ from planner.config import sectors as _sectors
 from planner.inputs import companies as _companies
 from planner.render import outputs as _outputs
 
-from .app import app, command, err_console, out_console, print_warning
+from .app import app, command, command_line, err_console, out_console, print_warning
 from .options import CsvSepOpt, EncodingOpt, Lang, LangOpt, OverwriteOpt, SheetOpt
 
 companies_app = typer.Typer(
@@ -31,6 +31,7 @@ EXIT_REJECTS = 3
 
 @command(companies_app, "check")
 def check_cmd(
+    ctx: typer.Context,
     path: Annotated[
         Path, typer.Argument(help="Company list: .csv (; , or tab) or .xlsx, e.g. companies.csv")
     ],
@@ -49,6 +50,11 @@ def check_cmd(
     lang: LangOpt = Lang.ru,
 ) -> None:
     """Read a company list and report valid rows, rejected rows and warnings."""
+    from planner._atomic import Output, check_outputs
+
+    if rejects is not None:  # before reading
+        check_outputs([Output(rejects, "rejects file", (".csv", ".xlsx"), "--rejects rejects.csv",
+                              manifest=True)], overwrite, inputs=[path])  # fmt: skip
     lg = lang.value
     table = _companies.read_companies(path, encoding=encoding, sheet=sheet, lang=lg)
     counts = table.counts()
@@ -79,6 +85,9 @@ def check_cmd(
                                     csv_sep)  # fmt: skip
             _outputs.write_table(table.rejects, rejects, overwrite=overwrite, lang=lg,
                                  sheet_name="rejects", **style.write_args())  # fmt: skip
+            _outputs.write_manifest(rejects, inputs={"companies": path}, counts=counts,
+                                    warnings=table.warnings, command=command_line(ctx),
+                                    overwrite=overwrite)  # fmt: skip
             out_console.print(escape(i18n.t("cli.wrote_file", lg, path=rejects)),
                               highlight=False)  # fmt: skip
         raise typer.Exit(EXIT_REJECTS)

@@ -18,7 +18,7 @@ from planner.errors import CompareError, SiteCountError
 from planner.jobs import compare as _compare_job
 from planner.render import report as _report
 
-from .app import app, command, job_args, out_console, print_written
+from .app import app, command, command_line, job_args, out_console, print_written
 from .options import (
     AsOfOpt,
     CsvSepOpt,
@@ -181,7 +181,8 @@ def compare_cmd(
     rejected: list[str] = []
     args = job_args(ctx, _compare_job.run_compare, skip=("max_slope_pct", "max_elevation_m"),
                     site_refs=list(site_refs or []), rejected=rejected,
-                    scenario=terrain_scenario(scenario, max_slope_pct, max_elevation_m))
+                    scenario=terrain_scenario(scenario, max_slope_pct, max_elevation_m),
+                    command=command_line(ctx))
     comparison, written = _compare_job.run_compare(**args)
     for item in _report.terminal_renderables(comparison, lang.value):
         out_console.print(item, highlight=False)

@@ -12,7 +12,7 @@ from rich.table import Table
 from planner.errors import LayerError
 from planner.inputs import layers as _layers
 
-from .app import app, command, err_console, out_console
+from .app import app, command, command_line, err_console, out_console
 from .options import LayersOpt, OverwriteOpt
 
 layers_app = typer.Typer(help="List, check and export the geodata layers.", no_args_is_help=True)
@@ -87,6 +87,7 @@ def check_cmd(
 
 @command(layers_app, "export")
 def export_cmd(
+    ctx: typer.Context,
     output: Annotated[
         Path, typer.Option("-o", "--output", help="GeoPackage to write, e.g. layers.gpkg")
     ],
@@ -95,16 +96,23 @@ def export_cmd(
 ) -> None:
     """Write all layers into one GeoPackage that QGIS/ArcGIS can open."""
     from planner._atomic import Output, check_outputs
+    from planner.render.outputs import write_manifest
 
-    check_outputs([Output(output, "layers file", (".gpkg",), "-o layers.gpkg")], overwrite,
-                  inputs=[layers])  # fmt: skip
+    check_outputs([Output(output, "layers file", (".gpkg",), "-o layers.gpkg", manifest=True)],
+                  overwrite, inputs=[layers])  # fmt: skip
     ls = _layers.load_layers(layers)
     _layers.export_layers(ls, output, overwrite=overwrite)
+    write_manifest(output, inputs={"layers": layers},
+                   counts={n: len(ls[n]) for n in _layers.LAYER_NAMES},
+                   extra={"sources": ls.sources, "crs": "EPSG:4326",
+                          "layers_fingerprint": ls.fingerprint()},
+                   command=command_line(ctx), overwrite=overwrite)  # fmt: skip
     _say(out_console, f"wrote {output} ({len(_layers.LAYER_NAMES)} layers, EPSG:4326)")
 
 
 @command(layers_app, "from-osm")
 def from_osm_cmd(
+    ctx: typer.Context,
     extract: Annotated[
         Path,
         typer.Argument(help="OpenStreetMap extract (.osm.pbf or .osm) of the region, e.g. "
@@ -142,7 +150,7 @@ def from_osm_cmd(
 
     result, out, cand = layers_from_osm_job(
         extract, output, candidates=candidates, bakad_relation=bakad_relation,
-        min_water_ha=min_water_ha, clip=clip, overwrite=overwrite,
+        min_water_ha=min_water_ha, clip=clip, overwrite=overwrite, command=command_line(ctx),
     )
     _say(out_console, result.report())
     _say(out_console, f"wrote {out} (layers {', '.join(result.layers)}; EPSG:4326; "

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from .app import app, command, job_args, out_console
+from .app import app, command, command_line, job_args, out_console
 from .options import DemOpt, Lang, LangOpt, LayersOpt, NetworkOpt, OverwriteOpt, date_option
 
 
@@ -134,7 +134,7 @@ def map_cmd(
     from planner import i18n
     from planner.jobs import maps as _maps
 
-    path = _maps.make_map(**job_args(ctx, _maps.make_map))
+    path = _maps.make_map(**job_args(ctx, _maps.make_map, command=command_line(ctx)))
     mb = i18n.format_number(path.stat().st_size / 1e6, lang.value, 1)
     out_console.print(escape(i18n.t("cli.wrote_size", lang.value, path=path, mb=mb)),
                       highlight=False)  # fmt: skip

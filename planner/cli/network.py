@@ -12,7 +12,7 @@ from planner.core import network as _roadnet
 from planner.inputs.layers import load_layers
 from planner.jobs import network as _network
 
-from .app import app, command, err_console, out_console
+from .app import app, command, command_line, err_console, out_console
 from .options import LayersOpt, OverwriteOpt
 
 network_app = typer.Typer(
@@ -61,6 +61,7 @@ BUILD_HELP = (
 
 @command(network_app, "build", help=BUILD_HELP)
 def build_cmd(
+    ctx: typer.Context,
     source: Annotated[
         str,
         typer.Argument(
@@ -99,7 +100,7 @@ def build_cmd(
     ls = load_layers(layers) if source == "builtin" else None
     result = _network.build_network_file(
         source, output, layers=ls, bbox=box, speeds_path=speeds, overwrite=overwrite,
-        use_cache=not no_cache,
+        use_cache=not no_cache, command=command_line(ctx),
     )  # fmt: skip
     for line in result.lines():
         out_console.print(escape(line), highlight=False)

@@ -12,7 +12,7 @@ from rich.table import Table
 from planner import i18n
 from planner.config import scenarios as _scenarios
 
-from .app import app, command, err_console, out_console
+from .app import app, command, command_line, err_console, out_console
 from .options import Lang, LangOpt, OverwriteOpt
 
 scenarios_app = typer.Typer(
@@ -113,6 +113,7 @@ def show_cmd(name: ScenarioArg, lang: LangOpt = Lang.ru) -> None:
 
 @command(scenarios_app, "weigh")
 def weigh_cmd(
+    ctx: typer.Context,
     pairs: Annotated[
         Path,
         typer.Argument(
@@ -150,10 +151,11 @@ def weigh_cmd(
     """
     from planner._atomic import Output, check_outputs
     from planner.jobs.weigh import weigh, write_weighed
+    from planner.render.outputs import write_manifest
 
     if out is not None:  # before any work
-        check_outputs([Output(out, "scenario file", (".toml",), "-o panel.toml")], overwrite,
-                      inputs=[pairs, base])  # fmt: skip
+        check_outputs([Output(out, "scenario file", (".toml",), "-o panel.toml",
+                              manifest=True)], overwrite, inputs=[pairs, base])  # fmt: skip
     res = weigh(pairs, base=base, name=name, lang=lang.value)
     pw = res.pairwise
     table = Table(title=f"weights of {res.scenario.name} (hash {res.scenario.hash})")
@@ -177,11 +179,21 @@ def weigh_cmd(
         typer.echo(res.toml, nl=False)
         return
     path = write_weighed(res, out, overwrite=overwrite)
+    write_manifest(
+        path, inputs={"pairs": pairs, "base": base}, scenario=res.scenario,
+        counts={"experts": len(pw.experts), "criteria": len(pw.weights)},
+        warnings=res.notes,
+        extra={"weights": pw.weights, "pooled_cr": pw.pooled.cr,
+               "expert_cr": {e.name or f"expert {i}": e.result.cr
+                             for i, e in enumerate(pw.experts, 1)}},
+        command=command_line(ctx), overwrite=overwrite,
+    )
     err_console.print(f"scenario written to {escape(str(path))}", highlight=False)
 
 
 @command(scenarios_app, "template")
 def template_cmd(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option("-o", "--out", help="The form to write, e.g. pairs.xlsx.")],
     lang: LangOpt = Lang.ru,
     base: Annotated[
@@ -202,14 +214,23 @@ def template_cmd(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """An XLSX form for experts to fill in pairwise judgements (ru, kk or en labels)."""
+    from planner._atomic import Output, check_outputs
+    from planner.render.outputs import write_manifest
     from planner.render.pairs_template import write_template
 
+    check_outputs([Output(out, "form", (".xlsx",), "-o pairs.xlsx", manifest=True)], overwrite,
+                  inputs=[base])  # fmt: skip
     sc = _scenarios.load_scenario(base)
     crit = [c.strip() for c in criteria.split(",") if c.strip()] if criteria else None
     path = write_template(
         out, sc, criteria=crit, lang=lang.value, experts=experts, overwrite=overwrite,
         base_ref=base,
     )  # fmt: skip
+    write_manifest(path, inputs={"base": base}, scenario=sc,
+                   counts={"experts": experts, "criteria": len(crit or sc.criteria)},
+                   extra={"criteria": crit or list(sc.criteria), "lang": lang.value,
+                          "note": "a blank form: the experts fill it in, so its sha256 changes"},
+                   command=command_line(ctx), overwrite=overwrite)  # fmt: skip
     err_console.print(
         f"form written to {escape(str(path))}; fill in columns D and E on each expert sheet, "
         f"then: planner scenarios weigh {escape(str(path))} -o scenario.toml",

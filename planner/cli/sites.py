@@ -65,6 +65,7 @@ SitesFileArg = Annotated[
 
 @command(sites_app, "grid")
 def grid_cmd(
+    ctx: typer.Context,
     output: OutputOpt,
     spacing_km: Annotated[
         float, typer.Option("--spacing-km", help="Distance between sites, km (e.g. 1).", min=0.01)
@@ -115,15 +116,26 @@ def grid_cmd(
     """Generate a lattice of candidate sites near BAKAD (or other features), no excluded land."""
     from planner._atomic import Output, check_outputs
     from planner.jobs.grid import make_grid
+    from planner.render.outputs import write_manifest
 
     check_outputs([Output(Path(output), "sites file", (".gpkg", ".geojson", ".csv", ".xlsx"),
-                          "-o sites.gpkg")], overwrite, inputs=[layers, dem])  # fmt: skip
+                          "-o sites.gpkg", manifest=True)], overwrite,
+                  inputs=[layers, dem])  # fmt: skip
     ls = load_layers(layers)
+    sc = terrain_scenario(scenario, max_slope_pct, max_elevation_m)
     run = make_grid(ls, spacing_km=spacing_km, within_km=within_km, around=around,
-                    hexagonal=not square, dem=dem,
-                    scenario=terrain_scenario(scenario, max_slope_pct, max_elevation_m),
+                    hexagonal=not square, dem=dem, scenario=sc,
                     keep_excluded=keep_excluded, lang=lang.value)  # fmt: skip
     write_sites(run.sites, output, overwrite=overwrite)
+    write_manifest(output, inputs={"layers": layers, "dem": dem},
+                   scenario=sc,
+                   counts={"sites": len(run.sites), "points": run.n_points,
+                           "excluded": run.n_excluded, "terrain_unknown": run.n_unknown},
+                   extra={"spacing_km": spacing_km, "within_km": within_km, "around": around,
+                          "lattice": "square" if square else "hexagonal",
+                          "excluded_kept": keep_excluded,
+                          "layers_fingerprint": ls.fingerprint()},
+                   command=command_line(ctx), overwrite=overwrite)  # fmt: skip
     lg = lang.value
     excluded = i18n.t("cli.grid_marked" if keep_excluded else "cli.grid_dropped", lg,
                       n=_n(run.n_excluded, lg), points=_n(run.n_points, lg))  # fmt: skip

@@ -15,7 +15,7 @@ from planner.config.scenarios import DEFAULT_SCENARIO
 from planner.core import surface as _surface
 from planner.jobs import surface as _surface_job
 
-from .app import app, command, out_console
+from .app import app, command, command_line, out_console
 from .options import AsOfOpt, Lang, LangOpt, LayersOpt, OverwriteOpt, ScenarioOpt
 
 
@@ -27,6 +27,7 @@ def _cell(value: float) -> float:
 
 @command(app, "surface")
 def surface_cmd(
+    ctx: typer.Context,
     output: Annotated[
         Path,
         typer.Option(
@@ -73,7 +74,7 @@ def surface_cmd(
     """Score every cell of a grid (raster distances, exact memberships) and write it."""
     surf, bounds = _surface_job.run_surface(
         output, layers, scenario, as_of, cell_m=cell_m, extent=extent,
-        max_cells=max_cells, png=png, overwrite=overwrite,
+        max_cells=max_cells, png=png, overwrite=overwrite, command=command_line(ctx),
     )  # fmt: skip
     scored = surf.in_extent
     n = int(scored.sum())

@@ -46,11 +46,10 @@ class OutputPlan:
     site_rejects: Path | None = None
 
     def outputs(self) -> list[Output | None]:
-        """The files as :class:`~planner._atomic.Output` s (results, rejects and map
-        with manifests)."""
+        """The files as :class:`~planner._atomic.Output` s, each with its manifest."""
         return [
             Output(self.results, "output", RESULT_SUFFIXES, "-o out/results.xlsx", manifest=True),
-            *(Output(p, f"{name} table") for name, p in self.sheets.items()),
+            *(Output(p, f"{name} table", manifest=True) for name, p in self.sheets.items()),
             Output(self.rejects, "rejects file", REJECT_SUFFIXES, "--rejects rejects.csv",
                    manifest=True),  # fmt: skip
             Output(self.map, "map file", MAP_SUFFIXES, "--map maps/results.html", manifest=True)
@@ -295,8 +294,8 @@ def _write_manifests(result: BatchResult, written: dict[str, Path], command,
     }
     inputs = dict(result.inputs)
     extra = {**result.extra, "files": {k: _file_facts(p) for k, p in written.items()}}
-    for label in ("results", "rejects", "site_rejects", "map"):
-        if label in written:
+    for label in list(written):  # results, sibling tables, rejects, map
+        if not label.endswith("_manifest"):
             written[f"{label}_manifest"] = write_manifest(
                 written[label], inputs=inputs, extra={**extra, "this_file": label}, **common
             )

@@ -294,6 +294,7 @@ def run_compare(
     csv_sep: str | None = None,
     rejected: list[str] | None = None,
     dem: str | Path | None = None,
+    command: list[str] | str | None = None,
 ) -> tuple[Comparison, dict[str, Path]]:
     """What ``planner compare`` runs: read the inputs, compare, write the outputs.
 
@@ -319,10 +320,10 @@ def run_compare(
         )
     check_outputs(
         [
-            Output(Path(html_path), "report file", (".html", ".htm"), "--html maps/compare.html")
-            if html_path is not None else None,
-            Output(Path(xlsx_path), "spreadsheet", (".xlsx",), "--xlsx out/compare.xlsx")
-            if xlsx_path is not None else None,
+            Output(Path(html_path), "report file", (".html", ".htm"), "--html maps/compare.html",
+                   manifest=True) if html_path is not None else None,
+            Output(Path(xlsx_path), "spreadsheet", (".xlsx",), "--xlsx out/compare.xlsx",
+                   manifest=True) if xlsx_path is not None else None,
             rej_out := _rejects_output(sites_path, rejects, xlsx_path or html_path),
         ],
         overwrite,
@@ -359,12 +360,19 @@ def run_compare(
         terrain=terrain,
     )
     written: dict[str, Path] = {}
-    if user_sites is not None:
-        written.update(_site_rejects(user_sites, rej_out, overwrite, csv_sep, lang, rejected))
     if html_path is not None:
         written["html"] = write_report(comparison, html_path, lang=lang, overwrite=overwrite)
     if xlsx_path is not None:
         written["xlsx"] = write_xlsx(comparison, xlsx_path, lang=lang, overwrite=overwrite)
+    inputs = {"layers": layers_path, "sites": sites_path, "companies": companies,
+              "scenario": scenario if isinstance(scenario, str | Path) else None,
+              "network": network, "dem": dem}
+    for label, path in list(written.items()):
+        written[f"{label}_manifest"] = _compare_manifest(
+            comparison, path, inputs, refs, note, command, overwrite)
+    if user_sites is not None:  # the rejects file writes its own manifest
+        written.update(_site_rejects(user_sites, rej_out, overwrite, csv_sep, lang, rejected,
+                                     command))  # fmt: skip
     return comparison, written
 
 
@@ -397,7 +405,7 @@ def _rejects_output(sites_path, rejects, beside) -> Output | None:
 
 
 def _site_rejects(user_sites, out: Output | None, overwrite: bool, csv_sep, lang: str,
-                  rejected: list[str] | None) -> dict[str, Path]:  # fmt: skip
+                  rejected: list[str] | None, command=None) -> dict[str, Path]:  # fmt: skip
     """Log (and collect) the rejected rows of the sites file; write them when planned."""
     from planner.inputs.rejects import row_problems
     from planner.inputs.sites import site_rejects
@@ -417,5 +425,28 @@ def _site_rejects(user_sites, out: Output | None, overwrite: bool, csv_sep, lang
         return {}
     return write_rejects(table, out.path, overwrite=overwrite,
                          style=CsvStyle.follow(facts, csv_sep), lang=lang,
-                         inputs={"sites": facts.get("path")}, command=None,
+                         inputs={"sites": facts.get("path")}, command=command,
                          counts={k: facts.get(k) for k in ("rows_in", "valid", "rejected")})
+
+
+def _compare_manifest(comparison: Comparison, path: Path, inputs: dict, refs: list, note,
+                      command, overwrite: bool) -> Path:
+    """``<report>.manifest.json``: inputs' sha256, scenario and hash, date, sites compared."""
+    from planner.render.outputs import write_manifest
+
+    sc = comparison.scenario
+    also = comparison.also.as_of if comparison.also is not None else None
+    return write_manifest(
+        path,
+        inputs={k: (str(v) if isinstance(v, Path) else v) for k, v in inputs.items()
+                if v is not None or k == "layers"},  # fmt: skip
+        scenario={"name": sc.name, "hash": sc.hash, "effective_hash": comparison.effective_hash},
+        as_of=comparison.as_of,
+        counts={"sites": len(comparison.sites), "eligible": int(comparison.eligible.sum())},
+        warnings=[note] if note else [],
+        extra={"sites": [r if isinstance(r, str) else {"lat": r.lat, "lon": r.lon, "label": r.label}
+                         for r in refs],
+               "also_as_of": also, "draws": comparison.draws, "seed": comparison.seed,
+               "company": comparison.company.name if comparison.company else None},
+        command=command, overwrite=overwrite,
+    )

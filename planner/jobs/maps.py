@@ -485,6 +485,7 @@ def make_map(
     isochrone_target: str = "interchange",
     isochrone_cell_m: float = 500.0,
     dem: str | Path | None = None,
+    command: list[str] | str | None = None,
 ) -> Path:
     """Read the inputs, build the map and save it (what ``planner map`` runs).
 
@@ -502,7 +503,8 @@ def make_map(
     """
     out = Path(output)
     # fail before any scoring work
-    check_outputs([Output(out, "map file", (".html", ".htm"), "-o maps/demo.html")], overwrite,
+    check_outputs([Output(out, "map file", (".html", ".htm"), "-o maps/demo.html",
+                          manifest=True)], overwrite,
                   inputs=[sites, results, surface, layers_path, scenario, network,
                           dem])  # fmt: skip
     i18n.check_lang(lang)
@@ -510,4 +512,38 @@ def make_map(
                           isochrones, isochrone_target, isochrone_cell_m, dem, lang)  # fmt: skip
     m = build_map(got.layers, company=company, lang=lang, basemap=basemap, top_k=top_k,
                   **got.drawn())  # fmt: skip
-    return save_map(m, out, overwrite=overwrite)
+    path = save_map(m, out, overwrite=overwrite)
+    _map_manifest(path, got, {"sites": sites, "results": results, "surface": surface,
+                              "layers": layers_path, "scenario": scenario, "network": network,
+                              "dem": dem},
+                  {"company": company, "lang": lang, "top_k": top_k, "isochrones_min": isochrones,
+                   "isochrone_target": isochrone_target if isochrones else None},
+                  command, overwrite)
+    return path
+
+
+def _map_manifest(path: Path, got: MapInputs, inputs: dict, extra: dict, command,
+                  overwrite: bool) -> None:
+    """``<map>.manifest.json``: the inputs' sha256, the scenario, hash and date drawn."""
+    from planner.render.outputs import write_manifest
+
+    attrs: dict = {}
+    for table in (got.results, got.scored):  # a scored file's own scenario and date
+        if table is not None:
+            attrs = {**table.attrs, **attrs}
+    name = got.scenario_name or attrs.get("scenario")
+    sc_hash = got.scenario_hash or attrs.get("scenario_hash")
+    if name is None and inputs["scenario"] is not None:
+        name = str(inputs["scenario"])
+    if inputs["sites"] is None and inputs["results"] is None:
+        inputs["sites"] = "builtin"
+    inputs = {k: v for k, v in inputs.items() if v is not None or k == "layers"}
+    counts = {"sites": 0 if got.scored is None else len(got.scored),
+              "result_rows": 0 if got.results is None else len(got.results)}
+    write_manifest(
+        path, inputs={k: (Path(v) if isinstance(v, Path) else v) for k, v in inputs.items()},
+        scenario={"name": name, "hash": sc_hash} if name or sc_hash else None,
+        as_of=got.day or attrs.get("as_of"), counts=counts,
+        extra={**extra, "surface": got.surface is not None}, command=command,
+        overwrite=overwrite,
+    )

@@ -111,9 +111,53 @@ def build_network_file(
     overwrite: bool = False,
     use_cache: bool = True,
     cache_dir: str | Path | None = None,
+    command: list[str] | str | None = None,
 ) -> NetworkBuild:
     """Build the network of ``source`` (an ``.osm.pbf``, a GeoPackage with a ``roads``
-    layer, or ``"builtin"`` with ``layers``) into ``output`` (``.npz``), via the cache."""
+    layer, or ``"builtin"`` with ``layers``) into ``output`` (``.npz``), via the cache,
+    and its ``<output>.manifest.json`` (kept when the output is up to date)."""
+    from planner._atomic import manifest_path
+    from planner.render.outputs import write_manifest
+
+    output = Path(output)
+    manifest = manifest_path(output)
+    if manifest.exists() and not output.exists() and not overwrite:
+        raise OutputExistsError(
+            f"manifest {str(manifest)!r} already exists (left from an earlier network); "
+            "pass --overwrite to replace it or choose another file name"
+        )
+    build = _build_network_file(source, output, layers=layers, bbox=bbox,
+                                speeds_path=speeds_path, overwrite=overwrite,
+                                use_cache=use_cache, cache_dir=cache_dir)  # fmt: skip
+    if build.how == "up to date" and manifest.exists():
+        return build
+    summary = build.network.summary()
+    write_manifest(
+        output,
+        inputs={"roads": source if str(source) == "builtin" else Path(source),
+                "speeds": speeds_path and Path(speeds_path)},
+        counts={k: summary[k] for k in ("nodes", "segments", "bakad_entries")},
+        warnings=list(build.notes),
+        extra={"how": build.how, "cache_key": build.cache_key, "bbox": list(bbox or []),
+               "length_km": summary["length_km"], "bakad_km": summary["bakad_km"],
+               "indicative": bool(build.network.indicative),
+               "source": build.network.meta.get("source")},
+        command=command, overwrite=True,  # the output was just (re)written or kept as is
+    )
+    return build
+
+
+def _build_network_file(
+    source: str | Path,
+    output: Path,
+    *,
+    layers=None,
+    bbox: Sequence[float] | None = None,
+    speeds_path: str | Path | None = None,
+    overwrite: bool = False,
+    use_cache: bool = True,
+    cache_dir: str | Path | None = None,
+) -> NetworkBuild:
     t0 = time.perf_counter()
     output = Path(output)
     _check_output(output)

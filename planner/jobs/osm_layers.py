@@ -23,6 +23,7 @@ def layers_from_osm_job(
     min_water_ha: float = 1.0,
     clip: bool = True,
     overwrite: bool = False,
+    command: list[str] | str | None = None,
 ) -> tuple[osm.OsmLayers, Path, Path | None]:
     """Layers from an OpenStreetMap extract, written to ``output`` (+ the candidate sites).
 
@@ -33,13 +34,26 @@ def layers_from_osm_job(
     cand_path = Path(candidates) if candidates else osm.candidates_path(output)
     check_outputs(
         [
-            Output(output, "layers file", (".gpkg",), "-o official.gpkg"),
+            Output(output, "layers file", (".gpkg",), "-o official.gpkg", manifest=True),
             Output(cand_path, "candidate sites file", (".gpkg",),
-                   "--candidates candidates.gpkg"),
+                   "--candidates candidates.gpkg", manifest=True),
         ],
         overwrite,
     )
     result = osm.layers_from_osm(extract, bakad_relation=bakad_relation, clip=clip,
                                  min_water_ha=min_water_ha)
     out, cand = osm.write_osm_layers(result, output, cand_path, overwrite=overwrite)
+    from planner.render.outputs import write_manifest
+
+    for path in (out, cand):
+        if path is not None:
+            write_manifest(
+                path, inputs={"extract": Path(extract)},
+                counts={name: sum(kinds.values()) for name, kinds in result.counts.items()},
+                warnings=[*result.missing, *result.broken],
+                extra={"osm_timestamp": result.stamp, "layers": list(result.layers),
+                       "from_builtin": result.from_builtin, "notes": result.notes,
+                       "licence": osm.OSM_LICENCE},
+                command=command, overwrite=overwrite,
+            )
     return result, out, cand

@@ -199,6 +199,7 @@ def run_surface(
     max_cells: int = MAX_SURFACE_CELLS,
     png: str | os.PathLike | None = None,
     overwrite: bool = False,
+    command: list[str] | str | None = None,
 ) -> tuple[Surface, tuple[float, float, float, float] | None]:
     """Compute a surface and write it (and a PNG overlay): what ``planner surface`` runs.
 
@@ -209,13 +210,15 @@ def run_surface(
     sc = load_scenario(scenario)  # fail fast: bad scenario, bad suffix, existing outputs
     check_outputs(
         [
-            Output(Path(output), "surface file", SURFACE_SUFFIXES, "-o surface.tif"),
-            Output(Path(png), "overlay image", (".png",), "--png surface.png")
+            Output(Path(output), "surface file", SURFACE_SUFFIXES, "-o surface.tif",
+                   manifest=True),
+            Output(Path(png), "overlay image", (".png",), "--png surface.png", manifest=True)
             if png is not None else None,
         ],
         overwrite,
         inputs=[scenario, None if isinstance(layers, LayerSet) else layers],
     )  # fmt: skip
+    layers_in = None if isinstance(layers, LayerSet) else layers
     if not isinstance(layers, LayerSet):
         layers = load_layers(layers)
     prepared = Prepared.of(layers, as_of)
@@ -226,4 +229,27 @@ def run_surface(
         image, bounds = surface_overlay_png(surface)
         with atomic_output(png, overwrite) as tmp:
             Path(tmp).write_bytes(image)
+    given = None if isinstance(scenario, Scenario) else scenario
+    for path in (output, png):
+        if path is not None:
+            _surface_manifest(surface, sc, Path(path), layers_in, given, bounds, command,
+                              overwrite)
     return surface, bounds
+
+
+def _surface_manifest(surface: Surface, sc: Scenario, path: Path, layers, scenario, bounds,
+                      command, overwrite: bool) -> None:
+    """``<surface>.manifest.json``: scenario and hash, date, grid, cells scored."""
+    from planner.render.outputs import write_manifest
+
+    inside = surface.in_extent
+    write_manifest(
+        path,
+        inputs={"layers": layers and str(layers), "scenario": scenario and str(scenario)},
+        scenario=sc, as_of=surface.as_of,
+        counts={"cells": int(surface.score.size), "in_extent": int(inside.sum()),
+                "excluded": int((surface.excluded & inside).sum())},
+        extra={"extent": surface.extent, "cell_m": surface.grid.cell_m, "crs": "EPSG:32643",
+               "png_bounds_wsen": bounds if path.suffix.lower() == ".png" else None},
+        command=command, overwrite=overwrite,
+    )
