@@ -13,10 +13,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from planner.config import sectors as _sectors
-from planner.inputs import companies as _companies
-from planner.render import outputs as _outputs
-
 from .app import app, command, err_console, out_console
 from .options import EncodingOpt, OverwriteOpt, SheetOpt
 
@@ -46,6 +42,9 @@ def check_cmd(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Read a company list and report valid rows, rejected rows and warnings."""
+    from planner.inputs import companies as _companies
+    from planner.render import outputs as _outputs
+
     table = _companies.read_companies(path, encoding=encoding, sheet=sheet)
     counts = table.counts()
     where = f"sheet {table.sheet!r}" if table.sheet else f"{table.encoding}, separator "
@@ -82,6 +81,8 @@ def sectors_cmd(
     ] = None,
 ) -> None:
     """Table of sector profiles: multipliers, hazard class, rail, city, OKED prefixes."""
+    from planner.config import sectors as _sectors
+
     cat = _sectors.load_sectors(sectors_file)
     prefixes: dict[str, list[str]] = {}
     for prefix, key in cat.oked.items():

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from planner.config import scenarios as _scenarios
+from planner.config.defaults import DEFAULT_SCENARIO
 
 from .app import app, command, err_console, out_console
 from .options import Lang, LangOpt, OverwriteOpt
@@ -52,6 +52,8 @@ def _params(spec: dict) -> str:
 @command(scenarios_app, "list")
 def list_cmd() -> None:
     """Table of the built-in scenarios: name, title, criteria with weights, hash."""
+    from planner.config import scenarios as _scenarios
+
     table = Table(title="planner scenarios (built-in)")
     for col in ("name", "title", "criteria (weight %)", "hash"):
         table.add_column(col, overflow="fold")
@@ -59,7 +61,7 @@ def list_cmd() -> None:
         crit = ", ".join(
             f"{k} {w * 100:.0f}" for k, w in sorted(sc.weights.items(), key=lambda kv: -kv[1])
         )
-        name = sc.name + (" (default)" if sc.name == _scenarios.DEFAULT_SCENARIO else "")
+        name = sc.name + (" (default)" if sc.name == DEFAULT_SCENARIO else "")
         table.add_row(escape(name), escape(f"{sc.title_en}\n{sc.title_ru}"), escape(crit), sc.hash)
     out_console.print(table)
     out_console.print(
@@ -70,6 +72,8 @@ def list_cmd() -> None:
 @command(scenarios_app, "show")
 def show_cmd(name: ScenarioArg) -> None:
     """Weights, transforms, needs and hash of one scenario (validates a .toml file too)."""
+    from planner.config import scenarios as _scenarios
+
     sc = _scenarios.load_scenario(name)
     info = sc.describe()
     out_console.print(
@@ -185,7 +189,7 @@ def template_cmd(
     base: Annotated[
         str,
         typer.Option("--base", help="Scenario whose criteria are compared (name or .toml)."),
-    ] = _scenarios.DEFAULT_SCENARIO,
+    ] = DEFAULT_SCENARIO,
     criteria: Annotated[
         str | None,
         typer.Option(
@@ -200,6 +204,7 @@ def template_cmd(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """An XLSX form for experts to fill in pairwise judgements (ru, kk or en labels)."""
+    from planner.config import scenarios as _scenarios
     from planner.render.pairs_template import write_template
 
     sc = _scenarios.load_scenario(base)

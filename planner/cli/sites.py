@@ -9,11 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from planner.config.scenarios import DEFAULT_SCENARIO
-from planner.inputs import sites as _sites
-from planner.inputs.layers import load_layers
-from planner.jobs import dask_engine as _engine
-from planner.render.outputs import write_sites
+from planner.config.defaults import DEFAULT_SCENARIO
 
 from .app import app, command, command_line, job_args, out_console
 from .options import AsOfOpt, LayersOpt, NetworkOpt, OverwriteOpt, ScenarioOpt, parse_sites
@@ -65,6 +61,9 @@ def grid_cmd(
 ) -> None:
     """Generate a lattice of candidate sites near BAKAD (or other features), no excluded land."""
     from planner._atomic import Output, check_outputs
+    from planner.inputs import sites as _sites
+    from planner.inputs.layers import load_layers
+    from planner.render.outputs import write_sites
 
     check_outputs([Output(Path(output), "sites file", (".gpkg", ".geojson", ".csv", ".xlsx"),
                           "-o sites.gpkg")], overwrite, inputs=[layers])  # fmt: skip
@@ -85,6 +84,8 @@ def grid_cmd(
 @command(sites_app, "check")
 def check_cmd(path: SitesFileArg) -> None:
     """Validate a sites file and print every problem (exit 0 valid, 1 problems)."""
+    from planner.inputs import sites as _sites
+
     gdf = _sites.read_sites(path)
     n_poly = int((gdf.geometry.geom_type != "Point").sum())
     out_console.print(
@@ -147,6 +148,8 @@ def score_sites_cmd(
     network: NetworkOpt = None,
 ) -> None:
     """Score every site (criteria, utilities, points, score 0-100, rank, reasons) and write them."""
+    from planner.jobs import dask_engine as _engine
+
     inputs = {"sites": sites, "layers": layers, "scenario": scenario}
     run = _engine.run_score_sites(
         **job_args(ctx, _engine.run_score_sites, inputs=inputs, command=command_line(ctx))

@@ -6,13 +6,10 @@ import math
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 from rich.markup import escape
 
-from planner.config.scenarios import DEFAULT_SCENARIO
-from planner.core import surface as _surface
-from planner.jobs import surface as _surface_job
+from planner.config.defaults import DEFAULT_SCENARIO, MAX_SURFACE_CELLS
 
 from .app import app, command, out_console
 from .options import AsOfOpt, LayersOpt, OverwriteOpt, ScenarioOpt
@@ -65,10 +62,14 @@ def surface_cmd(
         typer.Option(
             "--max-cells", min=1, help="Refuse grids with more cells (memory ~40 bytes per cell)."
         ),
-    ] = _surface.MAX_SURFACE_CELLS,
+    ] = MAX_SURFACE_CELLS,
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Score every cell of a grid (raster distances, exact memberships) and write it."""
+    import numpy as np
+
+    from planner.jobs import surface as _surface_job
+
     surf, bounds = _surface_job.run_surface(
         output, layers, scenario, as_of, cell_m=cell_m, extent=extent,
         max_cells=max_cells, png=png, overwrite=overwrite,
