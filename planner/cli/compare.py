@@ -29,9 +29,11 @@ from .options import (
 
 
 def _at(values: list[str] | None) -> list[str]:
+    if not values:
+        return []
     from planner.core import compare as _compare
 
-    for v in values or []:
+    for v in values:
         try:
             _compare.parse_at(v)
         except CompareError as exc:
