@@ -7,6 +7,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from planner.core import snap as snap_mod
 from planner.core.network import (
     TargetGroup,
     build_network,
@@ -94,8 +95,12 @@ def test_shortest_times_equal_networkx_exactly(seed):
         assert nx_times(net, one)[node] == ms[node, 1]
 
 
+@pytest.mark.parametrize("far_stage", ["kdtree", "every-segment"])
 @pytest.mark.parametrize("seed", [4, 5])
-def test_snapping_is_exact_against_brute_force(seed):
+def test_snapping_is_exact_against_brute_force(seed, far_stage, monkeypatch):
+    # points far from roads are settled by the KD-tree on large networks, by measuring
+    # every segment on small ones: both must be exact
+    monkeypatch.setattr(snap_mod, "BRUTE_MAX_SEGMENTS", 0 if far_stage == "kdtree" else 10**9)
     net, rng = random_network(seed)
     n = 3000
     x = rng.uniform(net.node_x.min() - 3000, net.node_x.max() + 3000, n)

@@ -74,3 +74,15 @@ def test_stable_ids_number_folium_ids_in_order():
     out = stable_ids(page)
     assert out == (f"#map_{0:032x} {{}} var feature_group_{1:032x} = x; "
                    f"f_{1:032x}.addTo(map_{0:032x}); sha {a}")  # fmt: skip
+
+
+def test_layers_export_is_byte_reproducible(cli, tmp_path, monkeypatch):
+    # `planner layers export` took GDAL's clock as the GeoPackage's last_change
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    for name in ("a.gpkg", "b.gpkg"):
+        res = cli("layers", "export", "-o", tmp_path / name)
+        assert res.exit_code == 0, res.output
+    assert (tmp_path / "a.gpkg").read_bytes() == (tmp_path / "b.gpkg").read_bytes()
+    with sqlite3.connect(tmp_path / "a.gpkg") as db:
+        stamps = {r[0] for r in db.execute("SELECT last_change FROM gpkg_contents")}
+    assert stamps == {"2023-11-14T22:13:20.000Z"}

@@ -10,7 +10,28 @@ import typer
 from rich.markup import escape
 
 from .app import app, command, job_args, out_console
-from .options import Lang, LangOpt, LayersOpt, OverwriteOpt, date_option
+from .options import Lang, LangOpt, LayersOpt, NetworkOpt, OverwriteOpt, date_option
+
+
+class IsochroneTarget(StrEnum):
+    interchange = "interchange"
+    almaty = "almaty"
+    konaev = "konaev"
+    gate_city = "gate_city"
+    rail = "rail"
+    airport = "airport"
+
+
+def _minutes(text: str | None) -> list[float] | None:
+    """``"15,30,45"`` -> [15.0, 30.0, 45.0] (checked again by the job)."""
+    if text is None:
+        return None
+    try:
+        return [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
+    except ValueError as exc:
+        raise typer.BadParameter(
+            f"{text!r} is not a list of minutes; give increasing numbers, e.g. 15,30,45"
+        ) from exc
 
 
 class Basemap(StrEnum):
@@ -83,6 +104,28 @@ def map_cmd(
             "an image layer under the sites, e.g. --surface surface.npz.",
         ),
     ] = None,
+    network: NetworkOpt = None,
+    isochrones: Annotated[
+        str | None,
+        typer.Option(
+            "--isochrones",
+            metavar="MINUTES",
+            callback=_minutes,
+            help="Draw travel-time bands by road with these upper limits in minutes, e.g. "
+            "--isochrones 15,30,45 (uses --network, else the coarse built-in network).",
+        ),
+    ] = None,
+    isochrone_target: Annotated[
+        IsochroneTarget,
+        typer.Option("--isochrone-target", help="What the bands measure time to."),
+    ] = IsochroneTarget.interchange,
+    isochrone_cell_m: Annotated[
+        float,
+        typer.Option(
+            "--isochrone-cell-m", min=50, max=10000,
+            help="Grid cell of the bands in metres, e.g. 250 for finer edges (slower).",
+        ),
+    ] = 500.0,
     layers_path: LayersOpt = None,
     overwrite: OverwriteOpt = False,
 ) -> None:

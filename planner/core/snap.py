@@ -19,6 +19,12 @@ __all__ = ["Snap", "SnapIndex"]
 
 #: candidates per site in the first KD-tree query, then more for sites left unproven
 _SNAP_K = (12, 48, 192)
+#: networks with at most this many joinable segments settle far points by measuring every
+#: segment (exact; a coarse network's long roads defeat the KD-tree's proof and each far
+#: point would need its own radius search)
+BRUTE_MAX_SEGMENTS = 4096
+#: candidate cells per chunk of the brute-force stage (bounds its memory)
+_BRUTE_CHUNK_CELLS = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -237,6 +243,14 @@ class SnapIndex:
 
     def _far(self, x, y, rows, seg, t, d2) -> None:
         """The KD-tree stage for points the grid could not settle (far from roads)."""
+        joinable = np.unique(self.sample_seg)
+        if len(joinable) <= BRUTE_MAX_SEGMENTS:
+            step = max(1, _BRUTE_CHUNK_CELLS // len(joinable))
+            for i in range(0, len(rows), step):
+                part = rows[i : i + step]
+                cand = np.ascontiguousarray(np.broadcast_to(joinable, (len(part), len(joinable))))
+                _refine(x, y, cand, self.segxy, seg, t, d2, part)
+            return
         xy = np.column_stack([x, y])
         n_samples = len(self.sample_seg)
         for k in _SNAP_K:

@@ -26,6 +26,7 @@ import shapely
 from planner import crs as _crs
 from planner._atomic import atomic_output
 from planner._infiles import refuse_special
+from planner._timestamps import gdal_date
 from planner.core.layerset import (
     DATE_FIELDS,
     LAYER_NAMES,
@@ -706,7 +707,7 @@ def export_layers(layers: LayerSet, path: str | Path, overwrite: bool = False) -
             f"export file {str(path)!r} must end in .gpkg (a GeoPackage QGIS can open), "
             "e.g. -o layers.gpkg"
         )
-    with atomic_output(path, overwrite) as tmp:
+    with atomic_output(path, overwrite) as tmp, gdal_date():  # reproducible last_change
         for n in LAYER_NAMES:
             gdf = _crs.to_geographic(layers[n], what=f"layer {n!r}").copy()
             for col in gdf.columns:

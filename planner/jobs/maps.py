@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,11 @@ from planner import i18n
 from planner._atomic import Output, check_outputs
 from planner._infiles import refuse_special
 from planner.config.scenarios import DEFAULT_SCENARIO, list_scenarios, load_scenario
+from planner.core.isochrones import check_breaks, isochrone_bands
 from planner.core.layerset import parse_as_of
+from planner.core.travel import prepare_travel
 from planner.errors import InputError, MapInputError
+from planner.inputs.roads import network_for_scenario, resolve_network
 from planner.inputs.tables import TableKind, cell_frame, read_table
 from planner.render.map_data import texts as _texts
 from planner.render.maps import _require, build_map, save_map
@@ -311,6 +315,8 @@ class _Asked:
     sc_hash: str | None
     #: True when the user gave --as-of; False when ``day`` came from the surface (or none)
     day_given: bool = False
+    #: the road network built-in sites are scored with (travel-time scenarios)
+    network: Any = None
 
 
 @dataclass(frozen=True)
@@ -324,12 +330,15 @@ class MapInputs:
     day: dt.date | None
     scenario_name: str | None
     scenario_hash: str | None
+    isochrones: Any = None
+    isochrones_indicative: bool = False
 
     def drawn(self) -> dict[str, Any]:
         """What :func:`planner.render.maps.build_map` draws besides the layers, by its names."""
         return {"scored": self.scored, "results": self.results, "as_of": self.day,
                 "scenario_name": self.scenario_name, "scenario_hash": self.scenario_hash,
-                "surface": self.surface}  # fmt: skip
+                "surface": self.surface, "isochrones": self.isochrones,
+                "isochrones_indicative": self.isochrones_indicative}  # fmt: skip
 
 
 def read_map_inputs(
@@ -339,11 +348,17 @@ def read_map_inputs(
     as_of: dt.date | str | None = None,
     surface: str | Path | None = None,
     layers_path: str | Path | None = None,
+    network: str | Path | None = None,
+    isochrones: Sequence[float] | None = None,
+    isochrone_target: str = "interchange",
+    isochrone_cell_m: float = 500.0,
 ) -> MapInputs:
     """Read the layers, sites, results and surface of a map (see :func:`make_map`).
 
     Raises :class:`~planner.errors.InputError` when their scenarios or dates disagree.
     """
+    if isochrones is not None:
+        isochrones = check_breaks(isochrones)  # fail before any work
     from planner.inputs.layers import load_layers
 
     day = parse_as_of(as_of) if as_of is not None else None
@@ -362,7 +377,11 @@ def read_map_inputs(
         day = day or parse_as_of(surf.as_of)
     if sites is None and results is None:
         sites = "builtin"
-    asked = _Asked(sites, results, scenario, surface, day, sc_hash, as_of is not None)
+    net = resolve_network(network, layers)
+    if net is None and isochrones is not None:
+        net = resolve_network("builtin", layers)
+    asked = _Asked(sites, results, scenario, surface, day, sc_hash, as_of is not None,
+                   network if network is None else net)  # fmt: skip
     scored = _scored_sites(asked, layers, surf) if sites is not None else None
     res = None
     if results is not None:
@@ -372,7 +391,12 @@ def read_map_inputs(
         )
     if surf is not None:
         _check_surface_agrees(surf, surface, ((sites, scored), (results, res)))
-    return MapInputs(layers, scored, res, surf, day, sc_name, sc_hash)
+    bands = None
+    if isochrones is not None:
+        bands = isochrone_bands(prepare_travel(net, layers), isochrone_target, isochrones,
+                                cell_m=isochrone_cell_m)  # fmt: skip
+    return MapInputs(layers, scored, res, surf, day, sc_name, sc_hash, bands,
+                     bool(net is not None and net.indicative))  # fmt: skip
 
 
 def _scored_sites(asked: _Asked, layers, surf) -> gpd.GeoDataFrame:
@@ -386,8 +410,14 @@ def _scored_sites(asked: _Asked, layers, surf) -> gpd.GeoDataFrame:
         scenario = asked.scenario
         if scenario is None and surf is not None:
             scenario = _surface_scenario(surf, asked.surface)
+        sc = load_scenario(scenario or DEFAULT_SCENARIO)
+        net = asked.network
+        if net is None:  # a travel-time scenario gets the built-in network, said so
+            net, note = network_for_scenario(None, sc, layers)
+            if note:
+                log.warning("%s", note)
         table = load_sites("builtin", layers)
-        return score_sites(table, layers, scenario=scenario or DEFAULT_SCENARIO, as_of=asked.day)
+        return score_sites(table, layers, scenario=sc, as_of=asked.day, network=net)
     scored = read_scored(sites)
     _check_consistent(
         "scenario hash", scored.attrs.get("scenario_hash"), asked.sc_hash, "--scenario", sites
@@ -430,6 +460,10 @@ def make_map(
     layers_path: str | Path | None = None,
     overwrite: bool = False,
     surface: str | Path | None = None,
+    network: str | Path | None = None,
+    isochrones: Sequence[float] | None = None,
+    isochrone_target: str = "interchange",
+    isochrone_cell_m: float = 500.0,
 ) -> Path:
     """Read the inputs, build the map and save it (what ``planner map`` runs).
 
@@ -438,13 +472,18 @@ def make_map(
     ``results`` the built-in sites are used. ``surface`` is a ``.tif``/``.npz`` written by
     ``planner surface``, drawn under the sites; its scenario and date must agree with
     ``scenario``/``as_of`` and with the sites' (built-in sites are scored with them).
+    ``network`` (a network file or ``"builtin"``) scores built-in sites' travel times;
+    ``isochrones`` (minutes, e.g. ``(15, 30, 45)``) draws the travel-time bands to
+    ``isochrone_target`` on a grid of ``isochrone_cell_m`` (the built-in network when no
+    ``network`` is given).
     """
     out = Path(output)
     # fail before any scoring work
     check_outputs([Output(out, "map file", (".html", ".htm"), "-o maps/demo.html")], overwrite,
-                  inputs=[sites, results, surface, layers_path, scenario])  # fmt: skip
+                  inputs=[sites, results, surface, layers_path, scenario, network])  # fmt: skip
     i18n.check_lang(lang)
-    got = read_map_inputs(sites, results, scenario, as_of, surface, layers_path)
+    got = read_map_inputs(sites, results, scenario, as_of, surface, layers_path, network,
+                          isochrones, isochrone_target, isochrone_cell_m)  # fmt: skip
     m = build_map(got.layers, company=company, lang=lang, basemap=basemap, top_k=top_k,
                   **got.drawn())  # fmt: skip
     return save_map(m, out, overwrite=overwrite)

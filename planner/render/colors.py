@@ -194,3 +194,13 @@ def ink(hex_color: str) -> str:
     r, g, b = (int(hex_color[k : k + 2], 16) / 255 for k in (1, 3, 5))
     lum = 0.2126 * r + 0.7152 * g + 0.0722 * b
     return "#000" if lum > 0.5 else "#fff"
+
+
+def isochrone_colors(n: int) -> list[str]:
+    """``n`` fill colours of isochrone bands, nearest band first: branca's YlOrRd reversed
+    (dark red near, pale yellow far), a ramp distinct from the scores' viridis."""
+    ramp = linear.YlOrRd_09
+    if n <= 1:
+        return [ramp.rgb_hex_str(ramp.vmax)]
+    return [ramp.rgb_hex_str(ramp.vmax - (ramp.vmax - ramp.vmin) * k / (n - 1) * 0.85)
+            for k in range(n)]  # fmt: skip

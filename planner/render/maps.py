@@ -45,6 +45,7 @@ from planner.core.layerset import parse_as_of
 from planner.errors import InputError, MapInputError, OutputError
 from planner.render import assets as _assets
 from planner.render.colors import page_colors
+from planner.render.isochrone_layer import add_isochrone_layer
 from planner.render.map_data import (
     WHY_MAX_SITES,
     best_per_company,
@@ -348,6 +349,8 @@ def build_map(
     scenario_name: str | None = None,
     scenario_hash: str | None = None,
     surface=None,
+    isochrones=None,
+    isochrones_indicative: bool = False,
 ) -> folium.Map:
     """Build the interactive map of the layers and (optionally) scored sites and results.
 
@@ -374,6 +377,10 @@ def build_map(
         A :class:`planner.core.surface.Surface` (a file is read by
         :func:`planner.jobs.surface.read_surface`): drawn as an image layer (toggle in the
         layer control, colour ramp in the legend) under the zones and sites.
+    isochrones, isochrones_indicative
+        Travel-time bands of :func:`planner.core.isochrones.isochrone_bands`: one layer of
+        polygons under the zones and sites, a tooltip per band, a line in the note
+        (``isochrones_indicative``: drawn from the coarse built-in network, said so).
 
     Returns
     -------
@@ -391,6 +398,14 @@ def build_map(
     if surface is not None:
         parts.groups["surface"], parts.surface = add_surface_layer(m, surface, lang)
     parts.payload = _base_payload(layers, lang, basemap, day, parts.surface)
+    iso = None
+    if isochrones is not None and len(isochrones):
+        parts.groups["isochrones"], iso = add_isochrone_layer(
+            m, isochrones, lang, isochrones_indicative, context_pane=surface is None
+        )
+        parts.payload["isochrones"] = iso
+    if parts.surface is not None or iso is not None:
+        parts.payload["contextPane"] = (parts.surface or iso)["contextPane"]
     if scored is not None:
         _add_scored(m, parts, scored, lang, top_k, numbered=results is None)
     if results is not None:
@@ -398,6 +413,8 @@ def build_map(
     elif company is not None:
         raise InputError("company given without results; pass the results table of `planner score`")
     _frame(parts, layers, lang, day, scenario_name, scenario_hash)
+    if iso is not None:
+        parts.payload["note"].append(iso["note"])
     title = t["title"] + (f" \u2014 {scenario_name}" if scenario_name else "")
     _finish(m, parts, lang, basemap, title)
     m.planner_data = parts.payload

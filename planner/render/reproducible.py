@@ -19,14 +19,14 @@ the previous output stays intact.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import os
 import re
 import signal
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+from planner._timestamps import gdal_date, output_datetime
 
 __all__ = ["CHUNK_ROWS", "deferred_interrupt", "output_datetime", "stable_ids", "write_gis"]
 
@@ -35,20 +35,7 @@ __all__ = ["CHUNK_ROWS", "deferred_interrupt", "output_datetime", "stable_ids", 
 #: faster), so Ctrl-C is answered within about that time
 CHUNK_ROWS = 20_000
 CHUNK_SECONDS = 2.0
-_ZIP_EPOCH = dt.datetime(1980, 1, 1, tzinfo=dt.UTC)
 _FOLIUM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9A-Za-z])")
-
-
-def output_datetime() -> dt.datetime:
-    """The timestamp written into outputs: ``SOURCE_DATE_EPOCH`` (UTC) if set and valid,
-    else 1980-01-01T00:00:00Z."""
-    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if raw.isdigit():
-        try:
-            return dt.datetime.fromtimestamp(int(raw), dt.UTC)
-        except (OverflowError, OSError, ValueError):
-            pass
-    return _ZIP_EPOCH
 
 
 def stable_ids(page: str) -> str:
@@ -99,21 +86,6 @@ def deferred_interrupt() -> Iterator[_Interrupt]:
     flag.check()
 
 
-@contextlib.contextmanager
-def _gdal_date() -> Iterator[None]:
-    """GDAL writes ``OGR_CURRENT_DATE`` instead of the clock (GeoPackage last_change)."""
-    import pyogrio
-
-    key = "OGR_CURRENT_DATE"
-    before = pyogrio.get_gdal_config_option(key)
-    stamp = output_datetime().strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    pyogrio.set_gdal_config_options({key: stamp})
-    try:
-        yield
-    finally:
-        pyogrio.set_gdal_config_options({key: before})
-
-
 def write_gis(layers: Sequence[tuple[object, str | None]], path: Path, driver: str) -> None:
     """Write ``(frame, layer name)`` pairs into ``path`` (a temporary file) with ``driver``.
 
@@ -123,7 +95,7 @@ def write_gis(layers: Sequence[tuple[object, str | None]], path: Path, driver: s
     """
     import pyogrio
 
-    with _gdal_date(), deferred_interrupt() as interrupt:
+    with gdal_date(), deferred_interrupt() as interrupt:
         for frame, layer in layers:
             n = len(frame)
             step = n if driver != "GPKG" else max(1, CHUNK_ROWS)

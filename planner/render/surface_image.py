@@ -36,6 +36,8 @@ from planner.render.assets import html_text
 from planner.render.colors import SURFACE_EXCLUDED_RGBA, ramp_lut
 
 __all__ = [
+    "CONTEXT_PANE",
+    "CONTEXT_Z",
     "SURFACE_MAX_PX",
     "add_surface_layer",
     "as_surface",
@@ -46,7 +48,7 @@ __all__ = [
 #: the surface image is at most this many pixels wide or high
 SURFACE_MAX_PX = 1024
 #: Leaflet panes (z-index): tiles 200 < region outline < surface image < vectors 400
-CONTEXT_PANE, _CONTEXT_Z = "plannerContext", 300
+CONTEXT_PANE, CONTEXT_Z = "plannerContext", 300
 _SURFACE_PANE, _SURFACE_Z = "plannerSurface", 350
 _PNG_HEAD = 8 + 4 + 4 + 13 + 4  # signature and the IHDR chunk
 
@@ -190,7 +192,7 @@ def add_surface_layer(
     png, (west, south, east, north) = surface_overlay_png(surface, max_px=SURFACE_MAX_PX)
     name = i18n.label("layer_surface", lang, cell=cell_label(surface.grid.cell_m))
     # the region outline is opaque without a basemap: it gets a pane under the image
-    folium.map.CustomPane(CONTEXT_PANE, z_index=_CONTEXT_Z, pointer_events=False).add_to(m)
+    folium.map.CustomPane(CONTEXT_PANE, z_index=CONTEXT_Z, pointer_events=False).add_to(m)
     folium.map.CustomPane(_SURFACE_PANE, z_index=_SURFACE_Z, pointer_events=False).add_to(m)
     overlay = folium.raster_layers.ImageOverlay(
         png_data_uri(png),

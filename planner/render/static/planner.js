@@ -241,6 +241,14 @@
         sw('background:' + D.surface.excludedColor, D.t.legend_excluded);
         h.push('</div>');
       }
+      if (D.isochrones) {
+        h.push('<div class="lg-isochrones"><div class="lg-title">' + esc(D.isochrones.title) +
+          '</div>');
+        D.isochrones.bands.forEach(function (b) {
+          sw('background:' + b.fill + ';opacity:' + D.isochrones.opacity, b.label);
+        });
+        h.push('</div>');
+      }
       if (D.sites || D.top || D.best) {
         h.push('<div class="lg-title">' + esc(D.t.legend_score) + '</div>');
         h.push('<div class="lg-ramp" style="background:' + esc(rampCss(C.ramp)) + '"></div>');
@@ -295,7 +303,7 @@
           return 5 + 2.5 * Math.sqrt(B.comp[j].length + (B.compMore ? B.compMore[j] : 0));
         });
       } else if (D.layers[k]) {
-        var pane = k === 'context' && D.surface ? D.surface.contextPane : null;
+        var pane = k === 'context' ? D.contextPane || null : null;
         out.layers[k] = addFeatures(G[k], D.layers[k], pane);
       }
       if (out.layers[k]) { out.counts[k] = out.layers[k].getLayers().length; }
@@ -316,6 +324,13 @@
     L.control.scale({imperial: false, position: 'bottomleft'}).addTo(map);
     out.note = note(map, D);
     out.legend = legend(map, D);
+    if (G.isochrones) {
+      map.on('overlayadd overlayremove', function (e) {
+        if (e.layer !== G.isochrones) { return; }
+        var el = out.legend.getContainer().querySelector('.lg-isochrones');
+        if (el) { el.style.display = e.type === 'overlayadd' ? '' : 'none'; }
+      });
+    }
     if (G.surface) {
       out.surface = G.surface;  // an image in its own pane: no draw order to restore
       map.on('overlayadd overlayremove', function (e) {
