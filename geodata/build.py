@@ -21,7 +21,11 @@ zones/sez-alatau           stand-in: the Alatau city outline above united with t
                            District, and part of Konaev: 96,500 ha since January 2024)
 constraints/water-kapchagay
                            ``kapchagay_reservoir_ne10m`` (Natural Earth 1:10M, public domain)
-constraints/np-ile-alatau  the schematic park outline minus the new Almaty outline
+constraints/np-ile-alatau  the schematic park envelope :data:`PARK_ENVELOPE` (estimated), inside
+                           and outside the Almaty city limits alike
+constraints/mountain-front the estimated foothill line :data:`MOUNTAIN_FRONT` of the Trans-Ili
+                           Alatau closed to the south, clipped to the planning area (region +
+                           Almaty); checked against the OSM places north of it
 cities/<settlements>       ``populated_places_osm_hot_bbox`` (HOT OSM export, ODbL): every
                            hamlet, village and town inside the region (current names,
                            e.g. Қонаев, Алатау), built-up area estimated as a circle
@@ -97,6 +101,51 @@ KEEP_IDS = {
 #: the village, keeping the bearing of the last leg, which makes the ring ~65.8 km.
 BAKAD_WEST_END_OLD = (76.735, 43.185)
 BAKAD_WEST_END_NEW = (76.745, 43.178)
+#: Ile-Alatau National Park, schematic envelope (lon, lat), estimated by hand between the
+#: Chemolgan and Turgen rivers, foothills to the main ridge (3-10 km error). Earlier versions
+#: cut the Almaty outline out of it, which left the mountain part of the city (Medeu,
+#: Shymbulak, the Big Almaty gorge) neither excluded nor explained; protected land is
+#: excluded wherever it is, so the envelope now crosses the city along an estimated park
+#: edge at roughly 1,400-1,700 m (below Alma-Arasan, the Medeu rink and Shymbulak).
+PARK_ENVELOPE = (
+    (76.52, 43.17), (76.72, 43.15), (76.80, 43.13), (76.8991, 43.1003),
+    # inside the Almaty city limits (estimated park edge, +-3-5 km)
+    (76.91, 43.125), (76.94, 43.14), (76.98, 43.148), (77.02, 43.152), (77.05, 43.148),
+    (77.08, 43.158), (77.11, 43.165), (77.1436, 43.1918),
+    (77.2, 43.22), (77.3, 43.23), (77.6, 43.3), (77.76, 43.3), (77.76, 43.12),
+    (77.5, 43.05), (76.95, 43.0), (76.52, 43.05), (76.52, 43.17),
+)
+#: the mountain front of the Trans-Ili Alatau (lon, lat, west -> east): the foot of the
+#: foothills (break of slope from the piedmont plain, roughly the 1,000-1,200 m level),
+#: estimated by hand south of the OSM nodes of the piedmont villages (Burgan, Zhambyl,
+#: Kainar, Zhandosovo, Kaskelen, Voskhod, Kyrgauyldy, Tastybulak, Kargaly, Ermensai, the
+#: southern districts of Almaty below Kok-Tobe, Akbulak, Baibulak, Talgar, Ryskulov,
+#: Beriket, Kyzylzhar, Tauturgen, Arna) and north of the foothill villages (Nurlytau,
+#: Zhailau, Leskhoz, Beskainar, Kotyrbulak, Batan). No DEM was used: +-3 km. It covers
+#: 76.10-78.00 E only; other ranges of the region (Kastek, Chu-Ili, Ketmen) are not drawn:
+#: give a DEM (--dem) with max_slope_pct / max_elevation_m there.
+MOUNTAIN_FRONT = (
+    (76.10, 43.10), (76.18, 43.125), (76.23, 43.12), (76.35, 43.145), (76.415, 43.145),
+    (76.448, 43.14), (76.48, 43.145), (76.52, 43.15), (76.562, 43.155), (76.60, 43.155),
+    (76.669, 43.155), (76.72, 43.158), (76.744, 43.16), (76.76, 43.16), (76.80, 43.163),
+    (76.84, 43.165), (76.868, 43.166), (76.885, 43.17), (76.91, 43.178), (76.93, 43.18),
+    (76.95, 43.195), (76.962, 43.215), (76.975, 43.228), (76.99, 43.225), (77.01, 43.215),
+    (77.05, 43.22), (77.08, 43.24), (77.10, 43.245), (77.13, 43.255), (77.16, 43.27),
+    (77.19, 43.275), (77.22, 43.275), (77.25, 43.28), (77.29, 43.285), (77.315, 43.285),
+    (77.36, 43.30), (77.40, 43.31), (77.45, 43.325), (77.49, 43.335), (77.55, 43.345),
+    (77.60, 43.343), (77.65, 43.355), (77.70, 43.40), (77.80, 43.43), (77.90, 43.45),
+    (78.00, 43.46),
+)
+#: the mountain-front polygon is closed along this latitude (beyond the region's south border)
+MOUNTAIN_FRONT_SOUTH = 42.85
+MOUNTAIN_FRONT_ACCURACY_M = 3000
+#: places that must stay outside the mountain front (checked, with their clearance)
+FRONT_CLEAR_OF = {
+    "Almaty centre": (76.9457, 43.2364), "Kaskelen": (76.631, 43.1965),
+    "Kyrgauyldy": (76.7586, 43.1725), "Talgar": (77.2395, 43.3027),
+    "Esik": (77.4659, 43.3595), "Turgen": (77.593, 43.3967), "Zhandosovo": (76.562, 43.1679),
+}
+
 #: the district lengths published for BAKAD, km (before Alatau city was cut from Ile, 2024)
 BAKAD_DISTRICT_KM = {"Talgar": 19.2, "Ile+Alatau": 19.3, "Karasay": 27.5}
 
@@ -307,6 +356,52 @@ def derive_settlements(pub: Public, region, almaty, konaev_outline) -> list[dict
     return out
 
 
+def mountain_front(region, almaty):
+    """The mountain-front polygon: the foothill line closed to the south, clipped to the
+    planning area (Almaty Region with Almaty filling its hole)."""
+    ring = [*MOUNTAIN_FRONT, (MOUNTAIN_FRONT[-1][0], MOUNTAIN_FRONT_SOUTH),
+            (MOUNTAIN_FRONT[0][0], MOUNTAIN_FRONT_SOUTH)]
+    area = shapely.union_all([shapely.Polygon(region.exterior), almaty])
+    front = shapely.Polygon(ring).intersection(area)
+    polys = [g for g in getattr(front, "geoms", [front]) if g.geom_type == "Polygon"]
+    big = [g for g in polys if to_metric(g).area > 1e6]  # drop clipping slivers < 1 km2
+    return big[0] if len(big) == 1 else shapely.MultiPolygon(big)
+
+
+def exclusion_checks(pub: Public, cons: dict, bakad_coords, files: dict) -> list[str]:
+    """Where the park and the mountain front lie against what must stay usable."""
+    park = shape(cons["np-ile-alatau"]["geometry"])
+    front = shape(cons["mountain-front"]["geometry"])
+    fm = to_metric(front)
+    lines = [
+        f"Ile-Alatau NP envelope {area_km2(park):,.0f} km2 (official 1,987)",
+        f"mountain front {area_km2(front):,.0f} km2",
+        "clear of the mountain front (km): " + ", ".join(
+            f"{n} {fm.distance(to_metric(shapely.Point(p))) / 1000:.1f}"
+            for n, p in FRONT_CLEAR_OF.items()
+        ),
+        f"BAKAD clearance from the mountain front "
+        f"{fm.distance(to_metric(shapely.LineString(bakad_coords))) / 1000:.2f} km, from the "
+        f"park {to_metric(park).distance(to_metric(shapely.LineString(bakad_coords))) / 1000:.2f}"
+        " km",
+    ]
+    bad = shapely.union_all([park, front])
+    hits = [f["properties"]["id"] for n in ("zones", "cities") for f in files[n]
+            if f["properties"]["kind"] in ("industrial_zone", "sez", "planned_district",
+                                           "city_centre")
+            and shape(f["geometry"]).intersects(bad)]
+    lines.append(f"zones, city centres, planned districts touching park/front: {hits or 'none'}")
+    inside = sorted(
+        (f["properties"].get("name_ru") or f["properties"]["name"])
+        for f in pub.places
+        if f["properties"].get("place") in PLACE_RADIUS_M
+        and front.contains(shapely.Point(f["geometry"]["coordinates"]))
+    )
+    lines.append(f"{len(inside)} OSM places inside the mountain front (mountain villages): "
+                 + ", ".join(inside))
+    return lines
+
+
 def bakad_checks(line_coords, pub: Public, almaty, districts) -> list[str]:
     """Where the estimated ring lies: ends, clearance from Almaty, length per district."""
     xy = np.asarray(line_coords, dtype=float)
@@ -363,12 +458,40 @@ def build(pub: Public, files: dict[str, list[dict]]) -> tuple[dict[str, list[dic
 
     # --- constraints
     cons = by_id["constraints"]
-    park = shape(cons["np-ile-alatau"]["geometry"])
-    # once (overlap > 1 km2): rounding leaves ~1 m slivers that later runs must not chase
-    if to_metric(park.intersection(almaty)).area > 1e6:
-        park = park.difference(almaty)
-        park = max(getattr(park, "geoms", [park]), key=lambda g: g.area)  # drop slivers
-        cons["np-ile-alatau"]["geometry"] = mapping(rounded(park, 5))
+    park = shapely.Polygon(PARK_ENVELOPE)
+    cons["np-ile-alatau"] = feature({
+        **{k: cons["np-ile-alatau"]["properties"][k]
+           for k in ("id", "name_en", "name_ru", "name_kk", "kind")},
+        "source": "Schematic envelope between the Chemolgan and Turgen rivers, foothills to "
+                  "the main ridge, inside and outside the Almaty city limits (estimated, 3-10 "
+                  "km error; geodata/build.py PARK_ENVELOPE); established 22 Feb 1996, "
+                  "198,669 ha",
+        "estimated": True,
+        "accuracy_m": 10000,
+        "status_since": "1996-02-22",
+        "reason": "national_park",
+        "licence": LICENCE_ESTIMATE,
+        "area_ha": round(area_km2(park) * 100, 0),
+    }, park)
+    front = mountain_front(region, almaty)
+    cons["mountain-front"] = feature({
+        "id": "mountain-front",
+        "name_en": "Trans-Ili Alatau mountain front (foothills and mountains)",
+        "name_ru": "Горы и предгорья Заилийского Алатау",
+        "name_kk": "Іле Алатауының таулары мен тау бөктері",
+        "kind": "exclusion",
+        "source": "Estimated by hand (geodata/build.py MOUNTAIN_FRONT): the foot of the "
+                  "foothills of the Trans-Ili Alatau (break of slope, roughly the 1,000-1,200 "
+                  "m level) south of the OSM nodes of the piedmont villages (© OpenStreetMap "
+                  "contributors), closed to the south and clipped to Almaty Region and Almaty; "
+                  "76.10-78.00 E only, no DEM used (give --dem for slope and elevation "
+                  "limits)",
+        "estimated": True,
+        "accuracy_m": MOUNTAIN_FRONT_ACCURACY_M,
+        "reason": "mountain_front",
+        "licence": LICENCE_OSM,  # drawn against the OSM village nodes
+        "area_ha": round(area_km2(front) * 100, 0),
+    }, front)
     res = pub.reservoir
     cons["water-kapchagay"] = feature({
         "id": "water-kapchagay",
@@ -512,6 +635,8 @@ def build(pub: Public, files: dict[str, list[dict]]) -> tuple[dict[str, list[dic
         " West end adjusted towards Kyrgauyldy (geodata/build.py): length "
         f"{line_km(coords):.1f} km, per district as published within 1.5 km."
     )
+
+    report += exclusion_checks(pub, cons, coords, {n: list(v.values()) for n, v in by_id.items()})
 
     # --- checks against independent figures
     kyz, esik, tal = (77.1861, 43.3039), (77.4659, 43.3595), (78.3735, 45.0156)

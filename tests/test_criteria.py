@@ -269,7 +269,8 @@ def test_kernel_is_exact_against_shapely_in_metric_crs(layers):
     np.testing.assert_array_equal(got["in_almaty"].to_numpy(), shapely.contains_xy(almaty, x, y))
     region = metric("constraints", ("region",))
     water = metric("constraints", ("water",))
-    park = metric("constraints", ("exclusion",))
+    park = metric("constraints", ids=("np-ile-alatau",))
+    front = metric("constraints", ids=("mountain-front",))
     reason = got["exclusion_reason"].to_numpy()
     np.testing.assert_array_equal(
         np.char.find(reason.astype(str), "outside_region") >= 0, ~shapely.contains_xy(region, x, y)
@@ -279,6 +280,9 @@ def test_kernel_is_exact_against_shapely_in_metric_crs(layers):
     )
     np.testing.assert_array_equal(
         np.char.find(reason.astype(str), "national_park") >= 0, shapely.contains_xy(park, x, y)
+    )
+    np.testing.assert_array_equal(
+        np.char.find(reason.astype(str), "mountain_front") >= 0, shapely.contains_xy(front, x, y)
     )
     assert (got["excluded"].to_numpy() == (reason != "")).all()
     assert got["excluded"].sum() > 1000 and (~got["excluded"]).sum() > 1000
@@ -308,7 +312,8 @@ def test_kapchagay_reservoir_is_water(layers):
 
 def test_national_park_and_outside_region(layers):
     park = _one(layers, 77.41, 43.15)  # Ile-Alatau National Park, east of Almaty
-    assert park["excluded"] and park["exclusion_reason"] == "national_park"
+    # ... and in the mountains: both reasons, in the fixed order
+    assert park["excluded"] and park["exclusion_reason"] == "national_park;mountain_front"
     bishkek = _one(layers, 74.6, 42.87)
     assert bishkek["excluded"] and bishkek["exclusion_reason"] == "outside_region"
     assert np.isfinite(bishkek["dist_bakad_km"]) and bishkek["dist_bakad_km"] > 150

@@ -228,5 +228,9 @@ def test_excluded_sites_score_zero_with_layers(layers, name):
     sites = _sites(np.array([p.x for p in pts]), np.array([p.y for p in pts]))
     out = score_sites(sites, layers, scenario=name, as_of="2025-11-01", network=_network(layers))
     assert out["excluded"].all() and out["rank"].isna().all() and (out["score"] == 0).all()
-    assert out["why_en"].tolist()[:2] == ["excluded: national park", "excluded: water body"]
+    # the park lies in the mountains: both reasons
+    assert out["why_en"].tolist()[:2] == [
+        "excluded: national park, mountains and foothills of the Trans-Ili Alatau",
+        "excluded: water body",
+    ]
     assert "outside Almaty Region" in out["why_en"].iloc[2]

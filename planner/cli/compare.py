@@ -18,13 +18,17 @@ from planner.errors import CompareError, SiteCountError
 from .app import app, command, job_args, out_console, print_written
 from .options import (
     AsOfOpt,
+    DemOpt,
     Lang,
     LangOpt,
     LayersOpt,
+    MaxElevationOpt,
+    MaxSlopeOpt,
     NetworkOpt,
     OverwriteOpt,
     ScenarioOpt,
     date_option,
+    terrain_scenario,
 )
 
 
@@ -137,6 +141,9 @@ def compare_cmd(
     ] = 0,
     layers_path: LayersOpt = None,
     network: NetworkOpt = None,
+    dem: DemOpt = None,
+    max_slope_pct: MaxSlopeOpt = None,
+    max_elevation_m: MaxElevationOpt = None,
     sites_path: Annotated[
         Path | None,
         typer.Option(
@@ -162,7 +169,9 @@ def compare_cmd(
             "give the company list with --companies FILE",
             param_hint="--company / --companies",
         )
-    args = job_args(ctx, _compare_job.run_compare, site_refs=list(site_refs or []))
+    args = job_args(ctx, _compare_job.run_compare, skip=("max_slope_pct", "max_elevation_m"),
+                    site_refs=list(site_refs or []),
+                    scenario=terrain_scenario(scenario, max_slope_pct, max_elevation_m))
     comparison, written = _compare_job.run_compare(**args)
     for item in _report.terminal_renderables(comparison, lang.value):
         out_console.print(item, highlight=False)

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from .app import app, command, job_args, out_console
-from .options import Lang, LangOpt, LayersOpt, NetworkOpt, OverwriteOpt, date_option
+from .options import DemOpt, Lang, LangOpt, LayersOpt, NetworkOpt, OverwriteOpt, date_option
 
 
 class IsochroneTarget(StrEnum):
@@ -127,6 +127,7 @@ def map_cmd(
         ),
     ] = 500.0,
     layers_path: LayersOpt = None,
+    dem: DemOpt = None,
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Write an interactive map that opens offline: layers, sites coloured by score, top-K."""

@@ -19,6 +19,9 @@ import typer
 __all__ = [
     "DATE_METAVAR",
     "AsOfOpt",
+    "DemOpt",
+    "MaxElevationOpt",
+    "MaxSlopeOpt",
     "EncodingOpt",
     "Lang",
     "LangOpt",
@@ -31,6 +34,7 @@ __all__ = [
     "date_option",
     "parse_date",
     "parse_sites",
+    "terrain_scenario",
 ]
 
 DATE_METAVAR = "YYYY-MM-DD"
@@ -154,3 +158,44 @@ NetworkOpt = Annotated[
         "when the scenario scores travel times.",
     ),
 ]
+
+DemOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--dem",
+        help="Elevation model (GeoTIFF, any CRS, metres), e.g. --dem srtm.tif: adds "
+        "elevation_m and slope_pct and excludes sites over the scenario's [terrain] limits "
+        "(max_slope_pct, default 10; max_elevation_m). Sites where the DEM has no value are "
+        "kept and marked 'terrain unknown'. Needs the [raster] extra.",
+    ),
+]
+
+MaxSlopeOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--max-slope-pct",
+        min=0.01,
+        help="With --dem: exclude sites steeper than this, percent, e.g. 8 (overrides the "
+        "scenario's [terrain] max_slope_pct, default 10).",
+    ),
+]
+
+MaxElevationOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--max-elevation-m",
+        help="With --dem: exclude sites higher than this, metres, e.g. 1200 (overrides the "
+        "scenario's [terrain] max_elevation_m, default none).",
+    ),
+]
+
+
+def terrain_scenario(scenario, max_slope_pct: float | None, max_elevation_m: float | None):
+    """``scenario`` with the --max-slope-pct / --max-elevation-m overrides (a Scenario
+    object then, whose hash records them); unchanged when neither is given."""
+    if max_slope_pct is None and max_elevation_m is None:
+        return scenario
+    from planner.config.scenarios import DEFAULT_SCENARIO, load_scenario
+
+    return load_scenario(scenario or DEFAULT_SCENARIO).with_terrain(max_slope_pct,
+                                                                     max_elevation_m)

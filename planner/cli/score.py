@@ -33,14 +33,18 @@ from .app import (
 )
 from .options import (
     AsOfOpt,
+    DemOpt,
     EncodingOpt,
     LayersOpt,
+    MaxElevationOpt,
+    MaxSlopeOpt,
     NetworkOpt,
     OverwriteOpt,
     RejectsOpt,
     ScenarioOpt,
     SheetOpt,
     parse_sites,
+    terrain_scenario,
 )
 
 #: warnings listed on the terminal; the manifest holds them all
@@ -168,6 +172,9 @@ def score_cmd(
     ] = False,
     layers: LayersOpt = None,
     network: NetworkOpt = None,
+    dem: DemOpt = None,
+    max_slope_pct: MaxSlopeOpt = None,
+    max_elevation_m: MaxElevationOpt = None,
     encoding: EncodingOpt = None,
     sheet: SheetOpt = None,
     csv_sep: Annotated[
@@ -193,10 +200,12 @@ def score_cmd(
 
     plan = _outputs.plan_outputs(
         output, rejects, map_path, overwrite=overwrite, allocate=allocate, csv_sep=csv_sep,
-        inputs=[companies_path, sites, scenario, layers],
+        inputs=[companies_path, sites, scenario, layers, dem],
     )
     with _progress(not quiet and err_console.is_terminal) as progress:
-        args = job_args(ctx, _batch.run_batch, BatchOptions, skip=_OUTPUT_OPTIONS,
+        args = job_args(ctx, _batch.run_batch, BatchOptions,
+                        skip=(*_OUTPUT_OPTIONS, "max_slope_pct", "max_elevation_m"),
+                        scenario=terrain_scenario(scenario, max_slope_pct, max_elevation_m),
                         progress=progress,
                         max_result_rows=_outputs.result_rows_limit(output))  # fmt: skip
         result = _batch.run_batch(**args)

@@ -12,7 +12,23 @@ from rich.table import Table
 from planner.config.defaults import DEFAULT_SCENARIO
 
 from .app import app, command, command_line, job_args, out_console
-from .options import AsOfOpt, LayersOpt, NetworkOpt, OverwriteOpt, ScenarioOpt, parse_sites
+from .options import (
+    AsOfOpt,
+    DemOpt,
+    Lang,
+    LangOpt,
+    LayersOpt,
+    MaxElevationOpt,
+    MaxSlopeOpt,
+    NetworkOpt,
+    OverwriteOpt,
+    ScenarioOpt,
+    parse_sites,
+    terrain_scenario,
+)
+
+#: the terrain overrides, turned into the scenario by the command itself
+TERRAIN_OPTIONS = ("max_slope_pct", "max_elevation_m")
 
 sites_app = typer.Typer(
     help="Candidate sites: generate a lattice, check a file.", no_args_is_help=True
@@ -57,26 +73,50 @@ def grid_cmd(
         bool, typer.Option("--square", help="Square lattice instead of hexagonal.")
     ] = False,
     layers: LayersOpt = None,
+    dem: DemOpt = None,
+    scenario: Annotated[
+        str,
+        typer.Option(
+            "--scenario",
+            help="Scenario whose [terrain] limits apply with --dem (max_slope_pct, "
+            "max_elevation_m): a built-in name or a .toml path.",
+        ),
+    ] = DEFAULT_SCENARIO,
+    max_slope_pct: MaxSlopeOpt = None,
+    max_elevation_m: MaxElevationOpt = None,
+    keep_excluded: Annotated[
+        bool,
+        typer.Option(
+            "--keep-excluded",
+            help="Keep the points on excluded land (park, mountain front, water, outside the "
+            "region, over the DEM limits) with columns excluded and excluded_reason, instead "
+            "of dropping them.",
+        ),
+    ] = False,
+    lang: LangOpt = Lang.ru,
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Generate a lattice of candidate sites near BAKAD (or other features), no excluded land."""
     from planner._atomic import Output, check_outputs
-    from planner.inputs import sites as _sites
     from planner.inputs.layers import load_layers
+    from planner.jobs.grid import make_grid
     from planner.render.outputs import write_sites
 
     check_outputs([Output(Path(output), "sites file", (".gpkg", ".geojson", ".csv", ".xlsx"),
-                          "-o sites.gpkg")], overwrite, inputs=[layers])  # fmt: skip
+                          "-o sites.gpkg")], overwrite, inputs=[layers, dem])  # fmt: skip
     ls = load_layers(layers)
-    gdf = _sites.grid_sites(
-        ls, spacing_km=spacing_km, within_km=within_km, around=around, hexagonal=not square
-    )
-    write_sites(gdf, output, overwrite=overwrite)
+    run = make_grid(ls, spacing_km=spacing_km, within_km=within_km, around=around,
+                    hexagonal=not square, dem=dem,
+                    scenario=terrain_scenario(scenario, max_slope_pct, max_elevation_m),
+                    keep_excluded=keep_excluded, lang=lang.value)  # fmt: skip
+    write_sites(run.sites, output, overwrite=overwrite)
     kind = "square" if square else "hexagonal"
+    done = "marked" if keep_excluded else "dropped"
+    unknown = f", {run.n_unknown:,} with no DEM value (terrain unknown)" if run.n_unknown else ""
     out_console.print(
-        f"wrote {escape(str(output))}: {len(gdf):,} sites on a {kind} lattice, "
-        f"{spacing_km:g} km apart, "
-        f"within {within_km:g} km of {escape(around)}",
+        f"wrote {escape(str(output))}: {len(run.sites):,} sites on a {kind} lattice, "
+        f"{spacing_km:g} km apart, within {within_km:g} km of {escape(around)} "
+        f"({run.n_excluded:,} of {run.n_points:,} points on excluded land {done}{unknown})",
         highlight=False,
     )
 
@@ -146,13 +186,18 @@ def score_sites_cmd(
         ),
     ] = None,
     network: NetworkOpt = None,
+    dem: DemOpt = None,
+    max_slope_pct: MaxSlopeOpt = None,
+    max_elevation_m: MaxElevationOpt = None,
 ) -> None:
     """Score every site (criteria, utilities, points, score 0-100, rank, reasons) and write them."""
     from planner.jobs import dask_engine as _engine
 
     inputs = {"sites": sites, "layers": layers, "scenario": scenario}
     run = _engine.run_score_sites(
-        **job_args(ctx, _engine.run_score_sites, inputs=inputs, command=command_line(ctx))
+        **job_args(ctx, _engine.run_score_sites, skip=TERRAIN_OPTIONS, inputs=inputs,
+                   command=command_line(ctx),
+                   scenario=terrain_scenario(scenario, max_slope_pct, max_elevation_m))
     )
     out_console.print(
         f"wrote {escape(str(run.output))}: {run.n_sites:,} sites ({run.n_excluded:,} excluded), "

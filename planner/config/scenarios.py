@@ -16,6 +16,10 @@ A scenario is a TOML file (the built-in ones live in ``planner/config/data/scena
     [needs]
     rail_max_km = 3                 # a site this close to rail "has rail"
 
+    [terrain]                       # applied only with a DEM (--dem FILE.tif)
+    max_slope_pct = 10              # steeper sites are excluded (default 10)
+    max_elevation_m = 1200          # higher sites are excluded (default: no limit)
+
 It is validated strictly (pydantic, ``extra="forbid"``): unknown keys, unknown criteria or
 transforms, missing parameters, negative or all-zero weights and degenerate ramps are
 :class:`~planner.ScenarioError` naming the file and the key. The scenario hash is the
@@ -64,6 +68,8 @@ __all__ = [
     "DEFAULT_MIN_SCORE",
     "DEFAULT_SCENARIO",
     "AllocationRules",
+    "DEFAULT_MAX_SLOPE_PCT",
+    "TerrainLimits",
     "TIME_CRITERIA",
     "ZONE_STATUSES",
     "Band",
@@ -336,6 +342,23 @@ class AllocationRules(_Strict):
     min_score: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = DEFAULT_MIN_SCORE
 
 
+#: default steepest slope (percent) of a site when a DEM is given: an industrial platform on
+#: steeper ground needs earthworks out of proportion (terracing, retaining walls)
+DEFAULT_MAX_SLOPE_PCT = 10.0
+
+
+class TerrainLimits(_Strict):
+    """``[terrain]``: limits applied when a DEM is given (``--dem``); sites over them are
+    excluded with the value in the reason. ``max_slope_pct``: the steepest slope, percent
+    (default 10); ``max_elevation_m``: the highest elevation, metres (default none). Without
+    a DEM they do nothing."""
+
+    max_slope_pct: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = (
+        DEFAULT_MAX_SLOPE_PCT
+    )
+    max_elevation_m: Annotated[float, Field(allow_inf_nan=False)] | None = None
+
+
 class _ScenarioFile(_Strict):
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")] | None = None
     title_en: str = ""
@@ -344,6 +367,7 @@ class _ScenarioFile(_Strict):
     criteria: Annotated[dict[CriterionKey, Transform], Field(min_length=1)]
     needs: Needs = Needs()
     allocation: AllocationRules = AllocationRules()
+    terrain: TerrainLimits = TerrainLimits()
     method: Literal["wlc", "topsis", "promethee2"] = "wlc"
     aggregation: dict[str, Any] | None = None  # parameters, validated by Aggregation
 
@@ -367,6 +391,8 @@ class Scenario:
     pairwise: Pairwise | None = None
     #: ``[allocation]`` rules (minimum acceptable score)
     allocation: AllocationRules = AllocationRules()
+    #: ``[terrain]`` limits, applied with a DEM (``--dem``)
+    terrain: TerrainLimits = TerrainLimits()
 
     @property
     def method(self) -> str:
@@ -403,7 +429,34 @@ class Scenario:
             source=f"{self.source} (weights changed)",
             aggregation=self.aggregation,
             allocation=self.allocation,
+            terrain=self.terrain,
         )
+
+    def with_terrain(self, max_slope_pct: float | None = None,
+                     max_elevation_m: float | None = None) -> Scenario:  # fmt: skip
+        """A copy with other ``[terrain]`` limits (None keeps the scenario's own); the
+        hash changes with them, as they change which sites are excluded with a DEM."""
+        data = self.terrain.model_dump()
+        if max_slope_pct is not None:
+            data["max_slope_pct"] = max_slope_pct
+        if max_elevation_m is not None:
+            data["max_elevation_m"] = max_elevation_m
+        try:
+            terrain = TerrainLimits(**data)
+        except ValidationError as exc:
+            raise ScenarioError(
+                f"terrain limits {data!r}: {exc.errors()[0]['msg']}; give max_slope_pct > 0 "
+                "and max_elevation_m in metres, e.g. --max-slope-pct 8 --max-elevation-m 1200"
+            ) from None
+        if terrain == self.terrain:
+            return self
+        return _build(
+            name=self.name, title_en=self.title_en, title_ru=self.title_ru,
+            description=self.description, criteria=dict(self.criteria), needs=self.needs,
+            source=f"{self.source} (terrain limits {terrain.model_dump()})",
+            aggregation=self.aggregation, pairwise=self.pairwise, allocation=self.allocation,
+            terrain=terrain,
+        )  # fmt: skip
 
     def describe(self) -> dict[str, Any]:
         """Plain data for display and manifests."""
@@ -420,6 +473,7 @@ class Scenario:
             },
             "needs": self.needs.model_dump(),
             "allocation": self.allocation.model_dump(),
+            "terrain": self.terrain.model_dump(),
             **({"aggregation": self.aggregation.canonical()} if self.method != "wlc" else {}),
             **({"pairwise": self.pairwise.record()} if self.pairwise is not None else {}),
         }
@@ -432,8 +486,9 @@ def _canonical_weight(w: float) -> float:
 def _build(
     *, name, title_en, title_ru, description, criteria, needs, source,
     aggregation: Aggregation | None = None, pairwise: Pairwise | None = None,
-    allocation: AllocationRules | None = None,
+    allocation: AllocationRules | None = None, terrain: TerrainLimits | None = None,
 ) -> Scenario:  # fmt: skip
+    terrain = terrain if terrain is not None else TerrainLimits()
     allocation = allocation if allocation is not None else AllocationRules()
     aggregation = aggregation if aggregation is not None else Aggregation()
     total = sum(t.weight for t in criteria.values())
@@ -449,6 +504,8 @@ def _build(
         canonical["aggregation"] = aggregation.canonical()
     if allocation != AllocationRules():  # scenarios on the default keep their hash
         canonical["allocation"] = allocation.model_dump()
+    if terrain != TerrainLimits():  # likewise for the terrain limits
+        canonical["terrain"] = terrain.model_dump()
     blob = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     digest = hashlib.sha256(blob.encode()).hexdigest()[:12]
     return Scenario(
@@ -464,6 +521,7 @@ def _build(
         aggregation=aggregation,
         pairwise=pairwise,
         allocation=allocation,
+        terrain=terrain,
     )
 
 
@@ -617,6 +675,7 @@ def scenario_from_dict(
         aggregation=aggregation,
         pairwise=pairwise,
         allocation=spec.allocation,
+        terrain=spec.terrain,
     )
 
 

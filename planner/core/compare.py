@@ -604,7 +604,8 @@ def compare(
     flip, pair, note, flip_sentences = _flip(lin.a, ru.weights, keys, rank, eligible, names,
                                              lin.linear)  # fmt: skip
     verdict_texts = verdicts(
-        scored, keys, rank, eligible, failed, needs, area_unknown, mc.p_first, names
+        scored, keys, rank, eligible, failed, needs, area_unknown, mc.p_first, names,
+        terrain=prepared.terrain,
     )
     rob = robustness_texts(names, mc, eligible, draws, seed, spread)
 

@@ -31,6 +31,7 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -87,7 +88,9 @@ CRITERIA_DTYPES: dict[str, str] = {
 CRITERIA_COLUMNS: tuple[str, ...] = tuple(CRITERIA_DTYPES)
 
 #: known exclusion reasons, in the order they are joined in ``exclusion_reason``
-EXCLUSION_REASONS = ("national_park", "water", "outside_region")
+EXCLUSION_REASONS = (
+    "national_park", "mountain_front", "water", "outside_region", "steep_slope", "high_elevation"
+)
 #: constraint kinds that exclude a site (their ``reason`` field names why)
 _EXCLUDING_KINDS = ("exclusion", "water")
 
@@ -150,6 +153,8 @@ class PreparedLayers:
     constraints: SegmentSet
     constraint_reason: np.ndarray
     constraint_region: np.ndarray
+    #: a user DEM with the scenario's limits (:class:`planner.core.terrain.Terrain`), or None
+    terrain: Any = None
     pack: Pack = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -357,6 +362,10 @@ def _reason_labels(p: PreparedLayers) -> list[str] | None:
 
     reasons = {str(r) for r, reg in zip(p.constraint_reason, p.constraint_region, strict=True)
                if not reg} | {"outside_region"}
+    if p.terrain is not None:
+        from planner.core.terrain import TERRAIN_REASONS
+
+        reasons |= set(TERRAIN_REASONS)
     reasons = sorted(reasons, key=_reason_key)
     if len(reasons) > 8:
         return None
@@ -477,8 +486,26 @@ def compute_criteria_prepared(
     }
     cols.update(_zone_columns(words[:, p.words("zones")], dist[p.row("zones_operating")], p))
     cols.update(_exclusion_columns(words[:, p.words("constraints")], p))
-    out = pd.DataFrame({c: cols[c] for c in CRITERIA_COLUMNS}, index=index, copy=False)
+    names = CRITERIA_COLUMNS
+    if p.terrain is not None:
+        names = (*names, *_terrain(cols, x, y, p))
+    out = pd.DataFrame({c: cols[c] for c in names}, index=index, copy=False)
     return _with_travel(out, x, y, travel)
+
+
+def _terrain(cols: dict, x, y, p: PreparedLayers) -> tuple[str, ...]:
+    """Elevation and slope from the DEM; sites over the limits excluded with the reason."""
+    from planner.core.terrain import TERRAIN_COLUMNS, merge_reasons, terrain_columns
+
+    t = terrain_columns(x, y, p.terrain)
+    table, codes = merge_reasons(cols["exclusion_reason"], t["steep_slope"], t["high_elevation"])
+    labels = _reason_labels(p)
+    cols["exclusion_reason"] = (
+        _str_array(table, codes) if labels is None else _label_array(table, codes, labels)
+    )
+    cols["excluded"] = cols["excluded"] | t["steep_slope"] | t["high_elevation"]
+    cols.update({c: t[c] for c in TERRAIN_COLUMNS})
+    return TERRAIN_COLUMNS
 
 
 def _with_travel(out: pd.DataFrame, x, y, travel) -> pd.DataFrame:

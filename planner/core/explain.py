@@ -192,20 +192,6 @@ def _fact_makers(names: FeatureNames) -> dict[str, Callable[[pd.DataFrame, np.nd
     }  # fmt: skip
 
 
-def _excluded_texts(reasons: pd.Series) -> Facts:
-    codes, uniq = pd.factorize(reasons.astype(object).fillna(""))
-    out = {}
-    for lang in WHY_LANGS:
-        words = i18n.section("why.exclusion", lang)
-        texts = []
-        for r in uniq:
-            parts = [words.get(p, p) for p in str(r).split(";") if p]
-            parts = parts or [i18n.t("why.excluded_area", lang)]
-            texts.append(i18n.t("why.excluded", lang, reasons=", ".join(parts)))
-        out[lang] = np.array(texts, dtype=object)[codes]
-    return out
-
-
 def why_texts(scored: pd.DataFrame, scenario: Scenario | str, names, rows=None) -> pd.DataFrame:
     """``why_ru`` and ``why_en`` for the rows of a scored table (criteria + ``c_*`` columns).
 
@@ -279,8 +265,16 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, names, rows=None) 
             for lang in WHY_LANGS:
                 facts[lang][hit_rows, hit_pos] = made[lang]
     out = {lang: _join(facts[lang]) for lang in WHY_LANGS}
+    from planner.core import terrain_text
+
+    unknown = terrain_text.unknown_terrain(df, excluded)
+    if unknown.any():  # scored with a DEM that has no value here: say so
+        for lang in WHY_LANGS:
+            note = i18n.t("why.terrain.unknown", lang)
+            col = out[lang][unknown]
+            out[lang][unknown] = np.where(col != "", col + "; " + note, note)
     if excluded.any():
-        texts = _excluded_texts(df["exclusion_reason"][excluded])
+        texts = terrain_text.excluded_texts(df[excluded], sc.terrain, WHY_LANGS)
         for lang in WHY_LANGS:
             out[lang][excluded] = texts[lang]
     return pd.DataFrame(

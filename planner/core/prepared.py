@@ -14,6 +14,7 @@ comparisons take the :class:`Prepared` object and never go back to the raw layer
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -101,6 +102,24 @@ class Prepared:
         return Prepared(as_of=self.as_of, arrays=self.arrays, names=self.names,
                         layers=self.layers, travel=travel)  # fmt: skip
 
+    def with_terrain(self, terrain, scenario=None) -> Prepared:
+        """A copy whose criteria add ``elevation_m`` and ``slope_pct`` from ``terrain`` (a
+        :class:`planner.core.terrain.Terrain`) and exclude the sites over the
+        ``[terrain]`` limits of ``scenario`` (default: the limits the terrain carries)."""
+        if terrain is None:
+            return self
+        if scenario is not None:
+            lim = scenario.terrain
+            terrain = terrain.with_limits(lim.max_slope_pct, lim.max_elevation_m)
+        arrays = dataclasses.replace(self.arrays, terrain=terrain)
+        return Prepared(as_of=self.as_of, arrays=arrays, names=self.names,
+                        layers=self.layers, travel=self.travel)  # fmt: skip
+
+    @property
+    def terrain(self):
+        """The DEM the criteria use (:meth:`with_terrain`), or None."""
+        return self.arrays.terrain
+
     @classmethod
     def of(cls, layers: LayerSet, as_of: dt.date | str | None = None) -> Prepared:
         """Resolve ``layers`` for ``as_of`` (a date, an ISO string, or None for today)."""
@@ -121,7 +140,10 @@ class Prepared:
         day = parse_as_of(as_of)
         if day == self.as_of:
             return self
-        return Prepared(as_of=day, arrays=prepare(self.layers, day), names=self.names,
+        arrays = prepare(self.layers, day)
+        if self.arrays.terrain is not None:
+            arrays = dataclasses.replace(arrays, terrain=self.arrays.terrain)
+        return Prepared(as_of=day, arrays=arrays, names=self.names,
                         layers=self.layers, travel=self.travel)  # fmt: skip
 
 

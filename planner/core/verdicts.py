@@ -7,6 +7,7 @@ escape them before putting them into HTML.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
@@ -86,6 +87,15 @@ def _strong(points: np.ndarray, keys: list[str], lang: str, k: int = 2) -> str:
     return ", ".join(i18n.criterion_label(keys[j], lang) for j in top)
 
 
+@dataclasses.dataclass(frozen=True)
+class _Limits:
+    max_slope_pct: float | None = None
+    max_elevation_m: float | None = None
+
+
+_NO_LIMITS = _Limits()
+
+
 def verdicts(
     scored: pd.DataFrame,
     keys: list[str],
@@ -96,12 +106,18 @@ def verdicts(
     area_unknown: np.ndarray,
     p_first: np.ndarray,
     site_names: Mapping[str, list[str]],
+    terrain=None,
 ) -> dict[str, tuple[str, ...]]:
+    """One verdict per site and language. ``terrain`` (the DEM with its limits, or None)
+    puts the slope or elevation against the limit into an exclusion's reason."""
+    from planner.core.terrain_text import excluded_texts
+
     n = len(scored)
     score = scored["score"].to_numpy(dtype="f8")
     points = scored[[f"c_{k}" for k in keys]].to_numpy(dtype="f8", na_value=0.0)
     excluded = scored["excluded"].to_numpy(dtype=bool)
-    reasons = scored["exclusion_reason"].astype(str).tolist()
+    limits = terrain if terrain is not None else _NO_LIMITS
+    reason_text = excluded_texts(scored, limits, _LANGS, sentence=False)
     r = rank.to_numpy(dtype="f8", na_value=np.nan)
     lead = np.flatnonzero(r == 1)
     second = np.flatnonzero(r == 2)
@@ -113,8 +129,7 @@ def verdicts(
         texts = []
         for i in range(n):
             if excluded[i]:
-                why = i18n.exclusion_label(reasons[i], lang) or i18n.label("excluded", lang)
-                texts.append(t["excluded"].format(reasons=why))
+                texts.append(t["excluded"].format(reasons=reason_text[lang][i]))
                 continue
             if not eligible[i]:
                 rows = needs[(needs["site_id"] == str(scored["site_id"].iloc[i]))]

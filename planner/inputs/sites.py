@@ -466,6 +466,7 @@ def grid_sites(
     within_km: float = 20.0,
     around: str | Sequence[str] = "bakad",
     hexagonal: bool = True,
+    keep_excluded: bool = False,
 ) -> gpd.GeoDataFrame:
     """A lattice of candidate points near a layer, without excluded land.
 
@@ -495,7 +496,9 @@ def grid_sites(
     Returns
     -------
     Sites table (:data:`SITE_COLUMNS`, point geometry), ``site_source`` "grid"; sites in
-    the national park, in water or outside the region polygon are left out.
+    excluded land (national park, mountain front, water: the ``exclusion`` and ``water``
+    constraints) or outside the region polygons are left out, unless ``keep_excluded``
+    (then every lattice point of the area is kept; the caller marks them).
     """
     for name, v, lo in (("spacing_km", spacing_km, 0.0), ("within_km", within_km, -1.0)):
         if not (isinstance(v, int | float) and math.isfinite(v) and v > lo):
@@ -526,18 +529,8 @@ def grid_sites(
     y = jj * dy
     shapely.prepare(area)
     keep = shapely.contains_xy(area, x, y)
-    cons = layers.metric("constraints")
-    kinds = layers["constraints"]["kind"].to_numpy()
-    excl = cons.geometry.to_numpy()[np.isin(kinds, ("exclusion", "water"))]
-    region = cons.geometry.to_numpy()[kinds == "region"]
-    if len(excl):
-        bad = shapely.union_all(excl)
-        shapely.prepare(bad)
-        keep[keep] = ~shapely.contains_xy(bad, x[keep], y[keep])
-    if len(region):
-        reg = shapely.union_all(region)
-        shapely.prepare(reg)
-        keep[keep] = shapely.contains_xy(reg, x[keep], y[keep])
+    if not keep_excluded:
+        keep = _off_excluded_land(layers, x, y, keep)
     x, y, jj, ii = x[keep], y[keep], jj[keep], ii[keep]
     lon, lat = _crs.metric_to_lonlat(x, y)
     tag = f"g{round(s)}m"
@@ -551,6 +544,24 @@ def grid_sites(
         around,
     )
     return sites_table(ids, ids, lon, lat, None, None, "grid", gpd.points_from_xy(lon, lat))
+
+
+def _off_excluded_land(layers, x: np.ndarray, y: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """``keep`` without the points in excluded land or outside every region polygon."""
+    keep = keep.copy()
+    cons = layers.metric("constraints")
+    kinds = layers["constraints"]["kind"].to_numpy()
+    excl = cons.geometry.to_numpy()[np.isin(kinds, ("exclusion", "water"))]
+    region = cons.geometry.to_numpy()[kinds == "region"]
+    if len(excl):
+        bad = shapely.union_all(excl)
+        shapely.prepare(bad)
+        keep[keep] = ~shapely.contains_xy(bad, x[keep], y[keep])
+    if len(region):
+        reg = shapely.union_all(region)
+        shapely.prepare(reg)
+        keep[keep] = shapely.contains_xy(reg, x[keep], y[keep])
+    return keep
 
 
 def load_sites(spec: str | Path, layers, **grid_options) -> gpd.GeoDataFrame:

@@ -256,6 +256,7 @@ def score_companies(
     unknown_area: str | float = "one",
     min_separation_km: float | None = None,
     network=None,
+    terrain=None,
 ) -> BatchResult:
     """Rank ``sites`` for every company (the in-memory part of :func:`run_batch`).
 
@@ -294,6 +295,9 @@ def score_companies(
     network
         A road network (:class:`planner.core.network.RoadNetwork`) for the travel-time
         criteria, or None.
+    terrain
+        A DEM (:class:`planner.core.terrain.Terrain`, :func:`planner.inputs.dem.read_dem`):
+        sites over the scenario's ``[terrain]`` limits are excluded; or None.
     """
     opts = BatchOptions(
         top_k=top_k, allocate=allocate, max_share=max_share, robustness=robustness, draws=draws,
@@ -308,7 +312,7 @@ def score_companies(
     sc = load_scenario(scenario)
     day = parse_as_of(as_of)
     warnings = rows.warnings + _preferred_zone_warnings(rows.valid, layers)
-    run = _run_stages(rows, sites, layers, sc, day, opts, clock, network)
+    run = _run_stages(rows, sites, layers, sc, day, opts, clock, network, terrain)
     with clock.stage("results"):
         tables = build_tables(run)
     counts = _counts(run, tables)
@@ -330,10 +334,11 @@ def score_companies(
 
 
 def _run_stages(rows: CompanyRows, sites, layers, sc: Scenario, day: dt.date,
-                opts: BatchOptions, clock: StageClock, network=None) -> BatchRun:  # fmt: skip
+                opts: BatchOptions, clock: StageClock, network=None,
+                terrain=None) -> BatchRun:  # fmt: skip
     """Stages 1-4 (criteria, ranking, allocation, robustness), each timed by ``clock``."""
     with clock.stage("criteria"):
-        st = criteria_stage(sites, layers, sc, day, network)
+        st = criteria_stage(sites, layers, sc, day, network, terrain)
     with clock.stage("ranking"):
         rk = rank_stage(rows.valid, st, sc, opts, clock)
     alloc = robust = None
@@ -421,6 +426,7 @@ def run_batch(
     progress: ProgressFn | None = None,
     max_result_rows: int | None = None,
     network: str | os.PathLike | None = None,
+    dem: str | os.PathLike | None = None,
     **options,
 ) -> BatchResult:
     """Read a company list and rank the candidate sites for every company.
@@ -447,6 +453,9 @@ def run_batch(
     network
         A road network file (``planner network build``), ``"builtin"``, or None (a
         travel-time scenario then uses the coarse built-in network, with a warning).
+    dem
+        An elevation model file (GeoTIFF, any CRS) or None: see :func:`score_companies`
+        ``terrain``.
     options
         The :class:`~planner.jobs.batch_stages.BatchOptions`, passed to
         :func:`score_companies`: ``top_k``, ``allocate``, ``max_share``, ``robustness``,
@@ -483,11 +492,17 @@ def run_batch(
     from planner.inputs.roads import network_for_scenario, network_inputs
 
     net, net_note = network_for_scenario(network, sc, ls)
+    from planner.inputs.dem import load_terrain, unknown_note
+
+    terrain = load_terrain(dem)
+    dem_note = unknown_note(terrain, site_table)  # a DEM over none of the sites: refused here
     read_s = time.perf_counter() - t0
     result = score_companies(table, site_table, ls, scenario=sc, as_of=as_of, progress=progress,
-                             network=net, **options)  # fmt: skip
+                             network=net, terrain=terrain, **options)  # fmt: skip
     if net_note:
         result.warnings.append(net_note)
+    if dem_note:
+        result.warnings.append(dem_note)
     for note in getattr(ls, "notes", []):
         result.warnings.append(f"layers: {note}")
     result.warnings.extend(f"sites: {n}" for n in site_table.attrs.get("site_notes", []))
@@ -503,6 +518,8 @@ def run_batch(
         "scenario": scenario_input,
         "layers": layers_input,
         **network_inputs(network, net),
+        **({"dem": Path(dem)} if dem is not None and terrain is not None
+           and not isinstance(dem, type(terrain)) else {}),
     }
     result.extra["timings"]["read_s"] = round(read_s, 4)
     facts = ("encoding", "separator", "sheet", "columns", "ignored_columns")

@@ -308,16 +308,18 @@ class BatchRun:
 
 
 def criteria_stage(sites: gpd.GeoDataFrame, layers, sc: Scenario, day,
-                   network=None) -> SiteStage:  # fmt: skip
+                   network=None, terrain=None) -> SiteStage:  # fmt: skip
     from planner.core.criteria import compute_criteria
 
     keys = list(sc.weights)
-    prepared = Prepared.of(layers, day).with_network(network)
-    crit = compute_criteria(
-        sites["lon"].to_numpy(dtype="f8", na_value=np.nan),
-        sites["lat"].to_numpy(dtype="f8", na_value=np.nan),
-        prepared, index=pd.RangeIndex(len(sites)),
-    )  # fmt: skip
+    prepared = Prepared.of(layers, day).with_network(network).with_terrain(terrain, sc)
+    lon = sites["lon"].to_numpy(dtype="f8", na_value=np.nan)
+    lat = sites["lat"].to_numpy(dtype="f8", na_value=np.nan)
+    if terrain is not None:  # a DEM over none of the sites is a mistake, not "unknown"
+        from planner.inputs.dem import check_coverage
+
+        check_coverage(terrain, *_crs.lonlat_to_metric(lon, lat))
+    crit = compute_criteria(lon, lat, prepared, index=pd.RangeIndex(len(sites)))
     U = np.ascontiguousarray(utilities(crit, sc)[[f"u_{k}" for k in keys]].to_numpy("f8"))
     return SiteStage(sites, crit, U, _site_arrays(sites, crit), keys, prepared)
 

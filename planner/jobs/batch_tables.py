@@ -168,7 +168,7 @@ def _site_columns(run: BatchRun, rows: ResultRows, c: pd.DataFrame, comp) -> dic
     for col in run.sites.crit.columns:
         if col.startswith(("dist_", "time_")) or col in (
             "nearest_interchange", "in_almaty", "zone_free_ha", "nearest_interchange_by_road",
-            "snap_m", "no_road_access",
+            "snap_m", "no_road_access", "elevation_m", "slope_pct",
         ):  # fmt: skip
             cols[col] = c[col].to_numpy()
     return cols

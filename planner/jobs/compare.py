@@ -224,6 +224,7 @@ def compare_sites(
     sites: gpd.GeoDataFrame | str | Path | None = None,
     spread: float = SPREAD,
     network=None,
+    terrain=None,
 ) -> Comparison:
     """Compare 2-12 candidate sites side by side.
 
@@ -252,13 +253,16 @@ def compare_sites(
     network
         A road network (:class:`planner.core.network.RoadNetwork`) for the travel-time
         criteria, or None.
+    terrain
+        A DEM (:class:`planner.core.terrain.Terrain`): sites over the scenario's
+        ``[terrain]`` limits are excluded, with the slope or elevation in the reason.
 
     Returns
     -------
     Comparison
     """
     sc = load_scenario(scenario)  # fail fast: scenario, date, sites, before any work
-    prepared = Prepared.of(layers, as_of).with_network(network)
+    prepared = Prepared.of(layers, as_of).with_network(network).with_terrain(terrain, sc)
     resolved = resolve_sites(site_refs, layers, sites)
     also = prepared.at(also_as_of) if also_as_of is not None else None
     return compare(
@@ -285,6 +289,7 @@ def run_compare(
     sites_path: str | Path | None = None,
     overwrite: bool = False,
     network: str | Path | None = None,
+    dem: str | Path | None = None,
 ) -> tuple[Comparison, dict[str, Path]]:
     """What ``planner compare`` runs: read the inputs, compare, write the outputs.
 
@@ -292,7 +297,8 @@ def run_compare(
     ``--at`` (parsed with :func:`planner.core.compare.parse_at`). Outputs are checked before any
     work. Returns the comparison and the files written (``{"html": ..., "xlsx": ...}``).
     ``network``: a road network file or ``"builtin"`` (a travel-time scenario without it
-    uses the coarse built-in network, with a logged note).
+    uses the coarse built-in network, with a logged note). ``dem``: an elevation model
+    (GeoTIFF, any CRS) for the scenario's ``[terrain]`` limits.
     """
     i18n.check_lang(lang)
     refs = [*list(site_refs), *(parse_at(a) for a in at)]
@@ -310,9 +316,12 @@ def run_compare(
             if xlsx_path is not None else None,
         ],
         overwrite,
-        inputs=[layers_path, companies, sites_path, scenario],
+        inputs=[layers_path, companies, sites_path, scenario, dem],
     )  # fmt: skip
     layers = load_layers(layers_path)
+    from planner.inputs.dem import load_terrain
+
+    terrain = load_terrain(dem)
     from planner.inputs.roads import network_for_scenario
 
     net, note = network_for_scenario(network, load_scenario(scenario or DEFAULT_SCENARIO),
@@ -333,6 +342,7 @@ def run_compare(
         also_as_of=also_as_of,
         sites=sites_path,
         network=net,
+        terrain=terrain,
     )
     written: dict[str, Path] = {}
     if html_path is not None:

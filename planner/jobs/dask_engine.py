@@ -389,10 +389,11 @@ class _ScoreJob:
     why: bool
     engine: EngineOptions
     network: Any = None  # a RoadNetwork, its prepared travel times, or None
+    terrain: Any = None  # a DEM (planner.core.terrain.Terrain) or None
 
     @classmethod
     def make(cls, sites, layers, scenario, as_of, why: bool, engine: EngineOptions,
-             network=None) -> _ScoreJob:  # fmt: skip
+             network=None, terrain=None) -> _ScoreJob:  # fmt: skip
         from planner.core.scoring import parse_as_of
 
         engine = engine.checked()
@@ -401,14 +402,15 @@ class _ScoreJob:
             from planner.core.aggregation import require_chunkable
 
             require_chunkable(sc, "the Dask engine")
-        return cls(sites, layers, sc, parse_as_of(as_of), why, engine, network)
+        return cls(sites, layers, sc, parse_as_of(as_of), why, engine, network, terrain)
 
     def prepared(self):
         """The layers resolved for the date, with the travel times on the network (one
         Dijkstra per target group, here, before any partition is sent)."""
         from planner.core.prepared import Prepared
 
-        return Prepared.of(self.layers, self.day).with_network(self.network)
+        return (Prepared.of(self.layers, self.day).with_network(self.network)
+                .with_terrain(self.terrain, self.scenario))  # fmt: skip
 
     @property
     def attrs(self) -> dict[str, str]:
@@ -421,7 +423,7 @@ class _ScoreJob:
         from planner.jobs.score_sites import score_sites
 
         return score_sites(self.sites, self.layers, self.scenario, self.day, why=self.why,
-                           network=self.network)  # fmt: skip
+                           network=self.network, terrain=self.terrain)  # fmt: skip
 
 
 def score_sites_engine(
@@ -436,6 +438,7 @@ def score_sites_engine(
     why: bool = False,
     client=None,
     network=None,
+    terrain=None,
 ) -> gpd.GeoDataFrame:
     """Score sites with the chosen engine; both give the same table.
 
@@ -454,6 +457,8 @@ def score_sites_engine(
         A road network (:class:`planner.core.network.RoadNetwork`) or its prepared travel
         times, for the travel-time criteria: the Dask engine computes the node x target
         times once and broadcasts them.
+    terrain
+        A DEM (:class:`planner.core.terrain.Terrain`), broadcast with the layers.
 
     Returns
     -------
@@ -462,7 +467,7 @@ def score_sites_engine(
     """
     job = _ScoreJob.make(sites, layers, scenario, as_of, why,
                          EngineOptions(engine, scheduler, npartitions, client),
-                         network)  # fmt: skip
+                         network, terrain)  # fmt: skip
     if not job.engine.on_cluster(len(sites)):
         return job.score_here()
     return _score_dask_gather(job)[0]
@@ -471,11 +476,13 @@ def score_sites_engine(
 def _result_columns(sc: Scenario) -> set[str]:
     """Columns that scoring (re)computes: a sites column of the same name is replaced."""
     from planner.core.criteria import CRITERIA_COLUMNS
+    from planner.core.terrain import TERRAIN_COLUMNS
     from planner.core.travel import TRAVEL_COLUMNS
 
     keys = list(sc.criteria)
     return {
-        *CRITERIA_COLUMNS, *TRAVEL_COLUMNS, *(f"u_{k}" for k in keys), *(f"c_{k}" for k in keys),
+        *CRITERIA_COLUMNS, *TRAVEL_COLUMNS, *TERRAIN_COLUMNS,
+        *(f"u_{k}" for k in keys), *(f"c_{k}" for k in keys),
         "score", "rank", "why_ru", "why_en",
     }  # fmt: skip
 
@@ -535,7 +542,8 @@ def _score_dask_gather(job: _ScoreJob) -> tuple[gpd.GeoDataFrame, int]:
         out["why_ru"] = texts["why_ru"]
         out["why_en"] = texts["why_en"]
     # the local engine's column order, taken from scoring one site the local way
-    template = score_sites(sites.iloc[:1], layers, sc, day, why=why, network=prepared.travel)
+    template = score_sites(sites.iloc[:1], layers, sc, day, why=why, network=prepared.travel,
+                           terrain=job.terrain, check_dem=False)  # fmt: skip
     if set(template.columns) == set(out.columns):
         out = out[list(template.columns)]
     out.attrs = job.attrs
@@ -621,6 +629,7 @@ def run_score_sites(
     inputs: dict | None = None,
     command=None,
     network=None,
+    dem=None,
 ) -> ScoreRun:
     """Score ``sites`` and write them: the function ``planner score-sites`` calls.
 
@@ -637,7 +646,8 @@ def run_score_sites(
     ``inputs`` and ``command`` are recorded in the manifest (see
     :func:`planner.render.outputs.write_manifest`). ``network`` is a road network file
     (``planner network build``), ``"builtin"`` or None; a travel-time scenario without
-    one uses the coarse built-in network (logged, and recorded in the manifest).
+    one uses the coarse built-in network (logged, and recorded in the manifest). ``dem``
+    is an elevation model file (GeoTIFF, any CRS) for the scenario's ``[terrain]`` limits.
     """
     t0 = time.perf_counter()
     engine_opts = EngineOptions(engine, scheduler, npartitions, client).checked()
@@ -645,7 +655,7 @@ def run_score_sites(
     target = _Target(Path(str(output).rstrip("/\\")), overwrite, top, inputs, command)
     check_outputs([Output(target.path, "output", SCORED_SUFFIXES, "-o scored.gpkg",
                           manifest=True)], overwrite,
-                  inputs=[sites, layers, scenario, inputs, scheduler])  # fmt: skip
+                  inputs=[sites, layers, scenario, inputs, scheduler, dem])  # fmt: skip
     layers, sites = _read_inputs(layers, sites)
     from planner.inputs.roads import network_for_scenario, network_inputs
 
@@ -656,7 +666,15 @@ def run_score_sites(
         target = dataclasses.replace(
             target, inputs={**(target.inputs or {}), **network_inputs(network, net)}
         )
-    job = _ScoreJob.make(sites, layers, scenario, as_of, why, engine_opts, net)
+    from planner.inputs.dem import load_terrain, unknown_note
+
+    terrain = load_terrain(dem)
+    if terrain is not None:
+        note = unknown_note(terrain, sites)
+        if note:
+            log.warning("%s", note)
+        target = dataclasses.replace(target, inputs={**(target.inputs or {}), "dem": dem})
+    job = _ScoreJob.make(sites, layers, scenario, as_of, why, engine_opts, net, terrain)
     if job.engine.on_cluster(len(sites)) and is_parquet(target.path):
         run = _score_parts_on_cluster(job, target)
     else:

@@ -317,6 +317,8 @@ class _Asked:
     day_given: bool = False
     #: the road network built-in sites are scored with (travel-time scenarios)
     network: Any = None
+    #: an elevation model (GeoTIFF) for scoring the built-in sites here, or None
+    dem: str | Path | None = None
 
 
 @dataclass(frozen=True)
@@ -352,6 +354,7 @@ def read_map_inputs(
     isochrones: Sequence[float] | None = None,
     isochrone_target: str = "interchange",
     isochrone_cell_m: float = 500.0,
+    dem: str | Path | None = None,
 ) -> MapInputs:
     """Read the layers, sites, results and surface of a map (see :func:`make_map`).
 
@@ -381,7 +384,13 @@ def read_map_inputs(
     if net is None and isochrones is not None:
         net = resolve_network("builtin", layers)
     asked = _Asked(sites, results, scenario, surface, day, sc_hash, as_of is not None,
-                   network if network is None else net)  # fmt: skip
+                   network if network is None else net, dem)  # fmt: skip
+    if dem is not None and (sites is None or str(sites) != "builtin"):
+        raise InputError(
+            f"--dem {str(dem)!r} applies when the map scores the built-in sites (--sites "
+            "builtin); a scored file already holds its exclusions: score it with `planner "
+            "score-sites ... --dem FILE` instead, or drop --dem"
+        )
     scored = _scored_sites(asked, layers, surf) if sites is not None else None
     res = None
     if results is not None:
@@ -417,7 +426,8 @@ def _scored_sites(asked: _Asked, layers, surf) -> gpd.GeoDataFrame:
             if note:
                 log.warning("%s", note)
         table = load_sites("builtin", layers)
-        return score_sites(table, layers, scenario=sc, as_of=asked.day, network=net)
+        return score_sites(table, layers, scenario=sc, as_of=asked.day, network=net,
+                           terrain=asked.dem)  # fmt: skip
     scored = read_scored(sites)
     _check_consistent(
         "scenario hash", scored.attrs.get("scenario_hash"), asked.sc_hash, "--scenario", sites
@@ -464,6 +474,7 @@ def make_map(
     isochrones: Sequence[float] | None = None,
     isochrone_target: str = "interchange",
     isochrone_cell_m: float = 500.0,
+    dem: str | Path | None = None,
 ) -> Path:
     """Read the inputs, build the map and save it (what ``planner map`` runs).
 
@@ -476,14 +487,17 @@ def make_map(
     ``isochrones`` (minutes, e.g. ``(15, 30, 45)``) draws the travel-time bands to
     ``isochrone_target`` on a grid of ``isochrone_cell_m`` (the built-in network when no
     ``network`` is given).
+    ``dem`` (with the built-in sites): an elevation model for the scenario's ``[terrain]``
+    limits.
     """
     out = Path(output)
     # fail before any scoring work
     check_outputs([Output(out, "map file", (".html", ".htm"), "-o maps/demo.html")], overwrite,
-                  inputs=[sites, results, surface, layers_path, scenario, network])  # fmt: skip
+                  inputs=[sites, results, surface, layers_path, scenario, network,
+                          dem])  # fmt: skip
     i18n.check_lang(lang)
     got = read_map_inputs(sites, results, scenario, as_of, surface, layers_path, network,
-                          isochrones, isochrone_target, isochrone_cell_m)  # fmt: skip
+                          isochrones, isochrone_target, isochrone_cell_m, dem)  # fmt: skip
     m = build_map(got.layers, company=company, lang=lang, basemap=basemap, top_k=top_k,
                   **got.drawn())  # fmt: skip
     return save_map(m, out, overwrite=overwrite)

@@ -20,7 +20,9 @@ from planner.config.scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
 from planner.core.layerset import LayerSet, parse_as_of
 from planner.core.prepared import Prepared
 from planner.core.scoring import score_frame
+from planner.crs import lonlat_to_metric
 from planner.errors import InputError
+from planner.inputs.dem import check_coverage, load_terrain
 from planner.inputs.sites import load_sites
 from planner.render.outputs import write_manifest, write_sites
 
@@ -34,6 +36,9 @@ def score_sites(
     as_of: dt.date | str | None = None,
     why: bool = True,
     network=None,
+    terrain=None,
+    *,
+    check_dem: bool = True,
 ) -> gpd.GeoDataFrame:
     """Score candidate sites: sites + criteria + ``u_*`` + ``c_*`` + score + rank (+ why).
 
@@ -54,6 +59,11 @@ def score_sites(
     network
         Road network (:class:`planner.core.network.RoadNetwork`) for the travel-time
         criteria (``time_*_min``), or None.
+    terrain
+        A DEM (:class:`planner.core.terrain.Terrain`, or a GeoTIFF path read by
+        :func:`planner.inputs.dem.read_dem`): adds ``elevation_m`` and ``slope_pct`` and
+        excludes the sites over the scenario's ``[terrain]`` limits. A DEM that covers none
+        of the sites is an InputError (``check_dem=False`` skips that check).
 
     Returns
     -------
@@ -64,7 +74,12 @@ def score_sites(
     day = parse_as_of(as_of)
     if not isinstance(sites, pd.DataFrame):
         sites = load_sites(sites, layers)
-    scored = score_frame(sites, Prepared.of(layers, day).with_network(network), sc, why=why)
+    terrain = load_terrain(terrain)
+    if terrain is not None and check_dem:
+        check_coverage(terrain, *lonlat_to_metric(sites["lon"].to_numpy(dtype="f8"),
+                                                  sites["lat"].to_numpy(dtype="f8")))
+    prepared = Prepared.of(layers, day).with_network(network).with_terrain(terrain, sc)
+    scored = score_frame(sites, prepared, sc, why=why)
     if sites.attrs.get("site_notes"):  # repaired parcels, replaced areas: to the manifest
         scored.attrs["site_notes"] = list(sites.attrs["site_notes"])
     return scored

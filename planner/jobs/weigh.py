@@ -110,6 +110,8 @@ def _build_toml(base: Scenario, pw: Pairwise, meta: dict[str, str], name: str, s
         for k in pw.criteria
     }
     top["needs"] = base.needs.model_dump(exclude_none=True)
+    if base.terrain != type(base.terrain)():  # the base's own DEM limits travel with it
+        top["terrain"] = base.terrain.model_dump(exclude_none=True)
     n = len(pw.experts)
     header = (
         f"# Made by `planner scenarios weigh {_printable(source)}` on "

@@ -1,0 +1,161 @@
+"""Read a user DEM (``--dem FILE.tif``): any raster rasterio opens, in any CRS.
+
+The first band is reprojected to EPSG:32643 (:mod:`planner.crs`) on square cells of about
+the DEM's own resolution (bilinear; the source's nodata, and NaN, stay no data) and turned
+into a :class:`planner.core.terrain.Terrain`, whose slope is computed in metres. Only the
+part of the DEM around the planning region (:data:`planner.crs.REGION_BOUNDS_LONLAT`) is
+read, so a continental mosaic costs no more than a local tile.
+
+A file that is not a raster, has no CRS, holds no data, or covers none of the sites is an
+:class:`~planner.errors.InputError` naming the file and the fix.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from planner import crs as _crs
+from planner.core.terrain import Terrain
+from planner.errors import InputError
+
+__all__ = ["MAX_DEM_CELLS", "check_coverage", "load_terrain", "read_dem", "unknown_note"]
+
+#: refuse a DEM larger than this after reprojection (about 1.6 GB of float32 grids)
+MAX_DEM_CELLS = 200_000_000
+#: how the file is named in messages
+_FIX = (
+    "give a GeoTIFF elevation model in metres with its CRS set (e.g. an SRTM or Copernicus "
+    "GLO-30 tile over the sites; `gdalinfo FILE` shows the CRS and extent)"
+)
+
+
+def read_dem(path: str | Path) -> Terrain:
+    """The DEM at ``path`` resampled to EPSG:32643 (see the module docstring)."""
+    try:
+        import rasterio
+        from rasterio.errors import RasterioError
+    except ImportError as exc:  # rasterio is the optional [raster] extra
+        raise InputError(
+            f"reading the DEM {str(path)!r} needs rasterio: pip install "
+            "'bakad-siting-planner[raster]' (or pip install rasterio)"
+        ) from exc
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"DEM {str(path)!r}: no such file; {_FIX}")
+    try:
+        with rasterio.open(path) as src:
+            if src.crs is None:
+                raise InputError(
+                    f"DEM {str(path)!r} has no coordinate reference system, so its cells "
+                    "cannot be placed; assign it (gdal_edit.py -a_srs EPSG:4326 FILE, or the "
+                    f"CRS it was made in) or {_FIX}"
+                )
+            with warnings.catch_warnings():  # rasterio's own Affine products (affine 3.x)
+                warnings.filterwarnings("ignore", "Use `@` matmul", PendingDeprecationWarning)
+                return _reproject(src, path)
+    except RasterioError as exc:
+        raise InputError(
+            f"DEM {str(path)!r} is not a raster rasterio can read ({exc}); {_FIX}"
+        ) from exc
+
+
+def _window_bounds(src) -> tuple[float, float, float, float]:
+    """The DEM's bounds cut to the region (with a margin), in the DEM's CRS."""
+    from rasterio.warp import transform_bounds
+
+    west, south, east, north = _crs.REGION_BOUNDS_LONLAT
+    m = 0.1  # degrees: keeps cells just outside the region for the slope at its edge
+    try:
+        rb = transform_bounds("EPSG:4326", src.crs, west - m, south - m, east + m, north + m)
+    except Exception:  # noqa: BLE001 - a CRS that cannot hold the region: use the whole DEM
+        return tuple(src.bounds)
+    b = src.bounds
+    return (max(b.left, rb[0]), max(b.bottom, rb[1]), min(b.right, rb[2]), min(b.top, rb[3]))
+
+
+def _reproject(src, path: Path) -> Terrain:
+    from rasterio.enums import Resampling
+    from rasterio.warp import calculate_default_transform, reproject
+    from rasterio.windows import from_bounds
+
+    left, bottom, right, top = _window_bounds(src)
+    if not (right > left and top > bottom):
+        raise InputError(
+            f"DEM {str(path)!r} lies outside Almaty Region (its extent {tuple(src.bounds)} in "
+            f"{src.crs}); {_FIX}"
+        )
+    window = from_bounds(left, bottom, right, top, src.transform).round_offsets().round_lengths()
+    data = src.read(1, window=window, masked=True).astype("f8")
+    if data.size == 0 or data.mask.all() or not np.isfinite(data.filled(np.nan)).any():
+        raise InputError(
+            f"DEM {str(path)!r} has no elevation values over Almaty Region (every cell is "
+            f"nodata={src.nodata!r}); {_FIX}"
+        )
+    z = data.filled(np.nan)
+    win_transform = src.window_transform(window)
+    h, w = z.shape
+    dst_crs = f"EPSG:{_crs.METRIC_CRS.to_epsg()}"
+    t, width, height = calculate_default_transform(src.crs, dst_crs, w, h, left, bottom, right,
+                                                   top)  # fmt: skip
+    res = math.sqrt(abs(t.a * t.e))  # square cells of the DEM's own area
+    t, width, height = calculate_default_transform(
+        src.crs, dst_crs, w, h, left, bottom, right, top, resolution=res
+    )
+    if width * height > MAX_DEM_CELLS:
+        raise InputError(
+            f"DEM {str(path)!r} is {width:,} x {height:,} cells in UTM 43N (over "
+            f"{MAX_DEM_CELLS:,}); crop it to the sites or resample it coarser (gdalwarp -tr 30 30)"
+        )
+    out = np.full((height, width), np.nan, dtype="f4")
+    reproject(source=z, destination=out, src_transform=win_transform, src_crs=src.crs,
+              src_nodata=np.nan, dst_transform=t, dst_crs=dst_crs, dst_nodata=np.nan,
+              resampling=Resampling.bilinear)  # fmt: skip
+    if not np.isfinite(out).any():
+        raise InputError(f"DEM {str(path)!r}: no value left after reprojection to UTM 43N; {_FIX}")
+    return Terrain.from_grid(out, t.c, t.f, res, source=path.name)
+
+
+def check_coverage(terrain: Terrain, x, y, what: str = "sites") -> int:
+    """How many of the metric ``x``/``y`` have no DEM value; an InputError when none has one."""
+    elev, _ = terrain.sample(x, y)
+    unknown = int(np.isnan(elev).sum())
+    if len(elev) and unknown == len(elev):
+        xmin, ymin, xmax, ymax = terrain.bounds
+        lon, lat = _crs.metric_to_lonlat(np.array([xmin, xmax]), np.array([ymin, ymax]))
+        slon, slat = _crs.metric_to_lonlat(np.asarray(x, dtype="f8"), np.asarray(y, dtype="f8"))
+        raise InputError(
+            f"DEM {terrain.source!r} covers none of the {len(elev):,} {what} (the DEM spans "
+            f"{lon[0]:.3f}-{lon[1]:.3f} E, {lat[0]:.3f}-{lat[1]:.3f} N; the {what} "
+            f"{np.nanmin(slon):.3f}-{np.nanmax(slon):.3f} E, {np.nanmin(slat):.3f}-"
+            f"{np.nanmax(slat):.3f} N); give a DEM over the {what}"
+        )
+    return unknown
+
+
+def load_terrain(dem) -> Terrain | None:
+    """``dem`` as a :class:`Terrain`: None stays None, a Terrain is kept, a path is read."""
+    if dem is None or isinstance(dem, Terrain):
+        return dem
+    return read_dem(dem)
+
+
+def unknown_note(terrain: Terrain | None, sites) -> str | None:
+    """For the run's warnings: how many ``sites`` (a table with ``lon``/``lat``) the DEM
+    does not cover (their terrain is unknown, so not checked against the limits); None when
+    it covers them all. A DEM that covers none is an InputError (:func:`check_coverage`)."""
+    if terrain is None or not len(sites):
+        return None
+    x, y = _crs.lonlat_to_metric(sites["lon"].to_numpy(dtype="f8", na_value=np.nan),
+                                 sites["lat"].to_numpy(dtype="f8", na_value=np.nan))  # fmt: skip
+    unknown = check_coverage(terrain, x, y)
+    if not unknown:
+        return None
+    return (
+        f"DEM {terrain.source!r} has no value at {unknown:,} of {len(sites):,} sites: their "
+        "terrain is unknown and was not checked against max_slope_pct / max_elevation_m "
+        "(their reasons say so); give a DEM that covers them"
+    )
