@@ -281,6 +281,8 @@ class BatchRun:
     company_file: dict[str, Any] = field(default_factory=dict)
     #: the candidate sites: "builtin" or the uploaded sites file's name
     sites: str = "builtin"
+    #: the rejected rows of an uploaded sites file, with their reasons (None: built-in sites)
+    site_rejects: pd.DataFrame | None = None
 
 
 def run_batch_upload(
@@ -346,6 +348,7 @@ def run_batch_upload(
         files=files,
         company_file=dict(result.extra.get("company_file", {})),
         sites="builtin" if sites_file is None else Path(sites).name,
+        site_rejects=getattr(result, "site_rejects", None),
     )
 
 

@@ -97,6 +97,10 @@ def _show(run: engine.BatchRun) -> None:
         st.subheader(t("rejects"))
         st.caption(t("rejects_hint"))
         st.dataframe(run.rejects, hide_index=True, key=_K + "rejects")
+    if run.site_rejects is not None and len(run.site_rejects):
+        st.subheader(t("app_sites.site_rejects"))
+        st.caption(t("app_sites.site_rejects_hint"))
+        st.dataframe(run.site_rejects, hide_index=True, key=_K + "site_rejects")
     if run.allocation is not None and len(run.allocation):
         st.subheader(t("allocation"))
         st.dataframe(run.allocation, hide_index=True, key=_K + "allocation")
