@@ -284,3 +284,35 @@ def test_apptest_batch_ranks_an_uploaded_sites_file_as_the_cli(tmp_path):
         results[keys].astype(str).reset_index(drop=True),
         cli[keys].astype(str).reset_index(drop=True),
     )
+
+
+def test_apptest_batch_lists_the_rejected_rows_of_a_sites_file():
+    from streamlit.testing.v1 import AppTest
+
+    from planner.jobs.batch import BatchResult
+
+    if "site_rejects" not in BatchResult.__dataclass_fields__:
+        pytest.skip("the sites reader does not report rejected rows yet (helper tables)")
+    companies = Path(__file__).resolve().parent.parent / "geodata" / "examples" / "companies.csv"
+    bad = SITES_CSV + "my-4,Перепутаны координаты,77.06,43.38,10\n"
+    at = AppTest.from_function(_batch_page, default_timeout=300)
+    at.run()
+    at.radio(key="bat_sites_source_ru").set_value("Мой файл площадок").run()
+    at.file_uploader(key="bat_upload").set_value(
+        ("companies.csv", companies.read_bytes(), "text/csv")
+    )
+    at.file_uploader(key="bat_sites_upload").set_value(
+        ("sites.csv", bad.encode("utf-8"), "text/csv")
+    )
+    at.run()
+    at.button(key="bat_run").click().run()
+    assert not at.exception, at.exception
+    assert any(h.value == "Отклонённые строки файла площадок" for h in at.subheader)
+    rejected = next(d.value for d in at.dataframe if "reason" in d.value.columns
+                    and "my-4" in d.value.astype(str).to_numpy().ravel())  # fmt: skip
+    assert "swap" in " ".join(rejected["reason"].astype(str))
+    results = next(d.value for d in at.dataframe if "site_id" in d.value.columns
+                   and "rank" in d.value.columns)  # fmt: skip
+    assert "my-4" not in set(results["site_id"])
+    labels = [b.label for b in at.get("download_button")]
+    assert any("sites.rejects" in x for x in labels), labels
