@@ -8,7 +8,8 @@ excluded) with seeded areas (a fifth unknown); companies are seeded rows shaped 
 ``read_companies(...).valid``. Both are built before timing: file I/O is not timed.
 
 Timed (:func:`planner.jobs.batch.score_companies`): criteria + utilities + weights + needs +
-ranking + the result table (10,000 rows with per-company points and why_ru / why_en).
+ranking + the result table (10,000 rows with per-company points and why_ru / why_kk /
+why_en).
 The first call (numba cache load, first layer preparation) is reported separately; the
 figure is the best of ``--repeat`` warm runs.
 

@@ -87,7 +87,7 @@ def huge_run(layers, test_sites, tmp_path_factory):
         [["Office", "1", "it", "нет", ""], ["Huge", "50000", "logistics", "нет", ""]],
     )
     known = test_sites.assign(area_ha=test_sites["area_ha"].fillna(100.0))
-    return run_batch(path, sites=known, layers=layers, as_of=AS_OF)
+    return run_batch(path, sites=known, layers=layers, as_of=AS_OF, lang="en")
 
 
 def rows_of(result, name: str) -> pd.DataFrame:
@@ -112,7 +112,7 @@ def test_example_counts_and_nothing_lost(example):
     assert example.results["company_id"].nunique() == 50
     assert set(example.companies["status"]) == {"ranked"}
     assert example.exit_code == 3
-    line = example.summary_lines("out/rejects.csv")[0]
+    line = example.summary_lines("out/rejects.csv", lang="en")[0]
     assert line.startswith("50 ranked, 2 rejected -> out/rejects.csv")
 
 
@@ -174,7 +174,7 @@ def test_duplicate_names_are_reported_and_kept(tmp_path, layers):
         tmp_path / "dup.csv",
         [["Same Name", "2", "it", "", ""], ["Same Name", "3", "food", "", ""]],
     )
-    r = run_batch(path, layers=layers, as_of=AS_OF)
+    r = run_batch(path, layers=layers, as_of=AS_OF, lang="en")
     assert any("duplicate company name" in w for w in r.warnings)
     assert r.counts["ranked"] == 2 and r.results["company_id"].nunique() == 2
     assert r.exit_code == 0
@@ -237,7 +237,7 @@ def test_company_without_a_feasible_site_is_reported(huge_run):
     c = huge_run.counts
     assert (c["ranked"], c["unplaced"], c["rejected"]) == (1, 1, 0)
     assert c["rows_in"] == c["ranked"] + c["unplaced"] + c["rejected"]
-    assert "1 without a feasible site (land)" in huge_run.summary_lines()[0]
+    assert "1 without a feasible site (land)" in huge_run.summary_lines(lang="en")[0]
     assert huge_run.exit_code == 0
     assert list(huge_run.unplaced["name"]) == ["Huge"]
 

@@ -164,14 +164,15 @@ def test_demo_map_draws_all_layers_offline(driver, demo, tmp_path):
     assert painted > 1000
     legend = driver.find_element("css selector", ".planner-legend").text
     assert t["legend_score"] in legend and i18n.status_label("operating", "ru") in legend
-    assert scored.attrs["as_of"] in legend  # zone colours are for the scoring date
+    day = i18n.format_date(scored.attrs["as_of"], "ru")
+    assert day in legend  # zone colours are for the scoring date
     note = driver.find_element("css selector", ".planner-note").text
     assert "© OpenStreetMap contributors" in note
     # the credits of every licence in the layers: geokz (CC BY 4.0), Natural Earth
     assert "CC BY 4.0: geokz 2024" in note and "Public domain: Natural Earth" in note
     assert t["legend_approximate"] in legend
     assert scored.attrs["scenario"] in note and scored.attrs["scenario_hash"] in note
-    assert scored.attrs["as_of"] in note
+    assert day in note
     assert driver.find_elements("css selector", ".leaflet-control-measure")
     assert driver.find_elements("css selector", ".leaflet-control-zoom-fullscreen")
     shots = Path(os.environ.get("PLANNER_SCREENSHOT_DIR") or tmp_path)
@@ -237,11 +238,11 @@ def test_popup_shows_the_score_breakdown(driver, demo):
     assert top["rank"][0] == 1
     best = scored[scored["rank"] == 1].iloc[0]
     assert best["name"] in html
-    assert f"{best['score']:.1f}" in html
+    assert i18n.format_number(best["score"], "ru", 1) in html  # "83,8": the map's language
     crit = [c[2:] for c in scored.columns if c.startswith("c_")]
     for key in crit:
         assert i18n.t(f"criterion.{key}", "ru") in html
-        assert f"{best[f'c_{key}']:.1f}" in html
+        assert i18n.format_number(best[f"c_{key}"], "ru", 1) in html
     assert "Итого" in html and "Почему" in html
     zones = planner.load_layers()["zones"].set_index("id")
     assert f"{zones.loc[best['zone_id'], 'name_ru']} (" in html  # zone by name, with status
@@ -321,7 +322,7 @@ def test_tooltip_has_name_and_score(driver, demo):
         "return l.getTooltip().getElement().innerText;"
     )
     best = scored[scored["rank"] == 1].iloc[0]  # drawn last
-    assert best["name"] in text and f"{best['score']:.1f}" in text
+    assert best["name"] in text and i18n.format_number(best["score"], "ru", 1) in text
 
 
 def test_hostile_names_run_no_code(driver, hostile):

@@ -695,23 +695,23 @@ def companies_cli(cli):
 
 def test_cli_check_example_writes_rejects(companies_cli, tmp_path):
     rejects = tmp_path / "rejects.csv"
-    result = companies_cli("companies", "check", EXAMPLE, "--rejects", rejects)
+    result = companies_cli("companies", "check", "--lang", "en", EXAMPLE, "--rejects", rejects)
     assert result.exit_code == 3, result.output
     assert "52 rows, 50 valid, 2 rejected" in result.output
     assert "rejected row 20:" in result.output and "'много' is not a number" in result.output
     back = read_companies(rejects)  # `;` like the input, and readable again
     assert back.separator == ";" and back.rejects["row (file)"].tolist() == ["20", "38"]
-    again = companies_cli("companies", "check", EXAMPLE, "--rejects", rejects)
+    again = companies_cli("companies", "check", "--lang", "en", EXAMPLE, "--rejects", rejects)
     assert again.exit_code == 1 and "already exists" in again.output
 
 
 def test_cli_check_clean_and_broken_files(companies_cli, tmp_path):
     good = write(tmp_path, "name;land_ha;sector\nA;1;food\n")
-    result = companies_cli("companies", "check", good)
+    result = companies_cli("companies", "check", "--lang", "en", good)
     assert result.exit_code == 0 and "1 valid, 0 rejected" in result.output
     assert "food 1" in result.output
     bad = write(tmp_path, b"", "empty.csv")
-    result = companies_cli("companies", "check", bad)
+    result = companies_cli("companies", "check", "--lang", "en", bad)
     assert result.exit_code == 1 and "is empty (0 bytes)" in result.output
     assert "Traceback" not in result.output
 

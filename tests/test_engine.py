@@ -303,7 +303,7 @@ def test_worker_killed_mid_run_loses_and_duplicates_nothing(client, layers):
 def test_cli_score_sites_engine_dask_uses_the_scheduler(cli, client, layers, tmp_path):
     out = tmp_path / "grid.parquet"
     res = cli(
-        "score-sites", "grid", "-o", out, "--engine", "dask",
+        "score-sites", "grid", "--lang", "en", "-o", out, "--engine", "dask",
         "--scheduler", client.scheduler.address, "--no-why", "--top", "0",
     )
     assert res.exit_code == 0, res.output
@@ -317,6 +317,7 @@ def test_cli_score_sites_engine_dask_uses_the_scheduler(cli, client, layers, tmp
 
 
 def test_cli_score_sites_unknown_engine_is_an_error(cli, tmp_path):
-    res = cli("score-sites", "builtin", "-o", tmp_path / "x.csv", "--engine", "spark")
+    res = cli("score-sites", "--lang", "en",
+              "builtin", "-o", tmp_path / "x.csv", "--engine", "spark")
     assert res.exit_code == 1
     assert "spark" in res.output

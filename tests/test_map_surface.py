@@ -71,7 +71,8 @@ def test_surface_is_one_png_overlay_with_its_bounds(tmp_path, layers, surface, l
     data = payload_of(page)
     assert data["colors"]["ramp"] == [[v, c] for v, c in COLOUR_STOPS]
     assert data["surface"]["bounds"] == [[south, west], [north, east]]
-    assert any(surface.scenario_hash in line and AS_OF in line for line in data["note"])
+    day = i18n.format_date(AS_OF, lang)
+    assert any(surface.scenario_hash in line and day in line for line in data["note"])
     # the map is framed to show the whole surface
     (s0, w0), (n0, e0) = data["bounds"]
     assert s0 <= south and w0 <= west and n0 >= north and e0 >= east

@@ -210,12 +210,12 @@ def test_note_has_provenance_scenario_and_date(demo_map, scored):
     assert "© OpenStreetMap contributors" in text
     assert "ориентировочная" in text
     assert scored.attrs["scenario"] in text and scored.attrs["scenario_hash"] in text
-    assert "2026-01-01" in text
+    assert "1 января 2026\u202fг." in text  # the date as Russian writes it (Babel)
     en = maps.build_map(
         planner.load_layers(), lang="en", as_of="2030-05-01", scenario_name="x", scenario_hash="abc"
     )
     assert any("indicative" in line for line in en.planner_data["note"])
-    assert "As of: 2030-05-01" in en.planner_data["note"]
+    assert "As of: May 1, 2030" in en.planner_data["note"]
 
 
 @pytest.mark.parametrize(
@@ -674,7 +674,7 @@ def test_cli_builtin_sites_scored_with_the_scenario(cli, tmp_path):
     assert r.exit_code == 0, r.output
     data = payload_of(out.read_text(encoding="utf-8"))
     assert f"Сценарий: {sc.name} (хеш {sc.hash})" in data["note"]
-    assert "Дата оценки: 2030-01-01" in data["note"]
+    assert "Дата оценки: 1 января 2030\u202fг." in data["note"]
     assert sorted(data["sites"]["id"]) == sorted(planner.load_layers()["zones"]["id"])
 
 

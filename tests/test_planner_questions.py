@@ -131,7 +131,8 @@ def _scenario_with_min_score(tmp_path: Path, min_score: float) -> Path:
 def _allocate(cli, tmp_path, layers, *options) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     sites = _sites_of_unknown_area(layers, tmp_path / "sites.csv")
     out = tmp_path / "alloc.xlsx"
-    r = cli("score", DEMO_COMPANIES, "--sites", sites, "--allocate", *options, "-o", out,
+    r = cli("score", DEMO_COMPANIES, "--lang", "en", "--sites", sites, "--allocate", *options,
+            "-o", out,
             "--rejects", tmp_path / "rejects.csv", "--quiet")  # fmt: skip
     assert r.exit_code in (0, 3), r.output
     book = pd.read_excel(out, sheet_name=None, engine="openpyxl")
@@ -306,7 +307,8 @@ def test_hazard_reason_names_the_housing(cli, tmp_path, layers):
     sites = tmp_path / "s.csv"
     pd.DataFrame({"site_id": ["a", "b"], "lon": ll.x, "lat": ll.y}).to_csv(sites, index=False)
     out = tmp_path / "r.xlsx"
-    r = cli("score", _hazard_companies(tmp_path / "c.csv"), "--sites", sites, "--as-of",
+    r = cli("score", _hazard_companies(tmp_path / "c.csv"), "--lang", "en", "--sites", sites,
+            "--as-of",
             "2030-01-01", "-o", out, "--quiet")  # fmt: skip
     assert r.exit_code in (0, 3), r.output
     comp = pd.read_excel(out, sheet_name="companies", engine="openpyxl").set_index("name")

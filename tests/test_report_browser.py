@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from _browser import driver_session
 
+from planner import i18n
 from planner.core import compare
 from planner.jobs import compare as compare_job
 from planner.render import report
@@ -102,7 +103,8 @@ def test_report_opens_offline_and_shows_everything(driver, hostile, tmp_path):
     best = driver.find_elements("css selector", "table.cmp tr[data-row='score'] td.best")
     assert len(best) == 1
     text = driver.find_element("css selector", ".report").text
-    assert c.scenario.hash in text and AS_OF in text and LATER in text
+    days = [i18n.format_date(d, "ru") for d in (AS_OF, LATER)]
+    assert c.scenario.hash in text and all(d in text for d in days)
     assert "© OpenStreetMap contributors" in text
     assert c.flip_texts["ru"][:40] in text
     shots = Path(os.environ.get("PLANNER_SCREENSHOT_DIR") or tmp_path)

@@ -333,7 +333,7 @@ def test_cli_score_sites_csv_is_safe_and_refuses_to_clobber(cli, tmp_path, layer
         encoding="utf-8",
     )
     out = tmp_path / "scored.csv"
-    res = cli("score-sites", src, "-o", out, "--as-of", "2025-11-01")
+    res = cli("score-sites", "--lang", "en", src, "-o", out, "--as-of", "2025-11-01")
     assert res.exit_code == 0, res.output
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -347,17 +347,19 @@ def test_cli_score_sites_csv_is_safe_and_refuses_to_clobber(cli, tmp_path, layer
         manifest["scenario"]["hash"] == load_scenario().hash and manifest["as_of"] == "2025-11-01"
     )
     before = out.read_bytes()
-    res = cli("score-sites", src, "-o", out)
+    res = cli("score-sites", "--lang", "en", src, "-o", out)
     assert res.exit_code == 1 and "--overwrite" in res.output
     assert out.read_bytes() == before
-    res = cli("score-sites", src, "-o", out, "--overwrite", "--scenario", "export-logistics")
+    res = cli("score-sites", "--lang", "en",
+              src, "-o", out, "--overwrite", "--scenario", "export-logistics")
     assert res.exit_code == 0, res.output
     assert set(pd.read_csv(out, encoding="utf-8-sig")["scenario"]) == {"export-logistics"}
 
 
 def test_cli_score_sites_gpkg_builtin(cli, tmp_path):
     out = tmp_path / "scored.gpkg"
-    res = cli("score-sites", "builtin", "-o", out, "--as-of", "2030-01-01", "--top", "3")
+    res = cli("score-sites", "--lang", "en",
+              "builtin", "-o", out, "--as-of", "2030-01-01", "--top", "3")
     assert res.exit_code == 0, res.output
     assert "top 3" in res.output
     gdf = gpd.read_file(out)
@@ -367,11 +369,13 @@ def test_cli_score_sites_gpkg_builtin(cli, tmp_path):
 
 
 def test_cli_score_sites_usage_errors(cli, tmp_path):
-    res = cli("score-sites", "builtin", "-o", tmp_path / "x.csv", "--as-of", "2025-02-30")
+    res = cli("score-sites", "--lang", "en",
+              "builtin", "-o", tmp_path / "x.csv", "--as-of", "2025-02-30")
     assert res.exit_code == 2 and "2025-02-30" in res.output
-    res = cli("score-sites", "builtin", "-o", tmp_path / "x.csv", "--scenario", "nope")
+    res = cli("score-sites", "--lang", "en",
+              "builtin", "-o", tmp_path / "x.csv", "--scenario", "nope")
     assert res.exit_code == 1 and "'nope'" in res.output
-    res = cli("score-sites", tmp_path / "missing.csv", "-o", tmp_path / "x.csv")
+    res = cli("score-sites", "--lang", "en", tmp_path / "missing.csv", "-o", tmp_path / "x.csv")
     assert res.exit_code == 1 and "does not exist" in res.output
     assert not (tmp_path / "x.csv").exists()
 

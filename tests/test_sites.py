@@ -377,17 +377,18 @@ def test_write_sites_round_trip(tmp_path, layers):
 
 def test_cli_sites_grid_and_check(cli, tmp_path):
     out = tmp_path / "grid.gpkg"
-    res = cli("sites", "grid", "--spacing-km", "3", "--within-km", "10", "-o", out)
+    res = cli("sites", "grid", "--lang", "en", "--spacing-km", "3", "--within-km", "10", "-o", out)
     assert res.exit_code == 0, res.output
     gdf = gpd.read_file(out)
     assert len(gdf) > 50 and gdf.crs.to_epsg() == 4326
     assert str(len(gdf)) in res.output.replace(",", "")
-    res = cli("sites", "grid", "--spacing-km", "3", "-o", out)
+    res = cli("sites", "grid", "--lang", "en", "--spacing-km", "3", "-o", out)
     assert res.exit_code == 1 and "already exists" in res.output
-    res = cli("sites", "grid", "--spacing-km", "3", "--around", "moon", "-o", tmp_path / "m.csv")
+    res = cli("sites", "grid", "--lang", "en",
+              "--spacing-km", "3", "--around", "moon", "-o", tmp_path / "m.csv")
     assert res.exit_code == 1 and "'moon'" in res.output
-    res = cli("sites", "check", out)
+    res = cli("sites", "check", "--lang", "en", out)
     assert res.exit_code == 0 and "ok:" in res.output
     bad = _csv(tmp_path, "id;lat;lon\nA;76,9;43,2\n")
-    res = cli("sites", "check", bad)
+    res = cli("sites", "check", "--lang", "en", bad)
     assert res.exit_code == 1 and "row 1" in res.output and "swapped" in res.output

@@ -95,9 +95,15 @@ def root(
     logging.basicConfig(level=level, handlers=[handler])
 
 
-def print_error(message: str) -> None:
-    """One-paragraph error on stderr (markup in ``message`` is escaped)."""
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+def print_error(message: str, lang: str | None = None) -> None:
+    """One-paragraph error on stderr (markup in ``message`` is escaped); with ``lang`` the
+    word "error" in that language (catalog ``cli.error``), for messages from the catalog."""
+    word = "error"
+    if lang is not None:
+        from planner import i18n
+
+        word = escape(i18n.t("cli.error", lang))
+    err_console.print(f"[bold red]{word}:[/] {escape(message)}", highlight=False)
 
 
 def handle_errors(func: Callable) -> Callable:
@@ -206,11 +212,24 @@ def job_args(
     return {**args, **extra}
 
 
-def print_written(written: dict[str, Any]) -> None:
-    """``wrote <path> (<label>)`` for every file written (manifests go unmentioned)."""
+def print_written(written: dict[str, Any], lang: str = "en") -> None:
+    """``wrote <path> (<label>)`` in ``lang`` for every file written (manifests go
+    unmentioned; catalog ``cli.wrote``, labels ``cli.output.*``)."""
+    from planner import i18n
+
+    words = i18n.section("cli.output", lang)
     for label, path in written.items():
         if not label.endswith("_manifest"):
-            out_console.print(f"wrote {escape(str(path))} ({label})", highlight=False)
+            line = i18n.t("cli.wrote", lang, path=path, what=words.get(label, label))
+            out_console.print(escape(line), highlight=False)
+
+
+def print_warning(message: str, lang: str = "en") -> None:
+    """``warning: <message>`` on stderr, the word in ``lang`` (catalog ``cli.warning``)."""
+    from planner import i18n
+
+    word = escape(i18n.t("cli.warning", lang))
+    err_console.print(f"[yellow]{word}:[/] {escape(message)}", highlight=False)
 
 
 def register_commands() -> None:

@@ -13,8 +13,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .app import app, command, err_console, out_console
-from .options import EncodingOpt, OverwriteOpt, SheetOpt
+from .app import app, command, err_console, out_console, print_warning
+from .options import EncodingOpt, Lang, LangOpt, OverwriteOpt, SheetOpt
 
 companies_app = typer.Typer(
     help="Check company lists (CSV/Excel) and list the sector profiles.", no_args_is_help=True
@@ -40,36 +40,39 @@ def check_cmd(
         ),
     ] = None,
     overwrite: OverwriteOpt = False,
+    lang: LangOpt = Lang.ru,
 ) -> None:
     """Read a company list and report valid rows, rejected rows and warnings."""
+    from planner import i18n
     from planner.inputs import companies as _companies
     from planner.render import outputs as _outputs
 
-    table = _companies.read_companies(path, encoding=encoding, sheet=sheet)
+    lg = lang.value
+    table = _companies.read_companies(path, encoding=encoding, sheet=sheet, lang=lg)
     counts = table.counts()
-    where = f"sheet {table.sheet!r}" if table.sheet else f"{table.encoding}, separator "
-    where += "" if table.sheet else repr(table.separator)
-    out_console.print(
-        f"{escape(str(path))} ({escape(where)}): {counts['rows_in']} rows, "
-        f"{counts['valid']} valid, {counts['rejected']} rejected, "
-        f"{counts['blank_rows']} blank skipped",
-        highlight=False,
-    )
+    if table.sheet:
+        where = i18n.t("cli.where_sheet", lg, sheet=i18n.quote(str(table.sheet), lg))
+    else:
+        where = i18n.t("cli.where_csv", lg, encoding=table.encoding, sep=repr(table.separator))
+    n = {k: i18n.format_number(v, lg, grouping=True) for k, v in counts.items()}
+    line = i18n.t("cli.companies_read", lg, path=path, where=where, rows=n["rows_in"],
+                  valid=n["valid"], rejected=n["rejected"], blank=n["blank_rows"])  # fmt: skip
+    out_console.print(escape(line), highlight=False)
     by_sector = table.valid["sector"].value_counts()
     if len(by_sector):
-        out_console.print(
-            "sectors: " + ", ".join(f"{escape(k)} {v}" for k, v in by_sector.items()),
-            highlight=False,
-        )
+        items = ", ".join(f"{k} {i18n.format_number(v, lg)}" for k, v in by_sector.items())
+        out_console.print(escape(i18n.t("cli.sectors", lg, items=items)), highlight=False)
     for msg in table.warnings:
-        err_console.print(f"[yellow]warning:[/] {escape(msg)}", highlight=False)
+        print_warning(msg, lg)
     if len(table.rejects):
         for row, reason in zip(table.rejects["row"], table.rejects["reason"], strict=True):
-            err_console.print(f"[red]rejected row {row}:[/] {escape(reason)}", highlight=False)
+            head = escape(i18n.t("cli.rejected_row", lg, row=row))
+            err_console.print(f"[red]{head}[/] {escape(reason)}", highlight=False)
         if rejects is not None:
             sep = ";" if table.separator == ";" else ","
             _outputs.write_table(table.rejects, rejects, overwrite=overwrite, csv_sep=sep)
-            out_console.print(f"wrote {escape(str(rejects))}", highlight=False)
+            out_console.print(escape(i18n.t("cli.wrote_file", lg, path=rejects)),
+                              highlight=False)  # fmt: skip
         raise typer.Exit(EXIT_REJECTS)
 
 
@@ -79,31 +82,39 @@ def sectors_cmd(
         Path | None,
         typer.Option("--sectors", help="Another sector catalog (TOML). Default: built-in."),
     ] = None,
+    lang: LangOpt = Lang.ru,
 ) -> None:
     """Table of sector profiles: multipliers, hazard class, rail, city, OKED prefixes."""
+    from planner import i18n
     from planner.config import sectors as _sectors
+
 
     cat = _sectors.load_sectors(sectors_file)
     prefixes: dict[str, list[str]] = {}
     for prefix, key in cat.oked.items():
         prefixes.setdefault(key, []).append(prefix)
-    table = Table(title="sector profiles" + ("" if sectors_file else " (built-in)"))
-    table.add_column("sector", no_wrap=True)
-    for col in ("title", "multipliers", "hazard", "rail", "in Almaty", "OKED"):
-        table.add_column(col, overflow="fold")
+    lg = lang.value
+    w = i18n.section("cli", lg)
+    table = Table(title=escape(w["sectors_title"] if sectors_file else w["sectors_builtin"]))
+    table.add_column(escape(w["col_sector"]), no_wrap=True)
+    for col in ("col_title", "col_multipliers", "col_hazard", "col_rail", "col_in_almaty",
+                "col_oked"):  # fmt: skip
+        table.add_column(escape(w[col]), overflow="fold")
     for key, prof in cat.sectors.items():
-        mult = ", ".join(f"{c} x{v:g}" for c, v in prof.multipliers.items()) or "-"
+        mult = ", ".join(
+            f"{c} x{i18n.format_number(v, lg, significant=6)}" for c, v in prof.multipliers.items()
+        ) or "-"  # fmt: skip
         hazard = (
-            f"{prof.hazard_class} ({prof.housing_km * 1000:.0f} m)" if prof.hazard_class else "-"
-        )
-        rail = "needed" if prof.needs_rail else "-"
+            f"{prof.hazard_class} ({i18n.format_number(prof.housing_km * 1000, lg)} "
+            f"{i18n.t('cli.unit_m', lg)})" if prof.hazard_class else "-"
+        )  # fmt: skip
         table.add_row(
             escape(key),
-            escape(f"{prof.title_en} / {prof.title_ru}"),
+            escape(prof.title(lg)),
             escape(mult),
             hazard,
-            rail,
-            "yes" if prof.allow_in_almaty else "no",
+            escape(w["needed"]) if prof.needs_rail else "-",
+            escape(w["yes"] if prof.allow_in_almaty else w["no"]),
             escape(", ".join(prefixes.get(key, [])) or "-"),
         )
     out_console.print(table)

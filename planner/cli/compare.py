@@ -175,4 +175,4 @@ def compare_cmd(
     comparison, written = _compare_job.run_compare(**args)
     for item in _report.terminal_renderables(comparison, lang.value):
         out_console.print(item, highlight=False)
-    print_written(written)
+    print_written(written, lang.value)

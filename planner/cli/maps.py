@@ -131,8 +131,10 @@ def map_cmd(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Write an interactive map that opens offline: layers, sites coloured by score, top-K."""
+    from planner import i18n
     from planner.jobs import maps as _maps
 
     path = _maps.make_map(**job_args(ctx, _maps.make_map))
-    size_mb = path.stat().st_size / 1e6
-    out_console.print(f"wrote {escape(str(path))} ({size_mb:.1f} MB)", highlight=False)
+    mb = i18n.format_number(path.stat().st_size / 1e6, lang.value, 1)
+    out_console.print(escape(i18n.t("cli.wrote_size", lang.value, path=path, mb=mb)),
+                      highlight=False)  # fmt: skip

@@ -50,39 +50,42 @@ def _params(spec: dict) -> str:
 
 
 @command(scenarios_app, "list")
-def list_cmd() -> None:
-    """Table of the built-in scenarios: name, title, criteria with weights, hash."""
+def list_cmd(lang: LangOpt = Lang.ru) -> None:
+    """Table of the built-in scenarios: name, title and description, criteria with weights, hash."""
+    from planner import i18n
     from planner.config import scenarios as _scenarios
 
-    table = Table(title="planner scenarios (built-in)")
-    for col in ("name", "title", "criteria (weight %)", "hash"):
-        table.add_column(col, overflow="fold")
+    lg = lang.value
+    w = i18n.section("cli", lg)
+    table = Table(title=escape(w["scenarios_title"]))
+    for col in ("col_name_key", "col_title", "col_criteria", "col_hash"):
+        table.add_column(escape(w[col]), overflow="fold")
     for sc in _scenarios.list_scenarios():
         crit = ", ".join(
-            f"{k} {w * 100:.0f}" for k, w in sorted(sc.weights.items(), key=lambda kv: -kv[1])
+            f"{i18n.criterion_label(k, lg)} {i18n.format_number(v * 100, lg)}"
+            for k, v in sorted(sc.weights.items(), key=lambda kv: -kv[1])
         )
-        name = sc.name + (" (default)" if sc.name == DEFAULT_SCENARIO else "")
-        table.add_row(escape(name), escape(f"{sc.title_en}\n{sc.title_ru}"), escape(crit), sc.hash)
+        name = sc.name + (f" ({w['default']})" if sc.name == _scenarios.DEFAULT_SCENARIO else "")
+        text = sc.title(lg) + (f"\n{sc.description_in(lg)}" if sc.description_in(lg) else "")
+        table.add_row(escape(name), escape(text), escape(crit), sc.hash)
     out_console.print(table)
-    out_console.print(
-        "Details: planner scenarios show NAME   (or a path to your own .toml)", highlight=False
-    )
+    out_console.print(escape(w["scenarios_hint"]), highlight=False)
 
 
 @command(scenarios_app, "show")
-def show_cmd(name: ScenarioArg) -> None:
+def show_cmd(name: ScenarioArg, lang: LangOpt = Lang.ru) -> None:
     """Weights, transforms, needs and hash of one scenario (validates a .toml file too)."""
     from planner.config import scenarios as _scenarios
+
 
     sc = _scenarios.load_scenario(name)
     info = sc.describe()
     out_console.print(
         f"[bold]{escape(sc.name)}[/]  hash {sc.hash}  ({escape(sc.source)})", highlight=False
     )
-    out_console.print(escape(sc.title_en), highlight=False)
-    out_console.print(escape(sc.title_ru), highlight=False)
-    if sc.description.strip():
-        out_console.print(escape(" ".join(sc.description.split())), highlight=False)
+    out_console.print(escape(sc.title(lang.value)), highlight=False)
+    if sc.description_in(lang.value):
+        out_console.print(escape(sc.description_in(lang.value)), highlight=False)
     table = Table(title="criteria")
     for col in ("criterion", "column", "weight %", "transform", "parameters"):
         table.add_column(col, overflow="fold")

@@ -29,12 +29,15 @@ from .app import (
     err_console,
     job_args,
     print_error,
+    print_warning,
     print_written,
 )
 from .options import (
     AsOfOpt,
     DemOpt,
     EncodingOpt,
+    Lang,
+    LangOpt,
     LayersOpt,
     MaxElevationOpt,
     MaxSlopeOpt,
@@ -167,7 +170,7 @@ def score_cmd(
         typer.Option(
             "--robustness",
             help="Add p_first, rank_p5, rank_p95 (2,000 random weight draws, +-25%) and, on "
-            "ranks 1-2, the smallest weight change that swaps them (flip_en / flip_ru).",
+            "ranks 1-2, the smallest weight change that swaps them (flip_ru / flip_kk / flip_en).",
         ),
     ] = False,
     layers: LayersOpt = None,
@@ -186,6 +189,7 @@ def score_cmd(
             "commas) or tab.",
         ),
     ] = ",",
+    lang: LangOpt = Lang.ru,
     overwrite: OverwriteOpt = False,
     quiet: Annotated[
         bool,
@@ -197,6 +201,7 @@ def score_cmd(
     from planner.jobs import batch as _batch
     from planner.jobs import batch_outputs as _outputs
     from planner.jobs.batch_stages import BatchOptions
+
 
     plan = _outputs.plan_outputs(
         output, rejects, map_path, overwrite=overwrite, allocate=allocate, csv_sep=csv_sep,
@@ -211,7 +216,7 @@ def score_cmd(
         result = _batch.run_batch(**args)
     written = _outputs.write_batch(
         result, output, rejects=plan.rejects, map_path=map_path, overwrite=overwrite,
-        csv_sep=csv_sep, command=command_line(ctx),
+        csv_sep=csv_sep, command=command_line(ctx), map_lang=result.lang,
     )  # fmt: skip
     _report(result, written, plan, quiet)
 
@@ -231,21 +236,21 @@ def _progress(show: bool) -> Iterator[ProgressFn | None]:
 
 def _report(result: BatchResult, written: dict, plan, quiet: bool) -> None:
     """Warnings and files written (unless quiet), the summary lines, the exit code."""
+    from planner import i18n
+
+    lang = result.lang
     if not quiet:
         for msg in result.warnings[:_MAX_WARNINGS_SHOWN]:
-            err_console.print(f"[yellow]warning:[/] {escape(msg)}", highlight=False)
+            print_warning(msg, lang)
         if len(result.warnings) > _MAX_WARNINGS_SHOWN:
             more = len(result.warnings) - _MAX_WARNINGS_SHOWN
-            err_console.print(f"[yellow]warning:[/] ... and {more} more (see the manifest)")
-        print_written(written)
+            print_warning(i18n.t("cli.warnings_more", lang, n=more), lang)
+        print_written(written, lang)
     for line in result.summary_lines(plan.rejects if "rejects" in written else None):
         err_console.print(escape(line), highlight=False)
     code = result.exit_code
     if code == 1:
-        print_error(
-            "no company could be ranked: "
-            + ("every row was rejected (see the rejects file)" if not result.counts["valid"]
-               else "no candidate site meets any company's needs (see the companies table)")
-        )
+        key = "none_ranked_rejected" if not result.counts["valid"] else "none_ranked_sites"
+        print_error(i18n.t(f"cli.{key}", lang), lang)
     if code:
         raise typer.Exit(code)

@@ -30,6 +30,15 @@ from .options import (
 #: the terrain overrides, turned into the scenario by the command itself
 TERRAIN_OPTIONS = ("max_slope_pct", "max_elevation_m")
 
+
+def _n(value: float, lang: str, digits: int | None = 0, **kw) -> str:
+    """A number for a terminal line (Babel, :func:`planner.i18n.format_number`)."""
+    from planner import i18n
+
+    if digits is None:
+        return i18n.format_number(value, lang, significant=6)
+    return i18n.format_number(value, lang, digits, grouping=True, **kw)
+
 sites_app = typer.Typer(
     help="Candidate sites: generate a lattice, check a file.", no_args_is_help=True
 )
@@ -97,6 +106,7 @@ def grid_cmd(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Generate a lattice of candidate sites near BAKAD (or other features), no excluded land."""
+    from planner import i18n
     from planner._atomic import Output, check_outputs
     from planner.inputs.layers import load_layers
     from planner.jobs.grid import make_grid
@@ -110,29 +120,29 @@ def grid_cmd(
                     scenario=terrain_scenario(scenario, max_slope_pct, max_elevation_m),
                     keep_excluded=keep_excluded, lang=lang.value)  # fmt: skip
     write_sites(run.sites, output, overwrite=overwrite)
-    kind = "square" if square else "hexagonal"
-    done = "marked" if keep_excluded else "dropped"
-    unknown = f", {run.n_unknown:,} with no DEM value (terrain unknown)" if run.n_unknown else ""
-    out_console.print(
-        f"wrote {escape(str(output))}: {len(run.sites):,} sites on a {kind} lattice, "
-        f"{spacing_km:g} km apart, within {within_km:g} km of {escape(around)} "
-        f"({run.n_excluded:,} of {run.n_points:,} points on excluded land {done}{unknown})",
-        highlight=False,
-    )
+    lg = lang.value
+    excluded = i18n.t("cli.grid_marked" if keep_excluded else "cli.grid_dropped", lg,
+                      n=_n(run.n_excluded, lg), points=_n(run.n_points, lg))  # fmt: skip
+    if run.n_unknown:
+        excluded += i18n.t("cli.grid_unknown", lg, n=_n(run.n_unknown, lg))
+    line = i18n.t("cli.grid_square" if square else "cli.grid_hex", lg, path=output,
+                  n=_n(len(run.sites), lg), spacing=_n(spacing_km, lg, None),
+                  within=_n(within_km, lg, None), around=around, excluded=excluded)  # fmt: skip
+    out_console.print(escape(line), highlight=False)
 
 
 @command(sites_app, "check")
-def check_cmd(path: SitesFileArg) -> None:
+def check_cmd(path: SitesFileArg, lang: LangOpt = Lang.ru) -> None:
     """Validate a sites file and print every problem (exit 0 valid, 1 problems)."""
+    from planner import i18n
     from planner.inputs import sites as _sites
+
 
     gdf = _sites.read_sites(path)
     n_poly = int((gdf.geometry.geom_type != "Point").sum())
-    out_console.print(
-        f"ok: {escape(str(path))}: {len(gdf):,} sites ({n_poly} parcels with area), ids unique, "
-        "coordinates inside Almaty Region",
-        highlight=False,
-    )
+    line = i18n.t("cli.sites_ok", lang.value, path=path, n=_n(len(gdf), lang.value),
+                  parcels=_n(n_poly, lang.value))  # fmt: skip
+    out_console.print(escape(line), highlight=False)
 
 
 @command(app, "score-sites")
@@ -156,7 +166,7 @@ def score_sites_cmd(
         bool,
         typer.Option(
             "--why/--no-why",
-            help="Write why_ru/why_en reasons (--no-why is faster for very large grids).",
+            help="Write why_ru/why_kk/why_en reasons (--no-why is faster for very large grids).",
         ),
     ] = True,
     top: Annotated[
@@ -189,40 +199,49 @@ def score_sites_cmd(
     dem: DemOpt = None,
     max_slope_pct: MaxSlopeOpt = None,
     max_elevation_m: MaxElevationOpt = None,
+    lang: LangOpt = Lang.ru,
 ) -> None:
     """Score every site (criteria, utilities, points, score 0-100, rank, reasons) and write them."""
+    from planner import i18n
     from planner.jobs import dask_engine as _engine
+
 
     inputs = {"sites": sites, "layers": layers, "scenario": scenario}
     run = _engine.run_score_sites(
-        **job_args(ctx, _engine.run_score_sites, skip=TERRAIN_OPTIONS, inputs=inputs,
+        **job_args(ctx, _engine.run_score_sites, skip=(*TERRAIN_OPTIONS, "lang"), inputs=inputs,
                    command=command_line(ctx),
                    scenario=terrain_scenario(scenario, max_slope_pct, max_elevation_m))
     )
-    out_console.print(
-        f"wrote {escape(str(run.output))}: {run.n_sites:,} sites ({run.n_excluded:,} excluded), "
-        f"scenario {escape(run.scenario)} (hash {run.scenario_hash}), as of {run.as_of}, "
-        f"engine {run.engine} ({run.n_partitions} partition(s), {run.seconds:.1f} s)",
-        highlight=False,
-    )
+    lg = lang.value
+    line = i18n.t(
+        "cli.scored", lg, path=run.output, n=_n(run.n_sites, lg), excluded=_n(run.n_excluded, lg),
+        scenario=run.scenario, hash=run.scenario_hash, date=run.as_of, engine=run.engine,
+        parts=_n(run.n_partitions, lg), seconds=_n(run.seconds, lg, 1),
+    )  # fmt: skip
+    out_console.print(escape(line), highlight=False)
     if top and len(run.top):
-        out_console.print(_top_table(run.top, why))
+        out_console.print(_top_table(run.top, why, lg))
 
 
-def _top_table(best, why: bool) -> Table:
+def _top_table(best, why: bool, lang: str) -> Table:
     """The best sites: rank, id, name (when any differs from the id), score, reasons."""
+    from planner import i18n
+
     named = bool((best["name"].astype(str) != best["site_id"].astype(str)).any())
     cols = ["rank", "site_id", *(["name"] if named else []), "score", *(["why"] if why else [])]
-    table = Table(title=f"top {len(best)}")
+    heads = {"rank": "col_rank", "site_id": "col_site", "name": "col_name", "score": "col_score",
+             "why": "col_why"}  # fmt: skip
+    table = Table(title=escape(i18n.t("cli.top", lang, n=len(best))))
     for col in cols:
-        table.add_column(col, overflow="fold")
-    for rec in best.itertuples(index=False):
+        table.add_column(escape(i18n.t(f"cli.{heads[col]}", lang)), overflow="fold")
+    why_col = f"why_{lang}"
+    for rec in best.to_dict("records"):
         cells = {
-            "rank": str(rec.rank),
-            "site_id": escape(str(rec.site_id)),
-            "name": escape(str(rec.name)),
-            "score": f"{rec.score:.1f}",
-            "why": escape(str(rec.why_en)) if why else "",
+            "rank": str(rec["rank"]),
+            "site_id": escape(str(rec["site_id"])),
+            "name": escape(str(rec["name"])),
+            "score": _n(rec["score"], lang, 1),
+            "why": escape(str(rec.get(why_col, ""))) if why else "",
         }
         table.add_row(*(cells[c] for c in cols))
     return table

@@ -12,7 +12,7 @@ from rich.markup import escape
 from planner.config.defaults import DEFAULT_SCENARIO, MAX_SURFACE_CELLS
 
 from .app import app, command, out_console
-from .options import AsOfOpt, LayersOpt, OverwriteOpt, ScenarioOpt
+from .options import AsOfOpt, Lang, LangOpt, LayersOpt, OverwriteOpt, ScenarioOpt
 
 
 def _cell(value: float) -> float:
@@ -64,11 +64,14 @@ def surface_cmd(
         ),
     ] = MAX_SURFACE_CELLS,
     overwrite: OverwriteOpt = False,
+    lang: LangOpt = Lang.ru,
 ) -> None:
     """Score every cell of a grid (raster distances, exact memberships) and write it."""
     import numpy as np
 
+    from planner import i18n
     from planner.jobs import surface as _surface_job
+
 
     surf, bounds = _surface_job.run_surface(
         output, layers, scenario, as_of, cell_m=cell_m, extent=extent,
@@ -78,23 +81,27 @@ def surface_cmd(
     n = int(scored.sum())
     n_ex = int(surf.excluded.sum())
     values = surf.score[scored & ~surf.excluded]
+    lg = lang.value
+
+    def num(x, digits: int | None = 0) -> str:
+        if digits is None:
+            return i18n.format_number(x, lg, significant=6)
+        return i18n.format_number(x, lg, digits, grouping=digits == 0)
+
     stats = (
-        f"score {values.min():.1f}-{values.max():.1f}, median {np.median(values):.1f}"
+        i18n.t("cli.surface_stats", lg, lo=num(values.min(), 1), hi=num(values.max(), 1),
+               median=num(np.median(values), 1))  # fmt: skip
         if len(values)
-        else "no score"
+        else i18n.t("cli.surface_none", lg)
     )
-    out_console.print(
-        f"wrote {escape(str(output))}: {surf.grid.nrows:,} x {surf.grid.ncols:,} cells of "
-        f"{cell_m:g} m (EPSG:32643), {n:,} in extent {escape(extent)}, {n_ex:,} excluded; "
-        f"{stats}; scenario {escape(surf.scenario)} (hash {surf.scenario_hash}), "
-        f"as of {surf.as_of}",
-        highlight=False,
-    )
+    line = i18n.t(
+        "cli.surface", lg, path=output, rows=num(surf.grid.nrows), cols=num(surf.grid.ncols),
+        cell=num(cell_m, None), n=num(n), extent=extent, excluded=num(n_ex), stats=stats,
+        scenario=surf.scenario, hash=surf.scenario_hash, date=surf.as_of,
+    )  # fmt: skip
+    out_console.print(escape(line), highlight=False)
     if png is not None and bounds is not None:
-        west, south, east, north = bounds
-        out_console.print(
-            f"wrote {escape(str(png))}: overlay for bounds west {west:.5f}, south {south:.5f}, "
-            f"east {east:.5f}, north {north:.5f} "
-            + escape("(degrees; folium bounds [[south, west], [north, east]])"),
-            highlight=False,
-        )
+        west, south, east, north = (num(v, 5) for v in bounds)
+        line = i18n.t("cli.surface_png", lg, path=png, west=west, south=south, east=east,
+                      north=north)  # fmt: skip
+        out_console.print(escape(line), highlight=False)

@@ -3,9 +3,12 @@
 A scenario is a TOML file (the built-in ones live in ``planner/config/data/scenarios/*.toml``)::
 
     name = "my-scenario"
+    title_ru = "..."                # titles and descriptions in Russian, Kazakh, English;
+    title_kk = "..."                # a missing one falls back to Russian, then English
     title_en = "..."
-    title_ru = "..."
-    description = "..."
+    description_ru = "..."
+    description_kk = "..."
+    description = "..."             # English
 
     [criteria.interchange]          # criterion key, see CRITERIA
     weight = 25                     # any non-negative number; weights are normalised to sum 1
@@ -363,7 +366,10 @@ class _ScenarioFile(_Strict):
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")] | None = None
     title_en: str = ""
     title_ru: str = ""
+    title_kk: str = ""
     description: str = ""
+    description_ru: str = ""
+    description_kk: str = ""
     criteria: Annotated[dict[CriterionKey, Transform], Field(min_length=1)]
     needs: Needs = Needs()
     allocation: AllocationRules = AllocationRules()
@@ -393,6 +399,29 @@ class Scenario:
     allocation: AllocationRules = AllocationRules()
     #: ``[terrain]`` limits, applied with a DEM (``--dem``)
     terrain: TerrainLimits = TerrainLimits()
+    #: Kazakh title; Russian and Kazakh descriptions (``description`` is the English one)
+    title_kk: str = ""
+    description_ru: str = ""
+    description_kk: str = ""
+
+    def title(self, lang: str) -> str:
+        """The title in ``lang`` (ru, kk, en); a missing one falls back to Russian, then
+        English, then the name."""
+        own = {"ru": self.title_ru, "kk": self.title_kk, "en": self.title_en}.get(lang, "")
+        return own or self.title_ru or self.title_en or self.name
+
+    def description_in(self, lang: str) -> str:
+        """The description in ``lang`` (ru, kk, en), one line; a missing one falls back to
+        Russian, then English."""
+        own = {"ru": self.description_ru, "kk": self.description_kk,
+               "en": self.description}.get(lang, "")  # fmt: skip
+        return " ".join((own or self.description_ru or self.description).split())
+
+    def _texts(self) -> dict[str, str]:
+        """The titles and descriptions (for a copy with other weights)."""
+        return {"title_en": self.title_en, "title_ru": self.title_ru, "title_kk": self.title_kk,
+                "description": self.description, "description_ru": self.description_ru,
+                "description_kk": self.description_kk}  # fmt: skip
 
     @property
     def method(self) -> str:
@@ -421,9 +450,7 @@ class Scenario:
         crit = {k: t.model_copy(update={"weight": raw[k]}) for k, t in self.criteria.items()}
         return _build(
             name=self.name,
-            title_en=self.title_en,
-            title_ru=self.title_ru,
-            description=self.description,
+            **self._texts(),
             criteria=crit,
             needs=self.needs,
             source=f"{self.source} (weights changed)",
@@ -451,8 +478,7 @@ class Scenario:
         if terrain == self.terrain:
             return self
         return _build(
-            name=self.name, title_en=self.title_en, title_ru=self.title_ru,
-            description=self.description, criteria=dict(self.criteria), needs=self.needs,
+            name=self.name, **self._texts(), criteria=dict(self.criteria), needs=self.needs,
             source=f"{self.source} (terrain limits {terrain.model_dump()})",
             aggregation=self.aggregation, pairwise=self.pairwise, allocation=self.allocation,
             terrain=terrain,
@@ -463,9 +489,7 @@ class Scenario:
         return {
             "name": self.name,
             "hash": self.hash,
-            "title_en": self.title_en,
-            "title_ru": self.title_ru,
-            "description": self.description,
+            **self._texts(),
             "source": self.source,
             "criteria": {
                 k: {**t.model_dump(exclude_none=True), "weight": self.weights[k]}
@@ -487,6 +511,7 @@ def _build(
     *, name, title_en, title_ru, description, criteria, needs, source,
     aggregation: Aggregation | None = None, pairwise: Pairwise | None = None,
     allocation: AllocationRules | None = None, terrain: TerrainLimits | None = None,
+    title_kk: str = "", description_ru: str = "", description_kk: str = "",
 ) -> Scenario:  # fmt: skip
     terrain = terrain if terrain is not None else TerrainLimits()
     allocation = allocation if allocation is not None else AllocationRules()
@@ -522,6 +547,9 @@ def _build(
         pairwise=pairwise,
         allocation=allocation,
         terrain=terrain,
+        title_kk=title_kk,
+        description_ru=description_ru,
+        description_kk=description_kk,
     )
 
 
@@ -668,7 +696,10 @@ def scenario_from_dict(
         name=final_name,
         title_en=spec.title_en,
         title_ru=spec.title_ru,
+        title_kk=spec.title_kk,
         description=spec.description,
+        description_ru=spec.description_ru,
+        description_kk=spec.description_kk,
         criteria=dict(spec.criteria),
         needs=spec.needs,
         source=source,

@@ -108,7 +108,10 @@ class SectorProfile(BaseModel):
     key: str = ""
     title_ru: str = Field(min_length=1)
     title_en: str = Field(min_length=1)
+    #: Kazakh title and rationale (optional: a missing one falls back to Russian)
+    title_kk: str = ""
     rationale_ru: str = ""
+    rationale_kk: str = ""
     rationale_en: str = ""
     aliases: tuple[str, ...] = ()
     multipliers: dict[str, float] = Field(default_factory=dict)
@@ -117,6 +120,12 @@ class SectorProfile(BaseModel):
     rail_max_km: float | None = Field(default=None, gt=0)
     allow_in_almaty: bool = False
     max_dist_almaty_km: float | None = Field(default=None, gt=0)
+
+    def title(self, lang: str) -> str:
+        """The title in ``lang`` (ru, kk, en); a missing Kazakh title falls back to Russian."""
+        return {"ru": self.title_ru, "kk": self.title_kk, "en": self.title_en}.get(
+            lang, ""
+        ) or self.title_ru
 
     @field_validator("multipliers")
     @classmethod
@@ -184,7 +193,7 @@ class SectorCatalog(BaseModel):
                 )
         seen: dict[str, str] = {}
         for key, prof in self.sectors.items():
-            for name in {key, prof.title_ru, prof.title_en, *prof.aliases}:
+            for name in {key, prof.title_ru, prof.title_en, prof.title_kk, *prof.aliases}:
                 norm = _norm_text(name)
                 if not norm:
                     continue
@@ -200,7 +209,7 @@ class SectorCatalog(BaseModel):
     def _alias_index(self) -> dict[str, str]:
         out: dict[str, str] = {}
         for key, prof in self.sectors.items():
-            for name in (key, prof.title_ru, prof.title_en, *prof.aliases):
+            for name in (key, prof.title_ru, prof.title_en, prof.title_kk, *prof.aliases):
                 if _norm_text(name):
                     out[_norm_text(name)] = key
         return out

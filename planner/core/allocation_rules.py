@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planner import i18n
 from planner.core.allocation import Allocation, allocate_ranked
 from planner.core.ranking import RankResult
 from planner.errors import InputError
@@ -55,12 +56,15 @@ class UnknownArea:
 
     @property
     def label(self) -> str:
-        """How the policy reads in a summary and a manifest."""
-        if self.mode == "one":
-            return "one company per site of unknown area"
-        if self.mode == "unlimited":
-            return "sites of unknown area take any number of companies (land not checked)"
-        return f"sites of unknown area assumed to have {self.ha:g} ha"
+        """How the policy reads in a manifest (English)."""
+        return self.label_in("en")
+
+    def label_in(self, lang: str) -> str:
+        """How the policy reads in a summary, in ``lang`` (catalog ``batch.policy_*``)."""
+        if self.mode == "ha":
+            return i18n.t("batch.policy_ha", lang, ha=i18n.format_number(self.ha, lang,
+                                                                         significant=6))
+        return i18n.t(f"batch.policy_{self.mode}", lang)
 
     def record(self) -> str:
         return self.mode if self.mode != "ha" else f"{self.ha:g}"

@@ -1,4 +1,4 @@
-"""Plain-language reasons for a score: ``why_ru`` / ``why_en``.
+"""Plain-language reasons for a score: ``why_ru`` / ``why_kk`` / ``why_en``.
 
 For each site the three criteria that contributed the most points (ties: the heavier
 criterion first) are told as facts with names from the layers, e.g.
@@ -26,12 +26,14 @@ from planner.config.weighting import PointTable
 from planner.core.prepared import FeatureNames, part_of
 from planner.errors import InputError
 
-__all__ = ["WHY_LANGS", "why_texts"]
+__all__ = ["WHY_LANGS", "WHY_COLUMNS", "why_texts"]
 
 log = logging.getLogger(__name__)
 
 #: languages of the ``why_<lang>`` columns (the texts are messages ``why.*`` of the catalog)
-WHY_LANGS = ("ru", "en")
+WHY_LANGS = i18n.LANGS
+#: the reason columns of a scored table, one per language
+WHY_COLUMNS = tuple(f"why_{lang}" for lang in WHY_LANGS)
 _N_FACTS = 3
 _UNKNOWN_KM = "\u2014"
 
@@ -193,7 +195,8 @@ def _fact_makers(names: FeatureNames) -> dict[str, Callable[[pd.DataFrame, np.nd
 
 
 def why_texts(scored: pd.DataFrame, scenario: Scenario | str, names, rows=None) -> pd.DataFrame:
-    """``why_ru`` and ``why_en`` for the rows of a scored table (criteria + ``c_*`` columns).
+    """``why_ru``, ``why_kk`` and ``why_en`` for the rows of a scored table (criteria +
+    ``c_*`` columns).
 
     Parameters
     ----------
@@ -210,7 +213,7 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, names, rows=None) 
 
     Returns
     -------
-    DataFrame with ``why_ru``, ``why_en`` on the index of the explained rows.
+    DataFrame with ``why_ru``, ``why_kk``, ``why_en`` on the index of the explained rows.
     """
     sc = load_scenario(scenario)
     names = part_of(names, FeatureNames, "why_texts")

@@ -1,7 +1,7 @@
 """Scores: criteria -> 0-1 utilities (per scenario) -> weighted points -> score and rank.
 
 Everything here is vectorised numpy over whole columns: this is on the 1M-site hot path
-(:func:`utilities` and :func:`score_table`). The plain-language reasons (``why_ru`` /
+(:func:`utilities` and :func:`score_table`). The plain-language reasons (``why_ru`` / ``why_kk`` /
 ``why_en``, :mod:`planner.core.explain`) are not: ask for them only when needed.
 
 Columns written (``<c>`` is a criterion key of the scenario, see
@@ -29,6 +29,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner import i18n
 from planner.config.scenarios import (
     CRITERIA,
     DEFAULT_SCENARIO,
@@ -317,7 +318,7 @@ def score_frame(
     scenario
         Built-in name, TOML path or :class:`~planner.config.scenarios.Scenario`.
     why
-        Add ``why_ru`` / ``why_en`` reasons (skip for very large tables; see
+        Add ``why_ru`` / ``why_kk`` / ``why_en`` reasons (skip for very large tables; see
         :func:`planner.core.explain.why_texts` to explain chosen rows later).
 
     Returns
@@ -334,7 +335,7 @@ def score_frame(
     lat = sites["lat"].to_numpy(dtype="f8", na_value=np.nan)
     crit = compute_criteria(lon, lat, prepared, index=sites.index)
     table = score_table(crit, sc, site_ids=sites["site_id"].to_numpy())
-    replaced = set(crit.columns) | set(table.columns) | {"why_ru", "why_en"}
+    replaced = set(crit.columns) | set(table.columns) | {f"why_{lang}" for lang in i18n.LANGS}
     clash = [c for c in sites.columns if c in replaced]
     if clash:
         log.info("sites columns %s are recomputed by scoring", ", ".join(clash))
@@ -348,7 +349,7 @@ def score_frame(
         from planner.core.explain import why_texts
 
         texts = why_texts(out, sc, prepared.names)
-        out["why_ru"] = texts["why_ru"]
-        out["why_en"] = texts["why_en"]
+        for col in texts.columns:
+            out[col] = texts[col]
     out.attrs = {"scenario": sc.name, "scenario_hash": sc.hash, "as_of": prepared.as_of.isoformat()}
     return out

@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 
 from planner import crs as _crs
+from planner import i18n
 from planner.errors import InputError
 
 __all__ = ["SITE_COLUMNS", "SCORING_COLUMNS", "builtin_sites", "check_sites_table", "sites_table"]
@@ -136,8 +137,9 @@ def _zone_site_points(zones: pd.DataFrame, geoms: np.ndarray) -> np.ndarray:
     return np.where(given & shapely.covers(geoms, pts), pts, rep)
 
 
-def builtin_sites(layers) -> gpd.GeoDataFrame:
-    """Every zone of the ``zones`` layer as a candidate site (id = zone id, source "builtin")."""
+def builtin_sites(layers, lang: str = "ru") -> gpd.GeoDataFrame:
+    """Every zone of the ``zones`` layer as a candidate site (id = zone id, source "builtin"),
+    named in ``lang`` (``name_<lang>``, else Russian, English, the id)."""
     zones = layers["zones"]
     geoms = zones.geometry.to_numpy()
     rep = _zone_site_points(zones, geoms)
@@ -147,9 +149,7 @@ def builtin_sites(layers) -> gpd.GeoDataFrame:
         area = np.where(np.isnan(area), measured, area)
     free = pd.to_numeric(zones["free_ha"], errors="coerce").to_numpy(dtype="f8", na_value=np.nan)
     ids = zones["id"].astype(str).to_numpy(dtype=object)
-    name_ru = zones["name_ru"].astype(object).to_numpy()
-    name_en = zones["name_en"].astype(object).to_numpy()
-    names = np.where(pd.isna(name_ru) | (name_ru == ""), name_en, name_ru)
+    names = i18n.feature_names(zones, lang).to_numpy(dtype=object)
     return sites_table(
         ids, names, shapely.get_x(rep), shapely.get_y(rep), area, free, "builtin",
         gpd.GeoSeries(geoms, crs=_crs.GEOGRAPHIC_CRS),

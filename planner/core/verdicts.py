@@ -322,11 +322,13 @@ def time_comparison(
         why[lang] = tuple(per_why)
         moved = [per_site[i] for i in np.flatnonzero(~same_rank)]
         summary[lang] = (
-            t["also_changed"].format(date=day.isoformat(), moves="; ".join(moved))
+            t["also_changed"].format(date=i18n.format_date(day, lang), moves="; ".join(moved))
             if moved
-            else t["also_same"].format(date=day.isoformat())
+            else t["also_same"].format(date=i18n.format_date(day, lang))
         )
-        headline[lang] = t["also_head" if moved else "also_same"].format(date=day.isoformat())
+        headline[lang] = t["also_head" if moved else "also_same"].format(
+            date=i18n.format_date(day, lang)
+        )
     return {
         "as_of": day,
         "scored": other,

@@ -44,6 +44,8 @@ from planner.i18n.lookups import labels as labels
 from planner.i18n.lookups import quote as quote
 from planner.i18n.lookups import status_label as status_label
 from planner.i18n.numbers import GROUP_SEPARATOR as GROUP_SEPARATOR
+from planner.i18n.numbers import format_date as format_date
 from planner.i18n.numbers import format_number as format_number
+from planner.i18n.numbers import number_symbols as number_symbols
 
 __all__ = [*_catalog.__all__, *_numbers.__all__, *_lookups.__all__]

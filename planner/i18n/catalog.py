@@ -84,7 +84,8 @@ def messages(lang: str) -> Mapping[str, str]:
 
 
 def unverified() -> tuple[dict[str, Any], ...]:
-    """Kazakh terms not verified against an official source (``term``, ``kk``, ``keys``...)."""
+    """Kazakh terms not verified against an official source (``term``, ``kk``, and the
+    catalog ``keys`` and/or package-data ``files`` that use the term, ``note``)."""
     return _load("kk")[1]
 
 

@@ -15,13 +15,14 @@ popup, reason and report agrees:
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import math
 from decimal import Decimal
 
 from planner.i18n.catalog import check_lang
 
-__all__ = ["GROUP_SEPARATOR", "format_number"]
+__all__ = ["GROUP_SEPARATOR", "format_number", "format_date", "number_symbols"]
 
 #: digit-group separator of every language (narrow no-break space)
 GROUP_SEPARATOR = "\u202f"
@@ -109,3 +110,27 @@ def format_number(
     if significant is not None and (grouping or significant < 1):
         raise ValueError("format_number: `significant` >= 1, without `grouping`")
     return _format(v, lang, digits, significant, grouping, math.copysign(1.0, v) < 0)
+
+
+@functools.cache
+def number_symbols(lang: str) -> dict[str, str]:
+    """The symbols a page needs to write numbers as :func:`format_number` does (Babel/CLDR):
+    ``decimal`` mark, digit ``group`` separator, ``minus`` sign. Maps send these to their
+    script so that a number drawn in the browser reads like one written in Python."""
+    from babel.numbers import get_decimal_symbol, get_minus_sign_symbol
+
+    check_lang(lang)
+    loc = _locale(lang)
+    return {"decimal": get_decimal_symbol(loc), "group": GROUP_SEPARATOR,
+            "minus": get_minus_sign_symbol(loc)}  # fmt: skip
+
+
+def format_date(value: dt.date | str, lang: str) -> str:
+    """A date as people of ``lang`` write it (Babel, CLDR ``long`` format): "6 декабря
+    2026 г.", "2026 ж. 6 желтоқсан", "December 6, 2026". A text is read as ISO
+    ``YYYY-MM-DD``; machine outputs (manifests, tables) keep ISO dates."""
+    from babel.dates import format_date as _babel_date
+
+    check_lang(lang)
+    day = dt.date.fromisoformat(value) if isinstance(value, str) else value
+    return _babel_date(day, format="long", locale=_locale(lang))

@@ -25,6 +25,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from planner import i18n
+
 __all__ = [
     "NUMBER_RE",
     "SPACES_RE",
@@ -305,6 +307,9 @@ def show_value(value: object, blank: bool = False, blank_as: str | None = "the c
     return text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 3] + "..."
 
 
+#: messages of a :class:`ColumnSpec` that start so are keys of the language catalog
+_CATALOG = "rejects."
+
 def check_column(
     spec: ColumnSpec,
     cells: pd.Series,
@@ -313,19 +318,30 @@ def check_column(
     col: str,
     blank_as: str | None = "the cell",
     context: Mapping[str, object] | None = None,
+    lang: str = "en",
 ) -> Any:
     """Parse ``cells`` with ``spec``, record every problem in ``notes``, return the values.
 
     Refused cells get ``spec.invalid``; blank cells ``spec.empty`` (when set); readable
-    values breaking a rule that rule's message (a problem, or a warning).
+    values breaking a rule that rule's message (a problem, or a warning). A message that
+    is a catalog key (``rejects.*``) is told in ``lang``, its ``{parsed}`` number written
+    as the language writes numbers; the default ``blank_as`` is "the cell" in ``lang``.
     """
     values, refused = spec.parse(cells)
     blank = blank_cells(cells)
     refused = np.asarray(refused, dtype=bool) & ~blank
     raw = cells.to_numpy(dtype=object)
     extra = dict(context or {})
+    if blank_as == "the cell":
+        blank_as = i18n.t("rejects.cell", lang)
 
     def fmt(template: str) -> Callable[[int], str]:
+        if template.startswith(_CATALOG):  # a message of the catalog, in ``lang``
+            text = i18n.template(template, lang)
+            return lambda i: text.format(
+                col=col, value=show_value(raw[i], blank[i], blank_as),
+                parsed=i18n.format_number(values[i], lang, significant=6), **extra,
+            )  # fmt: skip
         return lambda i: template.format(
             col=col, value=show_value(raw[i], blank[i], blank_as), parsed=values[i], **extra
         )
@@ -336,9 +352,7 @@ def check_column(
             SPACES_RE, "", regex=True)
         huge = np.zeros(len(raw), dtype=bool)
         huge[np.flatnonzero(refused)] = compact.str.fullmatch(NUMBER_RE).to_numpy(dtype=bool)
-        notes.problem(np.flatnonzero(huge), fmt(
-            "{col}: {value} is a number, but out of range (too large to compute with); "
-            "check the cell: a unit, an ID or a pasted value in the wrong column?"))
+        notes.problem(np.flatnonzero(huge), fmt("rejects.huge_number"))
         refused = refused & ~huge
     notes.problem(np.flatnonzero(refused), fmt(spec.invalid))
     if spec.empty is not None:

@@ -60,6 +60,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from planner import i18n
 from planner.config.sectors import SectorCatalog, load_sectors, resolve_sector
 from planner.errors import InputError, SectorError
 from planner.inputs.columns import (
@@ -118,31 +119,29 @@ def _parse_hazard(cells: pd.Series) -> tuple[pd.api.extensions.ExtensionArray, n
     return pd.array(vals.to_numpy(dtype=object), dtype="Int64"), bad
 
 
-_YES_NO = "{col}: {value} is not yes/no; use да/нет, yes/no, 1/0 or true/false"
+_YES_NO = "rejects.yes_no"  # messages "rejects.*" are keys of the language catalog
+#: the words a yes/no cell may hold, as the fix of a refused one names them (every language)
+_YES_NO_WORDS = "да/нет, иә/жоқ, yes/no, 1/0, true/false"
+#: Kazakh letters a cp1251 file loses, named in the warning
+_KAZAKH_LETTERS = "Қ, Ә, Ң"
 
 #: the columns of a company list, in the order of the docs
 COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec(
         "name", parse_text, required=True, help="company name (text)",
-        empty="{col}: {value} is empty; every company needs a name",
+        empty="rejects.name_empty",
         aliases=("name", "company", "company_name", "наименование", "название", "компания",
                  "наименование компании", "организация", "предприятие", "атауы"),
     ),
     ColumnSpec(
         "land_ha", parse_decimal, required=True,
         help="land needed, hectares (12.5 or 12,5; no units)",
-        invalid="{col}: {value} is not a number; use digits only, e.g. 12.5 (hectares, no units)",
-        empty="{col}: {value} is empty; give the land needed in hectares, e.g. 12.5",
+        invalid="rejects.land_invalid",
+        empty="rejects.land_empty",
         rules=(
-            Rule(lambda v: v <= 0, "{col}: {value} must be more than 0 hectares, e.g. 0.5"),
-            Rule(lambda v: v > 1e6, "{col}: {value} is out of range: more than 1,000,000 ha "
-                 "(10,000 km²) of land; give the land needed in hectares, e.g. 12.5"),
-            Rule(
-                lambda v: v > 1000,
-                "{col}: {parsed:g} ha is very large (check the unit: hectares, not m²; "
-                "1 ha = 10,000 m²)",
-                warn=True,
-            ),
+            Rule(lambda v: v <= 0, "rejects.land_not_positive"),
+            Rule(lambda v: v > 1e6, "rejects.land_too_large"),
+            Rule(lambda v: v > 1000, "rejects.land_large", warn=True),
         ),
         aliases=("land_ha", "land", "area_ha", "land_area_ha", "площадь_га", "площадь, га",
                  "площадь (га)", "площадь", "площадь участка, га", "потребность в земле, га",
@@ -158,12 +157,10 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ),
     ColumnSpec(
         "employees", parse_decimal, help="number of jobs (whole number)",
-        invalid="{col}: {value} is not a number; use a whole number, e.g. 120",
+        invalid="rejects.employees_invalid",
         rules=(
-            Rule(lambda v: (v < 0) | (v != np.round(v)),
-                 "{col}: {value} must be a whole number >= 0, e.g. 120"),
-            Rule(lambda v: v > 1e7, "{col}: {value} is out of range: more than 10,000,000 "
-                 "jobs; give the number of jobs, e.g. 120"),
+            Rule(lambda v: (v < 0) | (v != np.round(v)), "rejects.employees_whole"),
+            Rule(lambda v: v > 1e7, "rejects.employees_too_large"),
         ),
         aliases=("employees", "staff", "jobs", "численность", "численность работников",
                  "число работников", "сотрудники", "работники", "рабочие места"),
@@ -183,15 +180,15 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec(
         "hazard_class", _parse_hazard,
         help="sanitary class I-V or 1-5 (1000/500/300/100/50 m from housing)",
-        invalid="{col}: {value} is not a sanitary class; use I, II, III, IV, V or 1-5",
+        invalid="rejects.hazard",
         aliases=("hazard_class", "hazard", "класс_опасности", "класс опасности",
                  "санитарный класс", "класс санитарной опасности"),
     ),
     ColumnSpec(
         "max_dist_almaty_km", parse_decimal,
         help="farthest acceptable distance from Almaty centre, km",
-        invalid="{col}: {value} is not a number; use digits only, e.g. 60 (km, no units)",
-        rules=(Rule(lambda v: v <= 0, "{col}: {value} must be more than 0 km"),),
+        invalid="rejects.max_dist_invalid",
+        rules=(Rule(lambda v: v <= 0, "rejects.max_dist_not_positive"),),
         aliases=("max_dist_almaty_km", "макс. до алматы, км", "до алматы, км",
                  "макс. расстояние до алматы, км", "максимальное расстояние до алматы, км"),
     ),
@@ -287,7 +284,7 @@ def _file_error(path: Path, what: str) -> InputError:
 
 def read_companies(
     path: str | Path, encoding: str | None = None, sheet: str | int | None = None, *,
-    catalog: SectorCatalog | None = None,
+    catalog: SectorCatalog | None = None, lang: str = "en",
 ) -> CompanyTable:  # fmt: skip
     """Read a company list (CSV or ``.xlsx``) into a :class:`CompanyTable`.
 
@@ -303,6 +300,9 @@ def read_companies(
         Excel sheet name or 0-based index; default the first sheet.
     catalog
         Sector catalog used to map sector names and OKED codes (default: built-in).
+    lang
+        Language of the row problems (``reason`` of the rejects: what is wrong and the fix)
+        and of the row prefix of warnings: ru, kk or en (catalog ``rejects.*``).
 
     Raises
     ------
@@ -324,12 +324,13 @@ def read_companies(
     text, notes = cell_frame(raw)
     headers = list(text.columns[: len(raw.header)])
     col = {canon: headers[i] for canon, i in match.found.items()}
-    values = _check_columns(text, col, notes)
+    lang = i18n.check_lang(lang)
+    values = _check_columns(text, col, notes, lang)
     _check_swapped(path, text, col, values["name"])
-    sector_key, oked = _resolve_sectors(values, col, cat, notes)
-    _warn_numeric_codes(raw, match, notes)
-    _warn_lost_letters(values, col, notes)
-    _check_own_ids(values["company_id"], col, raw.rows, notes)
+    sector_key, oked = _resolve_sectors(values, col, cat, notes, lang)
+    _warn_numeric_codes(raw, match, notes, lang)
+    _warn_lost_letters(values, col, notes, lang)
+    _check_own_ids(values["company_id"], col, raw.rows, notes, lang)
 
     ok = notes.ok()
     extra_names = [headers[i] for i in match.ignored]
@@ -337,10 +338,10 @@ def read_companies(
     for h in extra_names:
         valid[free_name(h, list(valid.columns))] = text[h][ok].astype("str").to_numpy()
     rejects = _rejects_table(text, headers, raw.rows, notes, ok)
-    warnings = _table_warnings(raw, headers, match.ignored, valid)
+    warnings = _table_warnings(raw, headers, match.ignored, valid, lang)
     warnings += [
-        f"row {raw.rows[i]}, {msg}" for i, msg in sorted(notes.warnings, key=lambda t: t[0])
-        if ok[i]
+        i18n.t("rejects.row", lang, row=raw.rows[i], text=msg)
+        for i, msg in sorted(notes.warnings, key=lambda t: t[0]) if ok[i]
     ]
     n = len(raw.records)
     if n != len(valid) + len(rejects):  # internal invariant: nothing is lost
@@ -389,26 +390,28 @@ def _match_columns(path: Path, header: list[str]) -> ColumnMatch:
     return match
 
 
-def _label(canon: str, col: dict[str, str]) -> str:
-    """``column land_ha``, or ``column land_ha ('Площадь, га')`` under another header."""
-    label = col[canon]
-    return (
-        f"column {canon}" if norm_header(label) == norm_header(canon)
-        else f"column {canon} ({label!r})"
-    )
+def _label(canon: str, col: dict[str, str], lang: str = "en") -> str:
+    """``column land_ha``, or ``column land_ha ('Площадь, га')`` under another header (in
+    ``lang``; an absent column by its name)."""
+    label = col.get(canon, canon)
+    if norm_header(label) == norm_header(canon):
+        return i18n.t("rejects.column", lang, name=canon)
+    return i18n.t("rejects.column_as", lang, name=canon, label=repr(label))
 
 
-def _check_columns(text: pd.DataFrame, col: dict[str, str], notes: RowNotes) -> dict:
+def _check_columns(text: pd.DataFrame, col: dict[str, str], notes: RowNotes,
+                   lang: str = "en") -> dict:  # fmt: skip
     """Every column of :data:`COLUMNS` parsed and checked (absent ones are blank)."""
     blank = pd.Series([""] * len(text), dtype=object)
     values = {}
     for spec in COLUMNS:
         if spec.name in col:
             cells = text[col[spec.name]].astype(object).reset_index(drop=True)
-            label = _label(spec.name, col)
         else:
-            cells, label = blank, f"column {spec.name}"
-        values[spec.name] = check_column(spec, cells, notes, col=label)
+            cells = blank
+        label = _label(spec.name, col, lang)
+        values[spec.name] = check_column(spec, cells, notes, col=label, lang=lang,
+                                         context={"accepted": _YES_NO_WORDS})  # fmt: skip
     return values
 
 
@@ -428,7 +431,8 @@ def _check_swapped(path: Path, text: pd.DataFrame, col: dict[str, str], names) -
         )
 
 
-def _resolve_sectors(values: dict, col: dict[str, str], cat: SectorCatalog, notes: RowNotes):
+def _resolve_sectors(values: dict, col: dict[str, str], cat: SectorCatalog, notes: RowNotes,
+                     lang: str = "en"):  # fmt: skip
     """Sector keys and OKED codes: each distinct sector (or, when empty, OKED) value once."""
     sector_in = pd.Series(values["sector"], dtype=object)
     oked_in = pd.Series(values["oked"], dtype=object)
@@ -451,32 +455,30 @@ def _resolve_sectors(values: dict, col: dict[str, str], cat: SectorCatalog, note
     oked = np.where(has_digits, src.to_numpy(dtype=object), "")  # as typed: 01111 stays
 
     def where(i: int) -> str:
-        return _label("oked" if is_oked[i] else "sector", col)
+        return _label("oked" if is_oked[i] else "sector", col, lang)
 
     notes.problem(np.flatnonzero(failed), lambda i: f"{where(i)}: {res[codes[i]]}")
     notes.warn(np.flatnonzero(warned), lambda i: f"{where(i)}: {res[codes[i]][2]}")
     notes.problem(
         np.flatnonzero(is_oked & ~failed & ~has_digits),
-        lambda i: f"{_label('oked', col)}: {src[i]!r} is not an OKED code; use e.g. 23.61",
+        lambda i: i18n.t("rejects.oked", lang, col=_label("oked", col, lang), value=repr(src[i])),
     )
     return sector_key, oked
 
 
-def _warn_numeric_codes(raw: RawTable, match: ColumnMatch, notes: RowNotes) -> None:
+def _warn_numeric_codes(raw: RawTable, match: ColumnMatch, notes: RowNotes,
+                        lang: str = "en") -> None:  # fmt: skip
     """Excel numeric cells in the sector / OKED column may have lost a leading zero."""
     code_cols = {match.found[c] for c in ("sector", "oked") if c in match.found}
     row_index = {r: i for i, r in enumerate(raw.rows)}
     for r, cidx, cell, cell_text in raw.numeric_cells:
         if cidx in code_cols and r in row_index and re.fullmatch(r"\d{1,4}", cell_text):
-            notes.warn(
-                [row_index[r]],
-                f"cell {cell}: OKED {cell_text} is stored as a number in Excel, so "
-                "a leading zero may be lost (01111 becomes 1111); format the column as Text "
-                "and type the code again",
-            )
+            notes.warn([row_index[r]], i18n.t("rejects.oked_number", lang, cell=cell,
+                                              code=cell_text))  # fmt: skip
 
 
-def _warn_lost_letters(values: dict, col: dict[str, str], notes: RowNotes) -> None:
+def _warn_lost_letters(values: dict, col: dict[str, str], notes: RowNotes,
+                       lang: str = "en") -> None:  # fmt: skip
     """Kazakh letters lost to cp1251 ("?асымов"): keep the row, warn."""
     for canon in ("name", "preferred_zone"):
         if canon not in col:
@@ -486,26 +488,24 @@ def _warn_lost_letters(values: dict, col: dict[str, str], notes: RowNotes) -> No
         lost[lost] = series[lost].str.contains(_LOST_LETTER_RE, regex=True).to_numpy(dtype=bool)
         notes.warn(
             np.flatnonzero(lost),
-            lambda i, canon=canon, series=series: (
-                f"{_label(canon, col)}: {series.iat[i]!r} has '?' in place of a letter (Kazakh "
-                "letters such as Қ, Ә, Ң are lost when a file is saved as cp1251/ANSI); "
-                "the row is kept; save the file as 'CSV UTF-8' (or .xlsx) to keep the "
-                "names intact"
+            lambda i, canon=canon, series=series: i18n.t(
+                "rejects.lost_letter", lang, col=_label(canon, col, lang),
+                value=repr(series.iat[i]), letters=_KAZAKH_LETTERS,
             ),
         )
 
 
-def _check_own_ids(own_id: np.ndarray, col: dict[str, str], rows: list[int], notes) -> None:
+def _check_own_ids(own_id: np.ndarray, col: dict[str, str], rows: list[int], notes,
+                   lang: str = "en") -> None:  # fmt: skip
     """The file's own company ids must be unique (among rows without other problems)."""
     seen: dict[str, int] = {}
     for i, value in enumerate(own_id):
         if value and not notes.of(i):
             if value in seen:
-                notes.problem(
-                    [i],
-                    f"{_label('company_id', col)}: {value!r} is already used on row "
-                    f"{rows[seen[value]]}; give each company its own id",
-                )
+                notes.problem([i], i18n.t(
+                    "rejects.duplicate_id", lang, col=_label("company_id", col, lang),
+                    value=repr(value), row=rows[seen[value]],
+                ))  # fmt: skip
             else:
                 seen[value] = i
 
@@ -577,23 +577,17 @@ def _company_ids(names: pd.Series, own: pd.Series) -> list[str]:
 
 
 def _table_warnings(
-    raw: RawTable, headers: list[str], ignored_idx: list[int], valid: pd.DataFrame
-) -> list[str]:
+    raw: RawTable, headers: list[str], ignored_idx: list[int], valid: pd.DataFrame,
+    lang: str = "en",
+) -> list[str]:  # fmt: skip
     out: list[str] = []
     if ignored_idx:
-        out.append(
-            "ignored column(s) "
-            + ", ".join(repr(headers[i]) for i in ignored_idx)
-            + ": not used for scoring, kept in the output as text (see the accepted column "
-            "names in the docs if one of them was meant to be used)"
-        )
+        names = ", ".join(repr(headers[i]) for i in ignored_idx)
+        out.append(i18n.t("rejects.ignored_columns", lang, names=names))
     if raw.blank_rows:
-        out.append(f"{raw.blank_rows} blank row(s) skipped")
+        out.append(i18n.t("rejects.blank_rows", lang, n=raw.blank_rows))
     if raw.encoding in ("cp1251", "kz1048"):
-        out.append(
-            f"the file is in {raw.encoding} (a legacy 'ANSI' encoding); it was read correctly, "
-            "but 'CSV UTF-8' keeps every Kazakh letter"
-        )
+        out.append(i18n.t("rejects.legacy_encoding", lang, encoding=raw.encoding))
     key = pd.Series(fold_text(valid["name"]), index=valid.index)
     dup = key.duplicated(keep=False).to_numpy(dtype=bool)
     if dup.any():
@@ -602,9 +596,6 @@ def _table_warnings(
             shown = ", ".join(str(r) for r in rows.iloc[:10])
             if len(rows) > 10:
                 shown += f"... ({len(rows)} rows)"
-            out.append(
-                f"duplicate company name {valid.loc[rows.index[0], 'name']!r} on rows "
-                f"{shown}: all kept with different company_id; "
-                "remove the copies if they are the same company"
-            )
+            out.append(i18n.t("rejects.duplicate_name", lang,
+                              name=repr(valid.loc[rows.index[0], "name"]), rows=shown))
     return out

@@ -59,7 +59,8 @@ class JudgementFile:
     notes: list[str] = field(default_factory=list)
 
 
-_META_KEYS = ("base", "name", "title_en", "title_ru", "description")
+_META_KEYS = ("base", "name", "title_en", "title_ru", "title_kk", "description",
+              "description_ru", "description_kk")  # fmt: skip
 
 
 def read_judgements(path: str | Path) -> JudgementFile:

@@ -564,10 +564,11 @@ def _off_excluded_land(layers, x: np.ndarray, y: np.ndarray, keep: np.ndarray) -
     return keep
 
 
-def load_sites(spec: str | Path, layers, **grid_options) -> gpd.GeoDataFrame:
-    """Sites from ``"builtin"`` (the zones), ``"grid"`` (:func:`grid_sites`) or a file path."""
+def load_sites(spec: str | Path, layers, lang: str = "ru", **grid_options) -> gpd.GeoDataFrame:
+    """Sites from ``"builtin"`` (the zones, named in ``lang``), ``"grid"``
+    (:func:`grid_sites`) or a file path."""
     if not isinstance(spec, Path) and str(spec) == "builtin":
-        return builtin_sites(layers)
+        return builtin_sites(layers, lang)
     if not isinstance(spec, Path) and str(spec) == "grid":
         return grid_sites(layers, **grid_options)
     return read_sites(spec)

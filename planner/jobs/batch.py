@@ -17,19 +17,20 @@ One pass, vectorised end to end (:func:`score_companies`):
    say how robust each company's ranking is to the weights;
 5. the result tables are built only for the chosen (company, site) pairs, including the
    per-company points ``c_<criterion> = 100 * w_company * u`` and the reasons
-   ``why_ru`` / ``why_en`` (:func:`planner.core.explain.why_texts`).
+   ``why_ru`` / ``why_kk`` / ``why_en`` (:func:`planner.core.explain.why_texts`).
 
 Tables of a :class:`BatchResult`:
 
 ``results``
     One row per (company, rank): the company's fields, ``rank`` (1 = best among the sites
     meeting its needs), ``site_id``, ``site_name``, ``score`` (0-100, the company's own
-    weights), the criteria, the ``c_*`` points, ``why_ru`` / ``why_en``, ``lon`` / ``lat``
-    and a point geometry. A site of unknown area counts as feasible for any land need
-    and is flagged ``area_unknown`` (check the land before promising it). With
+    weights), the criteria, the ``c_*`` points, ``why_ru`` / ``why_kk`` / ``why_en``,
+    ``lon`` / ``lat`` and a point geometry. A site of unknown area counts as feasible for
+    any land need and is flagged ``area_unknown`` (check the land before promising it). With
     allocation a column ``allocated`` marks the row of the site the company was given
     (that site may rank below ``K``: its row is then added). With robustness:
-    ``p_first``, ``rank_p5``, ``rank_p95`` and, on ranks 1-2, ``flip_en`` / ``flip_ru``.
+    ``p_first``, ``rank_p5``, ``rank_p95`` and, on ranks 1-2, ``flip_ru`` / ``flip_kk`` /
+    ``flip_en``.
 ``companies``
     One row per valid company: ``status`` (``ranked`` or ``no_feasible_site``), best site
     and score, ``n_feasible``, ``filtered_<reason>`` counts, and for a company without any
@@ -68,6 +69,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from planner import i18n
 from planner.config.scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
 from planner.config.sectors import SectorCatalog
 from planner.core.ranking import REASONS, RankResult
@@ -139,6 +141,7 @@ class BatchResult:
     layers: Any = None
     rank: RankResult | None = None
     alloc: Any = None
+    lang: str = "ru"
 
     @property
     def scenario_name(self) -> str:
@@ -164,35 +167,48 @@ class BatchResult:
             return 1
         return 3 if self.counts["rejected"] else 0
 
-    def summary_lines(self, rejects_path: str | os.PathLike | None = None) -> list[str]:
-        """The run in a few plain lines, e.g. ``48 ranked, 2 rejected -> out/rejects.csv``."""
+    def summary_lines(self, rejects_path: str | os.PathLike | None = None,
+                      lang: str | None = None) -> list[str]:  # fmt: skip
+        """The run in a few plain lines in ``lang`` (default: the run's), e.g.
+        ``48 ranked, 2 rejected -> out/rejects.csv`` (catalog ``cli.*``)."""
+        lang = i18n.check_lang(lang or self.lang)
         c = self.counts
-        first = f"{c['ranked']} ranked"
+
+        def num(n: int) -> str:
+            return i18n.format_number(n, lang, grouping=True)
+
+        first = i18n.t("cli.ranked", lang, n=num(c["ranked"]))
         if c["unplaced"]:
             why = self.unplaced["no_site_reason"].value_counts()
+            words = i18n.section("batch.reason", lang)
             reasons = ", ".join(
-                f"{k}" if v == c["unplaced"] else f"{k} {v}" for k, v in why.items()
+                words.get(k, k) if v == c["unplaced"] else f"{words.get(k, k)} {num(v)}"
+                for k, v in why.items()
             )
-            first += f", {c['unplaced']} without a feasible site ({reasons})"
+            first += i18n.t("cli.unplaced", lang, n=num(c["unplaced"]), reasons=reasons)
         if c["rejected"]:
-            first += f", {c['rejected']} rejected"
+            first += i18n.t("cli.rejected", lang, n=num(c["rejected"]))
             if rejects_path is not None:
                 first += f" -> {rejects_path}"
-        first += f" (of {c['rows_in']:,} rows; {c['sites']:,} candidate sites"
-        first += f", scenario {self.scenario_name} {self.scenario_hash}, as of {self.as_of})"
+        first += i18n.t("cli.run_tail", lang, rows=num(c["rows_in"]), sites=num(c["sites"]),
+                        scenario=self.scenario_name, hash=self.scenario_hash,
+                        date=self.as_of.isoformat())  # fmt: skip
         lines = [first]
         if self.alloc is not None:
             a = self.alloc
-            state = "optimal" if a.optimal else a.status
-            line = f"allocation: {c['allocated']} of {c['valid']} companies placed ({state})"
+            state = i18n.t("cli.optimal", lang) if a.optimal else a.status
+            line = i18n.t("cli.allocation", lang, placed=num(c["allocated"]),
+                          valid=num(c["valid"]), state=state)  # fmt: skip
             if c["unassigned"]:
                 why = pd.Series(a.reason[a.reason != ""]).value_counts()
-                line += "; unassigned: " + ", ".join(f"{k} {v}" for k, v in why.items())
+                words = i18n.section("batch.unassigned", lang)
+                line += i18n.t("cli.unassigned", lang, reasons=", ".join(
+                    f"{words.get(k, k)} {num(v)}" for k, v in why.items()))  # fmt: skip
             lines.append(line)
-            lines.extend(self._allocation_rules_lines())
+            lines.extend(self._allocation_rules_lines(lang))
         return lines
 
-    def _allocation_rules_lines(self) -> list[str]:
+    def _allocation_rules_lines(self, lang: str) -> list[str]:
         """The allocation's rules as applied, then every unplaced company and why."""
         from planner.core.allocation_rules import UnknownArea
 
@@ -200,14 +216,15 @@ class BatchResult:
         lines = []
         if "min_score" in facts:
             policy = UnknownArea.parse(facts.get("unknown_area", "one"))
-            lines.append(f"allocation rules: minimum acceptable score {facts['min_score']:g} "
-                         f"of 100; {policy.label}")  # fmt: skip
+            score = i18n.format_number(facts["min_score"], lang, significant=6)
+            lines.append(i18n.t("cli.allocation_rules", lang, score=score,
+                                policy=policy.label_in(lang)))  # fmt: skip
         tab = self.allocation
         if tab is not None and len(tab):
             lost = tab[~tab["allocated"].to_numpy(dtype=bool)]
             ids = lost["company_id"] if "company_id" in lost else lost.index
             for cid, name, note in zip(ids, lost["name"], lost["note"], strict=True):
-                lines.append(f"  not placed: {name} ({cid}): {note}")
+                lines.append(i18n.t("cli.not_placed", lang, name=name, id=cid, note=note))
         return lines
 
 
@@ -257,6 +274,7 @@ def score_companies(
     min_separation_km: float | None = None,
     network=None,
     terrain=None,
+    lang: str = "ru",
 ) -> BatchResult:
     """Rank ``sites`` for every company (the in-memory part of :func:`run_batch`).
 
@@ -289,7 +307,7 @@ def score_companies(
         allocated site (None: the scenario's ``[allocation] min_score``) and the capacity
         of a site of unknown area (``"one"``, ``"unlimited"`` or hectares).
     why
-        Add ``why_ru`` / ``why_en`` to the result rows.
+        Add ``why_ru`` / ``why_kk`` / ``why_en`` to the result rows.
     progress
         ``progress(stage, done, total)`` callback (e.g. a progress bar).
     network
@@ -298,11 +316,16 @@ def score_companies(
     terrain
         A DEM (:class:`planner.core.terrain.Terrain`, :func:`planner.inputs.dem.read_dem`):
         sites over the scenario's ``[terrain]`` limits are excluded; or None.
+    lang
+        Language of the sentences in the tables (``no_site_detail``, ``note``) and of
+        :meth:`BatchResult.summary_lines`: ru, kk or en. The reasons come in all three
+        (``why_ru``, ``why_kk``, ``why_en``).
     """
     opts = BatchOptions(
         top_k=top_k, allocate=allocate, max_share=max_share, robustness=robustness, draws=draws,
         seed=seed, alloc_candidates=alloc_candidates, why=why, catalog=catalog,
         min_score=min_score, unknown_area=unknown_area, min_separation_km=min_separation_km,
+        lang=lang,
     ).checked()  # fmt: skip
     clock = StageClock(progress, opts.stages)
     rows = CompanyRows.of(companies)
@@ -328,7 +351,8 @@ def score_companies(
                             "as_of": day.isoformat()}  # fmt: skip
     result = BatchResult(tables.results, tables.companies, rows.rejects, tables.allocation,
                          counts, warnings, sc, day, extra=extra, layers=layers, rank=run.rank.rr,
-                         alloc=run.alloc.alloc if run.alloc is not None else None)  # fmt: skip
+                         alloc=run.alloc.alloc if run.alloc is not None else None,
+                         lang=opts.lang)  # fmt: skip
     result.inputs["companies"] = rows.path if isinstance(companies, CompanyTable) else None
     return result
 
@@ -479,14 +503,14 @@ def run_batch(
     if progress is not None:
         progress("reading companies", 0, 1)
     table = read_companies(companies_path, encoding=encoding, sheet=sheet,
-                           catalog=options.get("catalog"))  # fmt: skip
+                           catalog=options.get("catalog"), lang=opts.lang)  # fmt: skip
     ls = layers if isinstance(layers, LayerSet) else load_layers(layers)
     if progress is not None:
         progress("loading sites", 0, 1)
     if isinstance(sites, pd.DataFrame):
         site_table, sites_input = sites, "table in memory"
     else:
-        site_table = load_sites(sites, ls)
+        site_table = load_sites(sites, ls, opts.lang)
         sites_input = Path(sites) if Path(str(sites)).is_file() else str(sites)
     check_result_rows(len(table.valid), len(site_table), opts.top_k, max_result_rows)
     from planner.inputs.roads import network_for_scenario, network_inputs

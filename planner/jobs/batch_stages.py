@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from planner import crs as _crs
+from planner import i18n
 from planner.config.scenarios import Scenario
 from planner.config.sectors import SectorCatalog, needs_arrays, weights_matrix
 from planner.config.weighting import Aggregation
@@ -93,6 +94,8 @@ class BatchOptions:
     unknown_area: str | float = "one"
     #: least distance between a company's listed sites (None: 2 km on grids, else 0)
     min_separation_km: float | None = None
+    #: language of the sentences in the tables (no_site_detail, note): ru, kk or en
+    lang: str = "ru"
 
     def checked(self) -> BatchOptions:
         """The options with ``top_k`` and ``max_share`` validated (and made int / float)."""
@@ -102,6 +105,7 @@ class BatchOptions:
             max_share=_check_max_share(self.max_share, self.allocate),
             **_check_allocation_rules(self),
             min_separation_km=_check_separation(self.min_separation_km),
+            lang=i18n.check_lang(self.lang),
         )
 
     @property
@@ -456,12 +460,11 @@ def robustness_stage(st: SiteStage, rk: RankStage, opts: BatchOptions,
                      agg: Aggregation | None = None) -> RobustStage:  # fmt: skip
     """Monte Carlo over each company's top K ranked by ``agg.method`` (default: the
     weighted sum); flip sentences where the score is linear in the weights (not TOPSIS)."""
-    from planner import i18n
     from planner.core.method_robustness import method_monte_carlo_batch, top_method_terms
     from planner.core.robustness import flip_text, flip_weight_batch, gather_top, monte_carlo_batch
 
     top_idx, keys = rk.top, st.keys
-    names = st.sites["name"].astype(object).to_numpy()
+    names = {lang: _site_names(st, lang) for lang in i18n.LANGS}
     if agg is None or agg.method == "wlc":
         U_top, pad = gather_top(st.U, top_idx)
         mc = monte_carlo_batch(U_top, rk.W, draws=opts.draws, seed=opts.seed, excluded=pad)
@@ -472,11 +475,26 @@ def robustness_stage(st: SiteStage, rk: RankStage, opts: BatchOptions,
                                       excluded=pad)  # fmt: skip
         fl = flip_weight_batch(terms.a, rk.W, keys, excluded=pad) if terms.linear else None
     n = top_idx.shape[0]
-    titles = {lang: {k: i18n.criterion_label(k, lang) for k in keys} for lang in ("en", "ru")}
-    flip = {"en": np.full(n, "", dtype=object), "ru": np.full(n, "", dtype=object)}
+    titles = {lang: {k: i18n.criterion_label(k, lang) for k in keys} for lang in i18n.LANGS}
+    flip = {lang: np.full(n, "", dtype=object) for lang in i18n.LANGS}
     for c in np.flatnonzero(fl.has_pair) if fl is not None else ():  # not a hot path
         res = fl.company(int(c))
-        pair = (str(names[top_idx[c, fl.a[c]]]), str(names[top_idx[c, fl.b[c]]]))
-        for lang in ("en", "ru"):
+        a, b = top_idx[c, fl.a[c]], top_idx[c, fl.b[c]]
+        for lang in i18n.LANGS:
+            pair = (str(names[lang][a]), str(names[lang][b]))
             flip[lang][c] = flip_text(res, lang, titles[lang], names=pair)
     return RobustStage(mc, flip)
+
+
+def _site_names(st: SiteStage, lang: str) -> np.ndarray:
+    """The sites' names for sentences in ``lang``: a built-in site (a zone) by its name in
+    that language, any other by the name it was given."""
+    names = st.sites["name"].astype(object).to_numpy().copy()
+    if "site_source" not in st.sites:
+        return names
+    builtin = (st.sites["site_source"].astype(str) == "builtin").to_numpy()
+    if builtin.any():
+        table = st.prepared.names.of("zones", lang)
+        ids = st.sites["site_id"].astype(str).to_numpy(dtype=object)[builtin]
+        names[builtin] = [table.get(i, n) for i, n in zip(ids, names[builtin], strict=True)]
+    return names

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from planner import crs as _crs
+from planner import i18n
 from planner.core.ranking import REASONS
 from planner.errors import BatchError
 
@@ -29,10 +30,10 @@ _SCORE_TOL = 1e-6  # score points: the kernel's sum vs the c_* columns
 #: of the same name is renamed "<name> (file)")
 SITE_FIELDS = (
     "rank", "site_id", "site_name", "score", "allocated", "p_first", "rank_p5", "rank_p95",
-    "flip_en", "flip_ru", "area_unknown", "site_capacity_ha", "site_area_ha", "site_free_ha",
-    "zone_id", "zone_status", "zone_kind", "sez_status", "zone_ids", "zone_free_ha",
+    "flip_ru", "flip_kk", "flip_en", "area_unknown", "site_capacity_ha", "site_area_ha",
+    "site_free_ha", "zone_id", "zone_status", "zone_kind", "sez_status", "zone_ids", "zone_free_ha",
     "preferred_zone_match", "in_almaty", "nearest_interchange", "excluded",
-    "exclusion_reason", "why_ru", "why_en", "site_source", "lon", "lat", "geometry",
+    "exclusion_reason", "why_ru", "why_kk", "why_en", "site_source", "lon", "lat", "geometry",
 )  # fmt: skip
 
 
@@ -110,14 +111,14 @@ def results_table(run: BatchRun, rows: ResultRows) -> gpd.GeoDataFrame:
         cols["score_wlc"] = points.sum(axis=1)
     out = pd.concat([comp, pd.DataFrame(cols)], axis=1)
     if run.options.why:
-        from planner.core.explain import why_texts
+        from planner.core.explain import WHY_COLUMNS, why_texts
 
         texts = why_texts(
             pd.concat([out[[f"c_{k}" for k in st.keys]], c], axis=1), run.scenario,
             st.prepared.names,
-        ) if n else pd.DataFrame({"why_ru": [], "why_en": []}, dtype="str")
-        out["why_ru"] = texts["why_ru"].to_numpy()
-        out["why_en"] = texts["why_en"].to_numpy()
+        ) if n else pd.DataFrame({c: [] for c in WHY_COLUMNS}, dtype="str")
+        for col in WHY_COLUMNS:
+            out[col] = texts[col].to_numpy()
     sites = st.sites
     lon = sites["lon"].to_numpy(dtype="f8")[si]
     lat = sites["lat"].to_numpy(dtype="f8")[si]
@@ -144,7 +145,7 @@ def _robust_columns(run: BatchRun, rows: ResultRows) -> dict[str, Any]:
         cols[name] = pd.array(np.where(np.isfinite(vals), vals, 0).astype(np.int64), dtype="Int64")
         cols[name][~np.isfinite(vals)] = pd.NA
     first2 = slot < 2
-    for lang in ("en", "ru"):
+    for lang in i18n.LANGS:
         cols[f"flip_{lang}"] = np.where(first2, flip[lang][ci], "").astype(object)
     return cols
 
@@ -256,19 +257,11 @@ def _padded_labels(st: SiteStage) -> tuple[np.ndarray, np.ndarray]:
     return np.append(st.ids, ""), np.append(st.names, "")
 
 
-#: why a company has no feasible site, per binding need: what it needs vs the best usable site
-_NEED_HINTS = {
-    "land": "land: it needs {need:g} ha, the largest known free area of a usable site is "
-            "{best:g} ha",
-    "rail": "rail: it needs rail within {need:g} km, the nearest usable site is {best:.1f} km "
-            "from rail",
-    "hazard": "hazard: its hazard class keeps it {need:g} km from housing, the farthest usable "
-              "site {site} is {best:.2f} km from {place}",
-    "max_dist_almaty": "max_dist_almaty: it wants at most {need:g} km from Almaty, the nearest "
-                       "usable site is {best:.1f} km away",
-    "in_almaty": "in_almaty: the only sites meeting its other needs are inside Almaty",
-    "excluded": "excluded: the sites lie in the national park, water or outside the region",
-}  # fmt: skip
+def _num(x, lang: str, digits: int | None = None) -> str:
+    """A number for a sentence: ``digits`` decimals, or as ``format(x, "g")``."""
+    if digits is None:
+        return i18n.format_number(x, lang, significant=6)
+    return i18n.format_number(x, lang, digits)
 
 
 def _need_and_best(run: BatchRun) -> dict[str, tuple[np.ndarray, float]]:
@@ -287,38 +280,49 @@ def _need_and_best(run: BatchRun) -> dict[str, tuple[np.ndarray, float]]:
     return out
 
 
-def _farthest_from_housing(run: BatchRun) -> dict:
+def _farthest_from_housing(run: BatchRun, lang: str) -> dict:
     """The usable site farthest from housing, its distance and the housing place it is
     nearest to (a city, settlement or residential district: planner.core.housing)."""
     st = run.sites
     live = np.flatnonzero(~st.arrays.excluded)
     i = int(live[np.argmax(st.arrays.dist_housing_km[live])])
     hid = str(st.crit["nearest_housing"].iloc[i])
-    name = st.prepared.names.of("cities", "en").get(hid, hid) if hid else "no housing"
-    return {"site": str(st.ids[i]), "best": float(st.arrays.dist_housing_km[i]),
-            "place": f"{name} ({hid})" if hid else name}  # fmt: skip
+    if not hid:
+        place = i18n.t("batch.no_housing", lang)
+    else:
+        place = f"{st.prepared.names.of('cities', lang).get(hid, hid)} ({hid})"
+    return {"site": str(st.ids[i]), "best": _num(st.arrays.dist_housing_km[i], lang, 2),
+            "place": place}  # fmt: skip
 
 
 def _binding_details(run: BatchRun, rows: np.ndarray) -> list[str]:
-    """One English sentence per company in ``rows`` (each without a feasible site)."""
+    """One sentence per company in ``rows`` (each without a feasible site), in the run's
+    language (catalog ``batch.*``)."""
     rr, reasons, n_sites = run.rank.rr, run.rank.reasons, run.sites.arrays.n_sites
+    lang = run.options.lang
     figures = _need_and_best(run)
+    words = i18n.section("batch.reason", lang)
     out = []
     for c in rows.tolist():  # only companies without any feasible site: few, not hot
         why = reasons[c]
         counts = ", ".join(
-            f"{r} {int(n)}" for r, n in zip(REASONS, rr.reason_counts[c], strict=True) if n
+            f"{words.get(r, r)} {int(n)}"
+            for r, n in zip(REASONS, rr.reason_counts[c], strict=True)
+            if n
         )
-        head = f"none of the {n_sites} sites meets every need (sites failing each: {counts})"
+        head = i18n.t("batch.none_meets", lang, n=_num(n_sites, lang, 0), counts=counts)
         if why == "hazard" and "hazard" in figures:
-            hint = _NEED_HINTS[why].format(need=figures[why][0][c], **_farthest_from_housing(run))
+            hint = i18n.t("batch.need_hazard", lang, need=_num(figures[why][0][c], lang),
+                          **_farthest_from_housing(run, lang))  # fmt: skip
         elif why in figures:
             need, best = figures[why]
-            hint = _NEED_HINTS[why].format(need=need[c], best=best)
+            digits = None if why == "land" else 1
+            hint = i18n.t(f"batch.need_{why}", lang, need=_num(need[c], lang),
+                          best=_num(best, lang, digits))  # fmt: skip
         elif why in ("in_almaty", "excluded"):
-            hint = _NEED_HINTS[why]
+            hint = i18n.t(f"batch.need_{why}", lang)
         else:
-            hint = why or "no candidate sites"
+            hint = why or i18n.t("batch.need_none", lang)
         out.append(f"{hint}; {head}")
     return out
 
@@ -380,62 +384,55 @@ def allocation_table(run: BatchRun) -> pd.DataFrame:
         for i in np.flatnonzero(~assigned).tolist():  # unassigned companies only
             notes[i] = _unassigned_note(run, i, occ, ids, names)
         area_unknown = np.flatnonzero(assigned & np.isnan(cap))
-        notes[area_unknown] = "site area unknown: check the land before promising it"
+        notes[area_unknown] = i18n.t("batch.area_unknown", run.options.lang)
     out["note"] = pd.array(notes, dtype="str")
     return out
 
 
-def _needs_text(valid: pd.DataFrame, i: int, land_ha: float) -> str:
+def _needs_text(valid: pd.DataFrame, i: int, land_ha: float, lang: str) -> str:
     """A company's hard needs in a few words: land, rail, hazard class."""
     row = valid.iloc[i]
-    parts = [f"{land_ha:g} ha" if land_ha > 0 else "no stated land"]
+    parts = [i18n.t("batch.needs_land", lang, ha=_num(land_ha, lang)) if land_ha > 0
+             else i18n.t("batch.needs_no_land", lang)]  # fmt: skip
     rail = row.get("needs_rail")
     if rail is not None and not pd.isna(rail) and bool(rail):
-        parts.append("rail")
+        parts.append(i18n.t("batch.needs_rail", lang))
     hc = row.get("hazard_class")
     if hc is not None and not pd.isna(hc) and str(hc).strip():
-        parts.append(f"hazard class {hc}")
-    return "needs " + ", ".join(parts)
+        parts.append(i18n.t("batch.needs_hazard", lang, c=hc))
+    return i18n.t("batch.needs", lang, parts=", ".join(parts))
 
 
 def _unassigned_note(run: BatchRun, i: int, occ: _Occupancy, ids, names) -> str:
     alloc, sa = run.alloc.alloc, run.sites.arrays
-    valid = run.companies.valid
+    valid, lang = run.companies.valid, run.options.lang
     why = alloc.reason[i]
     b = int(alloc.blocked_site[i])
-    needs = _needs_text(valid, i, float(occ.land_ha[i]))
+    needs = _needs_text(valid, i, float(occ.land_ha[i]), lang)
     if why == "no_feasible_site" or b < 0:
-        return f"no site meets its needs ({needs}; see no_site_reason in the companies table)"
+        return i18n.t("batch.no_site", lang, needs=needs)
     site = f"{names[b]} ({ids[b]})" if names[b] and names[b] != ids[b] else str(ids[b])
     if why == "below_min_score":
         given = run.options.min_score
         floor = given if given is not None else run.scenario.allocation.min_score
         best = float(run.rank.rr.top_score[i, 0])
-        return (
-            f"no acceptable site: its best feasible site {site} scores {best:.1f}, below the "
-            f"minimum acceptable score {floor:g} ({needs})"
-        )
+        return i18n.t("batch.below_min_score", lang, site=site, best=_num(best, lang, 1),
+                      floor=_num(floor, lang), needs=needs)  # fmt: skip
     holders = np.flatnonzero(alloc.site_idx == b)
     who = ", ".join(str(n) for n in valid["name"].to_numpy(dtype=object)[holders[:5]])
-    who += f" and {holders.size - 5} more" if holders.size > 5 else ""
+    if holders.size > 5:
+        who = i18n.t("batch.more", lang, who=who, n=holders.size - 5)
     if why == "capacity_taken" and np.isnan(sa.capacity_ha[b]):
-        return (
-            f"its best candidate {site} has an unknown area and already holds "
-            f"{int(occ.n_at[b])} company(ies), the most a site of unknown size takes "
-            f"(taken by {who}; {needs}; see --unknown-area)"
-        )
+        return i18n.t("batch.unknown_area_full", lang, site=site, n=int(occ.n_at[b]), who=who,
+                      needs=needs)  # fmt: skip
     if why == "capacity_taken":
         left = sa.capacity_ha[b] - occ.used_ha[b]
-        return (
-            f"its best candidate {site} has {left:.1f} ha left, it needs {occ.land_ha[i]:g} ha "
-            f"(taken by {who})"
-        )
+        return i18n.t("batch.capacity_taken", lang, site=site, left=_num(left, lang, 1),
+                      need=_num(occ.land_ha[i], lang), who=who)  # fmt: skip
     if why == "group_share_limit":
-        return (
-            f"its best candidate {site} is in group {occ.group[b]!r}, which already holds "
-            f"{alloc.group_limit} companies (the --max-share limit; {needs})"
-        )
-    return f"left unassigned by the optimum although its best candidate {site} had room ({needs})"
+        return i18n.t("batch.group_share_limit", lang, site=site, group=occ.group[b],
+                      n=alloc.group_limit, needs=needs)  # fmt: skip
+    return i18n.t("batch.left_by_optimum", lang, site=site, needs=needs)
 
 
 # ---------------------------------------------------------------------------------------

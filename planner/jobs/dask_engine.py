@@ -47,6 +47,7 @@ import pandas as pd
 import shapely
 
 from planner import crs as _crs
+from planner import i18n
 from planner._atomic import Output, atomic_dir, check_outputs
 from planner.config.scenarios import DEFAULT_SCENARIO, Scenario, load_scenario
 from planner.core.ranking import RankTable, global_rank, score_summary, tie_offsets
@@ -252,15 +253,16 @@ def _write_part(
         from planner.core.explain import why_texts
 
         texts = why_texts(gdf, _unpack_scenario(why["scenario"]), why["names"])
-        gdf["why_ru"] = texts["why_ru"]
-        gdf["why_en"] = texts["why_en"]
+        for col in texts.columns:
+            gdf[col] = texts[col]
     write_part(gdf, path, attrs)
     top = _top_rows(gdf, why is not None)
     return len(gdf), int(gdf["excluded"].sum()), top
 
 
 def _top_rows(df: pd.DataFrame, why: bool, n: int = 100) -> pd.DataFrame:
-    cols = ["rank", "site_id", "name", "score"] + (["why_en"] if why and "why_en" in df else [])
+    whys = [f"why_{lang}" for lang in i18n.LANGS if why and f"why_{lang}" in df]
+    cols = ["rank", "site_id", "name", "score", *whys]
     cols = [c for c in cols if c in df.columns]
     ranked = df[df["rank"].notna()]
     return pd.DataFrame(ranked[cols]).sort_values("rank").head(n)
@@ -452,7 +454,7 @@ def score_sites_engine(
         See :class:`EngineOptions`: ``"local"`` (this process) or ``"dask"`` (a Dask
         cluster).
     why
-        Add ``why_ru``/``why_en`` (computed on the gathered table).
+        Add ``why_ru``/``why_kk``/``why_en`` (computed on the gathered table).
     network
         A road network (:class:`planner.core.network.RoadNetwork`) or its prepared travel
         times, for the travel-time criteria: the Dask engine computes the node x target
@@ -483,7 +485,7 @@ def _result_columns(sc: Scenario) -> set[str]:
     return {
         *CRITERIA_COLUMNS, *TRAVEL_COLUMNS, *TERRAIN_COLUMNS,
         *(f"u_{k}" for k in keys), *(f"c_{k}" for k in keys),
-        "score", "rank", "why_ru", "why_en",
+        "score", "rank", *(f"why_{lang}" for lang in i18n.LANGS),
     }  # fmt: skip
 
 
@@ -539,8 +541,8 @@ def _score_dask_gather(job: _ScoreJob) -> tuple[gpd.GeoDataFrame, int]:
         from planner.core.explain import why_texts
 
         texts = why_texts(out, sc, prepared.names)
-        out["why_ru"] = texts["why_ru"]
-        out["why_en"] = texts["why_en"]
+        for col in texts.columns:
+            out[col] = texts[col]
     # the local engine's column order, taken from scoring one site the local way
     template = score_sites(sites.iloc[:1], layers, sc, day, why=why, network=prepared.travel,
                            terrain=job.terrain, check_dem=False)  # fmt: skip
@@ -565,7 +567,7 @@ class ScoreRun:
     scenario: str
     scenario_hash: str
     as_of: str
-    top: pd.DataFrame  # rank, site_id, name, score (+ why_en), best first
+    top: pd.DataFrame  # rank, site_id, name, score (+ why_ru, why_kk, why_en), best first
     seconds: float
 
 

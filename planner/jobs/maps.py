@@ -355,8 +355,10 @@ def read_map_inputs(
     isochrone_target: str = "interchange",
     isochrone_cell_m: float = 500.0,
     dem: str | Path | None = None,
+    lang: str = "ru",
 ) -> MapInputs:
-    """Read the layers, sites, results and surface of a map (see :func:`make_map`).
+    """Read the layers, sites, results and surface of a map (see :func:`make_map`); the
+    built-in sites are named in ``lang``.
 
     Raises :class:`~planner.errors.InputError` when their scenarios or dates disagree.
     """
@@ -391,7 +393,7 @@ def read_map_inputs(
             "builtin); a scored file already holds its exclusions: score it with `planner "
             "score-sites ... --dem FILE` instead, or drop --dem"
         )
-    scored = _scored_sites(asked, layers, surf) if sites is not None else None
+    scored = _scored_sites(asked, layers, surf, lang) if sites is not None else None
     res = None
     if results is not None:
         res = read_results(results)
@@ -408,7 +410,7 @@ def read_map_inputs(
                      bool(net is not None and net.indicative))  # fmt: skip
 
 
-def _scored_sites(asked: _Asked, layers, surf) -> gpd.GeoDataFrame:
+def _scored_sites(asked: _Asked, layers, surf, lang: str = "ru") -> gpd.GeoDataFrame:
     """The built-in sites scored now (as the surface was, if any), or a scored file."""
     sites = asked.sites
     if str(sites) == "builtin" and not Path(str(sites)).is_file():
@@ -425,7 +427,7 @@ def _scored_sites(asked: _Asked, layers, surf) -> gpd.GeoDataFrame:
             net, note = network_for_scenario(None, sc, layers)
             if note:
                 log.warning("%s", note)
-        table = load_sites("builtin", layers)
+        table = load_sites("builtin", layers, lang)
         return score_sites(table, layers, scenario=sc, as_of=asked.day, network=net,
                            terrain=asked.dem)  # fmt: skip
     scored = read_scored(sites)
@@ -497,7 +499,7 @@ def make_map(
                           dem])  # fmt: skip
     i18n.check_lang(lang)
     got = read_map_inputs(sites, results, scenario, as_of, surface, layers_path, network,
-                          isochrones, isochrone_target, isochrone_cell_m, dem)  # fmt: skip
+                          isochrones, isochrone_target, isochrone_cell_m, dem, lang)  # fmt: skip
     m = build_map(got.layers, company=company, lang=lang, basemap=basemap, top_k=top_k,
                   **got.drawn())  # fmt: skip
     return save_map(m, out, overwrite=overwrite)

@@ -54,7 +54,7 @@ def score_sites(
     as_of
         Date for zone statuses (default today).
     why
-        Add ``why_ru`` / ``why_en`` reasons (skip for very large tables; see
+        Add ``why_ru`` / ``why_kk`` / ``why_en`` reasons (skip for very large tables; see
         :func:`planner.core.explain.why_texts` to explain chosen rows later).
     network
         Road network (:class:`planner.core.network.RoadNetwork`) for the travel-time

@@ -87,6 +87,7 @@ def _build_toml(base: Scenario, pw: Pairwise, meta: dict[str, str], name: str, s
         "name": name,
         "title_en": meta.get("title_en") or i18n.t("weigh.title", "en", base=base.title_en),
         "title_ru": meta.get("title_ru") or i18n.t("weigh.title", "ru", base=base.title_ru),
+        "title_kk": meta.get("title_kk") or i18n.t("weigh.title", "kk", base=base.title("kk")),
         "description": meta.get("description")
         or (
             f"Transforms and needs of scenario {base.name!r}; weights from pairwise comparisons "

@@ -268,7 +268,7 @@ def note_lines(
         lines.append(t["note_scenario"].format(name=scenario, hash=shash or "\u2013"))
     else:
         lines.append(t["note_scenario_unknown"])
-    lines.append(t["note_as_of"].format(date=day.isoformat()))
+    lines.append(t["note_as_of"].format(date=i18n.format_date(day, lang)))
     if n_sites:
         lines.append(t["note_sites"].format(n=i18n.format_number(n_sites, lang, grouping=True)))
     return lines

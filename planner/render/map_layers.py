@@ -48,7 +48,7 @@ def _feature_rows(rec: dict, lang: str, status: str | None) -> list[list[str]]:
         rows.append([t["sectors"], rec["sectors"]])
     ch = rec.get("chainage_km")
     if ch is not None and not (isinstance(ch, float) and math.isnan(ch)):
-        rows.append([t["chainage"], str(ch)])
+        rows.append([t["chainage"], i18n.format_number(ch, lang, 1)])
     acc = rec.get("accuracy_m")
     if acc is not None and not (isinstance(acc, float) and math.isnan(acc)):
         key = "estimated" if bool(rec.get("estimated")) else "exact"

@@ -220,6 +220,9 @@ def _base_payload(layers, lang: str, basemap: str, day: dt.date, surface: dict |
         "status": dict(i18n.section("status", lang)),
         "colors": page_colors(),
         "asOf": day.isoformat(),
+        # shown in the page: the date and numbers as Babel writes them in this language
+        "asOfText": i18n.format_date(day, lang),
+        "numfmt": i18n.number_symbols(lang),
         "zoneNames": zone_names(layers, lang),
         "layers": layer_payload(layers, lang, basemap, day),
         "sites": None,
@@ -310,8 +313,8 @@ def _frame(parts: _MapParts, layers, lang: str, day: dt.date, scenario, shash) -
             p["t"]["note_surface"].format(
                 name=info["scenario"],
                 hash=info["scenarioHash"],
-                date=info["asOf"],
-                cell=cell_label(info["cellM"]),
+                date=i18n.format_date(info["asOf"], lang),
+                cell=cell_label(info["cellM"], lang),
             )
         )
 

@@ -529,7 +529,7 @@ def _scenario_info(scenario) -> dict[str, Any] | None:
     if isinstance(scenario, Mapping):
         return _jsonable(scenario)
     info = {"name": getattr(scenario, "name", str(scenario))}
-    for attr in ("hash", "title_en", "title_ru"):
+    for attr in ("hash", "title_en", "title_ru", "title_kk"):
         if getattr(scenario, attr, None) is not None:
             info[attr] = getattr(scenario, attr)
     return _jsonable(info)

@@ -92,7 +92,7 @@ def write_template(
         ws.merge_range(1, 0, 1, 1, t["how"], wrap)
         ws.set_row(1, 90)
         ws.write(3, 0, t["base"], bold)
-        ws.write(3, 1, _safe(f"{base.name}: {base.title_ru if lang != 'en' else base.title_en}"))
+        ws.write(3, 1, _safe(f"{base.name}: {base.title(lang)}"))
         ws.write(5, 0, t["scale"], bold)
         for r, (v, key) in enumerate(_SAATY, 6):
             ws.write(r, 0, v)

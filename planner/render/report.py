@@ -69,7 +69,7 @@ def terminal_renderables(comparison: Comparison, lang: str = "ru") -> list:
     sc = c.scenario
     title = Text(
         f"{t['title']}: {t['scenario']} {sc.name} ({t['hash']} {sc.hash}), "
-        f"{t['as_of']} {c.as_of.isoformat()}"
+        f"{t['as_of']} {i18n.format_date(c.as_of, lang)}"
         + (f", {t['company']}: {c.company.name}" if c.company is not None else "")
     )
     table = Table(title=title, show_lines=False, header_style="bold", expand=False)

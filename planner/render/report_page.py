@@ -46,10 +46,10 @@ def _header(c: Comparison, lang: str, t: dict) -> dict:
     return {
         "subtitle": t["subtitle"].format(n=len(c.scored)),
         "scenario": sc.name,
-        "scenario_title": sc.title_en if lang == "en" else sc.title_ru,
+        "scenario_title": sc.title(lang),
         "hash": sc.hash,
-        "as_of": c.as_of.isoformat(),
-        "also_as_of": c.also.as_of.isoformat() if c.also is not None else None,
+        "as_of": i18n.format_date(c.as_of, lang),
+        "also_as_of": i18n.format_date(c.also.as_of, lang) if c.also is not None else None,
         "company": company,
         "weights_hash": c.effective_hash,
         "provenance": _provenance(c, lang),
@@ -208,7 +208,7 @@ def _card_facts(c: Comparison, i: int, row, lang: str, t: dict, names: dict) -> 
         r2 = c.also.rank[i]
         facts.append(
             (
-                t["rank_at"].format(date=c.also.as_of.isoformat()),
+                t["rank_at"].format(date=i18n.format_date(c.also.as_of, lang)),
                 (t["not_ranked"] if pd.isna(r2) else str(int(r2)))
                 + f" ({num(c.also.scored['score'].iloc[i], 1, lang)})",
             )
@@ -265,7 +265,7 @@ def _robustness(c: Comparison, lang: str, t: dict) -> dict:
                 }
             )
         also = {
-            "title": t["robust_time"].format(date=a.as_of.isoformat()),
+            "title": t["robust_time"].format(date=i18n.format_date(a.as_of, lang)),
             "headline": a.headline[lang],
             "rows": rows,
         }
@@ -298,9 +298,10 @@ def _scenario(c: Comparison, lang: str, t: dict) -> dict:
         seed=c.seed,
     )
     return {
-        "description": sc.description.strip(),
+        "description": sc.description_in(lang),
         "weights": weights,
-        "needs": ", ".join(f"{k} = {v}" for k, v in needs.items() if v is not None),
+        "needs": ", ".join(f"{k} = {_need_value(v, lang)}" for k, v in needs.items()
+                           if v is not None),  # fmt: skip
         "draws": draws,
         "generated": t["generated"].format(version=__version__, fp=c.layers.fingerprint()),
     }
@@ -319,3 +320,10 @@ def page_context(c: Comparison, lang: str, t: dict[str, str]) -> dict[str, Any]:
         "robustness": _robustness(c, lang, t),
         "scenario": _scenario(c, lang, t),
     }
+
+
+def _need_value(value, lang: str) -> str:
+    """A scenario need's value as the language writes numbers (Babel); other values as is."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return i18n.format_number(value, lang, significant=6)
+    return str(value)

@@ -203,7 +203,7 @@ def _robustness_rows(v: _View) -> list[MatrixRow]:
     ]
     rows.append(v.text_row("rank_range", t["rank_range"], values, shown))
     if c.also is not None:
-        d2 = c.also.as_of.isoformat()
+        d2 = i18n.format_date(c.also.as_of, lang)
         rows.append(
             v.rank_row(
                 "rank_also",

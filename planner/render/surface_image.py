@@ -181,8 +181,9 @@ def as_surface(surface):
     )
 
 
-def cell_label(cell_m: float) -> str:
-    return f"{float(cell_m):g}"
+def cell_label(cell_m: float, lang: str) -> str:
+    """The cell size in metres as the language writes it (``format(x, "g")`` digits)."""
+    return i18n.format_number(float(cell_m), lang, significant=6, grouping=False)
 
 
 def add_surface_layer(
@@ -190,7 +191,7 @@ def add_surface_layer(
 ) -> tuple[folium.raster_layers.ImageOverlay, dict]:
     """Add the surface image (own pane, in the layer control); return it and its payload."""
     png, (west, south, east, north) = surface_overlay_png(surface, max_px=SURFACE_MAX_PX)
-    name = i18n.label("layer_surface", lang, cell=cell_label(surface.grid.cell_m))
+    name = i18n.label("layer_surface", lang, cell=cell_label(surface.grid.cell_m, lang))
     # the region outline is opaque without a basemap: it gets a pane under the image
     folium.map.CustomPane(CONTEXT_PANE, z_index=CONTEXT_Z, pointer_events=False).add_to(m)
     folium.map.CustomPane(_SURFACE_PANE, z_index=_SURFACE_Z, pointer_events=False).add_to(m)

@@ -15,9 +15,11 @@
   function own(obj, key) {
     return obj && Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : null;
   }
+  // decimal mark and minus sign of the map's language, from Babel (D.numfmt, set below)
+  var NF = {decimal: '.', minus: '-'};
   function num(v, digits) {
     if (v === null || v === undefined || typeof v !== 'number' || !isFinite(v)) { return '\u2013'; }
-    return v.toFixed(digits);
+    return v.toFixed(digits).replace('-', NF.minus).replace('.', NF.decimal);
   }
   // the score ramp arrives as data (planner.render.colors): [[percent, '#rrggbb'], ...]
   function hexRgb(h) {
@@ -259,7 +261,8 @@
         if (D.top) { h.push('<div class="lg-row">' + esc(D.t.legend_top) + '</div>'); }
         if (D.best) { h.push('<div class="lg-row">' + esc(D.t.legend_best) + '</div>'); }
       }
-      h.push('<div class="lg-title">' + esc(fill(D.t.legend_zones, {date: D.asOf})) + '</div>');
+      h.push('<div class="lg-title">' + esc(fill(D.t.legend_zones, {date: D.asOfText || D.asOf})) +
+        '</div>');
       Object.keys(C.zones).forEach(function (k) {
         sw('background:' + C.zones[k] + ';opacity:' + C.zoneOpacity, D.status[k]);
       });
@@ -292,6 +295,7 @@
 
   global.plannerMap = function (map, G, D) {
     D.ramp = makeRamp(D.colors.ramp);
+    NF = D.numfmt || NF;
     var out = {map: map, groups: G, data: D, layers: {}, counts: {}};
     ORDER.forEach(function (k) {
       if (!G[k]) { return; }
