@@ -28,6 +28,7 @@ FULL = [
     ("osm: layers from-osm on a generated 5M-node extract", ["bench_osm.py"]),
     ("tables: company and sites lists, 200k rows, vs pandas", ["bench_tables.py"]),
     ("web app: start to first page, 12-site comparison after a click", ["bench_app.py"]),
+    ("startup: planner --version / --help, start of every command", ["bench_startup.py"]),
     ("network: 1M sites x 12 targets on a 1M-node road graph vs networkx", ["bench_network.py"]),
 ]
 QUICK = {
@@ -43,6 +44,7 @@ QUICK = {
     "bench_osm.py": ["--nodes", "1000000"],
     "bench_tables.py": ["--rows", "20000", "--repeat", "1"],
     "bench_app.py": ["--repeat", "1"],
+    "bench_startup.py": ["--repeat", "3"],
     "bench_network.py": ["--side", "300", "--sites", "100000"],
 }
 

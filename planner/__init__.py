@@ -3,21 +3,25 @@
 Data flows one way: layers -> criteria -> scores -> ranking / allocation -> tables, maps.
 """
 
-from planner._version import __version__
-from planner.core.layerset import LAYER_NAMES, LayerSet, status_as_of
-from planner.crs import GEOGRAPHIC_CRS, METRIC_CRS
-from planner.errors import (
-    InputError,
-    LayerError,
-    OutputError,
-    OutputExistsError,
-    PlannerError,
-    ScenarioError,
-)
-from planner.inputs.layers import export_layers, load_layers
-
-#: public functions of the heavier modules, imported on first use (numba, folium, scipy)
+# Everything is imported on first use (``planner.load_layers``...): ``import planner`` (and so
+# every ``planner ...`` command, ``planner --version`` included) does not pay for geopandas,
+# numba, folium or scipy before it needs them.
+#: public name -> the module (under ``planner``) that defines it
 _LAZY = {
+    "__version__": "_version",
+    "GEOGRAPHIC_CRS": "crs",
+    "METRIC_CRS": "crs",
+    "LAYER_NAMES": "core.layerset",
+    "LayerSet": "core.layerset",
+    "status_as_of": "core.layerset",
+    "PlannerError": "errors",
+    "InputError": "errors",
+    "LayerError": "errors",
+    "ScenarioError": "errors",
+    "OutputError": "errors",
+    "OutputExistsError": "errors",
+    "load_layers": "inputs.layers",
+    "export_layers": "inputs.layers",
     "compute_criteria": "core.criteria",
     "load_scenario": "config.scenarios",
     "list_scenarios": "config.scenarios",
@@ -50,20 +54,8 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'planner' has no attribute {name!r}")
 
 
-__all__ = [
-    *_LAZY,
-    "__version__",
-    "GEOGRAPHIC_CRS",
-    "METRIC_CRS",
-    "LAYER_NAMES",
-    "LayerSet",
-    "load_layers",
-    "export_layers",
-    "status_as_of",
-    "PlannerError",
-    "InputError",
-    "LayerError",
-    "ScenarioError",
-    "OutputError",
-    "OutputExistsError",
-]
+__all__ = list(_LAZY)
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 pytest.importorskip("streamlit")
@@ -191,3 +192,127 @@ def test_apptest_hostile_error_text_is_inert():
     # every Markdown / HTML / LaTeX / directive character is backslash-escaped
     assert re.search(r"(?<!\\)[\[\]()<>$:!=]", s) is None, s
     assert Path(SCRIPT).is_file()
+
+
+# --------------------------------------------------------------------------- click map script
+
+
+def test_click_map_script_as_streamlit_folium_sends_it(layers):
+    """The script the component evaluates: the map's own code unescaped (a Markup joined on
+    the right of it would escape it), the context layers from one JSON payload, the click
+    sent at once, the numbered markers as script-safe JSON."""
+    from streamlit_folium import generate_leaflet_string
+
+    context = offline.context_geojson(layers)
+    m = offline.click_map(layers, context)
+    m.get_root().render()
+    script = generate_leaflet_string(m)
+    assert "&#34;" not in script and "&quot;" not in script
+    assert ".on(\"click\"" in script and "setComponentValue" in script
+    assert script.count("L.geoJSON(") == 1 and context.payload in script
+    assert m.get_bounds() == context.bounds  # known: no walk over every coordinate
+    group = offline.marker_group([(43.4, 76.9, 1, True), (43.5, 77.0, None, False),
+                                  (float("nan"), 77.0, 2, True)])  # fmt: skip
+    group.add_to(m)
+    text = generate_leaflet_string(group)
+    assert "<" not in text.split("L.featureGroup", 1)[1]  # html only as \u003c in JSON
+    assert text.count("planner-num\\\"") == 2  # the NaN point is left out
+
+
+def test_click_map_context_is_light_but_complete(layers):
+    import json
+
+    context = offline.context_geojson(layers)
+    data = json.loads(context.payload)
+    assert [d["key"] for d in data] == ["constraints", "cities", "zones", "transport", "bakad"]
+    n_in = {k: int((~layers[k].geom_type.isin(["Point", "MultiPoint"])).sum())
+            for k in ("cities", "zones", "bakad")}  # fmt: skip
+    for d in data:
+        if d["key"] in n_in:
+            assert len(d["geometries"]) == n_in[d["key"]]
+    (south, west), (north, east) = context.bounds
+    assert 42 < south < 44 < north < 47 and 73 < west < 77 < east < 81
+    assert len(context.payload) < 200_000  # sent to the browser on every script run
+
+
+# --------------------------------------------------------------------------- batch + sites
+
+
+SITES_CSV = (
+    "site_id,name,latitude,longitude,area_ha\n"
+    "my-1,Участок у БАКАД,43.38,77.06,40\n"
+    "my-2,Склад <b>Север</b>,43.50,77.05,25\n"
+    "my-3,Площадка Юг,43.30,76.80,60\n"
+)
+
+
+def _batch_page():
+    from planner.webapp.page_batch import batch_page
+
+    batch_page()
+
+
+def test_apptest_batch_ranks_an_uploaded_sites_file_as_the_cli(tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    from planner.jobs.batch import run_batch
+
+    companies = Path(__file__).resolve().parent.parent / "geodata" / "examples" / "companies.csv"
+    at = AppTest.from_function(_batch_page, default_timeout=300)
+    at.run()
+    at.radio(key="bat_sites_source_ru").set_value("Мой файл площадок").run()
+    assert not at.button  # no run before the sites file is given
+    at.file_uploader(key="bat_upload").set_value(
+        ("companies.csv", companies.read_bytes(), "text/csv")
+    )
+    at.file_uploader(key="bat_sites_upload").set_value(
+        ("my sites.csv", SITES_CSV.encode("utf-8"), "text/csv")
+    )
+    at.run()
+    at.button(key="bat_run").click().run()
+    assert not at.exception, at.exception
+    results = next(d.value for d in at.dataframe if "site_id" in d.value.columns
+                   and "rank" in d.value.columns)  # fmt: skip
+    assert set(results["site_id"]) <= {"my-1", "my-2", "my-3"}
+    assert any("my_sites.csv" in c.value for c in at.caption)
+    # the same ranking as `planner score companies.csv --sites my_sites.csv`
+    sites = tmp_path / "my_sites.csv"
+    sites.write_text(SITES_CSV, encoding="utf-8")
+    cli = run_batch(companies, sites=sites, top_k=10).results
+    keys = ["company_id", "rank", "site_id"]
+    pd.testing.assert_frame_equal(
+        results[keys].astype(str).reset_index(drop=True),
+        cli[keys].astype(str).reset_index(drop=True),
+    )
+
+
+def test_apptest_batch_lists_the_rejected_rows_of_a_sites_file():
+    from streamlit.testing.v1 import AppTest
+
+    from planner.jobs.batch import BatchResult
+
+    if "site_rejects" not in BatchResult.__dataclass_fields__:
+        pytest.skip("the sites reader does not report rejected rows yet (helper tables)")
+    companies = Path(__file__).resolve().parent.parent / "geodata" / "examples" / "companies.csv"
+    bad = SITES_CSV + "my-4,Перепутаны координаты,77.06,43.38,10\n"
+    at = AppTest.from_function(_batch_page, default_timeout=300)
+    at.run()
+    at.radio(key="bat_sites_source_ru").set_value("Мой файл площадок").run()
+    at.file_uploader(key="bat_upload").set_value(
+        ("companies.csv", companies.read_bytes(), "text/csv")
+    )
+    at.file_uploader(key="bat_sites_upload").set_value(
+        ("sites.csv", bad.encode("utf-8"), "text/csv")
+    )
+    at.run()
+    at.button(key="bat_run").click().run()
+    assert not at.exception, at.exception
+    assert any(h.value == "Отклонённые строки файла площадок" for h in at.subheader)
+    rejected = next(d.value for d in at.dataframe if "reason" in d.value.columns
+                    and "my-4" in d.value.astype(str).to_numpy().ravel())  # fmt: skip
+    assert "swap" in " ".join(rejected["reason"].astype(str))
+    results = next(d.value for d in at.dataframe if "site_id" in d.value.columns
+                   and "rank" in d.value.columns)  # fmt: skip
+    assert "my-4" not in set(results["site_id"])
+    labels = [b.label for b in at.get("download_button")]
+    assert any("sites.rejects" in x for x in labels), labels

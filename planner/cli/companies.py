@@ -13,11 +13,6 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from planner import i18n
-from planner.config import sectors as _sectors
-from planner.inputs import companies as _companies
-from planner.render import outputs as _outputs
-
 from .app import app, command, command_line, err_console, out_console, print_warning
 from .options import CsvSepOpt, EncodingOpt, Lang, LangOpt, OverwriteOpt, SheetOpt
 
@@ -50,7 +45,10 @@ def check_cmd(
     lang: LangOpt = Lang.ru,
 ) -> None:
     """Read a company list and report valid rows, rejected rows and warnings."""
+    from planner import i18n
     from planner._atomic import Output, check_outputs
+    from planner.inputs import companies as _companies
+    from planner.render import outputs as _outputs
 
     if rejects is not None:  # before reading
         check_outputs([Output(rejects, "rejects file", (".csv", ".xlsx"), "--rejects rejects.csv",
@@ -103,6 +101,9 @@ def sectors_cmd(
 ) -> None:
     """Table of sector profiles: multipliers, own transforms, hazard class, rail, city, OKED
     prefixes."""
+    from planner import i18n
+    from planner.config import sectors as _sectors
+
     cat = _sectors.load_sectors(sectors_file)
     prefixes: dict[str, list[str]] = {}
     for prefix, key in cat.oked.items():

@@ -12,11 +12,8 @@ from typing import Annotated
 
 import typer
 
-from planner.config.scenarios import DEFAULT_SCENARIO
-from planner.core import compare as _compare
+from planner.config.defaults import DEFAULT_SCENARIO
 from planner.errors import CompareError, SiteCountError
-from planner.jobs import compare as _compare_job
-from planner.render import report as _report
 
 from .app import app, command, command_line, job_args, out_console, print_written
 from .options import (
@@ -38,7 +35,11 @@ from .options import (
 
 
 def _at(values: list[str] | None) -> list[str]:
-    for v in values or []:
+    if not values:
+        return []
+    from planner.core import compare as _compare
+
+    for v in values:
         try:
             _compare.parse_at(v)
         except CompareError as exc:
@@ -168,6 +169,10 @@ def compare_cmd(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Compare 2-12 candidate sites side by side (see HELP)."""
+    from planner.core import compare as _compare
+    from planner.jobs import compare as _compare_job
+    from planner.render import report as _report
+
     try:
         _compare.check_site_count(len(site_refs or []) + len(at or []))
     except SiteCountError as exc:

@@ -10,7 +10,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from planner.errors import LayerError
-from planner.inputs import layers as _layers
 
 from .app import app, command, command_line, err_console, out_console
 from .options import LayersOpt, OverwriteOpt
@@ -26,6 +25,8 @@ def _say(console, text: str) -> None:
 @command(layers_app, "list")
 def list_cmd(layers: LayersOpt = None) -> None:
     """Table of layers: kinds, feature counts, statuses, estimated count, sources."""
+    from planner.inputs import layers as _layers
+
     ls = _layers.load_layers(layers)
     for note in ls.notes:
         _say(err_console, f"note: {note}")
@@ -71,6 +72,8 @@ def check_cmd(
     ],
 ) -> None:
     """Validate a user's layers and print every problem (exit 0 valid, 1 problems)."""
+    from planner.inputs import layers as _layers
+
     try:
         ls = _layers.load_layers(path)
     except LayerError as exc:
@@ -96,6 +99,7 @@ def export_cmd(
 ) -> None:
     """Write all layers into one GeoPackage that QGIS/ArcGIS can open."""
     from planner._atomic import Output, check_outputs
+    from planner.inputs import layers as _layers
     from planner.render.outputs import write_manifest
 
     check_outputs([Output(output, "layers file", (".gpkg",), "-o layers.gpkg", manifest=True)],

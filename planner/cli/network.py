@@ -8,10 +8,6 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from planner.core import network as _roadnet
-from planner.inputs.layers import load_layers
-from planner.jobs import network as _network
-
 from .app import app, command, command_line, err_console, out_console
 from .options import LayersOpt, OverwriteOpt
 
@@ -96,6 +92,9 @@ def build_cmd(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Build a road network (see BUILD_HELP)."""
+    from planner.inputs.layers import load_layers
+    from planner.jobs import network as _network
+
     box = _bbox(bbox)
     ls = load_layers(layers) if source == "builtin" else None
     result = _network.build_network_file(
@@ -117,6 +116,8 @@ def info_cmd(
     path: Annotated[Path, typer.Argument(help="Network file (.npz), e.g. network.npz")],
 ) -> None:
     """Describe a network file: source, size, classes, BAKAD, what the build dropped."""
+    from planner.core import network as _roadnet
+
     net = _roadnet.load_network(path)
     s = net.summary()
     meta = net.meta

@@ -9,8 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from planner import i18n
-from planner.config import scenarios as _scenarios
+from planner.config.defaults import DEFAULT_SCENARIO
 
 from .app import app, command, command_line, err_console, out_console
 from .options import Lang, LangOpt, OverwriteOpt
@@ -53,6 +52,9 @@ def _params(spec: dict) -> str:
 @command(scenarios_app, "list")
 def list_cmd(lang: LangOpt = Lang.ru) -> None:
     """Table of the built-in scenarios: name, title and description, criteria with weights, hash."""
+    from planner import i18n
+    from planner.config import scenarios as _scenarios
+
     lg = lang.value
     w = i18n.section("cli", lg)
     table = Table(title=escape(w["scenarios_title"]))
@@ -73,6 +75,9 @@ def list_cmd(lang: LangOpt = Lang.ru) -> None:
 @command(scenarios_app, "show")
 def show_cmd(name: ScenarioArg, lang: LangOpt = Lang.ru) -> None:
     """Weights, transforms, needs and hash of one scenario (validates a .toml file too)."""
+    from planner.config import scenarios as _scenarios
+
+
     sc = _scenarios.load_scenario(name)
     info = sc.describe()
     out_console.print(
@@ -199,7 +204,7 @@ def template_cmd(
     base: Annotated[
         str,
         typer.Option("--base", help="Scenario whose criteria are compared (name or .toml)."),
-    ] = _scenarios.DEFAULT_SCENARIO,
+    ] = DEFAULT_SCENARIO,
     criteria: Annotated[
         str | None,
         typer.Option(
@@ -215,6 +220,7 @@ def template_cmd(
 ) -> None:
     """An XLSX form for experts to fill in pairwise judgements (ru, kk or en labels)."""
     from planner._atomic import Output, check_outputs
+    from planner.config import scenarios as _scenarios
     from planner.render.outputs import write_manifest
     from planner.render.pairs_template import write_template
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from planner import i18n
-from planner.config.scenarios import DEFAULT_SCENARIO
-from planner.jobs import batch as _batch
-from planner.jobs import batch_outputs as _outputs
-from planner.jobs.batch_stages import BatchOptions, ProgressFn
+from planner.config.defaults import DEFAULT_SCENARIO
+
+if TYPE_CHECKING:
+    from planner.jobs.batch import BatchResult
+    from planner.jobs.batch_stages import ProgressFn
 
 from .app import (
     app,
@@ -189,6 +189,11 @@ def score_cmd(
     ] = False,
 ) -> None:
     """Rank the candidate sites for every company of a list (see HELP)."""
+    from planner.jobs import batch as _batch
+    from planner.jobs import batch_outputs as _outputs
+    from planner.jobs.batch_stages import BatchOptions
+
+
     plan = _outputs.plan_outputs(
         output, rejects, map_path, overwrite=overwrite, allocate=allocate, csv_sep=csv_sep,
         inputs=[companies_path, sites, scenario, layers, dem], sites=sites,
@@ -222,8 +227,10 @@ def _progress(show: bool) -> Iterator[ProgressFn | None]:
         yield progress if show else None
 
 
-def _report(result: _batch.BatchResult, written: dict, plan, quiet: bool) -> None:
+def _report(result: BatchResult, written: dict, plan, quiet: bool) -> None:
     """Warnings and files written (unless quiet), the summary lines, the exit code."""
+    from planner import i18n
+
     lang = result.lang
     if not quiet:
         for msg in result.warnings[:_MAX_WARNINGS_SHOWN]:

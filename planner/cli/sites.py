@@ -9,12 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from planner import i18n
-from planner.config.scenarios import DEFAULT_SCENARIO
-from planner.inputs import sites as _sites
-from planner.inputs.layers import load_layers
-from planner.jobs import dask_engine as _engine
-from planner.render.outputs import write_sites
+from planner.config.defaults import DEFAULT_SCENARIO
 
 from .app import app, command, command_line, err_console, job_args, out_console
 from .options import (
@@ -42,6 +37,8 @@ TERRAIN_OPTIONS = ("max_slope_pct", "max_elevation_m")
 
 def _n(value: float, lang: str, digits: int | None = 0, **kw) -> str:
     """A number for a terminal line (Babel, :func:`planner.i18n.format_number`)."""
+    from planner import i18n
+
     if digits is None:
         return i18n.format_number(value, lang, significant=6)
     return i18n.format_number(value, lang, digits, grouping=True, **kw)
@@ -114,9 +111,11 @@ def grid_cmd(
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Generate a lattice of candidate sites near BAKAD (or other features), no excluded land."""
+    from planner import i18n
     from planner._atomic import Output, check_outputs
+    from planner.inputs.layers import load_layers
     from planner.jobs.grid import make_grid
-    from planner.render.outputs import write_manifest
+    from planner.render.outputs import write_manifest, write_sites
 
     check_outputs([Output(Path(output), "sites file", (".gpkg", ".geojson", ".csv", ".xlsx"),
                           "-o sites.gpkg", manifest=True)], overwrite,
@@ -158,7 +157,9 @@ def check_cmd(
 ) -> None:
     """Validate a sites file and print every problem with its row and id (exit 0 valid,
     3 some rows rejected: written with --rejects, 1 nothing usable or --strict)."""
+    from planner import i18n
     from planner._atomic import Output, check_outputs
+    from planner.inputs import sites as _sites
     from planner.inputs.rejects import row_problems
     from planner.jobs.table_files import REJECT_SUFFIXES, CsvStyle, write_rejects
 
@@ -260,6 +261,9 @@ def score_sites_cmd(
     """Score every site (criteria, utilities, points, score 0-100, rank, reasons) and write
     them. Bad rows of a sites file are left out and written to --rejects (default
     <stem>.rejects.csv beside the output; exit 3); --strict refuses the file instead."""
+    from planner import i18n
+    from planner.jobs import dask_engine as _engine
+
     inputs = {"sites": sites, "layers": layers, "scenario": scenario}
     run = _engine.run_score_sites(
         **job_args(ctx, _engine.run_score_sites, skip=(*TERRAIN_OPTIONS, "lang"), inputs=inputs,
@@ -285,6 +289,8 @@ def score_sites_cmd(
 
 def _top_table(best, why: bool, lang: str) -> Table:
     """The best sites: rank, id, name (when any differs from the id), score, reasons."""
+    from planner import i18n
+
     named = bool((best["name"].astype(str) != best["site_id"].astype(str)).any())
     cols = ["rank", "site_id", *(["name"] if named else []), "score", *(["why"] if why else [])]
     heads = {"rank": "col_rank", "site_id": "col_site", "name": "col_name", "score": "col_score",

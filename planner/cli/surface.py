@@ -6,14 +6,10 @@ import math
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 import typer
 from rich.markup import escape
 
-from planner import i18n
-from planner.config.scenarios import DEFAULT_SCENARIO
-from planner.core import surface as _surface
-from planner.jobs import surface as _surface_job
+from planner.config.defaults import DEFAULT_SCENARIO, MAX_SURFACE_CELLS
 
 from .app import app, command, command_line, out_console
 from .options import AsOfOpt, Lang, LangOpt, LayersOpt, OverwriteOpt, ScenarioOpt
@@ -67,11 +63,17 @@ def surface_cmd(
         typer.Option(
             "--max-cells", min=1, help="Refuse grids with more cells (memory ~40 bytes per cell)."
         ),
-    ] = _surface.MAX_SURFACE_CELLS,
+    ] = MAX_SURFACE_CELLS,
     overwrite: OverwriteOpt = False,
     lang: LangOpt = Lang.ru,
 ) -> None:
     """Score every cell of a grid (raster distances, exact memberships) and write it."""
+    import numpy as np
+
+    from planner import i18n
+    from planner.jobs import surface as _surface_job
+
+
     surf, bounds = _surface_job.run_surface(
         output, layers, scenario, as_of, cell_m=cell_m, extent=extent,
         max_cells=max_cells, png=png, overwrite=overwrite, command=command_line(ctx),

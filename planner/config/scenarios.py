@@ -56,6 +56,7 @@ from pydantic import (
 )
 
 from planner._infiles import refuse_special
+from planner.config.defaults import DEFAULT_SCENARIO
 from planner.config.weighting import (
     Aggregation,
     Pairwise,
@@ -116,7 +117,6 @@ CRITERIA: Mapping[str, str] = MappingProxyType(
 )
 #: the criteria scored in minutes of travel by road (transforms take ``*_min`` keys)
 TIME_CRITERIA: frozenset[str] = frozenset(k for k, c in CRITERIA.items() if c.endswith("_min"))
-DEFAULT_SCENARIO = "bakad-perimeter"
 ZONE_STATUSES = ("operating", "under_construction", "planned", "none")
 
 CriterionKey = Literal[

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from planner import crs as _crs
+from planner.config.defaults import MAX_SURFACE_CELLS
 from planner.config.scenarios import (
     CRITERIA,
     DEFAULT_SCENARIO,
@@ -62,8 +63,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: refuse larger grids (memory: ~40 bytes per cell of the bounding box, plus the EDT)
-MAX_SURFACE_CELLS = 150_000_000
 #: points of a group above which a distance is computed by EDT instead of exactly
 _MAX_EXACT_POINTS = 64
 #: rows of cells scored at once (bounds the temporaries of score_table)

@@ -279,6 +279,10 @@ class BatchRun:
     warnings: list[str]
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     company_file: dict[str, Any] = field(default_factory=dict)
+    #: the candidate sites: "builtin" or the uploaded sites file's name
+    sites: str = "builtin"
+    #: the rejected rows of an uploaded sites file, with their reasons (None: built-in sites)
+    site_rejects: pd.DataFrame | None = None
 
 
 def run_batch_upload(
@@ -292,17 +296,25 @@ def run_batch_upload(
     allocate: bool = False,
     lang: str = "ru",
     progress: Callable[[str, int, int], None] | None = None,
+    sites_file: tuple[str, bytes] | None = None,
 ) -> BatchRun:
-    """Rank the built-in sites for every company of an upload, as ``planner score`` does,
-    and write the same files (results XLSX with its sheets, rejects CSV, map)."""
+    """Rank the candidate sites for every company of an upload, as ``planner score`` does,
+    and write the same files (results XLSX with its sheets, rejects CSV, map).
+
+    The sites are the built-in zones, or ``sites_file`` (name, bytes): an uploaded sites file
+    read by the same reader as ``planner score --sites FILE``."""
     from planner.jobs.batch import run_batch
     from planner.jobs.batch_outputs import write_batch
 
     with private_dir() as d:
         path = save_upload(d, name, data)
+        sites: str | Path = "builtin"
+        if sites_file is not None:
+            (d / "sites").mkdir()  # apart from the company list: the names may be the same
+            sites = save_upload(d / "sites", *sites_file)
         result = run_batch(
             path,
-            sites="builtin",
+            sites=sites,
             scenario=scenario,
             as_of=as_of,
             top_k=top_k,
@@ -335,6 +347,8 @@ def run_batch_upload(
         warnings=list(result.warnings),
         files=files,
         company_file=dict(result.extra.get("company_file", {})),
+        sites="builtin" if sites_file is None else Path(sites).name,
+        site_rejects=getattr(result, "site_rejects", None),
     )
 
 

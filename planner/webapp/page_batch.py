@@ -1,4 +1,5 @@
-"""The Batch page: upload a company list, rank the built-in sites for every company."""
+"""The Batch page: upload a company list, rank the built-in sites (or the sites of an uploaded
+sites file) for every company."""
 
 from __future__ import annotations
 
@@ -21,7 +22,22 @@ _MIME = {
 }
 
 
-def _run(up, scenario, as_of, top_k, allocate) -> engine.BatchRun | None:
+def _sites_upload():
+    """The sites to rank: None for the built-in zones, else the uploaded file (or False while
+    the file is still to be given)."""
+    options = {"builtin": t("sites_from_builtin"), "file": t("sites_from_file")}
+    labels = {text: key for key, text in options.items()}
+    picked = st.radio(t("app_sites.batch_sites"), list(labels), horizontal=True,
+                      key=f"{_K}sites_source_{lang()}")  # fmt: skip
+    if labels.get(picked, "builtin") == "builtin":
+        return None
+    up = st.file_uploader(
+        t("sites_file"), type=["csv", "xlsx", "geojson", "gpkg"], key=_K + "sites_upload"
+    )
+    return False if up is None else up
+
+
+def _run(up, scenario, as_of, top_k, allocate, sites_up=None) -> engine.BatchRun | None:
     data = up.getvalue()
     bar = st.progress(0.0, text=t("progress_start"))
 
@@ -31,6 +47,10 @@ def _run(up, scenario, as_of, top_k, allocate) -> engine.BatchRun | None:
 
     try:
         engine.check_upload(up.name, len(data), upload_limit_mb(), lang())
+        sites_file = None
+        if sites_up is not None:
+            sites_file = (sites_up.name, sites_up.getvalue())
+            engine.check_upload(sites_file[0], len(sites_file[1]), upload_limit_mb(), lang())
         run = engine.run_batch_upload(
             up.name,
             data,
@@ -41,6 +61,7 @@ def _run(up, scenario, as_of, top_k, allocate) -> engine.BatchRun | None:
             allocate=allocate,
             lang=lang(),
             progress=progress,
+            sites_file=sites_file,
         )
     except PlannerError as exc:
         bar.empty()
@@ -64,6 +85,8 @@ def _show(run: engine.BatchRun) -> None:
                 sep=repr(run.company_file.get("separator") or ""),
             )
         )
+    if run.sites != "builtin":
+        st.caption(t("app_sites.sites_used", name=run.sites))
     for w in run.warnings[:20]:
         st.warning(plain(w))
     st.subheader(t("best_per_company"))
@@ -74,6 +97,10 @@ def _show(run: engine.BatchRun) -> None:
         st.subheader(t("rejects"))
         st.caption(t("rejects_hint"))
         st.dataframe(run.rejects, hide_index=True, key=_K + "rejects")
+    if run.site_rejects is not None and len(run.site_rejects):
+        st.subheader(t("app_sites.site_rejects"))
+        st.caption(t("app_sites.site_rejects_hint"))
+        st.dataframe(run.site_rejects, hide_index=True, key=_K + "site_rejects")
     if run.allocation is not None and len(run.allocation):
         st.subheader(t("allocation"))
         st.dataframe(run.allocation, hide_index=True, key=_K + "allocation")
@@ -96,16 +123,18 @@ def batch_page() -> None:
     up = st.file_uploader(
         t("companies_file"), type=["csv", "txt", "tsv", "xlsx", "xlsm"], key=_K + "upload"
     )
+    sites_up = _sites_upload()
     st.caption(t("upload_limit", limit=upload_limit_mb()))
     c1, c2, c3, c4 = st.columns(4)
     scenario = c1.selectbox(t("scenario"), list(scenario_names()), key=_K + "scenario")
     as_of = c2.date_input(t("as_of"), value=dt.date.today(), key=_K + "as_of")
     top_k = int(c3.number_input(t("top_k"), 1, 50, 10, key=_K + "top_k"))
     allocate = c4.checkbox(t("allocate"), key=_K + "allocate")
-    if up is not None and st.button(t("run_batch"), type="primary", key=_K + "run"):
+    ready = up is not None and sites_up is not False
+    if ready and st.button(t("run_batch"), type="primary", key=_K + "run"):
         key = (hashlib.sha256(up.getvalue()).hexdigest(), scenario, as_of, top_k, allocate,
                lang())  # fmt: skip
-        run = _run(up, scenario, as_of, top_k, allocate)
+        run = _run(up, scenario, as_of, top_k, allocate, sites_up or None)
         st.session_state[_K + "result"] = None if run is None else (key, run)
     held = st.session_state.get(_K + "result")
     if held is not None:
