@@ -22,8 +22,8 @@ import html
 import re
 import shutil
 
-import pandas as pd
 import pytest
+from _book import read_book, read_out_csv
 
 from planner import i18n
 from planner.inputs.companies import example_path, read_companies
@@ -172,14 +172,14 @@ def test_terminal_lines_speak_one_language(runs, lang):
 
 @pytest.mark.parametrize("lang", ["kk", "en"])
 def test_score_tables_speak_one_language(runs, lang):
-    book = pd.read_excel(runs[lang]["dir"] / "results.xlsx", sheet_name=None)
+    book = read_book(runs[lang]["dir"] / "results.xlsx")  # headers back to machine names
     res, comp, alloc = book["results"], book["companies"], book["allocation"]
     for col_lang in i18n.LANGS:  # the reasons come in all three, each in its own language
         for col in (f"why_{col_lang}", f"flip_{col_lang}"):
             text = _without_user_text("\n".join(res[col].dropna().astype(str)))
             assert text.strip(), col
             assert foreign_in(text, col_lang) == [], col
-    rejects = pd.read_csv(runs[lang]["dir"] / "results.rejects.csv", encoding="utf-8-sig")
+    rejects = read_out_csv(runs[lang]["dir"] / "results.rejects.csv")
     sentences = [comp["no_site_detail"], alloc["note"], rejects["reason"]]
     text = _without_user_text("\n".join(s.dropna().astype(str).str.cat(sep="\n")
                                         for s in sentences))  # fmt: skip
