@@ -90,17 +90,21 @@ def test_ids_keep_leading_zeros(tmp_path):
     assert gdf["site_id"].tolist() == ["007", "010"]
 
 
+#: one good row, then six bad ones (swapped, far, empty, text, duplicate id, no id)
+BAD_ROWS = (
+    "id;name;lat;lon\n"
+    "A;ok;43,38;77,06\n"
+    "B;swapped;76,95;43,24\n"
+    "C;far;55,75;37,62\n"
+    "D;empty;;77,0\n"
+    "E;text;43°15′;77,0\n"
+    "A;dup;43,5;77,05\n"
+    ";noid;43,5;77,05\n"
+)
+
+
 def test_every_bad_row_is_reported_at_once(tmp_path):
-    text = (
-        "id;name;lat;lon\n"
-        "A;ok;43,38;77,06\n"
-        "B;swapped;76,95;43,24\n"
-        "C;far;55,75;37,62\n"
-        "D;empty;;77,0\n"
-        "E;text;43°15′;77,0\n"
-        "A;dup;43,5;77,05\n"
-        ";noid;43,5;77,05\n"
-    )
+    text = BAD_ROWS
     with pytest.raises(SiteFileError) as info:
         read_sites(_csv(tmp_path, text))
     msg = str(info.value)
@@ -119,17 +123,7 @@ def test_every_bad_row_is_reported_at_once(tmp_path):
 
 
 def test_bad_rows_go_to_rejects_the_rest_is_read(tmp_path):
-    text = (
-        "id;name;lat;lon\n"
-        "A;ok;43,38;77,06\n"
-        "B;swapped;76,95;43,24\n"
-        "C;far;55,75;37,62\n"
-        "D;empty;;77,0\n"
-        "E;text;43°15′;77,0\n"
-        "A;dup;43,5;77,05\n"
-        ";noid;43,5;77,05\n"
-        "F;ok too;43,5;77,05\n"
-    )
+    text = BAD_ROWS + "F;ok too;43,5;77,05\n"
     gdf = read_sites(_csv(tmp_path, text), strict=False)
     _check_contract(gdf)
     assert gdf["site_id"].tolist() == ["A", "F"]

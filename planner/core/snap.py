@@ -37,6 +37,20 @@ class Snap:
     dist_m: np.ndarray
 
 
+@numba.njit(cache=True, inline="always")
+def _to_segment(x, y, ax, ay, dx, dy):  # pragma: no cover - compiled
+    """Squared distance from (x, y) to the segment from (ax, ay) along (dx, dy), and the
+    position 0-1 of its nearest point."""
+    l2 = dx * dx + dy * dy
+    t = 0.0
+    if l2 > 0.0:
+        t = ((x - ax) * dx + (y - ay) * dy) / l2
+        t = min(max(t, 0.0), 1.0)
+    qx = ax + t * dx - x
+    qy = ay + t * dy - y
+    return qx * qx + qy * qy, t
+
+
 @numba.njit(parallel=True, cache=True)
 def _refine(px, py, cand, segxy, out_seg, out_t, out_d2, rows):  # pragma: no cover - compiled
     """Exact nearest of each row's candidate segments (ties: the smaller segment id)."""
@@ -51,16 +65,8 @@ def _refine(px, py, cand, segxy, out_seg, out_t, out_d2, rows):  # pragma: no co
             s = cand[j, k]
             if s < 0:
                 continue
-            ax, ay, bx, by = segxy[s, 0], segxy[s, 1], segxy[s, 2], segxy[s, 3]
-            dx, dy = bx - ax, by - ay
-            l2 = dx * dx + dy * dy
-            t = 0.0
-            if l2 > 0.0:
-                t = ((x - ax) * dx + (y - ay) * dy) / l2
-                t = min(max(t, 0.0), 1.0)
-            qx = ax + t * dx - x
-            qy = ay + t * dy - y
-            d2 = qx * qx + qy * qy
+            ax, ay = segxy[s, 0], segxy[s, 1]
+            d2, t = _to_segment(x, y, ax, ay, segxy[s, 2] - ax, segxy[s, 3] - ay)
             if d2 < best or (d2 == best and s < bs):
                 best, bs, bt = d2, s, t
         out_seg[i] = bs
@@ -75,15 +81,7 @@ def _cell_best(x, y, key, keys, start, cell_xy, cell_seg, best, bs, bt):  # prag
     if pos >= len(keys) or keys[pos] != key:
         return best, bs, bt
     for j in range(start[pos], start[pos + 1]):
-        ax, ay, dx, dy = cell_xy[j, 0], cell_xy[j, 1], cell_xy[j, 2], cell_xy[j, 3]
-        l2 = dx * dx + dy * dy
-        t = 0.0
-        if l2 > 0.0:
-            t = ((x - ax) * dx + (y - ay) * dy) / l2
-            t = min(max(t, 0.0), 1.0)
-        qx = ax + t * dx - x
-        qy = ay + t * dy - y
-        d2 = qx * qx + qy * qy
+        d2, t = _to_segment(x, y, cell_xy[j, 0], cell_xy[j, 1], cell_xy[j, 2], cell_xy[j, 3])
         s = cell_seg[j]
         if d2 < best or (d2 == best and s < bs):
             best, bs, bt = d2, s, t

@@ -390,11 +390,9 @@ def read_map_inputs(
         day = day or parse_as_of(surf.as_of)
     if sites is None and results is None:
         sites = "builtin"
-    net = resolve_network(network, layers)
-    if net is None and isochrones is not None:
-        net = resolve_network("builtin", layers)
-    asked = _Asked(sites, results, scenario, surface, day, sc_hash, as_of is not None,
-                   network if network is None else net, dem)  # fmt: skip
+    net = resolve_network(network, layers)  # scores the built-in sites' travel times
+    asked = _Asked(sites, results, scenario, surface, day, sc_hash, as_of is not None, net,
+                   dem)  # fmt: skip
     if dem is not None and (sites is None or str(sites) != "builtin"):
         raise InputError(
             f"--dem {str(dem)!r} applies when the map scores the built-in sites (--sites "
@@ -410,12 +408,13 @@ def read_map_inputs(
         )
     if surf is not None:
         _check_surface_agrees(surf, surface, ((sites, scored), (results, res)))
-    bands = None
-    if isochrones is not None:
+    bands, indicative = None, False
+    if isochrones is not None:  # without --network: the coarse built-in network, said so
+        net = net if net is not None else resolve_network("builtin", layers)
         bands = isochrone_bands(prepare_travel(net, layers), isochrone_target, isochrones,
                                 cell_m=isochrone_cell_m)  # fmt: skip
-    return MapInputs(layers, scored, res, surf, day, sc_name, sc_hash, bands,
-                     bool(net is not None and net.indicative))  # fmt: skip
+        indicative = net.indicative
+    return MapInputs(layers, scored, res, surf, day, sc_name, sc_hash, bands, indicative)
 
 
 def _scored_sites(asked: _Asked, layers, surf, lang: str = "ru") -> gpd.GeoDataFrame:
