@@ -102,11 +102,12 @@ def test_unexpected_error_is_one_paragraph_and_exit_1(cli, monkeypatch, tmp_path
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1, res.stderr  # one paragraph, nothing else
     msg = lines[0]
-    head = f"error: planner {command} failed unexpectedly" + (" on " if args else ": ")
+    # Russian by default (the CLI's language), the exception's own text quoted as it is
+    head = f"ошибка: planner {command}" + (" на входе " if args else ": непредвиденный сбой: ")
     assert msg.startswith(head)
     assert f"{exc_type.__name__}: " in msg and "injected failure in " in msg
     assert "with a second line" in msg  # the exception's own text, on the same line
-    assert "run again with --debug" in msg and "Traceback" not in res.output
+    assert "запустите ещё раз с --debug" in msg and "Traceback" not in res.output
     # the input is named: the command's arguments as given
     for a in args:
         if not a.startswith("-"):
@@ -141,17 +142,26 @@ _FAILING_MAIN = (
 )
 
 
-@pytest.mark.parametrize("debug", [False, True])
-def test_real_process_message_or_traceback(tmp_path, debug):
+_UNEXPECTED = {
+    None: "ошибка: planner scenarios list: непредвиденный сбой: ValueError: injected failure. "
+          "Это ошибка планировщика",
+    "kk": "қате: planner scenarios list, кіріс: --lang kk: күтпеген іркіліс: ValueError: "
+          "injected failure. Бұл жоспарлағыштың қатесі",
+    "en": "error: planner scenarios list on --lang en failed unexpectedly: ValueError: injected "
+          "failure. This is a bug in the planner",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("debug", "lang"), [(False, None), (False, "kk"), (False, "en"),
+                                             (True, None)])  # fmt: skip
+def test_real_process_message_or_traceback(tmp_path, debug, lang):
     argv = [sys.executable, "-c", _FAILING_MAIN, *(["--debug"] if debug else []), "scenarios",
-            "list"]  # fmt: skip
+            "list", *(["--lang", lang] if lang else [])]  # fmt: skip
     res = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert res.returncode == 1
     if debug:
         assert "Traceback (most recent call last)" in res.stderr
         assert "ValueError: injected failure" in res.stderr
     else:
-        assert res.stderr.startswith(
-            "error: planner scenarios list failed unexpectedly: ValueError: injected failure."
-        )
+        assert res.stderr.startswith(_UNEXPECTED[lang]), res.stderr
         assert "Traceback" not in res.stderr and res.stderr.count("\n") == 1

@@ -79,7 +79,7 @@ def test_check_prints_every_problem_and_exits_1(cli, tmp_path):
 def test_check_missing_path_is_a_clean_error(cli, tmp_path):
     res = cli("layers", "check", tmp_path / "nope")
     assert res.exit_code == 1
-    assert res.stderr.startswith("error: layers path") and "does not exist" in res.stderr
+    assert res.stderr.startswith("ошибка: layers path") and "does not exist" in res.stderr
     assert "Traceback" not in res.output
 
 
@@ -142,7 +142,7 @@ def test_user_error_has_no_traceback_but_debug_shows_one(tmp_path):
                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert plain.returncode == 1
     assert "Traceback" not in plain.stderr
-    assert plain.stderr.startswith("error: 3 problem(s) in the layers")
+    assert plain.stderr.startswith("ошибка: 3 problem(s) in the layers")
     debug = subprocess.run([*CLI, "--debug", "layers", "list", "--layers", str(path.parent)],
                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert debug.returncode == 1

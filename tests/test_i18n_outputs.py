@@ -17,110 +17,17 @@ The columns named for another language (``why_ru`` in a Kazakh run) are checked 
 
 from __future__ import annotations
 
-import functools
-import html
 import re
 import shutil
 
 import pytest
 from _book import read_book, read_out_csv
+from _lang_check import foreign_in, foreign_phrases, page_text, without_user_text
 
 from planner import i18n
-from planner.inputs.companies import example_path, read_companies
+from planner.inputs.companies import example_path
 
 AS_OF = "2030-01-01"
-#: where a catalog text is cut into phrases: its fields and punctuation
-_CUT = re.compile(r"\{[^}]*\}|[;:,.()\[\]«»\"'!?—–·/→+=|<>*%№\n]|\s-\s")
-#: the shortest phrase that counts (shorter ones are units, articles, abbreviations)
-_MIN_LEN = 6
-
-
-@functools.cache
-def _catalog_text(lang: str) -> str:
-    return "\n".join(i18n.messages(lang).values()).casefold()
-
-
-@functools.cache
-def foreign_phrases(lang: str) -> frozenset[str]:
-    """Phrases of the other languages' catalogs that never occur in ``lang``'s catalog."""
-    own = _catalog_text(lang)
-    out = set()
-    for other in i18n.LANGS:
-        if other == lang:
-            continue
-        for text in i18n.messages(other).values():
-            for piece in _CUT.split(text):
-                phrase = " ".join(piece.split()).casefold()
-                if len(phrase) >= _MIN_LEN and re.search(r"[^\W\d_]{3}", phrase) and (
-                    phrase not in own
-                ):
-                    out.add(phrase)
-    return frozenset(out)
-
-
-def foreign_in(text: str, lang: str) -> list[str]:
-    """The foreign phrases found in ``text`` as words (not inside a longer word)."""
-    low = " ".join(text.split()).casefold()
-    hits = []
-    for phrase in foreign_phrases(lang):
-        for m in re.finditer(re.escape(phrase), low):
-            before = low[m.start() - 1] if m.start() else " "
-            after = low[m.end()] if m.end() < len(low) else " "
-            if not (before.isalnum() or after.isalnum()):
-                hits.append(phrase)
-                break
-    return sorted(hits)
-
-
-@functools.cache
-def _user_texts() -> tuple[str, ...]:
-    """Texts that are data, not ours, longest first: the example's user-supplied cells
-    (company names, sectors, notes) and the built-in features' ``source`` and ``licence``
-    notes (citations of the data, kept as their publishers wrote them)."""
-    import planner
-
-    table = read_companies(example_path())
-    vals = {h for h in table.columns.values() if len(h) > 2}  # the file's own headers
-    for col in table.valid.columns:
-        if table.valid[col].dtype == object or str(table.valid[col].dtype).startswith("str"):
-            vals |= {str(v) for v in table.valid[col].dropna() if len(str(v)) > 2}
-    layers = planner.load_layers()
-    for name in ("bakad", "cities", "zones", "transport", "constraints"):
-        gdf = layers[name]
-        for col in ("source", "licence"):
-            if col in gdf:
-                vals |= {str(v) for v in gdf[col].dropna() if len(str(v)) > 2}
-    return tuple(sorted(vals, key=len, reverse=True))
-
-
-def _without_user_text(text: str) -> str:
-    for v in _user_texts():
-        text = text.replace(v, " ")
-    return text
-
-
-#: a string literal of the page's own script (its data and labels are JSON strings)
-_LITERAL = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
-
-
-def _page_text(path) -> str:
-    """The words of an HTML page: its visible text and, from the page's own script (the
-    map, its layer control and data), the string literals that are texts (with a space or
-    a non-ASCII letter: labels, names, reasons), not identifiers (``"number"``)."""
-    raw = path.read_text("utf-8")
-    texts = []
-    for code in re.findall(r"<script[^>]*>(.*?)</script>", raw, flags=re.S):
-        if "plannerMap(map_" not in code:  # a library (Leaflet, planner.js, plugins)
-            continue
-        for m in _LITERAL.finditer(code):
-            lit = m.group(1)
-            lit = re.sub(r"\\u([0-9a-fA-F]{4})", lambda u: chr(int(u.group(1), 16)), lit)
-            if re.search(r"\s", lit) or re.search(r"[^\x00-\x7f]", lit):
-                texts.append(lit)
-    # scripts, styles and <code> (machine names: criterion keys, hashes) are not words
-    page = re.sub(r"<(script|style|code)[^>]*>.*?</\1>", " ", raw, flags=re.S)
-    texts.append(html.unescape(re.sub(r"<[^>]+>", " ", page)))
-    return "\n".join(texts)
 
 
 def test_phrases_of_the_catalogs_are_found_and_told_apart():
@@ -166,7 +73,7 @@ def runs(tmp_path_factory, cli):
 def test_terminal_lines_speak_one_language(runs, lang):
     for what in ("score", "compare", "map"):
         # file paths are the user's (results.rejects.csv), not words
-        text = re.sub(r"\S*/\S*", " ", _without_user_text(runs[lang][what]))
+        text = re.sub(r"\S*/\S*", " ", without_user_text(runs[lang][what]))
         assert foreign_in(text, lang) == [], what
 
 
@@ -176,12 +83,12 @@ def test_score_tables_speak_one_language(runs, lang):
     res, comp, alloc = book["results"], book["companies"], book["allocation"]
     for col_lang in i18n.LANGS:  # the reasons come in all three, each in its own language
         for col in (f"why_{col_lang}", f"flip_{col_lang}"):
-            text = _without_user_text("\n".join(res[col].dropna().astype(str)))
+            text = without_user_text("\n".join(res[col].dropna().astype(str)))
             assert text.strip(), col
             assert foreign_in(text, col_lang) == [], col
     rejects = read_out_csv(runs[lang]["dir"] / "results.rejects.csv")
     sentences = [comp["no_site_detail"], alloc["note"], rejects["reason"]]
-    text = _without_user_text("\n".join(s.dropna().astype(str).str.cat(sep="\n")
+    text = without_user_text("\n".join(s.dropna().astype(str).str.cat(sep="\n")
                                         for s in sentences))  # fmt: skip
     assert text.strip()
     assert foreign_in(text, lang) == []
@@ -190,7 +97,7 @@ def test_score_tables_speak_one_language(runs, lang):
 @pytest.mark.parametrize("lang", ["kk", "en"])
 @pytest.mark.parametrize("page", ["compare.html", "map.html", "results.html"])
 def test_pages_speak_one_language(runs, lang, page):
-    text = _without_user_text(_page_text(runs[lang]["dir"] / page))
+    text = without_user_text(page_text(runs[lang]["dir"] / page))
     assert foreign_in(text, lang) == []
 
 

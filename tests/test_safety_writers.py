@@ -358,7 +358,7 @@ def test_ctrl_c_during_gpkg_write_in_the_cli_exits_130(cli, tmp_path, monkeypatc
     _ctrl_c_in_first_chunk(monkeypatch)
     res = cli(*args, "--overwrite")
     assert res.exit_code == 130, res.output
-    assert "interrupted" in res.output
+    assert "прервано (Ctrl-C)" in res.output
     assert path.read_bytes() == before and _leftovers(tmp_path) == []
 
 

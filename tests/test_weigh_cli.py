@@ -66,7 +66,7 @@ def test_inconsistent_expert_is_refused_with_the_fix(cli, tmp_path):
                "interchange,zone,almaty").exit_code == 0  # fmt: skip
     # interchange 3x zone, zone 7x almaty, but almaty 2x interchange: circular
     _fill(form, {1: [("A", 3), ("B", 2), ("A", 7)]}, lang_sheet="Expert {k}")
-    r = cli("scenarios", "weigh", form)
+    r = cli("scenarios", "weigh", form, "--lang", "en")
     assert r.exit_code == 1
     text = " ".join(r.output.split())
     assert "CR = 1.520 > 0.10" in text

@@ -96,21 +96,31 @@ def root(
 
 
 def print_error(message: str, lang: str | None = None) -> None:
-    """One-paragraph error on stderr (markup in ``message`` is escaped); with ``lang`` the
-    word "error" in that language (catalog ``cli.error``), for messages from the catalog."""
-    word = "error"
-    if lang is not None:
-        from planner import i18n
+    """One-paragraph error on stderr (markup in ``message`` is escaped), the word "error" in
+    ``lang`` or else the message language of the command (catalog ``cli.error``)."""
+    from planner import i18n
 
-        word = escape(i18n.t("cli.error", lang))
+    word = escape(i18n.t("cli.error", lang or i18n.message_lang()))
     err_console.print(f"[bold red]{word}:[/] {escape(message)}", highlight=False)
+
+
+def command_lang(kwargs: dict[str, Any]) -> str:
+    """The language a command speaks: its ``--lang``, else the default (Russian)."""
+    from planner.i18n import DEFAULT_LANG
+
+    lang = kwargs.get("lang")
+    if lang is None:
+        return DEFAULT_LANG
+    return str(lang.value if isinstance(lang, enum.Enum) else lang)
 
 
 def handle_errors(func: Callable) -> Callable:
     """Turn any exception of a command into one paragraph on stderr and exit 1.
 
-    Planner errors (bad input, existing outputs) and OS errors on user files print their
-    own message; any other exception (a bug, or an input the planner does not handle yet)
+    The command runs in its language (:func:`command_lang`, ``planner.i18n.use_lang``), so
+    the errors and warnings the library raises are written in it. Planner errors (bad
+    input, existing outputs) and OS errors on user files print their own message; any
+    other exception (a bug, or an input the planner does not handle yet)
     prints what failed, on which input, and to run again with ``--debug``, which shows
     the traceback instead. Exits and usage errors pass through (codes 0, 2, 3); Ctrl-C
     exits 130 (the shell's code for SIGINT) after the writers removed their temporaries.
@@ -118,21 +128,21 @@ def handle_errors(func: Callable) -> Callable:
 
     @wraps(func)
     def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except _PASS_THROUGH:
-            raise
-        except KeyboardInterrupt:
-            print_error(
-                "interrupted (Ctrl-C): the file being written was removed; previous outputs "
-                "are unchanged"
-            )
-            raise typer.Exit(130) from None
-        except Exception as exc:
-            if State.debug:
+        from planner.i18n import tr, use_lang
+
+        with use_lang(command_lang(kwargs)):
+            try:
+                return func(*args, **kwargs)
+            except _PASS_THROUGH:
                 raise
-            print_error(error_message(exc, get_current_context(silent=True)))
-            raise typer.Exit(1) from None
+            except KeyboardInterrupt:
+                print_error(tr("cli.interrupted"))
+                raise typer.Exit(130) from None
+            except Exception as exc:
+                if State.debug:
+                    raise
+                print_error(error_message(exc, get_current_context(silent=True)))
+                raise typer.Exit(1) from None
 
     return wrapper
 
@@ -149,18 +159,17 @@ def command(group: typer.Typer, name: str, **settings: Any) -> Callable:
 
 
 def error_message(exc: BaseException, ctx: typer.Context | None = None) -> str:
-    """The one-paragraph message for ``exc`` raised by the command of ``ctx``."""
+    """The one-paragraph message for ``exc`` raised by the command of ``ctx``, in the
+    message language (the exception's own text, e.g. Python's, is quoted as it is)."""
+    from planner.i18n import tr
+
     if isinstance(exc, PlannerError | OSError):
         return str(exc)
     what = ctx.command_path if ctx is not None else "planner"
     given = " ".join(typed_arguments(ctx)) if ctx is not None else ""
-    text = " ".join(str(exc).split()) or "(no message)"
-    return (
-        f"{what} failed unexpectedly" + (f" on {given}" if given else "")
-        + f": {type(exc).__name__}: {text}. This is a bug in the planner or an input it does "
-        "not handle yet; run again with --debug (planner --debug ...) to see the traceback, "
-        "and report it with the command and its input files"
-    )  # fmt: skip
+    text = " ".join(str(exc).split()) or "-"
+    where = tr("cli.unexpected_on", command=what, given=given) if given else what
+    return tr("cli.unexpected", where=where, error=f"{type(exc).__name__}: {text}")
 
 
 def typed_arguments(ctx: typer.Context, defaults: bool = False) -> list[str]:
@@ -251,5 +260,10 @@ def main() -> None:
     except Exception as exc:  # escaped the commands' handling: an option callback, startup
         if State.debug:
             raise
-        print_error(error_message(exc))
+        from planner.i18n import LANGS, use_lang
+
+        argv = sys.argv[1:]
+        asked = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--lang"), None)
+        with use_lang(asked if asked in LANGS else command_lang({})):
+            print_error(error_message(exc))
         sys.exit(1)

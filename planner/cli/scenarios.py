@@ -146,7 +146,7 @@ def weigh_cmd(
             "--name", help="Name of the new scenario, e.g. panel-2026. Default: the file's."
         ),
     ] = None,
-    lang: LangOpt = Lang.en,
+    lang: LangOpt = Lang.ru,
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Weights from expert pairwise comparisons (Saaty's AHP) -> an ordinary scenario TOML.

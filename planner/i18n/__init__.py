@@ -29,11 +29,15 @@ from planner.i18n.catalog import DEFAULT_LANG as DEFAULT_LANG
 from planner.i18n.catalog import LANGS as LANGS
 from planner.i18n.catalog import check_lang as check_lang
 from planner.i18n.catalog import keys as keys
+from planner.i18n.catalog import message_lang as message_lang
 from planner.i18n.catalog import messages as messages
 from planner.i18n.catalog import section as section
+from planner.i18n.catalog import set_message_lang as set_message_lang
 from planner.i18n.catalog import t as t
 from planner.i18n.catalog import template as template
+from planner.i18n.catalog import tr as tr
 from planner.i18n.catalog import unverified as unverified
+from planner.i18n.catalog import use_lang as use_lang
 from planner.i18n.lookups import criterion_label as criterion_label
 from planner.i18n.lookups import exclusion_label as exclusion_label
 from planner.i18n.lookups import feature_names as feature_names

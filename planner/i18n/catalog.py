@@ -1,11 +1,18 @@
 """The message catalog: every user-visible text of the planner in ru, kk and en.
 
-The texts live in ``planner/i18n/messages/<lang>.toml`` (package data), one file per
-language with the same sections and keys. They are read once, on first use, through
-:mod:`importlib.resources` (so they work from a wheel or a zip as well as from a checkout).
+The texts live in ``planner/i18n/messages/<lang>.toml`` (package data) and the files of
+the folder ``messages/<lang>/`` (one per area, e.g. ``err_sites.toml`` for the messages of
+the sites reader's errors), one set per language with the same sections and keys. They
+are read once, on first use, through :mod:`importlib.resources` (so they work from a wheel
+or a zip as well as from a checkout).
 A key is ``"section.name"`` (``"map.title"``, ``"why.status.planned"``); nested TOML tables
 give dotted sections. The top-level ``unverified`` array of the Kazakh file is not a
 message: it lists the terms that could not be checked against an official source.
+
+Error messages speak the *message language* (:func:`message_lang`, :func:`use_lang`,
+:func:`tr`): English for the library API, as Python libraries do, while the CLI sets
+the language of ``--lang`` (default Russian) around each command and the web app the
+language of its page, so a Kazakh user reads Kazakh errors.
 
 Every lookup fails loudly: a key that is not in the catalog, or a ``{field}`` that is not
 passed, raises :class:`planner.errors.CatalogError` naming the key, the language and the
@@ -14,6 +21,8 @@ file to fix, instead of showing a key or a half-filled sentence to a user.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -32,6 +41,10 @@ __all__ = [
     "keys",
     "messages",
     "unverified",
+    "message_lang",
+    "use_lang",
+    "set_message_lang",
+    "tr",
 ]
 
 LANGS = ("ru", "kk", "en")
@@ -54,28 +67,49 @@ def _path(lang: str) -> str:
     return f"planner/i18n/messages/{lang}.toml"
 
 
-def _flatten(table: Mapping[str, Any], prefix: str, lang: str, out: dict[str, str]) -> None:
+def _flatten(table: Mapping[str, Any], prefix: str, where: str, out: dict[str, str]) -> None:
     for name, value in table.items():
         key = f"{prefix}{name}"
         if isinstance(value, dict):
-            _flatten(value, f"{key}.", lang, out)
+            _flatten(value, f"{key}.", where, out)
         elif isinstance(value, str):
             out[key] = value
         else:
             raise CatalogError(
-                f"{_path(lang)}: {key} = {value!r} is not a text; every message is a string"
+                f"{where}: {key} = {value!r} is not a text; every message is a string"
             )
+
+
+def _files(lang: str) -> list[Any]:
+    """The catalog files of ``lang``: ``<lang>.toml``, then ``<lang>/*.toml`` by name."""
+    root = resources.files(__package__).joinpath("messages")
+    folder = root.joinpath(lang)
+    extra = sorted(
+        (p for p in folder.iterdir() if p.name.endswith(".toml")) if folder.is_dir() else (),
+        key=lambda p: p.name,
+    )
+    return [root.joinpath(f"{lang}.toml"), *extra]
 
 
 @functools.cache
 def _load(lang: str) -> tuple[dict[str, str], tuple[dict[str, Any], ...]]:
     """(flat key -> text, notes on unverified terms) of one language, read once."""
-    raw = resources.files(__package__).joinpath("messages", f"{lang}.toml").read_text("utf-8")
-    data = tomllib.loads(raw)
-    notes = tuple(data.pop(_NOTES, ()))
     flat: dict[str, str] = {}
-    _flatten(data, "", lang, flat)
-    return flat, notes
+    notes: list[dict[str, Any]] = []
+    for path in _files(lang):
+        data = tomllib.loads(path.read_text("utf-8"))
+        notes.extend(data.pop(_NOTES, ()))
+        part: dict[str, str] = {}
+        where = _path(lang) if path.name == f"{lang}.toml" else f"{_path(lang)[:-5]}/{path.name}"
+        _flatten(data, "", where, part)
+        twice = sorted(set(part) & set(flat))
+        if twice:
+            raise CatalogError(
+                f"{where}: {', '.join(twice)} already defined in another {lang} catalog file; "
+                "each key lives in one file"
+            )
+        flat.update(part)
+    return flat, tuple(notes)
 
 
 def messages(lang: str) -> Mapping[str, str]:
@@ -173,3 +207,38 @@ def section(name: str, lang: str = DEFAULT_LANG) -> Mapping[str, str]:
 def keys(name: str) -> tuple[str, ...]:
     """The keys directly under section ``name``, in catalog order (e.g. every criterion)."""
     return tuple(_section_items(name, DEFAULT_LANG))
+
+
+# --------------------------------------------------------------------------- message language
+
+#: the language of error messages and warnings raised by the library (see module docstring)
+_MESSAGE_LANG: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "planner_message_lang", default="en"
+)
+
+
+def message_lang() -> str:
+    """The language errors and warnings are written in now (default ``"en"``)."""
+    return _MESSAGE_LANG.get()
+
+
+def set_message_lang(lang: str) -> None:
+    """Write errors and warnings in ``lang`` from now on in this context (e.g. a notebook)."""
+    _MESSAGE_LANG.set(check_lang(lang))
+
+
+@contextlib.contextmanager
+def use_lang(lang: str) -> Iterator[str]:
+    """Write errors and warnings in ``lang`` inside the ``with`` block (the CLI's commands,
+    a web app page, a worker task); the previous language afterwards."""
+    token = _MESSAGE_LANG.set(check_lang(lang))
+    try:
+        yield lang
+    finally:
+        _MESSAGE_LANG.reset(token)
+
+
+def tr(key: str, /, **fields: object) -> str:
+    """The message ``key`` in the message language (:func:`message_lang`): for errors,
+    warnings and problem lists built deep in the library (``raise InputError(tr(...))``)."""
+    return t(key, _MESSAGE_LANG.get(), **fields)
