@@ -48,6 +48,7 @@ from numba import njit, prange
 from planner.config.weighting import Aggregation
 from planner.core.ranking import NeedArrays, RankResult, SiteArrays
 from planner.errors import InputError
+from planner.i18n import tr
 
 __all__ = [
     "feasible_mask",
@@ -73,11 +74,9 @@ def _check(U, w) -> tuple[np.ndarray, np.ndarray]:
         raise InputError(f"utilities: expected (sites, criteria), got shape {U.shape}")
     w = np.asarray(w, dtype="f8").reshape(-1)
     if w.shape[0] != U.shape[1]:
-        raise InputError(
-            f"weights: {w.shape[0]} values for {U.shape[1]} criteria; give one per criterion"
-        )
+        raise InputError(tr("err.aggregation.weights_count", n=w.shape[0], m=U.shape[1]))
     if not (np.isfinite(w).all() and (w >= 0).all() and w.sum() > 0):
-        raise InputError(f"weights {w.tolist()}: need numbers >= 0, at least one > 0")
+        raise InputError(tr("err.aggregation.weights_bad", weights=w.tolist()))
     return U, w / w.sum()
 
 
@@ -263,10 +262,7 @@ def method_scores(U, w, agg: Aggregation, feasible=None) -> np.ndarray:
     if not len(sub):
         return out
     if np.isnan(sub).any():
-        raise InputError(
-            "utilities: NaN at a site that is ranked; check the criteria of these sites or "
-            "mark them excluded"
-        )
+        raise InputError(tr("err.aggregation.nan_ranked"))
     if agg.method == "wlc":  # the planner's one weighted sum, as score_table sums the points
         from planner.core.scoring import weighted_sum
 
@@ -371,14 +367,19 @@ def rank_companies_by_method(
     )
 
 
+#: the jobs :func:`require_chunkable` knows by name (their words come from the catalog)
+_JOBS = {"surface": "surface", "the suitability surface": "surface",
+         "dask": "dask", "the Dask engine": "dask"}  # fmt: skip
+
+
 def require_chunkable(sc, what: str) -> None:
     """Refuse a method whose scores depend on the whole set of sites, for a job that
-    scores them in independent chunks (``what``: the job, for the message)."""
+    scores them in independent chunks (``what``: the job, ``"surface"`` or ``"dask"``,
+    named in the message language; any other text is shown as given)."""
     agg = sc.aggregation
     if agg.method == "wlc" or (agg.method == "topsis" and agg.ideal == "utility"):
         return
+    job = tr(f"err.aggregation.job_{_JOBS[what]}") if what in _JOBS else what
     raise InputError(
-        f"{what} scores the sites in independent chunks, but scenario {sc.name!r} ranks by "
-        f"{agg.method}, whose scores depend on all the sites at once; use a weighted-sum "
-        'scenario (method = "wlc"), TOPSIS with ideal = "utility", or the local engine'
+        tr("err.aggregation.chunked", what=job, scenario=sc.name, method=agg.method)
     )

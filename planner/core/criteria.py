@@ -43,6 +43,7 @@ from planner.core.layerset import STATUS_RANK, LayerSet, parse_as_of, status_as_
 from planner.core.prepared import part_of
 from planner.core.segments import Pack, SegmentSet, evaluate
 from planner.errors import InputError, LayerError
+from planner.i18n import format_number, message_lang, tr
 
 __all__ = [
     "CRITERIA_COLUMNS",
@@ -193,10 +194,7 @@ def _feature(layers: LayerSet, layer: str, fid: str):
     try:
         return layers.feature(layer, fid, metric=True)
     except KeyError as exc:
-        raise LayerError(
-            f"layer {layer!r} has no feature with id {fid!r}; the criteria need it: "
-            f"add it to the {layer} layer (check with `planner layers check`)"
-        ) from exc
+        raise LayerError(tr("err.criteria.missing_feature", layer=layer, fid=fid)) from exc
 
 
 def _geoms(gdf) -> SegmentSet:
@@ -206,7 +204,8 @@ def _geoms(gdf) -> SegmentSet:
 def _kinds(layers: LayerSet, layer: str, *kinds: str, column: str) -> SegmentSet:
     gdf = layers.kind(layer, *kinds, metric=True)
     if gdf.empty:
-        log.warning("layer %r has no %s feature: %s will be inf", layer, "/".join(kinds), column)
+        log.warning("%s", tr("warn.criteria.no_kind", layer=layer, kinds="/".join(kinds),
+                             column=column))
     return _geoms(gdf)
 
 
@@ -216,7 +215,7 @@ def _housing(layers: LayerSet, as_of: dt.date) -> SegmentSet:
 
     gdf = housing_features(layers, as_of)
     if gdf.empty:
-        log.warning("layer 'cities' has no housing feature: dist_housing_km will be inf")
+        log.warning("%s", tr("warn.criteria.no_housing"))
     return _geoms(gdf)
 
 
@@ -244,7 +243,7 @@ def prepare(layers: LayerSet, as_of) -> PreparedLayers:
     order = np.lexsort((zids, shapely.area(zsub.geometry.to_numpy()), -zrank)).astype("i8")
     operating = zsub[zstatus == "operating"]
     if operating.empty:
-        log.warning("no zone is operating on %s: dist_zone_km will be inf", as_of)
+        log.warning("%s", tr("warn.criteria.no_operating", date=as_of.isoformat()))
 
     cons = layers.metric("constraints")
     cons = cons[cons["kind"].isin([*_EXCLUDING_KINDS, "region"]).to_numpy()]
@@ -454,11 +453,8 @@ def compute_criteria_prepared(
     finite = np.isfinite(x) & np.isfinite(y)
     if not finite.all():
         r = int(np.flatnonzero(~finite)[0])
-        raise InputError(
-            f"{int((~finite).sum())} site(s) have non-finite metric coordinates, e.g. row "
-            f"{r + 1} (site {_label(index[r])}): x={float(x[r])!r}, y={float(y[r])!r}; fix or "
-            "drop these rows"
-        )
+        raise InputError(tr("err.criteria.nonfinite", n=int((~finite).sum()), row=r + 1,
+                            site=_label(index[r]), x=float(x[r]), y=float(y[r])))
     p = prepared
     dist, feat, words = evaluate(p.pack, x, y, scale=0.001)  # km
     ic = feat[p.row("interchange", feature=True)]
@@ -523,8 +519,9 @@ def empty_criteria(index: pd.Index | None = None) -> pd.DataFrame:
 
 
 def _label(value) -> str:
-    """A site label for messages: numpy scalars shown as plain Python values."""
-    return repr(value.item() if isinstance(value, np.generic) else value)
+    """A site label for messages: numpy scalars shown as plain Python values (the catalog
+    quotes it)."""
+    return str(value.item() if isinstance(value, np.generic) else value)
 
 
 def _coordinates(lon, lat, index: pd.Index) -> tuple[np.ndarray, np.ndarray]:
@@ -532,36 +529,27 @@ def _coordinates(lon, lat, index: pd.Index) -> tuple[np.ndarray, np.ndarray]:
         lon_a = np.asarray(lon, dtype="f8")
         lat_a = np.asarray(lat, dtype="f8")
     except (TypeError, ValueError) as exc:
-        raise InputError(
-            f"site coordinates are not numbers ({exc}); give lon/lat as decimal degrees "
-            "(WGS84), e.g. lon=77.05 lat=43.52"
-        ) from exc
+        raise InputError(tr("err.criteria.not_numbers", error=exc)) from exc
     if lon_a.ndim != 1 or lon_a.shape != lat_a.shape:
-        raise InputError(
-            f"lon and lat must be 1-D and of one length, not shapes {lon_a.shape} and "
-            f"{lat_a.shape}; pass one value per site"
-        )
+        raise InputError(tr("err.criteria.shapes", lon=lon_a.shape, lat=lat_a.shape))
     if len(index) != len(lon_a):
-        raise InputError(
-            f"index has {len(index)} labels for {len(lon_a)} sites; pass the sites' own index"
-        )
+        raise InputError(tr("err.criteria.index", labels=len(index), n=len(lon_a)))
     with np.errstate(invalid="ignore"):
         ok = np.isfinite(lon_a) & np.isfinite(lat_a)
         ok &= (np.abs(lat_a) <= 90) & (np.abs(lon_a) <= 180)
     if not ok.all():
         bad = np.flatnonzero(~ok)
         shown = "; ".join(
-            f"row {r + 1} (site {_label(index[r])}): lon={float(lon_a[r])!r}, "
-            f"lat={float(lat_a[r])!r}"
+            tr("err.criteria.bad_row", row=r + 1, site=_label(index[r]),
+               lon=float(lon_a[r]), lat=float(lat_a[r]))
             for r in bad[:5]
         )
-        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
-        west, south, east, north = _crs.REGION_BOUNDS_LONLAT
-        raise InputError(
-            f"{len(bad)} site(s) have no usable coordinates: {shown}{more}; give `lon` "
-            f"in -180..180 and `lat` in -90..90 decimal degrees (WGS84; the region is about "
-            f"{west}-{east} E, {south}-{north} N), or drop these rows"
-        )
+        more = tr("err.criteria.more", n=len(bad) - 5) if len(bad) > 5 else ""
+        lang = message_lang()
+        west, south, east, north = (format_number(v, lang, None)
+                                    for v in _crs.REGION_BOUNDS_LONLAT)  # fmt: skip
+        raise InputError(tr("err.criteria.bad_coordinates", n=len(bad), rows=shown, more=more,
+                            west=west, south=south, east=east, north=north))
     return lon_a, lat_a
 
 

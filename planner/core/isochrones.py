@@ -20,6 +20,7 @@ import shapely
 from planner import crs as _crs
 from planner.core.travel import TRAVEL_TARGETS, PreparedTravel, travel_criteria
 from planner.errors import InputError
+from planner.i18n import format_number, message_lang, tr
 
 __all__ = ["ISOCHRONE_MAX_CELLS", "check_breaks", "isochrone_bands", "isochrone_extent"]
 
@@ -32,10 +33,7 @@ def check_breaks(breaks_min: Sequence[float]) -> tuple[float, ...]:
     try:
         vals = tuple(float(b) for b in breaks_min)
     except (TypeError, ValueError) as exc:
-        raise InputError(
-            f"isochrone minutes {list(breaks_min)!r} are not numbers; give increasing "
-            "minutes, e.g. 15,30,45"
-        ) from exc
+        raise InputError(tr("err.isochrones.not_numbers", value=_shown(breaks_min))) from exc
     arr = np.asarray(vals, dtype="f8")
     if (
         not len(arr)
@@ -44,11 +42,18 @@ def check_breaks(breaks_min: Sequence[float]) -> tuple[float, ...]:
         or (arr <= 0).any()
         or (np.diff(arr) <= 0).any()
     ):
-        raise InputError(
-            f"isochrone minutes {list(vals)!r} must be 1 to 12 positive numbers in increasing "
-            "order, e.g. 15,30,45"
-        )
+        raise InputError(tr("err.isochrones.bad_breaks", value=_shown(breaks_min)))
     return vals
+
+
+def _shown(breaks_min) -> str:
+    """The minutes as the user gave them, for a message: ``15,abc`` (a text as typed)."""
+    if isinstance(breaks_min, str):
+        return breaks_min
+    try:
+        return ",".join(f"{b:g}" if isinstance(b, float) else str(b) for b in breaks_min)
+    except TypeError:
+        return str(breaks_min)
 
 
 def isochrone_extent(prepared: PreparedTravel) -> tuple[float, float, float, float]:
@@ -78,19 +83,23 @@ def isochrone_bands(
     """
     if target not in TRAVEL_TARGETS or target not in prepared.groups:
         raise InputError(
-            f"isochrone target {target!r} is not known; use one of {', '.join(TRAVEL_TARGETS)}"
+            tr("err.isochrones.target", target=target, targets=", ".join(TRAVEL_TARGETS))
         )
     breaks = np.asarray(check_breaks(breaks_min), dtype="f8")
     if not (np.isfinite(cell_m) and 50.0 <= float(cell_m) <= 10_000.0):
-        raise InputError(f"isochrone cell size {cell_m!r} m must be between 50 and 10000, e.g. 500")
+        raise InputError(tr("err.isochrones.cell_size", cell=cell_m))
     x0, y0, x1, y1 = bounds_xy if bounds_xy is not None else isochrone_extent(prepared)
     nx = max(1, int(np.ceil((x1 - x0) / cell_m)))
     ny = max(1, int(np.ceil((y1 - y0) / cell_m)))
     if nx * ny > ISOCHRONE_MAX_CELLS:
-        raise InputError(
-            f"isochrones over {nx * ny:,} cells of {cell_m:g} m exceed the limit of "
-            f"{ISOCHRONE_MAX_CELLS:,}; use a larger cell size, e.g. {cell_m * 2:g}"
-        )
+        lang = message_lang()
+        raise InputError(tr(
+            "err.isochrones.too_many_cells",
+            cells=format_number(nx * ny, lang, 0, grouping=True),
+            cell=format_number(cell_m, lang, significant=6),
+            limit=format_number(ISOCHRONE_MAX_CELLS, lang, 0, grouping=True),
+            bigger=format_number(cell_m * 2, lang, significant=6),
+        ))
     cx = x0 + (np.arange(nx) + 0.5) * cell_m
     cy = y0 + (np.arange(ny) + 0.5) * cell_m
     gx, gy = (a.ravel() for a in np.meshgrid(cx, cy))

@@ -25,6 +25,7 @@ import shapely
 
 from planner import crs as _crs
 from planner.errors import InputError
+from planner.i18n import tr
 
 __all__ = [
     "LAYER_NAMES",
@@ -164,6 +165,8 @@ class LayerSet:
     def metric(self, name: str) -> gpd.GeoDataFrame:
         """Layer ``name`` in the metric CRS (EPSG:32643), cached."""
         if name not in self._metric:
+            if self.layers[name].crs is None:
+                raise InputError(tr("err.layerset.no_crs", layer=name))
             self._metric[name] = _crs.to_metric(self.layers[name], what=f"layer {name!r}")
         return self._metric[name]
 
@@ -255,11 +258,9 @@ def parse_as_of(as_of) -> dt.date:
             f"as_of must be a date or an ISO date string, not {type(as_of).__name__}"
         ) from exc
     except ValueError as exc:
-        raise InputError(
-            f"as_of {as_of!r} is not a date; use YYYY-MM-DD, e.g. 2030-01-01"
-        ) from exc
+        raise InputError(tr("err.layerset.as_of_bad", value=as_of)) from exc
     if day is None:
-        raise InputError("as_of is empty; give a date, e.g. 2030-01-01")
+        raise InputError(tr("err.layerset.as_of_empty", example="2030-01-01"))
     return day
 
 
@@ -272,7 +273,7 @@ def status_as_of(zones: pd.DataFrame, as_of: dt.date) -> np.ndarray:
     timestamps or missing. Returns an object array aligned with ``zones``.
     """
     if as_of is None:
-        raise InputError("as_of is empty; give a date, e.g. 2025-06-30")
+        raise InputError(tr("err.layerset.as_of_empty", example="2025-06-30"))
     today = np.datetime64(parse_as_of(as_of), "D")
     cols = {c: (zones[c].to_numpy(dtype=object) if c in zones else [None] * len(zones))
             for c in ("status", "announced", "status_since", "planned_open", "status_until")}

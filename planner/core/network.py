@@ -42,6 +42,8 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from planner import crs as _crs
 from planner._atomic import atomic_output
 from planner.errors import InputError
+from planner.i18n import format_number, message_lang, tr
+from planner.i18n import t as _t
 
 __all__ = [
     "NETWORK_FORMAT",
@@ -210,7 +212,7 @@ def _check_arrays(n: int, m: int, **arrays) -> None:
     for name, a in arrays.items():
         if a.ndim != 1 or len(a) != (n if name.startswith("node") else m):
             want = n if name.startswith("node") else m
-            raise InputError(f"network array `{name}` has shape {a.shape}; expected ({want},)")
+            raise InputError(tr("err.network.array_shape", name=name, shape=a.shape, want=want))
 
 
 def build_network(
@@ -268,11 +270,11 @@ def build_network(
                   seg_class=seg_class, fwd_kmh=fwd_kmh, bwd_kmh=bwd_kmh, seg_snap=seg_snap,
                   seg_bakad=seg_bakad)  # fmt: skip
     if not (np.isfinite(node_x).all() and np.isfinite(node_y).all()):
-        raise InputError("network nodes have non-finite coordinates; drop or fix those nodes")
+        raise InputError(tr("err.network.nonfinite_nodes"))
     if m and (seg_u.min() < 0 or seg_v.min() < 0 or max(seg_u.max(), seg_v.max()) >= n):
-        raise InputError(f"network segments refer to nodes outside 0..{n - 1}")
+        raise InputError(tr("err.network.node_range", last=n - 1))
     if m and (seg_class.min() < 0 or seg_class.max() >= len(class_names)):
-        raise InputError(f"network segment classes must be codes 0..{len(class_names) - 1}")
+        raise InputError(tr("err.network.class_range", last=len(class_names) - 1))
     length = np.hypot(node_x[seg_v] - node_x[seg_u], node_y[seg_v] - node_y[seg_u])
     stub = seg_u == seg_v
     fwd_ms = _time_ms(length, fwd_kmh, stub)
@@ -280,10 +282,7 @@ def build_network(
     seg_snap = seg_snap & ~seg_bakad
     src, dst, _ = _directed(seg_u, seg_v, fwd_ms, bwd_ms)
     if not len(src):
-        raise InputError(
-            "the road network has no drivable segment (no road of a known class with two "
-            "distinct ends); check the input holds roads (highway=* ways)"
-        )
+        raise InputError(tr("err.network.no_drivable"))
     graph = sp.csr_matrix((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n))
     n_comp, label = connected_components(graph, directed=True, connection="strong")
     size = np.bincount(label, minlength=n_comp)
@@ -352,22 +351,26 @@ def _dropped_report(label, main, has_edge, keep_seg, length, x, y, seg_u, stub) 
     return report
 
 
-def describe_dropped(dropped: Mapping[str, Any]) -> str:
-    """One sentence on what :func:`build_network` dropped."""
+def describe_dropped(dropped: Mapping[str, Any], lang: str | None = None) -> str:
+    """One sentence on what :func:`build_network` dropped, in ``lang`` (default: the
+    message language, :func:`planner.i18n.message_lang`)."""
+    lang = lang or message_lang()
     if not dropped.get("components"):
-        return "every road is connected both ways to the main network; nothing dropped"
+        return _t("out.network.dropped_none", lang)
+
+    def num(v, digits: int = 0) -> str:
+        return format_number(v, lang, digits, grouping=True)
+
     parts = [
-        f"dropped {dropped['components']} piece(s) of road not connected both ways to the "
-        f"main network: {dropped['nodes']} nodes, {dropped['segments']} segments, "
-        f"{dropped['length_km']:.1f} km"
+        _t("out.network.dropped", lang, pieces=num(dropped["components"]),
+           nodes=num(dropped["nodes"]), segments=num(dropped["segments"]),
+           km=num(dropped["length_km"], 1))
     ]
     big = dropped.get("largest") or []
     if big:
         b = big[0]
-        parts.append(
-            f"the largest {b['length_km']:.1f} km ({b['nodes']} nodes) near "
-            f"{b['lat']:.4f} N, {b['lon']:.4f} E"
-        )
+        parts.append(_t("out.network.dropped_largest", lang, km=num(b["length_km"], 1),
+                        nodes=num(b["nodes"]), lat=num(b["lat"], 4), lon=num(b["lon"], 4)))
     return "; ".join(parts)
 
 
@@ -392,10 +395,10 @@ def save_network(net: RoadNetwork, path: str | Path, overwrite: bool = False) ->
     return path
 
 
-def _bad_file(path, why: str) -> InputError:
+def _bad_file(path, why: str, **fields) -> InputError:
+    """The error for a network file that cannot be used (``why``: a key of ``err.network``)."""
     return InputError(
-        f"road network {str(path)!r} {why}; build it again with "
-        "`planner network build EXTRACT.osm.pbf -o network.npz`"
+        tr("err.network.bad_file", path=str(path), why=tr(f"err.network.{why}", **fields))
     )
 
 
@@ -403,27 +406,24 @@ def load_network(path: str | Path) -> RoadNetwork:
     """Read a network written by :func:`save_network` (checked: format, version, shapes)."""
     path = Path(path)
     if not path.is_file():
-        raise InputError(
-            f"road network {str(path)!r} does not exist; build one with `planner network "
-            "build EXTRACT.osm.pbf -o network.npz` or use `builtin` for the coarse network"
-        )
+        raise InputError(tr("err.network.missing_file", path=str(path)))
     try:
         with np.load(path, allow_pickle=False) as z:
             meta = json.loads(str(z["meta_json"]))
             arrays = {k: np.asarray(z[k]) for k in _ARRAYS}
     except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
-        raise _bad_file(path, f"is not a planner network file ({exc})") from exc
+        raise _bad_file(path, "not_network_exc", error=exc) from exc
     if meta.get("format") != NETWORK_FORMAT:
-        raise _bad_file(path, "is not a planner network file")
+        raise _bad_file(path, "not_network")
     if meta.get("version") != NETWORK_VERSION:
-        raise _bad_file(path, f"has version {meta.get('version')!r}, not {NETWORK_VERSION}")
-    for k, t in _ARRAYS.items():
-        if arrays[k].dtype != np.dtype(t):
-            raise _bad_file(path, f"has array {k} of type {arrays[k].dtype}, not {t}")
+        raise _bad_file(path, "bad_version", version=meta.get("version"), want=NETWORK_VERSION)
+    for k, dtype in _ARRAYS.items():
+        if arrays[k].dtype != np.dtype(dtype):
+            raise _bad_file(path, "bad_dtype", name=k, dtype=arrays[k].dtype, want=dtype)
     n, m = len(arrays["node_x"]), len(arrays["seg_u"])
     _check_arrays(n, m, **arrays)
     if m and max(int(arrays["seg_u"].max()), int(arrays["seg_v"].max())) >= n:
-        raise _bad_file(path, "refers to nodes it does not have")
+        raise _bad_file(path, "bad_nodes")
     return RoadNetwork(
         **arrays,
         class_names=tuple(meta["class_names"]),

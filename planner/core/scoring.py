@@ -64,16 +64,9 @@ _STATUS_CODE = {s: i for i, s in enumerate(ZONE_STATUSES)}
 
 def _column(df: pd.DataFrame, col: str, key: str) -> pd.Series:
     if col not in df.columns and col.endswith("_min"):
-        raise InputError(
-            f"criteria table has no column `{col}` (needed by the travel-time criterion "
-            f"{key!r}); compute the criteria with a road network (--network network.npz from "
-            "`planner network build`, or --network builtin for the coarse indicative one)"
-        )
+        raise InputError(i18n.tr("err.scoring.no_travel_column", col=col, key=key))
     if col not in df.columns:
-        raise InputError(
-            f"criteria table has no column `{col}` (needed by criterion {key!r}); "
-            "compute the criteria with planner.core.criteria.compute_criteria"
-        )
+        raise InputError(i18n.tr("err.scoring.no_column", col=col, key=key))
     return df[col]
 
 
@@ -83,15 +76,21 @@ def _distance(df: pd.DataFrame, col: str, key: str) -> np.ndarray:
         d = s.to_numpy(dtype="f8", na_value=np.nan)
     except (TypeError, ValueError) as exc:
         raise InputError(
-            f"criteria column `{col}` holds non-numbers (e.g. {s.iloc[0]!r}); "
-            "it must be km as float"
+            i18n.tr("err.scoring.not_numbers", col=col, value=_first_bad(s))
         ) from exc
     n_nan = int(np.isnan(d).sum())
     if n_nan:
-        log.warning(
-            "criteria column %s: %d site(s) have no value; their %s utility is 0", col, n_nan, key
-        )
+        log.warning("%s", i18n.tr("warn.scoring.no_value", col=col, n=n_nan, key=key))
     return d
+
+
+def _first_bad(s: pd.Series) -> object:
+    """The first value of ``s`` that is not a number (for the message)."""
+    try:
+        bad = s[pd.to_numeric(s, errors="coerce").isna() & s.notna()]
+    except (TypeError, ValueError):
+        return s.iloc[0]
+    return bad.iloc[0] if len(bad) else s.iloc[0]
 
 
 def _ramp(d: np.ndarray, zero_km: float, full_km: float) -> np.ndarray:
@@ -123,10 +122,8 @@ def _status_codes(s: pd.Series, col: str) -> np.ndarray:
         cats = list(uniq)
     bad = [c for c in cats if c not in _STATUS_CODE]
     if bad:
-        raise InputError(
-            f"criteria column `{col}`: {bad[0]!r} is not a zone status; "
-            f"use one of {', '.join(ZONE_STATUSES)}"
-        )
+        raise InputError(i18n.tr("err.scoring.bad_status", col=col, value=bad[0],
+                                 statuses=", ".join(ZONE_STATUSES)))
     lookup = np.array([_STATUS_CODE[c] for c in cats] + [_STATUS_CODE["none"]], dtype=np.int8)
     return lookup[codes]  # code -1 (missing) picks the trailing "none"
 
@@ -224,8 +221,7 @@ def weighted_sum(columns, weights, *, keep=None, parts: list | None = None) -> n
     weights = list(weights)
     if len(columns) != len(weights):
         raise InputError(
-            f"weighted_sum: {len(columns)} criteria columns but {len(weights)} weights; "
-            "pass one weight per criterion"
+            i18n.tr("err.scoring.weights_count", n=len(columns), m=len(weights))
         )
     n = len(columns[0]) if columns else (0 if keep is None else len(keep))
     total = np.zeros(n)

@@ -61,15 +61,9 @@ def check_sites_table(
     need = list(dict.fromkeys((*SCORING_COLUMNS, *columns)))
     missing = [c for c in need if c not in sites.columns]
     if missing:
-        raise error(
-            f"sites table has no column(s) {', '.join(missing)}; load the sites with "
-            "planner.inputs.sites.load_sites (builtin, grid or a file)"
-        )
+        raise error(i18n.tr("err.sitetable.no_columns", columns=", ".join(missing)))
     if len(sites) == 0 and not allow_empty:
-        raise error(
-            "the sites table has no sites; give a sites file with at least one site, or use "
-            "--sites builtin"
-        )
+        raise error(i18n.tr("err.sitetable.no_sites"))
     lon = sites["lon"].to_numpy(dtype="f8", na_value=np.nan)
     lat = sites["lat"].to_numpy(dtype="f8", na_value=np.nan)
     with np.errstate(invalid="ignore"):
@@ -78,23 +72,17 @@ def check_sites_table(
         bad = np.flatnonzero(~ok)
         r = int(bad[0])
         sid = sites["site_id"].iloc[r]
-        raise error(
-            f"{len(bad)} site(s) have no valid lon/lat, e.g. row {r + 1} site_id {sid!r} "
-            f"(lon={float(lon[r])}, lat={float(lat[r])}); give decimal degrees (WGS84, "
-            "lon -180..180, lat -90..90) or remove these rows"
-        )
+        raise error(i18n.tr("err.sitetable.bad_lonlat", n=len(bad), row=r + 1, site=sid,
+                            lon=float(lon[r]), lat=float(lat[r])))
     ids = sites["site_id"]
     if pd.Index(ids).is_unique:
         return sites
     text = ids.astype(str)
     first = int(np.flatnonzero(text.duplicated(keep=False).to_numpy())[0])
     rows = np.flatnonzero((text == text.iloc[first]).to_numpy()) + 1
-    raise error(
-        f"site_id {ids.iloc[first]!r} is not unique (rows {rows[0]} and {rows[1]}"
-        + (f" and {len(rows) - 2} more" if len(rows) > 2 else "")
-        + "); ranks and results are keyed by site_id: give each site its own id or drop "
-        "the duplicates"
-    )
+    more = i18n.tr("err.sitetable.more", n=len(rows) - 2) if len(rows) > 2 else ""
+    raise error(i18n.tr("err.sitetable.not_unique", site=ids.iloc[first], first=rows[0],
+                        second=rows[1], more=more))
 
 
 def sites_table(ids, names, lon, lat, area_ha, free_ha, source, geometry) -> gpd.GeoDataFrame:

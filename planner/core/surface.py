@@ -52,6 +52,7 @@ from planner.core.prepared import Prepared
 from planner.core.scoring import score_table
 from planner.core.segments import SegmentSet
 from planner.errors import InputError
+from planner.i18n import format_number, message_lang, tr
 
 __all__ = [
     "MAX_SURFACE_CELLS",
@@ -310,25 +311,16 @@ def _extent(extent: str, prepared: Prepared, cell_m: float):
         cons, is_region = _constraints(prepared.arrays)
         segs = _selected_segments(cons, is_region)
         if not len(segs):
-            raise InputError(
-                "extent 'region': the constraints layer has no region polygon; add one "
-                "(kind region) or use an extent such as bakad:20km"
-            )
+            raise InputError(tr("err.surface.no_region"))
         grid = Grid.covering(_seg_bounds(segs), cell_m)
         return grid, lambda g: _fill(g, cons, is_region)
     if spec.startswith("bbox:"):
         try:
             w, s, e, n = (float(v) for v in spec[5:].split(","))
         except ValueError as exc:
-            raise InputError(
-                f"extent {spec!r}: bbox needs four numbers west,south,east,north in degrees, "
-                "e.g. bbox:76.7,43.1,77.2,43.5"
-            ) from exc
+            raise InputError(tr("err.surface.bbox_numbers", spec=spec)) from exc
         if not (-180 <= w < e <= 180 and -90 <= s < n <= 90):
-            raise InputError(
-                f"extent {spec!r}: need west < east and south < north in degrees "
-                "(lon -180..180, lat -90..90), e.g. bbox:76.7,43.1,77.2,43.5"
-            )
+            raise InputError(tr("err.surface.bbox_order", spec=spec))
         t = np.linspace(0, 1, 65)
         lon = np.r_[w + (e - w) * t, np.full(65, e), e - (e - w) * t, np.full(65, w)]
         lat = np.r_[np.full(65, s), s + (n - s) * t, np.full(65, n), n - (n - s) * t]
@@ -337,10 +329,7 @@ def _extent(extent: str, prepared: Prepared, cell_m: float):
         return grid, lambda g: np.ones(g.shape, dtype=bool)
     m = _EXTENT_RE.match(spec)
     if not m:
-        raise InputError(
-            f"extent {spec!r} is not understood; use 'region', '<feature>:<N>km' "
-            "(e.g. bakad:20km, konaev:30km, gate-city:15km) or 'bbox:W,S,E,N' in degrees"
-        )
+        raise InputError(tr("err.surface.extent_unknown", spec=spec))
     target, km = m.group(1), float(m.group(2))
     geom = (
         layers.kind("bakad", "ring_road", metric=True).geometry.union_all()
@@ -348,10 +337,7 @@ def _extent(extent: str, prepared: Prepared, cell_m: float):
         else _find_feature(layers, target)
     )
     if geom is None or geom.is_empty:
-        raise InputError(
-            f"extent {spec!r}: no feature with id {target!r} in the layers; use bakad or a "
-            "feature id shown by `planner layers list` (e.g. konaev, gate-city, aiz-1)"
-        )
+        raise InputError(tr("err.surface.extent_feature", spec=spec, target=target))
     segs = SegmentSet.from_geometries([geom], [target])
     minx, miny, maxx, maxy = geom.bounds
     r = km * 1000.0
@@ -494,12 +480,16 @@ def _score_grid(grid: Grid, mask, sc: Scenario, columns: dict[str, np.ndarray | 
 def _check_grid(grid: Grid, extent: str, cell_m: float, max_cells: int) -> None:
     if grid.size > max_cells:
         bigger = cell_m * math.ceil(math.sqrt(grid.size / max_cells))
-        raise InputError(
-            f"extent {extent!r} at cell_m={cell_m:g} is a grid of {grid.nrows:,} x "
-            f"{grid.ncols:,} = {grid.size:,} cells (limit {max_cells:,}, ~40 bytes per "
-            f"cell); use a larger --cell-m (e.g. {bigger:g})"
-            " or a smaller --extent"
-        )
+        lang = message_lang()
+
+        def count(v: int) -> str:
+            return format_number(v, lang, 0, grouping=True)
+
+        raise InputError(tr("err.surface.too_many_cells", extent=extent,
+                            cell=format_number(cell_m, lang, significant=6),
+                            rows=count(grid.nrows), cols=count(grid.ncols),
+                            cells=count(grid.size), limit=count(max_cells),
+                            bigger=format_number(bigger, lang, significant=6)))
 
 
 def compute_surface(
@@ -531,12 +521,12 @@ def compute_surface(
         Refuse grids with more cells in their bounding box.
     """
     if not (isinstance(cell_m, int | float) and math.isfinite(cell_m) and cell_m > 0):
-        raise InputError(f"cell_m={cell_m!r}: give a cell size in metres > 0, e.g. 100")
+        raise InputError(tr("err.surface.cell_m", value=cell_m))
     t0 = time.perf_counter()
     sc = load_scenario(scenario)
     from planner.core.aggregation import require_chunkable
 
-    require_chunkable(sc, "the suitability surface")
+    require_chunkable(sc, "surface")
     arrays = prepared.arrays
     grid, mask_fn = _extent(extent, prepared, float(cell_m))
     _check_grid(grid, extent, cell_m, max_cells)
@@ -547,9 +537,7 @@ def compute_surface(
     timed = sorted(k for k in sc.criteria if CRITERIA[k].endswith("_min"))
     if timed:
         raise InputError(
-            f"scenario {sc.name!r} scores travel times by road ({', '.join(timed)}); a "
-            "surface is made of straight-line distances: use a distance scenario (e.g. "
-            "bakad-perimeter), or score sites with `planner score-sites --network`"
+            tr("err.surface.travel_scenario", scenario=sc.name, criteria=", ".join(timed))
         )
     grids = _distance_grids(grid, arrays, needed)
     zone_rank = sez_rank = None

@@ -76,7 +76,10 @@ class Terrain:
         """A terrain from a metric elevation grid (its slope computed here)."""
         z = np.asarray(elevation_m, dtype="f4")
         if not (np.isfinite(cell_m) and cell_m > 0):
-            raise ValueError(f"cell_m must be a positive number of metres, not {cell_m!r}")
+            from planner.errors import InputError
+            from planner.i18n import tr
+
+            raise InputError(tr("err.terrain.cell_m", source=source, value=cell_m))
         return cls(z, slope_pct(z, cell_m), float(x0), float(y0), float(cell_m), source)
 
     def with_limits(self, max_slope_pct: float | None, max_elevation_m: float | None) -> Terrain:

@@ -44,6 +44,7 @@ from planner.core.network import (
 )
 from planner.core.snap import SnapIndex
 from planner.errors import InputError
+from planner.i18n import format_number, message_lang, tr
 
 __all__ = [
     "TRAVEL_COLUMNS",
@@ -137,10 +138,10 @@ def _points_group(key, xs, ys, index, prepared_access, notes, names) -> TargetGr
     pts = []
     for j in range(len(xs)):
         if snap.seg[j] < 0 or snap.dist_m[j] > limit:
-            notes.append(
-                f"target {names[j]} ({key}) is {snap.dist_m[j] / 1000:.1f} km from the nearest "
-                f"road the network lets sites join (limit {limit / 1000:.1f} km): left out"
-            )
+            lang = message_lang()
+            notes.append(tr("warn.travel.target_far", name=names[j], key=key,
+                            km=format_number(snap.dist_m[j] / 1000, lang, 1),
+                            limit=format_number(limit / 1000, lang, 1)))
             continue
         pts.append((int(snap.seg[j]), float(snap.t[j]), float(np.rint(leg[j]))))
     return TargetGroup(key=key, points=tuple(pts))
@@ -174,10 +175,7 @@ def prepare_travel(network: RoadNetwork, layers) -> PreparedTravel:
         labels.append(np.asarray(np.argmin(d2, axis=1), dtype=np.int64))
     else:
         if len(ic_ids):
-            notes.append(
-                "the network has no road marked as BAKAD: interchange points are joined to "
-                "the nearest road instead of BAKAD's link roads"
-            )
+            notes.append(tr("warn.travel.no_bakad_road"))
         g = _points_group("interchange", icx, icy, index, access, notes, list(ic_ids))
         groups.append(TargetGroup("interchange", points=g.points, want_member=True))
         kept = [j for j in range(len(ic_ids)) if _kept(index, access, icx[j], icy[j])]
@@ -187,7 +185,7 @@ def prepare_travel(network: RoadNetwork, layers) -> PreparedTravel:
         geom = _by_id(layers, "cities", fid)
         if geom is None:
             groups.append(TargetGroup(key))
-            notes.append(f"no feature {fid!r} in the cities layer: {key} cannot be reached")
+            notes.append(tr("warn.travel.no_city_feature", fid=fid, key=key))
         else:
             x, y = _point_xy([geom])
             groups.append(_points_group(key, x, y, index, access, notes, [fid]))
@@ -197,7 +195,7 @@ def prepare_travel(network: RoadNetwork, layers) -> PreparedTravel:
     areas = []
     if gate is None:
         groups.append(TargetGroup("gate_city"))
-        notes.append("no feature 'gate-city' in the cities layer: gate_city cannot be reached")
+        notes.append(tr("warn.travel.no_city_feature", fid="gate-city", key="gate_city"))
     else:
         shapely.prepare(gate)
         inside = np.flatnonzero(shapely.contains_xy(gate, network.node_x, network.node_y))
@@ -219,9 +217,9 @@ def prepare_travel(network: RoadNetwork, layers) -> PreparedTravel:
     node_ms, node_member = shortest_times(network, groups)
     for key, col in zip((g.key for g in groups), node_ms.T, strict=True):
         if not np.isfinite(col).any():
-            notes.append(f"no target of {key} can be reached: {TRAVEL_TARGETS[key]} is inf")
+            notes.append(tr("warn.travel.unreachable", key=key, column=TRAVEL_TARGETS[key]))
     for note in notes:
-        log.warning("travel times: %s", note)
+        log.warning("%s", note)
     point_members = tuple(
         np.array([(s, t, e) for s, t, e in g.points], dtype="f8").reshape(-1, 3) for g in groups
     )
