@@ -126,7 +126,7 @@ def test_planner_map_isochrones_end_to_end(cli, tmp_path):
     assert "Isochrones: to a rail station, min by road" in html
     payload = json.loads(re.search(r'"isochrones":\s*(\{.*?"contextPane":\s*"[^"]+"\})', html)[1])
     assert [b["label"] for b in payload["bands"]] == ["0–15 min", "15–30 min", "30–45 min"]
-    res = cli("map", "-o", str(tmp_path / "bad.html"), "--isochrones", "45,15")
+    res = cli("map", "-o", str(tmp_path / "bad.html"), "--isochrones", "45,15", "--lang", "en")
     assert res.exit_code == 1
     assert "increasing order" in res.output
     assert not (tmp_path / "bad.html").exists()

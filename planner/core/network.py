@@ -412,7 +412,8 @@ def load_network(path: str | Path) -> RoadNetwork:
             meta = json.loads(str(z["meta_json"]))
             arrays = {k: np.asarray(z[k]) for k in _ARRAYS}
     except (OSError, ValueError, KeyError, json.JSONDecodeError) as exc:
-        raise _bad_file(path, "not_network_exc", error=exc) from exc
+        log.debug("reading road network %s: %s", path, exc)  # the cause, for --debug / -v
+        raise _bad_file(path, "not_network") from exc
     if meta.get("format") != NETWORK_FORMAT:
         raise _bad_file(path, "not_network")
     if meta.get("version") != NETWORK_VERSION:
