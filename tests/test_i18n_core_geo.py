@@ -19,13 +19,13 @@ from planner import i18n
 from planner.core.aggregation import require_chunkable
 from planner.core.criteria import compute_criteria
 from planner.core.isochrones import check_breaks, isochrone_bands
-from planner.core.layerset import parse_as_of
+from planner.core.layerset import LayerSet, parse_as_of
 from planner.core.network import describe_dropped, load_network, save_network
 from planner.core.prepared import Prepared
 from planner.core.scoring import score_table
 from planner.core.sitetable import check_sites_table
 from planner.core.travel import prepare_travel
-from planner.errors import InputError
+from planner.errors import InputError, LayerError
 
 LANGS = ("ru", "kk", "en")
 
@@ -38,6 +38,8 @@ TIMED = ("time_airport", "time_almaty", "time_gate_city", "time_interchange", "t
 TARGETS = ("interchange, almaty, konaev, gate_city, rail, airport",)
 #: the zone statuses, named in a message as the values to use
 STATUSES = ("operating, under_construction, planned, none",)
+#: the layer names, named in a message as the layers to give
+LAYER_LIST = ("bakad, cities, zones, transport, constraints",)
 
 
 def _cli_error(cli, lang, *args):
@@ -101,7 +103,7 @@ def _error(lang, fn, *args, **kw) -> str:
     with i18n.use_lang(lang), pytest.raises(InputError) as info:
         fn(*args, **kw)
     text = str(info.value)
-    assert speaks(text, lang, allow=TARGETS + STATUSES) == [], (lang, text)
+    assert speaks(text, lang, allow=TARGETS + STATUSES + LAYER_LIST) == [], (lang, text)
     return text
 
 
@@ -193,3 +195,13 @@ def test_library_errors_stay_english_by_default(layers):
     with pytest.raises(InputError, match="not unique"):
         check_sites_table(pd.DataFrame({"site_id": ["a", "a"], "lon": [77.0, 77.0],
                                         "lat": [43.5, 43.5]}))  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_layer_set_without_a_layer_names_it(lang, layers):
+    partial = LayerSet({k: v for k, v in layers.layers.items() if k != "zones"}, {})
+    text = _error(lang, Prepared.of, partial, "2025-06-01")
+    assert "«zones»" in text if lang != "en" else "'zones'" in text
+    assert "planner.load_layers()" in text
+    with pytest.raises(LayerError, match="the layer set has no layer 'zones'"):
+        Prepared.of(partial, "2025-06-01")

@@ -24,7 +24,7 @@ import pandas as pd
 import shapely
 
 from planner import crs as _crs
-from planner.errors import InputError
+from planner.errors import InputError, LayerError
 from planner.i18n import tr
 
 __all__ = [
@@ -160,24 +160,29 @@ class LayerSet:
     _metric: dict[str, gpd.GeoDataFrame] = field(default_factory=dict, repr=False)
 
     def __getitem__(self, name: str) -> gpd.GeoDataFrame:
-        return self.layers[name]
+        try:
+            return self.layers[name]
+        except KeyError:
+            raise LayerError(tr("err.layerset.missing_layer", layer=name,
+                                layers=", ".join(LAYER_NAMES))) from None
 
     def metric(self, name: str) -> gpd.GeoDataFrame:
         """Layer ``name`` in the metric CRS (EPSG:32643), cached."""
         if name not in self._metric:
-            if self.layers[name].crs is None:
+            gdf = self[name]
+            if gdf.crs is None:
                 raise InputError(tr("err.layerset.no_crs", layer=name))
-            self._metric[name] = _crs.to_metric(self.layers[name], what=f"layer {name!r}")
+            self._metric[name] = _crs.to_metric(gdf, what=f"layer {name!r}")
         return self._metric[name]
 
     def kind(self, name: str, *kinds: str, metric: bool = False) -> gpd.GeoDataFrame:
         """Features of layer ``name`` whose ``kind`` is one of ``kinds``."""
-        gdf = self.metric(name) if metric else self.layers[name]
+        gdf = self.metric(name) if metric else self[name]
         return gdf[gdf["kind"].isin(kinds)]
 
     def feature(self, name: str, feature_id: str, metric: bool = False):
         """The geometry of feature ``feature_id`` of layer ``name``."""
-        gdf = self.metric(name) if metric else self.layers[name]
+        gdf = self.metric(name) if metric else self[name]
         hit = gdf[gdf["id"] == feature_id]
         if hit.empty:
             raise KeyError(f"layer {name!r} has no feature with id {feature_id!r}")
@@ -188,7 +193,7 @@ class LayerSet:
         map or report drawn from these layers must show."""
         seen: dict[str, None] = {}
         for name in LAYER_NAMES:
-            gdf = self.layers[name]
+            gdf = self[name]
             if "licence" not in gdf.columns:
                 continue
             for v in gdf["licence"].dropna():
@@ -200,7 +205,7 @@ class LayerSet:
         """Short hash of the layer contents (goes into manifests)."""
         h = hashlib.sha256()
         for name in LAYER_NAMES:
-            gdf = self.layers[name]
+            gdf = self[name]
             h.update(name.encode())
             h.update(b"".join(shapely.to_wkb(gdf.geometry.values)))
             attrs = gdf.drop(columns="geometry").astype(str)
