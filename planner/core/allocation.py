@@ -207,7 +207,8 @@ def _vector(value, name: str, n: int | None, what: str) -> np.ndarray:
     neg = arr < 0
     if neg.any():
         i = int(np.flatnonzero(neg)[0])
-        raise InputError(tr("err.allocation.negative_ha", name=name, row=i, value=_show(float(arr[i]))))
+        raise InputError(tr("err.allocation.negative_ha", name=name, row=i,
+                            value=_show(float(arr[i]))))  # fmt: skip
     return arr
 
 

@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 
 from planner import i18n
+from planner.core.ranking import _show
 from planner.core.scoring import weighted_sum
 from planner.core.weighted_ranks import (
     base_ranks,
@@ -25,7 +26,6 @@ from planner.core.weighted_ranks import (
     check_weight_rows,
     check_weights,
 )
-from planner.core.ranking import _show
 from planner.errors import InputError
 
 __all__ = ["FlipBatchResult", "FlipResult", "flip_text", "flip_weight", "flip_weight_batch"]

@@ -43,6 +43,7 @@ from planner.core.flips import (
     flip_weight,
     flip_weight_batch,
 )
+from planner.core.ranking import _show
 from planner.core.weighted_ranks import (
     _PAIRWISE_MAX,  # noqa: F401 - the kernel's switch to sorting (tests check it)
     MAX_SITES,
@@ -51,7 +52,6 @@ from planner.core.weighted_ranks import (
     check_weights,
     rank_counts,
 )
-from planner.core.ranking import _show
 from planner.errors import InputError
 from planner.i18n import format_number, message_lang, tr
 
