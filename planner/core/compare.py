@@ -52,7 +52,7 @@ from planner.core.flips import flip_weight
 from planner.core.method_ranks import MethodRanks, method_ranks
 from planner.core.method_robustness import method_monte_carlo, method_terms
 from planner.core.prepared import Prepared
-from planner.core.ranking import rank_scores
+from planner.core.ranking import _show, rank_scores
 from planner.core.robustness import from_scored
 from planner.core.scoring import score_frame
 from planner.core.verdicts import (
@@ -174,8 +174,7 @@ class CompanyInfo:
 
 def _quoted(value: object) -> str:
     """A value the user gave, quoted for a message: 'x' in English, «x» in ru/kk."""
-    lang = i18n.message_lang()
-    return repr(str(value)) if lang == "en" else i18n.quote(str(value), lang)
+    return _show(str(value))
 
 
 def find_company(companies, name: str) -> pd.Series:
