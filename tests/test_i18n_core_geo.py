@@ -86,7 +86,7 @@ def test_map_isochrone_and_network_errors_speak_the_command_language(cli, tmp_pa
     out = tmp_path / "m.html"
     text = _cli_error(cli, lang, "map", "-o", str(out), "--isochrones", "30,15")
     assert "30,15" in text and "15,30,45" in text
-    missing = tmp_path / "missing.npz"
+    missing = tmp_path / "n7q.npz"  # a name that is no catalog word
     text = _cli_error(cli, lang, "map", "-o", str(out), "--network", str(missing))
     assert str(missing) in text and "planner network build" in text and "builtin" in text
     bad = tmp_path / "bad.npz"
