@@ -267,7 +267,8 @@ def _distance_problems(t: PointTable, unit: str) -> list[str]:
     last = rows[-1]
     if last.upper is not None:
         problems.append(tr("err.points.last_closed", row=_row(len(rows) - 1, last),
-                           end=_g(last.upper), unit=u, start=_g(last.lower or 0)))  # fmt: skip
+                           end=_g(last.upper), unit=u, start=_g(last.lower or 0),
+                           key=f"to_{u}"))  # fmt: skip
     if unit == "min" and t.speed_kmh is None:
         problems.append(tr("err.points.speed_missing"))
     if t.speed_kmh is not None and t.speed_kmh <= 0:
