@@ -186,7 +186,7 @@ BAD = [
     ),
     (
         '[criteria.zone]\nweight = 1\ntransform = "categorical"\nvalues = { operating = 1.5 }\n',
-        r'`criteria\.zone\.values\.operating`: "1\.5" is above 1.*' 
+        r'`criteria\.zone\.values\.operating`: "1\.5" is above 1.*'
         r"`criteria\.zone\.values\.under_construction`.*missing",
     ),
     (

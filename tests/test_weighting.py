@@ -201,7 +201,7 @@ def test_pairwise_weight_edited_by_hand_is_refused():
 
 def test_pairwise_missing_pair_and_inconsistency_are_named():
     text = BASE.replace("weight = 3\n", "").replace("weight = 2\n", "").replace("weight = 1\n", "")
-    msg = r'no judgement of "zone" against "almaty"; add `zone = \{ almaty' 
+    msg = r'no judgement of "zone" against "almaty"; add `zone = \{ almaty'
     with pytest.raises(ScenarioError, match=msg):
         _sc(PAIRS.replace("zone = { almaty = 2 }", ""), base=text)
     bad = PAIRS.replace("almaty = 5", 'almaty = "1/2"').replace("almaty = 2 }", "almaty = 7 }")

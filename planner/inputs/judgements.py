@@ -138,7 +138,8 @@ def _read_xlsx(p: Path) -> JudgementFile:
                 criteria = crit
             elif crit != criteria:
                 problems.append(tr("err.judgements.other_pairs", sheet=ws.title,
-                                   criteria=", ".join(crit), first=", ".join(criteria)))  # fmt: skip
+                                   criteria=", ".join(crit),
+                                   first=", ".join(criteria)))  # fmt: skip
             experts.append({"name": name or ws.title, "judgements": judg})
     finally:
         wb.close()
