@@ -281,7 +281,7 @@ def test_every_problem_of_a_row_is_reported(tmp_path):
         "column employees: '12,5' must be a whole number",
         "column needs_rail: 'может быть' is not yes/no; use да/нет",
         "column hazard_class: 'VI' is not a sanitary class; use I, II, III, IV, V or 1-5",
-        "column sector: 'металлургия' is not a sector; use a key (building_materials",
+        'column sector: "металлургия" is not a sector; use a sector key (building_materials',
         "column max_dist_almaty_km: '-5' must be more than 0 km",
     ):
         assert part in reason
@@ -359,7 +359,7 @@ def test_oked_codes(tmp_path):
     )
     assert v.loc["D", "sector"] == "building_materials"
     assert (v.loc["E", "sector"], v.loc["E", "oked"]) == ("it", "")  # sector wins over OKED
-    assert "'9' is not a sector" in table.rejects["reason"].iat[0]
+    assert '"9" is not a sector' in table.rejects["reason"].iat[0]
 
 
 def test_sector_names(tmp_path):
@@ -566,11 +566,11 @@ def test_weights_matrix_rows_equal_company_weights():
 
 
 def test_weights_errors():
-    with pytest.raises(InputError, match="unknown criteria \\['nope'\\]"):
+    with pytest.raises(InputError, match="Criteria nope are unknown"):
         sec.company_weights({"nope": 1.0}, "food")
-    with pytest.raises(SectorError, match="unknown sector 'steel'"):
+    with pytest.raises(SectorError, match='Unknown sector "steel"'):
         sec.company_weights({"bakad": 1.0}, "steel")
-    with pytest.raises(SectorError, match="unknown sector key\\(s\\) \\['steel'\\]"):
+    with pytest.raises(SectorError, match="Unknown sector key\\(s\\) steel in"):
         sec.weights_matrix(pd.DataFrame({"sector": ["steel"]}), ["bakad"], {"bakad": 1.0})
     with pytest.raises(InputError, match="leave no weight"):
         sec.weights_matrix(pd.DataFrame({"sector": ["food"]}), ["bakad"], {"rail": 1.0})
@@ -632,22 +632,22 @@ def test_needs_arrays_match_company_needs_on_the_example():
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda d: d["sectors"]["food"].update(colour="red"), "sectors.food.colour: Extra inputs"),
+        (lambda d: d["sectors"]["food"].update(colour="red"), "sectors.food.colour`: unknown key"),
         (
             lambda d: d["sectors"]["food"]["multipliers"].update(beach=2.0),
-            "unknown criterion \\['beach'\\]",
+            "unknown criterion beach",
         ),
         (
             lambda d: d["sectors"]["food"]["multipliers"].update(rail=-1.0),
             "must be numbers from 0 to 10",
         ),
         (lambda d: d["sectors"]["food"].update(hazard_class=7), "hazard_class"),
-        (lambda d: d["oked"].update({"24": "steel"}), "maps to unknown sector 'steel'"),
-        (lambda d: d["oked"].update({"2x": "food"}), "'2x' is not an OKED code"),
-        (lambda d: d["sectors"].pop("agro"), "sectors \\['agro'\\] are missing"),
+        (lambda d: d["oked"].update({"24": "steel"}), 'maps to unknown sector "steel"'),
+        (lambda d: d["oked"].update({"2x": "food"}), '"2x" is not an OKED code'),
+        (lambda d: d["sectors"].pop("agro"), "sectors agro are missing"),
         (
             lambda d: d["sectors"]["it"]["aliases"].append("логистика"),
-            "also a name of sector 'logistics'",
+            'also a name of sector "logistics"',
         ),
     ],
 )

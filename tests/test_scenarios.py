@@ -107,7 +107,7 @@ def test_with_weights_renormalises_and_changes_the_hash():
     only = sc.with_weights({k: (1 if k == "rail" else 0) for k in sc.criteria})
     assert only.weights["rail"] == 1.0 and sum(only.weights.values()) == 1.0
     assert only.hash != sc.hash
-    with pytest.raises(ScenarioError, match="'khorgos'.*no such criterion"):
+    with pytest.raises(ScenarioError, match='"khorgos".*no such criterion'):
         sc.with_weights({"khorgos": 1})
     with pytest.raises(ScenarioError, match="all weights are 0"):
         sc.with_weights({k: 0 for k in sc.criteria})
@@ -122,22 +122,22 @@ def test_scenario_is_immutable():
 
 
 def test_unknown_scenario_names_the_choices():
-    with pytest.raises(ScenarioError, match="'nope'.*bakad-perimeter.*export-logistics"):
+    with pytest.raises(ScenarioError, match='"nope".*bakad-perimeter.*export-logistics'):
         load_scenario("nope")
 
 
 BAD = [
     (
         '[criteria.bakad]\nweight = 1\ntransform = "linear"\nfull_at_km = 2\nzero_at_km = 2\n',
-        r"`criteria\.bakad`: full_at_km and zero_at_km are both 2",
+        r"`criteria\.bakad`: `full_at_km` and `zero_at_km` are both 2",
     ),
     (
         '[criteria.bakad]\nweight = -1\ntransform = "linear"\nfull_at_km = 2\nzero_at_km = 5\n',
-        r"`criteria\.bakad\.weight`.*greater than or equal to 0.*got -1",
+        r'`criteria\.bakad\.weight`: "-1" is below 0; give a number of at least 0' ,
     ),
     (
         '[criteria.bakad]\nweight = "5"\ntransform = "linear"\nfull_at_km = 2\nzero_at_km = 5\n',
-        r"`criteria\.bakad\.weight`.*valid number.*got '5'",
+        r'`criteria\.bakad\.weight`: "5" is not a number' ,
     ),
     (
         '[criteria.bakad]\nweight = 0\ntransform = "linear"\nfull_at_km = 2\nzero_at_km = 5\n',
@@ -145,7 +145,7 @@ BAD = [
     ),
     (
         '[criteria.bakad]\nweight = 1\ntransform = "sigmoid"\nfull_at_km = 2\n',
-        r"`criteria\.bakad`: transform 'sigmoid': unknown transform",
+        r'`criteria\.bakad`: unknown transform "sigmoid"' ,
     ),
     ("[criteria.bakad]\nweight = 1\nfull_at_km = 2\n", r"`criteria\.bakad`.*no `transform`"),
     (
@@ -159,7 +159,7 @@ BAD = [
     ),
     (
         '[criteria.moon]\nweight = 1\ntransform = "linear"\nfull_at_km = 2\nzero_at_km = 5\n',
-        r"`criteria\.moon`: unknown criterion 'moon'",
+        r'`criteria\.moon`: unknown criterion "moon"' ,
     ),
     (
         '[criteria.bakad]\nweight = 1\ntransform = "exponential"\nhalf_km = 0\n',
@@ -168,7 +168,7 @@ BAD = [
     (
         '[criteria.almaty]\nweight = 1\ntransform = "band"\nzero_below_km = 5\nfull_from_km = 3\n'
         "full_to_km = 9\nzero_above_km = 10\n",
-        r"`criteria\.almaty`: need zero_below_km < full_from_km",
+        r"`criteria\.almaty`: the four distances .* need zero_below_km < full_from_km",
     ),
     (
         '[criteria.bakad]\nweight = 1\ntransform = "band"\nzero_below_km = 1\nfull_from_km = 3\n'
@@ -186,7 +186,7 @@ BAD = [
     ),
     (
         '[criteria.zone]\nweight = 1\ntransform = "categorical"\nvalues = { operating = 1.5 }\n',
-        r"`criteria\.zone\.values\.operating`.*less than or equal to 1.*"
+        r'`criteria\.zone\.values\.operating`: "1\.5" is above 1.*'
         r"`criteria\.zone\.values\.under_construction`.*missing",
     ),
     (

@@ -374,7 +374,7 @@ def test_cli_score_sites_usage_errors(cli, tmp_path):
     assert res.exit_code == 2 and "2025-02-30" in res.output
     res = cli("score-sites", "--lang", "en",
               "builtin", "-o", tmp_path / "x.csv", "--scenario", "nope")
-    assert res.exit_code == 1 and "'nope'" in res.output
+    assert res.exit_code == 1 and '"nope"' in res.output
     res = cli("score-sites", "--lang", "en", tmp_path / "missing.csv", "-o", tmp_path / "x.csv")
     assert res.exit_code == 1 and "does not exist" in res.output
     assert not (tmp_path / "x.csv").exists()

@@ -53,9 +53,9 @@ def test_time_criteria_take_minutes():
         scenario_from_dict({"criteria": {"time_rail": linear(full_at_km=1, zero_at_km=9)}})
     with pytest.raises(ScenarioError, match="scored in km.*time_rail"):
         scenario_from_dict({"criteria": {"rail": linear(full_at_min=1, zero_at_min=9)}})
-    with pytest.raises(ScenarioError, match=r"time_airport\.zero_at_min`: Field required"):
+    with pytest.raises(ScenarioError, match=r"time_airport\.zero_at_min`: a required key"):
         scenario_from_dict({"criteria": {"time_airport": linear(full_at_min=1)}})
-    with pytest.raises(ScenarioError, match="full_at_min and zero_at_min are both 3"):
+    with pytest.raises(ScenarioError, match="`full_at_min` and `zero_at_min` are both 3"):
         scenario_from_dict({"criteria": {"time_airport": linear(full_at_min=3, zero_at_min=3)}})
     band = {"transform": "band", "weight": 1, "inside_value": 0.0, "zero_below_min": 1,
             "full_from_min": 2, "full_to_min": 3, "zero_above_min": 4}  # fmt: skip

@@ -43,7 +43,7 @@ def test_template_then_weigh_makes_a_scenario(cli, tmp_path):
     out = tmp_path / "panel.toml"
     r = cli("scenarios", "weigh", form, "-o", out)
     assert r.exit_code == 0, r.output
-    assert "sheet «Эксперт 3»: no answers, skipped" in r.output
+    assert "лист «Эксперт 3»: ответов нет, пропущен" in r.output
     sc = load_scenario(out)
     assert list(sc.criteria) == ["interchange", "zone", "almaty", "gate_city"]
     assert sc.pairwise is not None and len(sc.pairwise.experts) == 2
@@ -78,11 +78,11 @@ def test_bad_cells_name_sheet_row_and_column(cli, tmp_path):
     assert cli("scenarios", "template", "-o", form, "--lang", "kk", "--criteria",
                "interchange,zone,almaty").exit_code == 0  # fmt: skip
     _fill(form, {1: [("A", 3), ("X", 2), ("A", 12)]}, lang_sheet="Сарапшы {k}")
-    r = cli("scenarios", "weigh", form)
+    r = cli("scenarios", "weigh", form, "--lang", "en")
     assert r.exit_code == 1
     text = " ".join(r.output.split())
-    assert "sheet «Сарапшы 1», row 5, column D: 'X' is not A, B or =" in text
-    assert "sheet «Сарапшы 1», row 6, column E: '12' is not a number from 1 to 9" in text
+    assert 'sheet «Сарапшы 1», row 5, column D: "X" is not A, B or =' in text
+    assert 'sheet «Сарапшы 1», row 6, column E: "12" is not a number from 1 to 9' in text
 
 
 def test_template_neutralises_hostile_titles(cli, tmp_path):

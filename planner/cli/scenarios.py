@@ -25,7 +25,9 @@ ScenarioArg = Annotated[
 ]
 
 
-def _params(spec: dict) -> str:
+def _params(spec: dict, lang: str) -> str:
+    """A criterion's parameters as the TOML keys (code) with their values; point-table
+    classes as labels in ``lang`` ("0-3 км: 10; ...")."""
     skip = {"transform", "weight"}
     parts = []
     for k, v in spec.items():
@@ -36,14 +38,13 @@ def _params(spec: dict) -> str:
             from planner.core.points import class_labels
 
             t = PointTable.model_validate({**spec, "weight": 1.0}, strict=False)
-            labels = class_labels(t, "en")
+            labels = class_labels(t, lang)
             parts.append(
                 "; ".join(f"{lab}: {c.points:g}" for lab, c in zip(labels, t.classes, strict=True))
             )
             continue
         if isinstance(v, dict):
-            v = ", ".join(f"{kk}={vv:g}" for kk, vv in v.items())
-            parts.append(f"{k}: {v}")
+            parts.append(", ".join(f"{k}.{kk}={vv:g}" for kk, vv in v.items()))
         else:
             parts.append(f"{k}={v:g}" if isinstance(v, float | int) else f"{k}={v}")
     return "; ".join(parts)
@@ -75,27 +76,33 @@ def list_cmd(lang: LangOpt = Lang.ru) -> None:
 @command(scenarios_app, "show")
 def show_cmd(name: ScenarioArg, lang: LangOpt = Lang.ru) -> None:
     """Weights, transforms, needs and hash of one scenario (validates a .toml file too)."""
+    from planner import i18n
     from planner.config import scenarios as _scenarios
 
-
+    lg = lang.value
+    o = i18n.section("out.scenarios", lg)
+    num = i18n.format_number
     sc = _scenarios.load_scenario(name)
     info = sc.describe()
+    source = o["builtin"] if sc.source == f"built-in {sc.name!r}" else sc.source
     out_console.print(
-        f"[bold]{escape(sc.name)}[/]  hash {sc.hash}  ({escape(sc.source)})", highlight=False
+        f"[bold]{escape(sc.name)}[/]  " + escape(o["head"].format(hash=sc.hash, source=source)),
+        highlight=False,
     )
-    out_console.print(escape(sc.title(lang.value)), highlight=False)
-    if sc.description_in(lang.value):
-        out_console.print(escape(sc.description_in(lang.value)), highlight=False)
-    table = Table(title="criteria")
-    for col in ("criterion", "column", "weight %", "transform", "parameters"):
-        table.add_column(col, overflow="fold")
+    out_console.print(escape(sc.title(lg)), highlight=False)
+    if sc.description_in(lg):
+        out_console.print(escape(sc.description_in(lg)), highlight=False)
+    table = Table(title=escape(o["criteria"]))
+    for col in ("col_criterion", "col_column", "col_weight", "col_transform", "col_params"):
+        table.add_column(escape(o[col]), overflow="fold")
     for key, spec in sorted(info["criteria"].items(), key=lambda kv: -kv[1]["weight"]):
+        tf = spec["transform"]
         table.add_row(
             key,
             _scenarios.CRITERIA[key],
-            f"{spec['weight'] * 100:.1f}",
-            spec["transform"],
-            escape(_params(spec)),
+            num(spec["weight"] * 100, lg, 1),
+            escape(i18n.t(f"out.scenarios.transform.{tf}", lg) + f" ({tf})"),
+            escape(_params(spec, lg)),
         )
     out_console.print(table)
     needs = ", ".join(
@@ -103,17 +110,19 @@ def show_cmd(name: ScenarioArg, lang: LangOpt = Lang.ru) -> None:
         for k, v in info["needs"].items()
         if v is not None
     )
-    out_console.print(f"needs: {escape(needs)}", highlight=False)
+    out_console.print(escape(o["needs"].format(needs=needs)), highlight=False)
     if sc.method != "wlc":
         params = ", ".join(f"{k}={v}" for k, v in info["aggregation"].items() if k != "method")
-        out_console.print(f"method: {sc.method} ({escape(params)})", highlight=False)
+        method = i18n.t(f"method.{sc.method}", lg)
+        out_console.print(escape(o["method"].format(method=method, params=params)),
+                          highlight=False)  # fmt: skip
     if sc.pairwise is not None:
         rec = sc.pairwise.record()
         out_console.print(
-            f"weights from pairwise comparisons (AHP): {len(rec['experts'])} expert(s), "
-            f"pooled CR {rec['cr']:.3f}, lambda_max {rec['lambda_max']:.3f}",
+            escape(o["pairwise"].format(n=len(rec["experts"]), cr=num(rec["cr"], lg, 3),
+                                        lambda_max=num(rec["lambda_max"], lg, 3))),
             highlight=False,
-        )
+        )  # fmt: skip
 
 
 @command(scenarios_app, "weigh")
@@ -161,25 +170,32 @@ def weigh_cmd(
     if out is not None:  # before any work
         check_outputs([Output(out, "scenario file", (".toml",), "-o panel.toml",
                               manifest=True)], overwrite, inputs=[pairs, base])  # fmt: skip
-    res = weigh(pairs, base=base, name=name, lang=lang.value)
+    from planner import i18n
+
+    lg = lang.value
+    o = i18n.section("out.scenarios", lg)
+    num = i18n.format_number
+    res = weigh(pairs, base=base, name=name, lang=lg)
     pw = res.pairwise
-    table = Table(title=f"weights of {res.scenario.name} (hash {res.scenario.hash})")
-    for col in ("criterion", "weight %"):
-        table.add_column(col)
+    table = Table(title=escape(o["weights_of"].format(name=res.scenario.name,
+                                                      hash=res.scenario.hash)))  # fmt: skip
+    for col in ("col_criterion", "col_label", "col_weight"):
+        table.add_column(escape(o[col]))
     for k, w in sorted(pw.weights.items(), key=lambda kv: -kv[1]):
-        table.add_row(escape(k), f"{100 * w:.1f}")
+        table.add_row(escape(k), escape(i18n.criterion_label(k, lg)), num(100 * w, lg, 1))
     err_console.print(table)
     for e in pw.experts:
-        err_console.print(
-            f"expert {escape(e.name or '(unnamed)')}: CR {e.result.cr:.3f}", highlight=False
-        )
+        err_console.print(escape(o["expert"].format(name=e.name or o["unnamed"],
+                                                    cr=num(e.result.cr, lg, 3))),
+                          highlight=False)  # fmt: skip
+    pooled = o["pooled_many" if len(pw.experts) > 1 else "pooled_one"]
     err_console.print(
-        f"pooled ({'geometric mean' if len(pw.experts) > 1 else 'one expert'}): CR "
-        f"{pw.pooled.cr:.3f} <= 0.10, lambda_max {pw.pooled.lambda_max:.3f}",
+        escape(pooled.format(cr=num(pw.pooled.cr, lg, 3), limit=num(0.10, lg, 2),
+                             lambda_max=num(pw.pooled.lambda_max, lg, 3))),
         highlight=False,
-    )
+    )  # fmt: skip
     for note in res.notes:
-        err_console.print(f"note: {escape(note)}", highlight=False)
+        err_console.print(escape(o["note"].format(note=note)), highlight=False)
     if out is None:
         typer.echo(res.toml, nl=False)
         return
@@ -193,7 +209,7 @@ def weigh_cmd(
                              for i, e in enumerate(pw.experts, 1)}},
         command=command_line(ctx), overwrite=overwrite,
     )
-    err_console.print(f"scenario written to {escape(str(path))}", highlight=False)
+    err_console.print(escape(o["written"].format(path=path)), highlight=False)
 
 
 @command(scenarios_app, "template")
@@ -237,8 +253,7 @@ def template_cmd(
                    extra={"criteria": crit or list(sc.criteria), "lang": lang.value,
                           "note": "a blank form: the experts fill it in, so its sha256 changes"},
                    command=command_line(ctx), overwrite=overwrite)  # fmt: skip
-    err_console.print(
-        f"form written to {escape(str(path))}; fill in columns D and E on each expert sheet, "
-        f"then: planner scenarios weigh {escape(str(path))} -o scenario.toml",
-        highlight=False,
-    )
+    from planner import i18n
+
+    err_console.print(escape(i18n.t("out.scenarios.form_written", lang.value, path=path)),
+                      highlight=False)  # fmt: skip

@@ -33,6 +33,7 @@ import numpy as np
 
 from planner import i18n
 from planner.errors import ScenarioError
+from planner.i18n import tr
 
 __all__ = [
     "MAX_CR",
@@ -107,40 +108,27 @@ class Fix:
 def _check_matrix(a, labels: Sequence[str] | None, where: str) -> np.ndarray:
     A = np.asarray(a, dtype="f8")
     if A.ndim != 2 or A.shape[0] != A.shape[1] or A.shape[0] < 1:
-        raise ScenarioError(
-            f"{where}: a pairwise matrix must be square (n x n), got shape {A.shape}; "
-            "give one row and one column per criterion"
-        )
+        raise ScenarioError(tr("err.ahp.square", where=where, shape=" x ".join(map(str, A.shape))))
     n = A.shape[0]
     if n > max(RANDOM_INDEX):
-        raise ScenarioError(
-            f"{where}: {n} criteria; Saaty's random index is tabulated up to "
-            f"{max(RANDOM_INDEX)}; compare at most that many"
-        )
+        raise ScenarioError(tr("err.ahp.too_many", where=where, n=n, max=max(RANDOM_INDEX)))
     names = list(labels) if labels is not None else [str(k + 1) for k in range(n)]
     problems = []
     bad = ~np.isfinite(A) | (A <= 0)
     for i, j in zip(*np.nonzero(bad), strict=True):
-        problems.append(
-            f"row {i + 1} ({names[i]}), column {j + 1} ({names[j]}): {float(A[i, j])!r} is not a "
-            "positive number; use 1-9 or a reciprocal such as 1/3"
-        )
+        problems.append(tr("err.ahp.not_positive", row=i + 1, a=names[i], column=j + 1,
+                           b=names[j], value=f"{float(A[i, j]):g}"))  # fmt: skip
     if not problems:
         diag = np.flatnonzero(np.abs(np.diag(A) - 1.0) > 1e-9)
         for i in diag:
-            problems.append(
-                f"row {i + 1} ({names[i]}), column {i + 1}: {A[i, i]:g} on the diagonal; a "
-                "criterion compared with itself is 1"
-            )
+            problems.append(tr("err.ahp.diagonal", row=i + 1, a=names[i], value=f"{A[i, i]:g}"))
         off = np.abs(A * A.T - 1.0) > 2 * _RECIPROCAL_RTOL
         for i, j in zip(*np.nonzero(np.triu(off, 1)), strict=True):
-            problems.append(
-                f"row {j + 1} ({names[j]}), column {i + 1} ({names[i]}): {A[j, i]:.4g} is not "
-                f"the reciprocal of row {i + 1}, column {j + 1} ({A[i, j]:.4g}); write "
-                f"{_fraction(1.0 / A[i, j])} there"
-            )
+            problems.append(tr("err.ahp.reciprocal", row=j + 1, a=names[j], column=i + 1,
+                               b=names[i], value=f"{A[j, i]:.4g}", other=f"{A[i, j]:.4g}",
+                               fix=_fraction(1.0 / A[i, j])))  # fmt: skip
     if problems:
-        raise ScenarioError(f"{where}: " + "; ".join(problems))
+        raise ScenarioError(tr("err.ahp.problems", where=where, problems="; ".join(problems)))
     return A
 
 
@@ -166,7 +154,7 @@ def _cr(lam: float, n: int) -> tuple[float, float]:
     return ci, ci / RANDOM_INDEX[n]
 
 
-def ahp(matrix, labels: Sequence[str] | None = None, where: str = "pairwise matrix") -> AHPResult:
+def ahp(matrix, labels: Sequence[str] | None = None, where: str = "") -> AHPResult:
     """Principal-eigenvector weights, lambda_max, CI and CR of a reciprocal matrix.
 
     Raises
@@ -175,7 +163,7 @@ def ahp(matrix, labels: Sequence[str] | None = None, where: str = "pairwise matr
         naming ``where``, the row and the column of every non-positive entry, diagonal
         entry other than 1, or entry that is not the reciprocal of its mirror.
     """
-    A = _check_matrix(matrix, labels, where)
+    A = _check_matrix(matrix, labels, where or tr("err.ahp.matrix"))
     n = A.shape[0]
     lam, w = _eigen(A)
     ci, cr = _cr(lam, n)
@@ -185,14 +173,13 @@ def ahp(matrix, labels: Sequence[str] | None = None, where: str = "pairwise matr
 def pool_geometric(matrices: Sequence, labels: Sequence[str] | None = None) -> np.ndarray:
     """Element-wise geometric mean of several experts' reciprocal matrices (same order)."""
     if not len(matrices):
-        raise ScenarioError("no expert matrices to pool; give at least one")
-    stack = [_check_matrix(m, labels, f"expert {k + 1}") for k, m in enumerate(matrices)]
+        raise ScenarioError(tr("err.ahp.none"))
+    stack = [_check_matrix(m, labels, tr("err.ahp.expert", k=k + 1))
+             for k, m in enumerate(matrices)]  # fmt: skip
     shapes = {m.shape for m in stack}
     if len(shapes) != 1:
-        raise ScenarioError(
-            f"expert matrices differ in size ({sorted(shapes)}); every expert must compare "
-            "the same criteria"
-        )
+        sizes = ", ".join(" x ".join(map(str, sh)) for sh in sorted(shapes))
+        raise ScenarioError(tr("err.ahp.sizes", sizes=sizes))
     return np.exp(np.mean(np.log(np.stack(stack)), axis=0))
 
 

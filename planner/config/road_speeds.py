@@ -21,7 +21,9 @@ from typing import Annotated
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from planner.config._problems import toml_where, value_problem, where
 from planner.errors import InputError
+from planner.i18n import tr
 
 __all__ = [
     "AccessRule",
@@ -70,10 +72,7 @@ class RoadSpeeds:
     def __init__(self, spec: _File, source: str) -> None:
         missing = [k for k in ("extract", "builtin") if k not in spec.access]
         if missing:
-            raise InputError(
-                f"road speed table {source}: no [access.{missing[0]}] table; add one with "
-                "speed_kmh, detour and max_snap_m"
-            )
+            raise InputError(tr("err.road_speeds.access", file=source, key=missing[0]))
         self.source = source
         self.maxspeed_factor = spec.maxspeed_factor
         self.zone_speeds_kmh: Mapping[str, float] = dict(spec.zone_speeds_kmh)
@@ -156,20 +155,18 @@ def _read(path, source: str) -> RoadSpeeds:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise InputError(
-            f"road speed table {source} cannot be read ({exc}); give a UTF-8 TOML file laid "
-            "out like planner/config/data/road_speeds.toml"
-        ) from exc
+        reason = (toml_where(exc) if isinstance(exc, tomllib.TOMLDecodeError)
+                  else tr("err.sector.not_utf8") if isinstance(exc, UnicodeDecodeError)
+                  else exc.strerror or exc)  # fmt: skip
+        raise InputError(tr("err.road_speeds.unreadable", file=source, reason=reason)) from exc
     try:
         spec = _File.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
-            f"`{'.'.join(str(p) for p in e['loc'])}`: {e['msg']}" for e in exc.errors()
+            tr("err.scenario.at", key=where(e["loc"]), problem=value_problem(e))
+            for e in exc.errors()
         )
-        raise InputError(
-            f"road speed table {source}: {problems}; fix these keys (see "
-            "planner/config/data/road_speeds.toml)"
-        ) from exc
+        raise InputError(tr("err.road_speeds.invalid", file=source, problems=problems)) from exc
     return RoadSpeeds(spec, source)
 
 

@@ -56,6 +56,7 @@ from pydantic import (
 )
 
 from planner._infiles import refuse_special
+from planner.config._problems import shown, toml_where, value_problem
 from planner.config.defaults import DEFAULT_SCENARIO
 from planner.config.weighting import (
     Aggregation,
@@ -65,6 +66,7 @@ from planner.config.weighting import (
     check_point_table,
 )
 from planner.errors import ScenarioError
+from planner.i18n import tr
 
 __all__ = [
     "CRITERIA",
@@ -150,11 +152,7 @@ class Linear(_Strict):
     @model_validator(mode="after")
     def _distinct(self) -> Linear:
         if self.full_at_km == self.zero_at_km:
-            raise ValueError(
-                f"full_at_km and zero_at_km are both {self.full_at_km:g}; they must differ "
-                "(full_at_km < zero_at_km: nearer is better; "
-                "full_at_km > zero_at_km: farther is better)"
-            )
+            raise ValueError(tr("err.scenario.ramp_equal_km", value=shown(self.full_at_km)))
         return self
 
 
@@ -186,10 +184,7 @@ class Band(_Strict):
     def _ordered(self) -> Band:
         a, b, c, d = self.zero_below_km, self.full_from_km, self.full_to_km, self.zero_above_km
         if not (a < b <= c < d):
-            raise ValueError(
-                f"need zero_below_km < full_from_km <= full_to_km < zero_above_km, got "
-                f"{a:g}, {b:g}, {c:g}, {d:g}; put the four distances in increasing order"
-            )
+            raise ValueError(tr("err.scenario.band_order_km", values=shown([a, b, c, d])))
         return self
 
 
@@ -222,10 +217,7 @@ class LinearMin(_Strict):
     @model_validator(mode="after")
     def _distinct(self) -> LinearMin:
         if self.full_at_min == self.zero_at_min:
-            raise ValueError(
-                f"full_at_min and zero_at_min are both {self.full_at_min:g}; they must differ "
-                "(full_at_min < zero_at_min: quicker is better)"
-            )
+            raise ValueError(tr("err.scenario.ramp_equal_min", value=shown(self.full_at_min)))
         return self
 
     def unitless(self) -> Linear:
@@ -261,10 +253,7 @@ class BandMin(_Strict):
     def _ordered(self) -> BandMin:
         a, b, c, d = self.zero_below_min, self.full_from_min, self.full_to_min, self.zero_above_min
         if not (a < b <= c < d):
-            raise ValueError(
-                f"need zero_below_min < full_from_min <= full_to_min < zero_above_min, got "
-                f"{a:g}, {b:g}, {c:g}, {d:g}; put the four times in increasing order"
-            )
+            raise ValueError(tr("err.scenario.band_order_min", values=shown([a, b, c, d])))
         return self
 
     def unitless(self) -> Band:
@@ -433,20 +422,15 @@ class Scenario:
         problems = []
         for key, w in weights.items():
             if key not in self.criteria:
-                problems.append(
-                    f"weight for {key!r}: the scenario {self.name!r} has no such criterion; "
-                    f"use one of {', '.join(self.criteria)}"
-                )
+                problems.append(tr("err.scenario.weight_unknown", key=key, name=self.name,
+                                   choices=", ".join(self.criteria)))  # fmt: skip
             elif not (isinstance(w, int | float) and math.isfinite(w) and w >= 0):
-                problems.append(f"weight for {key!r}: {w!r} is not a number >= 0")
+                problems.append(tr("err.scenario.weight_bad", key=key, value=shown(w)))
         if problems:
             raise ScenarioError("; ".join(problems))
         raw = {k: float(weights.get(k, self.criteria[k].weight)) for k in self.criteria}
         if sum(raw.values()) <= 0:
-            raise ScenarioError(
-                f"weights {dict(weights)!r}: all weights are 0; "
-                "give at least one criterion a weight > 0"
-            )
+            raise ScenarioError(tr("err.scenario.weights_zero", value=shown(dict(weights))))
         crit = {k: t.model_copy(update={"weight": raw[k]}) for k, t in self.criteria.items()}
         return _build(
             name=self.name,
@@ -489,10 +473,9 @@ class Scenario:
         try:
             terrain = TerrainLimits(**data)
         except ValidationError as exc:
-            raise ScenarioError(
-                f"terrain limits {data!r}: {exc.errors()[0]['msg']}; give max_slope_pct > 0 "
-                "and max_elevation_m in metres, e.g. --max-slope-pct 8 --max-elevation-m 1200"
-            ) from None
+            err = exc.errors()[0]
+            raise ScenarioError(tr("err.scenario.terrain", key=".".join(map(str, err["loc"])),
+                                   problem=value_problem(err))) from None  # fmt: skip
         if terrain == self.terrain:
             return self
         return _build(
@@ -571,23 +554,12 @@ def _build(
     )
 
 
-_FIX_HINTS = {
-    "extra_forbidden": "unknown key; remove it or fix its spelling",
-    "missing": "required key is missing; add it",
-    "union_tag_invalid": "unknown transform; use linear, exponential, band, categorical or points",
-    "union_tag_not_found": 'the criterion has no `transform`; add transform = "linear" '
-    "(or exponential, band, categorical)",
-    "greater_than_equal": "must not be negative",
-    "too_short": "add at least one [criteria.<name>] table (e.g. [criteria.interchange])",
-}
-
-
 def _loc(loc: tuple) -> str:
     tags = ("linear", "exponential", "band", "categorical", "points", *_MINUTE_TAGS)
     parts = [str(p) for p in loc if p not in tags]
     if parts and parts[-1] == "[key]":
         parts = parts[:-1]
-    return ".".join(parts) or "(top level)"
+    return ".".join(parts) or tr("err.cfgvalue.top_level")
 
 
 def _format_validation(exc: ValidationError) -> list[str]:
@@ -597,40 +569,21 @@ def _format_validation(exc: ValidationError) -> list[str]:
         if len(err["loc"]) > 1 and err["loc"][1] in TIME_CRITERIA:
             loc = loc.replace("_km", "_min")  # a time table missing its parameters
         typ = err["type"]
-        msg = err["msg"].removeprefix("Value error, ")
-        msg = msg.replace("discriminator _transform_tag()", "discriminator 'transform'")
-        msg = msg.replace("dictionary or instance of Linear", "dictionary or object to extract "
-                          "fields from")  # fmt: skip
         if typ == "literal_error" and err["loc"][-1] == "[key]":
-            msg = f"unknown criterion {err['input']!r}; use one of {', '.join(CRITERIA)}"
-        elif typ == "extra_forbidden":
-            msg = f"{_FIX_HINTS[typ]} (value {err['input']!r})"
-        elif typ == "union_tag_invalid":
-            msg = (
-                f"transform {err['input'].get('transform')!r}: {_FIX_HINTS[typ]}"
-                if isinstance(err["input"], dict)
-                else _FIX_HINTS[typ]
-            )
-        elif typ in _FIX_HINTS:
-            msg = f"{msg}: {_FIX_HINTS[typ]}"
-        value = ""
-        if typ not in (
-            "missing",
-            "union_tag_not_found",
-            "union_tag_invalid",
-            "extra_forbidden",
-            "literal_error",
-            "value_error",
-        ) and not isinstance(err.get("input"), dict):
-            value = f" (got {err.get('input')!r})"
-        problems.append(f"`{loc}`: {msg}{value}")
+            msg = tr("err.scenario.criterion_unknown", value=shown(err["input"]),
+                     choices=", ".join(CRITERIA))  # fmt: skip
+        elif typ == "too_short" and loc == "criteria":
+            msg = tr("err.scenario.no_criteria")
+        else:
+            msg = value_problem(err)
+        problems.append(tr("err.scenario.at", key=loc, problem=msg))
     return problems
 
 
 def _summary(source: str, problems: list[str]) -> str:
     if len(problems) == 1:
-        return f"scenario {source}: {problems[0]}"
-    return f"scenario {source} has {len(problems)} problems: " + "; ".join(problems)
+        return tr("err.scenario.one", source=source, problem=problems[0])
+    return tr("err.scenario.many", source=source, n=len(problems), problems="; ".join(problems))
 
 
 def _criterion_problems(key: str, t) -> list[str]:
@@ -638,48 +591,27 @@ def _criterion_problems(key: str, t) -> list[str]:
     (the kind and units the criterion takes); each problem names `criteria.<key>`."""
     problems: list[str] = []
     if isinstance(t, PointTable) and key in TIME_CRITERIA:
-        problems.append(
-            f"`criteria.{key}`: point tables turn straight-line km into minutes at a "
-            "speed; a travel time by road is already in minutes: use linear, "
-            "exponential or band with _min keys (e.g. full_at_min, zero_at_min)"
-        )
-        return problems
+        return [tr("err.scenario.points_for_time", key=key)]
     if isinstance(t, PointTable):
         return check_point_table(key, t)
     if key == "zone" and not isinstance(t, Categorical):
-        problems.append(
-            f"`criteria.zone.transform`: {t.transform!r} cannot score a zone status; "
-            'use transform = "categorical" with a [criteria.zone.values] table '
-            '(or transform = "points" with category rows)'
-        )
+        problems.append(tr("err.scenario.zone_not_categorical", transform=t.transform))
     if key != "zone" and isinstance(t, Categorical):
-        problems.append(
-            f"`criteria.{key}.transform`: categorical only applies to `zone`; "
-            "use linear, exponential or band for a distance"
-        )
+        problems.append(tr("err.scenario.categorical_not_zone", key=key))
     minutes = isinstance(t, LinearMin | ExponentialMin | BandMin)
     if key in TIME_CRITERIA and isinstance(t, Linear | Exponential | Band):
-        problems.append(
-            f"`criteria.{key}`: a travel-time criterion is scored in minutes; write "
-            f"its {t.transform} parameters with _min (e.g. full_at_min, zero_at_min, "
-            "half_min), not _km"
-        )
+        problems.append(tr("err.scenario.time_in_km", key=key, transform=t.transform))
     if key not in TIME_CRITERIA and minutes:
+        twin = f"time_{key}"
         problems.append(
-            f"`criteria.{key}`: a distance criterion is scored in km; write its "
-            f"{t.transform} parameters with _km (e.g. full_at_km), or use the travel-time "
-            f"criterion time_{key} for minutes"
-            if f"time_{key}" in CRITERIA
-            else f"`criteria.{key}`: a distance criterion is scored in km; write its "
-            f"{t.transform} parameters with _km (e.g. full_at_km), not _min"
+            tr("err.scenario.distance_in_min_twin", key=key, transform=t.transform, twin=twin)
+            if twin in CRITERIA
+            else tr("err.scenario.distance_in_min", key=key, transform=t.transform)
         )
     if key == "time_almaty" and isinstance(t, BandMin):
         return problems
     if key != "almaty" and isinstance(t, Band | BandMin) and t.inside_value is not None:
-        problems.append(
-            f"`criteria.{key}.inside_value`: only the `almaty` criterion has an "
-            "inside value (sites within the city limits); remove it"
-        )
+        problems.append(tr("err.scenario.inside_value", key=key))
     return problems
 
 
@@ -702,16 +634,14 @@ def scenario_from_dict(
         aggregation = Aggregation(method=spec.method, **(spec.aggregation or {}))
     except (ValidationError, TypeError) as exc:
         msgs = (
-            [f"`aggregation.{_loc(e['loc'])}`: {e['msg'].removeprefix('Value error, ')}"
-             for e in exc.errors()]
-            if isinstance(exc, ValidationError) else [str(exc)]
+            [tr("err.scenario.at", key=f"aggregation.{_loc(e['loc'])}" if e["loc"] else
+                "aggregation", problem=value_problem(e)) for e in exc.errors()]
+            if isinstance(exc, ValidationError) else [tr("err.scenario.aggregation_method")]
         )  # fmt: skip
         raise ScenarioError(_summary(source, msgs)) from exc
     problems = [p for key, t in spec.criteria.items() for p in _criterion_problems(key, t)]
     if spec.criteria and all(t.weight == 0 for t in spec.criteria.values()):
-        problems.append(
-            "`criteria.*.weight`: all weights are 0; give at least one criterion a weight > 0"
-        )
+        problems.append(tr("err.scenario.all_zero"))
     if problems:
         raise ScenarioError(_summary(source, problems))
     final_name = spec.name or name or "custom"
@@ -747,20 +677,15 @@ def _load_file(path: Path | Any, source: str, stem: str) -> Scenario:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            f"scenario {source}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
-            "save it as UTF-8"
-        ) from exc
+        raise ScenarioError(tr("err.scenario.not_utf8", source=source, byte=exc.start)) from exc
     except OSError as exc:
         raise ScenarioError(
-            f"scenario {source}: cannot be read ({exc.strerror}); check the path"
+            tr("err.scenario.unreadable", source=source, reason=exc.strerror or exc)
         ) from exc
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(
-            f"scenario {source}: not valid TOML ({exc}); check quotes, '=' and [table] headers"
-        ) from exc
+        raise ScenarioError(tr("err.scenario.not_toml", source=source, at=toml_where(exc))) from exc
     return scenario_from_dict(data, source=source, name=stem)
 
 
@@ -779,10 +704,7 @@ def load_scenario(name_or_path: str | Path | Scenario = DEFAULT_SCENARIO) -> Sce
     refuse_special(path, "scenario file", ScenarioError)
     if path.is_file():
         return _load_file(path, str(path), path.stem)
-    raise ScenarioError(
-        f"scenario {text!r} is neither a built-in scenario ({', '.join(builtin)}) nor an existing "
-        "TOML file; give a built-in name or the path to a .toml file"
-    )
+    raise ScenarioError(tr("err.scenario.not_found", name=text, builtin=", ".join(builtin)))
 
 
 def list_scenarios() -> list[Scenario]:

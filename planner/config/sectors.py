@@ -43,9 +43,11 @@ from pydantic import (
 )
 
 from planner._infiles import refuse_special
+from planner.config._problems import shown, toml_where, value_problem, where
 from planner.config.scenarios import CRITERIA as _SCORING_CRITERIA
 from planner.config.transform_check import check_transform
 from planner.errors import InputError, SectorError
+from planner.i18n import tr
 
 __all__ = [
     "CRITERIA",
@@ -140,7 +142,7 @@ class SectorProfile(BaseModel):
     @classmethod
     def _check_transforms(cls, value: Any, info: ValidationInfo) -> dict[str, Any]:
         if not isinstance(value, Mapping):
-            raise ValueError("must be a table of [transforms.<criterion>] tables")
+            raise ValueError(tr("err.sector.transforms_table"))
         sector = info.data.get("key") or "?"
         return {
             str(k): check_transform(str(k), t, f"[sectors.{sector}.transforms.{k}]")
@@ -158,10 +160,11 @@ class SectorProfile(BaseModel):
     def _check_multipliers(cls, value: dict[str, float]) -> dict[str, float]:
         unknown = sorted(set(value) - set(CRITERIA))
         if unknown:
-            raise ValueError(f"unknown criterion {unknown}; use one of {', '.join(CRITERIA)}")
+            raise ValueError(tr("err.sector.multiplier_unknown", keys=", ".join(unknown),
+                                choices=", ".join(CRITERIA)))  # fmt: skip
         bad = {k: v for k, v in value.items() if not (math.isfinite(v) and 0 <= v <= 10)}
         if bad:
-            raise ValueError(f"multipliers {bad} must be numbers from 0 to 10 (1 = unchanged)")
+            raise ValueError(tr("err.sector.multiplier_range", value=shown(bad)))
         return value
 
     def multiplier(self, criterion: str) -> float:
@@ -202,21 +205,17 @@ class SectorCatalog(BaseModel):
     def _check(self) -> SectorCatalog:
         missing = [k for k in SECTOR_KEYS if k not in self.sectors]
         if missing:
-            raise ValueError(
-                f"sectors {missing} are missing; every catalog defines {list(SECTOR_KEYS)}"
-            )
+            raise ValueError(tr("err.sector.missing", keys=", ".join(missing),
+                                choices=", ".join(SECTOR_KEYS)))  # fmt: skip
         if self.default_sector not in self.sectors:
-            raise ValueError(f"default_sector {self.default_sector!r} is not a defined sector")
+            raise ValueError(tr("err.sector.default", value=self.default_sector,
+                                choices=", ".join(self.sectors)))  # fmt: skip
         for prefix, target in self.oked.items():
             if normalize_oked(prefix) is None:
-                raise ValueError(
-                    f"oked prefix {prefix!r} is not an OKED code such as '23' or '22.2'"
-                )
+                raise ValueError(tr("err.sector.oked_prefix", value=prefix))
             if target not in self.sectors:
-                raise ValueError(
-                    f"oked {prefix!r} maps to unknown sector {target!r}; "
-                    f"use one of {sorted(self.sectors)}"
-                )
+                raise ValueError(tr("err.sector.oked_target", prefix=prefix, value=target,
+                                    choices=", ".join(sorted(self.sectors))))  # fmt: skip
         seen: dict[str, str] = {}
         for key, prof in self.sectors.items():
             for name in {key, prof.title_ru, prof.title_en, prof.title_kk, *prof.aliases}:
@@ -224,10 +223,8 @@ class SectorCatalog(BaseModel):
                 if not norm:
                     continue
                 if seen.setdefault(norm, key) != key:
-                    raise ValueError(
-                        f"alias {name!r} of sector {key!r} is also a name of sector "
-                        f"{seen[norm]!r}; keep it in one sector only"
-                    )
+                    raise ValueError(tr("err.sector.alias_twice", alias=name, key=key,
+                                        other=seen[norm]))  # fmt: skip
         return self
 
     # -- lookups -----------------------------------------------------------------------
@@ -251,7 +248,7 @@ class SectorCatalog(BaseModel):
         """
         digits = normalize_oked(code)
         if digits is None:
-            raise SectorError(f"{code!r} is not an OKED code; use e.g. 23.61 or 01111")
+            raise SectorError(tr("err.sector.not_oked", value=code))
         for n in range(len(digits), 1, -1):
             hit = self._oked_index.get(digits[:n])
             if hit is not None:
@@ -282,9 +279,9 @@ def load_sectors(path: str | Path | None = None) -> SectorCatalog:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise SectorError(
-            f"cannot read sector file {str(path)!r}: {exc}; pass a UTF-8 TOML file"
-        ) from exc
+        reason = tr("err.sector.not_utf8") if isinstance(exc, UnicodeDecodeError) else (
+            exc.strerror or exc)
+        raise SectorError(tr("err.sector.unreadable", file=path, reason=reason)) from exc
     return _parse_catalog(text, str(path))
 
 
@@ -295,27 +292,23 @@ def _builtin_catalog() -> SectorCatalog:
     return _parse_catalog(text, "built-in sectors.toml")
 
 
-def _parse_catalog(text: str, where: str) -> SectorCatalog:
+def _parse_catalog(text: str, source: str) -> SectorCatalog:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SectorError(f"sector file {where}: not valid TOML ({exc}); fix the syntax") from exc
+        raise SectorError(tr("err.sector.not_toml", file=source, at=toml_where(exc))) from exc
     try:
         return SectorCatalog.model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(_problem(err) for err in exc.errors())
-        raise SectorError(
-            f"sector file {where} is invalid: {problems}. See planner/config/data/sectors.toml "
-            "for the "
-            "expected keys"
-        ) from exc
+        raise SectorError(tr("err.sector.invalid", file=source, problems=problems)) from exc
 
 
 def _problem(err) -> str:
-    msg = err["msg"].removeprefix("Value error, ")
+    msg = value_problem(err)
     if msg.startswith("[sectors."):  # it names its section and key itself
         return msg
-    return f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {msg}"
+    return tr("err.scenario.at", key=where(err["loc"]), problem=msg)
 
 
 def resolve_sector(
@@ -336,17 +329,11 @@ def resolve_sector(
         key, matched = cat.sector_for_oked(text)
         warning = None
         if not matched:
-            warning = (
-                f"OKED {text} has no sector profile; scored with the neutral "
-                f"{cat.default_sector!r} profile (give a sector key to choose one)"
-            )
+            warning = tr("warn.config.oked_unprofiled", code=text, default=cat.default_sector)
         return key, digits, warning
     key = cat.lookup(text)
     if key is None:
-        raise SectorError(
-            f"{text!r} is not a sector; use a key ({', '.join(cat.sectors)}), its Russian title "
-            "(e.g. 'Пищевая промышленность и напитки') or an OKED code (e.g. 23.61 or 01111)"
-        )
+        raise SectorError(tr("err.sector.unknown_value", value=text, keys=", ".join(cat.sectors)))
     return key, "", None
 
 
@@ -357,9 +344,7 @@ def hazard_housing_km(hazard_class) -> float:
     try:
         return HAZARD_CLASS_HOUSING_M[int(hazard_class)] / 1000.0
     except (KeyError, ValueError, TypeError) as exc:
-        raise InputError(
-            f"hazard class {hazard_class!r} is not one of 1-5 (I-V); use a Kazakh sanitary class"
-        ) from exc
+        raise InputError(tr("err.sector.hazard", value=shown(hazard_class))) from exc
 
 
 # -- weights -------------------------------------------------------------------------------
@@ -368,13 +353,11 @@ def _weight_vector(
 ) -> np.ndarray:
     unknown = sorted(set(base_weights) - set(CRITERIA))
     if unknown:
-        raise InputError(
-            f"base weights name unknown criteria {unknown}; "
-            f"use criterion keys {', '.join(CRITERIA)}"
-        )
+        raise InputError(tr("err.sector.weights_unknown", keys=", ".join(unknown),
+                            choices=", ".join(CRITERIA)))  # fmt: skip
     vec = np.array([float(base_weights.get(c, 0.0)) for c in criteria], dtype=np.float64)
     if not np.all(np.isfinite(vec)) or (vec < 0).any():
-        raise InputError(f"base weights must be finite numbers >= 0; got {dict(base_weights)}")
+        raise InputError(tr("err.sector.weights_bad", value=shown(dict(base_weights))))
     return vec
 
 
@@ -403,10 +386,7 @@ def company_weights(
     vec = _weight_vector(base_weights, keys) * np.array([prof.multiplier(c) for c in keys])
     total = vec.sum()
     if total <= 0:
-        raise InputError(
-            f"sector {prof.key!r} multipliers leave no weight on the scenario's criteria "
-            f"{keys}; raise a multiplier above 0"
-        )
+        raise InputError(tr("err.sector.no_weight", sectors=prof.key, criteria=", ".join(keys)))
     return {k: float(v / total) for k, v in zip(keys, vec, strict=True)}
 
 
@@ -414,7 +394,9 @@ def _profile(cat: SectorCatalog, key: str) -> SectorProfile:
     try:
         return cat.sectors[key]
     except KeyError:
-        raise SectorError(f"unknown sector {key!r}; use one of {', '.join(cat.sectors)}") from None
+        raise SectorError(
+            tr("err.sector.unknown_key", value=key, keys=", ".join(cat.sectors))
+        ) from None
 
 
 def _sector_codes(companies, cat: SectorCatalog) -> tuple[list[str], np.ndarray]:
@@ -429,11 +411,7 @@ def _sector_codes(companies, cat: SectorCatalog) -> tuple[list[str], np.ndarray]
     codes = pd.Index(keys).get_indexer(sectors.astype(str))
     if (codes < 0).any():
         bad = sorted(set(sectors[codes < 0].astype(str)))
-        raise SectorError(
-            f"unknown sector key(s) {bad} in the companies table; use one of {', '.join(keys)} "
-            "(read the table with planner.inputs.companies.read_companies to map titles and "
-            "OKED codes)"
-        )
+        raise SectorError(tr("err.sector.table_keys", values=", ".join(bad), keys=", ".join(keys)))
     return keys, np.asarray(codes, dtype=np.intp)
 
 
@@ -462,17 +440,16 @@ def weights_matrix(
     criteria_keys = list(criteria_keys)
     unknown = sorted(set(criteria_keys) - set(CRITERIA))
     if unknown:
-        raise InputError(f"criteria_keys {unknown} are unknown; use {', '.join(CRITERIA)}")
+        raise InputError(tr("err.sector.weights_unknown", keys=", ".join(unknown),
+                            choices=", ".join(CRITERIA)))  # fmt: skip
     keys, codes = _sector_codes(companies, cat)
     _, mult = cat.multiplier_matrix(criteria_keys)
     w = _weight_vector(base_weights, criteria_keys)[None, :] * mult[codes]
     total = w.sum(axis=1, keepdims=True)
     if (total <= 0).any():
         empty = sorted({keys[c] for c in codes[total[:, 0] <= 0]})
-        raise InputError(
-            f"sector(s) {empty} leave no weight on criteria {criteria_keys}; "
-            "raise a multiplier above 0 or give the scenario weight on other criteria"
-        )
+        raise InputError(tr("err.sector.no_weight", sectors=", ".join(empty),
+                            criteria=", ".join(criteria_keys)))  # fmt: skip
     return w / total
 
 
@@ -554,7 +531,7 @@ def _scenario_needs(scenario_needs) -> dict[str, Any]:
         if key in out:
             val = float(out[key])
             if not (val >= 0):
-                raise InputError(f"scenario need {key} = {out[key]!r} must be a number >= 0")
+                raise InputError(tr("err.sector.need_bad", key=key, value=shown(out[key])))
             out[key] = val
     return out
 
@@ -614,10 +591,8 @@ def needs_arrays(
     )
     out_of_range = (hazard < 0) | (hazard > 5)
     if out_of_range.any():
-        raise InputError(
-            f"hazard_class values {sorted(set(hazard[out_of_range].tolist()))} are not 1-5 (I-V); "
-            "use a Kazakh sanitary class I-V"
-        )
+        bad = ", ".join(map(str, sorted(set(hazard[out_of_range].tolist()))))
+        raise InputError(tr("err.sector.hazard", value=bad))
     housing_lut = np.array([0.0] + [HAZARD_CLASS_HOUSING_M[c] / 1000.0 for c in range(1, 6)])
     min_housing_km = housing_lut[hazard]
     if "min_housing_km" in scen:

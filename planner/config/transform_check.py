@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from planner.config._problems import shown
 from planner.config.scenarios import (
     CriterionKey,
     Transform,
@@ -19,6 +20,7 @@ from planner.config.scenarios import (
     _format_validation,
     _Strict,
 )
+from planner.i18n import tr
 
 __all__ = ["check_transform"]
 
@@ -37,11 +39,9 @@ def check_transform(key: str, table: Any, where: str) -> Any:
         naming ``where`` (e.g. ``[sectors.it.transforms.almaty]``), the key and the fix.
     """
     if not isinstance(table, Mapping):
-        raise ValueError(f"{where}: must be a table such as {{ transform = \"linear\", "
-                         "full_at_km = 0, zero_at_km = 30 }")
+        raise ValueError(tr("err.sector.transform_table", where=where, value=shown(table)))
     if "weight" in table:
-        raise ValueError(f"{where}.weight: a sector's transform keeps the scenario's weight; "
-                         "remove `weight` (change the weight with [multipliers])")
+        raise ValueError(tr("err.sector.transform_weight", where=where))
     try:
         spec = _OneCriterion.model_validate({"criteria": {key: {**table, "weight": 1.0}}})
     except ValidationError as exc:
@@ -56,6 +56,6 @@ def check_transform(key: str, table: Any, where: str) -> Any:
 
 def _one_criterion_message(where: str, key: str, problems: list[str]) -> str:
     """``where`` and the problems, their keys relative to the criterion's table."""
-    cut = [p.replace(f"`criteria.{key}.", "`").replace(f"`criteria.{key}`", "`transform`")
+    cut = [p.replace(f"criteria.{key}.", "").replace(f"criteria.{key}", "transform")
            for p in problems]  # fmt: skip
-    return f"{where} " + "; ".join(cut)
+    return tr("err.sector.transform", where=where, problems="; ".join(cut))

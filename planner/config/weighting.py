@@ -66,8 +66,11 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from planner import i18n
 from planner.config import ahp as _ahp
+from planner.config._problems import shown
 from planner.errors import ScenarioError
+from planner.i18n import tr
 
 __all__ = [
     "METHODS",
@@ -178,43 +181,35 @@ class PointTable(_Strict):
 def _row(k: int, c: PointClass) -> str:
     unit = c.unit
     if unit == "category":
-        return f"row {k + 1} ({c.category})"
+        return tr("err.points.row_category", row=k + 1, category=c.category)
     u = "km" if unit == "km" else "min"
     lo, hi = c.lower, c.upper
-    span = (
-        f"{_g(lo)}-{_g(hi)} {u}"
-        if lo is not None and hi is not None
-        else (
-            f"from {_g(lo)} {u}" if lo is not None else f"to {_g(hi)} {u}" if hi is not None else ""
-        )
-    )
-    return f"row {k + 1}" + (f" ({span})" if span else "")
+    if lo is not None and hi is not None:
+        return tr("err.points.row_span", row=k + 1, span=f"{_g(lo)}-{_g(hi)} {u}")
+    if lo is not None or hi is not None:
+        which = "row_from" if lo is not None else "row_to"
+        return tr(f"err.points.{which}", row=k + 1, value=_g(lo if lo is not None else hi), unit=u)
+    return tr("err.points.row", row=k + 1)
 
 
 def _table_problems(t: PointTable) -> list[str]:
     rows = t.classes
     if not rows:
-        return ["`classes` is empty; give at least one row, e.g. { from_km = 0, points = 10 }"]
+        return [tr("err.points.empty")]
     problems = []
     units = []
     for k, c in enumerate(rows):
         if c.unit is None:
-            problems.append(
-                f"{_row(k, c)}: give either from_km/to_km (km), from_min/to_min (minutes) or "
-                "category (zone status), and only one of them"
-            )
+            problems.append(tr("err.points.unit", row=_row(k, c)))
         units.append(c.unit)
         if c.points < 0:
-            problems.append(f"{_row(k, c)}: points {_g(c.points)} is negative; use 0 or more")
+            problems.append(tr("err.points.negative", row=_row(k, c), value=_g(c.points)))
     if problems:
         return problems
     unit = units[0]
     for k, u in enumerate(units):
         if u != unit:
-            problems.append(
-                f"{_row(k, rows[k])}: mixes units ({u} here, {unit} in row 1); use one unit "
-                "for the whole table"
-            )
+            problems.append(tr("err.points.mixed", row=_row(k, rows[k]), unit=u, first=unit))
     if problems:
         return problems
     problems += _category_problems(t) if unit == "category" else _distance_problems(t, unit)
@@ -227,25 +222,18 @@ def _category_problems(t: PointTable) -> list[str]:
     seen: dict[str, int] = {}
     for k, c in enumerate(rows):
         if c.category not in _STATUSES:
-            problems.append(
-                f"{_row(k, c)}: {c.category!r} is not a zone status; use one of "
-                f"{', '.join(_STATUSES)}"
-            )
+            problems.append(tr("err.points.status_unknown", row=_row(k, c), value=c.category,
+                               choices=", ".join(_STATUSES)))  # fmt: skip
         elif c.category in seen:
-            problems.append(
-                f"{_row(k, c)}: status {c.category!r} already has points in row "
-                f"{seen[c.category] + 1}; give each status one row"
-            )
+            problems.append(tr("err.points.status_twice", row=_row(k, c), value=c.category,
+                               first=seen[c.category] + 1))  # fmt: skip
         else:
             seen[c.category] = k
     missing = [s for s in _STATUSES if s not in seen]
     if missing and not problems:
-        problems.append(
-            f"no row for status {', '.join(map(repr, missing))}: every zone status needs "
-            "points (give 0 where none are due)"
-        )
+        problems.append(tr("err.points.status_missing", values=", ".join(missing)))
     if t.speed_kmh is not None:
-        problems.append("`speed_kmh` applies to minute classes only; remove it")
+        problems.append(tr("err.points.speed_not_here"))
     return problems
 
 
@@ -257,57 +245,36 @@ def _distance_problems(t: PointTable, unit: str) -> list[str]:
     for k, c in enumerate(rows):
         lo, hi = c.lower, c.upper
         if lo is None:
-            problems.append(f"{_row(k, c)}: has no `{key}`; give where the class starts")
+            problems.append(tr("err.points.no_start", row=_row(k, c), key=key))
             continue
         if lo < 0:
-            problems.append(f"{_row(k, c)}: starts at {_g(lo)} {u}; distances start at 0")
+            problems.append(tr("err.points.below_zero", row=_row(k, c), value=_g(lo), unit=u))
         if hi is None and k < len(rows) - 1:
-            problems.append(
-                f"{_row(k, c)}: has no end but is not the last row; give `to_{u}` (only "
-                "the last class is open-ended)"
-            )
+            problems.append(tr("err.points.open_not_last", row=_row(k, c), key=f"to_{u}"))
         if hi is not None and hi <= lo:
-            problems.append(
-                f"{_row(k, c)}: ends at {_g(hi)} {u}, not after its start {_g(lo)} {u}; "
-                "put the breaks in increasing order"
-            )
+            problems.append(tr("err.points.ends_before", row=_row(k, c), end=_g(hi),
+                               start=_g(lo), unit=u))  # fmt: skip
         if k == 0 and lo is not None and lo > 0:
-            problems.append(
-                f"{_row(k, c)}: the first class starts at {_g(lo)} {u}, so sites closer "
-                f"than {_g(lo)} {u} get no points; start it at 0"
-            )
+            problems.append(tr("err.points.first_not_zero", row=_row(k, c), value=_g(lo), unit=u))
         if k > 0:
             prev = rows[k - 1].upper
             if prev is None or lo is None:
                 continue
-            if lo > prev:
-                problems.append(
-                    f"{_row(k, c)}: starts at {_g(lo)} {u} but row {k} ends at {_g(prev)} "
-                    f"{u}: a gap ({_g(prev)}-{_g(lo)} {u} would get no points); start row "
-                    f"{k + 1} at {_g(prev)} {u}"
-                )
-            elif lo < prev:
-                problems.append(
-                    f"{_row(k, c)}: starts at {_g(lo)} {u} but row {k} ends at {_g(prev)} "
-                    f"{u}: the rows overlap ({_g(lo)}-{_g(prev)} {u} is in both); start "
-                    f"row {k + 1} at {_g(prev)} {u}"
-                )
+            if lo != prev:
+                problems.append(tr("err.points.gap" if lo > prev else "err.points.overlap",
+                                   row=_row(k, c), start=_g(lo), prev_row=k, end=_g(prev),
+                                   unit=u, this_row=k + 1))  # fmt: skip
     last = rows[-1]
     if last.upper is not None:
-        problems.append(
-            f"{_row(len(rows) - 1, last)}: the last class ends at {_g(last.upper)} {u}, so "
-            f"sites farther away get no points; drop its `to_{u}` (open-ended: "
-            f"{_g(last.lower or 0)} {u} and farther) or add a row from {_g(last.upper)} {u}"
-        )
+        problems.append(tr("err.points.last_closed", row=_row(len(rows) - 1, last),
+                           end=_g(last.upper), unit=u, start=_g(last.lower or 0),
+                           key=f"to_{u}"))  # fmt: skip
     if unit == "min" and t.speed_kmh is None:
-        problems.append(
-            "minute classes need `speed_kmh` (the average speed that turns the "
-            "straight-line km into minutes, e.g. speed_kmh = 40); add it"
-        )
+        problems.append(tr("err.points.speed_missing"))
     if t.speed_kmh is not None and t.speed_kmh <= 0:
-        problems.append(f"`speed_kmh` = {_g(t.speed_kmh)}: must be > 0 km/h")
+        problems.append(tr("err.points.speed_bad", value=_g(t.speed_kmh)))
     if t.speed_kmh is not None and unit == "km":
-        problems.append("`speed_kmh` applies to minute classes only; remove it")
+        problems.append(tr("err.points.speed_not_here"))
     return problems
 
 
@@ -317,46 +284,33 @@ def _points_problems(t: PointTable) -> list[str]:
     top = max(c.points for c in rows)
     if t.max_points is not None:
         if t.max_points <= 0:
-            problems.append(f"`max_points` = {_g(t.max_points)}: must be > 0")
+            problems.append(tr("err.points.max_bad", value=_g(t.max_points)))
         else:
             for k, c in enumerate(rows):
                 if c.points > t.max_points:
-                    problems.append(
-                        f"{_row(k, c)}: {_g(c.points)} points is more than max_points "
-                        f"{_g(t.max_points)}; lower it or raise max_points"
-                    )
+                    problems.append(tr("err.points.above_max", row=_row(k, c), value=_g(c.points),
+                                       max=_g(t.max_points)))  # fmt: skip
     elif top <= 0:
-        problems.append("every class has 0 points; give at least one class points > 0")
+        problems.append(tr("err.points.all_zero"))
     scale = t.max_points if t.max_points is not None else top
     for name in ("inside_points", "sez_bonus_points"):
         v = getattr(t, name)
         if v is not None and not (0 <= v <= max(scale, 0)):
-            problems.append(f"`{name}` = {_g(v)}: must be 0 to {_g(scale)} (max_points)")
+            problems.append(tr("err.points.extra_range", key=name, value=_g(v), max=_g(scale)))
     return problems
 
 
 def check_point_table(key: str, t: PointTable) -> list[str]:
     """Problems of a point table for criterion ``key`` (which criteria take which unit)."""
     problems = []
-    where = f"`criteria.{key}`"
     if key == "zone" and t.unit != "category":
-        problems.append(
-            f"{where}: the zone criterion is a status, not a distance; give rows "
-            '{ category = "operating", points = 10 } for operating, under_construction, '
-            "planned and none"
-        )
+        problems.append(tr("err.points.zone_needs_category", key=key))
     if key != "zone" and t.unit == "category":
-        problems.append(
-            f"{where}: category rows only apply to `zone`; give distance classes "
-            "{ from_km = 0, to_km = 3, points = 10 } for a distance criterion"
-        )
+        problems.append(tr("err.points.category_not_zone", key=key))
     if key != "almaty" and t.inside_points is not None:
-        problems.append(
-            f"{where}.inside_points: only the `almaty` criterion has points for sites inside "
-            "the city limits; remove it"
-        )
+        problems.append(tr("err.points.inside_points", key=key))
     if key != "zone" and t.sez_bonus_points:
-        problems.append(f"{where}.sez_bonus_points: only the `zone` criterion has an SEZ bonus")
+        problems.append(tr("err.points.sez_bonus", key=key))
     return problems
 
 
@@ -386,11 +340,12 @@ class Aggregation(_Strict):
         problems = []
         m = self.method
         if m != "topsis" and self.ideal is not None:
-            problems.append(f"`ideal` applies to method topsis, not {m}; remove it")
+            problems.append(tr("err.aggregation.not_method", key="ideal", method="topsis", given=m))
         if m != "promethee2":
             for k in ("preference", "q", "p"):
                 if getattr(self, k) is not None:
-                    problems.append(f"`{k}` applies to method promethee2, not {m}; remove it")
+                    problems.append(tr("err.aggregation.not_method", key=k, method="promethee2",
+                                       given=m))  # fmt: skip
         if problems:
             raise ValueError("; ".join(problems))
         upd: dict[str, Any] = {}
@@ -400,9 +355,7 @@ class Aggregation(_Strict):
             pref = self.preference
             if pref is None:
                 if self.q is not None or self.p is not None:
-                    raise ValueError(
-                        "give `preference` with q / p (usual, u-shape, v-shape, level, linear)"
-                    )
+                    raise ValueError(tr("err.aggregation.no_preference"))
                 upd.update(preference="linear", q=0.02, p=0.20)
             else:
                 need = {"usual": (), "u-shape": ("q",), "v-shape": ("p",), "level": ("q", "p"),
@@ -410,16 +363,11 @@ class Aggregation(_Strict):
                 for k in ("q", "p"):
                     given = getattr(self, k) is not None
                     if k in need and not given:
-                        problems.append(
-                            f"preference {pref!r} needs `{k}` (a utility difference 0-1)"
-                        )
+                        problems.append(tr("err.aggregation.needs", pref=pref, key=k))
                     if k not in need and given:
-                        problems.append(f"preference {pref!r} has no `{k}`; remove it")
+                        problems.append(tr("err.aggregation.has_no", pref=pref, key=k))
                 if "q" in need and "p" in need and not problems and not self.q < self.p:
-                    problems.append(
-                        f"q = {_g(self.q)} must be below p = {_g(self.p)} (indifference below "
-                        "preference)"
-                    )
+                    problems.append(tr("err.aggregation.q_p", q=_g(self.q), p=_g(self.p)))
                 if problems:
                     raise ValueError("; ".join(problems))
         for k, v in upd.items():
@@ -448,15 +396,9 @@ def parse_judgement(value: Any, where: str) -> float:
     else:
         v = None
     if v is None or not math.isfinite(v):
-        raise ScenarioError(
-            f"{where}: {value!r} is not a judgement; use 1-9 or a reciprocal written as text, "
-            'e.g. 3 or "1/3"'
-        )
+        raise ScenarioError(tr("err.pairwise.not_judgement", where=where, value=shown(value)))
     if not (1 / 9 - 1e-3 <= v <= 9 + 1e-9):
-        raise ScenarioError(
-            f"{where}: {value!r} is outside Saaty's scale 1/9-9; use 1 (equal) to 9 (extreme) "
-            'or a reciprocal such as "1/9"'
-        )
+        raise ScenarioError(tr("err.pairwise.off_scale", where=where, value=shown(value)))
     return v
 
 
@@ -511,26 +453,23 @@ def _matrix_from_rows(rows: Any, crit: Sequence[str], where: str) -> np.ndarray:
     n = len(crit)
     if not isinstance(rows, list) or len(rows) != n:
         got = len(rows) if isinstance(rows, list) else type(rows).__name__
-        raise ScenarioError(
-            f"{where}: expected {n} rows (one per criterion: {', '.join(crit)}), got {got}"
-        )
+        raise ScenarioError(tr("err.pairwise.rows", where=where, n=n, criteria=", ".join(crit),
+                               got=got))  # fmt: skip
     A = np.empty((n, n))
     for i, row in enumerate(rows):
         if not isinstance(row, list) or len(row) != n:
             got = len(row) if isinstance(row, list) else type(row).__name__
-            raise ScenarioError(f"{where} row {i + 1} ({crit[i]}): expected {n} values, got {got}")
+            raise ScenarioError(tr("err.pairwise.row_len", where=where, row=i + 1, a=crit[i], n=n,
+                                   got=got))  # fmt: skip
         for j, v in enumerate(row):
-            A[i, j] = parse_judgement(
-                v, f"{where} row {i + 1} ({crit[i]}), column {j + 1} ({crit[j]})"
-            )
+            A[i, j] = parse_judgement(v, tr("err.pairwise.cell", where=where, row=i + 1,
+                                            a=crit[i], column=j + 1, b=crit[j]))  # fmt: skip
     return A
 
 
 def _matrix_from_judgements(judg: Any, crit: Sequence[str], where: str) -> np.ndarray:
     if not isinstance(judg, Mapping):
-        raise ScenarioError(
-            f"{where}: expected a table of row criterion -> {{ column criterion = judgement }}"
-        )
+        raise ScenarioError(tr("err.pairwise.judgements_table", where=where))
     pos = {k: i for i, k in enumerate(crit)}
     n = len(crit)
     A = np.full((n, n), np.nan)
@@ -538,41 +477,30 @@ def _matrix_from_judgements(judg: Any, crit: Sequence[str], where: str) -> np.nd
     problems = []
     for a, row in judg.items():
         if a not in pos:
-            problems.append(
-                f"{where}.{a}: {a!r} is not one of the compared criteria ({', '.join(crit)})"
-            )
+            problems.append(tr("err.pairwise.not_compared", where=f"{where}.{a}", key=a,
+                               criteria=", ".join(crit)))  # fmt: skip
             continue
         if not isinstance(row, Mapping):
-            problems.append(f"{where}.{a}: expected {{ criterion = judgement, ... }}, got {row!r}")
+            problems.append(tr("err.pairwise.row_table", where=f"{where}.{a}", value=shown(row)))
             continue
         for b, v in row.items():
             if b not in pos:
-                problems.append(
-                    f"{where}.{a}.{b}: {b!r} is not one of the compared criteria "
-                    f"({', '.join(crit)})"
-                )
+                problems.append(tr("err.pairwise.not_compared", where=f"{where}.{a}.{b}", key=b,
+                                   criteria=", ".join(crit)))  # fmt: skip
                 continue
             if a == b:
-                problems.append(
-                    f"{where}.{a}.{b}: a criterion is not compared with itself; remove it"
-                )
+                problems.append(tr("err.pairwise.self", where=f"{where}.{a}.{b}"))
                 continue
             x = parse_judgement(v, f"{where}.{a}.{b}")
             i, j = pos[a], pos[b]
             if not np.isnan(A[i, j]):
-                problems.append(
-                    f"{where}.{a}.{b}: {a} vs {b} is judged twice (also as {b}.{a}); keep one"
-                )
+                problems.append(tr("err.pairwise.twice", where=f"{where}.{a}.{b}", a=a, b=b))
                 continue
             A[i, j], A[j, i] = x, 1.0 / x
     for i in range(n):
         for j in range(i + 1, n):
             if np.isnan(A[i, j]):
-                problems.append(
-                    f"{where}: no judgement for {crit[i]} vs {crit[j]}; add "
-                    f'`{crit[i]} = {{ {crit[j]} = ... }}` (1-9, or "1/3" when {crit[j]} '
-                    "matters more)"
-                )
+                problems.append(tr("err.pairwise.missing", where=where, a=crit[i], b=crit[j]))
     if problems:
         raise ScenarioError("; ".join(problems))
     return A
@@ -582,9 +510,7 @@ def _expert_matrix(spec: Mapping, crit: Sequence[str], where: str) -> np.ndarray
     has_m, has_j = "matrix" in spec, "judgements" in spec
     if has_m == has_j:
         raise ScenarioError(
-            f"{where}: give either `matrix` (a full n x n matrix in the order of `criteria`) "
-            "or `judgements` (row criterion = { column criterion = 1-9 }), not "
-            + ("both" if has_m else "neither")
+            tr("err.pairwise.both" if has_m else "err.pairwise.neither", where=where)
         )
     if has_m:
         return _matrix_from_rows(spec["matrix"], crit, f"{where}.matrix")
@@ -596,42 +522,37 @@ def _inconsistency(res: _ahp.AHPResult, crit: Sequence[str], who: str, lang: str
     fixes = _ahp.suggest_fixes(res, top=3)
     path = _ahp.repair_path(res, max_steps=5)
     lines = "; ".join(f"({k + 1}) {_ahp.fix_text(f, labels, lang)}" for k, f in enumerate(fixes))
-    msg = (
-        f"{who}: the judgements are inconsistent, consistency ratio CR = {res.cr:.3f} > "
-        f"{_ahp.MAX_CR:.2f} (Saaty's limit; lambda_max {res.lambda_max:.3f}, n {res.n}). "
-        f"Most inconsistent judgements, with the value the other judgements imply: {lines}."
-    )
+    num = i18n.format_number
+    msg = i18n.t("err.pairwise.inconsistent", lang, who=who, cr=num(res.cr, lang, 3),
+                 limit=num(_ahp.MAX_CR, lang, 2), lambda_max=num(res.lambda_max, lang, 3),
+                 n=res.n, fixes=lines)  # fmt: skip
     if path:
-        steps = ", then ".join(
-            f"{labels[f.i]} vs {labels[f.j]} = {format_judgement(f.scale_value)}" for f in path
+        steps = i18n.t("err.pairwise.then", lang).join(
+            i18n.t("err.pairwise.pair", lang, a=labels[f.i], b=labels[f.j],
+                   value=format_judgement(f.scale_value)) for f in path
         )
-        msg += f" Changing {steps} gives CR {path[-1].cr_scale:.3f}."
-    return msg + " Ask the expert to revise these judgements and run it again."
+        msg += " " + i18n.t("err.pairwise.repair", lang, steps=steps,
+                            cr=num(path[-1].cr_scale, lang, 3))  # fmt: skip
+    return msg + " " + i18n.t("err.pairwise.revise", lang)
 
 
 def _criteria_of(raw: Mapping, criteria: Sequence[str] | None, where: str) -> tuple[str, ...]:
     crit = raw.get("criteria", criteria)
     if crit is None:
-        raise ScenarioError(f"{where}: give `criteria = [...]`, the order of the matrix rows")
+        raise ScenarioError(tr("err.pairwise.no_criteria", where=where))
     if not isinstance(crit, list | tuple) or not all(isinstance(c, str) for c in crit):
-        raise ScenarioError(f"{where}.criteria: expected a list of criterion keys, got {crit!r}")
+        raise ScenarioError(tr("err.pairwise.criteria_list", where=where, value=shown(crit)))
     crit = tuple(crit)
     dup = sorted({c for c in crit if crit.count(c) > 1})
     if dup:
-        raise ScenarioError(f"{where}.criteria: {', '.join(dup)} listed twice; list each once")
+        raise ScenarioError(tr("err.pairwise.criteria_twice", where=where, keys=", ".join(dup)))
     if len(crit) < 2:
-        raise ScenarioError(f"{where}.criteria: compare at least 2 criteria, got {list(crit)}")
+        raise ScenarioError(tr("err.pairwise.criteria_few", where=where, value=shown(crit)))
     if criteria is not None and set(crit) != set(criteria):
         missing = [c for c in criteria if c not in crit]
         extra = [c for c in crit if c not in criteria]
-        parts = []
-        if missing:
-            parts.append(f"the scenario's {', '.join(missing)} not compared")
-        if extra:
-            parts.append(f"{', '.join(extra)} not criteria of the scenario")
-        raise ScenarioError(
-            f"{where}.criteria: {'; '.join(parts)}; compare exactly the scenario's criteria"
-        )
+        raise ScenarioError(tr("err.pairwise.criteria_set", where=where,
+                               missing=", ".join(missing) or "-", extra=", ".join(extra) or "-"))
     return crit
 
 
@@ -639,46 +560,45 @@ def _expert_specs(raw: Mapping, where: str) -> tuple[list[tuple[Any, str, str]],
     experts_raw = raw.get("experts")
     single = "matrix" in raw or "judgements" in raw
     if experts_raw is not None and single:
-        raise ScenarioError(
-            f"{where}: give one expert's `matrix` / `judgements` or a list of `experts`, not both"
-        )
+        raise ScenarioError(tr("err.pairwise.single_and_experts", where=where))
     if experts_raw is None:
         specs = [({k: raw[k] for k in ("matrix", "judgements") if k in raw}, "", where)]
     else:
         if not isinstance(experts_raw, list) or not experts_raw:
-            raise ScenarioError(f"{where}.experts: expected a non-empty list of [[experts]] tables")
+            raise ScenarioError(tr("err.pairwise.experts_list", where=where))
         specs = []
         for k, e in enumerate(experts_raw):
             w = f"{where}.experts[{k + 1}]"
             if not isinstance(e, Mapping):
-                raise ScenarioError(f"{w}: expected a table, got {e!r}")
+                raise ScenarioError(tr("err.pairwise.not_table", where=w, value=shown(e)))
             bad = sorted(set(e) - _EXPERT_KEYS)
             if bad:
-                raise ScenarioError(
-                    f"{w}: unknown key(s) {', '.join(bad)}; use {', '.join(sorted(_EXPERT_KEYS))}"
-                )
+                raise ScenarioError(tr("err.pairwise.unknown_keys", where=w, keys=", ".join(bad),
+                                       choices=", ".join(sorted(_EXPERT_KEYS))))  # fmt: skip
             name = e.get("name", "")
             if not isinstance(name, str):
-                raise ScenarioError(f"{w}.name: expected text, got {name!r}")
+                raise ScenarioError(tr("err.pairwise.name_text", where=w, value=shown(name)))
             specs.append((e, name, w + (f" ({name})" if name else "")))
     return specs, experts_raw is not None
 
 
 def parse_pairwise(
-    raw: Any, criteria: Sequence[str] | None, where: str = "`weights.pairwise`", lang: str = "en"
+    raw: Any, criteria: Sequence[str] | None, where: str = "`weights.pairwise`",
+    lang: str | None = None,
 ) -> Pairwise:
     """Validate a ``[weights.pairwise]`` table; refuse CR > 0.10 with the judgements to fix.
 
     ``criteria`` is the default matrix order (a scenario's criteria); a ``criteria`` key in
-    the table overrides it and must then name the same set.
+    the table overrides it and must then name the same set. ``lang``: the language of the
+    "judgements to revise" message (default: the message language, :func:`i18n.tr`).
     """
+    lang = lang or i18n.message_lang()
     if not isinstance(raw, Mapping):
-        raise ScenarioError(f"{where}: expected a table, got {raw!r}")
+        raise ScenarioError(tr("err.pairwise.not_table", where=where, value=shown(raw)))
     unknown = sorted(set(raw) - _PAIR_KEYS)
     if unknown:
-        raise ScenarioError(
-            f"{where}: unknown key(s) {', '.join(unknown)}; use {', '.join(sorted(_PAIR_KEYS))}"
-        )
+        raise ScenarioError(tr("err.pairwise.unknown_keys", where=where, keys=", ".join(unknown),
+                               choices=", ".join(sorted(_PAIR_KEYS))))  # fmt: skip
     crit = _criteria_of(raw, criteria, where)
     specs, _ = _expert_specs(raw, where)
     experts = []
@@ -698,17 +618,15 @@ def parse_pairwise(
         if len(experts) == 1
         else _ahp.pool_geometric([e.matrix for e in experts], crit)
     )
-    pooled = _ahp.ahp(pooled_m, crit, f"{where} (pooled)")
+    pooled_where = i18n.t("err.pairwise.pooled", lang, where=where)
+    pooled = _ahp.ahp(pooled_m, crit, pooled_where)
     if not pooled.consistent:  # cannot happen when every expert is consistent, but cheap
-        raise ScenarioError(_inconsistency(pooled, crit, f"{where} (pooled)", lang))
+        raise ScenarioError(_inconsistency(pooled, crit, pooled_where, lang))
     _check_recorded(raw.get("cr"), pooled.cr, f"{where}.cr", 5e-4)
     _check_recorded(raw.get("lambda_max"), pooled.lambda_max, f"{where}.lambda_max", 5e-4)
     pooling = raw.get("pooling")
     if pooling is not None and pooling not in ("geometric_mean", "single"):
-        raise ScenarioError(
-            f"{where}.pooling: {pooling!r}; experts are pooled by the geometric mean "
-            '(pooling = "geometric_mean")'
-        )
+        raise ScenarioError(tr("err.pairwise.pooling", where=where, value=shown(pooling)))
     return Pairwise(criteria=crit, experts=tuple(experts), pooled=pooled)
 
 
@@ -716,12 +634,10 @@ def _check_recorded(recorded: Any, actual: float, where: str, tol: float) -> Non
     if recorded is None:
         return
     if isinstance(recorded, bool) or not isinstance(recorded, int | float):
-        raise ScenarioError(f"{where}: expected a number, got {recorded!r}")
+        raise ScenarioError(tr("err.pairwise.recorded_number", where=where, value=shown(recorded)))
     if abs(float(recorded) - actual) > tol:
-        raise ScenarioError(
-            f"{where}: recorded {recorded:g} but the matrices give {actual:.4f}; the file was "
-            "edited by hand: run `planner scenarios weigh` again, or remove the recorded value"
-        )
+        raise ScenarioError(tr("err.pairwise.recorded", where=where, value=shown(recorded),
+                               actual=i18n.format_number(actual, i18n.message_lang(), 4)))
 
 
 def apply_pairwise(data: Mapping[str, Any], source: str) -> tuple[dict[str, Any], Pairwise | None]:
@@ -736,16 +652,14 @@ def apply_pairwise(data: Mapping[str, Any], source: str) -> tuple[dict[str, Any]
         return data, None
     wt = data.pop("weights")
     if not isinstance(wt, Mapping) or set(wt) - {"pairwise"} or "pairwise" not in wt:
-        raise ScenarioError(
-            f"scenario {source}: `weights` holds only a [weights.pairwise] table; got keys "
-            f"{sorted(wt) if isinstance(wt, Mapping) else wt!r}"
-        )
+        got = ", ".join(sorted(wt)) if isinstance(wt, Mapping) else shown(wt)
+        raise ScenarioError(tr("err.pairwise.weights_table", source=source, got=got or "-"))
     crit_tables = data.get("criteria")
     if not isinstance(crit_tables, Mapping) or not crit_tables:
         return data, None  # the strict model reports the missing criteria
     try:
         pw = parse_pairwise(
-            wt["pairwise"], list(crit_tables), f"scenario {source}: `weights.pairwise`"
+            wt["pairwise"], list(crit_tables), tr("err.pairwise.in_scenario", source=source)
         )
     except ScenarioError:
         raise
@@ -758,22 +672,18 @@ def apply_pairwise(data: Mapping[str, Any], source: str) -> tuple[dict[str, Any]
     problems = []
     total = sum(v for v in given.values() if isinstance(v, int | float) and not isinstance(v, bool))
     if given and len(given) != len(crit_tables):
-        problems.append(
-            "some criteria have a `weight` and some do not; with [weights.pairwise] either "
-            "give none (they are derived) or all (as `planner scenarios weigh` writes them)"
-        )
+        problems.append(tr("err.pairwise.some_weights"))
     elif given and total > 0:
         for k, v in given.items():
             if isinstance(v, bool) or not isinstance(v, int | float):
                 continue  # the strict model reports it
             if abs(v / total - weights[k]) > 5e-4:
-                problems.append(
-                    f"`criteria.{k}.weight` = {v:g} ({v / total:.4f} of the total) but the "
-                    f"pairwise matrix gives {weights[k]:.4f}; remove the weights (they are "
-                    "derived from [weights.pairwise]) or run `planner scenarios weigh` again"
-                )
+                lg = i18n.message_lang()
+                problems.append(tr("err.pairwise.weight_differs", key=k, value=shown(v),
+                                   share=i18n.format_number(v / total, lg, 4),
+                                   derived=i18n.format_number(weights[k], lg, 4)))  # fmt: skip
     if problems:
-        raise ScenarioError(f"scenario {source}: " + "; ".join(problems))
+        raise ScenarioError(tr("err.scenario.one", source=source, problem="; ".join(problems)))
     data["criteria"] = {
         k: ({**t, "weight": weights[k]} if isinstance(t, Mapping) else t)
         for k, t in crit_tables.items()

@@ -33,8 +33,10 @@ from typing import Any
 
 from planner import i18n
 from planner._infiles import refuse_special
+from planner.config._problems import shown, toml_where
 from planner.config.pairs_form import FIRST_ROW, META_SHEET, headers
 from planner.errors import InputError
+from planner.i18n import tr
 from planner.inputs.tables import cell_text
 
 __all__ = ["META_SHEET", "JudgementFile", "read_judgements"]
@@ -68,47 +70,39 @@ def read_judgements(path: str | Path) -> JudgementFile:
     p = Path(path)
     refuse_special(p, "judgements file")
     if not p.is_file():
-        raise InputError(f"judgements file {p}: not found; give the path to a .toml or .xlsx file")
+        raise InputError(tr("err.judgements.not_found", file=p))
     suffix = p.suffix.lower()
     if suffix == ".toml":
         return _read_toml(p)
     if suffix == ".xlsx":
         return _read_xlsx(p)
-    raise InputError(
-        f"judgements file {p}: {suffix or 'no suffix'} is not supported; use .toml or .xlsx "
-        "(make an .xlsx with `planner scenarios template`)"
-    )
+    raise InputError(tr("err.judgements.suffix", file=p, suffix=suffix or "-"))
 
 
 def _read_toml(p: Path) -> JudgementFile:
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
-        raise InputError(f"judgements file {p}: not UTF-8 text; save it as UTF-8") from exc
+        raise InputError(tr("err.judgements.not_utf8", file=p)) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"judgements file {p}: not valid TOML ({exc})") from exc
+        raise InputError(tr("err.judgements.not_toml", file=p, at=toml_where(exc))) from exc
     allowed = {*_META_KEYS, "weights"}
     extra = sorted(set(data) - allowed)
     if extra:
-        raise InputError(
-            f"judgements file {p}: unknown key(s) {', '.join(extra)}; "
-            f"use {', '.join(sorted(allowed))}"
-        )
+        raise InputError(tr("err.judgements.unknown_keys", file=p, keys=", ".join(extra),
+                            choices=", ".join(sorted(allowed))))  # fmt: skip
     wt = data.get("weights")
     if (
         not isinstance(wt, dict)
         or not isinstance(wt.get("pairwise"), dict)
         or set(wt) != {"pairwise"}
     ):
-        raise InputError(
-            f"judgements file {p}: needs a [weights.pairwise] table (and nothing else under "
-            "[weights]); see `planner scenarios weigh --help`"
-        )
+        raise InputError(tr("err.judgements.no_pairwise", file=p))
     meta = {}
     for k in _META_KEYS:
         if k in data:
             if not isinstance(data[k], str):
-                raise InputError(f"judgements file {p}: `{k}` must be text, got {data[k]!r}")
+                raise InputError(tr("err.judgements.not_text", file=p, key=k, value=shown(data[k])))
             meta[k] = data[k]
     return JudgementFile(path=p, pairwise=dict(wt["pairwise"]), meta=meta)
 
@@ -125,9 +119,7 @@ def _read_xlsx(p: Path) -> JudgementFile:
     try:
         wb = load_workbook(p, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise InputError(
-            f"judgements file {p}: cannot be opened as an Excel workbook ({exc}); save it as .xlsx"
-        ) from exc
+        raise InputError(tr("err.judgements.not_xlsx", file=p)) from exc
     try:
         meta = _meta(wb, p)
         experts, criteria, notes, problems = [], None, [], []
@@ -139,27 +131,22 @@ def _read_xlsx(p: Path) -> JudgementFile:
                 continue
             got = _expert(ws.title, rows, p, problems)
             if got is None:
-                notes.append(f"sheet «{ws.title}»: no answers, skipped")
+                notes.append(tr("warn.config.sheet_blank", sheet=ws.title))
                 continue
             name, crit, judg = got
             if criteria is None:
                 criteria = crit
             elif crit != criteria:
-                problems.append(
-                    f"sheet «{ws.title}»: compares {', '.join(crit)} but the first expert sheet "
-                    f"compares {', '.join(criteria)}; every expert must judge the same pairs "
-                    "(copy the sheet from one template)"
-                )
+                problems.append(tr("err.judgements.other_pairs", sheet=ws.title,
+                                   criteria=", ".join(crit),
+                                   first=", ".join(criteria)))  # fmt: skip
             experts.append({"name": name or ws.title, "judgements": judg})
     finally:
         wb.close()
     if problems:
-        raise InputError(f"judgements file {p}: " + "; ".join(problems))
+        raise InputError(tr("err.judgements.problems", file=p, problems="; ".join(problems)))
     if not experts:
-        raise InputError(
-            f"judgements file {p}: no filled expert sheet found (a sheet made by `planner "
-            "scenarios template`, with answers in columns D and E)"
-        )
+        raise InputError(tr("err.judgements.no_sheet", file=p))
     pairwise = {"criteria": list(criteria or []), "experts": experts}
     return JudgementFile(path=p, pairwise=pairwise, meta=meta, notes=notes)
 
@@ -173,10 +160,8 @@ def _meta(wb, p: Path) -> dict[str, str]:
         if key in _META_KEYS and value:
             meta[key] = value
         elif key and key not in _META_KEYS and key not in ("lang", "criteria", "version"):
-            raise InputError(
-                f"judgements file {p}, sheet «{META_SHEET}», row {r}, column A: unknown key "
-                f"{key!r}; use {', '.join(_META_KEYS)}"
-            )
+            raise InputError(tr("err.judgements.meta_key", file=p, sheet=META_SHEET, row=r,
+                                value=key, choices=", ".join(_META_KEYS)))  # fmt: skip
     return meta
 
 
@@ -188,7 +173,9 @@ def _is_expert_sheet(header: tuple) -> bool:
 
 def _expert(title: str, rows: list[tuple], p: Path, problems: list[str]):
     name = _text(rows[0][1]) if rows and len(rows[0]) > 1 else ""
-    where = f"sheet «{title}»"
+    def at(r: int, col: str, key: str, **fields) -> str:
+        return tr(f"err.judgements.{key}", sheet=title, row=r, column=col, **fields)
+
     crit: list[str] = []
     judg: dict[str, dict[str, Any]] = {}
     answered = 0
@@ -199,33 +186,25 @@ def _expert(title: str, rows: list[tuple], p: Path, problems: list[str]):
         side, much = _text(row[3]), _text(row[4])
         if not key_a and not key_b:
             if side or much:
-                local.append(f"{where}, row {r}, columns F-G: an answer without criterion keys")
+                local.append(at(r, "F-G", "no_keys"))
             continue
         if not key_a or not key_b:
-            local.append(
-                f"{where}, row {r}, column {'F' if not key_a else 'G'}: the criterion key is "
-                "missing; do not edit columns F and G (copy them from the template)"
-            )
+            local.append(at(r, "F" if not key_a else "G", "key_missing"))
             continue
         for k in (key_a, key_b):
             if k not in crit:
                 crit.append(k)
         if not side and not much:
-            local.append(f"{where}, row {r}, column D: no answer; choose A, B or =")
+            local.append(at(r, "D", "no_answer"))
             continue
         answered += 1
         s = _SIDE.get(side.casefold())
         if s is None:
-            local.append(
-                f"{where}, row {r}, column D: {side!r} is not A, B or =; choose one of them"
-            )
+            local.append(at(r, "D", "bad_side", value=side))
             continue
         if s == "=":
             if much not in ("", "1"):
-                local.append(
-                    f"{where}, row {r}, column E: {much!r} with '=' in column D; equal "
-                    "importance is 1 (leave E empty or write 1)"
-                )
+                local.append(at(r, "E", "equal_not_one", value=much))
                 continue
             judg.setdefault(key_a, {})[key_b] = 1
             continue
@@ -234,11 +213,7 @@ def _expert(title: str, rows: list[tuple], p: Path, problems: list[str]):
         except ValueError:
             k = float("nan")
         if not (k == k and 1 <= k <= 9):
-            local.append(
-                f"{where}, row {r}, column E: {much!r} is not a number from 1 to 9; write how "
-                "many times more important (1 equal, 3 moderately, 5 strongly, 7 very strongly, "
-                "9 extremely)"
-            )
+            local.append(at(r, "E", "bad_much", value=much))
             continue
         k = int(k) if k.is_integer() else k
         judg.setdefault(key_a, {})[key_b] = (

@@ -81,19 +81,21 @@ def _pairwise_toml(pw: Pairwise) -> str:
     return out
 
 
-def _build_toml(base: Scenario, pw: Pairwise, meta: dict[str, str], name: str, source: str) -> str:
+def _build_toml(base: Scenario, pw: Pairwise, meta: dict[str, str], name: str, source: str,
+                lang: str = "en") -> str:  # fmt: skip
     w = pw.weights
     top: dict[str, Any] = {
         "name": name,
         "title_en": meta.get("title_en") or i18n.t("weigh.title", "en", base=base.title_en),
         "title_ru": meta.get("title_ru") or i18n.t("weigh.title", "ru", base=base.title_ru),
         "title_kk": meta.get("title_kk") or i18n.t("weigh.title", "kk", base=base.title("kk")),
-        "description": meta.get("description")
-        or (
-            f"Transforms and needs of scenario {base.name!r}; weights from pairwise comparisons "
-            f"of {len(pw.experts)} expert(s) (Saaty's AHP)."
-        ),
-    }
+        **{
+            key: meta.get(key) or i18n.t("out.weigh.description", lg, base=base.name,
+                                         n=len(pw.experts))
+            for key, lg in (("description", "en"), ("description_ru", "ru"),
+                            ("description_kk", "kk"))
+        },
+    }  # fmt: skip
     if base.method != "wlc":
         top["method"] = base.method
         top["aggregation"] = {
@@ -114,15 +116,11 @@ def _build_toml(base: Scenario, pw: Pairwise, meta: dict[str, str], name: str, s
     if base.terrain != type(base.terrain)():  # the base's own DEM limits travel with it
         top["terrain"] = base.terrain.model_dump(exclude_none=True)
     n = len(pw.experts)
-    header = (
-        f"# Made by `planner scenarios weigh {_printable(source)}` on "
-        f"{dt.date.today().isoformat()}: weights from pairwise comparisons (Saaty's AHP) of "
-        f"{n} expert(s){', pooled by the geometric mean' if n > 1 else ''}; consistency ratio "
-        f"CR {pw.pooled.cr:.3f} (Saaty's limit 0.10).\n"
-        f"# Transforms and needs from scenario {_printable(base.name)!r}. The weights are derived "
-        "from [weights.pairwise] when the scenario is loaded:\n"
-        "# change the judgements (and run weigh again), not the weights.\n\n"
-    )
+    text = i18n.t("out.weigh.header_many" if n > 1 else "out.weigh.header", lang,
+                  source=_printable(source), date=dt.date.today().isoformat(), n=n,
+                  cr=i18n.format_number(pw.pooled.cr, lang, 3),
+                  limit=i18n.format_number(0.10, lang, 2), base=_printable(base.name))  # fmt: skip
+    header = "".join(f"# {line}\n" for line in text.splitlines()) + "\n"
     return header + tomli_w.dumps(top) + "\n" + _pairwise_toml(pw)
 
 
@@ -131,38 +129,37 @@ def weigh(
     *,
     base: str | Path | Scenario | None = None,
     name: str | None = None,
-    lang: str = "en",
+    lang: str | None = None,
 ) -> WeighResult:
     """Derive a scenario from the judgements in ``pairs`` (see the module docstring).
 
     ``base`` (default: the file's ``base``, else the default scenario) gives transforms,
     needs and method; ``name`` the new scenario's name (default: the file's, else its
-    stem). ``lang`` is the language of the "judgements to revise" message.
+    stem). ``lang`` is the language of the "judgements to revise" message, the notes and
+    the comment heading the TOML (default: the message language, :func:`i18n.tr`).
     """
+    lang = lang or i18n.message_lang()
     jf = read_judgements(pairs)
     base_sc = load_scenario(base if base is not None else jf.meta.get("base", DEFAULT_SCENARIO))
     crit = jf.pairwise.get("criteria") or list(base_sc.criteria)
     if not isinstance(crit, list):
-        raise ScenarioError(f"judgements file {jf.path}: `criteria` must be a list of keys")
+        raise ScenarioError(i18n.tr("err.judgements.base_criteria", file=jf.path))
     missing = [c for c in crit if c not in base_sc.criteria]
     if missing:
-        raise ScenarioError(
-            f"judgements file {jf.path}: {', '.join(map(str, missing))} not scored by the base "
-            f"scenario {base_sc.name!r} ({', '.join(base_sc.criteria)}); compare its criteria, "
-            "or give a base scenario (--base) with a transform for them"
-        )
+        raise ScenarioError(i18n.tr("err.judgements.base_missing", file=jf.path,
+                                    keys=", ".join(map(str, missing)), name=base_sc.name,
+                                    choices=", ".join(base_sc.criteria)))  # fmt: skip
     raw = {**jf.pairwise, "criteria": crit}
-    pw = parse_pairwise(raw, crit, where=f"judgements file {jf.path}", lang=lang)
+    pw = parse_pairwise(raw, crit, where=i18n.t("err.pairwise.in_file", lang, path=jf.path),
+                        lang=lang)  # fmt: skip
     final_name = _scenario_name(name or jf.meta.get("name") or jf.path.stem)
-    text = _build_toml(base_sc, pw, jf.meta, final_name, jf.path.name)
+    text = _build_toml(base_sc, pw, jf.meta, final_name, jf.path.name, lang)
     sc = scenario_from_dict(tomllib.loads(text), source=f"weighed from {jf.path}", name=final_name)
     notes = list(jf.notes)
     dropped = [k for k in base_sc.criteria if k not in crit]
     if dropped:
-        notes.append(
-            f"criteria of {base_sc.name!r} not compared, so not in the new scenario: "
-            + ", ".join(dropped)
-        )
+        notes.append(i18n.t("warn.config.not_compared", lang, name=base_sc.name,
+                            keys=", ".join(dropped)))  # fmt: skip
     return WeighResult(scenario=sc, base=base_sc, pairwise=pw, toml=text, notes=notes)
 
 
@@ -170,7 +167,7 @@ def write_weighed(result: WeighResult, out: str | Path, overwrite: bool = False)
     """Write the scenario TOML atomically (never over an existing file without overwrite)."""
     p = Path(out)
     if p.suffix.lower() != ".toml":
-        raise ScenarioError(f"output {p}: a scenario is a TOML file; name it *.toml")
+        raise ScenarioError(i18n.tr("err.judgements.out_suffix", file=p))
     with atomic_output(p, overwrite=overwrite) as tmp:
         Path(tmp).write_text(result.toml, encoding="utf-8")
     return p

@@ -59,19 +59,16 @@ def write_template(
     crit = list(criteria) if criteria else list(base.criteria)
     unknown = [c for c in crit if c not in base.criteria]
     if unknown:
-        raise InputError(
-            f"criteria {', '.join(unknown)}: not in the base scenario {base.name!r} "
-            f"({', '.join(base.criteria)}); pick criteria it scores or another --base"
-        )
+        raise InputError(i18n.tr("err.judgements.template_unknown", keys=", ".join(unknown),
+                                 name=base.name, choices=", ".join(base.criteria)))  # fmt: skip
     if len(set(crit)) != len(crit) or not 2 <= len(crit) <= max(RANDOM_INDEX):
-        raise InputError(
-            f"criteria {crit}: give 2-{max(RANDOM_INDEX)} different criteria to compare"
-        )
+        raise InputError(i18n.tr("err.judgements.template_count", keys=",".join(crit),
+                                 max=max(RANDOM_INDEX)))  # fmt: skip
     if isinstance(experts, bool) or not isinstance(experts, int) or not 1 <= experts <= 50:
-        raise InputError(f"experts: {experts!r}; give a whole number of expert sheets, 1-50")
+        raise InputError(i18n.tr("err.judgements.template_experts", value=experts))
     p = Path(path)
     if p.suffix.lower() != ".xlsx":
-        raise InputError(f"template {p}: the form is an Excel workbook; name it *.xlsx")
+        raise InputError(i18n.tr("err.judgements.template_suffix", file=p))
     t = i18n.section("pairs", lang)
     labels = {k: i18n.criterion_label(k, lang) for k in crit}
     with atomic_output(p, overwrite=overwrite) as tmp:
