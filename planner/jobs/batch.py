@@ -181,7 +181,7 @@ class BatchResult:
         if n:
             rej = self.site_rejects
             shown = ", ".join(
-                i18n.t("out.batch.site_row", lg, row=r, id=i18n.quote(str(i), lg))
+                i18n.t("out.batch.site_row", lg, row=r, id=i18n.t("err.jobs.q", lg, name=i))
                 for r, i in zip(rej["row"][:5], rej["id"][:5], strict=True)
             )
             line = i18n.t("out.batch.sites_rejected", lg, n=i18n.format_number(n, lg),

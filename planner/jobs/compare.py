@@ -168,9 +168,9 @@ def resolve_sites(
         lg = i18n.message_lang()
         for ref, close in unknown.items():
             hint = (i18n.tr("err.compare.did_you_mean",
-                            names=", ".join(i18n.quote(c, lg) for c in close))
+                            names=", ".join(i18n.t("err.jobs.q", lg, name=c) for c in close))
                     if close else i18n.tr("err.compare.no_match"))  # fmt: skip
-            parts.append(f"{i18n.quote(ref, lg)} ({hint})")
+            parts.append(i18n.t("err.jobs.q", lg, name=ref) + f" ({hint})")
         some = ", ".join(sorted(set(ids.tolist()))[:12])
         raise UnknownSiteError(
             i18n.tr("err.compare.unknown_sites", sites="; ".join(parts), some=some), unknown,
@@ -180,7 +180,7 @@ def resolve_sites(
     if dup:
         lg = i18n.message_lang()
         raise CompareError(i18n.tr("err.compare.duplicate",
-                                   sites=", ".join(i18n.quote(d, lg) for d in dup)))
+                                   sites=", ".join(i18n.t("err.jobs.q", lg, name=d) for d in dup)))
     # point ids must not collide with a named site's id
     for r in rows:
         if r["site_source"] == _POINT_SOURCE and r["site_id"] in taken:

@@ -60,6 +60,8 @@ def check_scheduler(scheduler: str | None) -> None:
     path = Path(scheduler)
     try:
         mode = path.stat().st_mode
+    except FileNotFoundError as exc:
+        raise InputError(tr("err.dask.scheduler_file_missing", file=str(path), fix=_fix())) from exc
     except OSError as exc:
         raise InputError(tr("err.dask.scheduler_file_unreadable", file=str(path),
                             error=exc.strerror or exc, fix=_fix())) from exc

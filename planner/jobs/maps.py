@@ -33,7 +33,7 @@ from planner.core.layerset import parse_as_of
 from planner.core.travel import prepare_travel
 from planner.errors import InputError, MapInputError
 from planner.inputs.roads import network_for_scenario, resolve_network
-from planner.inputs.tables import TableKind, cell_frame, read_table, row_label
+from planner.inputs.tables import TableKind, cell_frame, read_table
 from planner.render.map_data import texts as _texts
 from planner.render.maps import _require, build_map, save_map
 from planner.render.outputs import restore_formulas
@@ -96,10 +96,11 @@ def _read_any(path: Path, what: str) -> tuple[pd.DataFrame, str | list[int]]:
 
 
 def _row_labeller(unit: str | list[int]):
-    # rows as a spreadsheet shows them (tables.row_label); features counted from 1
+    # rows numbered as a spreadsheet shows them (tables.row_label); features counted from 1;
+    # the word in the message language
     if isinstance(unit, str):
-        return lambda i: row_label(i + 1, "feature")
-    return lambda i: row_label(unit[i])
+        return lambda i: i18n.tr("err.jobs.feature_n", n=i + 1)
+    return lambda i: i18n.tr("err.jobs.row_n", n=unit[i])
 
 
 def _numeric_column(

@@ -122,11 +122,11 @@ def select_company(results: pd.DataFrame, company: str) -> pd.DataFrame:
         choices = sorted(set(names))
         close = difflib.get_close_matches(company, choices, n=3, cutoff=0.5)
         lg = i18n.message_lang()
-        names = ", ".join(i18n.quote(c, lg) for c in close)
+        names = ", ".join(i18n.t("err.jobs.q", lg, name=c) for c in close)
         hint = i18n.tr("err.render.did_you_mean", names=names) if close else ""
         raise MapInputError(i18n.tr(
             "err.render.company_unknown", company=company, n=len(choices),
-            examples=", ".join(i18n.quote(c, lg) for c in choices[:3]), hint=hint,
+            examples=", ".join(i18n.t("err.jobs.q", lg, name=c) for c in choices[:3]), hint=hint,
             column=results.attrs.get("company_column", "company_name"),
         ))
     rows = results[hit]
