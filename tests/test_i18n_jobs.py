@@ -267,10 +267,13 @@ def _batch_page():
     batch_page()
 
 
-def test_app_batch_page_shows_rejected_rows_in_kazakh():
+def test_app_batch_page_shows_rejected_rows_in_kazakh(monkeypatch):
     pytest.importorskip("streamlit")
     from streamlit.testing.v1 import AppTest
 
+    # Streamlit runs the page as a new __main__ and leaves it: restore ours afterwards, or
+    # the spawned Dask workers of later tests would import the page script as __main__
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
     at = AppTest.from_function(_batch_page, default_timeout=300)
     at.session_state["lang"] = "kk"
     at.run()

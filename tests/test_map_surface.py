@@ -117,8 +117,8 @@ def test_surface_date_colours_zones_unless_given(layers, surface):
         ("missing.npz", None, "does not exist"),
         ("bad.npz", b"not a zip file", "cannot read surface file"),
         ("bad.tif", b"not a tiff", "cannot read surface file"),
-        ("surface.csv", b"a,b\n", 'unknown type ".csv"'),
-        ("surface.parquet", b"PAR1", 'unknown type ".parquet"'),
+        ("surface.csv", b"a,b\n", "unknown type '.csv'"),
+        ("surface.parquet", b"PAR1", "unknown type '.parquet'"),
     ],
 )
 def test_bad_surface_file_is_a_clear_error(tmp_path, name, content, match):
@@ -156,7 +156,7 @@ def test_cli_map_surface_with_scored_sites(cli, tmp_path, surface_npz):
     ("args", "match"),
     [
         (("--surface", "nope.npz"), "does not exist"),
-        (("--as-of", "2030-01-01"), 'as-of date "2025-06-01"'),
+        (("--as-of", "2030-01-01"), "as-of date '2025-06-01'"),
         (("--scenario", "konaev-countermagnet"), "scenario hash"),
     ],
 )

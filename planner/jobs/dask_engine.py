@@ -799,8 +799,7 @@ def _score_parts_on_cluster(job: _ScoreJob, target: _Target) -> ScoreRun:
             except EngineError as exc:
                 if attempt == RUN_ATTEMPTS or not _lost_work(exc.__cause__):
                     raise
-                log.warning("dask: work lost with a worker while writing the parts (%s); "
-                            "scoring and writing again", exc.__cause__)  # fmt: skip
+                log.warning("%s", i18n.tr("warn.jobs.dask_retry", error=exc.__cause__))
                 for p in tmp.iterdir():
                     p.unlink(missing_ok=True)
         drop_partials(tmp)

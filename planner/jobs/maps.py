@@ -177,7 +177,8 @@ def _read_manifest(path: Path) -> dict:
             try:
                 data = json.loads(cand.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
-                log.warning("ignoring unreadable manifest %s: %s", cand, exc)
+                log.warning("%s", i18n.tr("warn.jobs.manifest_unreadable", file=str(cand),
+                                          error=exc))
                 return {}
             return data if isinstance(data, dict) else {}
     return {}

@@ -242,7 +242,7 @@ def _build_network_file(
         try:
             net = load_network(cached)
         except InputError as exc:
-            log.warning("ignoring a broken cached network %s: %s", cached, exc)
+            log.warning("%s", tr("warn.jobs.cache_broken", file=str(cached), error=exc))
         else:
             with atomic_output(output, overwrite=overwrite) as tmp:
                 shutil.copyfile(cached, tmp)
@@ -257,7 +257,7 @@ def _build_network_file(
             cache.mkdir(parents=True, exist_ok=True)
             save_network(net, cached, overwrite=True)
         except (OSError, OutputError) as exc:
-            log.warning("could not keep the network in the cache %s: %s", cache, exc)
+            log.warning("%s", tr("warn.jobs.cache_unwritable", folder=str(cache), error=exc))
     return NetworkBuild(net, output, "built", key, time.perf_counter() - t0,
                         notes=list(read.report.get("notes", [])))  # fmt: skip
 
