@@ -494,5 +494,5 @@ def test_cli_company(cli):
     assert r.exit_code == 0, r.output
     assert "Не отвечает требованиям компании" in r.output
     r = cli("compare", "iz-kairat", "sez-alatau", "--company", "Nobody LLP",
-            "--companies", example_path())  # fmt: skip
+            "--companies", example_path(), "--lang", "en")  # fmt: skip
     assert r.exit_code == 1 and "no company named 'Nobody LLP'" in r.output
