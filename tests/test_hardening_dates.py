@@ -36,7 +36,7 @@ def test_score_before_any_zone(cli, tmp_path):
     assert res.exit_code == 0, res.output
     # item 17: an unknown company names the results' own column (`name`, not company_name)
     res = cli("map", "-o", tmp_path / "m2.html", "--results", tmp_path / "r.csv",
-              "--company", "Nobody", "--as-of", EARLY)
+              "--company", "Nobody", "--as-of", EARLY, "--lang", "en")
     assert res.exit_code == 1 and "as in column `name`" in res.output, res.output
 
 

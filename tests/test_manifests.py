@@ -53,7 +53,7 @@ def test_a_left_manifest_is_not_clobbered_without_overwrite(cli, tmp_path):
                                                    "n.npz")):  # fmt: skip
         left = tmp_path / f"{name}.manifest.json"
         left.write_text("{}")
-        res = cli(*args, tmp_path / name)
+        res = cli(*args, tmp_path / name, "--lang", "en")
         assert res.exit_code == 1 and "already exists" in " ".join(res.output.split()), name
         assert left.read_text() == "{}" and not (tmp_path / name).exists()
         res = cli(*args, tmp_path / name, "--overwrite")

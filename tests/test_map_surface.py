@@ -164,7 +164,7 @@ def test_cli_surface_errors_exit_1(cli, tmp_path, surface_npz, args, match):
     out = tmp_path / "s.html"
     if args[0] != "--surface":
         args = ("--surface", str(surface_npz), *args)
-    r = cli("map", *args, "-o", out)
+    r = cli("map", *args, "-o", out, "--lang", "en")
     assert r.exit_code == 1, r.output
     assert match in r.output and "Traceback" not in r.output
     assert not out.exists()
@@ -173,7 +173,7 @@ def test_cli_surface_errors_exit_1(cli, tmp_path, surface_npz, args, match):
 def test_cli_bad_surface_file_exit_1(cli, tmp_path):
     bad = tmp_path / "broken.npz"
     bad.write_bytes(b"\x00" * 64)
-    r = cli("map", "--surface", bad, "-o", tmp_path / "s.html")
+    r = cli("map", "--surface", bad, "-o", tmp_path / "s.html", "--lang", "en")
     assert r.exit_code == 1
     assert "cannot read surface file" in r.output and "broken.npz" in r.output
     assert "Traceback" not in r.output

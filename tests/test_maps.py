@@ -552,7 +552,7 @@ def test_read_results_csv_and_xlsx(tmp_path, results):
         np.testing.assert_allclose(back["score"], results["score"], atol=1e-9)
         assert back["rank"].tolist() == results["rank"].tolist()
     (tmp_path / "r.txt").write_text("x", encoding="utf-8")
-    with pytest.raises(InputError, match=r"unknown type \.txt"):
+    with pytest.raises(InputError, match=r"unknown type '\.txt'"):
         jobs_maps.read_results(tmp_path / "r.txt")
 
 
@@ -649,7 +649,8 @@ def test_cli_results_company(cli, tmp_path, results):
     assert r.exit_code == 0, r.output
     data = payload_of(out.read_text(encoding="utf-8"))
     assert data["top"]["company"] == ["Beta LLC"] * 3
-    r = cli("map", "--results", path, "--company", "Gamma", "-o", tmp_path / "d.html")
+    r = cli("map", "--results", path, "--company", "Gamma", "-o", tmp_path / "d.html",
+            "--lang", "en")
     assert r.exit_code == 1 and "'Gamma' is not in the results" in r.output
 
 

@@ -173,25 +173,25 @@ def test_builtin_network_is_indicative_and_joins_bakad_at_interchanges(layers):
 def test_cli_build_caches_by_sha256_and_reports(osm_file, tmp_path, monkeypatch):
     monkeypatch.setenv("PLANNER_CACHE_DIR", str(tmp_path / "cache"))
     out = tmp_path / "net.npz"
-    res = runner.invoke(app, ["network", "build", str(osm_file), "-o", str(out)])
+    res = runner.invoke(app, ["network", "build", str(osm_file), "-o", str(out), "--lang", "en"])
     assert res.exit_code == 0, res.output
     # the CLI speaks Russian by default (no --lang): the dropped-roads sentence is Russian
     assert "built" in res.output and "не связанные с основной сетью в обе стороны: 1 шт." in (
         res.output
     )
     assert len(list((tmp_path / "cache" / "networks").glob("*.npz"))) == 1
-    again = runner.invoke(app, ["network", "build", str(osm_file), "-o", str(out)])
+    again = runner.invoke(app, ["network", "build", str(osm_file), "-o", str(out), "--lang", "en"])
     assert again.exit_code == 0 and "up to date" in again.output
     copy = tmp_path / "copy.npz"
-    res = runner.invoke(app, ["network", "build", str(osm_file), "-o", str(copy)])
+    res = runner.invoke(app, ["network", "build", str(osm_file), "-o", str(copy), "--lang", "en"])
     assert res.exit_code == 0 and "copied from the cache" in res.output
     assert np.array_equal(load_network(copy).seg_fwd_ms, load_network(out).seg_fwd_ms)
-    info = runner.invoke(app, ["network", "info", str(out)])
+    info = runner.invoke(app, ["network", "info", str(out), "--lang", "en"])
     assert info.exit_code == 0 and "BAKAD" in info.output
     # another input over an existing output: refused
     other = tmp_path / "other.osm.pbf"
     write_osm(other, [street(1, 2)], {1: (0, 0), 2: (1, 0)})
-    res = runner.invoke(app, ["network", "build", str(other), "-o", str(out)])
+    res = runner.invoke(app, ["network", "build", str(other), "-o", str(out), "--lang", "en"])
     assert res.exit_code == 1 and "--overwrite" in res.output
 
 
@@ -200,5 +200,5 @@ def test_cli_build_usage_errors(tmp_path):
                               "--bbox", "1,2,3"])  # fmt: skip
     assert res.exit_code == 2
     res = runner.invoke(app, ["network", "build", str(tmp_path / "missing.osm.pbf"),
-                              "-o", str(tmp_path / "x.npz")])  # fmt: skip
+                              "-o", str(tmp_path / "x.npz"), "--lang", "en"])  # fmt: skip
     assert res.exit_code == 1 and "does not exist" in res.output

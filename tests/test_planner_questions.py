@@ -91,7 +91,7 @@ def test_map_sites_and_surface_of_other_dates_says_what_happened(cli, tmp_path, 
             "-o", sites, "--top", "0")  # fmt: skip
     assert r.exit_code == 0, r.output
     out = tmp_path / "m.html"
-    r = cli("map", "--sites", sites, "--surface", surface_2025, "-o", out)
+    r = cli("map", "--sites", sites, "--surface", surface_2025, "-o", out, "--lang", "en")
     assert r.exit_code == 1, r.output
     msg = " ".join(r.output.split())
     assert "--as-of" not in msg.split(";")[0], "no --as-of was given: the date is the surface's"
@@ -100,7 +100,7 @@ def test_map_sites_and_surface_of_other_dates_says_what_happened(cli, tmp_path, 
     assert not out.exists()
     # with --as-of given, the message names --as-of
     r = cli("map", "--sites", sites, "--surface", surface_2025, "--as-of", "2030-01-01",
-            "-o", out)  # fmt: skip
+            "-o", out, "--lang", "en")  # fmt: skip
     assert r.exit_code == 1 and "--as-of '2030-01-01' was given" in " ".join(r.output.split())
 
 
@@ -427,7 +427,7 @@ def test_sites_file_with_a_swapped_and_an_empty_row(cli, tmp_path, layers, suffi
     assert dict(zip(rej["id"], rej["row"].astype(int), strict=True)) == bad
     said = " ".join(r.output.split())  # the summary names each rejected row and its id
     for ident, line in bad.items():
-        assert f"row {line} ('{ident}')" in said
+        assert f"строка {line} («{ident}»)" in said  # in Russian, the default
     # score-sites and compare read the file the same way
     r = cli("score-sites", sites, "-o", tmp_path / "s.csv", "--top", "0")
     assert r.exit_code == 3, r.output

@@ -18,7 +18,7 @@ from planner.jobs.dask_client import check_scheduler, dask_client
 pytest.importorskip("distributed")
 
 BAD = {
-    "missing.json": (None, "cannot be read"),
+    "missing.json": (None, "does not exist"),
     "garbage.json": (b"\x00\xffnot json at all", "is not the JSON"),
     "empty-object.json": (b"{}", "names no scheduler"),
     "list.json": (b"[1, 2]", "names no scheduler"),
@@ -35,7 +35,7 @@ def test_bad_scheduler_file_is_refused_before_any_work(cli, tmp_path, name):
         path.write_bytes(content)
     t0 = time.perf_counter()
     res = cli("score-sites", "builtin", "-o", tmp_path / "s.gpkg", "--engine", "dask",
-              "--scheduler", path, "--no-why", "--as-of", "2026-01-01")  # fmt: skip
+              "--scheduler", path, "--no-why", "--as-of", "2026-01-01", "--lang", "en")  # fmt: skip
     assert time.perf_counter() - t0 < 20
     assert res.exit_code == 1, res.output
     text = " ".join(res.output.split())
@@ -45,7 +45,7 @@ def test_bad_scheduler_file_is_refused_before_any_work(cli, tmp_path, name):
 
 def test_empty_scheduler_does_not_start_a_local_cluster(cli, tmp_path):
     res = cli("score-sites", "builtin", "-o", tmp_path / "s.gpkg", "--engine", "dask",
-              "--scheduler", "", "--no-why")  # fmt: skip
+              "--scheduler", "", "--no-why", "--lang", "en")  # fmt: skip
     assert res.exit_code == 1, res.output
     assert "--scheduler is empty" in " ".join(res.output.split())
 

@@ -137,7 +137,7 @@ def test_cli_score_and_compare_with_a_network(tmp_path, monkeypatch):
 
     monkeypatch.setenv("PLANNER_CACHE_DIR", str(tmp_path / "cache"))
     net = tmp_path / "coarse.npz"
-    res = runner.invoke(app, ["network", "build", "builtin", "-o", str(net)])
+    res = runner.invoke(app, ["network", "build", "builtin", "-o", str(net), "--lang", "en"])
     assert res.exit_code == 0, res.output
     assert "INDICATIVE" in res.output
     companies = Path(__file__).resolve().parents[1] / "geodata" / "examples" / "companies.csv"

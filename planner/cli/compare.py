@@ -178,11 +178,10 @@ def compare_cmd(
     except SiteCountError as exc:
         raise typer.BadParameter(str(exc), param_hint="SITE / --at") from None
     if (company is None) != (companies is None):
-        raise typer.BadParameter(
-            "--company and --companies go together: name the company with --company NAME and "
-            "give the company list with --companies FILE",
-            param_hint="--company / --companies",
-        )
+        from planner.i18n import tr
+
+        raise typer.BadParameter(tr("err.compare.company_pair"),
+                                 param_hint="--company / --companies")
     rejected: list[str] = []
     args = job_args(ctx, _compare_job.run_compare, skip=("max_slope_pct", "max_elevation_m"),
                     site_refs=list(site_refs or []), rejected=rejected,

@@ -29,9 +29,9 @@ def _minutes(text: str | None) -> list[float] | None:
     try:
         return [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
     except ValueError as exc:
-        raise typer.BadParameter(
-            f"{text!r} is not a list of minutes; give increasing numbers, e.g. 15,30,45"
-        ) from exc
+        from planner.i18n import tr
+
+        raise typer.BadParameter(tr("err.jobs.minutes", value=text)) from exc
 
 
 class Basemap(StrEnum):

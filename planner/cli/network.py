@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from .app import app, command, command_line, err_console, out_console
-from .options import LayersOpt, OverwriteOpt
+from .options import Lang, LangOpt, LayersOpt, OverwriteOpt
 
 network_app = typer.Typer(
     help="Road networks for travel-time criteria: build from an OpenStreetMap extract, "
@@ -20,6 +20,9 @@ app.add_typer(network_app, name="network")
 
 
 def _bbox(value: str | None) -> list[float] | None:
+    """The --bbox numbers; a usage error (exit 2) in the command's language if not four."""
+    from planner.i18n import tr
+
     if value is None:
         return None
     try:
@@ -27,10 +30,7 @@ def _bbox(value: str | None) -> list[float] | None:
     except ValueError:
         parts = []
     if len(parts) != 4:
-        raise typer.BadParameter(
-            f"{value!r} is not a box; give west,south,east,north in degrees, "
-            "e.g. 76.4,43.0,77.6,44.0"
-        )
+        raise typer.BadParameter(tr("err.jobs.bbox_not_box", value=value), param_hint="--bbox")
     return parts
 
 
@@ -90,8 +90,10 @@ def build_cmd(
         bool, typer.Option("--no-cache", help="Build again even if the cache has this input.")
     ] = False,
     overwrite: OverwriteOpt = False,
+    lang: LangOpt = Lang.ru,
 ) -> None:
     """Build a road network (see BUILD_HELP)."""
+    from planner import i18n
     from planner.inputs.layers import load_layers
     from planner.jobs import network as _network
 
@@ -101,37 +103,47 @@ def build_cmd(
         source, output, layers=ls, bbox=box, speeds_path=speeds, overwrite=overwrite,
         use_cache=not no_cache, command=command_line(ctx),
     )  # fmt: skip
-    for line in result.lines():
+    for line in result.lines(lang.value):
         out_console.print(escape(line), highlight=False)
     if result.network.indicative:
-        err_console.print(
-            "note: this network is INDICATIVE (estimated geometry, no local roads); "
-            "use an OpenStreetMap extract for decisions",
-            highlight=False,
-        )
+        err_console.print(escape(i18n.t("out.network.indicative_note", lang.value)),
+                          highlight=False)
 
 
 @command(network_app, "info")
 def info_cmd(
     path: Annotated[Path, typer.Argument(help="Network file (.npz), e.g. network.npz")],
+    lang: LangOpt = Lang.ru,
 ) -> None:
     """Describe a network file: source, size, classes, BAKAD, what the build dropped."""
+    from planner import i18n
     from planner.core import network as _roadnet
+    from planner.jobs import network as _network
 
+    lg = lang.value
     net = _roadnet.load_network(path)
     s = net.summary()
     meta = net.meta
-    label = " (INDICATIVE)" if net.indicative else ""
+
+    def num(x, digits: int = 0) -> str:
+        return i18n.format_number(x, lg, digits=digits, grouping=True)
+
+    def sig(x) -> str:
+        return i18n.format_number(x, lg, significant=6, grouping=False)
+
+    label = i18n.t("out.network.indicative_label", lg) if net.indicative else ""
     lines = [
-        f"{path}{label}: {s['nodes']:,} nodes, {s['segments']:,} segments, "
-        f"{s['length_km']:,.1f} km, {s['oneway_segments']:,} one-way",
-        f"source: {meta.get('source', '?')}; built {meta.get('built', '?')}; "
-        f"sha256 {str(meta.get('sha256', '-'))[:16]}",
-        f"BAKAD {s['bakad_km']:.1f} km with {s['bakad_entries']} entries",
-        "access leg: straight line x {detour:g} at {speed_kmh:g} km/h, sites farther than "
-        "{max_snap_m:g} m from a road have no road access".format(**net.access),
-        _roadnet.describe_dropped(meta.get("dropped", {})),
-        "km by class: " + ", ".join(f"{k} {v:,.1f}" for k, v in s["km_by_class"].items()),
-    ]
+        i18n.t("out.network.info", lg, path=path, label=label, nodes=num(s["nodes"]),
+               segments=num(s["segments"]), km=num(s["length_km"], 1),
+               oneway=num(s["oneway_segments"])),
+        i18n.t("out.network.info_source", lg, source=_network.source_text(meta, lg),
+               built=meta.get("built", "?"), sha=str(meta.get("sha256", "-"))[:16]),
+        i18n.t("out.network.info_bakad", lg, km=num(s["bakad_km"], 1),
+               entries=num(s["bakad_entries"])),
+        i18n.t("out.network.info_access", lg, detour=sig(net.access["detour"]),
+               speed=sig(net.access["speed_kmh"]), snap=sig(net.access["max_snap_m"])),
+        _network.dropped_text(meta.get("dropped", {}), lg),
+        _network.by_class_text(s["km_by_class"], lg),
+    ]  # fmt: skip
     for line in lines:
         out_console.print(escape(line), highlight=False)

@@ -219,7 +219,9 @@ def _progress(show: bool) -> Iterator[ProgressFn | None]:
     """A transient progress bar on stderr and its callback (None when not shown)."""
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True, disable=not show) as bar:  # fmt: skip
-        task = bar.add_task("reading companies", total=1)
+        from planner.i18n import tr
+
+        task = bar.add_task(escape(tr("out.batch.stage_reading")), total=1)
 
         def progress(stage: str, done: int, total: int) -> None:
             bar.update(task, description=escape(stage), completed=done, total=max(total, 1))

@@ -17,7 +17,9 @@ from .options import AsOfOpt, Lang, LangOpt, LayersOpt, OverwriteOpt, ScenarioOp
 
 def _cell(value: float) -> float:
     if not (math.isfinite(value) and value > 0):
-        raise typer.BadParameter(f"{value!r}: give a cell size in metres > 0, e.g. 100")
+        from planner.i18n import tr
+
+        raise typer.BadParameter(tr("err.surface.cell_m", value=value))
     return value
 
 

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from .app import app, command, out_console
-from .options import LayersOpt
+from .options import Lang, LangOpt, LayersOpt
 
 HELP = (
     "Start the web app for staff who do not use a terminal: compare sites by clicking on the "
@@ -43,8 +43,10 @@ def app_cmd(
         int, typer.Option("--max-upload-mb", help="Largest file staff may upload, MB.")
     ] = 20,
     layers: LayersOpt = None,
+    lang: LangOpt = Lang.ru,
 ) -> None:
     """Start the web app (see HELP)."""
+    from planner import i18n
     from planner.errors import InputError
     from planner.webapp import server
 
@@ -53,7 +55,6 @@ def app_cmd(
     except InputError as exc:
         raise typer.BadParameter(str(exc), param_hint="--host / --password-file") from None
     shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - only shown
-    out_console.print(
-        f"planner app: http://{escape(shown)}:{port} (Ctrl+C stops it)", highlight=False
-    )
+    line = i18n.t("out.app.serving", lang.value, url=f"http://{shown}:{port}")
+    out_console.print(escape(line), highlight=False)
     server.serve(host, port, password_file, layers, max_upload_mb)

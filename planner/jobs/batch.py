@@ -175,16 +175,21 @@ class BatchResult:
                       lang: str | None = None) -> list[str]:  # fmt: skip
         """The run in a few plain lines in ``lang`` (default: the run's), e.g.
         ``48 ranked, 2 rejected -> out/rejects.csv`` (catalog ``cli.*``)."""
-        lines = self._summary_lines(rejects_path, lang)
+        lg = i18n.check_lang(lang or self.lang)
+        lines = self._summary_lines(rejects_path, lg)
         n = self.counts.get("sites_rejected", 0)
         if n:
             rej = self.site_rejects
-            shown = ", ".join(f"row {r} ({i!r})" for r, i in zip(rej["row"][:5], rej["id"][:5],
-                                                                  strict=True))  # fmt: skip
-            line = f"sites file: {n} row(s) rejected: {shown}" + (", ..." if n > 5 else "")
+            shown = ", ".join(
+                i18n.t("out.batch.site_row", lg, row=r, id=i18n.t("err.jobs.q", lg, name=i))
+                for r, i in zip(rej["row"][:5], rej["id"][:5], strict=True)
+            )
+            line = i18n.t("out.batch.sites_rejected", lg, n=i18n.format_number(n, lg),
+                          rows=shown + (", ..." if n > 5 else ""))  # fmt: skip
             if site_rejects_path is not None:
                 line += f" -> {site_rejects_path}"
-            lines.insert(1, line + f"; {self.counts['sites']:,} sites scored")
+            lines.insert(1, line + i18n.t("out.batch.sites_scored", lg, n=i18n.format_number(
+                self.counts["sites"], lg, grouping=True)))
         return lines
 
     def _summary_lines(self, rejects_path: str | os.PathLike | None = None,
@@ -258,8 +263,7 @@ def _preferred_zone_warnings(valid: pd.DataFrame, layers) -> list[str]:
         if p and p.casefold() not in known
     ]
     return [
-        f"row {r}, column preferred_zone: {p!r} is not a zone id of the layers "
-        f"({', '.join(sorted(known))}); preferred_zone_match stays false for this company"
+        i18n.tr("warn.jobs.preferred_zone", row=r, value=p, known=", ".join(sorted(known)))
         for r, p in bad
     ]
 
@@ -524,14 +528,14 @@ def run_batch(
     parse_as_of(as_of)
     t0 = time.perf_counter()
     if progress is not None:
-        progress("reading companies", 0, 1)
+        progress(i18n.tr("out.batch.stage_reading"), 0, 1)
     table = read_companies(companies_path, encoding=encoding, sheet=sheet,
                            catalog=options.get("catalog"), lang=opts.lang)  # fmt: skip
     if strict and len(table.rejects):
         _refuse_rejects(companies_path, table.rejects)
     ls = layers if isinstance(layers, LayerSet) else load_layers(layers)
     if progress is not None:
-        progress("loading sites", 0, 1)
+        progress(i18n.tr("out.batch.stage_sites"), 0, 1)
     if isinstance(sites, pd.DataFrame):
         site_table, sites_input = sites, "table in memory"
     else:
@@ -553,8 +557,9 @@ def run_batch(
     if dem_note:
         result.warnings.append(dem_note)
     for note in getattr(ls, "notes", []):
-        result.warnings.append(f"layers: {note}")
-    result.warnings.extend(f"sites: {n}" for n in site_table.attrs.get("site_notes", []))
+        result.warnings.append(i18n.tr("warn.jobs.layers_note", note=note))
+    result.warnings.extend(i18n.tr("warn.jobs.sites_note", note=n)
+                           for n in site_table.attrs.get("site_notes", []))  # fmt: skip
     scenario_input: Any = sc.name
     if not isinstance(scenario, Scenario) and Path(str(scenario)).is_file():
         scenario_input = Path(scenario)
@@ -580,7 +585,7 @@ def run_batch(
         result.site_rejects = site_rejects(site_table)
         result.counts["sites_rejected"] = len(result.site_rejects)
         unit = site_table.attrs["site_file"]["unit"]
-        result.warnings.extend(f"sites file, rejected {line}" for line in
+        result.warnings.extend(i18n.tr("warn.jobs.site_rejected", line=line) for line in
                                row_problems(result.site_rejects, unit=unit))  # fmt: skip
         result.extra["sites_file"] = dict(site_table.attrs["site_file"])
     return result
@@ -591,10 +596,6 @@ def _refuse_rejects(path, rejects: pd.DataFrame) -> None:
     from planner.inputs.rejects import row_problems
 
     lines = row_problems(rejects, what="company")
-    shown = "\n  - ".join(lines[:50]) + (f"\n  ... and {len(lines) - 50} more"
-                                         if len(lines) > 50 else "")  # fmt: skip
-    raise InputError(
-        f"company file {str(path)!r}: {len(lines)} row(s) cannot be used and --strict was "
-        f"given, so nothing was scored; fix them (or run without --strict to score the "
-        f"others and write these rows to the rejects file):\n  - {shown}"
-    )
+    more = i18n.tr("err.batch.more", n=len(lines) - 50) if len(lines) > 50 else ""
+    shown = "\n  - ".join(lines[:50]) + (f"\n  {more}" if more else "")
+    raise InputError(i18n.tr("err.batch.strict", file=str(path), n=len(lines), rows=shown))

@@ -19,6 +19,7 @@ import pandas as pd
 
 from planner._atomic import Output, check_outputs
 from planner.errors import InputError
+from planner.i18n import format_number, message_lang, tr
 
 from .batch import BatchResult
 
@@ -48,13 +49,16 @@ class OutputPlan:
     def outputs(self) -> list[Output | None]:
         """The files as :class:`~planner._atomic.Output` s, each with its manifest."""
         return [
-            Output(self.results, "output", RESULT_SUFFIXES, "-o out/results.xlsx", manifest=True),
-            *(Output(p, f"{name} table", manifest=True) for name, p in self.sheets.items()),
-            Output(self.rejects, "rejects file", REJECT_SUFFIXES, "--rejects rejects.csv",
-                   manifest=True),  # fmt: skip
-            Output(self.map, "map file", MAP_SUFFIXES, "--map maps/results.html", manifest=True)
+            Output(self.results, tr("err.batch.output"), RESULT_SUFFIXES, "-o out/results.xlsx",
+                   manifest=True),
+            *(Output(p, tr("err.batch.table", name=name), manifest=True)
+              for name, p in self.sheets.items()),
+            Output(self.rejects, tr("err.batch.rejects_file"), REJECT_SUFFIXES,
+                   "--rejects rejects.csv", manifest=True),
+            Output(self.map, tr("err.batch.map_file"), MAP_SUFFIXES, "--map maps/results.html",
+                   manifest=True)
             if self.map is not None else None,
-            Output(self.site_rejects, "sites rejects file", REJECT_SUFFIXES,
+            Output(self.site_rejects, tr("err.batch.site_rejects_file"), REJECT_SUFFIXES,
                    "--sites-rejects sites.rejects.csv", manifest=True)
             if self.site_rejects is not None else None,
         ]  # fmt: skip
@@ -73,11 +77,12 @@ def check_result_rows(companies: int, sites: int, top_k: int, limit: int | None)
     """
     rows = companies * max(0, min(top_k, sites))
     if limit is not None and rows > limit:
-        raise InputError(
-            f"{companies:,} companies x {min(top_k, sites)} sites each (--top {top_k}) make "
-            f"{rows:,} result rows, more than an Excel sheet holds ({limit:,}); write "
-            "-o results.csv or -o results.gpkg instead, lower --top, or split the company list"
-        )
+        lg = message_lang()
+        raise InputError(tr(
+            "err.batch.too_many_rows", companies=format_number(companies, lg, grouping=True),
+            sites=min(top_k, sites), top=top_k, rows=format_number(rows, lg, grouping=True),
+            limit=format_number(limit, lg, grouping=True),
+        ))
 
 
 def default_rejects_path(out: str | os.PathLike) -> Path:
@@ -113,9 +118,7 @@ def plan_outputs(
     rejects file (``site_rejects``, default ``<stem>.sites.rejects.csv``) is planned too.
     """
     if csv_sep is not None and csv_sep not in _CSV_SEPS:
-        raise InputError(
-            f"csv separator {csv_sep!r} is not supported; use ',' , ';' (Russian Excel) or tab"
-        )
+        raise InputError(tr("err.batch.csv_sep", value=csv_sep))
     out = Path(out)
     names = ["companies", *(["allocation"] if allocate else [])]
     sheets: dict[str, Path] = {}
@@ -221,7 +224,7 @@ def write_batch(
     if plan.map is not None and result.counts["ranked"]:
         m = _build_map(result, map_lang)  # before any file is written: a failure leaves none
     elif plan.map is not None:
-        note = f"map {plan.map} not written: no company could be ranked"
+        note = tr("warn.jobs.map_not_written", file=str(plan.map))
         if note not in result.warnings:
             result.warnings.append(note)
     written = _write_tables(result, plan, overwrite, csv_sep, lang or map_lang, command)

@@ -120,10 +120,7 @@ def _check_top_k(top_k) -> int:
     if isinstance(top_k, bool) or not isinstance(top_k, int | np.integer) or not (
         1 <= top_k <= _MAX_TOP_K
     ):
-        raise InputError(
-            f"top_k (--top) {top_k!r} must be a whole number from 1 to {_MAX_TOP_K}; "
-            "e.g. --top 10 lists the 10 best sites per company"
-        )
+        raise InputError(i18n.tr("err.batch.top_k", value=repr(top_k), max=_MAX_TOP_K))
     return int(top_k)
 
 
@@ -134,9 +131,8 @@ def _check_allocation_rules(opts: BatchOptions) -> dict:
     given = [o for o, v in (("--min-score", opts.min_score is not None),
                             ("--unknown-area", policy.mode != "one")) if v]  # fmt: skip
     if given and not opts.allocate:
-        raise InputError(
-            f"{' and '.join(given)} only apply to the allocation; add --allocate, or drop them"
-        )
+        raise InputError(i18n.tr("err.batch.allocation_only",
+                                 options=i18n.tr("err.batch.and").join(given)))
     min_score = None if opts.min_score is None else check_min_score(opts.min_score)
     return {"min_score": min_score, "unknown_area": policy.record()}
 
@@ -146,10 +142,7 @@ def _check_separation(value) -> float | None:
         return None
     ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
     if not ok or not (0 <= float(value) < 1000):
-        raise InputError(
-            f"min_separation_km (--min-separation-km) {value!r} must be a distance in km >= 0, "
-            "e.g. 2 (the sites listed for a company at least 2 km apart) or 0 (no limit)"
-        )
+        raise InputError(i18n.tr("err.batch.min_separation", value=repr(value)))
     return float(value)
 
 
@@ -157,17 +150,11 @@ def _check_max_share(max_share, allocate: bool) -> float | None:
     if max_share is None:
         return None
     if not allocate:
-        raise InputError(
-            f"max_share (--max-share) {max_share!r} only applies to the allocation; add "
-            "--allocate, or drop --max-share"
-        )
+        raise InputError(i18n.tr("err.batch.max_share_alone", value=repr(max_share)))
     if isinstance(max_share, bool) or not isinstance(max_share, int | float | np.floating) or not (
         0 < max_share <= 1
     ):
-        raise InputError(
-            f"max_share (--max-share) {max_share!r} must be a share of the companies in (0, 1], "
-            "e.g. 0.3 for at most 30% of them in one zone or settlement"
-        )
+        raise InputError(i18n.tr("err.batch.max_share", value=repr(max_share)))
     return float(max_share)
 
 
@@ -190,7 +177,7 @@ class StageClock:
 
     @contextlib.contextmanager
     def stage(self, name: str) -> Iterator[None]:
-        self.report(name, name)
+        self.report(i18n.tr(f"out.batch.stage_{name}"), name)
         t0 = time.perf_counter()
         yield
         self.timings[f"{name}_s"] = time.perf_counter() - t0
@@ -199,7 +186,7 @@ class StageClock:
         """Record ``total_s``, report ``done``; the timings rounded for the manifest."""
         self.timings["total_s"] = time.perf_counter() - self.started
         if self.progress is not None:
-            self.progress("done", len(self.stages), len(self.stages))
+            self.progress(i18n.tr("out.batch.stage_done"), len(self.stages), len(self.stages))
         return {k: round(v, 4) for k, v in self.timings.items()}
 
 
@@ -228,10 +215,8 @@ class CompanyRows:
         if isinstance(companies, pd.DataFrame):
             missing = [c for c in ("company_id", "name", "land_ha") if c not in companies.columns]
             if missing:
-                raise InputError(
-                    f"companies table lacks column(s) {', '.join(missing)}; read the list with "
-                    "planner.inputs.companies.read_companies (its .valid table has them)"
-                )
+                raise InputError(i18n.tr("err.batch.companies_columns",
+                                         columns=", ".join(missing)))
             return cls(companies.reset_index(drop=True), pd.DataFrame(), [], len(companies), 0,
                        None)  # fmt: skip
         raise TypeError(
@@ -449,7 +434,9 @@ def _rank(variants: UtilityVariants, W, needs: NeedArrays, sa: SiteArrays, k: in
         c1 = min(n, c0 + _RANK_CHUNK)
         rows = np.arange(c0, c1)
         parts.append(part(variants.take(rows), W[rows], take_needs(needs, rows)))
-        clock.report(f"ranking ({c1:,} of {n:,} companies)", "ranking")
+        clock.report(i18n.tr("out.batch.stage_ranking_part", done=i18n.format_number(
+            c1, i18n.message_lang(), grouping=True), n=i18n.format_number(
+            n, i18n.message_lang(), grouping=True)), "ranking")
     return RankResult(*(np.concatenate([getattr(p, f) for p in parts]) for f in _RANK_FIELDS))
 
 

@@ -165,23 +165,22 @@ def resolve_sites(
         geoms.append(row.geometry)
     if unknown:
         parts = []
+        lg = i18n.message_lang()
         for ref, close in unknown.items():
-            hint = (
-                f"did you mean {', '.join(repr(c) for c in close)}?" if close else "no close match"
-            )
-            parts.append(f"{ref!r} ({hint})")
+            hint = (i18n.tr("err.compare.did_you_mean",
+                            names=", ".join(i18n.t("err.jobs.q", lg, name=c) for c in close))
+                    if close else i18n.tr("err.compare.no_match"))  # fmt: skip
+            parts.append(i18n.t("err.jobs.q", lg, name=ref) + f" ({hint})")
         some = ", ".join(sorted(set(ids.tolist()))[:12])
         raise UnknownSiteError(
-            f"unknown site id(s): {'; '.join(parts)}. Give built-in zone ids (e.g. {some}), "
-            "ids from --sites FILE, or coordinates with --at LAT,LON",
-            unknown,
+            i18n.tr("err.compare.unknown_sites", sites="; ".join(parts), some=some), unknown,
         )
     taken = [r["site_id"] for r in rows if r["site_source"] != _POINT_SOURCE]
     dup = sorted({s for s in taken if taken.count(s) > 1})
     if dup:
-        raise CompareError(
-            f"site(s) {', '.join(repr(d) for d in dup)} given more than once; name each site once"
-        )
+        lg = i18n.message_lang()
+        raise CompareError(i18n.tr("err.compare.duplicate",
+                                   sites=", ".join(i18n.t("err.jobs.q", lg, name=d) for d in dup)))
     # point ids must not collide with a named site's id
     for r in rows:
         if r["site_source"] == _POINT_SOURCE and r["site_id"] in taken:
@@ -314,16 +313,13 @@ def run_compare(
     refs = [*list(site_refs), *(parse_at(a) for a in at)]
     check_site_count(len(refs))
     if (company is None) != (companies is None):
-        raise InputError(
-            "--company and --companies go together: name the company with --company NAME and "
-            "give the company list with --companies FILE"
-        )
+        raise InputError(i18n.tr("err.compare.company_pair"))
     check_outputs(
         [
-            Output(Path(html_path), "report file", (".html", ".htm"), "--html maps/compare.html",
-                   manifest=True) if html_path is not None else None,
-            Output(Path(xlsx_path), "spreadsheet", (".xlsx",), "--xlsx out/compare.xlsx",
-                   manifest=True) if xlsx_path is not None else None,
+            Output(Path(html_path), i18n.tr("err.compare.report_file"), (".html", ".htm"),
+                   "--html maps/compare.html", manifest=True) if html_path is not None else None,
+            Output(Path(xlsx_path), i18n.tr("err.compare.spreadsheet"), (".xlsx",),
+                   "--xlsx out/compare.xlsx", manifest=True) if xlsx_path is not None else None,
             rej_out := _rejects_output(sites_path, rejects, xlsx_path or html_path),
         ],
         overwrite,
@@ -389,11 +385,9 @@ def _refuse_rejected_refs(refs, user_sites) -> None:
     hit = table[table["id"].astype(str).isin(asked)]
     if len(hit):
         lines = row_problems(hit, unit=user_sites.attrs["site_file"]["unit"])
-        raise CompareError(
-            f"sites file {user_sites.attrs['site_file']['path']!r}: the site(s) asked for "
-            "could not be read, so they cannot be compared; fix the row(s) and run again: "
-            + "; ".join(lines)
-        )
+        raise CompareError(i18n.tr("err.compare.rejected_asked",
+                                   file=user_sites.attrs["site_file"]["path"],
+                                   rows="; ".join(lines)))
 
 
 def _rejects_output(sites_path, rejects, beside) -> Output | None:
@@ -418,7 +412,8 @@ def _site_rejects(user_sites, out: Output | None, overwrite: bool, csv_sep, lang
     facts = user_sites.attrs.get("site_file", {})
     lines = row_problems(table, unit=facts.get("unit", "row"))
     for line in lines:
-        log.warning("sites file %s, rejected %s", facts.get("path", ""), line)
+        log.warning("%s", i18n.tr("warn.jobs.sites_file_rejected", file=facts.get("path", ""),
+                                  line=line))
     if rejected is not None:
         rejected.extend(lines)
     if out is None:

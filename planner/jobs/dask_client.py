@@ -16,26 +16,30 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import EngineError, InputError
+from planner.i18n import format_number, message_lang, tr
 
-__all__ = ["DASK_HINT", "check_scheduler", "client_for", "dask_client", "worker_count"]
+__all__ = ["dask_hint", "check_scheduler", "client_for", "dask_client", "worker_count"]
 
-_SCHEDULER_FIX = (
-    "give a running scheduler's address (--scheduler tcp://10.0.0.5:8786) or the file "
-    "`dask scheduler --scheduler-file FILE.json` wrote, or leave --scheduler out to use a "
-    "LocalCluster on this machine"
-)
+#: the command that installs the Dask extra (quoted in the messages ``err.dask.*``)
+DASK_PIP = "pip install 'bakad-siting-planner[dask]'"
+#: what the Dask extra brings
+DASK_PACKAGES = "dask[dataframe], distributed, dask-geopandas, pyarrow"
 
-DASK_HINT = (
-    "install the Dask extra: pip install 'bakad-siting-planner[dask]' "
-    "(dask[dataframe], distributed, dask-geopandas, pyarrow)"
-)
+
+def dask_hint() -> str:
+    """How to install the Dask extra, in the message language."""
+    return tr("err.dask.hint", pip=DASK_PIP, packages=DASK_PACKAGES)
+
+
+def _fix() -> str:
+    return tr("err.dask.scheduler_fix")
 
 
 def _import_distributed():
     try:
         import distributed
     except ImportError as exc:
-        raise EngineError(f"the dask engine needs the `distributed` package; {DASK_HINT}") from exc
+        raise EngineError(tr("err.dask.no_distributed", hint=dask_hint())) from exc
     return distributed
 
 
@@ -50,33 +54,28 @@ def check_scheduler(scheduler: str | None) -> None:
     if scheduler is None:
         return
     if not str(scheduler).strip():
-        raise InputError(f"--scheduler is empty; {_SCHEDULER_FIX}")
+        raise InputError(tr("err.dask.scheduler_empty", fix=_fix()))
     if not str(scheduler).lower().endswith(".json"):
         return
     path = Path(scheduler)
     try:
         mode = path.stat().st_mode
+    except FileNotFoundError as exc:
+        raise InputError(tr("err.dask.scheduler_file_missing", file=str(path), fix=_fix())) from exc
     except OSError as exc:
-        raise InputError(
-            f"scheduler file {str(path)!r} cannot be read ({exc.strerror or exc}); "
-            f"{_SCHEDULER_FIX}"
-        ) from exc
+        raise InputError(tr("err.dask.scheduler_file_unreadable", file=str(path),
+                            error=exc.strerror or exc, fix=_fix())) from exc
     if not stat.S_ISREG(mode):
-        raise InputError(f"scheduler file {str(path)!r} is not a regular file; {_SCHEDULER_FIX}")
+        raise InputError(tr("err.dask.scheduler_file_not_file", file=str(path), fix=_fix()))
     try:
         with open(path, encoding="utf-8") as fh:
             doc = json.loads(fh.read(1_000_001))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(
-            f"scheduler file {str(path)!r} is not the JSON `dask scheduler --scheduler-file` "
-            f"writes ({exc}); {_SCHEDULER_FIX}"
-        ) from exc
+        raise InputError(tr("err.dask.scheduler_file_bad_json", file=str(path), error=exc,
+                            fix=_fix())) from exc
     address = doc.get("address") if isinstance(doc, dict) else None
     if not isinstance(address, str) or not address.strip():
-        raise InputError(
-            f"scheduler file {str(path)!r} names no scheduler (no \"address\" in it); "
-            f"{_SCHEDULER_FIX}"
-        )
+        raise InputError(tr("err.dask.scheduler_file_no_address", file=str(path), fix=_fix()))
 
 
 @contextlib.contextmanager
@@ -110,11 +109,10 @@ def dask_client(
         try:
             client = distributed.Client(address=address, timeout=f"{timeout_s}s")
         except Exception as exc:  # OSError, TimeoutError, ValueError, AssertionError ...
-            raise EngineError(
-                f"cannot connect to the Dask scheduler {scheduler!r} within {timeout_s:g} s "
-                f"({type(exc).__name__}: {exc}); check that `dask scheduler` runs there; "
-                f"{_SCHEDULER_FIX}"
-            ) from exc
+            raise EngineError(tr(
+                "err.dask.unreachable", scheduler=scheduler, error=f"{type(exc).__name__}: {exc}",
+                seconds=format_number(timeout_s, message_lang(), significant=3), fix=_fix(),
+            )) from exc
         try:
             yield client
         finally:

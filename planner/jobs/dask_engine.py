@@ -86,7 +86,8 @@ DEFAULT_PARTITION_SITES = 250_000
 
 def _check_engine(engine: str) -> str:
     if engine not in ENGINES:
-        raise InputError(f"engine {engine!r} is not known; use one of {', '.join(ENGINES)}")
+        raise InputError(i18n.tr("err.dask.engine_unknown", engine=engine,
+                                 engines=", ".join(ENGINES)))
     return engine
 
 
@@ -94,7 +95,7 @@ def _check_npartitions(npartitions: int | None) -> None:
     if npartitions is not None and (
         isinstance(npartitions, bool) or not isinstance(npartitions, int) or npartitions < 1
     ):
-        raise InputError(f"npartitions={npartitions!r}: give a whole number >= 1, e.g. 8")
+        raise InputError(i18n.tr("err.dask.npartitions", value=repr(npartitions)))
 
 
 # --------------------------------------------------------------------------- partitions
@@ -179,6 +180,13 @@ def _unpack_scenario(data: dict[str, Any]) -> Scenario:
 
 # --------------------------------------------------------------------------- worker tasks
 # Module-level functions so that workers import them from planner (no pickled closures).
+
+
+def _in_lang(lang: str, func, /, *args):
+    """Run a worker task in the message language of the command that submitted it (a
+    worker does not inherit it): its errors then speak the user's language."""
+    with i18n.use_lang(lang):
+        return func(*args)
 
 
 def _score_part(part: pd.DataFrame, prepared, scenario_data: dict, travel=None) -> pd.DataFrame:
@@ -296,6 +304,7 @@ def _run_dask(
     import dask
 
     n = len(payload)
+    lang = i18n.message_lang()
     nparts = npartitions or _default_npartitions(n, worker_count(client))
     positions = spatial_partitions(payload["lon"].to_numpy(), payload["lat"].to_numpy(), nparts)
     token = uuid.uuid4().hex[:12]
@@ -314,15 +323,17 @@ def _run_dask(
     with dask.config.set({"distributed.admin.large-graph-warning-threshold": threshold}):
         scored = [
             client.submit(
-                _score_part, payload.iloc[pos], prepared_f, scenario_data, travel_f,
-                key=f"planner-score-{token}-{i}", pure=False,
+                _in_lang, lang, _score_part, payload.iloc[pos], prepared_f, scenario_data,
+                travel_f, key=f"planner-score-{token}-{i}", pure=False,
             )
             for i, pos in enumerate(positions)
         ]  # fmt: skip
-    summaries = client.gather([client.submit(_summary_task, f, pure=False) for f in scored])
+    summaries = client.gather([client.submit(_in_lang, lang, _summary_task, f, pure=False)
+                               for f in scored])  # fmt: skip
     table = RankTable.merge(summaries)
     table_f = client.scatter(table, broadcast=True, hash=False)
-    tied = client.gather([client.submit(_tied_task, f, table_f, pure=False) for f in scored])
+    tied = client.gather([client.submit(_in_lang, lang, _tied_task, f, table_f, pure=False)
+                          for f in scored])  # fmt: skip
     t_score = np.concatenate([t[1] for t in tied]) if tied else np.empty(0)
     t_ids = np.concatenate([t[2] for t in tied]) if tied else np.empty(0, dtype=object)
     offsets = tie_offsets(t_score, t_ids, "site_id")
@@ -331,7 +342,8 @@ def _run_dask(
     ranks, k = [], 0
     for f, (rows, _, _) in zip(scored, tied, strict=True):
         ranks.append(
-            client.submit(_rank_task, f, table_f, rows, offsets[k : k + len(rows)], pure=False,
+            client.submit(_in_lang, lang, _rank_task, f, table_f, rows,
+                          offsets[k : k + len(rows)], pure=False,
                           retries=WRITE_RETRIES)  # fmt: skip
         )
         k += len(rows)
@@ -345,10 +357,8 @@ def _gather_checked(client, futures, what: str):
     except PlannerError:
         raise
     except Exception as exc:  # a task failed on a worker (the cause is chained)
-        raise EngineError(
-            f"the Dask engine failed while {what}: {type(exc).__name__}: {exc}; rerun with "
-            "--debug for the worker traceback, or use --engine local to compare"
-        ) from exc
+        raise EngineError(i18n.tr("err.dask.failed", what=i18n.tr(f"err.dask.while_{what}"),
+                                  error=f"{type(exc).__name__}: {exc}")) from exc
 
 
 # --------------------------------------------------------------------------- public API
@@ -403,7 +413,7 @@ class _ScoreJob:
         if engine.engine != "local":  # a set-relative method cannot score in partitions
             from planner.core.aggregation import require_chunkable
 
-            require_chunkable(sc, "the Dask engine")
+            require_chunkable(sc, i18n.tr("err.dask.the_engine"))
         return cls(sites, layers, sc, parse_as_of(as_of), why, engine, network, terrain)
 
     def prepared(self):
@@ -507,7 +517,7 @@ def _score_dask_gather(job: _ScoreJob) -> tuple[gpd.GeoDataFrame, int]:
     with client_for(job.engine.client, job.engine.scheduler) as c:
         run = _run_dask(c, payload, prepared.arrays, sc, job.engine.npartitions,
                         prepared.travel)  # fmt: skip
-        scored = _gather_checked(c, run.scored, "scoring the partitions")
+        scored = _gather_checked(c, run.scored, "scoring")
         ranks = _gather_checked(c, run.ranks, "ranking")
     n = len(sites)
     res = pd.concat(scored, axis=0).drop(columns=["site_id", "lon", "lat"])
@@ -789,8 +799,7 @@ def _score_parts_on_cluster(job: _ScoreJob, target: _Target) -> ScoreRun:
             except EngineError as exc:
                 if attempt == RUN_ATTEMPTS or not _lost_work(exc.__cause__):
                     raise
-                log.warning("dask: work lost with a worker while writing the parts (%s); "
-                            "scoring and writing again", exc.__cause__)  # fmt: skip
+                log.warning("%s", i18n.tr("warn.jobs.dask_retry", error=exc.__cause__))
                 for p in tmp.iterdir():
                     p.unlink(missing_ok=True)
         drop_partials(tmp)
@@ -814,13 +823,14 @@ def _write_parts(c, run: _DaskRun, tmp: Path, wkb_col, why_data, attrs) -> list:
     cluster cannot recompute the inputs of a write any more (they were lost with the
     worker: "already forgotten"), the caller scores and writes again.
     """
+    lang = i18n.message_lang()
     writes = [
-        c.submit(_write_part, f, r, wkb_col, str(tmp / f"part.{i:05d}.parquet"), why_data,
-                 attrs, key=f"planner-write-{uuid.uuid4().hex[:12]}-{i}", pure=False,
+        c.submit(_in_lang, lang, _write_part, f, r, wkb_col, str(tmp / f"part.{i:05d}.parquet"),
+                 why_data, attrs, key=f"planner-write-{uuid.uuid4().hex[:12]}-{i}", pure=False,
                  retries=WRITE_RETRIES)
         for i, (f, r) in enumerate(zip(run.scored, run.ranks, strict=True))
     ]  # fmt: skip
-    return _gather_checked(c, writes, "writing the GeoParquet parts")
+    return _gather_checked(c, writes, "writing")
 
 
 def _lost_work(exc: BaseException | None) -> bool:

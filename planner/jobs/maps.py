@@ -33,7 +33,7 @@ from planner.core.layerset import parse_as_of
 from planner.core.travel import prepare_travel
 from planner.errors import InputError, MapInputError
 from planner.inputs.roads import network_for_scenario, resolve_network
-from planner.inputs.tables import TableKind, cell_frame, read_table, row_label
+from planner.inputs.tables import TableKind, cell_frame, read_table
 from planner.render.map_data import texts as _texts
 from planner.render.maps import _require, build_map, save_map
 from planner.render.outputs import restore_formulas
@@ -56,9 +56,11 @@ def _read_any(path: Path, what: str) -> tuple[pd.DataFrame, str | list[int]]:
     machine names, whatever language its headers are in (:mod:`planner.inputs.planner_book`).
     """
     suffix = path.suffix.lower()
-    refuse_special(path, f"{what} file", MapInputError)
+    kind_key = {"results": "results", "scored sites": "scored"}[what]
+    file_of = i18n.tr(f"err.jobs.file_{kind_key}")  # "results file", in the message language
+    refuse_special(path, file_of, MapInputError)
     if not path.is_file():
-        raise MapInputError(f"{what} file {str(path)!r} does not exist; check the path")
+        raise MapInputError(i18n.tr("err.jobs.map_input_missing", what=file_of, file=str(path)))
     if suffix in (".gpkg", ".geojson", ".json"):
         try:
             layer = None
@@ -70,14 +72,14 @@ def _read_any(path: Path, what: str) -> tuple[pd.DataFrame, str | list[int]]:
                 layer = what if what in names else names[0]
             gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
         except Exception as exc:  # pyogrio raises its own DataSourceError family
-            raise MapInputError(
-                f"cannot read {what} file {str(path)!r}: {exc}; give the file written by planner"
-            ) from exc
+            raise MapInputError(i18n.tr("err.jobs.map_input_unreadable", what=file_of,
+                                        file=str(path), error=exc)) from exc
         if gdf.geometry.name in gdf.columns and gdf.crs is None and gdf.geometry.notna().any():
-            raise MapInputError(f"{what} file {str(path)!r} has no CRS; write it with EPSG:4326")
+            raise MapInputError(i18n.tr("err.jobs.map_input_no_crs", what=file_of,
+                                        file=str(path)))
         return gdf, "feature"
     if suffix in (".csv", ".xlsx", ".xlsm"):  # the one table reader, as for every input
-        kind = TableKind(what=f"{what} file", noun=f"{what} table", item="row")
+        kind = TableKind(what=file_of, noun=i18n.tr(f"err.jobs.table_{kind_key}"), item="row")
         try:
             want = {"results": "results", "scored sites": "sites"}.get(what)
             raw = read_table(path, kind=kind, prefer_sheet=want)
@@ -86,19 +88,19 @@ def _read_any(path: Path, what: str) -> tuple[pd.DataFrame, str | list[int]]:
         df, notes = cell_frame(raw)
         problems = notes.labelled(raw.labels())
         if problems:
-            raise MapInputError(f"{what} file {str(path)!r}: " + "; ".join(problems[:10]))
+            raise MapInputError(i18n.tr("err.jobs.map_input_cells", what=file_of,
+                                        file=str(path), problems="; ".join(problems[:10])))
         return restore_formulas(df), list(raw.rows)
-    raise MapInputError(
-        f"{what} file {str(path)!r}: unknown type {suffix or '(none)'}; use .gpkg, .geojson, "
-        ".csv or .xlsx"
-    )
+    raise MapInputError(i18n.tr("err.jobs.map_input_type", what=file_of, file=str(path),
+                                suffix=suffix or "-"))
 
 
 def _row_labeller(unit: str | list[int]):
-    # rows as a spreadsheet shows them (tables.row_label); features counted from 1
+    # rows numbered as a spreadsheet shows them (tables.row_label); features counted from 1;
+    # the word in the message language
     if isinstance(unit, str):
-        return lambda i: row_label(i + 1, "feature")
-    return lambda i: row_label(unit[i])
+        return lambda i: i18n.tr("err.jobs.feature_n", n=i + 1)
+    return lambda i: i18n.tr("err.jobs.row_n", n=unit[i])
 
 
 def _numeric_column(
@@ -126,12 +128,20 @@ def _numeric_column(
     if lo is not None:
         bad |= np.isfinite(vals) & ((vals < lo) | (vals > hi))
     for i in np.flatnonzero(bad)[:10]:
-        problems.append(
-            f"{where} {row_label(i)}, column `{col}`: {str(text.iloc[i])[:40]!r} is not "
-            + (f"a number in {lo:g}..{hi:g}" if lo is not None else "a number")
-        )
+        value = str(text.iloc[i])[:40]
+        if lo is None:
+            problems.append(i18n.tr("err.jobs.cell_not_number", where=where, row=row_label(i),
+                                    column=col, value=value))
+        else:
+            lg = i18n.message_lang()
+            problems.append(i18n.tr(
+                "err.jobs.cell_out_of_range", where=where, row=row_label(i), column=col,
+                value=value, lo=i18n.format_number(lo, lg, significant=6),
+                hi=i18n.format_number(hi, lg, significant=6),
+            ))
     if bad.sum() > 10:
-        problems.append(f"{where}: {int(bad.sum()) - 10} more bad value(s) in column `{col}`")
+        problems.append(i18n.tr("err.jobs.cells_more", where=where, n=int(bad.sum()) - 10,
+                                column=col))
     return vals
 
 
@@ -167,7 +177,8 @@ def _read_manifest(path: Path) -> dict:
             try:
                 data = json.loads(cand.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
-                log.warning("ignoring unreadable manifest %s: %s", cand, exc)
+                log.warning("%s", i18n.tr("warn.jobs.manifest_unreadable", file=str(cand),
+                                          error=exc))
                 return {}
             return data if isinstance(data, dict) else {}
     return {}
@@ -202,10 +213,8 @@ def read_scored(path: str | Path) -> gpd.GeoDataFrame:
     if isinstance(df, gpd.GeoDataFrame) and not {"lon", "lat"} <= set(df.columns):
         if df.geometry.isna().any() or df.geometry.is_empty.any():
             bad = np.flatnonzero((df.geometry.isna() | df.geometry.is_empty).to_numpy())
-            raise MapInputError(
-                f"{where}: {len(bad)} feature(s) without geometry or lon/lat, "
-                f"e.g. {label(bad[0])}; give every site a position"
-            )
+            raise MapInputError(i18n.tr("err.jobs.no_position", where=where, n=len(bad),
+                                        example=label(bad[0])))
         geo = _crs.to_geographic(df, what=where)
         pts = shapely.point_on_surface(geo.geometry.to_numpy())
         df = df.assign(lon=shapely.get_x(pts), lat=shapely.get_y(pts))
@@ -213,15 +222,14 @@ def read_scored(path: str | Path) -> gpd.GeoDataFrame:
         df,
         {"site_id": ("site_id",), "score": ("score",), "lon": ("lon",), "lat": ("lat",)},
         where,
-        "give the file written by `planner score-sites`",
+        i18n.tr("err.jobs.fix_scored"),
     )
     problems: list[str] = []
     df = pd.DataFrame(df.drop(columns=[c for c in ("geometry",) if c in df.columns])).copy()
     _coerce_numeric(df, where, label, problems, ("lon", "lat", "score"))
     if problems:
-        raise MapInputError(
-            f"{len(problems)} problem(s) in {where}; fix them and run again: " + "; ".join(problems)
-        )
+        raise MapInputError(i18n.tr("err.jobs.problems", n=len(problems), where=where,
+                                    problems="; ".join(problems)))
     out = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs="EPSG:4326")
     attrs = _manifest_attrs(_read_manifest(path))
     for key in ("scenario", "scenario_hash", "as_of"):
@@ -250,7 +258,7 @@ def read_results(path: str | Path) -> pd.DataFrame:
             "lat": ("lat",),
         },
         where,
-        "give the results table written by `planner score`",
+        i18n.tr("err.jobs.fix_results"),
     )
     df = pd.DataFrame(df.drop(columns=[c for c in ("geometry",) if c in df.columns])).copy()
     if cols["company"] != "company_name":
@@ -260,11 +268,10 @@ def read_results(path: str | Path) -> pd.DataFrame:
     _coerce_numeric(df, where, label, problems, ("lon", "lat", "score"))
     rank = df["rank"].to_numpy(dtype="f8")
     for i in np.flatnonzero(~np.isfinite(rank))[:10]:
-        problems.append(f"{where} {label(i)}, column `rank`: empty; every result row needs a rank")
+        problems.append(i18n.tr("err.jobs.rank_empty", where=where, row=label(i)))
     if problems:
-        raise MapInputError(
-            f"{len(problems)} problem(s) in {where}; fix them and run again: " + "; ".join(problems)
-        )
+        raise MapInputError(i18n.tr("err.jobs.problems", n=len(problems), where=where,
+                                    problems="; ".join(problems)))
     df["company_name"] = _texts(df["company_name"])
     df.attrs = {k: v for k in ("scenario", "scenario_hash", "as_of") if (v := _attr_or_col(df, k))}
     df.attrs.update(_manifest_attrs(_read_manifest(path)))
@@ -281,19 +288,15 @@ def _scenario_info(scenario) -> tuple[str, str]:
 
 
 def _check_consistent(
-    what: str,
-    from_file: str | None,
-    given: str | None,
-    option: str,
-    path,
-    verb: str = "scored",
-    redo: str = "score the sites again",
+    what: str, from_file: str | None, given: str | None, option: str, path, verb: str = "scored"
 ) -> None:
+    """``what``: ``hash`` or ``date``; ``verb``: ``scored`` (a scored file or results) or
+    ``computed`` (a surface), which also says how to redo it."""
     if from_file and given and from_file != given:
-        raise InputError(
-            f"{path} was {verb} with {what} {from_file!r}, but {option} {given!r} was given; "
-            f"drop {option} (the map shows the file's {what}) or {redo}"
-        )
+        raise InputError(i18n.tr(
+            f"err.jobs.inconsistent_{what}_{verb}", file=str(path), from_file=from_file,
+            option=option, given=given,
+        ))
 
 
 def _surface_scenario(surf, path) -> str:
@@ -301,11 +304,8 @@ def _surface_scenario(surf, path) -> str:
     for sc in list_scenarios():
         if sc.name == surf.scenario and sc.hash == surf.scenario_hash:
             return sc.name
-    raise InputError(
-        f"surface {str(path)!r} was computed with scenario {surf.scenario!r} (hash "
-        f"{surf.scenario_hash}), which is not a built-in scenario; pass --scenario with that "
-        "scenario's TOML file to score the built-in sites alike, or give --sites/--results"
-    )
+    raise InputError(i18n.tr("err.jobs.surface_scenario_unknown", file=str(path),
+                             scenario=surf.scenario, hash=surf.scenario_hash))
 
 
 # --------------------------------------------------------------------------- the job
@@ -381,12 +381,9 @@ def read_map_inputs(
     if scenario is not None:
         sc_name, sc_hash = _scenario_info(scenario)
     if surf is not None:
-        redo = {"verb": "computed", "redo": "compute the surface again (planner surface)"}
         given = day and day.isoformat()
-        _check_consistent(
-            "scenario hash", surf.scenario_hash, sc_hash, "--scenario", surface, **redo
-        )
-        _check_consistent("as-of date", surf.as_of, given, "--as-of", surface, **redo)
+        _check_consistent("hash", surf.scenario_hash, sc_hash, "--scenario", surface, "computed")
+        _check_consistent("date", surf.as_of, given, "--as-of", surface, "computed")
         day = day or parse_as_of(surf.as_of)
     if sites is None and results is None:
         sites = "builtin"
@@ -394,18 +391,12 @@ def read_map_inputs(
     asked = _Asked(sites, results, scenario, surface, day, sc_hash, as_of is not None, net,
                    dem)  # fmt: skip
     if dem is not None and (sites is None or str(sites) != "builtin"):
-        raise InputError(
-            f"--dem {str(dem)!r} applies when the map scores the built-in sites (--sites "
-            "builtin); a scored file already holds its exclusions: score it with `planner "
-            "score-sites ... --dem FILE` instead, or drop --dem"
-        )
+        raise InputError(i18n.tr("err.jobs.map_dem", file=str(dem)))
     scored = _scored_sites(asked, layers, surf, lang) if sites is not None else None
     res = None
     if results is not None:
         res = read_results(results)
-        _check_consistent(
-            "scenario hash", res.attrs.get("scenario_hash"), sc_hash, "--scenario", results
-        )
+        _check_consistent("hash", res.attrs.get("scenario_hash"), sc_hash, "--scenario", results)
     if surf is not None:
         _check_surface_agrees(surf, surface, ((sites, scored), (results, res)))
     bands, indicative = None, False
@@ -438,13 +429,11 @@ def _scored_sites(asked: _Asked, layers, surf, lang: str = "ru") -> gpd.GeoDataF
         return score_sites(table, layers, scenario=sc, as_of=asked.day, network=net,
                            terrain=asked.dem)  # fmt: skip
     scored = read_scored(sites)
-    _check_consistent(
-        "scenario hash", scored.attrs.get("scenario_hash"), asked.sc_hash, "--scenario", sites
-    )
+    _check_consistent("hash", scored.attrs.get("scenario_hash"), asked.sc_hash, "--scenario",
+                      sites)  # fmt: skip
     if asked.day_given:  # a date taken from the surface is checked against it below
-        _check_consistent(
-            "as-of date", scored.attrs.get("as_of"), asked.day.isoformat(), "--as-of", sites
-        )
+        _check_consistent("date", scored.attrs.get("as_of"), asked.day.isoformat(), "--as-of",
+                          sites)  # fmt: skip
     return scored
 
 
@@ -454,16 +443,14 @@ def _check_surface_agrees(surf, surface, tables) -> None:
         if df is None:
             continue
         for what, key, mine in (
-            ("scenario hash", "scenario_hash", surf.scenario_hash),
-            ("as-of date", "as_of", surf.as_of),
+            ("hash", "scenario_hash", surf.scenario_hash),
+            ("date", "as_of", surf.as_of),
         ):
             theirs = df.attrs.get(key)
             if theirs and str(theirs) != mine:
-                raise InputError(
-                    f"surface {str(surface)!r} was computed with {what} {mine!r} but "
-                    f"{str(path)!r} has {theirs!r}; map a surface and sites of the same "
-                    "scenario and date (planner surface --scenario ... --as-of ...)"
-                )
+                raise InputError(i18n.tr(f"err.jobs.surface_disagrees_{what}",
+                                         surface=str(surface), mine=mine, file=str(path),
+                                         theirs=theirs))  # fmt: skip
 
 
 def make_map(

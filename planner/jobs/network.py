@@ -26,11 +26,11 @@ from planner.config.road_speeds import RoadSpeeds, load_road_speeds
 from planner.core.network import (
     NETWORK_VERSION,
     RoadNetwork,
-    describe_dropped,
     load_network,
     save_network,
 )
 from planner.errors import InputError, OutputError, OutputExistsError
+from planner.i18n import tr
 from planner.inputs.roads import check_road_input, file_sha256, read_roads
 
 __all__ = [
@@ -53,22 +53,90 @@ class NetworkBuild:
     seconds: float
     notes: list[str] = field(default_factory=list)
 
-    def lines(self) -> list[str]:
-        """A short report for the terminal."""
+    def lines(self, lang: str = "en") -> list[str]:
+        """A short report for the terminal, in ``lang`` (catalog ``out.network``)."""
+        from planner import i18n
+
         net = self.network
         s = net.summary()
-        label = " (INDICATIVE)" if net.indicative else ""
+        num = _num(lang)
+        how = i18n.t(f"out.network.how_{_HOW[self.how]}", lang)
         out = [
-            f"network {self.output}{label}: {s['nodes']:,} nodes, {s['segments']:,} segments, "
-            f"{s['length_km']:,.1f} km ({s['oneway_segments']:,} one-way segments); BAKAD "
-            f"{s['bakad_km']:.1f} km with {s['bakad_entries']} entries",
-            f"source: {net.meta.get('source', '?')}; {self.how} in {self.seconds:.1f} s "
-            f"(cache key {self.cache_key[:16]})",
-            describe_dropped(net.meta.get("dropped", {})),
-        ]
-        by_class = ", ".join(f"{k} {v:,.1f}" for k, v in s["km_by_class"].items())
-        out.append(f"km by class: {by_class}")
+            i18n.t("out.network.built", lang, path=self.output, label=_label(net, lang),
+                   nodes=num(s["nodes"]), segments=num(s["segments"]),
+                   km=num(s["length_km"], 1), oneway=num(s["oneway_segments"]),
+                   bakad_km=num(s["bakad_km"], 1), entries=num(s["bakad_entries"])),
+            i18n.t("out.network.source_how", lang, source=source_text(net.meta, lang),
+                   how=how, seconds=num(self.seconds, 1), key=self.cache_key[:16]),
+            dropped_text(net.meta.get("dropped", {}), lang),
+            by_class_text(s["km_by_class"], lang),
+        ]  # fmt: skip
         return out + list(self.notes)
+
+
+#: what a build did (:attr:`NetworkBuild.how`) -> its catalog key ``out.network.how_*``
+_HOW = {"built": "built", "copied from the cache": "cache", "up to date": "kept"}
+
+
+def _num(lang: str):
+    from planner import i18n
+
+    def num(x, digits: int = 0) -> str:
+        return i18n.format_number(x, lang, digits=digits, grouping=True)
+
+    return num
+
+
+def _label(net: RoadNetwork, lang: str) -> str:
+    from planner import i18n
+
+    return i18n.t("out.network.indicative_label", lang) if net.indicative else ""
+
+
+def source_text(meta: dict[str, Any], lang: str) -> str:
+    """Where a network came from, in ``lang`` (the file keeps it in English in ``source``)."""
+    import re
+
+    from planner import i18n
+
+    source = str(meta.get("source", "?"))
+    for prefix, key in (("OpenStreetMap extract ", "source_osm"),
+                        ("roads layer of ", "source_layer")):  # fmt: skip
+        if source.startswith(prefix):
+            return i18n.t(f"out.network.{key}", lang, file=source[len(prefix):])
+    if meta.get("indicative") and source.startswith("built-in coarse network"):
+        n = re.search(r"(\d+) interchanges", source)
+        return i18n.t("out.network.source_builtin", lang, n=n.group(1) if n else "?")
+    return source
+
+
+def dropped_text(dropped: dict[str, Any], lang: str) -> str:
+    """One sentence on what the build dropped (the parts not connected both ways)."""
+    from planner import i18n
+
+    if not dropped.get("components"):
+        return i18n.t("out.network.dropped_none", lang)
+    num = _num(lang)
+    text = i18n.t("out.network.dropped", lang, pieces=num(dropped["components"]),
+                  nodes=num(dropped["nodes"]), segments=num(dropped["segments"]),
+                  km=num(dropped["length_km"], 1))  # fmt: skip
+    big = dropped.get("largest") or []
+    if big:
+        b = big[0]
+        text += "; " + i18n.t("out.network.dropped_largest", lang, km=num(b["length_km"], 1),
+                              nodes=num(b["nodes"]), lat=num(b["lat"], 4),
+                              lon=num(b["lon"], 4))  # fmt: skip
+    return text
+
+
+def by_class_text(km_by_class: dict[str, float], lang: str) -> str:
+    """``km by class: motorway 12.3, ...`` in ``lang`` (road classes are OSM tags: quoted)."""
+    from planner import i18n
+
+    num = _num(lang)
+    items = ", ".join(i18n.t("out.network.class_km", lang, cls=k, km=num(v, 1))
+                      for k, v in km_by_class.items())  # fmt: skip
+    return i18n.t("out.network.by_class", lang, items=items or "-")
 
 
 def network_cache_dir() -> Path:
@@ -96,9 +164,7 @@ def _cache_key(source: str | Path, layers, bbox, speeds: RoadSpeeds) -> str:
 
 def _check_output(output: Path) -> None:
     if output.suffix.lower() != ".npz":
-        raise InputError(
-            f"network output {str(output)!r} must end in .npz, e.g. -o network.npz"
-        )
+        raise InputError(tr("err.jobs.network_suffix", file=str(output)))
 
 
 def build_network_file(
@@ -122,10 +188,7 @@ def build_network_file(
     output = Path(output)
     manifest = manifest_path(output)
     if manifest.exists() and not output.exists() and not overwrite:
-        raise OutputExistsError(
-            f"manifest {str(manifest)!r} already exists (left from an earlier network); "
-            "pass --overwrite to replace it or choose another file name"
-        )
+        raise OutputExistsError(tr("err.jobs.network_manifest_exists", file=str(manifest)))
     build = _build_network_file(source, output, layers=layers, bbox=bbox,
                                 speeds_path=speeds_path, overwrite=overwrite,
                                 use_cache=use_cache, cache_dir=cache_dir)  # fmt: skip
@@ -172,17 +235,14 @@ def _build_network_file(
             current = None
         if current is not None and current.meta.get("cache_key") == key:
             return NetworkBuild(current, output, "up to date", key, time.perf_counter() - t0)
-        raise OutputExistsError(
-            f"output {str(output)!r} already exists (a network of other input or settings); "
-            "pass --overwrite to replace it or choose another file name"
-        )
+        raise OutputExistsError(tr("err.jobs.network_exists", file=str(output)))
     cache = Path(cache_dir) / "networks" if cache_dir else network_cache_dir()
     cached = cache / f"{key[:32]}.npz"
     if use_cache and cached.is_file():
         try:
             net = load_network(cached)
         except InputError as exc:
-            log.warning("ignoring a broken cached network %s: %s", cached, exc)
+            log.warning("%s", tr("warn.jobs.cache_broken", file=str(cached), error=exc))
         else:
             with atomic_output(output, overwrite=overwrite) as tmp:
                 shutil.copyfile(cached, tmp)
@@ -197,7 +257,7 @@ def _build_network_file(
             cache.mkdir(parents=True, exist_ok=True)
             save_network(net, cached, overwrite=True)
         except (OSError, OutputError) as exc:
-            log.warning("could not keep the network in the cache %s: %s", cache, exc)
+            log.warning("%s", tr("warn.jobs.cache_unwritable", folder=str(cache), error=exc))
     return NetworkBuild(net, output, "built", key, time.perf_counter() - t0,
                         notes=list(read.report.get("notes", [])))  # fmt: skip
 
@@ -211,10 +271,8 @@ def _plain(net: RoadNetwork, **meta: Any) -> RoadNetwork:
 
 def _check_bbox(bbox: Sequence[float]) -> None:
     if len(bbox) != 4:
-        raise InputError(f"bbox {list(bbox)!r}: give four numbers west,south,east,north")
+        raise InputError(tr("err.jobs.bbox_count", bbox=list(bbox)))
     west, south, east, north = (float(b) for b in bbox)
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise InputError(
-            f"bbox {list(bbox)!r}: need west < east and south < north in degrees "
-            f"(lon/lat, WGS84), e.g. {','.join(str(v) for v in _crs.REGION_BOUNDS_LONLAT)}"
-        )
+        raise InputError(tr("err.jobs.bbox_order", bbox=list(bbox),
+                            example=",".join(str(v) for v in _crs.REGION_BOUNDS_LONLAT)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from planner._atomic import Output, check_outputs
+from planner.i18n import tr
 from planner.inputs import osm
 
 __all__ = ["layers_from_osm_job"]
@@ -34,8 +35,9 @@ def layers_from_osm_job(
     cand_path = Path(candidates) if candidates else osm.candidates_path(output)
     check_outputs(
         [
-            Output(output, "layers file", (".gpkg",), "-o official.gpkg", manifest=True),
-            Output(cand_path, "candidate sites file", (".gpkg",),
+            Output(output, tr("err.jobs.layers_file"), (".gpkg",), "-o official.gpkg",
+                   manifest=True),
+            Output(cand_path, tr("err.jobs.candidates_file"), (".gpkg",),
                    "--candidates candidates.gpkg", manifest=True),
         ],
         overwrite,

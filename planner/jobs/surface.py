@@ -28,6 +28,7 @@ from planner.core.surface import (
     compute_surface,
 )
 from planner.errors import InputError, OutputError
+from planner.i18n import tr
 from planner.inputs.layers import load_layers
 from planner.render.surface_image import surface_overlay_png
 
@@ -48,10 +49,7 @@ def check_suffix(path: str | os.PathLike) -> str:
     """The suffix of a surface output, or an :class:`InputError` naming the ones allowed."""
     suffix = Path(path).suffix.lower()
     if suffix not in SURFACE_SUFFIXES:
-        raise InputError(
-            f"output {str(path)!r}: unknown suffix {suffix or '(none)'!r}; use .tif (GeoTIFF, "
-            "needs rasterio), .parquet (cell centres, needs pyarrow) or .npz (numpy)"
-        )
+        raise InputError(tr("err.surface.output_suffix", file=str(path), suffix=suffix or "-"))
     return suffix
 
 
@@ -67,10 +65,7 @@ def write_surface(surface: Surface, path: str | os.PathLike, overwrite: bool = F
             import rasterio
             from rasterio.transform import Affine
         except ImportError as exc:
-            raise OutputError(
-                f"writing {str(path)!r} needs rasterio (pip install rasterio); or write "
-                ".parquet or .npz instead"
-            ) from exc
+            raise OutputError(tr("err.surface.needs_rasterio", file=str(path))) from exc
         excl = np.where(surface.in_extent, surface.excluded, 255).astype(np.uint8)
         a, b, c, d, e, f = surface.grid.transform
         profile = {
@@ -99,9 +94,7 @@ def write_surface(surface: Surface, path: str | os.PathLike, overwrite: bool = F
             import pyarrow as pa
             import pyarrow.parquet as pq
         except ImportError as exc:
-            raise OutputError(
-                f"writing {str(path)!r} needs pyarrow (pip install pyarrow); or write .npz"
-            ) from exc
+            raise OutputError(tr("err.surface.needs_pyarrow", file=str(path))) from exc
         table = pa.Table.from_pandas(surface.cells(), preserve_index=False)
         table = table.replace_schema_metadata(
             {**(table.schema.metadata or {}), b"planner": json.dumps(meta).encode()}
@@ -129,31 +122,20 @@ def read_surface(path: str | os.PathLike) -> Surface:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in _READABLE:
-        hint = (
-            " (a .parquet surface is a table of cells; read it with pandas.read_parquet)"
-            if suffix == ".parquet"
-            else ""
-        )
-        raise InputError(
-            f"surface file {str(path)!r}: unknown type {path.suffix or '(none)'!r}{hint}; give "
-            "the .tif or .npz written by `planner surface`, e.g. --surface surface.npz"
-        )
-    refuse_special(path, "surface file")
+        hint = tr("err.surface.parquet_hint") if suffix == ".parquet" else ""
+        raise InputError(tr("err.surface.input_type", file=str(path),
+                            suffix=path.suffix or "-", hint=hint))
+    refuse_special(path, tr("err.surface.file"))
     if not path.is_file():
-        raise InputError(
-            f"surface file {str(path)!r} does not exist; check the path, or write one with "
-            "`planner surface -o surface.npz`"
-        )
+        raise InputError(tr("err.surface.missing", file=str(path)))
     try:
         return _read(path, suffix)
     except InputError:
         raise
     # numpy, zipfile, json and rasterio each raise their own errors on a damaged file
     except Exception as exc:  # noqa: BLE001
-        raise InputError(
-            f"cannot read surface file {str(path)!r} ({type(exc).__name__}: {exc}); give the "
-            ".tif or .npz written by `planner surface`"
-        ) from exc
+        raise InputError(tr("err.surface.unreadable", file=str(path),
+                            error=f"{type(exc).__name__}: {exc}")) from exc
 
 
 def _read(path: Path, suffix: str) -> Surface:
@@ -172,7 +154,7 @@ def _read(path: Path, suffix: str) -> Surface:
     nrows, ncols = meta["shape"]
     grid = Grid(x0=c, y0=f, cell_m=a, nrows=nrows, ncols=ncols)
     if score.shape != grid.shape or abs(e + a) > 1e-9:
-        raise InputError(f"{str(path)!r}: not a planner surface (shape or transform mismatch)")
+        raise InputError(tr("err.surface.not_surface", file=str(path)))
     return Surface(
         grid=grid,
         score=score,
@@ -210,9 +192,10 @@ def run_surface(
     sc = load_scenario(scenario)  # fail fast: bad scenario, bad suffix, existing outputs
     check_outputs(
         [
-            Output(Path(output), "surface file", SURFACE_SUFFIXES, "-o surface.tif",
+            Output(Path(output), tr("err.surface.file"), SURFACE_SUFFIXES, "-o surface.tif",
                    manifest=True),
-            Output(Path(png), "overlay image", (".png",), "--png surface.png", manifest=True)
+            Output(Path(png), tr("err.surface.overlay"), (".png",), "--png surface.png",
+                   manifest=True)
             if png is not None else None,
         ],
         overwrite,

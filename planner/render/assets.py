@@ -69,14 +69,17 @@ _SOURCEMAP_RE = re.compile(r"^\s*//# sourceMappingURL=.*$", re.MULTILINE)
 _LEAFLET_PREFIX_LINK = 'href="https://leafletjs.com" '
 
 
+def _tr(key: str, /, **fields: object) -> str:
+    from planner.i18n import tr
+
+    return tr(key, **fields)
+
+
 def _xstatic_dir(module: str) -> Path:
     try:
         mod = __import__(f"xstatic.pkg.{module}", fromlist=["BASE_DIR"])
     except ImportError as exc:
-        raise AssetError(
-            f"the package xstatic-{module} is not installed; maps inline its files so they open "
-            f"offline: pip install xstatic-{module}"
-        ) from exc
+        raise AssetError(_tr("err.render.xstatic_missing", package=f"xstatic-{module}")) from exc
     return Path(mod.BASE_DIR)
 
 
@@ -84,9 +87,8 @@ def _read(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise AssetError(
-            f"map asset {str(path)!r} cannot be read ({exc.strerror}); reinstall the package"
-        ) from exc
+        raise AssetError(_tr("err.render.asset_unreadable", file=str(path),
+                             error=exc.strerror or exc)) from exc
 
 
 def _data_uri(path: Path) -> str:
@@ -96,7 +98,8 @@ def _data_uri(path: Path) -> str:
     try:
         payload = base64.b64encode(path.read_bytes()).decode("ascii")
     except OSError as exc:
-        raise AssetError(f"map asset {str(path)!r} cannot be read; reinstall the package") from exc
+        raise AssetError(_tr("err.render.asset_unreadable", file=str(path),
+                             error=exc.strerror or exc)) from exc
     return f"data:{mime};base64,{payload}"
 
 
@@ -108,9 +111,7 @@ def _inline_css_urls(css: str, base: Path) -> str:
         if ref.startswith(("data:", "#")):
             return match.group(0)
         if "//" in ref:
-            raise AssetError(
-                f"stylesheet under {base} refers to the network ({ref}); vendor the file"
-            )
+            raise AssetError(_tr("err.render.css_network", folder=str(base), url=ref))
         return f'url("{_data_uri(base / ref)}")'
 
     return _URL_RE.sub(repl, css)
@@ -125,10 +126,7 @@ def leaflet_js() -> str:
     """Leaflet 1.9.3 (xstatic-leaflet), without the external link in its attribution prefix."""
     js = _strip_js(_read(_xstatic_dir("leaflet") / "leaflet.js"))
     if js.count(_LEAFLET_PREFIX_LINK) != 1:
-        raise AssetError(
-            "the Leaflet build from xstatic-leaflet is not the expected one (attribution prefix "
-            "not found); install xstatic-leaflet 1.9.3.x or update planner/_assets.py"
-        )
+        raise AssetError(_tr("err.render.leaflet_build"))
     return js.replace(_LEAFLET_PREFIX_LINK, "")
 
 
@@ -192,10 +190,7 @@ def _translated_measure(js: str, lang: str) -> str:
         pattern = re.compile(r"(?<=[>\"'])" + re.escape(ru) + r"(?=[<\"'])")
         js, n = pattern.subn(lambda _m, text=text: text, js)
         if n == 0:
-            raise AssetError(
-                f"leaflet-measure's ru build has no phrase {ru!r} to translate to {lang}; "
-                "install the vendored 3.1.0 build or update the catalog's [measure] section"
-            )
+            raise AssetError(_tr("err.render.measure_phrase", phrase=ru, lang=lang))
     return js
 
 
@@ -315,10 +310,8 @@ def static_text(name: str) -> str:
     try:
         return (resources.files(__package__) / "static" / name).read_text(encoding="utf-8")
     except OSError as exc:
-        raise AssetError(
-            f"page file {name!r} is missing from planner/render/static ({exc.strerror}); "
-            "reinstall the package"
-        ) from exc
+        raise AssetError(_tr("err.render.static_missing", name=name,
+                             error=exc.strerror or exc)) from exc
 
 
 def planner_js() -> str:
@@ -365,9 +358,7 @@ def _template(name: str) -> jinja2.Template:
     try:
         return _jinja().get_template(name)
     except jinja2.TemplateNotFound as exc:
-        raise AssetError(
-            f"template {name!r} is missing from planner/render/templates; reinstall the package"
-        ) from exc
+        raise AssetError(_tr("err.render.template_missing", name=name)) from exc
 
 
 def render_template(name: str, /, **context: Any) -> str:
@@ -384,7 +375,7 @@ def render_template_around(name: str, content: str, /, **context: Any) -> str:
     Jinja: through the template it would be copied several times (0.15 s at 100k sites)."""
     head, found, tail = render_template(name, slot=_SLOT, **context).partition(_SLOT)
     if not found:
-        raise AssetError(f"template {name!r} has no {{{{ slot }}}}; reinstall the package")
+        raise AssetError(_tr("err.render.template_slot", name=name))
     return "".join((head, content, tail))
 
 

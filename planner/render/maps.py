@@ -97,16 +97,14 @@ def _require(
     for field, aliases in cols.items():
         hit = next((a for a in aliases if a in df.columns), None)
         if hit is None:
-            missing.append(" or ".join(f"`{a}`" for a in aliases))
+            missing.append(i18n.tr("err.render.or").join(f"`{a}`" for a in aliases))
         else:
             found[field] = hit
     if missing:
         shown = ", ".join(repr(str(c)) for c in df.columns[:25])
         shown += ", ..." if len(df.columns) > 25 else ""
-        raise MapInputError(
-            f"{where}: required column(s) {'; '.join(missing)} missing "
-            f"(columns found: {shown}); {fix}"
-        )
+        raise MapInputError(i18n.tr("err.render.columns_missing", where=where,
+                                    missing="; ".join(missing), found=shown, fix=fix))
     return found
 
 
@@ -123,12 +121,14 @@ def select_company(results: pd.DataFrame, company: str) -> pd.DataFrame:
     if not hit.any():
         choices = sorted(set(names))
         close = difflib.get_close_matches(company, choices, n=3, cutoff=0.5)
-        hint = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
-        raise MapInputError(
-            f"company {company!r} is not in the results ({len(choices)} companies, e.g. "
-            f"{', '.join(repr(c) for c in choices[:3])}); {hint}give the name as in column "
-            f"`{results.attrs.get('company_column', 'company_name')}` or the `company_id`"
-        )
+        lg = i18n.message_lang()
+        names = ", ".join(i18n.t("err.jobs.q", lg, name=c) for c in close)
+        hint = i18n.tr("err.render.did_you_mean", names=names) if close else ""
+        raise MapInputError(i18n.tr(
+            "err.render.company_unknown", company=company, n=len(choices),
+            examples=", ".join(i18n.t("err.jobs.q", lg, name=c) for c in choices[:3]), hint=hint,
+            column=results.attrs.get("company_column", "company_name"),
+        ))
     rows = results[hit]
     return rows.sort_values("rank", kind="stable")
 
@@ -204,13 +204,12 @@ class _MapParts:
 def _check_options(lang: str, basemap: str, top_k, site_encoding: str = "packed") -> None:
     i18n.check_lang(lang)
     if basemap not in BASEMAPS:
-        raise InputError(f"basemap {basemap!r} is not known; use one of {', '.join(BASEMAPS)}")
+        raise InputError(i18n.tr("err.render.basemap", value=basemap, known=", ".join(BASEMAPS)))
     if site_encoding not in SITE_ENCODINGS:
-        raise InputError(
-            f"site_encoding {site_encoding!r} is not known; use one of {', '.join(SITE_ENCODINGS)}"
-        )
+        raise InputError(i18n.tr("err.render.site_encoding", value=site_encoding,
+                                 known=", ".join(SITE_ENCODINGS)))
     if not isinstance(top_k, int | np.integer) or top_k < 1:
-        raise InputError(f"top_k {top_k!r} must be a whole number >= 1, e.g. 10")
+        raise InputError(i18n.tr("err.render.top_k", value=repr(top_k)))
 
 
 def _provenance(scored, results, surface, as_of, name, shash) -> tuple[dt.date, Any, Any]:
@@ -285,8 +284,8 @@ def _add_scored(
     _require(
         scored,
         {"site_id": ("site_id",), "score": ("score",), "lon": ("lon",), "lat": ("lat",)},
-        "scored sites",
-        "pass the output of planner.core.scoring.score_sites or read_scored()",
+        i18n.tr("err.render.scored_sites"),
+        i18n.tr("err.render.fix_scored_api"),
     )
     # only the columns the page shows: reordering a 100k-row table copies every column
     shown = pd.DataFrame(scored[[c for c in scored.columns if _SHOWN.match(str(c))]])
@@ -483,7 +482,7 @@ def build_map(
     if results is not None:
         _add_results(m, parts, results, company, lang, top_k)
     elif company is not None:
-        raise InputError("company given without results; pass the results table of `planner score`")
+        raise InputError(i18n.tr("err.render.company_without_results"))
     _frame(parts, layers, lang, day, scenario_name, scenario_hash)
     if iso is not None:
         parts.payload["note"].append(iso["note"])
@@ -523,16 +522,13 @@ def save_map(
     """
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
-        raise InputError(f"map file {str(path)!r} must end in .html, e.g. maps/demo.html")
+        raise InputError(i18n.tr("err.render.map_suffix", file=str(path)))
     check_writable(path, overwrite)
     page = map_html(m)
     urls = _assets.external_urls(page)
     if urls and not allow_external:
-        raise OutputError(
-            f"map for {str(path)!r} would load {len(urls)} file(s) from the network "
-            f"({', '.join(urls[:3])}); it would not open offline. Add the element's JS/CSS with "
-            "planner.render.assets.inline_assets, or pass allow_external=True"
-        )
+        raise OutputError(i18n.tr("err.render.external", file=str(path), n=len(urls),
+                                  urls=", ".join(urls[:3])))
     with atomic_output(path, overwrite) as tmp:
         tmp.write_text(page, encoding="utf-8")
     log.info("wrote map %s (%.1f MB)", path, path.stat().st_size / 1e6)

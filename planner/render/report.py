@@ -211,7 +211,7 @@ def write_report(
     file unless ``overwrite``."""
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
-        raise InputError(f"report file {str(path)!r} must end in .html, e.g. maps/compare.html")
+        raise InputError(i18n.tr("err.render.report_suffix", file=str(path)))
     check_writable(path, overwrite)
     page = render_report(comparison, lang)
     with atomic_output(path, overwrite) as tmp:
@@ -235,7 +235,7 @@ def write_xlsx(
 
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
-        raise InputError(f"spreadsheet {str(path)!r} must end in .xlsx, e.g. out/compare.xlsx")
+        raise InputError(i18n.tr("err.render.xlsx_suffix", file=str(path)))
     c = comparison
     sheets: dict[str, pd.DataFrame] = {"sites": c.table.copy()}
     if c.needs is not None:

@@ -78,7 +78,7 @@ def _lonlat_bounds(surface) -> tuple[tuple[float, float, float, float], tuple[in
     g = surface.grid
     rows, cols = np.nonzero(surface.in_extent)
     if not len(rows):
-        raise InputError("the surface has no cell inside its extent: nothing to draw")
+        raise InputError(i18n.tr("err.render.surface_empty"))
     r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
     # the box's outline, densely sampled: its edges curve in lon/lat
     t = np.linspace(0, 1, 129)
@@ -123,7 +123,7 @@ def surface_overlay_png(
         folium.raster_layers.ImageOverlay(png_data_uri(png), bounds=[[s, w], [n, e]]).add_to(m)
     """
     if not 0 < opacity <= 1:
-        raise InputError(f"opacity={opacity!r}: give a number in (0, 1], e.g. 0.75")
+        raise InputError(i18n.tr("err.render.opacity", value=repr(opacity)))
     bounds, (r0, r1, c0, c1) = _lonlat_bounds(surface)
     west, south, east, north = bounds
     (x_w, x_e), (y_s, y_n) = _crs.lonlat_to_web_mercator([west, east], [south, north])

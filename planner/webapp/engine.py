@@ -219,12 +219,13 @@ def report_xlsx(c, lang: str) -> bytes:
         return path.read_bytes()
 
 
-def read_company_list(name: str, data: bytes):
-    """A company list upload through the CLI's reader: the :class:`CompanyTable`."""
+def read_company_list(name: str, data: bytes, lang: str = "ru"):
+    """A company list upload through the CLI's reader: the :class:`CompanyTable` (the
+    reasons of its rejected rows in ``lang``)."""
     from planner.inputs.companies import read_companies
 
     with private_dir() as d:
-        return read_companies(save_upload(d, name, data))
+        return read_companies(save_upload(d, name, data), lang=lang)
 
 
 def company_from_needs(
@@ -234,6 +235,8 @@ def company_from_needs(
     needs_rail: bool = False,
     hazard_class: str = "",
     max_dist_almaty_km: float | None = None,
+    *,
+    lang: str = "ru",
 ) -> pd.Series:
     """A company typed into the form, read by the same reader as a one-row company list.
 
@@ -253,7 +256,7 @@ def company_from_needs(
     with private_dir() as d:
         path = d / "company.csv"
         pd.DataFrame([row]).to_csv(path, index=False, encoding="utf-8")
-        table = read_companies(path)
+        table = read_companies(path, lang=lang)
     if len(table.rejects):
         raise InputError(str(table.rejects["reason"].iloc[0]))
     return table.valid.iloc[0]
@@ -321,6 +324,7 @@ def run_batch_upload(
             allocate=allocate,
             layers=layers,
             progress=progress,
+            lang=lang,  # the reasons of rejected rows and the table sentences
         )
         out = d / "out"
         out.mkdir()

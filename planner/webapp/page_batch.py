@@ -10,7 +10,15 @@ import streamlit as st
 
 from planner.errors import PlannerError
 from planner.webapp import engine
-from planner.webapp.state import lang, layers, plain, scenario_names, t, upload_limit_mb
+from planner.webapp.state import (
+    in_page_lang,
+    lang,
+    layers,
+    plain,
+    scenario_names,
+    t,
+    upload_limit_mb,
+)
 
 __all__ = ["batch_page"]
 
@@ -117,6 +125,7 @@ def _show(run: engine.BatchRun) -> None:
         )
 
 
+@in_page_lang
 def batch_page() -> None:
     st.title(t("batch_title"))
     st.caption(t("batch_intro"))

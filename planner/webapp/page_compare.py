@@ -12,6 +12,7 @@ from planner.errors import PlannerError
 from planner.webapp import engine, offline
 from planner.webapp.state import (
     builtin_sites,
+    in_page_lang,
     lang,
     layers,
     map_context,
@@ -127,8 +128,8 @@ def _company(scenario_ok: bool):
 def _cached_companies(name: str, data: bytes):
     digest = hashlib.sha256(data).hexdigest()
     cached = st.session_state.get(_K + "co_table")
-    if cached is None or cached[0] != digest:
-        cached = (digest, engine.read_company_list(name, data))
+    if cached is None or cached[0] != (digest, lang()):  # the reasons are in the language
+        cached = ((digest, lang()), engine.read_company_list(name, data, lang()))
         st.session_state[_K + "co_table"] = cached
     return cached[1]
 
@@ -149,7 +150,7 @@ def _company_form():
     )
     try:
         return engine.company_from_needs(
-            name, land, sector, rail, hazard, max_km if max_km > 0 else None
+            name, land, sector, rail, hazard, max_km if max_km > 0 else None, lang=lang()
         )
     except PlannerError as exc:
         st.error(plain(exc))
@@ -305,6 +306,7 @@ def _results(c, tabs) -> None:
         st.iframe(engine.report_html(c, lang()).decode("utf-8"), height=900)
 
 
+@in_page_lang
 def compare_page() -> None:
     st.title(t("compare_title"))
     st.caption(t("compare_intro", n=MAX_SITES))

@@ -7,13 +7,14 @@ import datetime as dt
 import streamlit as st
 
 from planner.errors import PlannerError
-from planner.webapp.state import lang, map_page_html, plain, scenario_names, t
+from planner.webapp.state import in_page_lang, lang, map_page_html, plain, scenario_names, t
 
 __all__ = ["map_page"]
 
 _K = "map_"
 
 
+@in_page_lang
 def map_page() -> None:
     st.title(t("map_title"))
     st.caption(t("map_intro"))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import InputError
+from planner.i18n import tr
 
 __all__ = [
     "DEFAULT_HOST",
@@ -74,31 +75,20 @@ def server_options(host: str, port: int, max_upload_mb: int) -> dict[str, Any]:
 def check_serving(host: str, port: int, password_file: Path | None, max_upload_mb: int) -> None:
     """Refuse settings that would expose the app or cannot work, with the fix."""
     if not 1 <= int(port) <= 65535:
-        raise InputError(f"--port {port} is not a port number; use 1-65535, e.g. --port 8501")
+        raise InputError(tr("err.app.port", port=port))
     if not 1 <= int(max_upload_mb) <= 1024:
-        raise InputError(
-            f"--max-upload-mb {max_upload_mb} is out of range; use 1-1024 (MB), e.g. 20"
-        )
+        raise InputError(tr("err.app.max_upload", value=max_upload_mb))
     if password_file is None:
         if not is_local(host):
-            raise InputError(
-                f"--host {host} serves the app to the network; give a shared password with "
-                "--password-file FILE (a text file whose first line is the password), "
-                "or keep the default --host 127.0.0.1"
-            )
+            raise InputError(tr("err.app.host_needs_password", host=host))
         return
     try:
         secret = first_line(Path(password_file).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            f"password file {str(password_file)!r} cannot be read ({exc}); give a UTF-8 text "
-            "file whose first line is the password"
-        ) from None
+        raise InputError(tr("err.app.password_unreadable", file=str(password_file),
+                            error=exc)) from None
     if len(secret) < 8:
-        raise InputError(
-            f"password file {str(password_file)!r}: its first line (the shared password) must "
-            "have at least 8 characters"
-        )
+        raise InputError(tr("err.app.password_short", file=str(password_file)))
 
 
 def app_environment(

@@ -8,9 +8,11 @@ computes lives in that session's ``st.session_state`` only.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hmac
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import streamlit as st
@@ -22,6 +24,7 @@ __all__ = [
     "LAYERS_ENV",
     "PASSWORD_ENV",
     "UPLOAD_ENV",
+    "in_page_lang",
     "lang",
     "t",
     "plain",
@@ -43,6 +46,18 @@ def lang() -> str:
     """The session's language (ru by default)."""
     value = st.session_state["lang"] if "lang" in st.session_state else i18n.DEFAULT_LANG
     return value if value in i18n.LANGS else i18n.DEFAULT_LANG
+
+
+def in_page_lang(page: Callable[[], None]) -> Callable[[], None]:
+    """Run a page in the session's language (``i18n.use_lang``): the errors and warnings
+    the library raises while the page works are written in it, as the CLI's ``--lang``."""
+
+    @functools.wraps(page)
+    def run() -> None:
+        with i18n.use_lang(lang()):
+            page()
+
+    return run
 
 
 def t(key: str, /, **fields) -> str:
