@@ -332,7 +332,7 @@ def test_file_without_features_is_a_clear_error(cli, tmp_path):
     path = b.write(tmp_path / "empty.osm.pbf")
     with pytest.raises(InputError, match="none of the features"):
         layers_from_osm(path)
-    res = cli("layers", "from-osm", path, "-o", tmp_path / "x.gpkg")
+    res = cli("layers", "from-osm", path, "-o", tmp_path / "x.gpkg", "--lang", "en")
     assert res.exit_code == 1
     assert "no way named БАКАД found; pass --bakad-relation" in res.stderr
     assert not (tmp_path / "x.gpkg").exists()
