@@ -198,4 +198,4 @@ def test_cli_build_usage_errors(tmp_path):
     assert res.exit_code == 2
     res = runner.invoke(app, ["network", "build", str(tmp_path / "missing.osm.pbf"),
                               "-o", str(tmp_path / "x.npz")])  # fmt: skip
-    assert res.exit_code == 1 and "does not exist" in res.output
+    assert res.exit_code == 1 and "не существует" in res.output  # Russian by default
