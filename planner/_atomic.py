@@ -52,26 +52,21 @@ __all__ = [
 
 def check_writable(path: str | os.PathLike, overwrite: bool) -> Path:
     """Refuse an existing ``path`` unless ``overwrite``; refuse a missing parent folder."""
+    from planner.i18n import tr
+
     path = Path(path)
     if path.exists() and not overwrite:
-        raise OutputExistsError(
-            f"output {str(path)!r} already exists; pass --overwrite to replace it "
-            "or choose another file name"
-        )
+        raise OutputExistsError(tr("err.outputs.exists", path=str(path)))
     if not path.parent.exists():
-        raise OutputError(
-            f"output folder {str(path.parent)!r} does not exist; create it first "
-            f"(mkdir -p {path.parent})"
-        )
+        raise OutputError(tr("err.outputs.no_folder", folder=str(path.parent)))
     return path
 
 
 def unwritable_folder(folder: Path, exc: OSError) -> OutputError:
     """The error for a folder that refused a new file (``exc``: why)."""
-    return OutputError(
-        f"cannot write into folder {str(folder)!r}: {exc.strerror or exc}; "
-        "choose a writable folder with -o"
-    )
+    from planner.i18n import tr
+
+    return OutputError(tr("err.outputs.unwritable", folder=str(folder), why=exc.strerror or exc))
 
 
 def manifest_path(output_path: str | os.PathLike) -> Path:
@@ -156,17 +151,18 @@ def check_not_inputs(outputs: Iterable[Path], inputs: Iterable) -> None:
             )
             inside = not same and st is not None and real in in_real.parents
             if same or inside:
-                how = "is" if same else "holds"
-                raise InputError(
-                    f"output {str(out)!r} {how} the input {str(given)!r}"
-                    f"{'' if str(out) == str(given) else f' (both resolve to {str(in_real)!r})'}; "
-                    "writing it would destroy the input, even with --overwrite. Choose another "
-                    "output name, e.g. -o out/results.xlsx"
-                )
+                from planner.i18n import tr
+
+                both = "" if str(out) == str(given) else tr("err.outputs.resolve",
+                                                            path=str(in_real))
+                raise InputError(tr("err.outputs.is_input" if same else "err.outputs.holds_input",
+                                    path=str(out), input=str(given), both=both))  # fmt: skip
 
 
 def _or(items: tuple[str, ...]) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
+    from planner._infiles import either
+
+    return either(items)
 
 
 def check_outputs(
@@ -197,18 +193,20 @@ def check_outputs(
     for o in outs:
         sfx = o.path.suffix.lower()
         if o.suffixes and sfx not in o.suffixes:
-            raise InputError(
-                f"{o.what} {str(o.path)!r} must end in {_or(o.suffixes)} (unknown file type "
-                f"{o.path.suffix or '(none)'!r})" + (f", e.g. {o.example}" if o.example else "")
-            )
+            from planner._infiles import noun
+            from planner.i18n import tr
+
+            raise InputError(tr(
+                "err.outputs.suffix", what=noun(o.what), path=str(o.path), suffixes=_or(o.suffixes),
+                suffix=o.path.suffix or tr("err.outputs.no_suffix"),
+            ) + (tr("err.outputs.example", example=o.example) if o.example else ""))
     seen: dict[Path, Path] = {}
     for p in (f for o in outs for f in o.files()):
         key = Path(os.path.abspath(p))
         if key in seen:
-            raise InputError(
-                f"output {str(p)!r} would be written twice (also as {str(seen[key])!r}); give "
-                "each output its own file name"
-            )
+            from planner.i18n import tr
+
+            raise InputError(tr("err.outputs.twice", path=str(p), other=str(seen[key])))
         seen[key] = p
     for p in seen.values():
         clean_leftovers(p)
@@ -323,11 +321,10 @@ def disk_full_error(path: Path, exc: BaseException) -> OutputError | None:
             t in str(e).lower() for t in _FULL_TEXT
         )
         if full:
-            return OutputError(
-                f"disk full while writing {str(path)!r} (No space left on device in "
-                f"{str(path.parent)!r}); the partial file was removed and any previous "
-                f"{path.name} is unchanged. Free disk space, or write to another disk with -o"
-            )
+            from planner.i18n import tr
+
+            return OutputError(tr("err.outputs.disk_full", path=str(path),
+                                  folder=str(path.parent), name=path.name))  # fmt: skip
         e = e.__cause__ or e.__context__ or (e.args[0] if e.args and isinstance(
             e.args[0], BaseException) else None)  # fmt: skip
     return None

@@ -15,22 +15,51 @@ from pathlib import Path
 
 from planner.errors import InputError
 
-__all__ = ["check_regular", "read_regular_bytes", "read_regular_text", "refuse_special"]
+__all__ = [
+    "check_regular", "either", "noun", "read_regular_bytes", "read_regular_text", "refuse_special",
+]
 
 _KINDS = (
-    (stat.S_ISCHR, "a character device (like /dev/zero or a terminal)"),
-    (stat.S_ISBLK, "a block device (a disk)"),
-    (stat.S_ISFIFO, "a named pipe (FIFO)"),
-    (stat.S_ISSOCK, "a socket"),
-    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISCHR, "chr"),
+    (stat.S_ISBLK, "blk"),
+    (stat.S_ISFIFO, "fifo"),
+    (stat.S_ISSOCK, "sock"),
+    (stat.S_ISDIR, "dir"),
 )
 
 
 def _kind(mode: int) -> str:
+    from planner.i18n import tr
+
     for test, name in _KINDS:
         if test(mode):
-            return name
-    return "not a regular file"
+            return tr(f"err.files.kind.{name}")
+    return tr("err.files.kind.other")
+
+
+def noun(what: str) -> str:
+    """How messages name a kind of file (``"sites file"``) in the message language: the
+    ``err.files.noun`` entry of the English noun, or the noun as given when it has none."""
+    from planner import i18n
+
+    return i18n.section("err.files.noun", i18n.message_lang()).get(
+        what.replace(" ", "_"), what)
+
+
+def either(items) -> str:
+    """``a, b or c`` in the message language (``a, b или c``)."""
+    from planner.i18n import tr
+
+    items = [str(i) for i in items]
+    if len(items) == 1:
+        return items[0]
+    return tr("err.outputs.or", items=", ".join(items[:-1]), last=items[-1])
+
+
+def _special(what: str, path: str | Path, mode: int) -> str:
+    from planner.i18n import tr
+
+    return tr("err.files.special", what=noun(what), path=str(path), kind=_kind(mode))
 
 
 def check_regular(
@@ -42,20 +71,19 @@ def check_regular(
     Raises :class:`~planner.InputError` naming the file and what it is otherwise
     (missing, a device, a FIFO, a socket, a folder).
     """
+    from planner.i18n import tr
+
     p = Path(path)
     try:
         st = os.stat(p)
     except FileNotFoundError as exc:
-        raise error(f"{what} {str(p)!r} does not exist; check the path") from exc
+        raise error(tr("err.files.missing", what=noun(what), path=str(p))) from exc
     except OSError as exc:
-        raise error(f"{what} {str(p)!r} cannot be read ({exc.strerror}); check the path "
-                         "and its permissions") from exc
+        raise error(tr("err.files.unreadable", what=noun(what), path=str(p),
+                       why=exc.strerror or exc)) from exc  # fmt: skip
     if stat.S_ISREG(st.st_mode) or (folder_ok and stat.S_ISDIR(st.st_mode)):
         return p
-    raise error(
-        f"{what} {str(p)!r} is {_kind(st.st_mode)}, not a regular file; the planner reads "
-        "inputs only from ordinary files: save the data to a file and pass its path"
-    )
+    raise error(_special(what, p, st.st_mode))
 
 
 def read_regular_bytes(path: str | Path, what: str = "input file") -> bytes:
@@ -80,7 +108,4 @@ def refuse_special(
     except (OSError, ValueError):
         return
     if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
-        raise error(
-            f"{what} {str(path)!r} is {_kind(mode)}, not a regular file; the planner reads "
-            "inputs only from ordinary files: save the data to a file and pass its path"
-        )
+        raise error(_special(what, path, mode))

@@ -40,7 +40,7 @@ def _good_folder(folder: Path) -> Path:
 
 
 def test_list_shows_every_layer(cli):
-    res = cli("layers", "list")
+    res = cli("layers", "list", "--lang", "en")
     assert res.exit_code == 0, res.output
     for name in LAYER_NAMES:
         assert name in res.stdout
@@ -49,7 +49,7 @@ def test_list_shows_every_layer(cli):
 
 def test_list_with_replacement_layers(cli, tmp_path):
     folder = _good_folder(tmp_path / "official")
-    res = cli("layers", "list", "--layers", folder)
+    res = cli("layers", "list", "--lang", "en", "--layers", folder)
     assert res.exit_code == 0, res.output
     assert "official" in res.stdout
     assert "zones" in res.stdout
@@ -58,7 +58,7 @@ def test_list_with_replacement_layers(cli, tmp_path):
 
 def test_check_valid_data_exits_0(cli, tmp_path):
     folder = _good_folder(tmp_path / "official")
-    res = cli("layers", "check", folder)
+    res = cli("layers", "check", "--lang", "en", folder)
     assert res.exit_code == 0, res.output
     assert "ok:" in res.stdout and "zones replaced" in res.stdout
     assert "using the built-in layer" in res.stdout  # notes are shown
@@ -66,7 +66,7 @@ def test_check_valid_data_exits_0(cli, tmp_path):
 
 def test_check_prints_every_problem_and_exits_1(cli, tmp_path):
     path = _zones_with_three_problems(tmp_path / "bad")
-    res = cli("layers", "check", path.parent)
+    res = cli("layers", "check", "--lang", "en", path.parent)
     assert res.exit_code == 1
     err = res.stderr
     assert "3 problem(s)" in err
@@ -77,26 +77,26 @@ def test_check_prints_every_problem_and_exits_1(cli, tmp_path):
 
 
 def test_check_missing_path_is_a_clean_error(cli, tmp_path):
-    res = cli("layers", "check", tmp_path / "nope")
+    res = cli("layers", "check", "--lang", "en", tmp_path / "nope")
     assert res.exit_code == 1
-    assert res.stderr.startswith("ошибка: layers path") and "does not exist" in res.stderr
+    assert res.stderr.startswith("error: layers path") and "does not exist" in res.stderr
     assert "Traceback" not in res.output
 
 
 def test_export_writes_five_layers_and_refuses_to_overwrite(cli, tmp_path):
     out = tmp_path / "layers.gpkg"
-    res = cli("layers", "export", "-o", out)
+    res = cli("layers", "export", "--lang", "en", "-o", out)
     assert res.exit_code == 0, res.output
     assert {str(n) for n, _ in pyogrio.list_layers(out)} == set(LAYER_NAMES)
     before = out.read_bytes()
 
-    res = cli("layers", "export", "-o", out)
+    res = cli("layers", "export", "--lang", "en", "-o", out)
     assert res.exit_code == 1
     assert "already exists" in res.stderr and "--overwrite" in res.stderr
     assert "Traceback" not in res.output
     assert out.read_bytes() == before
 
-    res = cli("layers", "export", "-o", out, "--overwrite")
+    res = cli("layers", "export", "--lang", "en", "-o", out, "--overwrite")
     assert res.exit_code == 0, res.output
     assert len(pyogrio.list_layers(out)) == 5
 
@@ -104,19 +104,19 @@ def test_export_writes_five_layers_and_refuses_to_overwrite(cli, tmp_path):
 def test_export_of_replaced_layers(cli, tmp_path):
     folder = _good_folder(tmp_path / "official")
     out = tmp_path / "merged.gpkg"
-    res = cli("layers", "export", "--layers", folder, "-o", out)
+    res = cli("layers", "export", "--lang", "en", "--layers", folder, "-o", out)
     assert res.exit_code == 0, res.output
     assert pyogrio.read_info(out, layer="zones")["features"] == 2
 
 
 def test_export_needs_gpkg(cli, tmp_path):
-    res = cli("layers", "export", "-o", tmp_path / "layers.shp")
+    res = cli("layers", "export", "--lang", "en", "-o", tmp_path / "layers.shp")
     assert res.exit_code == 1 and ".gpkg" in res.stderr
     assert not (tmp_path / "layers.shp").exists()
 
 
 def test_export_into_a_missing_folder(cli, tmp_path):
-    res = cli("layers", "export", "-o", tmp_path / "no" / "layers.gpkg")
+    res = cli("layers", "export", "--lang", "en", "-o", tmp_path / "no" / "layers.gpkg")
     assert res.exit_code == 1 and "does not exist" in res.stderr
 
 
@@ -133,7 +133,7 @@ def test_unknown_command_exits_2(cli):
 
 
 def test_unknown_option_exits_2(cli):
-    assert cli("layers", "list", "--colour").exit_code == 2
+    assert cli("layers", "list", "--lang", "en", "--colour").exit_code == 2
 
 
 def test_user_error_has_no_traceback_but_debug_shows_one(tmp_path):
@@ -142,7 +142,7 @@ def test_user_error_has_no_traceback_but_debug_shows_one(tmp_path):
                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert plain.returncode == 1
     assert "Traceback" not in plain.stderr
-    assert plain.stderr.startswith("ошибка: 3 problem(s) in the layers")
+    assert plain.stderr.startswith("ошибка: в слоях найдено ошибок: 3")  # Russian by default
     debug = subprocess.run([*CLI, "--debug", "layers", "list", "--layers", str(path.parent)],
                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert debug.returncode == 1
@@ -158,6 +158,6 @@ def test_usage_errors_exit_2_in_a_real_process(args, tmp_path):
 
 def test_user_text_is_printed_literally_not_as_markup(cli, tmp_path):
     folder = _good_folder(tmp_path / "[bold]official[/bold]")
-    res = cli("layers", "check", folder)
+    res = cli("layers", "check", "--lang", "en", folder)
     assert res.exit_code == 0, res.output
     assert "[bold]official[/bold] is valid" in res.stdout

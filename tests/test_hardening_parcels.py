@@ -60,4 +60,4 @@ def test_score_sites_manifest_lists_them(cli, tmp_path):
     assert res.exit_code == 0, res.output
     manifest = json.loads((tmp_path / "s.csv.manifest.json").read_text("utf-8"))
     text = json.dumps(manifest, ensure_ascii=False)
-    assert "stated area_ha 12.00 replaced" in text and "p-bowtie" in text
+    assert "указанная area_ha 12,00 заменена" in text and "p-bowtie" in text  # ru default

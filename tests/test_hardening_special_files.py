@@ -68,7 +68,7 @@ def test_cli_score_refuses_fifo_and_dev_zero(fifo, tmp_path):
     for src in (fifo, "/dev/zero"):
         res = _run("score", src, "-o", tmp_path / "r.csv")
         assert res.returncode == 1, res.stderr
-        assert "not a regular file" in res.stderr and "Traceback" not in res.stderr
+        assert "не обычный файл" in res.stderr and "Traceback" not in res.stderr  # ru default
 
 
 def test_cli_other_inputs_refuse_special_files(fifo, tmp_path):
@@ -90,7 +90,7 @@ def test_cli_other_inputs_refuse_special_files(fifo, tmp_path):
     for args in cases:
         res = _run(*args)
         assert res.returncode in (1, 2), (args, res.stderr)
-        assert "not a regular file" in res.stderr, (args, res.stderr)
+        assert "не обычный файл" in res.stderr, (args, res.stderr)  # Russian by default
 
 
 def test_layer_folder_with_a_fifo_is_refused(tmp_path):

@@ -406,7 +406,7 @@ def test_required_ids_and_kinds(tmp_path):
     probs = problems_of(write_fc(tmp_path / "t", "transport", t))
     assert len(probs) == 2
     assert "no feature of kind 'logistics_target'" in probs[0]
-    assert "railway or rail_station or freight_yard" in probs[1]
+    assert "railway, rail_station or freight_yard" in probs[1]
 
 
 def test_required_id_with_the_wrong_kind(tmp_path):

@@ -287,15 +287,15 @@ def test_report_counts_and_missing(result):
 def test_cli_writes_checks_and_scores(cli, extract, tmp_path):
     path, t = extract
     out = tmp_path / "official.gpkg"
-    res = cli("layers", "from-osm", path, "-o", out)
+    res = cli("layers", "from-osm", path, "-o", out, "--lang", "en")
     assert res.exit_code == 0, res.output
     assert "bakad: 5 feature(s)" in res.stdout
     cand = tmp_path / "official_candidates.gpkg"
     assert out.is_file() and cand.is_file()
-    check = cli("layers", "check", out)
+    check = cli("layers", "check", out, "--lang", "en")
     assert check.exit_code == 0, check.output
     assert "bakad, cities, transport, constraints replaced" in check.stdout
-    again = cli("layers", "from-osm", path, "-o", out)
+    again = cli("layers", "from-osm", path, "-o", out, "--lang", "en")
     assert again.exit_code == 1 and "already exists" in again.stderr
     scored = tmp_path / "scored.gpkg"
     res = cli("score-sites", cand, "--layers", out, "-o", scored, "--as-of", "2026-01-01")
@@ -332,7 +332,7 @@ def test_file_without_features_is_a_clear_error(cli, tmp_path):
     path = b.write(tmp_path / "empty.osm.pbf")
     with pytest.raises(InputError, match="none of the features"):
         layers_from_osm(path)
-    res = cli("layers", "from-osm", path, "-o", tmp_path / "x.gpkg")
+    res = cli("layers", "from-osm", path, "-o", tmp_path / "x.gpkg", "--lang", "en")
     assert res.exit_code == 1
     assert "no way named БАКАД found; pass --bakad-relation" in res.stderr
     assert not (tmp_path / "x.gpkg").exists()

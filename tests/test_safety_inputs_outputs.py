@@ -70,7 +70,7 @@ def test_output_that_is_an_input_is_refused(cli, tmp_path, case, how):
     res = cli(*argv, "--overwrite", *(["--as-of", AS_OF] if case in ("map", "surface") else []))
     assert res.exit_code == 1, res.output
     text = " ".join(res.output.split())
-    assert "writing it would destroy the input" in text
+    assert "запись уничтожила бы входные данные" in text  # Russian by default
     assert src.read_bytes() == b"precious input, must survive\n"
 
 

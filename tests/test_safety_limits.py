@@ -27,7 +27,7 @@ def test_existing_rejects_file_is_refused_before_reading(cli, tmp_path, monkeypa
     res = cli("score", example_path(), "-o", tmp_path / "r.xlsx", "--rejects",
               tmp_path / "rejects.csv")  # fmt: skip
     assert res.exit_code == 1, res.output
-    assert "already exists" in " ".join(res.output.split())
+    assert "уже существует" in " ".join(res.output.split())  # Russian by default
     assert (tmp_path / "rejects.csv").read_text() == "keep me"
 
 

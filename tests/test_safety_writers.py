@@ -313,7 +313,7 @@ def test_disk_full_in_the_cli_is_one_paragraph(cli, tmp_path, monkeypatch):
     res = cli("score-sites", "builtin", "-o", tmp_path / "s.gpkg", "--no-why",
               "--as-of", "2026-01-01")  # fmt: skip
     assert res.exit_code == 1
-    assert "disk full while writing" in " ".join(res.output.split())
+    assert "диск заполнен при записи" in " ".join(res.output.split())  # Russian by default
     assert "Traceback" not in res.output and _leftovers(tmp_path) == []
 
 

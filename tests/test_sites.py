@@ -14,6 +14,7 @@ from pyproj import Geod
 from planner import InputError
 from planner.crs import lonlat_to_metric
 from planner.errors import SiteFileError
+from planner.inputs.rejects import machine_headers
 from planner.inputs.sites import (
     SITE_COLUMNS,
     builtin_sites,
@@ -431,9 +432,11 @@ def test_cli_sites_grid_and_check(cli, tmp_path):
     res = cli("sites", "check", "--lang", "en", bad)
     assert res.exit_code == 1 and "row 2 (site 'A')" in res.output and "swapped" in res.output
     some = _csv(tmp_path, "id;lat;lon\nA;76,9;43,2\nB;43,4;77,0\n", name="some.csv")
-    res = cli("sites", "check", some, "--rejects", tmp_path / "r.csv")
+    res = cli("sites", "check", "--lang", "en", some, "--rejects", tmp_path / "r.csv")
     assert res.exit_code == 3 and "row 2 (site 'A')" in res.output
     rej = pd.read_csv(tmp_path / "r.csv", sep=";", encoding="utf-8-sig", dtype=str)
+    assert list(rej.columns[:3]) == ["File row", "Id", "Column"]  # headed in --lang
+    rej = machine_headers(rej)
     assert rej[["row", "id", "column"]].values.tolist() == [["2", "A", "lat; lon"]]
-    res = cli("sites", "check", some, "--strict")
+    res = cli("sites", "check", "--lang", "en", some, "--strict")
     assert res.exit_code == 1 and "nothing was loaded" in res.output

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from _book import read_book
 
+from planner.inputs.rejects import machine_headers
 from planner.jobs.batch import run_batch
 from planner.jobs.batch_outputs import write_batch
 
@@ -179,6 +180,8 @@ def test_csv_follows_the_input_convention(layers, tmp_path):
     np.testing.assert_allclose(back["score"], result.results["score"], rtol=1e-9)
     assert back["name"].tolist() == result.results["name"].tolist()
     rej = pd.read_csv(written["rejects"], sep=sep, encoding="cp1251", dtype=str)
+    assert list(rej.columns[:2]) == ["Строка файла", "Код"]  # headed in the language (ru)
+    rej = machine_headers(rej)
     assert rej["row"].astype(int).tolist() == result.rejects["row"].tolist()
     assert list(rej.columns[:5]) == ["row", "id", "column", "value", "reason"]
 
@@ -191,7 +194,7 @@ def test_semicolon_list_gets_semicolon_files_unless_told(layers, tmp_path):
     text = (tmp_path / "r.csv").read_bytes().decode("utf-8-sig")  # Kazakh reasons: UTF-8
     assert text.splitlines()[0].count(";") > 5 and "12,5" in text  # decimal comma
     rej = written["rejects"].read_bytes().decode("cp1251").splitlines()
-    assert rej[0].startswith("row;id;column;value;reason")
+    assert rej[0].startswith("Строка файла;Код;Столбец;Значение;Причина")
     assert rej[1].startswith("3;ООО Бета;Площадь, га;много;") or rej[1].startswith(
         '3;ООО Бета;"Площадь, га";много;')
     written = write_batch(result, tmp_path / "c2.csv", csv_sep=",")

@@ -12,7 +12,7 @@ from rich.table import Table
 from planner.errors import LayerError
 
 from .app import app, command, command_line, err_console, out_console
-from .options import LayersOpt, OverwriteOpt
+from .options import Lang, LangOpt, LayersOpt, OverwriteOpt
 
 layers_app = typer.Typer(help="List, check and export the geodata layers.", no_args_is_help=True)
 app.add_typer(layers_app, name="layers")
@@ -22,44 +22,53 @@ def _say(console, text: str) -> None:
     console.print(escape(text), highlight=False)
 
 
+_COLUMNS = ("layer", "kinds", "features", "statuses", "estimated", "source", "licences")
+
+
 @command(layers_app, "list")
-def list_cmd(layers: LayersOpt = None) -> None:
+def list_cmd(layers: LayersOpt = None, lang: LangOpt = Lang.ru) -> None:
     """Table of layers: kinds, feature counts, statuses, estimated count, sources."""
+    from planner import i18n
     from planner.inputs import layers as _layers
 
+    lg = lang.value
+    words = i18n.section("out.layers", lg)
     ls = _layers.load_layers(layers)
     for note in ls.notes:
-        _say(err_console, f"note: {note}")
-    title = "planner layers " + (f"({layers})" if layers else "(built-in, indicative)")
+        _say(err_console, words["note"].format(note=note))
+    title = words["title_path"].format(path=layers) if layers else words["title_builtin"]
     table = Table(title=escape(title))
-    for col in ("layer", "kinds", "features", "statuses", "estimated", "source", "licences"):
-        table.add_column(col, overflow="fold", no_wrap=col == "layer")
+    for col in _COLUMNS:
+        table.add_column(escape(words[f"col_{col}"]), overflow="fold", no_wrap=col == "layer")
     for name in _layers.LAYER_NAMES:
         gdf = ls[name]
-        kinds = ", ".join(f"{k} {n}" for k, n in gdf["kind"].value_counts().sort_index().items())
+        kinds = ", ".join(f"{i18n.kind_label(k, lg)} {n}"
+                          for k, n in gdf["kind"].value_counts().sort_index().items())
         st = gdf["status"].dropna().value_counts().sort_index()
-        statuses = ", ".join(f"{k} {n}" for k, n in st.items()) or "-"
+        statuses = ", ".join(f"{i18n.status_label(k, lg)} {n}" for k, n in st.items()) or "-"
         src = ls.sources[name]
         if src == "builtin":
-            src = "built-in; " + _source_summary(gdf)
-        lic = gdf["licence"].fillna("not given").str.split(":").str[0].value_counts()
+            src = words["builtin_source"].format(summary=_source_summary(gdf, lg))
+        lic = gdf["licence"].fillna(words["not_given"]).str.split(":").str[0].value_counts()
         table.add_row(name, escape(kinds), str(len(gdf)), escape(statuses),
                       f"{int(gdf['estimated'].sum())}/{len(gdf)}", escape(src),
                       escape(", ".join(f"{k} {n}" for k, n in lic.items())))
     out_console.print(table)
     if "builtin" in ls.sources.values():
-        _say(out_console, "Built-in geometry is indicative where `estimated` (see "
-             "geodata/README.md); boundaries from geokz / OCHA COD-AB, settlements and "
-             "places from OpenStreetMap.")
+        _say(out_console, words["indicative"])
     for credit in ls.licences():
-        _say(out_console, f"Licence and credit: {credit}")
+        _say(out_console, words["credit"].format(credit=credit))
 
 
-def _source_summary(gdf) -> str:
+def _source_summary(gdf, lang: str) -> str:
+    from planner import i18n
+
+    words = i18n.section("out.layers", lang)
     osm = int(gdf["source"].str.contains("OpenStreetMap", na=False).sum())
-    parts = [f"accuracy {gdf['accuracy_m'].min():.0f}-{gdf['accuracy_m'].max():.0f} m"]
+    parts = [words["accuracy"].format(lo=i18n.format_number(gdf["accuracy_m"].min(), lang),
+                                      hi=i18n.format_number(gdf["accuracy_m"].max(), lang))]
     if osm:
-        parts.append(f"{osm} OSM-derived")
+        parts.append(words["osm_derived"].format(n=osm))
     return ", ".join(parts)
 
 
@@ -70,22 +79,25 @@ def check_cmd(
         typer.Argument(help="Folder of layer files, a .gpkg or one <layer>.geojson to "
                        "validate, e.g. ./official/"),
     ],
+    lang: LangOpt = Lang.ru,
 ) -> None:
     """Validate a user's layers and print every problem (exit 0 valid, 1 problems)."""
+    from planner import i18n
     from planner.inputs import layers as _layers
 
+    words = i18n.section("out.layers", lang.value)
     try:
         ls = _layers.load_layers(path)
     except LayerError as exc:
-        err_console.print(f"[bold red]{len(exc.problems)} problem(s)[/] in {escape(str(path))}:",
-                          highlight=False)
+        head = escape(words["problems"].format(n=len(exc.problems), path=path))
+        err_console.print(f"[bold red]{head}[/]", highlight=False)
         for p in exc.problems:
             _say(err_console, f"  - {p}")
         raise typer.Exit(1) from None
     for note in ls.notes:
-        _say(out_console, f"note: {note}")
+        _say(out_console, words["note"].format(note=note))
     replaced = [n for n, s in ls.sources.items() if s != "builtin"]
-    _say(out_console, f"ok: {path} is valid ({', '.join(replaced)} replaced)")
+    _say(out_console, words["valid"].format(path=path, names=", ".join(replaced)))
 
 
 @command(layers_app, "export")
@@ -96,8 +108,10 @@ def export_cmd(
     ],
     layers: LayersOpt = None,
     overwrite: OverwriteOpt = False,
+    lang: LangOpt = Lang.ru,
 ) -> None:
     """Write all layers into one GeoPackage that QGIS/ArcGIS can open."""
+    from planner import i18n
     from planner._atomic import Output, check_outputs
     from planner.inputs import layers as _layers
     from planner.render.outputs import write_manifest
@@ -111,7 +125,8 @@ def export_cmd(
                    extra={"sources": ls.sources, "crs": "EPSG:4326",
                           "layers_fingerprint": ls.fingerprint()},
                    command=command_line(ctx), overwrite=overwrite)  # fmt: skip
-    _say(out_console, f"wrote {output} ({len(_layers.LAYER_NAMES)} layers, EPSG:4326)")
+    _say(out_console, i18n.t("out.layers.exported", lang.value, path=output,
+                             n=len(_layers.LAYER_NAMES)))
 
 
 @command(layers_app, "from-osm")
@@ -147,8 +162,10 @@ def from_osm_cmd(
                      "(default) or keep everything in the extract."),
     ] = True,
     overwrite: OverwriteOpt = False,
+    lang: LangOpt = Lang.ru,
 ) -> None:
     """Turn an OpenStreetMap extract into planner layers (exit 1 when it holds none)."""
+    from planner import i18n
     from planner.inputs.osm import OSM_LICENCE
     from planner.jobs.osm_layers import layers_from_osm_job
 
@@ -156,9 +173,10 @@ def from_osm_cmd(
         extract, output, candidates=candidates, bakad_relation=bakad_relation,
         min_water_ha=min_water_ha, clip=clip, overwrite=overwrite, command=command_line(ctx),
     )
-    _say(out_console, result.report())
-    _say(out_console, f"wrote {out} (layers {', '.join(result.layers)}; EPSG:4326; "
-         f"{OSM_LICENCE}); check it with `planner layers check {out}`")
+    lg = lang.value
+    _say(out_console, result.report(lg))
+    _say(out_console, i18n.t("out.layers.osm_wrote", lg, path=out, names=", ".join(result.layers),
+                             licence=OSM_LICENCE))  # fmt: skip
     if cand is not None:
-        _say(out_console, f"wrote {cand} ({len(result.candidates)} candidate sites: "
-             f"planner score-sites {cand} --layers {out} -o scored.gpkg)")
+        _say(out_console, i18n.t("out.layers.osm_candidates", lg, path=cand, layers=out,
+                                 n=len(result.candidates)))  # fmt: skip

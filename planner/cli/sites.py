@@ -175,18 +175,20 @@ def check_cmd(
                       parcels=_n(n_poly, lang.value))  # fmt: skip
         out_console.print(escape(line), highlight=False)
         return
-    out_console.print(
-        f"{escape(str(path))}: {facts.get('rows_in', 0):,} rows, {len(gdf):,} valid, "
-        f"{len(table):,} rejected (rows as a spreadsheet shows them: the header is row 1)",
-        highlight=False,
-    )
-    for line in row_problems(table, unit=facts.get("unit", "row")):
-        err_console.print(f"[red]rejected {escape(line)}[/]", highlight=False)
+    lg = lang.value
+    unit = facts.get("unit", "row")
+    line = i18n.t("out.sites.read_" + ("features" if unit == "feature" else "rows"), lg,
+                  path=path, rows=_n(facts.get("rows_in", 0), lg), valid=_n(len(gdf), lg),
+                  rejected=_n(len(table), lg))  # fmt: skip
+    out_console.print(escape(line), highlight=False)
+    for line in row_problems(table, unit=unit):
+        err_console.print(f"[red]{escape(i18n.t('out.sites.rejected', lg, line=line))}[/]",
+                          highlight=False)  # fmt: skip
     if rejects is not None:
         write_rejects(table, rejects, overwrite=overwrite, style=CsvStyle.follow(facts, csv_sep),
-                      lang="ru", inputs={"sites": path}, command=None,
+                      lang=lg, inputs={"sites": path}, command=None,
                       counts={k: facts.get(k) for k in ("rows_in", "valid", "rejected")})
-        out_console.print(f"wrote {escape(str(rejects))}", highlight=False)
+        out_console.print(escape(i18n.t("cli.wrote_file", lg, path=rejects)), highlight=False)
     raise typer.Exit(EXIT_REJECTS)
 
 
@@ -280,10 +282,8 @@ def score_sites_cmd(
     if top and len(run.top):
         out_console.print(_top_table(run.top, why, lg))
     if run.n_rejected:
-        err_console.print(
-            f"sites file: {run.n_rejected} row(s) rejected -> {escape(str(run.rejects))}",
-            highlight=False,
-        )
+        err_console.print(escape(i18n.t("out.sites.score_rejected", lg, n=_n(run.n_rejected, lg),
+                                        path=run.rejects)), highlight=False)  # fmt: skip
         raise typer.Exit(EXIT_REJECTS)
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import shapely
 
 from planner import crs as _crs
+from planner.i18n import tr
 from planner.inputs._osm_features import _fid, _frame, _row, _to_lonlat_geoms, _to_metric_geoms
 from planner.inputs._osm_read import _Collected
 
@@ -43,8 +44,7 @@ def _merge_ring(ways: list[dict], notes: list[str]):
         else:
             kept.append(g)
     if dropped_m > 2 * CARRIAGEWAY_M:
-        notes.append(f"bakad: {dropped_m / 1000:.1f} km of a second carriageway left out; "
-                     "the line follows one carriageway")
+        notes.append(tr("err.osm.carriageway", km=f"{dropped_m / 1000:.1f}"))
     merged = shapely.line_merge(shapely.MultiLineString(kept))
     kept = sorted(shapely.get_parts(merged), key=lambda g: -g.length)
     line = kept.pop(0)
@@ -71,13 +71,12 @@ def _merge_ring(ways: list[dict], notes: list[str]):
             pc = pc[::-1] if flip else pc
             coords = np.vstack([coords, pc[1:] if d == 0 else pc])
         if d > 0:
-            notes.append(f"bakad: a gap of {d:.0f} m between its ways was bridged")
+            notes.append(tr("err.osm.gap", m=f"{d:.0f}"))
         line = shapely.LineString(coords)
     if rest:
-        notes.append(
-            f"bakad: {len(rest)} piece(s) ({sum(p.length for p in rest) / 1000:.1f} km) lie more "
-            f"than {MAX_RING_GAP_M / 1000:.0f} km from the rest and were kept as separate parts"
-        )
+        notes.append(tr("err.osm.pieces", n=len(rest),
+                        km=f"{sum(p.length for p in rest) / 1000:.1f}",
+                        gap=f"{MAX_RING_GAP_M / 1000:.0f}"))  # fmt: skip
         return shapely.MultiLineString([line, *rest])
     return line
 
@@ -98,7 +97,7 @@ def _interchanges(c: _Collected, ring_m, stamp: str, notes: list[str]) -> list[t
             pts.append((lon, lat, None, lk))
     unused = [j for j in c.junctions if j["id"] not in c.ring_nodes]
     if unused:
-        notes.append(f"bakad: {len(unused)} motorway_junction node(s) not on BAKAD ignored")
+        notes.append(tr("err.osm.junctions_ignored", n=len(unused)))
     if not pts:
         return []
     x, y = _crs.lonlat_to_metric([p[0] for p in pts], [p[1] for p in pts])
@@ -152,19 +151,16 @@ def _interchanges(c: _Collected, ring_m, stamp: str, notes: list[str]) -> list[t
                    link_ways=";".join(link_ids))
         out.append((row, pos))
     out.sort(key=lambda t: t[0]["chainage_km"])
-    notes.append(f"bakad: {len(out)} interchange(s) from {sum(1 for p in pts if p[2])} "
-                 f"motorway_junction node(s) and {links_used} link road(s)")
+    notes.append(tr("err.osm.interchanges", n=len(out), nodes=sum(1 for p in pts if p[2]),
+                    links=links_used))  # fmt: skip
     return out
 
 
 def _bakad_layer(c: _Collected, stamp: str, relation: int | None, notes: list[str],
                  missing: list[str]) -> gpd.GeoDataFrame | None:
     if not c.ring:
-        missing.append(
-            "no way named БАКАД found; pass --bakad-relation ID (the route relation of BAKAD "
-            "on openstreetmap.org)" if relation is None else
-            f"relation {relation}: none of its ways is a highway in the extract"
-        )
+        missing.append(tr("err.osm.no_bakad", name="БАКАД") if relation is None else
+                       tr("err.osm.relation_empty", relation=relation))
         return None
     ring_m = _merge_ring(c.ring, notes)
     ring_ll = _to_lonlat_geoms([ring_m])[0]
@@ -177,9 +173,9 @@ def _bakad_layer(c: _Collected, stamp: str, relation: int | None, notes: list[st
     rows, geoms = [row], [ring_ll]
     ics = _interchanges(c, main, stamp, notes)
     if not ics:
-        missing.append("BAKAD has no motorway_junction node and no link road in the extract")
+        missing.append(tr("err.osm.no_interchange"))
     for r, g in ics:
         rows.append(r)
         geoms.append(g)
-    notes.append(f"bakad: ring road {ring_m.length / 1000:.1f} km from {len(ways)} way(s)")
+    notes.append(tr("err.osm.ring", km=f"{ring_m.length / 1000:.1f}", n=len(ways)))
     return _frame(rows, geoms)

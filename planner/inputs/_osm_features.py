@@ -13,6 +13,7 @@ import shapely
 
 from planner import crs as _crs
 from planner import i18n
+from planner.i18n import tr
 from planner.inputs._osm_read import _low
 
 OSM_LICENCE = "ODbL 1.0: © OpenStreetMap contributors"
@@ -208,10 +209,9 @@ def _transport(c, stamp, polys, notes, missing) -> gpd.GeoDataFrame:
         rows.append(_row(rec, kind, _fid(rec["osm"]), stamp, "point", **extra))
         geoms.append(pt)
     if small:
-        notes.append(f"transport: {small} aerodrome(s) without an IATA or ICAO code "
-                     "(airstrips) left out")
+        notes.append(tr("err.osm.airstrips", n=small))
     if not any(r["kind"] == "railway" for r in rows):
-        missing.append("no railway=rail way in the extract")
+        missing.append(tr("err.osm.no_rail"))
     return _frame(rows, geoms)
 
 
@@ -221,7 +221,7 @@ def _cities(c, stamp, polys, city_osm, admins, notes, missing) -> gpd.GeoDataFra
         rows.append(_row(city_osm, "city_outline", "almaty", stamp, "admin"))
         geoms.append(polys[city_osm["osm"]])
     else:
-        missing.append("no admin_level=4 boundary named Алматы (Almaty city limits)")
+        missing.append(tr("err.osm.no_city", name="Алматы"))
     for a in admins:
         if polys.get(a["osm"]) is None:
             continue
@@ -278,12 +278,11 @@ def _cities(c, stamp, polys, city_osm, admins, notes, missing) -> gpd.GeoDataFra
                 f"{uncovered[i]['tags'].get('name', '?')} r={radii[i]:.0f} m" for i in idx))
         rows += r
         geoms += g
-        notes.append(f"cities: {len(uncovered)} village/hamlet node(s) without a residential "
-                     f"polygon drawn as estimated circles (estimated=true) in {len(r)} tile(s)")
+        notes.append(tr("err.osm.circles", n=len(uncovered), tiles=len(r)))
     for fid, ok in found.items():
         if not ok:
-            missing.append(f"no place node for {fid.replace('-centre', '').title()} "
-                           f"({'place=city Алматы' if fid == 'almaty-centre' else 'Қонаев'})")
+            missing.append(tr("err.osm.no_place_almaty", name="Алматы") if fid == "almaty-centre"
+                           else tr("err.osm.no_place_konaev", name="Қонаев"))  # fmt: skip
     return _frame(rows, geoms)
 
 
@@ -299,8 +298,7 @@ def _constraints(c, stamp, polys, region_osm, city_osm, min_water_ha, notes,
                              reason="outside_region"))
             geoms.append(polys[city_osm["osm"]])
     else:
-        missing.append("no admin_level=4 boundary named Алматинская область (the region "
-                       "outline)")
+        missing.append(tr("err.osm.no_region", name="Алматинская область"))
     if city_osm and polys.get(city_osm["osm"]) is not None:
         rows.append(_row(city_osm, "city_limits", "limits-almaty", stamp, "admin",
                          reason="city_limits"))
@@ -318,8 +316,7 @@ def _constraints(c, stamp, polys, region_osm, city_osm, min_water_ha, notes,
         area_ha = shapely.area(metric) / 1e4
         small = int((area_ha < min_water_ha).sum())
         if small:
-            notes.append(f"constraints: {small} water polygon(s) under {min_water_ha:g} ha "
-                         "left out")
+            notes.append(tr("err.osm.small_water", n=small, ha=f"{min_water_ha:g}"))
         for i in np.flatnonzero(area_ha >= OWN_WATER_HA):  # lakes, reservoirs: on their own
             rows.append(_row(water[i], "water", _fid(water[i]["osm"]), stamp, "area",
                              reason="water", area_ha=round(float(area_ha[i]), 2)))

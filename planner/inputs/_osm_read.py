@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planner.errors import InputError
+from planner.i18n import tr
 
 BAKAD_NAME = re.compile(
     r"бакад|bakad|үаааж|большая\s+алматинская\s+кольцевая|үлкен\s+алматы\s+айналма"
@@ -180,7 +181,7 @@ def _collect(path: Path, bakad_ways: set[int]) -> tuple[_Collected, str | None]:
             try:
                 geom = wkb.create_multipolygon(obj)
             except RuntimeError as exc:
-                c.broken.append(f"{_osm_ref(key)} ({kind}): no polygon could be made ({exc})")
+                c.broken.append(tr("err.osm.no_polygon", ref=_osm_ref(key), what=kind, error=exc))
                 continue
             _stamp(c, obj)
             c.areas.append({"osm": _osm_ref(key), "id": obj.orig_id(), "tags": tags,
@@ -205,9 +206,7 @@ def _way(c: _Collected, way, wkb, bakad_ways: set[int]) -> None:
         if len(nodes) >= 4 and nodes[0].ref == nodes[-1].ref:
             c.area_candidates[f"w{way.id}"] = area_kind
         elif area_kind in _AREA_ONLY:  # boundary ways are members of their relation
-            c.broken.append(
-                f"way/{way.id} ({area_kind}): tagged as an area but not closed; skipped"
-            )
+            c.broken.append(tr("err.osm.not_closed", ref=f"way/{way.id}", what=area_kind))
         return
     if way.id in bakad_ways:
         return  # collected by _collect_ring
@@ -219,8 +218,8 @@ def _way(c: _Collected, way, wkb, bakad_ways: set[int]) -> None:
     try:
         geom = wkb.create_linestring(way)
     except Exception as exc:  # noqa: BLE001 - osmium raises InvalidLocationError/RuntimeError
-        c.broken.append(f"way/{way.id} ({highway or railway}): {exc}; nodes missing from the "
-                        "extract? skipped")
+        c.broken.append(tr("err.osm.way_nodes", ref=f"way/{way.id}", what=highway or railway,
+                           error=exc))  # fmt: skip
         return
     _stamp(c, way)
     rec = {"osm": f"way/{way.id}", "id": way.id, "tags": tags, "wkb": geom}
@@ -274,11 +273,7 @@ def _relation_members(path: Path, relation_id: int) -> set[int]:
             ways = {m.ref for m in rel.members if m.type == "w"}
             break
     if not found:
-        raise InputError(
-            f"{path}: relation {relation_id} (--bakad-relation) is not in the file; check the "
-            "id on openstreetmap.org/relation/ID, or cut a larger extract"
-        )
+        raise InputError(tr("err.osm.relation_missing", path=path, relation=relation_id))
     if not ways:
-        raise InputError(f"{path}: relation {relation_id} has no way members; give the id of "
-                         "BAKAD's route relation")
+        raise InputError(tr("err.osm.relation_no_ways", path=path, relation=relation_id))
     return ways

@@ -112,7 +112,7 @@ class ColumnSpec:
 
     name: str
     parse: Parser
-    invalid: str = "{col}: {value} cannot be read"
+    invalid: str = "err.columns.invalid"
     empty: str | None = None
     rules: tuple[Rule, ...] = ()
     aliases: tuple[str, ...] = ()
@@ -333,7 +333,7 @@ def show_value(value: object, blank: bool = False, blank_as: str | None = "the c
 
 
 #: messages of a :class:`ColumnSpec` that start so are keys of the language catalog
-_CATALOG = "rejects."
+_CATALOG = ("rejects.", "err.")
 
 def check_column(
     spec: ColumnSpec,
@@ -350,7 +350,7 @@ def check_column(
 
     Refused cells get ``spec.invalid``; blank cells ``spec.empty`` (when set); readable
     values breaking a rule that rule's message (a problem, or a warning). A message that
-    is a catalog key (``rejects.*``) is told in ``lang``, its ``{parsed}`` number written
+    is a catalog key (``rejects.*``, ``err.*``) is told in ``lang``, its ``{parsed}`` number written
     as the language writes numbers; the default ``blank_as`` is "the cell" in ``lang``.
     ``header`` (the file's column name, default ``spec.name``) is recorded with each problem.
     """

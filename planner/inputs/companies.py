@@ -286,7 +286,8 @@ class CompanyTable:
 
 
 def _file_error(path: Path, what: str) -> InputError:
-    return InputError(f"company file {str(path)!r}: {what}")
+    """An error about the whole file, in the message language (``i18n.tr``)."""
+    return InputError(i18n.tr("err.companies.where", path=str(path), text=what))
 
 
 def read_companies(
@@ -323,11 +324,8 @@ def read_companies(
     raw = read_table(path, kind=_KIND, encoding=encoding, sheet=sheet)
     match = _match_columns(path, raw.header)
     if not raw.records:
-        raise _file_error(
-            path,
-            f"has a header ({', '.join(repr(h) for h in raw.header)}) but no data rows; "
-            "add one company per row below the header",
-        )
+        raise _file_error(path, i18n.tr("err.companies.no_rows",
+                                        header=", ".join(repr(h) for h in raw.header)))
     text, notes = cell_frame(raw)
     headers = list(text.columns[: len(raw.header)])
     col = {canon: headers[i] for canon, i in match.found.items()}
@@ -374,27 +372,23 @@ def _match_columns(path: Path, header: list[str]) -> ColumnMatch:
     match = match_columns(header, COLUMNS)
     if match.clashes:
         clashes = [
-            f"{header[idx[0]]!r} and {header[i]!r} both mean {canon}"
+            i18n.tr("err.companies.clash", first=repr(header[idx[0]]), other=repr(header[i]),
+                    name=canon)
             for canon, idx in match.clashes.items()
             for i in idx[1:]
-        ]
-        raise _file_error(path, f"has duplicate columns: {'; '.join(clashes)}; keep one of each")
+        ]  # fmt: skip
+        raise _file_error(path, i18n.tr("err.companies.clashes", clashes="; ".join(clashes)))
     missing = match.missing(COLUMNS)
     if missing:
-        found = ", ".join(repr(h) for h in header) or "none"
+        found = ", ".join(repr(h) for h in header) or i18n.tr("err.sites.none")
         # quoted: some names hold a comma ('площадь, га')
         accepted = "; ".join(f"{c}: {', '.join(map(repr, COLUMN_ALIASES[c]))}" for c in missing)
         hint = ""
         if len(header) == 1 and re.search(r"[;,\t]", header[0]):
-            hint = (
-                " The header was read as one column: the separator was not recognised; use "
-                "';' or ',' between columns (or add a first line 'sep=;')."
-            )
-        raise _file_error(
-            path,
-            f"required column(s) {', '.join(missing)} not found. Columns found: {found}. "
-            f"Accepted names (case and spaces do not matter): {accepted}.{hint}",
-        )
+            hint = i18n.tr("err.companies.one_column")
+        raise _file_error(path, i18n.tr("err.companies.missing_columns", found=found,
+                                        missing=", ".join(missing), accepted=accepted,
+                                        hint=hint))  # fmt: skip
     return match
 
 
@@ -432,12 +426,8 @@ def _check_swapped(path: Path, text: pd.DataFrame, col: dict[str, str], names) -
     names = pd.Series(names, dtype=object)
     _, refused = parse_decimal(names)
     if (~refused & (names != "").to_numpy(dtype=bool)).mean() >= 0.8:
-        raise _file_error(
-            path,
-            f"columns name ({col['name']!r}) and land_ha ({col['land_ha']!r}) look swapped: "
-            f"names are numbers (e.g. {names.iat[0]!r}) and areas are text; fix the header row "
-            "so each column name is above its values",
-        )
+        raise _file_error(path, i18n.tr("err.companies.swapped", name=repr(col["name"]),
+                                        land=repr(col["land_ha"]), example=repr(names.iat[0])))
 
 
 def _resolve_sectors(values: dict, col: dict[str, str], cat: SectorCatalog, notes: RowNotes,

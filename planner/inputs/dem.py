@@ -19,18 +19,17 @@ from pathlib import Path
 import numpy as np
 
 from planner import crs as _crs
+from planner import i18n
+from planner._infiles import noun
 from planner.core.terrain import Terrain
 from planner.errors import InputError
+from planner.i18n import tr
 
 __all__ = ["MAX_DEM_CELLS", "check_coverage", "load_terrain", "read_dem", "unknown_note"]
 
 #: refuse a DEM larger than this after reprojection (about 1.6 GB of float32 grids)
 MAX_DEM_CELLS = 200_000_000
 #: how the file is named in messages
-_FIX = (
-    "give a GeoTIFF elevation model in metres with its CRS set (e.g. an SRTM or Copernicus "
-    "GLO-30 tile over the sites; `gdalinfo FILE` shows the CRS and extent)"
-)
 
 
 def read_dem(path: str | Path) -> Terrain:
@@ -39,28 +38,20 @@ def read_dem(path: str | Path) -> Terrain:
         import rasterio
         from rasterio.errors import RasterioError
     except ImportError as exc:  # rasterio is the optional [raster] extra
-        raise InputError(
-            f"reading the DEM {str(path)!r} needs rasterio: pip install "
-            "'bakad-siting-planner[raster]' (or pip install rasterio)"
-        ) from exc
+        raise InputError(tr("err.dem.rasterio", path=path)) from exc
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"DEM {str(path)!r}: no such file; {_FIX}")
+        raise InputError(tr("err.dem.missing", path=path, fix=tr("err.dem.fix")))
     try:
         with rasterio.open(path) as src:
             if src.crs is None:
-                raise InputError(
-                    f"DEM {str(path)!r} has no coordinate reference system, so its cells "
-                    "cannot be placed; assign it (gdal_edit.py -a_srs EPSG:4326 FILE, or the "
-                    f"CRS it was made in) or {_FIX}"
-                )
+                raise InputError(tr("err.dem.no_crs", path=path, fix=tr("err.dem.fix")))
             with warnings.catch_warnings():  # rasterio's own Affine products (affine 3.x)
                 warnings.filterwarnings("ignore", "Use `@` matmul", PendingDeprecationWarning)
                 return _reproject(src, path)
     except RasterioError as exc:
-        raise InputError(
-            f"DEM {str(path)!r} is not a raster rasterio can read ({exc}); {_FIX}"
-        ) from exc
+        raise InputError(tr("err.dem.unreadable", path=path, error=exc,
+                            fix=tr("err.dem.fix"))) from exc  # fmt: skip
 
 
 def _window_bounds(src) -> tuple[float, float, float, float]:
@@ -84,17 +75,13 @@ def _reproject(src, path: Path) -> Terrain:
 
     left, bottom, right, top = _window_bounds(src)
     if not (right > left and top > bottom):
-        raise InputError(
-            f"DEM {str(path)!r} lies outside Almaty Region (its extent {tuple(src.bounds)} in "
-            f"{src.crs}); {_FIX}"
-        )
+        raise InputError(tr("err.dem.outside", path=path, extent=tuple(src.bounds), crs=src.crs,
+                            fix=tr("err.dem.fix")))  # fmt: skip
     window = from_bounds(left, bottom, right, top, src.transform).round_offsets().round_lengths()
     data = src.read(1, window=window, masked=True).astype("f8")
     if data.size == 0 or data.mask.all() or not np.isfinite(data.filled(np.nan)).any():
-        raise InputError(
-            f"DEM {str(path)!r} has no elevation values over Almaty Region (every cell is "
-            f"nodata={src.nodata!r}); {_FIX}"
-        )
+        raise InputError(tr("err.dem.nodata", path=path, nodata=src.nodata,
+                            fix=tr("err.dem.fix")))  # fmt: skip
     z = data.filled(np.nan)
     win_transform = src.window_transform(window)
     h, w = z.shape
@@ -106,16 +93,17 @@ def _reproject(src, path: Path) -> Terrain:
         src.crs, dst_crs, w, h, left, bottom, right, top, resolution=res
     )
     if width * height > MAX_DEM_CELLS:
-        raise InputError(
-            f"DEM {str(path)!r} is {width:,} x {height:,} cells in UTM 43N (over "
-            f"{MAX_DEM_CELLS:,}); crop it to the sites or resample it coarser (gdalwarp -tr 30 30)"
-        )
+        lang = i18n.message_lang()
+        raise InputError(tr("err.dem.too_big", path=path,
+                            width=i18n.format_number(width, lang, grouping=True),
+                            height=i18n.format_number(height, lang, grouping=True),
+                            limit=i18n.format_number(MAX_DEM_CELLS, lang, grouping=True)))
     out = np.full((height, width), np.nan, dtype="f4")
     reproject(source=z, destination=out, src_transform=win_transform, src_crs=src.crs,
               src_nodata=np.nan, dst_transform=t, dst_crs=dst_crs, dst_nodata=np.nan,
               resampling=Resampling.bilinear)  # fmt: skip
     if not np.isfinite(out).any():
-        raise InputError(f"DEM {str(path)!r}: no value left after reprojection to UTM 43N; {_FIX}")
+        raise InputError(tr("err.dem.empty", path=path, fix=tr("err.dem.fix")))
     return Terrain.from_grid(out, t.c, t.f, res, source=path.name)
 
 
@@ -127,12 +115,13 @@ def check_coverage(terrain: Terrain, x, y, what: str = "sites") -> int:
         xmin, ymin, xmax, ymax = terrain.bounds
         lon, lat = _crs.metric_to_lonlat(np.array([xmin, xmax]), np.array([ymin, ymax]))
         slon, slat = _crs.metric_to_lonlat(np.asarray(x, dtype="f8"), np.asarray(y, dtype="f8"))
-        raise InputError(
-            f"DEM {terrain.source!r} covers none of the {len(elev):,} {what} (the DEM spans "
-            f"{lon[0]:.3f}-{lon[1]:.3f} E, {lat[0]:.3f}-{lat[1]:.3f} N; the {what} "
-            f"{np.nanmin(slon):.3f}-{np.nanmax(slon):.3f} E, {np.nanmin(slat):.3f}-"
-            f"{np.nanmax(slat):.3f} N); give a DEM over the {what}"
-        )
+        raise InputError(tr(
+            "err.dem.no_coverage", path=terrain.source, what=noun(what),
+            n=i18n.format_number(len(elev), i18n.message_lang(), grouping=True),
+            dem=f"{lon[0]:.3f}-{lon[1]:.3f} E, {lat[0]:.3f}-{lat[1]:.3f} N",
+            points=f"{np.nanmin(slon):.3f}-{np.nanmax(slon):.3f} E, "
+                   f"{np.nanmin(slat):.3f}-{np.nanmax(slat):.3f} N",
+        ))
     return unknown
 
 
@@ -154,8 +143,7 @@ def unknown_note(terrain: Terrain | None, sites) -> str | None:
     unknown = check_coverage(terrain, x, y)
     if not unknown:
         return None
-    return (
-        f"DEM {terrain.source!r} has no value at {unknown:,} of {len(sites):,} sites: their "
-        "terrain is unknown and was not checked against max_slope_pct / max_elevation_m "
-        "(their reasons say so); give a DEM that covers them"
-    )
+    lang = i18n.message_lang()
+    return tr("err.dem.partial", path=terrain.source,
+              n=i18n.format_number(unknown, lang, grouping=True),
+              total=i18n.format_number(len(sites), lang, grouping=True))

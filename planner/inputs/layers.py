@@ -24,8 +24,9 @@ import pandas as pd
 import shapely
 
 from planner import crs as _crs
+from planner import i18n
 from planner._atomic import atomic_output
-from planner._infiles import refuse_special
+from planner._infiles import either, refuse_special
 from planner._timestamps import gdal_date
 from planner.core.layerset import (
     DATE_FIELDS,
@@ -44,6 +45,7 @@ from planner.core.layerset import (
     parse_date,
 )
 from planner.errors import InputError, LayerError
+from planner.i18n import tr
 from planner.inputs.columns import ColumnSpec, RowNotes, Rule, check_column, per_value, show_value
 
 __all__ = [
@@ -119,23 +121,22 @@ def validate_layer(
         error found; ``notes`` says what was repaired.
     """
     if name not in LAYER_SPECS:
-        raise InputError(
-            f"{file}: unknown layer name {name!r}; use one of {', '.join(LAYER_NAMES)}"
-        )
+        raise InputError(tr("err.layers.unknown_name", file=file, name=name,
+                            names=", ".join(LAYER_NAMES)))  # fmt: skip
     spec = LAYER_SPECS[name]
     problems: list[str] = []
     notes: list[str] = []
-    where = f"{file} (layer {name!r})"
+    where = tr("err.layers.where", file=file, name=name)
 
     try:
         has_geometry = isinstance(gdf, gpd.GeoDataFrame) and gdf.geometry is not None
     except AttributeError:  # a GeoDataFrame without an active geometry column
         has_geometry = False
     if not has_geometry:
-        problems.append(f"{where}: has no geometry column; save it as a spatial layer")
+        problems.append(tr("err.layers.no_geometry", where=where))
         return gdf, problems, notes
     if len(gdf) == 0:
-        problems.append(f"{where}: the layer has no features; add at least one feature")
+        problems.append(tr("err.layers.no_features", where=where))
         return gdf, problems, notes
 
     gdf = gdf.copy()
@@ -147,24 +148,21 @@ def validate_layer(
     cols = set(gdf.columns)
     for fld in PROVENANCE_FIELDS:
         if fld not in cols:
-            problems.append(
-                f"{where}: required field `{fld}` is missing from every feature; add it "
-                f"(every feature needs {', '.join(PROVENANCE_FIELDS)})"
-            )
+            problems.append(tr("err.layers.field_missing", where=where, field=fld,
+                               fields=", ".join(PROVENANCE_FIELDS)))  # fmt: skip
     if spec.needs_status and "status" not in cols:
-        problems.append(
-            f"{where}: required field `status` is missing; give every feature one of "
-            f"{', '.join(STATUSES)}"
-        )
+        problems.append(tr("err.layers.status_missing", where=where,
+                           statuses=", ".join(STATUSES)))  # fmt: skip
     for fld in (*PROVENANCE_FIELDS, *DATE_FIELDS, *OPTIONAL_TEXT_FIELDS, *OPTIONAL_NUMBER_FIELDS):
         if fld not in gdf.columns:
             gdf[fld] = None
 
     ids = _objects(gdf["id"])
     labels = [
-        f"{where}: feature {i + 1}" + ("" if is_missing(fid) else f" (id={show_value(fid)})")
+        tr("err.layers.feature", where=where, n=i + 1) if is_missing(fid) else
+        tr("err.layers.feature_id", where=where, n=i + 1, id=show_value(fid))
         for i, fid in enumerate(ids)
-    ]
+    ]  # fmt: skip
     kinds = _check_attributes(gdf, spec, cols, labels, problems, notes)
     _check_ids(ids, where, problems)
     if geo_ok:
@@ -178,10 +176,7 @@ def validate_layer(
 def _check_crs(gdf: gpd.GeoDataFrame, where: str, problems: list[str]) -> bool:
     """Refuse a missing or mislabelled CRS; True when the coordinates can be trusted."""
     if gdf.crs is None:
-        problems.append(
-            f"{where}: no CRS is declared; declare the CRS when saving the file (GeoJSON: "
-            "EPSG:4326 lon/lat; GeoPackage: set the layer's SRS, e.g. EPSG:4326 or EPSG:32643)"
-        )
+        problems.append(tr("err.layers.no_crs", where=where))
         return False
     b = shapely.bounds(gdf.geometry.to_numpy())
     with np.errstate(invalid="ignore"):
@@ -191,24 +186,17 @@ def _check_crs(gdf: gpd.GeoDataFrame, where: str, problems: list[str]) -> bool:
         bad = np.flatnonzero(~degrees)
         x, y = b[bad[0], 2], b[bad[0], 3]
         which = (
-            "every feature" if len(bad) == len(gdf)
-            else f"feature(s) {', '.join(str(i + 1) for i in bad[:10])}"
+            tr("err.layers.every_feature") if len(bad) == len(gdf)
+            else tr("err.layers.features", n=", ".join(str(i + 1) for i in bad[:10]))
         )
-        problems.append(
-            f"{where}: {which} has coordinates such as x={x:.0f}, y={y:.0f}, which are not "
-            f"degrees although the file says {gdf.crs.to_string()}; the data is projected "
-            "(e.g. UTM 43N metres): declare its real CRS in the file, or reproject it to "
-            "EPSG:4326"
-        )
+        problems.append(tr("err.layers.projected", where=where, which=which, x=f"{x:.0f}",
+                           y=f"{y:.0f}", crs=gdf.crs.to_string()))  # fmt: skip
         return False
     finite = np.isfinite(b).all(1)
     if gdf.crs.is_projected and finite.any() and degrees[finite].all():
         x, y = b[np.flatnonzero(finite)[0], :2]
-        problems.append(
-            f"{where}: coordinates such as x={x:.4f}, y={y:.4f} look like lon/lat degrees "
-            f"although the file says {gdf.crs.to_string()} (metres); declare EPSG:4326 "
-            "in the file instead"
-        )
+        problems.append(tr("err.layers.degrees", where=where, x=f"{x:.4f}", y=f"{y:.4f}",
+                           crs=gdf.crs.to_string()))  # fmt: skip
         return False
     return True
 
@@ -219,17 +207,16 @@ def _reproject(gdf, where, problems, notes):
     try:
         out = gdf.to_crs(_crs.GEOGRAPHIC_CRS)
     except Exception as exc:  # pyproj raises its own CRSError family
-        problems.append(
-            f"{where}: cannot reproject from {gdf.crs.to_string()} to EPSG:4326 ({exc}); "
-            "save the layer in EPSG:4326"
-        )
+        problems.append(tr("err.layers.reproject", where=where, crs=gdf.crs.to_string(),
+                           error=exc))  # fmt: skip
         return gdf, False
-    notes.append(f"{where}: reprojected from {gdf.crs.to_string()} to EPSG:4326")
+    notes.append(tr("err.layers.reprojected", where=where, crs=gdf.crs.to_string()))
     return out, True
 
 
-_METRES = "a distance in metres; use a number >= 0"
-_HECTARES = "an area in hectares; use a number >= 0 with a dot, e.g. 12.5"
+# messages "err.layers.*" are keys of the language catalog (columns.check_column)
+_METRES = "metres"
+_HECTARES = "hectares"
 
 
 def _true_false(v) -> bool:
@@ -268,20 +255,19 @@ def _one_of(allowed):
 
 def _number_spec(fld: str, rule: str, required: bool) -> ColumnSpec:
     return ColumnSpec(
-        fld, per_value(_as_number, float), invalid=f"{{col}}: {{value}} is not {rule}",
-        empty=f"{{col}} is empty; it must be {rule}" if required else None,
-        rules=(Rule(lambda v: v < 0, f"{{col}}: {{value}} is not {rule}"),),
+        fld, per_value(_as_number, float), invalid=f"err.layers.{rule}_invalid",
+        empty=f"err.layers.{rule}_empty" if required else None,
+        rules=(Rule(lambda v: v < 0, f"err.layers.{rule}_invalid"),),
     )
 
 
 #: provenance and size fields, checked before the free <= area rule
 _FIELDS_SIZE: tuple[ColumnSpec, ...] = (
-    *(ColumnSpec(f, per_value(lambda v: v), empty="{col} is empty; fill it in")
+    *(ColumnSpec(f, per_value(lambda v: v), empty="err.layers.text_empty")
       for f in TEXT_FIELDS),
     ColumnSpec(
         "estimated", per_value(_true_false),
-        invalid="{col}: {value} is not a boolean; use true or false",
-        empty="{col}: {value} is not a boolean; use true or false",
+        invalid="err.layers.boolean", empty="err.layers.boolean",
     ),
     _number_spec("accuracy_m", _METRES, required=True),
     _number_spec("area_ha", _HECTARES, required=False),
@@ -289,22 +275,15 @@ _FIELDS_SIZE: tuple[ColumnSpec, ...] = (
 )  # fmt: skip
 _DATE_SPEC = dict(
     parse=per_value(parse_date),
-    invalid="{col}: {value} is not a valid ISO date; use YYYY-MM-DD, e.g. 2024-06-30",
+    invalid="err.layers.date",
 )
 
 
 def _fields_kind_dates(spec: LayerSpec) -> tuple[ColumnSpec, ...]:
     """Kind, status and date fields of layer ``spec`` (the rules depend on the layer)."""
-    status = (
-        f"{{col}}: {{value}} is not a known status; use one of {', '.join(STATUSES)}"
-        + ("" if spec.needs_status else " or leave it empty")
-    )
+    status = "err.layers.status" if spec.needs_status else "err.layers.status_optional"
     return (
-        ColumnSpec(
-            "kind", _one_of(spec.kinds),
-            invalid=f"{{col}}: {{value}} is not a kind of layer {spec.name!r}; use one of "
-            f"{', '.join(spec.kinds)}",
-        ),
+        ColumnSpec("kind", _one_of(spec.kinds), invalid="err.layers.kind"),
         ColumnSpec(
             "status", _one_of(STATUSES), invalid=status,
             empty=status if spec.needs_status else None,
@@ -313,16 +292,27 @@ def _fields_kind_dates(spec: LayerSpec) -> tuple[ColumnSpec, ...]:
     )  # fmt: skip
 
 
-def _check_fields(gdf, specs, cols, rows: RowNotes) -> dict[str, np.ndarray]:
+def _check_fields(gdf, specs, cols, rows: RowNotes, spec=None) -> dict[str, np.ndarray]:
     """Apply ``specs`` to the fields present (a missing required field is reported once,
-    by the caller; optional numbers and dates are checked even when absent: all empty)."""
+    by the caller; optional numbers and dates are checked even when absent: all empty).
+    ``spec`` (the layer) fills the messages naming its kinds."""
     out = {}
+    lang = i18n.message_lang()
+    context = {"statuses": ", ".join(STATUSES)}
+    if spec is not None:
+        context |= {"layer": spec.name, "kinds": ", ".join(spec.kinds)}
     for fs in specs:
         if fs.name not in cols and fs.name not in (*OPTIONAL_NUMBER_FIELDS, *DATE_FIELDS):
             continue
         cells = pd.Series(_objects(gdf[fs.name]), dtype=object)
-        out[fs.name] = check_column(fs, cells, rows, col=f"field `{fs.name}`", blank_as=None)
+        out[fs.name] = check_column(fs, cells, rows, col=_field(fs.name), blank_as=None,
+                                    context=context, lang=lang)  # fmt: skip
     return out
+
+
+def _field(name: str) -> str:
+    """``field `free_ha``` in the message language."""
+    return tr("err.layers.field", name=name)
 
 
 def _check_attributes(gdf, spec, cols, labels, problems, notes) -> list[str | None]:
@@ -339,11 +329,11 @@ def _check_attributes(gdf, spec, cols, labels, problems, notes) -> list[str | No
     over = gdf["free_ha"].to_numpy() > gdf["area_ha"].to_numpy() * (1 + 1e-9)
     rows.problem(
         np.flatnonzero(over),
-        lambda i: f"field `free_ha`: {gdf['free_ha'].iat[i]:g} is more than area_ha="
-        f"{gdf['area_ha'].iat[i]:g}; free land cannot exceed the zone's area",
+        lambda i: tr("err.layers.free_over_area", field=_field("free_ha"),
+                     free=f"{gdf['free_ha'].iat[i]:g}", area=f"{gdf['area_ha'].iat[i]:g}"),
     )
 
-    values = _check_fields(gdf, _fields_kind_dates(spec), cols, rows)
+    values = _check_fields(gdf, _fields_kind_dates(spec), cols, rows, spec)
     kinds = list(values["kind"]) if "kind" in values else [None] * n
     for fld in DATE_FIELDS:
         gdf[fld] = pd.Series(
@@ -362,17 +352,11 @@ def _check_date_order(dates: dict, rows: RowNotes) -> None:
         zip(dates["announced"], dates["status_since"], dates["status_until"], strict=True)
     ):
         if since and until and until <= since:
-            rows.problem(
-                [i],
-                f"field `status_until`: {until} is not after status_since {since}; "
-                "fix one of the dates",
-            )
+            rows.problem([i], tr("err.layers.until_before_since", field=_field("status_until"),
+                                 until=until, since=since))  # fmt: skip
         if ann and since and ann > since:
-            rows.problem(
-                [i],
-                f"field `announced`: {ann} is after status_since {since}; a feature cannot "
-                "have a status before it was announced: fix one of the dates",
-            )
+            rows.problem([i], tr("err.layers.announced_after_since", field=_field("announced"),
+                                 announced=ann, since=since))  # fmt: skip
 
 
 def _default_reasons(gdf, kinds, labels, rows: RowNotes, notes: list[str]) -> None:
@@ -383,11 +367,9 @@ def _default_reasons(gdf, kinds, labels, rows: RowNotes, notes: list[str]) -> No
             continue
         if k in _DEFAULT_REASON:
             reasons[i] = _DEFAULT_REASON[k]
-            notes.append(f"{labels[i]}: empty `reason` set to {reasons[i]!r} (kind {k!r})")
+            notes.append(tr("err.layers.reason_set", label=labels[i], reason=reasons[i], kind=k))
         else:
-            rows.problem(
-                [i], "field `reason` is empty; say why the area is excluded, e.g. national_park"
-            )
+            rows.problem([i], tr("err.layers.reason_empty", field=_field("reason")))
     gdf["reason"] = pd.Series(reasons, index=gdf.index, dtype=object)
 
 
@@ -395,7 +377,7 @@ def _note_parents(gdf, labels, notes: list[str]) -> None:
     known = {str(v) for v in _objects(gdf["id"]) if not is_missing(v)}
     for i, p in enumerate(_objects(gdf["parent_id"])):
         if not is_missing(p) and str(p) not in known:
-            notes.append(f"{labels[i]}: parent_id {p!r} is not an id in this layer")
+            notes.append(tr("err.layers.parent_unknown", label=labels[i], parent=p))
 
 
 def _check_ids(ids: np.ndarray, where: str, problems: list[str]) -> None:
@@ -403,9 +385,8 @@ def _check_ids(ids: np.ndarray, where: str, problems: list[str]) -> None:
     dup = keys[keys.duplicated(keep=False) & keys.notna()]
     for val in sorted(set(dup)):
         rows = [int(i) + 1 for i in np.flatnonzero(keys.to_numpy() == val)]
-        problems.append(
-            f"{where}: duplicate id {val!r} in features {rows}; give every feature a unique `id`"
-        )
+        problems.append(tr("err.layers.duplicate_id", where=where, id=val,
+                           features=", ".join(map(str, rows))))  # fmt: skip
 
 
 def _circle_for_point(geom, area_ha: float):
@@ -422,7 +403,7 @@ def _check_geometry(gdf, spec, kinds, labels, where, problems, notes) -> None:
     geoms = gdf.geometry.to_numpy().copy()
     if shapely.has_z(geoms).any():
         geoms = shapely.force_2d(geoms)
-        notes.append(f"{where}: Z coordinates dropped (the planner works in 2D)")
+        notes.append(tr("err.layers.z_dropped", where=where))
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     coords, owner = shapely.get_coordinates(geoms, return_index=True)  # bounds skip NaN
     nonfinite = np.zeros(len(geoms), dtype=bool)
@@ -432,14 +413,9 @@ def _check_geometry(gdf, spec, kinds, labels, where, problems, notes) -> None:
     gtypes = np.array([None if g is None else g.geom_type for g in geoms], dtype=object)
     dropped = missing | nonfinite
     for i in np.flatnonzero(missing):
-        problems.append(
-            f"{labels[i]}: geometry is empty; give the feature a geometry or remove it"
-        )
+        problems.append(tr("err.layers.geometry_empty", label=labels[i]))
     for i in np.flatnonzero(nonfinite):
-        problems.append(
-            f"{labels[i]}: geometry has coordinates that are not numbers (NaN or infinite); "
-            "fix the coordinates"
-        )
+        problems.append(tr("err.layers.geometry_nan", label=labels[i]))
     for i in np.flatnonzero(~dropped):
         kind = kinds[i]
         if kind is None:
@@ -451,19 +427,16 @@ def _check_geometry(gdf, spec, kinds, labels, where, problems, notes) -> None:
             # a zone known only by its point and area: an approximate circle of that area
             geoms[i] = _circle_for_point(geoms[i], float(area_ha[i]))
             gdf.loc[i, "estimated"] = True
-            notes.append(
-                f"{labels[i]}: point with area_ha={area_ha[i]:g} drawn as an approximate "
-                "circle of that area, flagged estimated"
-            )
+            notes.append(tr("err.layers.point_circle", label=labels[i],
+                            area=f"{area_ha[i]:g}"))  # fmt: skip
             continue
         hint = (
-            "; or give a point with `area_ha` to draw an estimated circle"
+            tr("err.layers.circle_hint")
             if allowed == POLYGON_TYPES and gtypes[i] == "Point" else ""
         )
-        problems.append(
-            f"{labels[i]}: geometry {gtypes[i]} is wrong for kind {kind!r}; layer "
-            f"{spec.name!r} needs {' or '.join(sorted(allowed))} here{hint}"
-        )
+        problems.append(tr("err.layers.geometry_kind", label=labels[i], type=gtypes[i],
+                           kind=kind, layer=spec.name, hint=hint,
+                           need=either(sorted(allowed))))  # fmt: skip
         dropped[i] = True
 
     check = ~dropped
@@ -477,13 +450,11 @@ def _check_geometry(gdf, spec, kinds, labels, where, problems, notes) -> None:
             fixed = shapely.union_all(polys) if polys else fixed
         kind = kinds[i]
         if fixed.is_empty or (kind and fixed.geom_type not in spec.kinds[kind]):
-            problems.append(
-                f"{labels[i]}: invalid geometry ({reason}) cannot be repaired; redraw it"
-            )
+            problems.append(tr("err.layers.invalid_geometry", label=labels[i], reason=reason))
             dropped[i] = True
             continue
         geoms[i] = fixed
-        notes.append(f"{labels[i]}: invalid geometry ({reason}) repaired with make_valid")
+        notes.append(tr("err.layers.repaired", label=labels[i], reason=reason))
 
     # far outside the region; a swapped lat/lon is the usual cause
     west, south, east, north = _crs.REGION_BOUNDS_LONLAT
@@ -493,18 +464,15 @@ def _check_geometry(gdf, spec, kinds, labels, where, problems, notes) -> None:
         swapped = (b[:, 1] >= west) & (b[:, 3] <= east) & (b[:, 0] >= south) & (b[:, 2] <= north)
     for i in np.flatnonzero(~dropped & ~inside):
         p = geoms[i] if geoms[i].geom_type == "Point" else geoms[i].representative_point()
+        at = {"label": labels[i], "lon": f"{p.x:.4f}", "lat": f"{p.y:.4f}"}
         if swapped[i]:
-            problems.append(
-                f"{labels[i]}: lies at lon={p.x:.4f}, lat={p.y:.4f}, outside Almaty Region; "
-                "latitude and longitude look swapped: GeoJSON stores [lon, lat], swap them"
-            )
+            problems.append(tr("err.layers.swapped", **at))
         else:
-            problems.append(
-                f"{labels[i]}: lies at lon={p.x:.4f}, lat={p.y:.4f} (extent "
-                f"{b[i, 0]:.2f}-{b[i, 2]:.2f} E, {b[i, 1]:.2f}-{b[i, 3]:.2f} N), far outside "
-                f"Almaty Region ({west}-{east} E, {south}-{north} N); check the coordinates "
-                "and the CRS"
-            )
+            problems.append(tr(
+                "err.layers.outside", **at, x0=f"{b[i, 0]:.2f}", x1=f"{b[i, 2]:.2f}",
+                y0=f"{b[i, 1]:.2f}", y1=f"{b[i, 3]:.2f}", west=west, east=east, south=south,
+                north=north,
+            ))
     gdf.set_geometry(gpd.GeoSeries(geoms, index=gdf.index, crs=gdf.crs), inplace=True)
 
 
@@ -515,26 +483,18 @@ def _check_required(gdf, spec, where, problems) -> None:
     for rid in spec.required_ids:
         want = REQUIRED_ID_KIND.get(rid)
         if rid not in kind_of:
-            problems.append(
-                f"{where}: required feature id {rid!r} is missing; the scorer needs it "
-                f"(required ids: {', '.join(spec.required_ids)})"
-            )
+            problems.append(tr("err.layers.required_id", where=where, id=rid,
+                               ids=", ".join(spec.required_ids)))  # fmt: skip
         elif want and kind_of[rid] != want:
-            problems.append(
-                f"{where}: feature {rid!r} has kind {kind_of[rid]!r}; the scorer needs it "
-                f"as kind {want!r}"
-            )
+            problems.append(tr("err.layers.required_id_kind", where=where, id=rid,
+                               kind=kind_of[rid], want=want))  # fmt: skip
     present = set(kinds)
     for rk in spec.required_kinds:
         if rk not in present:
-            problems.append(
-                f"{where}: no feature of kind {rk!r}; the scorer needs at least one"
-            )
+            problems.append(tr("err.layers.required_kind", where=where, kind=rk))
     for group in spec.required_any:
         if not present.intersection(group):
-            problems.append(
-                f"{where}: no feature of kind {' or '.join(group)}; the scorer needs at least one"
-            )
+            problems.append(tr("err.layers.required_kinds", where=where, kinds=either(group)))
 
 
 def _normalise(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -556,16 +516,14 @@ def _read(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     kwargs: dict = {"datetime_as_string": True}
     if path.suffix.lower() in _GEOJSON_SUFFIXES:
         kwargs["DATE_AS_STRING"] = "YES"  # GDAL would otherwise fail on 2024-02-30
-    what = f"{path}" + (f" layer {layer!r}" if layer else "")
+    what = tr("err.layers.where", file=path, name=layer) if layer else str(path)
     refuse_special(path, "layer file", LayerError)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             gdf = gpd.read_file(path, layer=layer, engine="pyogrio", **kwargs)
     except Exception as exc:  # pyogrio raises its own DataSourceError family
-        raise InputError(
-            f"cannot read {what}: {exc}; give a GeoJSON or GeoPackage file readable by GDAL"
-        ) from exc
+        raise InputError(tr("err.layers.unreadable", what=what, error=exc)) from exc
     for w in caught:  # GDAL/geopandas reading remarks; validation reports the real problems
         log.debug("reading %s: %s", what, w.message)
     return gdf
@@ -583,10 +541,8 @@ def _user_files(path: Path) -> tuple[dict[str, tuple[Path, str | None]], list[st
             if key not in LAYER_SPECS:
                 ignored.append(p.name)
             elif key in found:
-                raise InputError(
-                    f"{path}: layer {key!r} is given twice ({found[key][0].name} and {p.name}); "
-                    "keep one of the files"
-                )
+                raise InputError(tr("err.layers.twice", path=path, name=key,
+                                    first=found[key][0].name, second=p.name))  # fmt: skip
             else:
                 found[key] = (p, None)
     elif path.is_file() and path.suffix.lower() == ".gpkg":
@@ -595,9 +551,7 @@ def _user_files(path: Path) -> tuple[dict[str, tuple[Path, str | None]], list[st
         try:
             listed = pyogrio.list_layers(path)
         except Exception as exc:  # pyogrio raises its own DataSourceError family
-            raise InputError(
-                f"cannot read GeoPackage {str(path)!r}: {exc}; give a valid .gpkg file"
-            ) from exc
+            raise InputError(tr("err.layers.gpkg_unreadable", path=path, error=exc)) from exc
         for lname, _gtype in listed:
             key = str(lname).lower()
             if key in LAYER_SPECS and key not in found:
@@ -606,26 +560,17 @@ def _user_files(path: Path) -> tuple[dict[str, tuple[Path, str | None]], list[st
                 ignored.append(str(lname))
     elif path.is_file() and path.suffix.lower() in _GEOJSON_SUFFIXES:
         if path.stem.lower() not in LAYER_SPECS:
-            raise InputError(
-                f"{path}: a single layer file must be named after the layer it replaces: "
-                f"{', '.join(n + '.geojson' for n in LAYER_NAMES)}"
-            )
+            raise InputError(tr("err.layers.single_name", path=path,
+                                names=", ".join(n + ".geojson" for n in LAYER_NAMES)))
         found[path.stem.lower()] = (path, None)
     elif not path.exists():
-        raise InputError(
-            f"layers path {str(path)!r} does not exist; give a folder or a .gpkg file"
-        )
+        raise InputError(tr("err.layers.path_missing", path=path))
     else:
-        raise InputError(
-            f"layers path {str(path)!r} is neither a folder nor a GeoPackage; give a folder of "
-            f"{'/'.join(LAYER_NAMES)}.geojson|.gpkg files or one .gpkg with layers named so"
-        )
+        raise InputError(tr("err.layers.path_kind", path=path, names="/".join(LAYER_NAMES)))
     if not found:
-        raise InputError(
-            f"{path}: no layer found; name files or GeoPackage layers after the layer they "
-            f"replace: {', '.join(LAYER_NAMES)}"
-            + (f" (ignored: {', '.join(ignored)})" if ignored else "")
-        )
+        raise InputError(tr("err.layers.none_found", path=path, names=", ".join(LAYER_NAMES))
+                         + (tr("err.layers.ignored", names=", ".join(ignored)) if ignored
+                            else ""))  # fmt: skip
     return found, ignored
 
 
@@ -655,13 +600,11 @@ def load_layers(path: str | Path | None = None) -> LayerSet:
         chosen.update(user)
         user_layers = set(user)
         if ignored:
-            notes.append(
-                f"{path}: ignored {', '.join(ignored)} (not a layer name: "
-                f"{', '.join(LAYER_NAMES)})"
-            )
+            notes.append(tr("err.layers.ignored_note", path=path, ignored=", ".join(ignored),
+                            names=", ".join(LAYER_NAMES)))  # fmt: skip
         for n in LAYER_NAMES:
             if n not in user:
-                notes.append(f"layer {n!r}: not in {path}, using the built-in layer")
+                notes.append(tr("err.layers.builtin_used", name=n, path=path))
     layers: dict[str, gpd.GeoDataFrame] = {}
     sources: dict[str, str] = {}
     problems: list[str] = []
@@ -681,9 +624,8 @@ def load_layers(path: str | Path | None = None) -> LayerSet:
         listed = problems[:_MAX_LISTED]
         more = len(problems) - len(listed)
         raise LayerError(
-            f"{len(problems)} problem(s) in the layers; fix them and run again:\n  - "
-            + "\n  - ".join(listed)
-            + (f"\n  ... and {more} more (planner layers check PATH lists all)" if more else ""),
+            tr("err.layers.problems", n=len(problems)) + "\n  - " + "\n  - ".join(listed)
+            + (tr("err.layers.more", n=more) if more else ""),
             problems,
         )
     for note in notes:
@@ -703,10 +645,7 @@ def export_layers(layers: LayerSet, path: str | Path, overwrite: bool = False) -
     """
     path = Path(path)
     if path.suffix.lower() != ".gpkg":
-        raise InputError(
-            f"export file {str(path)!r} must end in .gpkg (a GeoPackage QGIS can open), "
-            "e.g. -o layers.gpkg"
-        )
+        raise InputError(tr("err.layers.export_suffix", path=path))
     with atomic_output(path, overwrite) as tmp, gdal_date():  # reproducible last_change
         for n in LAYER_NAMES:
             gdf = _crs.to_geographic(layers[n], what=f"layer {n!r}").copy()

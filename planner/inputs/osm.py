@@ -54,6 +54,7 @@ import shapely
 from planner import crs as _crs
 from planner._atomic import atomic_output, check_writable
 from planner.errors import InputError
+from planner.i18n import tr
 from planner.inputs._osm_bakad import _bakad_layer
 from planner.inputs._osm_features import (
     OSM_LICENCE,
@@ -87,24 +88,27 @@ class OsmLayers:
     from_builtin: list[str]
     broken: list[str]
 
-    def report(self) -> str:
-        """Plain-text report: counts per layer and kind, what is missing, what was done."""
-        lines = [f"OpenStreetMap extract {self.path} ({self.stamp})"]
+    def report(self, lang: str = "en") -> str:
+        """Plain-text report in ``lang``: counts per layer and kind, what is missing, what
+        was done."""
+        from planner import i18n
+
+        words = i18n.section("out.osm", lang)
+        lines = [words["title"].format(path=self.path, stamp=self.stamp)]
         for name in ("bakad", "transport", "cities", "constraints", "candidates"):
             kinds = self.counts.get(name, {})
             total = sum(kinds.values())
-            what = ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) or "none"
+            what = ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())) or words["none"]
             written = name == "candidates" or name in self.layers
-            lines.append(f"  {name}: {total} feature(s) from OSM ({what})"
-                         + ("" if written or not total else "; not written"))
-        for title, items in (("missing", self.missing), ("from the built-in layers",
-                             self.from_builtin), ("skipped (broken geometry)", self.broken),
-                             ("notes", self.notes)):
+            lines.append(words["layer"].format(name=name, n=total, kinds=what)
+                         + ("" if written or not total else words["not_written"]))
+        for title, items in (("missing", self.missing), ("from_builtin", self.from_builtin),
+                             ("broken", self.broken), ("notes", self.notes)):
             if items:
-                lines.append(f"  {title}:")
+                lines.append(f"  {words[title]}:")
                 lines += [f"    - {s}" for s in items[:30]]
                 if len(items) > 30:
-                    lines.append(f"    ... and {len(items) - 30} more")
+                    lines.append(words["more"].format(n=len(items) - 30))
         return "\n".join(lines)
 
 
@@ -167,23 +171,17 @@ def layers_from_osm(
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(
-            f"OSM extract {str(path)!r} does not exist; download one (e.g. the Kazakhstan "
-            "extract as .osm.pbf) and cut it with `osmium extract` (see README)"
-        )
+        raise InputError(tr("err.osm.missing", path=path))
     bakad_ways: set[int] = set()
     if bakad_relation is not None:
         bakad_ways = _relation_members(path, bakad_relation)
     try:
         c, stamp = _collect(path, bakad_ways)
     except (RuntimeError, ValueError) as exc:  # osmium: unknown format, truncated file...
-        raise InputError(
-            f"cannot read OSM extract {str(path)!r}: {exc}; give an .osm.pbf or .osm file "
-            "(e.g. cut with `osmium extract`)"
-        ) from exc
+        raise InputError(tr("err.osm.unreadable", path=path, error=exc)) from exc
     if not stamp:
-        stamp = (c.latest.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") + " (latest edit; "
-                 "the file has no timestamp)") if c.latest else "(no timestamp in the file)"
+        stamp = tr("err.osm.latest_edit", time=c.latest.astimezone(dt.UTC).strftime(
+            "%Y-%m-%dT%H:%M:%SZ")) if c.latest else tr("err.osm.no_stamp")
     return _assemble(path, c, stamp, bakad_relation, clip, min_water_ha)
 
 
@@ -193,31 +191,30 @@ def _assemble(path, c: _Collected, stamp, relation, clip, min_water_ha) -> OsmLa
     broken = list(c.broken)
     for key, what in sorted(c.area_candidates.items()):
         if key not in c.areas_made:
-            broken.append(f"{_osm_ref(key)} ({what}): the polygon could not be assembled "
-                          "(open or self-crossing rings, or members missing from the extract)")
+            broken.append(tr("err.osm.not_assembled", ref=_osm_ref(key), what=what))
     builtin = load_layers()
     region_osm, city_osm, admins = _admin(c.areas)
     polys = {}
     for a in c.areas:
         g = _poly(shapely.from_wkb(a["wkb"]))
         if g is None:
-            broken.append(f"{a['osm']} ({a['what']}): invalid polygon that cannot be repaired")
+            broken.append(tr("err.osm.invalid_polygon", ref=a["osm"], what=a["what"]))
         polys[a["osm"]] = g
 
     # the planning area: Almaty Region and Almaty city, from OSM where the extract has them
     cons = builtin["constraints"]
     parts, said = [], []
-    for rec, fid, what in ((region_osm, "region-almaty", "Almaty Region"),
-                           (city_osm, "region-almaty-city", "Almaty city")):
+    for rec, fid, what in ((region_osm, "region-almaty", "region"),
+                           (city_osm, "region-almaty-city", "city")):
         if rec and polys.get(rec["osm"]) is not None:
             parts.append(polys[rec["osm"]])
-            said.append(f"the OSM outline of {what}")
+            said.append(tr(f"err.osm.osm_{what}"))
         else:
             parts += list(cons.loc[cons["id"] == fid].geometry)
-            said.append(f"the built-in outline of {what}")
+            said.append(tr(f"err.osm.builtin_{what}"))
     area_ll = shapely.union_all(parts)
     if clip:
-        notes.append(f"clipped to {' and '.join(said)}")
+        notes.append(tr("err.osm.clipped", region=said[0], city=said[1]))
 
     def finish(gdf):
         return _clip(gdf, area_ll) if clip else gdf
@@ -236,18 +233,17 @@ def _assemble(path, c: _Collected, stamp, relation, clip, min_water_ha) -> OsmLa
         counts[name] = gdf["kind"].value_counts().to_dict() if len(gdf) else {}
     counts["candidates"] = {"industrial land": len(cand)} if len(cand) else {}
     if not any(counts.values()):
-        rep = OsmLayers(path, stamp, {}, cand, counts, missing, notes, [], broken).report()
-        raise InputError(
-            f"{path}: none of the features the planner uses (BAKAD, rail, roads, stations, "
-            "airports, places, residential or industrial land, protected areas, water) was "
-            f"found{' inside Almaty Region' if clip else ''}; is it an extract of the Almaty "
-            f"area? Report:\n{rep}"
-        )
+        from planner import i18n
+
+        rep = OsmLayers(path, stamp, {}, cand, counts, missing, notes, [], broken).report(
+            i18n.message_lang())
+        raise InputError(tr("err.osm.nothing_inside" if clip else "err.osm.nothing",
+                            path=path, report=rep))  # fmt: skip
     from_builtin: list[str] = []
     out: dict[str, gpd.GeoDataFrame] = {}
     for name, gdf in layers.items():
         if gdf.empty:
-            missing.append(f"{name}: no feature in the extract; the built-in layer stays in use")
+            missing.append(tr("err.osm.no_feature", name=name))
             continue
         out[name] = _complete(name, gdf, builtin, from_builtin)
     cons = out.get("constraints")
@@ -285,9 +281,9 @@ def _complete(name: str, gdf: gpd.GeoDataFrame, builtin, from_builtin: list[str]
         return gdf.reset_index(drop=True)
     extra = base[take]
     for _, r in extra.iterrows():
-        from_builtin.append(f"{name}/{r['id']} ({r['kind']}, "
-                            f"{'estimated' if r['estimated'] else 'public data'}): not in the "
-                            "extract")
+        from_builtin.append(tr("err.osm.from_builtin_estimated" if r["estimated"] else
+                               "err.osm.from_builtin_public", ref=f"{name}/{r['id']}",
+                               kind=r["kind"]))  # fmt: skip
     cols = list(dict.fromkeys([*gdf.columns, *extra.columns]))
     merged = pd.concat([gdf.reindex(columns=cols), extra.reindex(columns=cols)],
                        ignore_index=True)
@@ -312,7 +308,7 @@ def write_osm_layers(result: OsmLayers, output: str | Path, candidates: str | Pa
     """
     output = Path(output)
     if output.suffix.lower() != ".gpkg":
-        raise InputError(f"output {str(output)!r} must end in .gpkg, e.g. -o official.gpkg")
+        raise InputError(tr("err.osm.output_suffix", path=output))
     cand_path = Path(candidates) if candidates else candidates_path(output)
     check_writable(output, overwrite)
     if len(result.candidates):

@@ -17,6 +17,13 @@ reason   every problem of the row with its fix, ``; ``-joined
 ...      then the row's original cells under the file's own headers (a header equal to one
          of ours is renamed ``row (file)``...)
 ======== ===============================================================================
+
+These are the machine names of the table in memory. A rejects *file* is written for
+people: its five columns are headed in the command's language (``Строка файла``,
+``Причина``...: :func:`planner.render.outputs.write_table`, the ``columns.*`` messages; the
+cells keep their own headers). A rejects file read
+back as an input (fixed rows run again) is understood in any language:
+:func:`machine_headers` maps the headers of every language back to the machine names.
 """
 
 from __future__ import annotations
@@ -26,12 +33,30 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from planner import i18n
 from planner.inputs.columns import RowNotes
 from planner.inputs.tables import row_label
 
-__all__ = ["REJECT_COLUMNS", "rejects_table", "row_problems"]
+__all__ = [
+    "REJECT_COLUMNS", "machine_headers", "rejects_table", "row_problems",
+]  # fmt: skip
 
 REJECT_COLUMNS = ("row", "id", "column", "value", "reason")
+
+
+def _header(name: str, lang: str) -> str:
+    """The header of one of :data:`REJECT_COLUMNS` in a rejects file (``columns.*``)."""
+    return i18n.t(f"columns.{name}", lang)
+
+
+def machine_headers(table: pd.DataFrame) -> pd.DataFrame:
+    """A rejects file's table with the headers of :data:`REJECT_COLUMNS` in any language
+    (and their ``(file)`` forms) back to the machine names (``Причина`` -> ``reason``)."""
+    back = {}
+    for name in REJECT_COLUMNS:
+        for lang in i18n.LANGS:
+            back.setdefault(_header(name, lang), name)
+    return table.rename(columns={c: back[c] for c in table.columns if c in back})
 
 
 def _free(name: str, taken: Sequence[str]) -> str:
@@ -60,7 +85,7 @@ def rejects_table(
     numbers as the user sees them, ``ids`` each row's id (``""`` when none).
     """
     bad = np.flatnonzero(~np.asarray(ok, dtype=bool))
-    original = cells.iloc[bad].copy()
+    original = machine_headers(cells.iloc[bad])  # a rejects file read back: its own columns
     headers = [str(c) for c in original.columns]
     original.columns = [
         _free(h, [c for c in headers if c != h] + list(REJECT_COLUMNS)) for h in headers
@@ -85,9 +110,12 @@ def rejects_table(
 
 
 def row_problems(rejects: pd.DataFrame, what: str = "site", unit: str = "row") -> list[str]:
-    """Each rejected row as one line naming its row and id: ``row 3 (site 'B'): ...``."""
+    """Each rejected row as one line naming its row and id: ``row 3 (site 'B'): ...``, in
+    the message language (``what``: ``site`` or ``company``)."""
+    who = i18n.section("err.rejects", i18n.message_lang())
+    named = who["company" if what == "company" else "site"]
     out = []
     for row, ident, reason in zip(rejects["row"], rejects["id"], rejects["reason"], strict=True):
-        who = f" ({what} {ident!r})" if ident else " (no id)"
-        out.append(f"{row_label(int(row), unit)}{who}: {reason}")
+        out.append(who["line"].format(row=row_label(int(row), unit), reason=reason,
+                                      who=named.format(id=ident) if ident else who["no_id"]))
     return out

@@ -44,6 +44,7 @@ from planner.config.road_speeds import RoadSpeeds, load_road_speeds
 from planner.config.scenarios import TIME_CRITERIA, Scenario
 from planner.core.network import RoadNetwork, build_network, build_stamp, load_network
 from planner.errors import InputError
+from planner.i18n import tr
 
 __all__ = [
     "BAKAD_PATTERN",
@@ -190,11 +191,8 @@ def _assemble(ways: _Ways, speeds: RoadSpeeds, *, metric: bool, access: dict, me
     ys = np.asarray(ways.ys, dtype="f8")
     way = np.asarray(ways.way, dtype=np.int64)
     if not len(keys):
-        raise InputError(
-            f"{meta.get('source', 'the input')}: no drivable road found (ways with a highway "
-            "class of the speed table, e.g. highway=primary, inside the area); check the "
-            "file covers the Almaty region or pass --bbox"
-        )
+        raise InputError(tr("err.roads.no_road", source=meta.get("source") or meta.get("input")
+                            or tr("err.roads.the_input")))  # fmt: skip
     uniq, first, node = np.unique(keys, return_index=True, return_inverse=True)
     if metric:
         nx, ny = xs[first], ys[first]
@@ -229,9 +227,7 @@ def _osmium():
     try:
         import osmium
     except ImportError as exc:  # a core dependency; only a broken install lacks it
-        raise InputError(
-            "reading OpenStreetMap files needs pyosmium: pip install osmium"
-        ) from exc
+        raise InputError(tr("err.roads.osmium")) from exc
     return osmium
 
 
@@ -293,10 +289,7 @@ def read_osm_roads(
                      (tags.get("maxspeed"), tags.get("maxspeed:forward"),
                       tags.get("maxspeed:backward")))  # fmt: skip
     except RuntimeError as exc:
-        raise InputError(
-            f"OpenStreetMap file {str(path)!r} cannot be read ({exc}); give an .osm.pbf "
-            "extract, e.g. from a Geofabrik download or `osmium extract`"
-        ) from exc
+        raise InputError(tr("err.roads.osm_unreadable", path=path, error=exc)) from exc
     lon = np.asarray(ways.xs, dtype="f8")
     lat = np.asarray(ways.ys, dtype="f8")
     with np.errstate(invalid="ignore"):
@@ -317,13 +310,9 @@ def read_osm_roads(
     }
     notes = []
     if not n_bakad:
-        notes.append(
-            "no way named БАКАД/BAKAD found: BAKAD is not marked, so interchange times use "
-            "the layers' interchange points joined to the nearest road"
-        )
+        notes.append(tr("err.roads.no_bakad_way", names="БАКАД/BAKAD"))
     if missing_nodes:
-        notes.append(f"{missing_nodes} way node(s) are not in the file (cut extract): "
-                     "their segments are left out")  # fmt: skip
+        notes.append(tr("err.roads.missing_nodes", n=missing_nodes))
     report["notes"] = notes
     net = _assemble(
         ways, speeds, metric=False, access=speeds.access["extract"].model_dump(),
@@ -355,26 +344,21 @@ def read_gpkg_roads(
     try:
         names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
     except Exception as exc:  # pyogrio raises its own DataSourceError types
-        raise InputError(f"GeoPackage {str(path)!r} cannot be opened ({exc})") from exc
+        raise InputError(tr("err.roads.gpkg_unreadable", path=path, error=exc)) from exc
     if "roads" not in names:
-        raise InputError(
-            f"GeoPackage {str(path)!r} has no `roads` layer (it has: {', '.join(names) or 'none'}"
-            "); add a line layer named roads with a `highway` column (OSM classes such as "
-            "primary, residential), or build from the .osm.pbf extract instead"
-        )
+        raise InputError(tr("err.roads.no_layer", path=path,
+                            names=", ".join(names) or tr("err.sites.none")))  # fmt: skip
     gdf = pyogrio.read_dataframe(path, layer="roads")
     problems = []
     if gdf.crs is None:
-        problems.append("layer roads has no CRS; set one (e.g. EPSG:4326)")
+        problems.append(tr("err.roads.no_crs"))
     if "highway" not in gdf.columns:
-        problems.append("layer roads has no `highway` column; add the OSM road class "
-                        "(motorway, trunk, primary, ..., residential)")  # fmt: skip
+        problems.append(tr("err.roads.no_highway"))
     types = set(gdf.geometry.geom_type.dropna())
     if types - {"LineString", "MultiLineString"}:
-        problems.append(f"layer roads holds {sorted(types)}; it must hold LineString or "
-                        "MultiLineString features")  # fmt: skip
+        problems.append(tr("err.roads.not_lines", types=", ".join(sorted(types))))
     if problems:
-        raise InputError(f"GeoPackage {str(path)!r}: " + "; ".join(problems))
+        raise InputError(tr("err.roads.gpkg", path=path, problems="; ".join(problems)))
     gdf = _crs.to_metric(gdf, what=f"layer roads of {path}")
     hw = np.array([v.lower() for v in _gpkg_column(gdf, "highway")], dtype=object)
     codes = speeds.class_code(hw)
@@ -411,10 +395,7 @@ def read_gpkg_roads(
     report = {"ways": int(keep.sum()), "bakad_ways": int(n_bakad),
               "skipped_ways": dict(skipped.most_common(12)), "notes": []}  # fmt: skip
     if not n_bakad:
-        report["notes"].append(
-            "no road marked as BAKAD (column bakad, or a name/ref БАКАД/BAKAD): interchange "
-            "times use the layers' interchange points joined to the nearest road"
-        )
+        report["notes"].append(tr("err.roads.no_bakad_road", names="БАКАД/BAKAD"))
     net = _assemble(
         ways, speeds, metric=True, access=speeds.access["extract"].model_dump(),
         meta={**(meta or {}), "source": f"roads layer of {path.name}", "indicative": False,
@@ -524,11 +505,8 @@ def _builtin_finish(ways: _Ways, stubs, speeds: RoadSpeeds, code, n_ways, ic_ids
     snap = speeds.snap_allowed(cls)
     link = code["builtin_link"]
     access = speeds.access["builtin"]
-    notes = [
-        "indicative: built from the built-in (estimated) BAKAD, interchanges and highways; "
-        f"local roads are not modelled: a site reaches the network by a straight leg x "
-        f"{access.detour:g} at {access.speed_kmh:g} km/h"
-    ]
+    notes = [tr("err.roads.builtin_note", detour=f"{access.detour:g}",
+                speed=f"{access.speed_kmh:g}")]
     net = build_network(
         xs[first], ys[first],
         np.concatenate([u, su]), np.concatenate([v, su]),
@@ -564,7 +542,7 @@ def read_roads(
     GeoPackage with a ``roads`` layer."""
     if str(source) == "builtin":
         if layers is None:
-            raise InputError("the built-in network is made from layers; pass the layers")
+            raise InputError(tr("err.roads.builtin_layers"))
         return builtin_roads(layers, speeds=speeds)
     path = check_road_input(source)
     name = path.name.lower()
@@ -578,15 +556,9 @@ def check_road_input(source: str | Path) -> Path:
     """The road input file, checked: it exists and is an OSM extract or a GeoPackage."""
     path = Path(source)
     if not path.is_file():
-        raise InputError(
-            f"road input {str(path)!r} does not exist; give an OpenStreetMap extract "
-            "(.osm.pbf), a GeoPackage with a `roads` layer, or `builtin`"
-        )
+        raise InputError(tr("err.roads.missing", path=path))
     if not path.name.lower().endswith((*_OSM_SUFFIXES, ".gpkg")):
-        raise InputError(
-            f"road input {str(path)!r}: unknown file type; give an OpenStreetMap extract "
-            f"({', '.join(_OSM_SUFFIXES)}) or a GeoPackage (.gpkg) with a `roads` layer"
-        )
+        raise InputError(tr("err.roads.file_type", path=path, suffixes=", ".join(_OSM_SUFFIXES)))
     return path
 
 
@@ -613,16 +585,12 @@ def network_for_scenario(
     """The network a run uses, and a note to show: a travel-time scenario without
     ``--network`` gets the coarse built-in network (labelled indicative)."""
     if spec is None and scenario_needs_network(scenario):
-        note = (
-            f"scenario {scenario.name} scores travel times and no --network was given: using "
-            "the coarse built-in road network (INDICATIVE; build a real one with `planner "
-            "network build EXTRACT.osm.pbf -o network.npz`)"
-        )
+        note = tr("err.roads.builtin_used", scenario=scenario.name)
         return resolve_network("builtin", layers), note
     net = resolve_network(spec, layers)
     note = None
     if net is not None and net.indicative:
-        note = "travel times come from the coarse built-in road network (INDICATIVE)"
+        note = tr("err.roads.builtin_times")
     return net, note
 
 

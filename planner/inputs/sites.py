@@ -26,9 +26,11 @@ import pandas as pd
 import shapely
 
 from planner import crs as _crs
-from planner._infiles import refuse_special
+from planner import i18n
+from planner._infiles import either, refuse_special
 from planner.core.sitetable import SITE_COLUMNS, builtin_sites, sites_table
 from planner.errors import InputError, SiteFileError
+from planner.i18n import tr
 from planner.inputs.columns import (
     ColumnSpec,
     RowNotes,
@@ -72,28 +74,25 @@ MAX_GRID_SITES = 20_000_000
 _SITES_KIND = TableKind(
     what="sites file", noun="sites list", item="site", header_example="site_id;name;lat;lon"
 )
+# messages "err.sites.*" are keys of the language catalog (columns.check_column)
 _HECTARES = dict(
-    parse=parse_decimal,
-    invalid="{col}: {value} is not a number; use hectares, e.g. 12.5 (or leave the cell empty)",
-    rules=(Rule(lambda v: v < 0, "{col}: {parsed:g} is negative; use hectares >= 0"),),
+    parse=parse_decimal, invalid="err.sites.ha_invalid",
+    rules=(Rule(lambda v: v < 0, "err.sites.ha_negative"),),
 )
 #: the columns of a sites table; lat/lon are the point (a geodata file has its geometry)
 COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec(
         "lat", parse_degrees, required=True, aliases=("lat", "latitude", "широта"),
-        invalid="{col}: {value} is not a number; use decimal degrees, e.g. 43.52",
-        empty="{col} is empty; every site needs lat in decimal degrees, e.g. 43.52",
+        invalid="err.sites.lat_invalid", empty="err.sites.lat_empty",
     ),
     ColumnSpec(
         "lon", parse_degrees, required=True,
         aliases=("lon", "lng", "long", "longitude", "долгота"),
-        invalid="{col}: {value} is not a number; use decimal degrees, e.g. 77.06",
-        empty="{col} is empty; every site needs lon in decimal degrees, e.g. 77.06",
+        invalid="err.sites.lon_invalid", empty="err.sites.lon_empty",
     ),
     ColumnSpec(
         "site_id", parse_text, aliases=("site_id", "id"), exact_wins=True,
-        empty="{col} is empty; give every site an id, or remove the column to number the "
-        "sites automatically ({prefix}-N for {prefix} N)",
+        empty="err.sites.id_empty",
     ),
     ColumnSpec("name", parse_text, aliases=("name", "наименование", "название")),
     ColumnSpec("area_ha", aliases=("area_ha",), **_HECTARES),
@@ -109,10 +108,8 @@ def _find_columns(
     cols = [str(c) for c in columns if c != "geometry"]
     match = match_columns(cols, specs)
     for field, idx in match.clashes.items():
-        problems.append(
-            f"{where}: columns {', '.join(repr(cols[i]) for i in idx)} all mean `{field}`; "
-            "keep one of them"
-        )
+        problems.append(tr("err.sites.clash", where=where, field=field,
+                           columns=", ".join(repr(cols[i]) for i in idx)))  # fmt: skip
     return {field: cols[i] for field, i in match.found.items()}
 
 
@@ -128,10 +125,11 @@ def _check_fields(
     for spec in specs:
         if spec.name in cols:
             cells = frame[cols[spec.name]].reset_index(drop=True)
+            lang = i18n.message_lang()
             out[spec.name] = check_column(
                 spec, as_text(cells) if as_text else cells, notes,
-                col=f"column `{cols[spec.name]}`", context={"prefix": prefix},
-                header=cols[spec.name],
+                col=i18n.t("err.sites.column", lang, name=cols[spec.name]),
+                context={"prefix": prefix}, header=cols[spec.name], lang=lang,
             )
     return out
 
@@ -148,8 +146,7 @@ def _reject_repeated_ids(ids: np.ndarray, col: str | None, labels, notes: RowNot
     first_of = {v: int(first[v]) for v in cand[again].unique()}
     notes.problem(
         again.index[again.to_numpy()],
-        lambda i: f"column `{col}`: id {ids[i]!r} is already used on {labels[first_of[ids[i]]]}; "
-        "ids must be unique: give each site its own id",
+        lambda i: tr("err.sites.id_repeated", col=col, id=ids[i], row=labels[first_of[ids[i]]]),
         column=col, value=lambda i: ids[i],
     )
 
@@ -174,32 +171,33 @@ def _check_coordinates(
     inside = ok & (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
     swapped = ok & ~inside & (lat >= west) & (lat <= east) & (lon >= south) & (lon <= north)
     cell = {"column": columns, "value": lambda r: f"{lat[r]:g}; {lon[r]:g}"}
+    box = dict(west=west, east=east, south=south, north=north)
     notes.problem(
         np.flatnonzero(swapped),
-        lambda r: f"lat={lat[r]:g}, lon={lon[r]:g} look swapped (Almaty Region is at lat "
-        f"{south}-{north}, lon {west}-{east}); swap the latitude and longitude values",
+        lambda r: tr("err.sites.swapped", lat=f"{lat[r]:g}", lon=f"{lon[r]:g}", **box),
         **cell,
     )
     notes.problem(
         np.flatnonzero(ok & ~inside & ~swapped),
-        lambda r: f"lon={lon[r]:g}, lat={lat[r]:g} is outside Almaty Region "
-        f"({west}-{east} E, {south}-{north} N); check the coordinates (decimal degrees, WGS84)",
+        lambda r: tr("err.sites.outside", lat=f"{lat[r]:g}", lon=f"{lon[r]:g}", **box),
         **cell,
     )
 
 
 def _raise(where: str, problems: list[str], unit: str) -> None:
     shown = problems[:_MAX_LISTED]
-    more = f"\n  ... and {len(problems) - _MAX_LISTED} more" if len(problems) > _MAX_LISTED else ""
+    more = (tr("err.sites.more", n=len(problems) - _MAX_LISTED)
+            if len(problems) > _MAX_LISTED else "")  # fmt: skip
     raise SiteFileError(
-        f"{where}: {len(problems)} problem(s) in the sites file ({unit}); nothing was loaded, "
-        "fix them and run again:\n  - " + "\n  - ".join(shown) + more,
+        tr("err.sites.problems", where=where, n=len(problems), unit=tr(f"err.sites.{unit}"))
+        + "\n  - " + "\n  - ".join(shown) + more,
         problems,
     )
 
 
-_TABLE_UNIT = "rows as a spreadsheet shows them: the header is row 1"
-_GEO_UNIT = "features are counted from 1 in file order"
+#: how the rows of a file are counted (keys of err.sites.*)
+_TABLE_UNIT = "unit_rows"
+_GEO_UNIT = "unit_features"
 
 
 def _finish(
@@ -251,16 +249,15 @@ def _read_table_sites(path: Path, encoding: str | None, sheet) -> gpd.GeoDataFra
     cols = _find_columns(text.columns, COLUMNS, where, problems)
     for field, spec in ((s.name, s) for s in COLUMNS if s.required):
         if field not in cols:
-            names = ", ".join(f"`{a}`" for a in spec.aliases[:-1]) + f" or `{spec.aliases[-1]}`"
-            problems.append(
-                f"{where}: no {field} column "
-                f"(found columns: {', '.join(map(repr, raw.header)) or 'none'}); "
-                f"name it {names} (any case)"
-            )
+            names = either(f"`{a}`" for a in spec.aliases)
+            problems.append(tr(
+                "err.sites.no_column", where=where, field=field, names=names,
+                found=", ".join(map(repr, raw.header)) or tr("err.sites.none"),
+            ))
     if problems:
         _raise(where, problems, _TABLE_UNIT)
     if not raw.records:
-        raise SiteFileError(f"{where}: the file has a header but no sites; add one row per site")
+        raise SiteFileError(tr("err.sites.no_rows", where=where))
     n = len(raw.records)
     labels = raw.labels()
     values = _check_fields(text, cols, COLUMNS, notes, "row")
@@ -295,22 +292,16 @@ def _read_geo(path: Path, layer: str | None) -> gpd.GeoDataFrame:
         try:
             names = [str(n) for n, _ in pyogrio.list_layers(path)]
         except Exception as exc:  # pyogrio's DataSourceError family
-            raise InputError(
-                f"cannot read {where}: {exc}; give a GeoPackage readable by GDAL"
-            ) from exc
+            raise InputError(tr("err.sites.gpkg_unreadable", where=where, error=exc)) from exc
         if len(names) > 1:
-            raise InputError(
-                f"{where} holds {len(names)} layers ({', '.join(names)}); save the sites layer "
-                "as its own file or name the layer (read_sites(path, layer=...))"
-            )
+            raise InputError(tr("err.sites.gpkg_layers", where=where, n=len(names),
+                                names=", ".join(names)))  # fmt: skip
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
     except Exception as exc:  # pyogrio's DataSourceError family
-        raise InputError(
-            f"cannot read {where}: {exc}; give a CSV, XLSX, GeoJSON or GeoPackage file"
-        ) from exc
+        raise InputError(tr("err.sites.geo_unreadable", where=where, error=exc)) from exc
     for w in caught:
         log.debug("reading %s: %s", where, w.message)
     return gdf
@@ -321,8 +312,7 @@ def _refuse_nan_coordinates(geoms, good, notes: RowNotes) -> None:
     idx = np.flatnonzero(good)
     coords, owner = shapely.get_coordinates(geoms[idx], return_index=True)
     bad = idx[np.unique(owner[~np.isfinite(coords).all(axis=1)])]
-    notes.problem(bad, "coordinates are not numbers (NaN or infinite); fix or redraw the "
-                  "geometry", column="geometry")  # fmt: skip
+    notes.problem(bad, tr("err.sites.coords_nan"), column="geometry")
     good[bad] = False
 
 
@@ -331,12 +321,10 @@ def _geometry_problems(geoms, notes: RowNotes) -> tuple[np.ndarray, np.ndarray]:
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     types = shapely.get_type_id(geoms)  # 0 point, 3 polygon, 6 multipolygon
     wrong = ~missing & ~np.isin(types, (0, 3, 6))
-    notes.problem(np.flatnonzero(missing), "has no geometry; give it a point or polygon or "
-                  "remove it", column="geometry")  # fmt: skip
+    notes.problem(np.flatnonzero(missing), tr("err.sites.no_geometry"), column="geometry")
     notes.problem(
         np.flatnonzero(wrong),
-        lambda r: f"geometry {geoms[r].geom_type} is not a site; use a Point or a "
-        "(Multi)Polygon land parcel", column="geometry",
+        lambda r: tr("err.sites.geometry_type", type=geoms[r].geom_type), column="geometry",
     )
     good = ~missing & ~wrong
     _refuse_nan_coordinates(geoms, good, notes)
@@ -348,11 +336,8 @@ def _refuse_projected(where: str, gdf, geoms, good) -> None:
         b = shapely.total_bounds(geoms[good])
         beyond = (np.abs(b[[0, 2]]) > 180).any() or (np.abs(b[[1, 3]]) > 90).any()
         if np.isfinite(b).all() and beyond:
-            raise InputError(
-                f"{where}: coordinates up to x={b[2]:.0f}, y={b[3]:.0f} are not degrees "
-                f"although the file says {gdf.crs.to_string()}; the data is projected (e.g. "
-                "UTM 43N metres): declare its real CRS in the file, or reproject it to EPSG:4326"
-            )
+            raise InputError(tr("err.sites.projected", where=where, x=f"{b[2]:.0f}",
+                                y=f"{b[3]:.0f}", crs=gdf.crs.to_string()))  # fmt: skip
 
 
 def _repair_polygons(geoms, good, poly, notes: RowNotes) -> dict[int, str]:
@@ -366,8 +351,8 @@ def _repair_polygons(geoms, good, poly, notes: RowNotes) -> dict[int, str]:
                 [g for g in fixed.geoms if g.geom_type in ("Polygon", "MultiPolygon")]
             )
         if fixed.is_empty or fixed.geom_type not in ("Polygon", "MultiPolygon"):
-            notes.problem([r], f"invalid polygon ({shapely.is_valid_reason(geoms[r])}) cannot "
-                          "be repaired; redraw it", column="geometry")  # fmt: skip
+            notes.problem([r], tr("err.sites.polygon_broken",
+                                  reason=shapely.is_valid_reason(geoms[r])), column="geometry")
             good[r] = poly[r] = False
             continue
         repaired[int(r)] = shapely.is_valid_reason(geoms[r])
@@ -379,12 +364,9 @@ def _read_geo_sites(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     where = str(path)
     gdf = _read_geo(path, layer)
     if gdf.crs is None:
-        raise InputError(
-            f"{where}: no CRS is declared; save it with its CRS (GeoJSON: EPSG:4326 lon/lat; "
-            "GeoPackage: set the layer's SRS), the planner does not guess"
-        )
+        raise InputError(tr("err.sites.no_crs", where=where))
     if len(gdf) == 0:
-        raise SiteFileError(f"{where}: the file has no features; add one point or polygon per site")
+        raise SiteFileError(tr("err.sites.no_features", where=where))
     problems: list[str] = []
     n = len(gdf)
     labels = [row_label(i + 1, "feature") for i in range(n)]
@@ -405,7 +387,7 @@ def _read_geo_sites(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     lon[good] = shapely.get_x(rep[good])
     lat[good] = shapely.get_y(rep[good])
     notes.problem(np.flatnonzero(good & ~(np.isfinite(lon) & np.isfinite(lat))),
-                  "coordinates are not numbers (NaN); fix the geometry", column="geometry")
+                  tr("err.sites.coords_nan"), column="geometry")
     _check_coordinates(lon, lat, notes)
     cols = _find_columns(gdf.columns, _ATTRIBUTES, where, problems)
     if problems:
@@ -439,21 +421,21 @@ def parcel_notes(ids, labels, stated, area, poly, repaired: dict[int, str]) -> l
 
     A stated area within 0.5% (or 0.01 ha) of the polygon's is not worth a word."""
     notes = []
+    lang = i18n.message_lang()
+
+    def ha(x: float) -> str:
+        return i18n.format_number(x, lang, 2, grouping=True)
+
     for r in np.flatnonzero(poly):
-        site = f"site {ids[r]!r} ({labels[r]})"
+        site = tr("err.sites.site", id=ids[r], row=labels[r])
         if int(r) in repaired:
-            notes.append(
-                f"{site}: invalid polygon ({repaired[int(r)]}) repaired (shapely make_valid); "
-                f"its area is now {area[r]:,.2f} ha; check the parcel outline and fix it at "
-                "the source"
-            )
+            notes.append(tr("err.sites.repaired", site=site, reason=repaired[int(r)],
+                            area=ha(area[r])))  # fmt: skip
         s = np.nan if stated is None else float(stated[r])
         if np.isfinite(s) and abs(s - area[r]) > max(0.005 * abs(area[r]), 0.01):
-            notes.append(
-                f"{site}: stated area_ha {s:,.2f} replaced by its polygon's area "
-                f"{area[r]:,.2f} ha (computed in EPSG:32643, {area[r] - s:+,.2f} ha); the "
-                "polygon is used for land checks: correct the outline or the stated area"
-            )
+            diff = ("+" if area[r] >= s else "-") + ha(abs(area[r] - s))
+            notes.append(tr("err.sites.area_replaced", site=site, stated=ha(s),
+                            area=ha(area[r]), diff=diff))  # fmt: skip
     return notes
 
 
@@ -509,20 +491,16 @@ def read_sites(
     path = Path(path)
     refuse_special(path, "sites file")
     if not path.is_file():
-        raise InputError(
-            f"sites file {str(path)!r} does not exist; give a CSV, XLSX, GeoJSON or GeoPackage "
-            "file, or 'builtin' / 'grid'"
-        )
+        raise InputError(tr("err.sites.missing", path=str(path)))
     suffix = path.suffix.lower()
     if suffix in TABLE_SUFFIXES:
         gdf = _read_table_sites(path, encoding, sheet)
     elif suffix in GEO_SUFFIXES:
         gdf = _read_geo_sites(path, layer)
     else:
-        raise InputError(
-            f"sites file {str(path)!r}: unknown format {suffix or '(no suffix)'!r}; use "
-            f"{', '.join(TABLE_SUFFIXES + GEO_SUFFIXES)}"
-        )
+        raise InputError(tr("err.sites.format", path=str(path),
+                            suffix=suffix or tr("err.outputs.no_suffix"),
+                            suffixes=", ".join(TABLE_SUFFIXES + GEO_SUFFIXES)))  # fmt: skip
     rejects = site_rejects(gdf)
     if strict and len(rejects):
         facts = gdf.attrs["site_file"]
@@ -539,9 +517,7 @@ def _around_geometry(layers, around: str | Sequence[str]):
     tokens = [t.strip() for t in (around.split(",") if isinstance(around, str) else around)]
     tokens = [t for t in tokens if t]
     if not tokens:
-        raise InputError(
-            "around is empty; name a layer (e.g. bakad, zones, cities) or a feature id"
-        )
+        raise InputError(tr("err.sites.around_empty"))
     geoms = []
     for tok in tokens:
         if tok in LAYER_NAMES:
@@ -553,11 +529,8 @@ def _around_geometry(layers, around: str | Sequence[str]):
         ]
         hits = [g for h in hits for g in h]
         if not hits:
-            raise InputError(
-                f"around {tok!r} is neither a layer ({', '.join(LAYER_NAMES)}) nor a feature id; "
-                "use e.g. --around bakad, --around zones or --around konaev,gate-city "
-                "(ids: planner layers list)"
-            )
+            raise InputError(tr("err.sites.around_unknown", token=tok,
+                                layers=", ".join(LAYER_NAMES)))  # fmt: skip
         geoms.extend(hits)
     return shapely.union_all(np.asarray(geoms, dtype=object))
 
@@ -605,23 +578,22 @@ def grid_sites(
     for name, v, lo in (("spacing_km", spacing_km, 0.0), ("within_km", within_km, -1.0)):
         if not (isinstance(v, int | float) and math.isfinite(v) and v > lo):
             need = "> 0" if lo == 0.0 else ">= 0"
-            raise InputError(f"{name}={v!r}: must be a number of km {need}, e.g. {name}=1")
+            raise InputError(tr("err.sites.grid_km", name=name, value=v, need=need))
     s = float(spacing_km) * 1000.0
     area = _around_geometry(layers, around)
     if within_km > 0:
         area = shapely.buffer(area, float(within_km) * 1000.0, quad_segs=16)
     if area.is_empty or area.area == 0:
-        raise InputError(
-            f"grid around {around!r} within {within_km} km covers no area; use within_km > 0 "
-            "around lines and points"
-        )
+        raise InputError(tr("err.sites.grid_no_area", around=around, km=within_km))
     dy = s * math.sqrt(3) / 2 if hexagonal else s
     expected = area.area / (s * dy)
     if expected > MAX_GRID_SITES:
-        raise InputError(
-            f"a grid with spacing_km={spacing_km} within {within_km} km would have about "
-            f"{expected:,.0f} sites (limit {MAX_GRID_SITES:,}); increase spacing_km"
-        )
+        lang = i18n.message_lang()
+        raise InputError(tr(
+            "err.sites.grid_too_many", spacing=spacing_km, km=within_km,
+            n=i18n.format_number(expected, lang, 0, grouping=True),
+            limit=i18n.format_number(MAX_GRID_SITES, lang, 0, grouping=True),
+        ))
     minx, miny, maxx, maxy = area.bounds
     rows = np.arange(math.floor(miny / dy), math.ceil(maxy / dy) + 1, dtype=np.int64)
     cols = np.arange(math.floor(minx / s) - 1, math.ceil(maxx / s) + 1, dtype=np.int64)

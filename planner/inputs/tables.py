@@ -36,8 +36,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from planner._infiles import refuse_special
+from planner._infiles import noun, refuse_special
 from planner.errors import InputError
+from planner.i18n import tr
 from planner.inputs.columns import RowNotes
 
 __all__ = [
@@ -109,8 +110,9 @@ class RawTable:
 def row_label(line: int, unit: str = "row") -> str:
     """How every message names a row: ``row 3`` is the row a spreadsheet shows as 3 (the
     header is row 1 of a CSV; Excel rows are Excel's numbers); ``feature 3`` is the third
-    feature of a GeoJSON/GeoPackage. The one numbering of every reader and rejects file."""
-    return f"{unit} {line}"
+    feature of a GeoJSON/GeoPackage. The one numbering of every reader and rejects file.
+    In the message language (``строка 3`` in Russian)."""
+    return tr(f"err.tables.unit_{'feature' if unit == 'feature' else 'row'}", n=line)
 
 
 class _Where:
@@ -120,14 +122,18 @@ class _Where:
         self.path, self.kind = path, kind
 
     def error(self, what: str) -> InputError:
-        return InputError(f"{self.kind.what} {str(self.path)!r}: {what}")
+        return InputError(tr("err.tables.where", what=noun(self.kind.what), path=str(self.path),
+                             text=what))  # fmt: skip
 
     def not_text(self) -> InputError:
-        return self.error(
-            "is not a text (CSV) file: it holds binary bytes in no known encoding (UTF-8, "
-            f"UTF-16 with BOM, {', '.join(CODE_PAGES)}, kz1048); export the "
-            f"{self.kind.noun} from Excel as 'CSV UTF-8' or save it as .xlsx"
-        )
+        return self.error(tr("err.tables.not_text", pages=", ".join(CODE_PAGES)))
+
+    def per_item(self) -> str:
+        """``one row per site``: what a row of this kind of table holds."""
+        from planner import i18n
+
+        items = i18n.section("err.tables.per_item", i18n.message_lang())
+        return items.get(self.kind.item, items["row"])
 
 
 # --------------------------------------------------------------------------- decoding
@@ -159,10 +165,8 @@ def decode_text(
                 if enc == "utf-8":
                     _refuse_mixed(body, where)
                 line = body[: exc.start].decode(enc).count("\n") + 1
-                raise where.error(
-                    f"starts with a {name} byte-order mark but byte {exc.start + len(bom)} "
-                    f"(line {line}) is not {name}; save the file again as 'CSV UTF-8'"
-                ) from exc
+                raise where.error(tr("err.tables.bad_bom", name=name,
+                                     byte=exc.start + len(bom), line=line)) from exc  # fmt: skip
     try:
         return _check_text(data.decode("utf-8"), where), "utf-8"
     except UnicodeDecodeError:
@@ -209,9 +213,9 @@ def _line_encodings(data: bytes) -> tuple[list[int], list[int]]:
 
 def _lines(numbers: list[int], limit: int = 10) -> str:
     shown = ", ".join(map(str, numbers[:limit]))
-    return f"line{'s' if len(numbers) > 1 else ''} {shown}" + (
-        f" and {len(numbers) - limit} more" if len(numbers) > limit else ""
-    )
+    if len(numbers) > limit:
+        return tr("err.tables.lines_more", lines=shown, more=len(numbers) - limit)
+    return tr("err.tables.line" if len(numbers) == 1 else "err.tables.lines", lines=shown)
 
 
 def _refuse_mixed(data: bytes, where: _Where) -> None:
@@ -219,13 +223,8 @@ def _refuse_mixed(data: bytes, where: _Where) -> None:
     utf8, single = _line_encodings(data)
     if not (utf8 and single):
         return
-    raise where.error(
-        f"mixes two encodings: {len(utf8)} line(s) are UTF-8 ({_lines(utf8)}) and "
-        f"{len(single)} are in a single-byte Cyrillic code page such as cp1251 "
-        f"({_lines(single)}), probably rows pasted from another file; no one encoding "
-        "reads them all correctly. Open the file in Excel or a text editor, retype or "
-        f"re-paste the listed lines, and save the whole {where.kind.noun} as 'CSV UTF-8'"
-    )
+    raise where.error(tr("err.tables.mixed", n_utf8=len(utf8), utf8=_lines(utf8),
+                         n_single=len(single), single=_lines(single)))  # fmt: skip
 
 
 def _code_page(data: bytes) -> str | None:
@@ -257,26 +256,18 @@ def _decode_as(data: bytes, encoding: str, where: _Where) -> str:
             enc = "utf-8-sig"
         text = data.decode(enc)
     except LookupError as exc:
-        raise where.error(
-            f"unknown encoding {encoding!r}; use e.g. utf-8, cp1251 or kz1048"
-        ) from exc
+        raise where.error(tr("err.tables.unknown_encoding", encoding=encoding)) from exc
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise where.error(
-            f"is not valid {encoding} (byte {data[exc.start]:#04x} on line {line}); "
-            "give the right encoding, or leave it out to detect it",
-        ) from exc
+        raise where.error(tr("err.tables.not_encoding", encoding=encoding,
+                             byte=f"{data[exc.start]:#04x}", line=line)) from exc  # fmt: skip
     return _check_text(text, where)
 
 
 def _check_text(text: str, where: _Where) -> str:
     if "\ufffd" in text:
         line = text[: text.index("\ufffd")].count("\n") + 1
-        raise where.error(
-            f"line {line} contains the replacement character U+FFFD: the text was already "
-            "damaged by a wrong encoding conversion before it reached this file; export the "
-            f"{where.kind.noun} again from the original as 'CSV UTF-8'",
-        )
+        raise where.error(tr("err.tables.replacement", line=line))
     n_ctrl = len(_CONTROL_RE.findall(text))
     if n_ctrl and (n_ctrl > 0.005 * len(text) or "\x00" in text):
         raise where.not_text()
@@ -321,7 +312,7 @@ def _read_csv(data: bytes, encoding: str | None, where: _Where) -> RawTable:
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=False))
     except csv.Error as exc:
-        raise where.error(f'cannot be read as CSV ({exc}); check quotes (") in the file') from exc
+        raise where.error(tr("err.tables.csv_error", error=exc)) from exc
     return _split_header(records, range(1, len(records) + 1), where, encoding=enc, separator=sep)
 
 
@@ -331,10 +322,7 @@ def _split_header(
     """The first non-blank record is the header; blank records are skipped and counted."""
     nonblank = [i for i, rec in enumerate(records) if "".join(rec).strip()]
     if not nonblank:
-        raise where.error(
-            "has no header and no data (only blank lines or empty cells); the first row "
-            f"must name the columns, e.g. {where.kind.header_example}",
-        )
+        raise where.error(tr("err.tables.no_header", example=where.kind.header_example))
     h = nonblank[0]
     body = nonblank[-1] - h  # records below the header; trailing blank lines are not counted
     return RawTable(
@@ -372,11 +360,11 @@ def _pick_sheet(names: list[str], sheet: str | int | None, where: _Where) -> str
         return names[0]
     if isinstance(sheet, int) and not isinstance(sheet, bool):
         if not 0 <= sheet < len(names):
-            raise where.error(f"has no sheet number {sheet} (0-based); its sheets: {names}")
+            raise where.error(tr("err.tables.no_sheet_number", sheet=sheet, sheets=names))
         return names[sheet]
     if str(sheet) in names:
         return str(sheet)
-    raise where.error(f"has no sheet {sheet!r}; its sheets are {names}")
+    raise where.error(tr("err.tables.no_sheet", sheet=sheet, sheets=names))
 
 
 def _read_xlsx(sheet: str | int | None, where: _Where, prefer: str | None = None) -> RawTable:
@@ -423,41 +411,30 @@ def read_table(
     """
     where = _Where(Path(path), kind)
     if not where.path.exists():
-        raise where.error("does not exist; check the path")
+        raise where.error(tr("err.tables.missing"))
     if where.path.is_dir():
-        raise where.error("is a folder, not a file; pass a .csv or .xlsx file")
+        raise where.error(tr("err.tables.folder"))
     refuse_special(where.path, kind.what)
     data = where.path.read_bytes()
     suffix = where.path.suffix.lower()
     if not data:
-        raise where.error(
-            f"is empty (0 bytes); export the {kind.noun} again (header row + one row per "
-            f"{kind.item})",
-        )
+        raise where.error(tr("err.tables.empty", per_item=where.per_item()))
     is_zip = data[:4] == _ZIP_MAGIC
     if data[:8] == _OLE_MAGIC:
-        raise where.error(
-            "is an old Excel .xls workbook or a password-protected one; save it in Excel "
-            "as 'Excel Workbook (.xlsx)' without a password, or as 'CSV UTF-8'",
-        )
+        raise where.error(tr("err.tables.old_xls"))
     if suffix in XLSX_SUFFIXES or (is_zip and suffix not in CSV_SUFFIXES):
         if not is_zip:
-            looks = "text (probably CSV)" if _looks_like_text(data) else "neither Excel nor text"
-            raise where.error(
-                f"has an Excel name but is not an Excel workbook: its content is {looks}; "
-                "rename it to .csv if it is CSV, or save it from Excel as .xlsx",
-            )
+            looks = tr("err.tables.looks_text" if _looks_like_text(data) else
+                       "err.tables.looks_neither")  # fmt: skip
+            raise where.error(tr("err.tables.not_xlsx", looks=looks))
         return _read_xlsx(sheet, where, prefer_sheet)
     if is_zip:
         from planner.inputs.workbook import check_archive
 
         check_archive(where)  # a ZIP that is not a workbook is named as such
-        raise where.error(
-            "is an Excel workbook (.xlsx) with a .csv name; rename it to .xlsx, or save it "
-            "from Excel as 'CSV UTF-8'",
-        )
+        raise where.error(tr("err.tables.xlsx_named_csv"))
     if sheet is not None:
-        raise where.error(f"is a CSV file: sheet={sheet!r} applies only to .xlsx workbooks")
+        raise where.error(tr("err.tables.csv_sheet", sheet=sheet))
     return _read_csv(data, encoding, where)
 
 
@@ -496,7 +473,7 @@ def free_name(name: str, taken: list[str]) -> str:
 
 
 def _sep_name(sep: str) -> str:
-    return {"\t": "tab", ";": "';'", ",": "','"}.get(sep, repr(sep))
+    return tr("err.tables.tab") if sep == "\t" else repr(sep)
 
 
 def cell_frame(raw: RawTable) -> tuple[pd.DataFrame, RowNotes]:
@@ -526,12 +503,10 @@ def cell_frame(raw: RawTable) -> tuple[pd.DataFrame, RowNotes]:
         text[free_name("extra_values", headers)] = [
             sep.join(ex) if any(c.strip() for c in ex) else "" for ex in extras
         ]
-        fix = "put it in double quotes"
-        if sep == ",":
-            fix += " (e.g. a comma decimal: \"12,5\"), or save the file with ';' as separator"
+        fix = tr("err.tables.quote_comma" if sep == "," else "err.tables.quote")
         notes.problem(
             surplus,
-            lambda i: f"the row has {width + len(extras[i])} values but the header has {width} "
-            f"columns; a value probably contains the separator {_sep_name(sep)}: {fix}",
+            lambda i: tr("err.tables.extra_values", n=width + len(extras[i]), width=width,
+                         sep=_sep_name(sep), fix=fix),
         )
     return text, notes

@@ -25,6 +25,9 @@ from typing import TYPE_CHECKING
 
 from openpyxl.utils import get_column_letter
 
+from planner import i18n
+from planner.i18n import tr
+
 if TYPE_CHECKING:
     from planner.inputs.tables import RawTable, _Where
 
@@ -36,12 +39,12 @@ MAX_UNPACKED_BYTES = 256 << 20
 MAX_CELLS = 2_000_000
 #: the most cell positions (row widths summed) walked in one sheet
 MAX_SPAN = 40_000_000
-_FIX = ("delete the unused rows and columns in Excel (select them, Delete), save the "
-        "workbook again, or export the table as 'CSV UTF-8'")
+def _mib(n: float, digits: int = 0) -> str:
+    return i18n.format_number(n / 2**20, i18n.message_lang(), digits, grouping=True)
 
 
-def _mib(n: int) -> str:
-    return f"{n / 2**20:,.0f} MiB"
+def _n(n: int) -> str:
+    return i18n.format_number(n, i18n.message_lang(), grouping=True)
 
 
 def check_archive(where: _Where) -> None:
@@ -50,25 +53,17 @@ def check_archive(where: _Where) -> None:
         with zipfile.ZipFile(where.path) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise where.error(
-            f"is a damaged ZIP/Excel file ({exc}); open it in Excel and save it again as "
-            ".xlsx, or export it as 'CSV UTF-8'"
-        ) from exc
+        raise where.error(tr("err.tables.damaged_zip", error=exc)) from exc
     names = [i.filename for i in infos]
     if "xl/workbook.xml" not in names:
         shown = ", ".join(repr(n) for n in names[:5]) + (", ..." if len(names) > 5 else "")
-        raise where.error(
-            f"is a ZIP archive, not an Excel workbook (it holds {len(names)} file(s): "
-            f"{shown or 'none'}); unpack it and pass the .csv or .xlsx inside"
-        )
+        raise where.error(tr("err.tables.zip", n=len(names),
+                             names=shown or tr("err.sites.none")))  # fmt: skip
     total = sum(i.file_size for i in infos)
     if total > MAX_UNPACKED_BYTES:
         size = where.path.stat().st_size
-        raise where.error(
-            f"unpacks to {_mib(total)} from {size / 2**20:,.1f} MiB on disk, more than the "
-            f"{_mib(MAX_UNPACKED_BYTES)} the planner reads from a workbook (a 'ZIP bomb', "
-            f"or formatting applied to millions of empty cells); {_FIX}"
-        )
+        raise where.error(tr("err.tables.zip_bomb", total=_mib(total), size=_mib(size, 1),
+                             limit=_mib(MAX_UNPACKED_BYTES), fix=tr("err.tables.fix_unused")))
 
 
 def _open(where: _Where, data_only: bool):
@@ -78,10 +73,7 @@ def _open(where: _Where, data_only: bool):
     try:
         return openpyxl.load_workbook(where.path, read_only=True, data_only=data_only)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise where.error(
-            f"is not a readable Excel workbook ({exc}); open it in Excel and save it "
-            "again as .xlsx, or export it as 'CSV UTF-8'",
-        ) from exc
+        raise where.error(tr("err.tables.bad_xlsx", error=exc)) from exc
 
 
 class _Limits:
@@ -92,17 +84,13 @@ class _Limits:
         self.cells += filled
         self.span += width
         if self.cells > MAX_CELLS:
-            raise self.where.error(
-                f"has more than {MAX_CELLS:,} non-empty cells (reached at row {rownum}); "
-                "the planner reads at most that many from a sheet: split the table into "
-                "several files, or export it as 'CSV UTF-8'"
-            )
+            raise self.where.error(tr("err.tables.too_many_cells", limit=_n(MAX_CELLS),
+                                      row=rownum))  # fmt: skip
         if self.span > MAX_SPAN:
-            raise self.where.error(
-                f"its rows reach far to the right (row {rownum} ends at column "
-                f"{get_column_letter(max(width, 1))}): more than {MAX_SPAN:,} cell positions "
-                f"in all, mostly empty; {_FIX}"
-            )
+            raise self.where.error(tr(
+                "err.tables.too_wide", row=rownum, column=get_column_letter(max(width, 1)),
+                limit=_n(MAX_SPAN), fix=tr("err.tables.fix_unused"),
+            ))
 
 
 def _row_texts(row_val, row_f, rownum, problems, numeric_cells) -> tuple[list[str], int]:
@@ -121,14 +109,11 @@ def _row_texts(row_val, row_f, rownum, problems, numeric_cells) -> tuple[list[st
             continue
         coord = f"{get_column_letter(i + 1)}{rownum}"
         if is_formula and value is None:
-            problems.setdefault(rownum, []).append(
-                f"cell {coord} holds a formula ({cf.value}) with no saved value; "
-                "open the file in Excel and save it, or paste the values instead of formulas"
-            )
+            problems.setdefault(rownum, []).append(tr("err.tables.formula", cell=coord,
+                                                      formula=cf.value))  # fmt: skip
         elif cv.data_type == "e":
-            problems.setdefault(rownum, []).append(
-                f"cell {coord} holds the Excel error {value}; fix or clear it"
-            )
+            problems.setdefault(rownum, []).append(tr("err.tables.excel_error", cell=coord,
+                                                      value=value))  # fmt: skip
             value = None
         elif cv.data_type == "n" and isinstance(value, int | float) and not isinstance(
             value, bool

@@ -36,8 +36,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner import i18n
 from planner._atomic import atomic_output, check_writable, manifest_path
 from planner.errors import InputError, OutputError, PlannerError
+from planner.i18n import tr
 from planner.render.reproducible import output_datetime
 
 __all__ = [
@@ -61,6 +63,8 @@ _EXCEL_MAX_ROWS = 1_048_576
 _EXCEL_MAX_CHARS = 32_767
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 _CSV_SEPS = {",": "comma", ";": "semicolon", "\t": "tab"}
+#: the own columns of a rejects table (planner.inputs.rejects.REJECT_COLUMNS)
+_REJECT_COLUMNS = ("row", "id", "column", "value", "reason")
 
 
 # ---------------------------------------------------------------------------------------
@@ -184,10 +188,9 @@ def write_table(
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in TABLE_SUFFIXES:
-        raise InputError(
-            f"output {str(path)!r}: unknown file type {path.suffix or '(none)'!r}; "
-            f"use one of {', '.join(TABLE_SUFFIXES)} (e.g. ranking.xlsx)"
-        )
+        raise InputError(tr("err.outputs.table_type", path=str(path),
+                            suffix=path.suffix or tr("err.outputs.no_suffix"),
+                            suffixes=", ".join(TABLE_SUFFIXES)))  # fmt: skip
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df must be a pandas DataFrame, not {type(df).__name__}")
     sheets = dict(sheets or {})
@@ -195,6 +198,8 @@ def write_table(
         if not isinstance(table, pd.DataFrame):
             raise TypeError(f"sheets[{name!r}] must be a DataFrame, not {type(table).__name__}")
     if suffix == ".csv":
+        if sheet_name == "rejects" and lang is not None:
+            df = _reject_headers(df, lang)
         if csv_sep not in _CSV_SEPS:
             raise InputError(
                 f"csv_sep {csv_sep!r} is not supported; use ',' , ';' (Russian Excel) or '\\t'"
@@ -229,6 +234,22 @@ def write_table(
     return path
 
 
+def _reject_headers(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """A rejects table's own columns headed in ``lang`` (``columns.*``: "Строка файла",
+    "Причина"...), as in its XLSX; the row's cells keep their headers. Read back by
+    :func:`planner.inputs.rejects.machine_headers`."""
+    if not set(_REJECT_COLUMNS) <= set(df.columns):
+        return df
+    names = {c: i18n.t(f"columns.{c}", lang) for c in _REJECT_COLUMNS}
+    taken = [str(c) for c in df.columns if c not in names]
+    for c, h in names.items():
+        k = 1
+        while names[c] in taken:
+            names[c] = f"{h} ({k})"
+            k += 1
+    return df.rename(columns=names)
+
+
 def _sibling(path: Path, name: str) -> Path:
     safe = re.sub(r"[^\w.-]+", "_", str(name)).strip("._") or "sheet"
     return path.with_name(f"{path.stem}.{safe}{path.suffix}")
@@ -246,10 +267,8 @@ class _Guard:
     def __exit__(self, exc_type, exc, tb) -> bool:
         if exc is None or isinstance(exc, PlannerError) or not isinstance(exc, OSError):
             return False
-        raise OutputError(
-            f"cannot write {str(self.path)!r}: {exc.strerror or exc}; any previous file there "
-            "is unchanged; choose a writable folder or free disk space"
-        ) from exc
+        raise OutputError(tr("err.outputs.cannot_write", path=str(self.path),
+                             why=exc.strerror or exc)) from exc  # fmt: skip
 
 
 def _geo_columns(df: pd.DataFrame) -> list[str]:
@@ -319,10 +338,10 @@ def _sheet_names(main: str, sheets: Mapping[str, pd.DataFrame]) -> dict[str, str
 
 def _excel_ready(df: pd.DataFrame, what: str) -> pd.DataFrame:
     if len(df) >= _EXCEL_MAX_ROWS:
-        raise InputError(
-            f"{what} has {len(df):,} rows, more than an Excel sheet holds "
-            f"({_EXCEL_MAX_ROWS - 1:,}); write .csv or .gpkg instead"
-        )
+        lang = i18n.message_lang()
+        raise InputError(tr("err.outputs.excel_rows", what=what,
+                            n=i18n.format_number(len(df), lang, grouping=True),
+                            limit=i18n.format_number(_EXCEL_MAX_ROWS - 1, lang, grouping=True)))
     out = df.copy()
     for i in range(out.shape[1]):
         col = out.iloc[:, i]
@@ -507,9 +526,7 @@ def _fingerprint(path: Path, label: str) -> dict[str, Any]:
             digest.update(f.relative_to(path).as_posix().encode("utf-8") + b"\0")
             digest.update(_sha256_file(f).encode("ascii") + b"\n")
         return {"path": str(path), "sha256": digest.hexdigest(), "files": len(files)}
-    raise InputError(
-        f"manifest input {label!r}: {str(path)!r} does not exist; pass an existing file"
-    )
+    raise InputError(tr("err.outputs.manifest_input", label=label, path=str(path)))
 
 
 def _versions() -> dict[str, str]:
@@ -660,10 +677,7 @@ def write_sites(gdf, path: str | os.PathLike, overwrite: bool = False, *,
 
     path = Path(path)
     if path.suffix.lower() not in (".gpkg", ".geojson", ".csv", ".xlsx"):
-        raise InputError(
-            f"output {str(path)!r}: use a .gpkg, .geojson, .csv or .xlsx file name "
-            "(e.g. -o sites.gpkg)"
-        )
+        raise InputError(tr("err.outputs.sites_type", path=str(path)))
     if isinstance(gdf, gpd.GeoDataFrame) and gdf.crs is not None:
         gdf = to_geographic(gdf, what="sites")
     return write_table(gdf, path, overwrite=overwrite, sheet_name="sites", lang=lang, about=about)
