@@ -122,7 +122,7 @@ def test_columns_and_about_sheets(books, batch):
     assert about["Scenario"] == "bakad-perimeter" and about["Zone statuses as of"] == AS_OF
     assert about["Scenario hash"] == batch.scenario_hash
     digest = hashlib.sha256(EXAMPLE.read_bytes()).hexdigest()
-    assert digest in about["Input: companies"]
+    assert digest in about["Input: company list"]
     assert "indicative" in about["Data"]
 
 

@@ -239,14 +239,16 @@ def _about_rows(about: Mapping[str, Any], sheets: list[str], lang: str) -> list[
                        ("as_of", "xlsx.about_as_of")):  # fmt: skip
         if about.get(key):
             rows.append((i18n.t(label, lang), str(about[key])))
+    cat = messages(lang)
     for label, value in (about.get("inputs") or {}).items():
-        if value is None:
-            text = "builtin"
+        if value is None or str(value) == "builtin":
+            text = tr("builtin")
         elif isinstance(value, str | os.PathLike) and Path(value).is_file():
             text = f"{value} (sha256 {_sha256(Path(value))})"
         else:
             text = str(value)
-        rows.append((tr("about_input", label=str(label)), text))
+        name = cat.get(f"xlsx.input.{label}", str(label))
+        rows.append((tr("about_input", label=name), text))
     described = {"results": "sheet_results", "companies": "sheet_companies",
                  "allocation": "sheet_allocation"}  # fmt: skip
     shown = [f"{s}: {tr(described[s])}" if s in described else s for s in sheets]
