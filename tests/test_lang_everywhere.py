@@ -567,3 +567,10 @@ def test_score_sites_builtin_names_the_sites_in_the_language(sweep, lang):
     want = {"kk": "«Қайрат» индустриялық аймағы", "en": "Industrial zone Kairat"}[lang]
     assert want in names and len(names) == 8
     assert not [n for n in names if "Индустриальная" in n or "СЭЗ" in n], names
+    # the map reads the labelled book back to machine values
+    from planner.jobs.maps import read_scored
+
+    back = read_scored(sweep.dir("score_sites", lang) / "s.xlsx")
+    assert set(back["zone_status"]) <= {"operating", "under_construction", "planned", "none"}
+    assert set(back["zone_kind"]) == {"industrial_zone", "sez"}
+    assert set(back["site_source"]) == {"builtin"}
