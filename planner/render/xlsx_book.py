@@ -127,7 +127,9 @@ def _labelled(col: pd.Series, name: str, lang: str) -> tuple[pd.Series, str]:
         used.update({p: words[p] for p in parts if p})
         return LABEL_JOIN.join(words[p] for p in parts if p)
 
-    out = col.astype(object).map(one)
+    obj = col.astype(object)
+    table = {v: one(v) for v in pd.unique(obj.dropna())}  # each distinct value once
+    out = obj.map(lambda v: table.get(v, v) if isinstance(v, str) else v)
     pairs = "\n".join(f"{k}{PAIR}{used[k]}" for k in sorted(used))
     return (out, pairs) if used else (col, "")
 
