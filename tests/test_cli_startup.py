@@ -21,7 +21,7 @@ HEAVY = ("geopandas", "pandas", "numpy", "numba", "pyproj", "shapely", "scipy", 
          "jinja2", "openpyxl", "streamlit", "dask", "babel")  # fmt: skip
 #: the planner modules the command line may load before a command runs
 LIGHT = ("planner", "planner.cli", "planner.errors", "planner.config", "planner.config.defaults",
-         "planner._version")  # fmt: skip
+         "planner._version", "planner._lang")  # fmt: skip
 
 _PROBE = """
 import json, sys

@@ -482,7 +482,7 @@ def test_cli_writes_report_and_xlsx(cli, tmp_path):
     ],
 )
 def test_cli_errors_and_exit_codes(cli, args, code, text):
-    r = cli("compare", *args)
+    r = cli("compare", *args, "--lang", "en")
     assert r.exit_code == code, r.output
     assert text in " ".join(r.output.replace("\u2502", " ").split())
     assert "Traceback" not in r.output
@@ -494,5 +494,5 @@ def test_cli_company(cli):
     assert r.exit_code == 0, r.output
     assert "Не отвечает требованиям компании" in r.output
     r = cli("compare", "iz-kairat", "sez-alatau", "--company", "Nobody LLP",
-            "--companies", example_path())  # fmt: skip
+            "--companies", example_path(), "--lang", "en")  # fmt: skip
     assert r.exit_code == 1 and "no company named 'Nobody LLP'" in r.output

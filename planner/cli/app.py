@@ -11,6 +11,7 @@ import importlib
 import inspect
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -252,18 +253,78 @@ def register_commands() -> None:
                 raise
 
 
+def _hint_takes_ctx(param: Any) -> bool:
+    return len(inspect.signature(param.get_error_hint).parameters) > 0
+
+
+def print_usage_error(exc: Exception) -> None:
+    """A usage error (exit 2) in the message language: what is wrong with which option or
+    argument (our own refusals keep their text; click's common ones are translated), then
+    the command's usage and where its help is. Help shown for a bare command passes as is."""
+    try:  # typer >= 0.2x carries its own click
+        from typer._click import exceptions as click
+    except ImportError:  # pragma: no cover - typer on the installed click
+        from click import exceptions as click
+
+    from planner.i18n import tr
+
+    ctx = getattr(exc, "ctx", None)
+    if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group: its help, as click shows it
+        exc.show()
+        return
+    hint = getattr(exc, "param_hint", None)
+    if hint is None and getattr(exc, "param", None) is not None:
+        hint = exc.param.get_error_hint(*([ctx] if _hint_takes_ctx(exc.param) else []))
+    if isinstance(hint, list | tuple):
+        hint = " / ".join(hint)
+    if isinstance(exc, click.MissingParameter):
+        text = tr("cli.usage_missing", param=hint or "-")
+    elif isinstance(exc, click.BadParameter):
+        # typer's refusal of a choice ("'xx' is not one of 'ru', 'kk', 'en'.") in our words
+        choice = re.search(r"'(.*)' is not one of (.*?)\.?$", exc.message)
+        message = (tr("cli.usage_choice", value=choice[1], choices=choice[2]) if choice
+                   else exc.message)  # fmt: skip
+        text = tr("cli.usage_bad_value", param=hint or "-", message=message)
+    elif isinstance(exc, click.NoSuchOption):
+        text = tr("cli.usage_no_option", option=exc.option_name)
+        if exc.possibilities:
+            text += " " + tr("cli.usage_did_you_mean", options=", ".join(sorted(exc.possibilities)))
+    else:  # click's own wording (extra arguments, option needs a value...)
+        text = exc.format_message()
+    print_error(text)
+    if ctx is not None:
+        usage = ctx.get_usage().removeprefix("Usage:").strip()
+        line = tr("cli.usage_line", usage=usage, command=ctx.command_path)
+        err_console.print(escape(line), highlight=False)
+
+
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    The message language is set from ``--lang`` (default Russian) before typer parses
+    anything, so an option callback's refusal and a usage error speak it too; each command
+    then runs in its own ``--lang`` (:func:`handle_errors`). Exit codes: the command's, 2
+    for a usage error, 1 for an error that escaped the commands' handling.
+    """
+    from planner._lang import DEFAULT_LANG, LANGS, MESSAGE_LANG
+
     register_commands()
+    argv = sys.argv[1:]
+    asked = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--lang"), None)
+    MESSAGE_LANG.set(asked if asked in LANGS else DEFAULT_LANG)
     try:
-        app()
-    except Exception as exc:  # escaped the commands' handling: an option callback, startup
+        code = app(standalone_mode=False)
+    except _PASS_THROUGH[2] as exc:  # click's usage errors: our words, exit 2
+        print_usage_error(exc)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        from planner.i18n import tr
+
+        print_error(tr("cli.aborted"))
+        sys.exit(1)
+    except Exception as exc:  # escaped the commands' handling: startup, a plugin
         if State.debug:
             raise
-        from planner.i18n import LANGS, use_lang
-
-        argv = sys.argv[1:]
-        asked = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--lang"), None)
-        with use_lang(asked if asked in LANGS else command_lang({})):
-            print_error(error_message(exc))
+        print_error(error_message(exc))
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -61,9 +61,9 @@ def parse_date(value: str | None) -> str | None:
     try:
         return dt.date.fromisoformat(value.strip()).isoformat()
     except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not a date; use YYYY-MM-DD, e.g. 2030-01-01"
-        ) from None
+        from planner.i18n import tr
+
+        raise typer.BadParameter(tr("cli.usage_bad_date", value=value)) from None
 
 
 def parse_sites(value: str | None) -> str | Path | None:
@@ -190,7 +190,9 @@ def parse_csv_sep(value: str | None) -> str | None:
     named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";"}
     sep = named.get(value.strip().lower(), value)
     if sep not in (",", ";", "\t"):
-        raise typer.BadParameter(f"{value!r} is not a separator; use ',' , ';' or tab")
+        from planner.i18n import tr
+
+        raise typer.BadParameter(tr("cli.usage_bad_sep", value=value))
     return sep
 
 

@@ -50,6 +50,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from planner.core.ranking import RankResult, _show, _top_k_rows
 from planner.errors import AllocationError, InputError
+from planner.i18n import format_number, message_lang, tr
 
 __all__ = [
     "UNASSIGNED_REASONS",
@@ -142,43 +143,41 @@ class Allocation:
         return int((self.site_idx >= 0).sum())
 
     def explain(self, i: int) -> str:
-        """One English sentence on company ``i``: its site, or why it has none."""
+        """One sentence on company ``i``: its site, or why it has none (in the message
+        language, :func:`planner.i18n.message_lang`; English by default)."""
+        lang = message_lang()
+
+        def ha(x: float) -> str:
+            return format_number(x, lang, 1)
+
         s = int(self.site_idx[i])
         if s >= 0:
-            note = " (site area unknown: check the land)" if self.area_unknown[i] else ""
-            return f"company {i}: site {s}, score {self.score[i]:.1f}{note}"
+            note = tr("out.allocation.area_unknown") if self.area_unknown[i] else ""
+            return tr("out.allocation.site", i=i, site=s, score=ha(self.score[i]), note=note)
         why = self.reason[i]
         b = int(self.blocked_site[i])
         if why == "no_feasible_site":
-            return f"company {i}: no site meets its needs (or has enough land)"
+            return tr("out.allocation.no_feasible", i=i)
+        if why == "below_min_score":
+            return tr("out.allocation.below_min_score", i=i, site=b)
         holders = np.flatnonzero(self.site_idx == b)
         if self.top_k is not None and self.n_candidates_of[i] >= self.top_k:
-            tail = f"; only its top {self.top_k} sites were considered (raise top_k / k)"
+            tail = tr("out.allocation.top_tail", k=self.top_k)
         else:
             tail = ""
         shown = ", ".join(map(str, holders[:3])) + (" ..." if holders.size > 3 else "")
         if why == "capacity_taken" and np.isnan(self._capacity_ha[b]):
-            return (
-                f"company {i}: its best site {b} (area unknown) already holds "
-                f"{holders.size} company(ies), the most a site of unknown size takes "
-                f"(taken by companies {shown}){tail}"
-            )
+            return tr("out.allocation.unknown_full", i=i, site=b, n=holders.size,
+                      holders=shown, tail=tail)  # fmt: skip
         if why == "capacity_taken":
             left = self._capacity_ha[b] - self._land_ha[holders].sum()
-            return (
-                f"company {i}: its best site {b} has {left:.1f} ha left, it needs "
-                f"{self._land_ha[i]:.1f} ha (taken by companies {shown}){tail}"
-            )
+            return tr("out.allocation.capacity", i=i, site=b, left=ha(left),
+                      need=ha(self._land_ha[i]), holders=shown, tail=tail)  # fmt: skip
         if why == "group_share_limit":
             g = self._group_names[self._group_code[b]]
-            return (
-                f"company {i}: its best site {b} is in group {g!r}, which already holds "
-                f"{self.group_limit} companies, the share limit{tail}"
-            )
-        return (
-            f"company {i}: left unassigned by the optimum although its best site {b} had room "
-            f"(status {self.status})"
-        )
+            return tr("out.allocation.group", i=i, site=b, group=_show(g),
+                      limit=self.group_limit, tail=tail)  # fmt: skip
+        return tr("out.allocation.optimum", i=i, site=b, status=self.status)
 
 
 def group_limit(n_companies: int, max_share: float | None) -> int:
@@ -186,12 +185,9 @@ def group_limit(n_companies: int, max_share: float | None) -> int:
     if max_share is None:
         return max(1, int(n_companies))
     if isinstance(max_share, bool) or not isinstance(max_share, int | float | np.floating):
-        raise InputError(f"max_share: {_show(max_share)} is not a number; use a share, e.g. 0.3")
+        raise InputError(tr("err.allocation.max_share_type", value=_show(max_share)))
     if not 0 < max_share <= 1:
-        raise InputError(
-            f"max_share: {_show(max_share)} is outside (0, 1]; use a share of the companies, "
-            "e.g. 0.3 for at most 30% in one zone or settlement, or 1 for no limit"
-        )
+        raise InputError(tr("err.allocation.max_share_range", value=_show(max_share)))
     # the epsilon keeps 0.29 * 100 = 28.999999999999996 at 29
     return max(1, math.floor(max_share * n_companies + 1e-9))
 
@@ -204,19 +200,15 @@ def _vector(value, name: str, n: int | None, what: str) -> np.ndarray:
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise InputError(f"{name}: cannot read the values as numbers ({exc})") from exc
+        raise InputError(tr("err.allocation.not_numbers", name=name, error=exc)) from exc
     if arr.ndim != 1 or (n is not None and arr.shape[0] != n):
-        raise InputError(
-            f"{name}: expected one value per {what}"
-            + (f" ({n})" if n is not None else "")
-            + f", got shape {arr.shape}"
-        )
+        raise InputError(tr(f"err.allocation.shape_per_{what}", name=name, shape=arr.shape,
+                            n=f" ({n})" if n is not None else ""))  # fmt: skip
     neg = arr < 0
     if neg.any():
         i = int(np.flatnonzero(neg)[0])
-        raise InputError(
-            f"{name}: row {i} is {float(arr[i])}; hectares must be >= 0 (NaN when unknown)"
-        )
+        raise InputError(tr("err.allocation.negative_ha", name=name, row=i,
+                            value=_show(float(arr[i]))))  # fmt: skip
     return arr
 
 
@@ -225,10 +217,7 @@ def _groups(group, n_sites: int) -> tuple[np.ndarray, tuple[str, ...]]:
         return np.full(n_sites, -1, dtype=np.int64), ()
     labels = np.array(group, dtype=object).ravel()
     if labels.shape[0] != n_sites:
-        raise InputError(
-            f"group: has {labels.shape[0]} labels but there are {n_sites} sites; pass one "
-            "label per site (e.g. its zone_id), '' for none"
-        )
+        raise InputError(tr("err.allocation.group_len", got=labels.shape[0], n=n_sites))
     labels[pd.isna(labels) | (labels == "")] = None
     codes, uniques = pd.factorize(labels, use_na_sentinel=True)
     return codes.astype(np.int64), tuple(str(u) for u in uniques)
@@ -266,10 +255,7 @@ def _prepare(land_ha, capacity_ha, group, max_share, n_comp: int, unknown_max):
         isinstance(unknown_max, bool) or not isinstance(unknown_max, int | np.integer)
         or unknown_max < 1
     ):  # fmt: skip
-        raise InputError(
-            f"unknown_site_max_companies: {_show(unknown_max)} is not a whole number >= 1; "
-            "use 1 (a plot of unknown size goes to one company) or None for no limit"
-        )
+        raise InputError(tr("err.allocation.unknown_max", value=_show(unknown_max)))
     return land, cap, gcode, gnames, group_limit(n_comp, max_share), unknown_max
 
 
@@ -289,28 +275,25 @@ def _dense_model(scores, land_ha, capacity_ha, group, max_share, feasible, top_k
                  unknown_max) -> _Model:  # fmt: skip
     S = np.asarray(scores, dtype=np.float64)
     if S.ndim != 2:
-        raise InputError(f"scores: expected a 2-D array (n_companies, n_sites), got {S.shape}")
+        raise InputError(tr("err.allocation.scores_2d", shape=S.shape))
     n_comp, n_sites = S.shape
     land, cap, gcode, gnames, limit, unknown_max = _prepare(
         land_ha, capacity_ha, group, max_share, n_comp, unknown_max
     )
     if cap.shape[0] != n_sites:
-        raise InputError(
-            f"capacity_ha has {cap.shape[0]} sites but scores has {n_sites} columns; "
-            "pass one capacity per score column"
-        )
+        raise InputError(tr("err.allocation.capacity_columns", got=cap.shape[0], n=n_sites))
     if np.isposinf(S).any():
-        raise InputError("scores: +inf is not a score; use finite numbers (NaN for no candidate)")
+        raise InputError(tr("err.allocation.scores_inf"))
     # a company fits a site on its own when the land fits (unknown capacity always fits)
     ok = np.isfinite(S) & (np.isnan(cap)[None, :] | (land[:, None] <= cap[None, :] + _CAP_TOL))
     if feasible is not None:
         F = np.asarray(feasible, dtype=bool)
         if F.shape != S.shape:
-            raise InputError(f"feasible: shape {F.shape} differs from scores {S.shape}")
+            raise InputError(tr("err.allocation.feasible_shape", shape=F.shape, scores=S.shape))
         ok &= F
     if top_k is not None:
         if isinstance(top_k, bool) or not isinstance(top_k, int | np.integer) or top_k < 1:
-            raise InputError(f"top_k: {_show(top_k)} is not a whole number >= 1; use e.g. 30")
+            raise InputError(tr("err.allocation.top_k", value=_show(top_k)))
     idx, val = _candidates(S, ok, n_sites if top_k is None else int(top_k))
     return _Model(idx, val, land, cap, gcode, gnames, limit, unknown_max, top_k)
 
@@ -391,10 +374,8 @@ def allocate_ranked(
     )
     idx = np.asarray(result.top_idx, dtype=np.int64)
     if idx.size and idx.max() >= cap.shape[0]:
-        raise InputError(
-            f"capacity_ha has {cap.shape[0]} sites but the ranking refers to site row "
-            f"{int(idx.max())}; pass the capacities of the ranked sites table"
-        )
+        raise InputError(tr("err.allocation.capacity_ranked", got=cap.shape[0],
+                            row=int(idx.max())))
     val = np.asarray(result.top_score, dtype=np.float64)
     model = _Model(idx, val, land, cap, gcode, gnames, limit, unknown_max, result.k)
     return _solve(model, time_limit_s, mip_rel_gap)
@@ -472,11 +453,9 @@ def _check_solver_options(time_limit_s, gap) -> dict:
     if time_limit_s is not None and not (
         isinstance(time_limit_s, int | float | np.number) and time_limit_s > 0
     ):
-        raise InputError(
-            f"time_limit_s: {_show(time_limit_s)} must be > 0 seconds (e.g. 60), or None"
-        )
+        raise InputError(tr("err.allocation.time_limit", value=_show(time_limit_s)))
     if not (isinstance(gap, int | float | np.number) and 0 <= gap < 1):
-        raise InputError(f"mip_rel_gap: {_show(gap)} must be in [0, 1), e.g. 0 for exact")
+        raise InputError(tr("err.allocation.gap", value=_show(gap)))
     options: dict = {"disp": False, "mip_rel_gap": float(gap)}
     if time_limit_s is not None:
         options["time_limit"] = float(time_limit_s)
@@ -628,10 +607,7 @@ def _solve(m: _Model, time_limit_s, gap) -> Allocation:
     if res.status == 0:
         return _result(m, found[0][1], status, True, "milp", bound, str(res.message),
                        time.perf_counter() - t0)  # fmt: skip
-    log.warning(
-        "HiGHS stopped without proving the optimum (%s); keeping the best of its solution "
-        "and the relax-and-fix and greedy allocations", res.message,
-    )  # fmt: skip
+    log.warning("%s", tr("warn.allocation.not_proven", message=res.message))
     found.append(("greedy", _greedy(m)))
     method, site = max(found, key=lambda f: m.total(f[1]))  # first wins ties: milp
     return _result(m, site, status, False, method, min(bound, lp_bound), str(res.message),

@@ -21,7 +21,7 @@ import numpy as np
 
 from planner import i18n
 from planner.core.allocation import Allocation, allocate_ranked
-from planner.core.ranking import RankResult
+from planner.core.ranking import RankResult, _show
 from planner.errors import InputError
 
 __all__ = ["UnknownArea", "allocate_with_rules", "check_min_score"]
@@ -47,11 +47,7 @@ class UnknownArea:
         except ValueError:
             ha = math.nan
         if isinstance(value, bool) or not (math.isfinite(ha) and ha > 0):
-            raise InputError(
-                f"unknown-area policy (--unknown-area) {str(value)!r} is not one, unlimited or "
-                "a number of hectares > 0; use one (a site of unknown area takes one company), "
-                "unlimited (its land is not checked) or e.g. 20 (assume 20 ha)"
-            )
+            raise InputError(i18n.tr("err.allocation.unknown_area", value=_show(str(value))))
         return cls("ha", ha)
 
     @property
@@ -74,10 +70,7 @@ def check_min_score(value) -> float:
     """A minimum score in 0..100 (``--min-score``), else :class:`InputError`."""
     ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
     if not ok or not (0 <= float(value) <= 100):
-        raise InputError(
-            f"minimum score (--min-score) {value!r} must be a number from 0 to 100, e.g. 25: "
-            "sites scoring less are never given to a company"
-        )
+        raise InputError(i18n.tr("err.allocation.min_score", value=_show(value)))
     return float(value)
 
 

@@ -52,7 +52,7 @@ from planner.core.flips import flip_weight
 from planner.core.method_ranks import MethodRanks, method_ranks
 from planner.core.method_robustness import method_monte_carlo, method_terms
 from planner.core.prepared import Prepared
-from planner.core.ranking import rank_scores
+from planner.core.ranking import _show, rank_scores
 from planner.core.robustness import from_scored
 from planner.core.scoring import score_frame
 from planner.core.verdicts import (
@@ -121,48 +121,39 @@ def parse_at(text: str) -> PointRef:
         raise TypeError(f"--at value must be a string, not {type(text).__name__}")
     m = _AT_RE.match(text)
     if m is None:
-        hint = " (it looks like comma decimals: write 43.40 with a dot)" if _COMMA_DEC(text) else ""
-        raise CompareError(
-            f"--at {text!r} is not LAT,LON[,LABEL]{hint}; give decimal degrees with a dot, "
-            'latitude first, e.g. --at 43.40,76.95 or --at "43.40,76.95,Plot near Boraldai"'
-        )
+        hint = i18n.tr("err.compare.at_hint_comma") if _COMMA_DEC(text) else ""
+        raise CompareError(i18n.tr("err.compare.at_syntax", text=_quoted(text), hint=hint))
     lat, lon = float(m.group(1)), float(m.group(2))
     label = (m.group(3) or "").strip().strip('"').strip() or None
     west, south, east, north = _crs.REGION_BOUNDS_LONLAT
     inside = south <= lat <= north and west <= lon <= east
     if not inside and _COMMA_DEC(text):
-        raise CompareError(
-            f"--at {text!r} looks like comma decimals; write the numbers with a dot, latitude "
-            "first, e.g. --at 43.40,76.95"
-        )
+        raise CompareError(i18n.tr("err.compare.at_comma", text=_quoted(text)))
     if not inside:
+        lang = i18n.message_lang()
+
+        def num(x: float) -> str:
+            return i18n.format_number(x, lang, significant=6)
+
+        box = {"south": num(south), "north": num(north), "west": num(west), "east": num(east)}
         if south <= lon <= north and west <= lat <= east:
-            raise CompareError(
-                f"--at {text!r}: latitude {lat:g} and longitude {lon:g} look swapped (Almaty "
-                f"Region is at latitude {south}-{north}, longitude {west}-{east}); give the "
-                f"latitude first: --at {lon:g},{lat:g}"
-            )
-        raise CompareError(
-            f"--at {text!r}: lat={lat:g}, lon={lon:g} is outside Almaty Region (latitude "
-            f"{south}-{north}, longitude {west}-{east}); check the coordinates (WGS84 decimal "
-            "degrees, latitude first)"
-        )
+            raise CompareError(i18n.tr("err.compare.at_swapped", text=_quoted(text), lat=num(lat),
+                                       lon=num(lon), fix=f"{lon:g},{lat:g}", **box))
+        raise CompareError(i18n.tr("err.compare.at_outside", text=_quoted(text), lat=num(lat),
+                                   lon=num(lon), **box))
     return PointRef(lat=lat, lon=lon, label=label)
 
 
 def check_site_count(n: int) -> None:
     """Refuse fewer than :data:`MIN_SITES` or more than :data:`MAX_SITES` sites."""
     if not MIN_SITES <= n <= MAX_SITES:
-        what = "only 1 site was" if n == 1 else f"{n} sites were"
-        raise SiteCountError(
-            f"a comparison needs {MIN_SITES} to {MAX_SITES} sites, but {what} given; "
-            + (
-                "add another site id or --at LAT,LON"
-                if n < MIN_SITES
-                else f"leave out {n - MAX_SITES} of them (or rank many sites with "
-                "`planner score-sites`)"
-            )
+        fix = (
+            i18n.tr("err.compare.sites_add")
+            if n < MIN_SITES
+            else i18n.tr("err.compare.sites_drop", n=n - MAX_SITES)
         )
+        key = "err.compare.sites_count_one" if n == 1 else "err.compare.sites_count"
+        raise SiteCountError(i18n.tr(key, lo=MIN_SITES, hi=MAX_SITES, n=n, fix=fix))
 
 
 # --------------------------------------------------------------------------- company
@@ -181,6 +172,11 @@ class CompanyInfo:
     row: pd.Series = field(repr=False, compare=False)
 
 
+def _quoted(value: object) -> str:
+    """A value the user gave, quoted for a message: 'x' in English, «x» in ru/kk."""
+    return _show(str(value))
+
+
 def find_company(companies, name: str) -> pd.Series:
     """The row of ``companies`` (a :class:`~planner.inputs.companies.CompanyTable` or its ``valid``
     table) whose ``name`` or ``company_id`` is ``name`` (case-insensitive).
@@ -194,7 +190,7 @@ def find_company(companies, name: str) -> pd.Series:
     df = getattr(companies, "valid", companies)
     if not isinstance(df, pd.DataFrame) or "name" not in df.columns:
         raise TypeError("companies must be a CompanyTable or its `valid` DataFrame")
-    where = str(getattr(companies, "path", "the company list"))
+    where = str(getattr(companies, "path", "") or i18n.tr("err.compare.company_list"))
     want = str(name).strip().casefold()
     names = df["name"].astype(str)
     hit = (names.str.strip().str.casefold() == want).to_numpy()
@@ -208,21 +204,21 @@ def find_company(companies, name: str) -> pd.Series:
     if hit.sum() > 1:
         rows = df.iloc[np.flatnonzero(hit)]
         listed = ", ".join(
-            f"{cid!r} (row {r})"
+            i18n.tr("err.compare.company_at_row", id=_quoted(cid), row=r)
             for cid, r in zip(rows.get("company_id", rows.index), rows.get("row", rows.index),
                               strict=True)
         )  # fmt: skip
-        raise UnknownCompanyError(
-            f"{where}: {hit.sum()} companies are named {name!r} ({listed}); "
-            "give the company_id with --company instead"
-        )
+        raise UnknownCompanyError(i18n.tr("err.compare.company_ambiguous", file=where,
+                                          n=int(hit.sum()), name=_quoted(name), listed=listed))
     choices = sorted(set(names))
     close = difflib.get_close_matches(str(name), choices, n=4, cutoff=0.5)
-    hint = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
-    raise UnknownCompanyError(
-        f"{where}: no company named {name!r} among {len(choices)} companies; {hint}"
-        "give the name as in the file's name column, or its company_id"
+    hint = (
+        i18n.tr("err.compare.company_close", names=", ".join(_quoted(c) for c in close))
+        if close
+        else ""
     )
+    raise UnknownCompanyError(i18n.tr("err.compare.company_unknown", file=where, name=_quoted(name),
+                                      n=len(choices), hint=hint))
 
 
 def _company_info(row: pd.Series | Mapping, sc: Scenario) -> CompanyInfo:
@@ -564,10 +560,10 @@ def _flip(U, weights, keys: list[str], rank, eligible, names, linear: bool = Tru
     n_eligible = int(eligible.sum())
     if n_eligible < 2:
         texts = flip_texts(None, None, names, keys, n_eligible)
-        return None, None, "fewer than two eligible sites", texts
+        return None, None, i18n.tr("out.compare.note_few"), texts
     if not linear:
         texts = {lang: i18n.t("compare.flip_nonlinear", lang) for lang in i18n.LANGS}
-        return None, None, "the score is not linear in the weights", texts
+        return None, None, i18n.tr("out.compare.note_nonlinear"), texts
     r = rank.to_numpy(dtype="f8", na_value=np.nan)
     w = np.asarray(weights, dtype="f8") / np.sum(weights)
     flip = flip_weight(U, w, keys, excluded=~eligible)

@@ -230,10 +230,8 @@ def why_texts(scored: pd.DataFrame, scenario: Scenario | str, names, rows=None) 
     missing = [f"c_{k}" for k in keys if f"c_{k}" not in df.columns]
     missing += [c for c in ("excluded", "exclusion_reason") if c not in df.columns]
     if missing:
-        raise InputError(
-            f"scored table lacks column(s) {', '.join(missing)}; score it with scenario "
-            f"{sc.name!r} first (planner.jobs.score_sites.score_sites)"
-        )
+        raise InputError(i18n.tr("err.ranking.why_columns", columns=", ".join(missing),
+                                 scenario=sc.name))  # fmt: skip
     n = len(df)
     facts = {lang: np.full((n, _N_FACTS + 1), "", dtype=object) for lang in WHY_LANGS}
     excluded = df["excluded"].to_numpy(dtype=bool, na_value=False)

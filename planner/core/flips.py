@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 
 from planner import i18n
+from planner.core.ranking import _show
 from planner.core.scoring import weighted_sum
 from planner.core.weighted_ranks import (
     base_ranks,
@@ -179,35 +180,24 @@ def flip_weight(
     rel = _check_relative(max_relative_change)
     ranks = base_ranks(U3, w[None, :], excl2)[0]  # as in monte_carlo and the batch
     if (a is None) != (b is None):
-        raise InputError(
-            "flip_weight: give both `a` and `b` (row indices of the leader and the "
-            "challenger) or neither (then ranks 1 and 2 are used)."
-        )
+        raise InputError(i18n.tr("err.robustness.flip_pair"))
     if a is None:
         eligible = int((~excl2[0]).sum())
         if eligible < 2:
-            raise InputError(
-                f"flip_weight: {eligible} site(s) are not excluded; a flip needs at least "
-                "two ranked sites. Add candidate sites or check why the others are excluded."
-            )
+            raise InputError(i18n.tr("err.robustness.flip_few", n=eligible))
         a = int(np.flatnonzero(ranks == 1)[0])
         b = int(np.flatnonzero(ranks == 2)[0])
     else:
         for name, v in (("a", a), ("b", b)):
             if not isinstance(v, int | np.integer) or not 0 <= v < n:
-                raise InputError(
-                    f"flip_weight: `{name}` = {v!r} is not a row index of `U` (0..{n - 1})."
-                )
+                raise InputError(i18n.tr("err.robustness.flip_row", name=name, value=_show(v),
+                                         last=n - 1))  # fmt: skip
             if excl2[0, v]:
-                raise InputError(
-                    f"flip_weight: `{name}` = {v} is an excluded site; pick two ranked sites."
-                )
+                raise InputError(i18n.tr("err.robustness.flip_excluded", name=name, value=v))
         a, b = int(a), int(b)
         if a == b or ranks[a] > ranks[b]:
-            raise InputError(
-                f"flip_weight: site a = {a} (rank {ranks[a]:.0f}) must rank above site "
-                f"b = {b} (rank {ranks[b]:.0f}); swap the arguments."
-            )
+            raise InputError(i18n.tr("err.robustness.flip_order", a=a, b=b,
+                                     rank_a=f"{ranks[a]:.0f}", rank_b=f"{ranks[b]:.0f}"))
     flip = _flip_core(U3[0, [a]], U3[0, [b]], w[None, :], rel)
     j = int(flip["j"][0])
     if j < 0:
@@ -423,25 +413,16 @@ def _check_relative(rel) -> float | None:
     try:
         r = float(rel)
     except (TypeError, ValueError) as exc:
-        raise InputError(
-            f"flip_weight: `max_relative_change` = {rel!r} is not a number; e.g. 1.0 "
-            "(+-100 %) or None for any weight in [0, 1]."
-        ) from exc
+        raise InputError(i18n.tr("err.robustness.relative_type", value=_show(rel))) from exc
     if not (math.isfinite(r) and r >= 0):
-        raise InputError(
-            f"flip_weight: `max_relative_change` = {rel!r} must be finite and >= 0, e.g. 1.0 "
-            "(+-100 %), or None for any weight in [0, 1]."
-        )
+        raise InputError(i18n.tr("err.robustness.relative_range", value=_show(rel)))
     return r
 
 
 def _check_criteria(criteria: Sequence[str], m: int, fn: str) -> list[str]:
     keys = [str(c) for c in criteria]
     if len(keys) != m:
-        raise InputError(
-            f"{fn}: `criteria` has {len(keys)} keys but the utilities have {m} columns; "
-            "pass one criterion key per column, in column order."
-        )
+        raise InputError(i18n.tr("err.robustness.criteria_len", fn=fn, n=len(keys), m=m))
     return keys
 
 

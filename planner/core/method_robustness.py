@@ -49,6 +49,7 @@ from planner.core.weighted_ranks import (
     draw_weights,
 )
 from planner.errors import InputError
+from planner.i18n import tr
 
 __all__ = [
     "METHODS",
@@ -111,10 +112,7 @@ def method_terms(U, agg: Aggregation | str, ranked=None) -> MethodTerms:
     keep = np.ones(len(U), dtype=bool) if ranked is None else np.asarray(ranked, dtype=bool)
     sub = U[keep]
     if np.isnan(sub).any():
-        raise InputError(
-            "utilities: NaN at a site that is ranked; check the criteria of these sites or "
-            "mark them excluded"
-        )
+        raise InputError(tr("err.robustness.method_nan"))
     a_sub, b_sub = _terms_of(sub, agg)
     a = np.zeros(U.shape)
     a[keep] = a_sub

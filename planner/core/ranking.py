@@ -55,6 +55,7 @@ from numba import njit, prange
 
 from planner.core import kernels as _kernels
 from planner.errors import InputError
+from planner.i18n import message_lang, quote, tr
 
 __all__ = [
     "REASONS",
@@ -95,33 +96,20 @@ def _float_array(value, name: str, n: int | None) -> np.ndarray:
     try:
         arr = _ready(np.asarray(value, dtype=np.float64))
     except (TypeError, ValueError) as exc:
-        raise InputError(
-            f"{name}: cannot read the values as numbers ({exc}); pass a 1-D numeric array "
-            "with NaN for unknown values"
-        ) from exc
+        raise InputError(tr("err.ranking.not_numbers", name=name, error=exc)) from exc
     if arr.ndim != 1:
-        raise InputError(
-            f"{name}: expected a 1-D array, got shape {arr.shape}; pass one value per row"
-        )
+        raise InputError(tr("err.ranking.not_1d", name=name, shape=arr.shape))
     if n is not None and arr.shape[0] != n:
-        raise InputError(
-            f"{name}: has {arr.shape[0]} values but {n} were expected; all site arrays must have "
-            "one value per site and all need arrays one value per company"
-        )
+        raise InputError(tr("err.ranking.length", name=name, got=arr.shape[0], n=n))
     return arr
 
 
 def _bool_array(value, name: str, n: int | None) -> np.ndarray:
     raw = np.asarray(value)
     if raw.ndim != 1:
-        raise InputError(
-            f"{name}: expected a 1-D array, got shape {raw.shape}; pass one value per row"
-        )
+        raise InputError(tr("err.ranking.not_1d", name=name, shape=raw.shape))
     if n is not None and raw.shape[0] != n:
-        raise InputError(
-            f"{name}: has {raw.shape[0]} values but {n} were expected; all site arrays must have "
-            "one value per site and all need arrays one value per company"
-        )
+        raise InputError(tr("err.ranking.length", name=name, got=raw.shape[0], n=n))
     if raw.dtype == np.bool_:
         return _ready(raw)
     if raw.dtype.kind in "iuf":
@@ -130,24 +118,28 @@ def _bool_array(value, name: str, n: int | None) -> np.ndarray:
         bad = np.array([not isinstance(v, bool | np.bool_) for v in raw.tolist()], dtype=bool)
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"{name}: row {first} holds {_show(raw[first])}, which is not true/false; "
-            "pass booleans (True/False or 1/0) with no missing values"
-        )
+        raise InputError(tr("err.ranking.not_bool", name=name, row=first,
+                            value=_show(raw[first])))
     return _ready(raw.astype(bool))
 
 
 def _show(value) -> str:
-    """A value for a message: numpy scalars as plain Python values."""
+    """A value the user gave, for a message in the message language: numpy scalars as
+    plain Python values; ``repr`` in English, a text in guillemets in Russian and Kazakh."""
     if isinstance(value, np.generic):
         value = value.item()
-    return repr(value)
+    lang = message_lang()
+    if lang == "en" or not isinstance(value, str):
+        return repr(value)
+    return quote(value, lang)
 
 
 def _rows(mask: np.ndarray, limit: int = 5) -> str:
     idx = np.flatnonzero(mask)
     shown = ", ".join(str(i) for i in idx[:limit])
-    return shown + (f" and {idx.size - limit} more" if idx.size > limit else "")
+    if idx.size > limit:
+        return tr("err.ranking.rows_more", rows=shown, n=idx.size - limit)
+    return shown
 
 
 @dataclass(frozen=True)
@@ -181,24 +173,17 @@ class SiteArrays:
         set_(self, "in_almaty", _bool_array(self.in_almaty, "sites.in_almaty", n))
         bad = cap < 0
         if bad.any():
-            raise InputError(
-                f"sites.capacity_ha: negative area at site rows {_rows(bad)} "
-                f"(first {float(cap[bad][0])}); use hectares >= 0, or NaN when unknown"
-            )
+            raise InputError(tr("err.ranking.negative_area", rows=_rows(bad),
+                                first=_show(float(cap[bad][0]))))
         for name in ("dist_rail_km", "dist_housing_km", "dist_almaty_km"):
             arr = _float_array(getattr(self, name), f"sites.{name}", n)
             nan = np.isnan(arr) & ~self.excluded
             if nan.any():
-                raise InputError(
-                    f"sites.{name}: NaN at non-excluded site rows {_rows(nan)}; a missing "
-                    "distance would silently pass every need. Compute the criteria for these "
-                    "sites (check their coordinates) or mark them excluded"
-                )
+                raise InputError(tr("err.ranking.nan_distance", name=f"sites.{name}",
+                                    rows=_rows(nan)))
             if (arr < 0).any():
-                raise InputError(
-                    f"sites.{name}: negative distance at site rows {_rows(arr < 0)}; "
-                    "distances are kilometres >= 0"
-                )
+                raise InputError(tr("err.ranking.negative_distance", name=f"sites.{name}",
+                                    rows=_rows(arr < 0)))
             set_(self, name, arr)
 
     @property
@@ -218,10 +203,7 @@ class SiteArrays:
             if c not in df.columns
         ]
         if missing:
-            raise InputError(
-                f"sites table lacks column(s) {', '.join(missing)}; compute the criteria first "
-                "(planner.core.criteria.compute_criteria or planner.core.scoring.score_sites)"
-            )
+            raise InputError(tr("err.ranking.lacks_columns", columns=", ".join(missing)))
 
         def num(col: str) -> np.ndarray:
             if col not in df.columns:
@@ -232,10 +214,7 @@ class SiteArrays:
             s = df[col]
             na = s.isna().to_numpy()
             if na.any():
-                raise InputError(
-                    f"sites table column {col}: missing value at rows {_rows(na)}; "
-                    "it must be true/false for every site"
-                )
+                raise InputError(tr("err.ranking.flag_missing", column=col, rows=_rows(na)))
             return s.to_numpy(dtype=bool)
 
         free, area = num("free_ha"), num("area_ha")
@@ -279,11 +258,8 @@ class NeedArrays:
             )
             arr = np.where(np.isnan(arr), default, arr)
             if (arr < 0).any():
-                raise InputError(
-                    f"needs.{name}: negative value at company rows {_rows(arr < 0)} "
-                    f"(first {float(arr[arr < 0][0])}); use a number >= 0, or leave it empty "
-                    "for no need"
-                )
+                raise InputError(tr("err.ranking.negative_need", name=f"needs.{name}",
+                                    rows=_rows(arr < 0), first=_show(float(arr[arr < 0][0]))))
             set_(self, name, _ready(arr))
         set_(self, "allow_in_almaty", _bool_array(self.allow_in_almaty, "needs.allow_in_almaty", n))
 
@@ -500,38 +476,24 @@ def _top_k_rows(scores: np.ndarray, feasible: np.ndarray, k: int) -> tuple[np.nd
 def _check_matrices(U, W) -> tuple[np.ndarray, np.ndarray]:
     U = np.asarray(U)
     if U.ndim != 2:
-        raise InputError(
-            f"utilities U: expected a 2-D array (n_sites, n_criteria), got shape {U.shape}"
-        )
+        raise InputError(tr("err.ranking.u_shape", shape=U.shape))
     if U.dtype.kind not in "fiu":
-        raise InputError(f"utilities U: dtype {U.dtype} is not numeric; pass float32 or float64")
+        raise InputError(tr("err.ranking.u_dtype", dtype=U.dtype))
     U = _ready(U.astype(np.float32 if U.dtype == np.float32 else np.float64, copy=False))
     W = np.asarray(W)
     if W.ndim == 1:
         W = W[None, :]
     if W.ndim != 2 or W.dtype.kind not in "fiu":
-        raise InputError(
-            f"weights W: expected a numeric 2-D array (n_companies, n_criteria), got shape "
-            f"{W.shape} dtype {W.dtype}"
-        )
+        raise InputError(tr("err.ranking.w_shape", shape=W.shape, dtype=W.dtype))
     W = np.array(W, dtype=np.float64, order="C")  # a copy: rows are rescaled below
     if W.shape[1] != U.shape[1]:
-        raise InputError(
-            f"weights W has {W.shape[1]} criteria per company but utilities U has {U.shape[1]}; "
-            "both must use the same criteria in the same column order"
-        )
+        raise InputError(tr("err.ranking.w_columns", w=W.shape[1], u=U.shape[1]))
     bad = ~np.isfinite(W).all(axis=1) | (W < 0).any(axis=1)
     if bad.any():
-        raise InputError(
-            f"weights W: negative, NaN or infinite weight for company rows {_rows(bad)}; "
-            "weights are numbers >= 0"
-        )
+        raise InputError(tr("err.ranking.w_bad", rows=_rows(bad)))
     total = W.sum(axis=1)
     if (total <= 0).any():
-        raise InputError(
-            f"weights W: all weights are zero for company rows {_rows(total <= 0)}; give every "
-            "company at least one positive weight"
-        )
+        raise InputError(tr("err.ranking.w_zero", rows=_rows(total <= 0)))
     off = np.abs(total - 1.0) > 1e-6
     if off.any():
         log.debug("rescaling the weights of %d companies to sum 1", int(off.sum()))
@@ -565,32 +527,21 @@ def rank_companies(U, W, sites: SiteArrays, needs: NeedArrays, k: int = 10) -> R
         Row ``i`` describes company ``i`` (row ``i`` of ``W`` and ``needs``).
     """
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
-        raise InputError(
-            f"k: {_show(k)} is not a whole number >= 1; ask for e.g. k=10 sites per company"
-        )
+        raise InputError(tr("err.ranking.k", value=_show(k)))
     k = int(k)
     U, W = _check_matrices(U, W)
     n_sites, n_comp = U.shape[0], W.shape[0]
     if sites.n_sites != n_sites:
-        raise InputError(
-            f"sites arrays have {sites.n_sites} sites but utilities U has {n_sites} rows; "
-            "pass the arrays of the same sites table in the same order"
-        )
+        raise InputError(tr("err.ranking.n_sites", sites=sites.n_sites, rows=n_sites))
     if needs.n_companies != n_comp:
-        raise InputError(
-            f"needs arrays have {needs.n_companies} companies but weights W has {n_comp} rows; "
-            "pass the needs of the same companies in the same order"
-        )
+        raise InputError(tr("err.ranking.n_companies", needs=needs.n_companies, rows=n_comp))
     live = ~sites.excluded
     u_live = U[live]
     bad = ~((u_live >= -1e-9) & (u_live <= 1 + 1e-9)).all(axis=1)  # NaN fails both tests
     if bad.any():
-        rows = np.flatnonzero(live)[bad]
-        raise InputError(
-            f"utilities U: NaN or a value outside 0-1 at non-excluded site rows "
-            f"{', '.join(map(str, rows[:5]))}{' ...' if rows.size > 5 else ''}; "
-            "check the criteria of these sites or mark them excluded"
-        )
+        rows = np.zeros(U.shape[0], dtype=bool)
+        rows[np.flatnonzero(live)[bad]] = True
+        raise InputError(tr("err.ranking.u_range", rows=_rows(rows)))
 
     top_idx = np.empty((n_comp, k), dtype=np.int64)
     top_score = np.empty((n_comp, k), dtype=np.float64)
@@ -677,27 +628,20 @@ def _argsort_desc(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _check_rank_inputs(score, excluded, ties: str, site_ids) -> tuple[np.ndarray, np.ndarray]:
     if ties not in TIE_RULES:
-        raise InputError(f"ties={ties!r} is not a tie rule; use one of {', '.join(TIE_RULES)}")
+        raise InputError(tr("err.ranking.tie_rule", value=_show(ties),
+                            choices=", ".join(TIE_RULES)))
     s = np.asarray(score, dtype="f8")
     if s.ndim != 1:
-        raise InputError(f"rank_scores: `score` must be 1-D, got shape {s.shape}")
+        raise InputError(tr("err.ranking.score_1d", shape=s.shape))
     excl = np.zeros(s.shape, dtype=bool) if excluded is None else np.asarray(excluded, dtype=bool)
     if excl.shape != s.shape:
-        raise InputError(
-            f"rank_scores: score and excluded differ in shape: {s.shape} vs {excl.shape}; "
-            "pass one True/False per score"
-        )
+        raise InputError(tr("err.ranking.excluded_shape", shape=s.shape, excluded=excl.shape))
     bad = np.flatnonzero(np.isnan(s) & ~excl)
     if bad.size:
-        raise InputError(
-            f"rank_scores: the score of row {int(bad[0])} is NaN ({bad.size} row(s) in all); "
-            "every row that is not excluded needs a score: fix its criteria or mark it excluded"
-        )
+        raise InputError(tr("err.ranking.score_nan", row=int(bad[0]), n=bad.size))
     if ties == "site_id" and (site_ids is None or len(site_ids) != len(s)):
-        raise InputError(
-            "rank_scores: ties='site_id' needs one site_id per score "
-            f"(got {'none' if site_ids is None else len(site_ids)} for {len(s)} scores)"
-        )
+        raise InputError(tr("err.ranking.site_ids", got=0 if site_ids is None else len(site_ids),
+                            n=len(s)))
     return s, excl
 
 

@@ -43,6 +43,7 @@ from planner.core.flips import (
     flip_weight,
     flip_weight_batch,
 )
+from planner.core.ranking import _show
 from planner.core.weighted_ranks import (
     _PAIRWISE_MAX,  # noqa: F401 - the kernel's switch to sorting (tests check it)
     MAX_SITES,
@@ -52,6 +53,7 @@ from planner.core.weighted_ranks import (
     rank_counts,
 )
 from planner.errors import InputError
+from planner.i18n import format_number, message_lang, tr
 
 __all__ = [
     "FlipBatchResult",
@@ -128,10 +130,7 @@ class MonteCarloResult:
         """
         n = len(self.p_first)
         if index is not None and len(index) != n:
-            raise InputError(
-                f"MonteCarloResult.to_frame: `index` has {len(index)} labels but the result "
-                f"has {n} sites; pass the index of the sites that were scored, in order."
-            )
+            raise InputError(tr("err.robustness.index_len", got=len(index), n=n))
         return pd.DataFrame(
             {
                 "base_rank": _to_int64(self.base_rank),
@@ -311,14 +310,11 @@ def from_scored(df: pd.DataFrame, weights: Mapping[str, float]) -> RankingInputs
     """
     keys = [str(k) for k in weights]
     if not keys:
-        raise InputError("from_scored: `weights` is empty; pass the scenario's weights.")
+        raise InputError(tr("err.robustness.weights_empty"))
     cols = [f"u_{k}" for k in keys]
     missing = [c for c in cols if c not in df.columns]
     if missing:
-        raise InputError(
-            f"from_scored: the table has no column(s) {', '.join(missing)}; pass the output "
-            "of score_sites (it holds one u_<criterion> column per scenario criterion)."
-        )
+        raise InputError(tr("err.robustness.no_columns", columns=", ".join(missing)))
     U = df[cols].to_numpy(dtype=np.float64, na_value=np.nan)
     if "excluded" in df.columns:
         excl = df["excluded"].fillna(False).to_numpy(dtype=bool)
@@ -341,17 +337,13 @@ def gather_top(U: np.ndarray, top_idx: np.ndarray) -> tuple[np.ndarray, np.ndarr
     U = np.asarray(U, dtype=np.float64)
     idx = np.asarray(top_idx)
     if U.ndim != 2 or idx.ndim != 2 or idx.dtype.kind not in "iu":
-        raise InputError(
-            f"gather_top: need `U` (n_sites, n_crit) and integer `top_idx` (n_companies, k), "
-            f"got shapes {U.shape} and {idx.shape} ({idx.dtype})."
-        )
+        raise InputError(tr("err.robustness.gather_shapes", u=U.shape, idx=idx.shape,
+                            dtype=idx.dtype))  # fmt: skip
     bad = (idx < -1) | (idx >= U.shape[0])
     if bad.any():
         c, i = (int(v) for v in np.argwhere(bad)[0])
-        raise InputError(
-            f"gather_top: `top_idx` row {c}, slot {i} = {int(idx[c, i])} is not a site row "
-            f"of `U` (0..{U.shape[0] - 1}) or -1 for padding."
-        )
+        raise InputError(tr("err.robustness.gather_row", c=c, i=i, value=int(idx[c, i]),
+                            last=U.shape[0] - 1))  # fmt: skip
     pad = idx < 0
     return U[np.where(pad, 0, idx)], pad
 
@@ -386,10 +378,7 @@ def _monte_carlo_core(
         chunk = max(1, _HIST_CELLS_PER_CHUNK // max(1, k * k))
     else:
         if not isinstance(chunk_companies, int | np.integer) or chunk_companies < 1:
-            raise InputError(
-                f"monte_carlo_batch: `chunk_companies` = {chunk_companies!r} must be a "
-                "positive integer, e.g. 1000, or None for the default."
-            )
+            raise InputError(tr("err.robustness.chunk", value=_show(chunk_companies)))
         chunk = int(chunk_companies)
     t0 = time.perf_counter()
     shape = (n_comp, k)
@@ -432,10 +421,8 @@ def _check_draws(draws) -> int:
         or not isinstance(draws, int | np.integer)
         or not (1 <= draws <= MAX_DRAWS)
     ):
-        raise InputError(
-            f"monte_carlo: `draws` = {draws!r} must be an integer from 1 to {MAX_DRAWS:,}, "
-            "e.g. 2000."
-        )
+        most = format_number(MAX_DRAWS, message_lang(), grouping=True)
+        raise InputError(tr("err.robustness.draws", value=_show(draws), max=most))
     return int(draws)
 
 
@@ -443,12 +430,9 @@ def _check_spread(spread) -> float:
     try:
         s = float(spread)
     except (TypeError, ValueError) as exc:
-        raise InputError(f"monte_carlo: `spread` = {spread!r} is not a number; e.g. 0.25.") from exc
+        raise InputError(tr("err.robustness.spread_type", value=_show(spread))) from exc
     if not 0.0 <= s < 1.0:
-        raise InputError(
-            f"monte_carlo: `spread` = {spread!r} must satisfy 0 <= spread < 1 (a relative "
-            "change: 0.25 lets each weight vary by +-25 %)."
-        )
+        raise InputError(tr("err.robustness.spread_range", value=_show(spread)))
     return s
 
 

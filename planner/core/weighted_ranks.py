@@ -16,6 +16,7 @@ import numpy as np
 from numba import njit, prange
 
 from planner.errors import InputError
+from planner.i18n import format_number, message_lang, tr
 
 #: largest number of sites ranked together in one Monte Carlo call (the rank histogram
 #: per site is sites x sites; for more sites rank the top ones)
@@ -100,35 +101,34 @@ def base_ranks(U3: np.ndarray, W2: np.ndarray, excl2: np.ndarray) -> np.ndarray:
     return np.where(excl2, np.nan, np.argmax(counts, axis=-1) + 1.0)
 
 
-def _numbers(values, message: str) -> np.ndarray:
-    """A float64 copy of ``values``; ``message`` (formatted with the cause) when not numeric."""
+def _numbers(values, key: str, **fields) -> np.ndarray:
+    """A float64 copy of ``values``; the message ``key`` (with the cause ``exc``) when not
+    numeric."""
     try:
         return np.array(values, dtype=np.float64, copy=True)
     except (TypeError, ValueError) as exc:
-        raise InputError(message.format(exc=exc)) from exc
+        raise InputError(tr(key, exc=exc, **fields)) from exc
+
+
+def _value(x: float) -> str:
+    """A bad value for a message: a number in the message language, or nan / inf."""
+    return format_number(x, message_lang(), significant=6) if np.isfinite(x) else repr(float(x))
 
 
 def check_utilities(
     U: np.ndarray, excluded: np.ndarray | None, fn: str, batch: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """(C, K, M) float64 C-contiguous copy with excluded rows zeroed, and (C, K) mask."""
-    arr = _numbers(U, f"{fn}: `U` is not a numeric array ({{exc}}); pass utilities 0-1 as floats.")
+    arr = _numbers(U, "err.robustness.u_numbers", fn=fn)
     want = 3 if batch else 2
     what = "(n_companies, k, n_crit)" if batch else "(n_sites, n_crit)"
     if arr.ndim != want or arr.shape[-1] < 1 or arr.shape[-2] < 1:
-        raise InputError(
-            f"{fn}: utilities must have shape {what} with at least one site and one "
-            f"criterion, got shape {arr.shape}."
-        )
+        raise InputError(tr("err.robustness.u_shape", fn=fn, what=what, shape=arr.shape))
     if not batch:
         arr = arr[None]
     n_comp, k, _ = arr.shape
     if k > MAX_SITES:
-        raise InputError(
-            f"{fn}: {k} sites ranked together; the Monte Carlo keeps a rank histogram of "
-            f"sites x sites and allows at most {MAX_SITES}. Rank the best sites only "
-            "(e.g. the top 50) and pass those."
-        )
+        raise InputError(tr("err.robustness.too_many_sites", fn=fn, k=k, max=MAX_SITES))
     excl = check_excluded(excluded, (n_comp, k) if batch else (k,), fn)
     excl = excl.reshape(n_comp, k)
     live = ~excl
@@ -138,13 +138,10 @@ def check_utilities(
         pos = np.argwhere(live[..., None] & (~np.isfinite(arr) | (arr < -_UTILITY_TOL)
                                              | (arr > 1.0 + _UTILITY_TOL)))  # fmt: skip
         c, i, j = (int(v) for v in pos[0])
-        where = f"company {c}, site {i}" if batch else f"site (row) {i}"
-        raise InputError(
-            f"{fn}: utility at {where}, criterion (column) {j} is {float(arr[c, i, j])!r} "
-            f"({int(bad.sum())} bad value(s) in all); utilities must be finite numbers in "
-            "0-1 for every site that is not excluded. Pass the u_<criterion> columns of "
-            "the scored table (not scores 0-100) or mark the site excluded."
-        )
+        where = (tr("err.robustness.at_company_site", c=c, i=i) if batch
+                 else tr("err.robustness.at_site", i=i))  # fmt: skip
+        raise InputError(tr("err.robustness.utility_bad", fn=fn, where=where, j=j,
+                            value=_value(arr[c, i, j]), n=int(bad.sum())))  # fmt: skip
     arr[excl] = 0.0
     np.clip(arr, 0.0, 1.0, out=arr)
     # fresh writable C arrays: one compiled kernel signature serves every call
@@ -156,60 +153,46 @@ def check_excluded(excluded, shape: tuple[int, ...], fn: str) -> np.ndarray:
         return np.zeros(shape, dtype=bool)
     ex = np.asarray(excluded)
     if ex.shape != shape:
-        raise InputError(
-            f"{fn}: `excluded` has shape {ex.shape} but the sites need {shape}; pass one "
-            "True/False per site."
-        )
+        raise InputError(tr("err.robustness.excluded_shape", fn=fn, shape=ex.shape, need=shape))
     if ex.dtype != bool:
         if ex.dtype.kind not in "iu" or not np.isin(ex, (0, 1)).all():
-            raise InputError(
-                f"{fn}: `excluded` must hold True/False (or 0/1), got dtype {ex.dtype}."
-            )
+            raise InputError(tr("err.robustness.excluded_dtype", fn=fn, dtype=ex.dtype))
         ex = ex.astype(bool)
     return ex
 
 
 def check_weights(weights, m: int, fn: str, row: int | None = None) -> np.ndarray:
-    where = "`weights`" if row is None else f"`W` row {row}"
-    w = _numbers(weights, f"{fn}: {where} is not numeric ({{exc}}); pass one float per criterion.")
+    where = tr("err.robustness.where_weights") if row is None else tr(
+        "err.robustness.where_w_row", row=row)
+    w = _numbers(weights, "err.robustness.weights_numbers", fn=fn, where=where)
     if w.shape != (m,):
-        raise InputError(
-            f"{fn}: {where} has shape {w.shape}, expected ({m},): one weight per criterion "
-            "(column of the utilities)."
-        )
+        raise InputError(tr("err.robustness.weights_shape", fn=fn, where=where, shape=w.shape,
+                            m=m))  # fmt: skip
     bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
     if bad.size:
         j = int(bad[0])
-        raise InputError(
-            f"{fn}: {where}[{j}] = {float(w[j])!r}; weights must be finite and >= 0, e.g. 0.25."
-        )
+        raise InputError(tr("err.robustness.weight_bad", fn=fn, where=where, j=j,
+                            value=_value(w[j])))  # fmt: skip
     total = w.sum()
     if not total > 0:
-        raise InputError(f"{fn}: {where} are all 0; give at least one criterion a positive weight.")
+        raise InputError(tr("err.robustness.weights_zero", fn=fn, where=where))
     return w / total
 
 
 def check_weight_rows(W, shape: tuple[int, int, int], fn: str) -> np.ndarray:
     """(n_companies, n_crit) weights, each row checked and normalized."""
     n_comp, _, m = shape
-    W2 = _numbers(W, f"{fn}: `W` is not numeric ({{exc}}); pass one float per criterion.")
+    W2 = _numbers(W, "err.robustness.w_numbers", fn=fn)
     if W2.shape != (n_comp, m):
-        raise InputError(
-            f"{fn}: `W` must have shape (n_companies, n_crit) = {(n_comp, m)} to match the "
-            f"utilities {shape}, got {W2.shape}; pass one weight row per company."
-        )
+        raise InputError(tr("err.robustness.w_shape", fn=fn, want=(n_comp, m), shape=shape,
+                            got=W2.shape))  # fmt: skip
     bad = np.argwhere(~np.isfinite(W2) | (W2 < 0))
     if bad.size:
         c, j = (int(v) for v in bad[0])
-        raise InputError(
-            f"{fn}: `W` row {c}[{j}] = {float(W2[c, j])!r} ({len(bad)} bad value(s) in all); "
-            "weights must be finite and >= 0, e.g. 0.25."
-        )
+        raise InputError(tr("err.robustness.w_bad", fn=fn, c=c, j=j, value=_value(W2[c, j]),
+                            n=len(bad)))  # fmt: skip
     total = W2.sum(axis=1, keepdims=True)
     zero = np.flatnonzero(~(total[:, 0] > 0))
     if zero.size:
-        raise InputError(
-            f"{fn}: `W` row {int(zero[0])} is all 0 ({zero.size} such row(s)); give every "
-            "company at least one criterion with a positive weight."
-        )
+        raise InputError(tr("err.robustness.w_zero", fn=fn, row=int(zero[0]), n=zero.size))
     return W2 / total

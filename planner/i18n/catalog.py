@@ -22,13 +22,14 @@ file to fix, instead of showing a key or a half-filled sentence to a user.
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import functools
 import tomllib
 from collections.abc import Iterator, Mapping
 from importlib import resources
 from typing import Any
 
+from planner._lang import DEFAULT_LANG, LANGS
+from planner._lang import MESSAGE_LANG as _MESSAGE_LANG
 from planner.errors import CatalogError, InputError
 
 __all__ = [
@@ -47,8 +48,6 @@ __all__ = [
     "tr",
 ]
 
-LANGS = ("ru", "kk", "en")
-DEFAULT_LANG = "ru"
 #: top-level array of a catalog file that holds notes on terms, not messages
 _NOTES = "unverified"
 
@@ -210,12 +209,6 @@ def keys(name: str) -> tuple[str, ...]:
 
 
 # --------------------------------------------------------------------------- message language
-
-#: the language of error messages and warnings raised by the library (see module docstring)
-_MESSAGE_LANG: contextvars.ContextVar[str] = contextvars.ContextVar(
-    "planner_message_lang", default="en"
-)
-
 
 def message_lang() -> str:
     """The language errors and warnings are written in now (default ``"en"``)."""
