@@ -111,7 +111,8 @@ def test_headers_are_in_one_language(books):
 def test_columns_and_about_sheets(books, batch):
     wb = openpyxl.load_workbook(books["en"])
     cols = list(wb["columns"].iter_rows(values_only=True))
-    assert cols[0] == ("Sheet", "Column (machine name)", "Header", "Unit", "Definition")
+    assert cols[0] == ("Sheet", "Column (machine name)", "Header", "Unit", "Definition",
+                       "Values (machine = in the table)")  # fmt: skip
     listed = {(r[0], r[1]): r for r in cols[1:]}
     results_cols = [c for c in batch.results.columns if c != "geometry"]
     assert [k[1] for k in listed if k[0] == "results"] == results_cols
@@ -122,7 +123,7 @@ def test_columns_and_about_sheets(books, batch):
     assert about["Scenario"] == "bakad-perimeter" and about["Zone statuses as of"] == AS_OF
     assert about["Scenario hash"] == batch.scenario_hash
     digest = hashlib.sha256(EXAMPLE.read_bytes()).hexdigest()
-    assert digest in about["Input: companies"]
+    assert digest in about["Input: company list"]
     assert "indicative" in about["Data"]
 
 
@@ -139,6 +140,46 @@ def test_our_xlsx_is_read_back_by_machine_names(cli, books, batch, tmp_path, lan
     assert r.exit_code == 0, r.output
     mine = read_book(books[lang], "companies")
     assert mine["company_id"].tolist() == batch.companies["company_id"].tolist()
+
+
+#: labels of machine values an analyst expects to read (company status, sector, zone status)
+VALUES = {
+    "ru": {"ranked": "площадки подобраны", "building_materials": "Строительные материалы",
+           "operating": "действует"},
+    "kk": {"ranked": "алаңдар іріктелді", "building_materials": "Құрылыс материалдары",
+           "operating": "жұмыс істейді"},
+    "en": {"ranked": "sites ranked", "building_materials": "Building materials",
+           "operating": "operating"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk", "en"])
+def test_machine_values_read_as_labels_and_back(books, batch, lang):
+    wb = openpyxl.load_workbook(books[lang])
+    words = VALUES[lang]
+    head = {"ru": ("Итог", "Отрасль"), "kk": ("Нәтиже", "Сала"), "en": ("Status", "Sector")}
+    status, sector = (_col(wb["companies"], h) for h in head[lang])
+    assert set(status) == {words["ranked"]} and words["building_materials"] in sector
+    assert "ranked" not in status and "building_materials" not in sector
+    pairs = {(r[0], r[1]): r[5] for r in wb["columns"].iter_rows(min_row=2, values_only=True)}
+    assert f"ranked = {words['ranked']}" in pairs[("companies", "status")].splitlines()
+    assert f"operating = {words['operating']}" in pairs[("results", "zone_status")].splitlines()
+    assert pairs[("results", "score")] is None  # numbers are not labelled
+    # read back (the test's own reader and the planner's): the machine values, exactly
+    mine = read_book(books[lang])
+    for sheet in ("companies", "results", "allocation"):
+        want = getattr(batch, sheet)
+        for col in ("status", "sector", "zone_status", "zone_kind", "sez_status", "site_source",
+                    "reason", "no_site_reason", "allocation_reason"):
+            if col in want:
+                got, exp = ([("" if pd.isna(v) else str(v)) for v in t[col].tolist()]
+                            for t in (mine[sheet], want))  # fmt: skip
+                assert got == exp, (sheet, col)
+    from planner.inputs.tables import read_table
+
+    raw = read_table(books[lang], sheet="companies")
+    i = raw.header.index("sector")
+    assert [r[i] for r in raw.records] == batch.companies["sector"].astype(str).tolist()
 
 
 def test_hostile_text_stays_text(layers, tmp_path):

@@ -673,7 +673,8 @@ def run_score_sites(
     A sites file's bad rows are left out and written to ``rejects`` (default
     ``<stem>.rejects.csv`` beside ``output``; in the file's CSV convention or ``csv_sep``,
     :mod:`planner.jobs.table_files`); ``strict`` refuses such a file instead. ``lang``:
-    an ``.xlsx`` output for people in that language (:mod:`planner.render.xlsx_book`).
+    an ``.xlsx`` output for people in that language (:mod:`planner.render.xlsx_book`) and
+    the built-in sites' names in it.
     ``sector`` (a sector key, title or OKED code) scores the sites as a company of that
     sector would (:func:`planner.config.sectors.scenario_for_sector`: its weights and
     transforms; the scenario is then named ``<scenario>@<sector>``).
@@ -692,7 +693,7 @@ def run_score_sites(
     check_outputs([Output(target.path, "output", SCORED_SUFFIXES, "-o scored.gpkg",
                           manifest=True), rej], overwrite,
                   inputs=[sites, layers, scenario, inputs, scheduler, dem])  # fmt: skip
-    layers, sites = _read_inputs(layers, sites, strict)
+    layers, sites = _read_inputs(layers, sites, strict, lang or "ru")
     from planner.inputs.roads import network_for_scenario, network_inputs
 
     net, note = network_for_scenario(network, scenario, layers)
@@ -743,8 +744,9 @@ def _write_site_rejects(sites, rej, target: _Target, run: ScoreRun, csv_sep):
     return len(table), rej.path
 
 
-def _read_inputs(layers, sites, strict: bool = True) -> tuple[Any, pd.DataFrame]:
-    """The LayerSet and the sites table, read from their specs when not given as objects."""
+def _read_inputs(layers, sites, strict: bool = True, lang: str = "ru") -> tuple[Any, pd.DataFrame]:
+    """The LayerSet and the sites table, read from their specs when not given as objects
+    (the built-in sites named in ``lang``)."""
     from planner.core.layerset import LayerSet
 
     if not isinstance(layers, LayerSet):
@@ -754,7 +756,7 @@ def _read_inputs(layers, sites, strict: bool = True) -> tuple[Any, pd.DataFrame]
     if not isinstance(sites, pd.DataFrame):
         from planner.inputs.sites import load_sites
 
-        sites = load_sites(sites, layers, strict=strict)
+        sites = load_sites(sites, layers, lang, strict=strict)
     return layers, sites
 
 

@@ -39,6 +39,7 @@ def score_sites(
     terrain=None,
     *,
     check_dem: bool = True,
+    lang: str = "ru",
 ) -> gpd.GeoDataFrame:
     """Score candidate sites: sites + criteria + ``u_*`` + ``c_*`` + score + rank (+ why).
 
@@ -64,6 +65,9 @@ def score_sites(
         :func:`planner.inputs.dem.read_dem`): adds ``elevation_m`` and ``slope_pct`` and
         excludes the sites over the scenario's ``[terrain]`` limits. A DEM that covers none
         of the sites is an InputError (``check_dem=False`` skips that check).
+    lang
+        Language of the built-in sites' ``name`` (``sites="builtin"``; Russian when a zone
+        has no name in that language).
 
     Returns
     -------
@@ -73,7 +77,7 @@ def score_sites(
     sc = load_scenario(scenario)
     day = parse_as_of(as_of)
     if not isinstance(sites, pd.DataFrame):
-        sites = load_sites(sites, layers)
+        sites = load_sites(sites, layers, lang)
     terrain = load_terrain(terrain)
     if terrain is not None and check_dem:
         check_coverage(terrain, *lonlat_to_metric(sites["lon"].to_numpy(dtype="f8"),
@@ -104,9 +108,10 @@ def write_scored(
     attrs = dict(scored.attrs)
     missing = [k for k in ("scenario", "scenario_hash", "as_of") if k not in attrs]
     if missing:
-        raise InputError(
-            f"scored table has no {', '.join(missing)} in .attrs; make it with score_sites"
-        )
+        from planner.i18n import message_lang, quote, tr
+
+        raise InputError(tr("err.scored.no_attrs", missing=", ".join(
+            quote(k, message_lang()) for k in missing)))
     table = scored.copy()
     for key in ("scenario", "scenario_hash", "as_of"):
         table[key] = pd.array([str(attrs[key])] * len(table), dtype="str")

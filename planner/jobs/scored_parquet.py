@@ -62,9 +62,10 @@ def write_scored_parquet(
     path = Path(str(path).rstrip("/\\"))
     missing = [k for k in ATTR_COLUMNS if k not in scored.attrs]
     if missing:
-        raise InputError(
-            f"scored table has no {', '.join(missing)} in .attrs; make it with score_sites"
-        )
+        from planner.i18n import message_lang, quote, tr
+
+        raise InputError(tr("err.scored.no_attrs", missing=", ".join(
+            quote(k, message_lang()) for k in missing)))
     with atomic_dir(path, overwrite) as tmp:
         write_part(scored, tmp / "part.00000.parquet", scored.attrs)
     return path
@@ -81,10 +82,9 @@ def read_scored_parquet(path: str | os.PathLike) -> gpd.GeoDataFrame:
         clean_leftovers(path)
     files = sorted(path.glob("part.*.parquet")) if path.is_dir() else [path]
     if not files:
-        raise InputError(
-            f"{str(path)!r} holds no part.*.parquet files; give the folder written by "
-            "planner score-sites -o NAME.parquet"
-        )
+        from planner.i18n import message_lang, quote, tr
+
+        raise InputError(tr("err.scored.no_parts", path=quote(str(path), message_lang())))
     gdf = pd.concat([gpd.read_parquet(f) for f in files], ignore_index=True)
     attrs = {}
     for key in ATTR_COLUMNS:

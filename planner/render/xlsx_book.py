@@ -15,6 +15,12 @@ sites, a comparison, rejects) as an ``.xlsx`` for people, in Russian, Kazakh or 
   shares as %, utilities to 2 decimals, ranks and counts as whole numbers, lon/lat to 5
   decimals (formats, not rounding: the cell keeps the full value);
 * **Да/Нет** (Иә/Жоқ, Yes/No) instead of TRUE/FALSE, empty when not known;
+* **labels of machine values**: a cell holding a machine value of a known column (company
+  ``status``, ``sector``, ``no_site_reason``, allocation ``reason``, zone ``zone_status`` /
+  ``sez_status`` / ``zone_kind``, ``exclusion_reason``, ``site_source``...) shows its label
+  in the chosen language; the ``columns`` sheet pairs each label with its machine value
+  (``machine = label``, one per line), so a reader maps it back exactly
+  (:mod:`planner.inputs.planner_book`); a value that has no label stays as it is;
 * a frozen header row, an autofilter, column widths from the content, headers wrapped;
 * the per-company summary (sheet ``companies``) first when there is one.
 
@@ -39,7 +45,8 @@ import pandas as pd
 from planner import i18n
 from planner.i18n.catalog import messages
 
-__all__ = ["ABOUT_SHEET", "COLUMNS_SHEET", "column_info", "write_book"]
+__all__ = ["ABOUT_SHEET", "COLUMNS_SHEET", "VALUE_LABELS", "column_info", "value_labels",
+           "write_book"]  # fmt: skip
 
 COLUMNS_SHEET = "columns"
 ABOUT_SHEET = "about"
@@ -72,6 +79,59 @@ _UNITS = {
     "rank_from": "rank", "rank_to": "rank", "score_from": "score", "score_to": "score",
     "moved": "rank", "weight_scenario": "weight", "weight_used": "weight",
 }  # fmt: skip
+
+
+#: machine column -> catalog sections labelling its values ("sector": the sector profiles)
+VALUE_LABELS: dict[str, tuple[str, ...]] = {
+    "status": ("values.company_status", "status"), "no_site_reason": ("values.no_site_reason",),
+    "allocation_reason": ("values.unassigned",), "reason": ("values.unassigned",),
+    "zone_status": ("status",), "sez_status": ("status",), "zone_kind": ("kind",),
+    "kind": ("kind",), "exclusion_reason": ("exclusion",), "site_source": ("values.site_source",),
+    "sector": (),
+}  # fmt: skip
+#: columns holding several machine values joined with ";" (labels joined with "; ")
+_MULTI = frozenset({"exclusion_reason"})
+#: what joins a multi-valued cell's labels, and each (machine = label) pair of the columns sheet
+LABEL_JOIN, PAIR = "; ", " = "
+
+
+def value_labels(column: str, lang: str) -> dict[str, str]:
+    """Machine value -> label in ``lang`` of the values of ``column`` (empty: not labelled)."""
+    if column not in VALUE_LABELS:
+        return {}
+    out: dict[str, str] = {}
+    for sec in VALUE_LABELS[column]:
+        prefix = f"{sec}."
+        out.update({k[len(prefix):]: v for k, v in messages(lang).items()
+                    if k.startswith(prefix) and "." not in k[len(prefix):]})  # fmt: skip
+    if column == "sector":
+        from planner.config.sectors import load_sectors
+
+        out.update({key: prof.title(lang) for key, prof in load_sectors().sectors.items()})
+    return out
+
+
+def _labelled(col: pd.Series, name: str, lang: str) -> tuple[pd.Series, str]:
+    """The cells of a machine-value column as labels, and the (machine = label) pairs used."""
+    words = value_labels(name, lang)
+    if not words or col.dtype.kind in "biufcmM":
+        return col, ""
+    used: dict[str, str] = {}
+
+    def one(v):
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            return v
+        parts = str(v).split(";") if name in _MULTI else [str(v)]
+        if not all(p in words for p in parts if p):
+            return v
+        used.update({p: words[p] for p in parts if p})
+        return LABEL_JOIN.join(words[p] for p in parts if p)
+
+    obj = col.astype(object)
+    table = {v: one(v) for v in pd.unique(obj.dropna())}  # each distinct value once
+    out = obj.map(lambda v: table.get(v, v) if isinstance(v, str) else v)
+    pairs = "\n".join(f"{k}{PAIR}{used[k]}" for k in sorted(used))
+    return (out, pairs) if used else (col, "")
 
 
 def _criterion(key: str, lang: str) -> str:
@@ -181,14 +241,16 @@ def _about_rows(about: Mapping[str, Any], sheets: list[str], lang: str) -> list[
                        ("as_of", "xlsx.about_as_of")):  # fmt: skip
         if about.get(key):
             rows.append((i18n.t(label, lang), str(about[key])))
+    cat = messages(lang)
     for label, value in (about.get("inputs") or {}).items():
-        if value is None:
-            text = "builtin"
+        if value is None or str(value) == "builtin":
+            text = tr("builtin")
         elif isinstance(value, str | os.PathLike) and Path(value).is_file():
             text = f"{value} (sha256 {_sha256(Path(value))})"
         else:
             text = str(value)
-        rows.append((tr("about_input", label=str(label)), text))
+        name = cat.get(f"xlsx.input.{label}", str(label))
+        rows.append((tr("about_input", label=name), text))
     described = {"results": "sheet_results", "companies": "sheet_companies",
                  "allocation": "sheet_allocation"}  # fmt: skip
     shown = [f"{s}: {tr(described[s])}" if s in described else s for s in sheets]
@@ -201,16 +263,22 @@ def _about_rows(about: Mapping[str, Any], sheets: list[str], lang: str) -> list[
 
 
 def _prepared(table: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, list[tuple]]:
-    """The table with yes/no words, and (header, machine name, unit, definition) per column."""
+    """The table with yes/no words and value labels, and (header, machine name, unit,
+    definition, machine = label pairs) per column."""
     out = table.copy()
     info = []
     for i, name in enumerate(table.columns):
         col = table.iloc[:, i]
         header, unit, definition = column_info(str(name), lang)
+        pairs = ""
         if _is_bool(col):
             out.isetitem(i, _words(col, lang))
             unit = "yes_no"
-        info.append((header, str(name), unit, definition))
+        else:
+            labelled, pairs = _labelled(col, str(name), lang)
+            if pairs:
+                out.isetitem(i, labelled)
+        info.append((header, str(name), unit, definition, pairs))
     headers = _unique([h for h, *_ in info], [n for _, n, *_ in info])
     return out, [(h, *rest) for h, (_, *rest) in zip(headers, info, strict=True)]
 
@@ -218,7 +286,7 @@ def _prepared(table: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, list[tuple]
 def _write_sheet(xw, book, name: str, table: pd.DataFrame, info, fmts) -> None:
     table.to_excel(xw, sheet_name=name, index=False, header=False, startrow=1, na_rep="")
     ws = xw.sheets[name]
-    for j, (header, _machine, unit, _def) in enumerate(info):
+    for j, (header, _machine, unit, *_) in enumerate(info):
         ws.write_string(0, j, header, fmts["header"])
         fmt = fmts.get(unit) if unit in _FORMATS else None
         ws.set_column(j, j, _width(header, table.iloc[:, j]), fmt)
@@ -256,14 +324,15 @@ def write_book(
             _write_sheet(xw, book, sheet, table, info, fmts)
             unit_word = {u: i18n.t(_UNIT_KEYS.get(u, f"xlsx.unit_{u}"), lang)
                          for u in _FORMATS.keys() | {"yes_no", "text", "date"}}  # fmt: skip
-            catalog_rows += [(sheet, machine, header, unit_word.get(unit, ""), definition)
-                             for header, machine, unit, definition in info]  # fmt: skip
+            catalog_rows += [(sheet, machine, header, unit_word.get(unit, ""), definition, pairs)
+                             for header, machine, unit, definition, pairs in info]  # fmt: skip
         cols = pd.DataFrame(catalog_rows)
         heads = [i18n.t(f"xlsx.col_{k}", lang) for k in
-                 ("sheet", "column", "header", "unit", "definition")]  # fmt: skip
+                 ("sheet", "column", "header", "unit", "definition", "values")]  # fmt: skip
         info = [(h, h, None, "") for h in heads]
         _write_sheet(xw, book, COLUMNS_SHEET, cols if len(cols) else pd.DataFrame(
-            columns=range(5)), info, fmts)  # fmt: skip
+            columns=range(6)), info, fmts)  # fmt: skip
+        xw.sheets[COLUMNS_SHEET].set_column(5, 5, 50, book.add_format({"text_wrap": True}))
         rows = pd.DataFrame(_about_rows(about, order, lang))
         info = [(i18n.t("xlsx.about_item", lang), "item", None, ""),
                 (i18n.t("xlsx.about_value", lang), "value", None, "")]  # fmt: skip
