@@ -85,8 +85,9 @@ def web_mercator_to_lonlat(x, y) -> tuple[np.ndarray, np.ndarray]:
 def _require_crs(gdf, what: str) -> None:
     if gdf.crs is None:
         from planner.errors import InputError
+        from planner.i18n import tr
 
-        raise InputError(f"{what} has no CRS; set one explicitly (e.g. EPSG:4326) before using it")
+        raise InputError(tr("err.crs.no_crs", what=what))
 
 
 def to_metric(gdf, what: str = "data"):

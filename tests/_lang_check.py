@@ -160,7 +160,8 @@ def speaks(text: str, lang: str, allow: Iterable[str] = ()) -> list[str]:
     text = without_user_text(text)
     for a in sorted(allow, key=len, reverse=True):
         text = text.replace(a, " ")
-    return [*(f"catalog: {p!r}" for p in foreign_in(text, lang)), *stray_words(text, lang)]
+    words = strip_code(text)  # paths and machine names hold no phrase of a language
+    return [*(f"catalog: {p!r}" for p in foreign_in(words, lang)), *stray_words(text, lang)]
 
 
 # --------------------------------------------------------------------------- user texts

@@ -142,7 +142,7 @@ def info_cmd(
                entries=num(s["bakad_entries"])),
         i18n.t("out.network.info_access", lg, detour=sig(net.access["detour"]),
                speed=sig(net.access["speed_kmh"]), snap=sig(net.access["max_snap_m"])),
-        _network.dropped_text(meta.get("dropped", {}), lg),
+        _roadnet.describe_dropped(meta.get("dropped", {}), lg),
         _network.by_class_text(s["km_by_class"], lg),
     ]  # fmt: skip
     for line in lines:

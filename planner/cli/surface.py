@@ -19,7 +19,7 @@ def _cell(value: float) -> float:
     if not (math.isfinite(value) and value > 0):
         from planner.i18n import tr
 
-        raise typer.BadParameter(tr("err.surface.cell_m", value=value))
+        raise typer.BadParameter(tr("err.surface.cell_m_option", value=value))
     return value
 
 

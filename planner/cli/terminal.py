@@ -51,8 +51,21 @@ class SafeConsole(Console):
             yield seg
 
 
+#: log levels a user reads, named in the message language (catalog keys)
+_LEVEL_WORDS = {logging.WARNING: "cli.warning", logging.ERROR: "cli.error",
+                logging.CRITICAL: "cli.error"}  # fmt: skip
+
+
 class SafeFormatter(logging.Formatter):
-    """A log formatter whose lines never carry control sequences."""
+    """A log formatter whose lines never carry control sequences; warnings and errors are
+    named in the message language ("предупреждение planner.core.criteria: ...")."""
 
     def format(self, record: logging.LogRecord) -> str:
+        key = _LEVEL_WORDS.get(record.levelno)
+        if key is not None:
+            from planner.i18n import message_lang, t
+
+            record = logging.makeLogRecord(
+                {**record.__dict__, "levelname": t(key, message_lang())}
+            )
         return clean_text(super().format(record))

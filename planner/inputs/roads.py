@@ -359,7 +359,7 @@ def read_gpkg_roads(
         problems.append(tr("err.roads.not_lines", types=", ".join(sorted(types))))
     if problems:
         raise InputError(tr("err.roads.gpkg", path=path, problems="; ".join(problems)))
-    gdf = _crs.to_metric(gdf, what=f"layer roads of {path}")
+    gdf = _crs.to_metric(gdf, what=f"{path} (roads)")
     hw = np.array([v.lower() for v in _gpkg_column(gdf, "highway")], dtype=object)
     codes = speeds.class_code(hw)
     builtin = np.array([h.startswith("builtin_") for h in hw], dtype=bool)

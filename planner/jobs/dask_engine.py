@@ -413,7 +413,7 @@ class _ScoreJob:
         if engine.engine != "local":  # a set-relative method cannot score in partitions
             from planner.core.aggregation import require_chunkable
 
-            require_chunkable(sc, i18n.tr("err.dask.the_engine"))
+            require_chunkable(sc, "dask")
         return cls(sites, layers, sc, parse_as_of(as_of), why, engine, network, terrain)
 
     def prepared(self):

@@ -26,6 +26,7 @@ from planner.config.road_speeds import RoadSpeeds, load_road_speeds
 from planner.core.network import (
     NETWORK_VERSION,
     RoadNetwork,
+    describe_dropped,
     load_network,
     save_network,
 )
@@ -68,7 +69,7 @@ class NetworkBuild:
                    bakad_km=num(s["bakad_km"], 1), entries=num(s["bakad_entries"])),
             i18n.t("out.network.source_how", lang, source=source_text(net.meta, lang),
                    how=how, seconds=num(self.seconds, 1), key=self.cache_key[:16]),
-            dropped_text(net.meta.get("dropped", {}), lang),
+            describe_dropped(net.meta.get("dropped", {}), lang),
             by_class_text(s["km_by_class"], lang),
         ]  # fmt: skip
         return out + list(self.notes)
@@ -108,25 +109,6 @@ def source_text(meta: dict[str, Any], lang: str) -> str:
         n = re.search(r"(\d+) interchanges", source)
         return i18n.t("out.network.source_builtin", lang, n=n.group(1) if n else "?")
     return source
-
-
-def dropped_text(dropped: dict[str, Any], lang: str) -> str:
-    """One sentence on what the build dropped (the parts not connected both ways)."""
-    from planner import i18n
-
-    if not dropped.get("components"):
-        return i18n.t("out.network.dropped_none", lang)
-    num = _num(lang)
-    text = i18n.t("out.network.dropped", lang, pieces=num(dropped["components"]),
-                  nodes=num(dropped["nodes"]), segments=num(dropped["segments"]),
-                  km=num(dropped["length_km"], 1))  # fmt: skip
-    big = dropped.get("largest") or []
-    if big:
-        b = big[0]
-        text += "; " + i18n.t("out.network.dropped_largest", lang, km=num(b["length_km"], 1),
-                              nodes=num(b["nodes"]), lat=num(b["lat"], 4),
-                              lon=num(b["lon"], 4))  # fmt: skip
-    return text
 
 
 def by_class_text(km_by_class: dict[str, float], lang: str) -> str:
