@@ -112,7 +112,7 @@ def test_columns_and_about_sheets(books, batch):
     wb = openpyxl.load_workbook(books["en"])
     cols = list(wb["columns"].iter_rows(values_only=True))
     assert cols[0] == ("Sheet", "Column (machine name)", "Header", "Unit", "Definition",
-                       "Values (machine = in the table)")  # fmt: skip
+                       "Machine value = label")  # fmt: skip
     listed = {(r[0], r[1]): r for r in cols[1:]}
     results_cols = [c for c in batch.results.columns if c != "geometry"]
     assert [k[1] for k in listed if k[0] == "results"] == results_cols
