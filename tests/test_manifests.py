@@ -54,7 +54,7 @@ def test_a_left_manifest_is_not_clobbered_without_overwrite(cli, tmp_path):
         left = tmp_path / f"{name}.manifest.json"
         left.write_text("{}")
         res = cli(*args, tmp_path / name)
-        assert res.exit_code == 1 and "already exists" in " ".join(res.output.split()), name
+        assert res.exit_code == 1 and "уже существует" in " ".join(res.output.split()), name
         assert left.read_text() == "{}" and not (tmp_path / name).exists()
         res = cli(*args, tmp_path / name, "--overwrite")
         assert res.exit_code == 0, res.output
