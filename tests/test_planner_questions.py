@@ -441,7 +441,7 @@ def test_sites_file_with_a_swapped_and_an_empty_row(cli, tmp_path, layers, suffi
     assert r.exit_code == 3, r.output
     assert (tmp_path / "c.sites.rejects.csv").exists()
     # --strict keeps all-or-nothing
-    r = cli("score-sites", sites, "-o", tmp_path / "strict.csv", "--strict")
+    r = cli("score-sites", sites, "-o", tmp_path / "strict.csv", "--strict", "--lang", "en")
     assert r.exit_code == 1 and not (tmp_path / "strict.csv").exists()
     assert all(f"row {n} (site '{i}')" in " ".join(r.output.split()) for i, n in bad.items())
     r = cli("score", DEMO_COMPANIES, "--sites", sites, "-o", tmp_path / "s2.csv", "--strict")
