@@ -407,7 +407,8 @@ def test_existing_output_refused_before_anything(example, tmp_path):
     with pytest.raises(OutputExistsError):
         plan_outputs(out)  # the CLI calls this before any work
     write_batch(example, out, overwrite=True)
-    assert rej.read_text(encoding="utf-8-sig").startswith("row;id;column;value;reason;")
+    assert rej.read_text(encoding="utf-8-sig").startswith(  # headed in the language (ru)
+        "Строка файла;Код;Столбец;Значение;Причина;")
 
 
 def test_stale_manifest_is_refused_too(tmp_path):

@@ -11,6 +11,7 @@ import pytest
 from _book import read_book, read_out_csv
 
 from planner.inputs.companies import example_path
+from planner.inputs.rejects import machine_headers
 
 AS_OF = "2026-01-01"
 
@@ -42,7 +43,7 @@ def test_example_gives_exit_3_and_the_summary_line(cli, companies, tmp_path):
     book = read_book(out)
     assert set(book) == {"results", "companies", "allocation"}
     assert book["companies"]["company_id"].nunique() == 50
-    rejects = read_out_csv(rej)  # ";" as the example list
+    rejects = machine_headers(read_out_csv(rej))  # ";" as the example list
     assert rejects["row"].tolist() == [20, 38] and rejects["reason"].str.len().min() > 10
     man = json.loads((tmp_path / "out" / "results.xlsx.manifest.json").read_text("utf-8"))
     assert man["command_line"].startswith("planner score ")
@@ -119,7 +120,8 @@ def test_existing_output_without_overwrite_touches_nothing(cli, companies, tmp_p
     res = cli("score", "--lang", "en", companies, "-o", out, "--overwrite", "--as-of", AS_OF)
     assert res.exit_code == 3 and out.exists()
     # the example is a ";" list: its rejects are too
-    assert (tmp_path / "r.rejects.csv").read_text("utf-8-sig").startswith("row;id;column;value;")
+    text = (tmp_path / "r.rejects.csv").read_text("utf-8-sig")
+    assert text.startswith("File row;Id;Column;Value;")  # headed in --lang
 
 
 def test_unwritable_output_folder(cli, companies, tmp_path):

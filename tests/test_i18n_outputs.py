@@ -26,6 +26,7 @@ from _lang_check import foreign_in, foreign_phrases, page_text, without_user_tex
 
 from planner import i18n
 from planner.inputs.companies import example_path
+from planner.inputs.rejects import machine_headers
 
 AS_OF = "2030-01-01"
 
@@ -86,7 +87,7 @@ def test_score_tables_speak_one_language(runs, lang):
             text = without_user_text("\n".join(res[col].dropna().astype(str)))
             assert text.strip(), col
             assert foreign_in(text, col_lang) == [], col
-    rejects = read_out_csv(runs[lang]["dir"] / "results.rejects.csv")
+    rejects = machine_headers(read_out_csv(runs[lang]["dir"] / "results.rejects.csv"))
     sentences = [comp["no_site_detail"], alloc["note"], rejects["reason"]]
     text = without_user_text("\n".join(s.dropna().astype(str).str.cat(sep="\n")
                                         for s in sentences))  # fmt: skip

@@ -626,7 +626,7 @@ def test_cli_map_from_scored_file(cli, tmp_path, scored_file):
     assert len(sites_of(data)["id"]) == 300 and data["top"]["rank"] == [1, 2, 3]
     assert data["t"]["layer_zones"] == "Industrial zones and SEZs"
     r = cli("map", "--sites", scored_file, "-o", out)
-    assert r.exit_code == 1 and "already exists" in r.output and "Traceback" not in r.output
+    assert r.exit_code == 1 and "уже существует" in r.output and "Traceback" not in r.output
     assert cli("map", "--sites", scored_file, "-o", out, "--overwrite").exit_code == 0
 
 

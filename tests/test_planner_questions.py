@@ -19,6 +19,7 @@ from test_maps import payload_of
 
 from planner.core.prepared import Prepared
 from planner.core.surface import compute_surface
+from planner.inputs.rejects import machine_headers
 from planner.jobs.surface import write_surface
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -423,7 +424,8 @@ def test_sites_file_with_a_swapped_and_an_empty_row(cli, tmp_path, layers, suffi
     rej_path = tmp_path / "r.sites.rejects.csv"
     enc = "cp1251" if suffix == ".csv" else "utf-8-sig"
     sep = ";" if suffix == ".csv" else ","
-    rej = pd.read_csv(rej_path, sep=sep, encoding=enc, dtype=str, keep_default_na=False)
+    rej = machine_headers(pd.read_csv(rej_path, sep=sep, encoding=enc, dtype=str,
+                                      keep_default_na=False))  # headed in the language
     assert dict(zip(rej["id"], rej["row"].astype(int), strict=True)) == bad
     said = " ".join(r.output.split())  # the summary names each rejected row and its id
     for ident, line in bad.items():
@@ -431,14 +433,15 @@ def test_sites_file_with_a_swapped_and_an_empty_row(cli, tmp_path, layers, suffi
     # score-sites and compare read the file the same way
     r = cli("score-sites", sites, "-o", tmp_path / "s.csv", "--top", "0")
     assert r.exit_code == 3, r.output
-    rej2 = pd.read_csv(tmp_path / "s.rejects.csv", sep=sep, encoding=enc, dtype=str)
+    rej2 = machine_headers(pd.read_csv(tmp_path / "s.rejects.csv", sep=sep, encoding=enc,
+                                       dtype=str))
     assert dict(zip(rej2["id"], rej2["row"].astype(int), strict=True)) == bad
     assert len(pd.read_csv(tmp_path / "s.csv", dtype=str)) == len(good)
     r = cli("compare", *good[:2], "--sites", sites, "--xlsx", tmp_path / "c.xlsx")
     assert r.exit_code == 3, r.output
     assert (tmp_path / "c.sites.rejects.csv").exists()
     # --strict keeps all-or-nothing
-    r = cli("score-sites", sites, "-o", tmp_path / "strict.csv", "--strict")
+    r = cli("score-sites", sites, "-o", tmp_path / "strict.csv", "--strict", "--lang", "en")
     assert r.exit_code == 1 and not (tmp_path / "strict.csv").exists()
     assert all(f"row {n} (site '{i}')" in " ".join(r.output.split()) for i, n in bad.items())
     r = cli("score", DEMO_COMPANIES, "--sites", sites, "-o", tmp_path / "s2.csv", "--strict")

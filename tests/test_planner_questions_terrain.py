@@ -272,7 +272,7 @@ def test_slope_of_a_hand_made_grid():
 
 def test_dem_in_utm_limits_slope_and_elevation(cli, tmp_path, dem_utm, terrain_sites, caplog):
     out = tmp_path / "scored.csv"
-    r = cli("score-sites", terrain_sites, "-o", out, "--dem", dem_utm,
+    r = cli("score-sites", terrain_sites, "-o", out, "--dem", dem_utm, "--lang", "en",
             "--scenario", _scenario(tmp_path, 10, 1200))  # fmt: skip
     assert r.exit_code == 0, r.output
     assert "has no value at 1 of 4 sites" in caplog.text  # said, not passed silently
@@ -376,7 +376,7 @@ def _bad_dems(tmp_path: Path) -> dict[str, tuple[Path, str]]:
 @pytest.mark.parametrize("case", ["not a raster", "no CRS", "all nodata", "elsewhere"])
 def test_bad_dem_is_one_paragraph_naming_the_file(cli, tmp_path, case):
     path, words = _bad_dems(tmp_path)[case]
-    r = cli("score-sites", "builtin", "-o", tmp_path / "o.csv", "--dem", path)
+    r = cli("score-sites", "builtin", "-o", tmp_path / "o.csv", "--dem", path, "--lang", "en")
     assert r.exit_code == 1, r.output
     text = " ".join(r.output.split())
     assert words in text and path.name in text and "Traceback" not in r.output

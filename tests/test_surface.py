@@ -337,7 +337,7 @@ def test_cli_surface(cli, tmp_path):
     assert back.grid.cell_m == 1000 and back.as_of == AS_OF
     _decode_png(png.read_bytes())
     again = cli(*args)
-    assert again.exit_code == 1 and "already exists" in again.output
+    assert again.exit_code == 1 and "уже существует" in again.output
     assert cli(*args, "--overwrite").exit_code == 0
     bad = cli("surface", "-o", tmp_path / "x.xyz")
     assert bad.exit_code == 1 and ".tif" in bad.output

@@ -57,7 +57,7 @@ def test_template_then_weigh_makes_a_scenario(cli, tmp_path):
     assert sc.weights["interchange"] == pytest.approx(0.504, abs=1e-3)
     # refused without --overwrite, before any work
     r = cli("scenarios", "weigh", form, "-o", out)
-    assert r.exit_code == 1 and "already exists" in r.output
+    assert r.exit_code == 1 and "уже существует" in r.output
 
 
 def test_inconsistent_expert_is_refused_with_the_fix(cli, tmp_path):
