@@ -221,6 +221,16 @@ def translit(text: str) -> str:
     return " ".join(w[:1].upper() + w[1:] for w in out.split(" "))
 
 
+#: Kazakh letters as Russian writes them in place names (Қарабұлақ -> Карабулак)
+_KK_TO_RU = str.maketrans("әғқңөұүһіӘҒҚҢӨҰҮҺІ", "агкноуухиАГКНОУУХИ")
+
+
+def russian_form(name_kk: str) -> str:
+    """The Russian spelling of a Kazakh place name with no ``name:ru`` in OSM: the Kazakh
+    letters as Russian texts write them (Ақдала -> Акдала, Кіші -> Киши)."""
+    return name_kk.translate(_KK_TO_RU)
+
+
 def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", translit(text).lower()).strip("-")
 
@@ -309,7 +319,9 @@ def derive_settlements(pub: Public, region, almaty, konaev_outline) -> list[dict
     used_keep: set[str] = set()
     for p, lon, lat in rows:
         name_kk = p["name"].strip()
-        name_ru = (p.get("name_ru") or name_kk).strip()
+        name_ru = (p.get("name_ru") or russian_form(name_kk)).strip()
+        respelled = not p.get("name_ru") and russian_form(name_kk) != name_kk
+        ru_note = "; name_ru: Russian spelling of the Kazakh name" if respelled else ""
         fid = KEEP_IDS.get(int(p["osm_id"]))
         if fid:
             used_keep.add(fid)
@@ -339,6 +351,7 @@ def derive_settlements(pub: Public, region, almaty, konaev_outline) -> list[dict
             "source": (
                 f"OSM place={p['place']} node {p['osm_id']} (HOT export), © OpenStreetMap "
                 f"contributors (ODbL); built-up area: estimated circle r={r:.0f} m ({how})"
+                f"{ru_note}"
             ),
             "estimated": True,
             "accuracy_m": int(r),

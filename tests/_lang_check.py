@@ -77,6 +77,8 @@ _CODE = re.compile(
     r"""
       https?://\S+
     | `[^`\n]*`
+    | (?<![\w'])'[^'\n]{1,80}'(?![\w'])   # 'quoted' values and names, shown as typed
+    | «[^«»\n]{1,80}»
     | \S*[/\\]\S*                       # paths (and a/b fractions)
     | (?<![\w-])--?[A-Za-z][\w-]*       # --options, -o
     | [\w.-]*\w[_=@][\w.=@-]*           # machine_names, key=value, e-mail-like

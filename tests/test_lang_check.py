@@ -16,7 +16,7 @@ from planner import i18n
         ("ошибка: sites.csv, row 4: lon is not a number", "ru", "English: 'is not a number'"),
         ("қате: column lon must be between 40 and 90", "kk", "English: 'column must be between"),
         # Cyrillic in English output, Kazakh letters in Russian, Russian in Kazakh
-        ("error: the value «Алматы» is wrong", "en", "Cyrillic: 'Алматы'"),
+        ("error: the value Алматы is wrong", "en", "Cyrillic: 'Алматы'"),
         ("площадка у ҮАААЖ", "ru", "Kazakh: 'ҮАААЖ'"),
         ("Файл бос: строка 3 и столбец для широты", "kk", "Russian"),
     ],

@@ -238,6 +238,9 @@ def write_xlsx(
         raise InputError(i18n.tr("err.render.xlsx_suffix", file=str(path)))
     c = comparison
     sheets: dict[str, pd.DataFrame] = {"sites": c.table.copy()}
+    # the sites named in ``lang`` (built-in sites from the layers' name_<lang>; table rows
+    # follow ``c.order``, the names the input order)
+    sheets["sites"]["name"] = [c.names[lang][i] for i in c.order]
     if c.needs is not None:
         sheets["needs"] = c.needs.copy()
     rob = [{"item": "monte_carlo", "text": line} for line in c.robustness_texts[lang]] + [
