@@ -56,17 +56,41 @@ def foreign_phrases(lang: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def foreign_in(text: str, lang: str) -> list[str]:
-    """The foreign catalog phrases found in ``text`` as words (not inside a longer word)."""
-    low = " ".join(text.split()).casefold()
-    hits = []
+@functools.cache
+def _phrases_by_first_word(lang: str) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
+    """:func:`foreign_phrases` indexed by their first word (the rest: no leading word)."""
+    by_word: dict[str, list[str]] = {}
+    rest = []
     for phrase in foreign_phrases(lang):
-        for m in re.finditer(re.escape(phrase), low):
-            before = low[m.start() - 1] if m.start() else " "
-            after = low[m.end()] if m.end() < len(low) else " "
-            if not (before.isalnum() or after.isalnum()):
-                hits.append(phrase)
-                break
+        m = re.match(r"\w+", phrase)
+        if m:
+            by_word.setdefault(m.group(0), []).append(phrase)
+        else:
+            rest.append(phrase)
+    return {k: tuple(v) for k, v in by_word.items()}, tuple(rest)
+
+
+def foreign_in(text: str, lang: str) -> list[str]:
+    """The foreign catalog phrases found in ``text`` as words (not inside a longer word).
+
+    Each word of ``text`` is tried only against the phrases that start with it, so a check
+    costs about one dictionary lookup per word (the catalogs hold thousands of phrases)."""
+    low = " ".join(text.split()).casefold()
+    by_word, rest = _phrases_by_first_word(lang)
+
+    def whole(start: int, end: int) -> bool:
+        before = low[start - 1] if start else " "
+        after = low[end] if end < len(low) else " "
+        return not (before.isalnum() or after.isalnum())
+
+    hits = set()
+    for m in re.finditer(r"\w+", low):
+        for phrase in by_word.get(m.group(0), ()):
+            if low.startswith(phrase, m.start()) and whole(m.start(), m.start() + len(phrase)):
+                hits.add(phrase)
+    for phrase in rest:
+        if any(whole(m.start(), m.end()) for m in re.finditer(re.escape(phrase), low)):
+            hits.add(phrase)
     return sorted(hits)
 
 
