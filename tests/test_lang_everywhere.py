@@ -32,6 +32,7 @@ import openpyxl
 import pytest
 from _lang_check import page_text, speaks, strip_code, without_user_text
 
+from planner import i18n
 from planner.render.xlsx_book import VALUE_LABELS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -321,7 +322,9 @@ def csv_words(path: Path, lang: str) -> str:
     first = text.split("\n", 1)[0]
     sep = ";" if ";" in first else ("\t" if "\t" in first else ",")
     head, *rows = list(csv.reader(io.StringIO(text), delimiter=sep)) or [[]]
-    if head[:5] == REJECTS_HEAD:  # the row's own cells are the user's
+    rejects_heads = [REJECTS_HEAD] + [[i18n.t(f"columns.{n}", lg) for n in REJECTS_HEAD]
+                                       for lg in i18n.LANGS]  # headed in any language
+    if head[:5] in rejects_heads:  # the row's own cells are the user's
         keep = {4}
     else:  # machine names in the header, machine values in the enum columns
         keep = {j for j, h in enumerate(head)
