@@ -310,7 +310,7 @@ def test_apptest_batch_lists_the_rejected_rows_of_a_sites_file():
     assert any(h.value == "Отклонённые строки файла площадок" for h in at.subheader)
     rejected = next(d.value for d in at.dataframe if "reason" in d.value.columns
                     and "my-4" in d.value.astype(str).to_numpy().ravel())  # fmt: skip
-    assert "перепутаны местами" in " ".join(rejected["reason"].astype(str))  # the page speaks Russian
+    assert "перепутаны местами" in " ".join(rejected["reason"].astype(str))  # page in Russian
     results = next(d.value for d in at.dataframe if "site_id" in d.value.columns
                    and "rank" in d.value.columns)  # fmt: skip
     assert "my-4" not in set(results["site_id"])
