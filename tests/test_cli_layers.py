@@ -60,7 +60,7 @@ def test_check_valid_data_exits_0(cli, tmp_path):
     folder = _good_folder(tmp_path / "official")
     res = cli("layers", "check", "--lang", "en", folder)
     assert res.exit_code == 0, res.output
-    assert "ok:" in res.stdout and "zones replaced" in res.stdout
+    assert "ok:" in res.stdout and "`zones` replaced" in res.stdout
     assert "using the built-in layer" in res.stdout  # notes are shown
 
 
