@@ -294,7 +294,7 @@ def test_cli_writes_checks_and_scores(cli, extract, tmp_path):
     assert out.is_file() and cand.is_file()
     check = cli("layers", "check", out, "--lang", "en")
     assert check.exit_code == 0, check.output
-    assert "bakad, cities, transport, constraints replaced" in check.stdout
+    assert "`bakad, cities, transport, constraints` replaced" in check.stdout
     again = cli("layers", "from-osm", path, "-o", out, "--lang", "en")
     assert again.exit_code == 1 and "already exists" in again.stderr
     scored = tmp_path / "scored.gpkg"
