@@ -35,7 +35,7 @@ import pandas as pd
 
 from planner import i18n
 from planner.inputs.columns import RowNotes
-from planner.inputs.tables import row_label
+from planner.inputs.tables import free_name, row_label
 
 __all__ = [
     "REJECT_COLUMNS", "machine_headers", "rejects_table", "row_problems",
@@ -59,14 +59,6 @@ def machine_headers(table: pd.DataFrame) -> pd.DataFrame:
     return table.rename(columns={c: back[c] for c in table.columns if c in back})
 
 
-def _free(name: str, taken: Sequence[str]) -> str:
-    cand, k = name, 1
-    while cand in taken:
-        cand = f"{name} (file)" if k == 1 else f"{name} (file {k})"
-        k += 1
-    return cand
-
-
 def _joined(pairs: list[tuple[str, str]], k: int) -> str:
     seen: list[str] = []
     for pair in pairs:
@@ -88,7 +80,7 @@ def rejects_table(
     original = machine_headers(cells.iloc[bad])  # a rejects file read back: its own columns
     headers = [str(c) for c in original.columns]
     original.columns = [
-        _free(h, [c for c in headers if c != h] + list(REJECT_COLUMNS)) for h in headers
+        free_name(h, [c for c in headers if c != h] + list(REJECT_COLUMNS)) for h in headers
     ]
     pairs = [[(c, v) for c, v in notes.cells(int(i))] for i in bad]
     # one (column, value) per distinct column, in the order found
